@@ -1,0 +1,96 @@
+import { DefaultLogger, NativeConnection, Runtime, type Worker } from '@temporalio/worker';
+import { certflowSearchAttributes } from '../../workflows/search-attributes';
+import type { CertflowConfig } from '../../worker/config';
+import { startDevServer, type DevServer } from '../../worker/dev-server';
+import { repoRoot, resolveTemporalServer } from '../../worker/temporal-tools';
+import { createCertflowWorker } from '../../worker/worker';
+import { TemporalUnreachableError } from '../errors';
+
+const STOP_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+
+/** Options of {@link runStart}. */
+export interface StartOptions {
+  config: CertflowConfig;
+  /** Run only the worker against config.temporalAddress (the container mode), never the embedded dev server. */
+  workerOnly: boolean;
+  out: (line: string) => void;
+}
+
+function banner(config: CertflowConfig, address: string, devServer: DevServer | undefined): string[] {
+  const rows: [string, string][] = [
+    ['Temporal gRPC', `${address} (namespace ${config.namespace})`],
+    ...(devServer
+      ? ([
+          ['Temporal Web UI', devServer.uiUrl],
+          ['Temporal history', devServer.dbFile],
+          ['Dev server log', devServer.logFile],
+        ] as [string, string][])
+      : []),
+    ['Task queue', config.taskQueue],
+  ];
+  return [
+    'certflow is running',
+    ...rows.map(([name, value]) => `  ${name.padEnd(17)} ${value}`),
+    '',
+    'Start a workflow from another terminal:  npm run certflow -- canary --sleep 10s',
+    'Ctrl-C stops the worker and the dev server.',
+  ];
+}
+
+/**
+ * certflow's main job: starts the embedded Temporal dev server (unless TEMPORAL_ADDRESS names one), runs the
+ * worker until SIGINT/SIGTERM/SIGHUP, then shuts both down and returns; a second signal stops at once.
+ */
+export async function runStart({ config, workerOnly, out }: StartOptions): Promise<void> {
+  // certflow handles the stop signals itself so that the dev server is always stopped after the worker.
+  Runtime.install({ logger: new DefaultLogger(config.logLevel), shutdownSignals: [] });
+  const stopping = new AbortController();
+  let worker: Worker | undefined;
+  let devServer: DevServer | undefined;
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (stopping.signal.aborted) {
+      out(`${signal} again: stopping now`);
+      process.exit(130);
+    }
+    out(`${signal}: shutting down…`);
+    stopping.abort(signal);
+    if (worker?.getState() === 'RUNNING') worker.shutdown();
+  };
+  for (const signal of STOP_SIGNALS) process.on(signal, onSignal);
+  try {
+    let address = config.temporalAddress;
+    if (!address && workerOnly) address = `127.0.0.1:${config.devServerPort}`;
+    if (!address) {
+      const cli = resolveTemporalServer('devServer', process.env, repoRoot());
+      if (cli.type !== 'existing-path') {
+        throw new Error('the embedded dev server needs the Temporal CLI on disk: run `npm start` to provision it');
+      }
+      out(`starting the Temporal dev server (history in ${config.dataDir})…`);
+      devServer = await startDevServer({
+        cliPath: cli.path,
+        port: config.devServerPort,
+        uiPort: config.devServerUiPort,
+        namespace: config.namespace,
+        dataDir: config.dataDir,
+        searchAttributes: certflowSearchAttributes,
+      });
+      address = devServer.address;
+    }
+    if (stopping.signal.aborted) return;
+    const connection = await NativeConnection.connect({ address }).catch((error: unknown) => {
+      throw new TemporalUnreachableError(address, error);
+    });
+    try {
+      worker = await createCertflowWorker({ connection, namespace: config.namespace, taskQueue: config.taskQueue });
+      if (stopping.signal.aborted) return;
+      for (const line of banner(config, address, devServer)) out(line);
+      await worker.run();
+    } finally {
+      await connection.close();
+    }
+  } finally {
+    await devServer?.stop();
+    for (const signal of STOP_SIGNALS) process.off(signal, onSignal);
+    out('certflow stopped');
+  }
+}

@@ -1,0 +1,288 @@
+#!/usr/bin/env node
+/**
+ * Provisions the two Temporal servers certflow runs against, without downloading any binary at run time:
+ * the Temporal CLI (dev server + Web UI) built from the Go module proxy, and the Java time-skipping test
+ * server resolved from Maven Central. Both land in a git-ignored tools folder, with a manifest
+ * (temporal-tools.json) that the worker, the CLI and the test harness read. Dependency-free on purpose: it
+ * runs before `npm ci` has finished on a fresh clone.
+ *
+ * Usage: node scripts/provision-temporal.js [--check] [--json] [--quiet]
+ */
+'use strict';
+
+const { spawnSync } = require('node:child_process');
+const fs = require('node:fs');
+const path = require('node:path');
+
+/** Pinned Temporal CLI release: the last one whose go.mod has no `replace` directive, so `go install` works. */
+const TEMPORAL_CLI_VERSION = '1.5.1';
+const TEMPORAL_CLI_MODULE = 'github.com/temporalio/cli';
+/** Pinned Java SDK release whose `temporal-test-server` artifact provides the time-skipping server. */
+const TEST_SERVER_VERSION = '1.38.0';
+const MAVEN_DEPENDENCY_PLUGIN = 'org.apache.maven.plugins:maven-dependency-plugin:3.8.1';
+/** From 1.21 on the go command fetches the toolchain a module asks for (the CLI needs 1.25) through the module proxy. */
+const GO_MIN_VERSION = [1, 21];
+
+const MANIFEST_NAME = 'temporal-tools.json';
+
+/** A tool the provisioning needs is not installed; the message says how to get it. */
+class MissingToolError extends Error {
+  constructor(tool, message) {
+    super(message);
+    this.name = 'MissingToolError';
+    this.tool = tool;
+  }
+}
+
+/** A provisioning step ran and failed; the message carries the command and its output. */
+class ProvisioningError extends Error {
+  constructor(message) {
+    super(message);
+    this.name = 'ProvisioningError';
+  }
+}
+
+/** The tools folder: CERTFLOW_TOOLS_DIR or `.tools` at the repository root. */
+function defaultToolsDir(env = process.env) {
+  return path.resolve(env.CERTFLOW_TOOLS_DIR || path.join(__dirname, '..', '.tools'));
+}
+
+function readManifest(toolsDir) {
+  try {
+    return JSON.parse(fs.readFileSync(path.join(toolsDir, MANIFEST_NAME), 'utf8'));
+  } catch {
+    return {};
+  }
+}
+
+function writeManifest(toolsDir, manifest) {
+  const file = path.join(toolsDir, MANIFEST_NAME);
+  const tmp = `${file}.${process.pid}.tmp`;
+  fs.writeFileSync(tmp, `${JSON.stringify(manifest, null, 2)}\n`);
+  fs.renameSync(tmp, file);
+}
+
+function isExecutable(file) {
+  try {
+    fs.accessSync(file, fs.constants.X_OK);
+    return fs.statSync(file).isFile();
+  } catch {
+    return false;
+  }
+}
+
+function isCurrent(entry, version) {
+  return Boolean(entry && entry.version === version && isExecutable(entry.path));
+}
+
+/** Runs a command, returning its output; a missing executable becomes a MissingToolError with `hint`. */
+function run(command, args, { env, cwd, hint }) {
+  const result = spawnSync(command, args, { env, cwd, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+  if (result.error && result.error.code === 'ENOENT') {
+    throw new MissingToolError(command, `\`${command}\` is not on PATH. ${hint}`);
+  }
+  if (result.error) throw new ProvisioningError(`${command} ${args.join(' ')} failed: ${result.error.message}`);
+  if (result.status !== 0) {
+    const output = `${result.stdout || ''}${result.stderr || ''}`.trim().split('\n').slice(-40).join('\n');
+    throw new ProvisioningError(`${command} ${args.join(' ')} exited with ${result.status}:\n${output}`);
+  }
+  return `${result.stdout || ''}${result.stderr || ''}`;
+}
+
+const GO_HINT =
+  `certflow builds the Temporal CLI ${TEMPORAL_CLI_VERSION} (the dev server) from the Go module proxy and needs Go >= ` +
+  `${GO_MIN_VERSION.join('.')}: install it (Debian/Ubuntu: apt-get install golang-go; elsewhere: https://go.dev/dl), ` +
+  'or set TEMPORAL_CLI_PATH to a Temporal CLI you already have, or, on a machine with internet, set ' +
+  'CERTFLOW_TEMPORAL_DOWNLOAD=1 to let the Temporal SDK download its own binaries.';
+
+const JAVA_HINT =
+  `certflow runs the Temporal time-skipping test server ${TEST_SERVER_VERSION} from Maven Central and needs a Java ` +
+  'runtime (>= 11) and Maven: install them (Debian/Ubuntu: apt-get install default-jre-headless maven), or set ' +
+  'TEMPORAL_TEST_SERVER_PATH to a test server you already have, or, on a machine with internet, set ' +
+  'CERTFLOW_TEMPORAL_DOWNLOAD=1 to let the Temporal SDK download its own binaries.';
+
+function checkGoVersion(env) {
+  const out = run('go', ['version'], { env, hint: GO_HINT });
+  const match = /go(\d+)\.(\d+)/.exec(out);
+  if (!match) throw new ProvisioningError(`cannot read the Go version from \`go version\`: ${out.trim()}`);
+  const [major, minor] = [Number(match[1]), Number(match[2])];
+  if (major < GO_MIN_VERSION[0] || (major === GO_MIN_VERSION[0] && minor < GO_MIN_VERSION[1])) {
+    throw new MissingToolError('go', `Go ${major}.${minor} is too old. ${GO_HINT}`);
+  }
+}
+
+function provisionTemporalCli(toolsDir, env, log) {
+  checkGoVersion(env);
+  const binDir = path.join(toolsDir, 'bin');
+  const target = path.join(binDir, 'temporal');
+  const stage = fs.mkdtempSync(path.join(toolsDir, '.stage-cli-'));
+  try {
+    log(`building the Temporal CLI ${TEMPORAL_CLI_VERSION} with go install (a few minutes the first time)…`);
+    run(
+      'go',
+      [
+        'install',
+        '-trimpath',
+        `-ldflags=-s -w -X ${TEMPORAL_CLI_MODULE}/temporalcli.Version=${TEMPORAL_CLI_VERSION}`,
+        `${TEMPORAL_CLI_MODULE}/cmd/temporal@v${TEMPORAL_CLI_VERSION}`,
+      ],
+      { env: { ...env, GOBIN: stage, CGO_ENABLED: '0', GOFLAGS: '-buildvcs=false' }, hint: GO_HINT },
+    );
+    fs.mkdirSync(binDir, { recursive: true });
+    fs.renameSync(path.join(stage, 'temporal'), target);
+  } finally {
+    fs.rmSync(stage, { recursive: true, force: true });
+  }
+  return { version: TEMPORAL_CLI_VERSION, path: target };
+}
+
+function testServerPom() {
+  return `<?xml version="1.0" encoding="UTF-8"?>
+<!-- Written by scripts/provision-temporal.js: resolves the time-skipping test server and its runtime jars. -->
+<project xmlns="http://maven.apache.org/POM/4.0.0">
+  <modelVersion>4.0.0</modelVersion>
+  <groupId>dev.certflow.tools</groupId>
+  <artifactId>temporal-test-server-runtime</artifactId>
+  <version>${TEST_SERVER_VERSION}</version>
+  <packaging>pom</packaging>
+  <dependencies>
+    <dependency>
+      <groupId>io.temporal</groupId>
+      <artifactId>temporal-test-server</artifactId>
+      <version>${TEST_SERVER_VERSION}</version>
+    </dependency>
+  </dependencies>
+</project>
+`;
+}
+
+function testServerWrapper(libDir) {
+  // Client JIT and the serial collector roughly halve JVM start-up, which the SDK gives about 5 s.
+  return `#!/bin/sh
+# Written by scripts/provision-temporal.js: Temporal time-skipping test server ${TEST_SERVER_VERSION} (Maven Central jars).
+# Usage: temporal-test-server <port> [--enable-time-skipping]
+exec java -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -Xss1m $CERTFLOW_TEST_SERVER_JAVA_OPTS -cp '${libDir}/*' io.temporal.testserver.TestServer "$@"
+`;
+}
+
+function provisionTestServer(toolsDir, env, log) {
+  run('java', ['-version'], { env, hint: JAVA_HINT });
+  const home = path.join(toolsDir, `temporal-test-server-${TEST_SERVER_VERSION}`);
+  const libDir = path.join(home, 'lib');
+  fs.mkdirSync(home, { recursive: true });
+  if (!fs.existsSync(libDir)) {
+    log(`resolving the Temporal test server ${TEST_SERVER_VERSION} and its jars from Maven Central…`);
+    fs.writeFileSync(path.join(home, 'pom.xml'), testServerPom());
+    const stage = fs.mkdtempSync(path.join(home, '.stage-lib-'));
+    try {
+      run(
+        'mvn',
+        [
+          '-B',
+          '-q',
+          '-f',
+          path.join(home, 'pom.xml'),
+          `${MAVEN_DEPENDENCY_PLUGIN}:copy-dependencies`,
+          `-DoutputDirectory=${stage}`,
+          '-DincludeScope=runtime',
+        ],
+        { env, hint: JAVA_HINT },
+      );
+      if (!fs.existsSync(path.join(stage, `temporal-test-server-${TEST_SERVER_VERSION}.jar`))) {
+        throw new ProvisioningError(`Maven finished but temporal-test-server-${TEST_SERVER_VERSION}.jar is missing`);
+      }
+      // A concurrent provisioning run may have won the race; its lib folder is as good as ours.
+      if (!fs.existsSync(libDir)) fs.renameSync(stage, libDir);
+    } finally {
+      fs.rmSync(stage, { recursive: true, force: true });
+    }
+  }
+  const binDir = path.join(toolsDir, 'bin');
+  const target = path.join(binDir, 'temporal-test-server');
+  fs.mkdirSync(binDir, { recursive: true });
+  const tmp = `${target}.${process.pid}.tmp`;
+  fs.writeFileSync(tmp, testServerWrapper(libDir), { mode: 0o755 });
+  fs.renameSync(tmp, target);
+  return { version: TEST_SERVER_VERSION, path: target };
+}
+
+/**
+ * @param {{ toolsDir?: string, env?: NodeJS.ProcessEnv, log?: (line: string) => void }} [options]
+ * @returns {{ temporalCli?: { version: string, path: string }, testServer?: { version: string, path: string } }}
+ *
+ * Makes sure both servers are in the tools folder and returns the manifest. Idempotent: when the manifest names
+ * the pinned versions and their executables exist, it returns at once. TEMPORAL_CLI_PATH /
+ * TEMPORAL_TEST_SERVER_PATH skip a server (the user brings their own); CERTFLOW_TEMPORAL_DOWNLOAD=1 skips both.
+ */
+function provision({ toolsDir = defaultToolsDir(), env = process.env, log = () => {} } = {}) {
+  if (env.CERTFLOW_TEMPORAL_DOWNLOAD === '1') {
+    log('CERTFLOW_TEMPORAL_DOWNLOAD=1: the Temporal SDK will download its own servers');
+    return readManifest(toolsDir);
+  }
+  fs.mkdirSync(toolsDir, { recursive: true });
+  const manifest = readManifest(toolsDir);
+  let changed = false;
+  if (!env.TEMPORAL_CLI_PATH && !isCurrent(manifest.temporalCli, TEMPORAL_CLI_VERSION)) {
+    manifest.temporalCli = provisionTemporalCli(toolsDir, env, log);
+    changed = true;
+  }
+  if (!env.TEMPORAL_TEST_SERVER_PATH && !isCurrent(manifest.testServer, TEST_SERVER_VERSION)) {
+    manifest.testServer = provisionTestServer(toolsDir, env, log);
+    changed = true;
+  }
+  if (changed) {
+    writeManifest(toolsDir, manifest);
+    log(`Temporal servers ready in ${toolsDir}`);
+  }
+  return manifest;
+}
+
+/**
+ * @param {{ toolsDir?: string, env?: NodeJS.ProcessEnv }} [options]
+ * Whether both pinned servers are provisioned in `toolsDir` (or overridden by the environment). */
+function isProvisioned({ toolsDir = defaultToolsDir(), env = process.env } = {}) {
+  const manifest = readManifest(toolsDir);
+  return (
+    (Boolean(env.TEMPORAL_CLI_PATH) || isCurrent(manifest.temporalCli, TEMPORAL_CLI_VERSION)) &&
+    (Boolean(env.TEMPORAL_TEST_SERVER_PATH) || isCurrent(manifest.testServer, TEST_SERVER_VERSION))
+  );
+}
+
+function main(argv) {
+  const flags = new Set(argv);
+  const unknown = [...flags].filter((flag) => !['--check', '--json', '--quiet'].includes(flag));
+  if (unknown.length > 0) {
+    process.stderr.write(`provision-temporal: unknown option ${unknown.join(', ')}; use --check, --json or --quiet\n`);
+    return 2;
+  }
+  const quiet = flags.has('--quiet');
+  const log = (line) => {
+    if (!quiet) process.stderr.write(`[certflow] ${line}\n`);
+  };
+  if (flags.has('--check')) {
+    const ok = isProvisioned();
+    log(ok ? 'Temporal servers are provisioned' : 'Temporal servers are not provisioned');
+    return ok ? 0 : 1;
+  }
+  try {
+    const manifest = provision({ log });
+    if (flags.has('--json')) process.stdout.write(`${JSON.stringify(manifest, null, 2)}\n`);
+    return 0;
+  } catch (error) {
+    process.stderr.write(`[certflow] cannot provision the Temporal servers: ${error.message}\n`);
+    return error instanceof MissingToolError ? 3 : 1;
+  }
+}
+
+module.exports = {
+  provision,
+  isProvisioned,
+  defaultToolsDir,
+  MissingToolError,
+  ProvisioningError,
+  MANIFEST_NAME,
+  TEMPORAL_CLI_VERSION,
+  TEST_SERVER_VERSION,
+};
+
+if (require.main === module) process.exitCode = main(process.argv.slice(2));

@@ -1,0 +1,107 @@
+import path from 'node:path';
+
+/** An environment variable has a value certflow cannot use; the message names the variable and the fix. */
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+  constructor(
+    readonly variable: string,
+    message: string,
+  ) {
+    super(`${variable}: ${message}`);
+  }
+}
+
+/** Log levels of the Temporal runtime logger. */
+export const LOG_LEVELS = ['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR'] as const;
+/** One of {@link LOG_LEVELS}. */
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+/** certflow's runtime configuration, read once from the environment. */
+export interface CertflowConfig {
+  /** Address of an existing Temporal frontend; when unset, `certflow start` runs the embedded dev server. */
+  temporalAddress: string | undefined;
+  namespace: string;
+  taskQueue: string;
+  /** Folder for local state: the dev server's SQLite file, later the inventory and CA keys. */
+  dataDir: string;
+  /** gRPC port of the embedded dev server. */
+  devServerPort: number;
+  /** Web UI port of the embedded dev server. */
+  devServerUiPort: number;
+  logLevel: LogLevel;
+}
+
+/** One row of the README's configuration table: variable, default, meaning. */
+export interface ConfigVariable {
+  name: string;
+  default: string;
+  description: string;
+}
+
+/** The environment variables certflow reads, with defaults, as documented in the README. */
+export const CONFIG_VARIABLES: readonly ConfigVariable[] = [
+  {
+    name: 'TEMPORAL_ADDRESS',
+    default: '(unset: embedded dev server)',
+    description: 'host:port of a Temporal frontend to use instead of the embedded dev server',
+  },
+  { name: 'TEMPORAL_NAMESPACE', default: 'default', description: 'Temporal namespace' },
+  { name: 'CERTFLOW_TASK_QUEUE', default: 'certflow', description: 'task queue of the certflow worker' },
+  { name: 'CERTFLOW_DATA_DIR', default: './data', description: 'local state (dev server SQLite file, …)' },
+  { name: 'TEMPORAL_PORT', default: '7233', description: 'gRPC port of the embedded dev server' },
+  { name: 'TEMPORAL_UI_PORT', default: '8233', description: 'Web UI port of the embedded dev server' },
+  { name: 'CERTFLOW_LOG_LEVEL', default: 'INFO', description: `one of ${LOG_LEVELS.join(', ')}` },
+];
+
+function readPort(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const port = Number(raw);
+  if (!/^\d+$/.test(raw) || port < 1 || port > 65_535) {
+    throw new ConfigError(name, `"${raw}" is not a TCP port; use a whole number from 1 to 65535 (default ${fallback})`);
+  }
+  return port;
+}
+
+function readName(env: NodeJS.ProcessEnv, name: string, fallback: string): string {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  if (!/^[A-Za-z0-9][A-Za-z0-9._-]{0,199}$/.test(raw)) {
+    throw new ConfigError(
+      name,
+      `"${raw}" is not a valid name; use letters, digits, '.', '_' or '-' (default ${fallback})`,
+    );
+  }
+  return raw;
+}
+
+function readAddress(env: NodeJS.ProcessEnv): string | undefined {
+  const raw = env.TEMPORAL_ADDRESS;
+  if (raw === undefined || raw === '') return undefined;
+  if (!/^[A-Za-z0-9.-]+:\d{1,5}$|^\[[0-9A-Fa-f:]+\]:\d{1,5}$/.test(raw)) {
+    throw new ConfigError('TEMPORAL_ADDRESS', `"${raw}" is not host:port, e.g. temporal.internal:7233`);
+  }
+  return raw;
+}
+
+/** Reads and validates certflow's configuration from environment variables (see {@link CONFIG_VARIABLES}). */
+export function loadConfig(env: NodeJS.ProcessEnv, cwd: string): CertflowConfig {
+  const level = (env.CERTFLOW_LOG_LEVEL ?? 'INFO').toUpperCase();
+  if (!(LOG_LEVELS as readonly string[]).includes(level)) {
+    throw new ConfigError('CERTFLOW_LOG_LEVEL', `"${env.CERTFLOW_LOG_LEVEL}" is not one of ${LOG_LEVELS.join(', ')}`);
+  }
+  const devServerPort = readPort(env, 'TEMPORAL_PORT', 7233);
+  const devServerUiPort = readPort(env, 'TEMPORAL_UI_PORT', 8233);
+  if (devServerPort === devServerUiPort) {
+    throw new ConfigError('TEMPORAL_UI_PORT', `must differ from TEMPORAL_PORT (both are ${devServerPort})`);
+  }
+  return {
+    temporalAddress: readAddress(env),
+    namespace: readName(env, 'TEMPORAL_NAMESPACE', 'default'),
+    taskQueue: readName(env, 'CERTFLOW_TASK_QUEUE', 'certflow'),
+    dataDir: path.resolve(cwd, env.CERTFLOW_DATA_DIR || 'data'),
+    devServerPort,
+    devServerUiPort,
+    logLevel: level as LogLevel,
+  };
+}

@@ -1,0 +1,30 @@
+import os from 'node:os';
+import path from 'node:path';
+import { type NativeConnection, Worker, type WorkflowBundleOption } from '@temporalio/worker';
+import { createActivities } from '../activities';
+
+/** Options of {@link createCertflowWorker}. */
+export interface CertflowWorkerOptions {
+  connection: NativeConnection;
+  namespace: string;
+  taskQueue: string;
+  /** Prebuilt workflow bundle (tests build it once); by default the worker bundles workflows/ itself. */
+  workflowBundle?: WorkflowBundleOption;
+  identity?: string;
+}
+
+/** The folder the worker bundles workflows from: workflows/ next to this module, in source and in dist/. */
+export const WORKFLOWS_PATH = path.join(__dirname, '..', 'workflows');
+
+/** Creates certflow's worker: every workflow in workflows/ and every activity, wired with their dependencies. */
+export async function createCertflowWorker(options: CertflowWorkerOptions): Promise<Worker> {
+  const identity = options.identity ?? `certflow-worker@${os.hostname()}:${process.pid}`;
+  return await Worker.create({
+    connection: options.connection,
+    namespace: options.namespace,
+    taskQueue: options.taskQueue,
+    identity,
+    ...(options.workflowBundle ? { workflowBundle: options.workflowBundle } : { workflowsPath: WORKFLOWS_PATH }),
+    activities: createActivities({ workerIdentity: identity }),
+  });
+}
