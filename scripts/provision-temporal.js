@@ -11,6 +11,7 @@
 'use strict';
 
 const { spawnSync } = require('node:child_process');
+const crypto = require('node:crypto');
 const fs = require('node:fs');
 const path = require('node:path');
 
@@ -24,6 +25,8 @@ const MAVEN_DEPENDENCY_PLUGIN = 'org.apache.maven.plugins:maven-dependency-plugi
 const GO_MIN_VERSION = [1, 21];
 
 const MANIFEST_NAME = 'temporal-tools.json';
+
+/** @typedef {{ version: string, recipe: string, path: string }} ProvisionedServer */
 
 /** A tool the provisioning needs is not installed; the message says how to get it. */
 class MissingToolError extends Error {
@@ -71,8 +74,13 @@ function isExecutable(file) {
   }
 }
 
-function isCurrent(entry, version) {
-  return Boolean(entry && entry.version === version && isExecutable(entry.path));
+/** A short hash of everything that shapes a provisioned server, so a changed recipe provisions anew. */
+function recipeOf(...parts) {
+  return crypto.createHash('sha256').update(parts.join('\0')).digest('hex').slice(0, 12);
+}
+
+function isCurrent(entry, recipe) {
+  return Boolean(entry && entry.recipe === recipe && isExecutable(entry.path));
 }
 
 /** Runs a command, returning its output; a missing executable becomes a MissingToolError with `hint`. */
@@ -111,6 +119,9 @@ function checkGoVersion(env) {
   }
 }
 
+const CLI_LDFLAGS = `-s -w -X ${TEMPORAL_CLI_MODULE}/temporalcli.Version=${TEMPORAL_CLI_VERSION}`;
+const CLI_RECIPE = recipeOf('go install', TEMPORAL_CLI_MODULE, TEMPORAL_CLI_VERSION, CLI_LDFLAGS);
+
 function provisionTemporalCli(toolsDir, env, log) {
   checkGoVersion(env);
   const binDir = path.join(toolsDir, 'bin');
@@ -123,7 +134,7 @@ function provisionTemporalCli(toolsDir, env, log) {
       [
         'install',
         '-trimpath',
-        `-ldflags=-s -w -X ${TEMPORAL_CLI_MODULE}/temporalcli.Version=${TEMPORAL_CLI_VERSION}`,
+        `-ldflags=${CLI_LDFLAGS}`,
         `${TEMPORAL_CLI_MODULE}/cmd/temporal@v${TEMPORAL_CLI_VERSION}`,
       ],
       { env: { ...env, GOBIN: stage, CGO_ENABLED: '0', GOFLAGS: '-buildvcs=false' }, hint: GO_HINT },
@@ -133,7 +144,7 @@ function provisionTemporalCli(toolsDir, env, log) {
   } finally {
     fs.rmSync(stage, { recursive: true, force: true });
   }
-  return { version: TEMPORAL_CLI_VERSION, path: target };
+  return { version: TEMPORAL_CLI_VERSION, recipe: CLI_RECIPE, path: target };
 }
 
 function testServerPom() {
@@ -151,6 +162,12 @@ function testServerPom() {
       <artifactId>temporal-test-server</artifactId>
       <version>${TEST_SERVER_VERSION}</version>
     </dependency>
+    <!-- Binds SLF4J to its no-op logger: the server would otherwise print a warning at every start. -->
+    <dependency>
+      <groupId>org.slf4j</groupId>
+      <artifactId>slf4j-nop</artifactId>
+      <version>1.7.36</version>
+    </dependency>
   </dependencies>
 </project>
 `;
@@ -165,9 +182,11 @@ exec java -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -Xss1m $CERTFLOW_TEST_SERVER_
 `;
 }
 
+const TEST_SERVER_RECIPE = recipeOf(testServerPom(), testServerWrapper('<lib>'));
+
 function provisionTestServer(toolsDir, env, log) {
   run('java', ['-version'], { env, hint: JAVA_HINT });
-  const home = path.join(toolsDir, `temporal-test-server-${TEST_SERVER_VERSION}`);
+  const home = path.join(toolsDir, `temporal-test-server-${TEST_SERVER_VERSION}-${TEST_SERVER_RECIPE}`);
   const libDir = path.join(home, 'lib');
   fs.mkdirSync(home, { recursive: true });
   if (!fs.existsSync(libDir)) {
@@ -203,12 +222,16 @@ function provisionTestServer(toolsDir, env, log) {
   const tmp = `${target}.${process.pid}.tmp`;
   fs.writeFileSync(tmp, testServerWrapper(libDir), { mode: 0o755 });
   fs.renameSync(tmp, target);
-  return { version: TEST_SERVER_VERSION, path: target };
+  for (const entry of fs.readdirSync(toolsDir)) {
+    const stale = entry.startsWith('temporal-test-server-') && path.join(toolsDir, entry) !== home;
+    if (stale) fs.rmSync(path.join(toolsDir, entry), { recursive: true, force: true });
+  }
+  return { version: TEST_SERVER_VERSION, recipe: TEST_SERVER_RECIPE, path: target };
 }
 
 /**
  * @param {{ toolsDir?: string, env?: NodeJS.ProcessEnv, log?: (line: string) => void }} [options]
- * @returns {{ temporalCli?: { version: string, path: string }, testServer?: { version: string, path: string } }}
+ * @returns {{ temporalCli?: ProvisionedServer, testServer?: ProvisionedServer }}
  *
  * Makes sure both servers are in the tools folder and returns the manifest. Idempotent: when the manifest names
  * the pinned versions and their executables exist, it returns at once. TEMPORAL_CLI_PATH /
@@ -222,11 +245,11 @@ function provision({ toolsDir = defaultToolsDir(), env = process.env, log = () =
   fs.mkdirSync(toolsDir, { recursive: true });
   const manifest = readManifest(toolsDir);
   let changed = false;
-  if (!env.TEMPORAL_CLI_PATH && !isCurrent(manifest.temporalCli, TEMPORAL_CLI_VERSION)) {
+  if (!env.TEMPORAL_CLI_PATH && !isCurrent(manifest.temporalCli, CLI_RECIPE)) {
     manifest.temporalCli = provisionTemporalCli(toolsDir, env, log);
     changed = true;
   }
-  if (!env.TEMPORAL_TEST_SERVER_PATH && !isCurrent(manifest.testServer, TEST_SERVER_VERSION)) {
+  if (!env.TEMPORAL_TEST_SERVER_PATH && !isCurrent(manifest.testServer, TEST_SERVER_RECIPE)) {
     manifest.testServer = provisionTestServer(toolsDir, env, log);
     changed = true;
   }
@@ -243,8 +266,8 @@ function provision({ toolsDir = defaultToolsDir(), env = process.env, log = () =
 function isProvisioned({ toolsDir = defaultToolsDir(), env = process.env } = {}) {
   const manifest = readManifest(toolsDir);
   return (
-    (Boolean(env.TEMPORAL_CLI_PATH) || isCurrent(manifest.temporalCli, TEMPORAL_CLI_VERSION)) &&
-    (Boolean(env.TEMPORAL_TEST_SERVER_PATH) || isCurrent(manifest.testServer, TEST_SERVER_VERSION))
+    (Boolean(env.TEMPORAL_CLI_PATH) || isCurrent(manifest.temporalCli, CLI_RECIPE)) &&
+    (Boolean(env.TEMPORAL_TEST_SERVER_PATH) || isCurrent(manifest.testServer, TEST_SERVER_RECIPE))
   );
 }
 

@@ -32,14 +32,15 @@ function readManifest(dir: string): Manifest {
 
 function resolveOne(
   label: string,
-  override: string | undefined,
+  overrideVariable: string,
   provisioned: string | undefined,
   env: NodeJS.ProcessEnv,
 ): ServerExecutable {
+  const override = env[overrideVariable];
   const candidate = override || provisioned;
   if (candidate && fs.existsSync(candidate)) return { type: 'existing-path', path: candidate };
   if (env.CERTFLOW_TEMPORAL_DOWNLOAD === '1') return { type: 'cached-download' };
-  if (override) throw new TemporalToolsMissingError(`${label} not found at ${override} (from the environment)`);
+  if (override) throw new TemporalToolsMissingError(`${label} was not found at ${override} (${overrideVariable})`);
   throw new TemporalToolsMissingError(
     `${label} is not provisioned: run \`node scripts/provision-temporal.js\` (npm start and npm test do it for you), ` +
       'or set CERTFLOW_TEMPORAL_DOWNLOAD=1 on a machine with internet',
@@ -62,7 +63,7 @@ export function resolveTemporalServer(
 ): ServerExecutable {
   const source = SERVER_SOURCES[kind];
   const manifest = readManifest(toolsDir(env, repoRootDir));
-  return resolveOne(source.label, env[source.override], manifest[source.manifestKey]?.path, env);
+  return resolveOne(source.label, source.override, manifest[source.manifestKey]?.path, env);
 }
 
 /** The repository root, from this module's location (source or dist/). */

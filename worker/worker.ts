@@ -1,6 +1,12 @@
 import os from 'node:os';
 import path from 'node:path';
-import { type NativeConnection, Worker, type WorkflowBundleOption } from '@temporalio/worker';
+import {
+  bundleWorkflowCode,
+  DefaultLogger,
+  type NativeConnection,
+  Worker,
+  type WorkflowBundleOption,
+} from '@temporalio/worker';
 import { createActivities } from '../activities';
 
 /** Options of {@link createCertflowWorker}. */
@@ -16,6 +22,11 @@ export interface CertflowWorkerOptions {
 /** The folder the worker bundles workflows from: workflows/ next to this module, in source and in dist/. */
 export const WORKFLOWS_PATH = path.join(__dirname, '..', 'workflows');
 
+/** Bundles workflows/ for the sandbox, keeping webpack's report out of the worker's log unless it fails. */
+export async function bundleWorkflows(): ReturnType<typeof bundleWorkflowCode> {
+  return await bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: new DefaultLogger('WARN') });
+}
+
 /** Creates certflow's worker: every workflow in workflows/ and every activity, wired with their dependencies. */
 export async function createCertflowWorker(options: CertflowWorkerOptions): Promise<Worker> {
   const identity = options.identity ?? `certflow-worker@${os.hostname()}:${process.pid}`;
@@ -24,7 +35,7 @@ export async function createCertflowWorker(options: CertflowWorkerOptions): Prom
     namespace: options.namespace,
     taskQueue: options.taskQueue,
     identity,
-    ...(options.workflowBundle ? { workflowBundle: options.workflowBundle } : { workflowsPath: WORKFLOWS_PATH }),
+    workflowBundle: options.workflowBundle ?? (await bundleWorkflows()),
     activities: createActivities({ workerIdentity: identity }),
   });
 }

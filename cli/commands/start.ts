@@ -47,6 +47,7 @@ export async function runStart({ config, workerOnly, out }: StartOptions): Promi
   const stopping = new AbortController();
   let worker: Worker | undefined;
   let devServer: DevServer | undefined;
+  let running = false;
   const onSignal = (signal: NodeJS.Signals) => {
     if (stopping.signal.aborted) {
       out(`${signal} again: stopping now`);
@@ -83,7 +84,8 @@ export async function runStart({ config, workerOnly, out }: StartOptions): Promi
     try {
       worker = await createCertflowWorker({ connection, namespace: config.namespace, taskQueue: config.taskQueue });
       if (stopping.signal.aborted) return;
-      for (const line of banner(config, address, devServer)) out(line);
+      out(banner(config, address, devServer).join('\n'));
+      running = true;
       await worker.run();
     } finally {
       await connection.close();
@@ -91,6 +93,6 @@ export async function runStart({ config, workerOnly, out }: StartOptions): Promi
   } finally {
     await devServer?.stop();
     for (const signal of STOP_SIGNALS) process.off(signal, onSignal);
-    out('certflow stopped');
+    if (running) out('certflow stopped');
   }
 }

@@ -1,10 +1,9 @@
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { bundleWorkflowCode, DefaultLogger } from '@temporalio/worker';
 import type { TestProject } from 'vitest/node' with { 'resolution-mode': 'import' };
 import { provision } from '../../scripts/provision-temporal';
-import { WORKFLOWS_PATH } from '../../worker/worker';
+import { bundleWorkflows } from '../../worker/worker';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -35,7 +34,7 @@ async function workflowBundlePath(): Promise<string> {
   const cacheDir = path.join(ROOT, '.cache', 'test');
   const bundlePath = path.join(cacheDir, `workflow-bundle-${hash.digest('hex').slice(0, 16)}.js`);
   if (!fs.existsSync(bundlePath)) {
-    const { code } = await bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: new DefaultLogger('WARN') });
+    const { code } = await bundleWorkflows();
     fs.mkdirSync(cacheDir, { recursive: true });
     for (const stale of fs.readdirSync(cacheDir).filter((name) => name.startsWith('workflow-bundle-'))) {
       fs.rmSync(path.join(cacheDir, stale), { force: true });

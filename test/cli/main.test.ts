@@ -1,0 +1,60 @@
+import net from 'node:net';
+import { describe, expect, it } from 'vitest';
+import { EXIT, HELP, main } from '../../cli/main';
+
+async function run(argv: string[], env: NodeJS.ProcessEnv = {}) {
+  const out: string[] = [];
+  const err: string[] = [];
+  const code = await main(argv, { out: (line) => out.push(line), err: (line) => err.push(line), env, cwd: '/tmp' });
+  return { code, out: out.join('\n'), err: err.join('\n') };
+}
+
+/** A loopback port nothing listens on. */
+async function closedPort(): Promise<number> {
+  const server = net.createServer();
+  await new Promise<void>((resolve) => server.listen({ host: '127.0.0.1', port: 0 }, resolve));
+  const { port } = server.address() as net.AddressInfo;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+describe('certflow command line', () => {
+  it('prints help for help, --help and no command', async () => {
+    for (const argv of [['help'], ['--help'], []]) {
+      const result = await run(argv);
+      expect(result).toEqual({ code: EXIT.ok, out: HELP, err: '' });
+    }
+  });
+
+  it.each([
+    [['renew-everything'], /unknown command "renew-everything"; commands are start, worker, canary and help/],
+    [['canary', '--sleep'], /Option '--sleep <value>' argument missing \(see `certflow help`\)/],
+    [['canary', '--slep', '5s'], /Unknown option '--slep'.*\(see `certflow help`\)/],
+    [['canary', 'extra'], /Unexpected argument 'extra'/],
+    [['canary', '--sleep', 'forever'], /invalid duration "forever": expected a number followed by a unit/],
+    [['canary', '--sleep=-5s'], /invalid duration "-5s"/],
+    [['canary', '--sleep', '-5s'], /argument is ambiguous/],
+    [['start', '--sleep', '5s'], /Unknown option '--sleep'/],
+    [['worker', 'now'], /Unexpected argument 'now'/],
+  ])('rejects %j with exit code 2 and says what is wrong', async (argv, message) => {
+    const result = await run(argv);
+    expect(result.code).toBe(EXIT.usage);
+    expect(result.out).toBe('');
+    expect(result.err).toMatch(/^certflow: /);
+    expect(result.err).toMatch(message);
+  });
+
+  it('rejects bad configuration before connecting anywhere, naming the variable', async () => {
+    const result = await run(['canary'], { TEMPORAL_PORT: 'http' });
+    expect(result.code).toBe(EXIT.usage);
+    expect(result.err).toMatch(/^certflow: TEMPORAL_PORT: "http" is not a TCP port/);
+  });
+
+  it('says how to start Temporal when nothing answers at the address', async () => {
+    const port = await closedPort();
+    const result = await run(['canary', '--sleep', '1s'], { TEMPORAL_ADDRESS: `127.0.0.1:${port}` });
+    expect(result.code).toBe(EXIT.failure);
+    expect(result.err).toMatch(new RegExp(`^certflow: cannot reach Temporal at 127\\.0\\.0\\.1:${port}: `));
+    expect(result.err).toMatch(/Start certflow with `npm start`/);
+  });
+});

@@ -1,0 +1,112 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { Client, Connection } from '@temporalio/client';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { assertPortFree } from '../../worker/dev-server';
+import { buildDist, freePort, processesMentioning, runCertflow, type CertflowProcess } from '../support/processes';
+
+describe('npm start: embedded dev server + worker, end to end', () => {
+  let dataDir: string;
+  let env: NodeJS.ProcessEnv;
+  let certflow: CertflowProcess;
+  let canaryWorkflowId: string;
+
+  beforeAll(async () => {
+    buildDist();
+    dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'certflow-start-'));
+    env = {
+      CERTFLOW_DATA_DIR: dataDir,
+      TEMPORAL_PORT: String(await freePort()),
+      TEMPORAL_UI_PORT: String(await freePort()),
+      TEMPORAL_ADDRESS: '',
+      CERTFLOW_LOG_LEVEL: 'WARN',
+    };
+    certflow = runCertflow(['start'], env);
+    await certflow.waitForLine(/^Ctrl-C stops the worker and the dev server\.$/);
+  });
+
+  afterAll(async () => {
+    if (certflow.child.exitCode === null) {
+      certflow.child.kill('SIGKILL');
+      await certflow.exited;
+    }
+    fs.rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('prints where everything is', () => {
+    const banner = certflow.stdout.join('\n');
+    expect(banner).toContain(`Temporal gRPC     127.0.0.1:${env.TEMPORAL_PORT} (namespace default)`);
+    expect(banner).toContain(`Temporal Web UI   http://127.0.0.1:${env.TEMPORAL_UI_PORT}`);
+    expect(banner).toContain(`Temporal history  ${path.join(dataDir, 'temporal.sqlite')}`);
+    expect(banner).toContain('Task queue        certflow');
+  });
+
+  it('R-MON-1: a timer canary started from the CLI completes on the real worker and dev server', async () => {
+    const canary = runCertflow(['canary', '--sleep', '1s', '--label', 'e2e', '--json'], env);
+    expect(await canary.exited).toBe(0);
+    const report = JSON.parse(canary.stdout.join('\n')) as Record<string, unknown>;
+    expect(report.label).toBe('e2e');
+    expect(Date.parse(report.dueAt as string) - Date.parse(report.startedAt as string)).toBe(1_000);
+    expect(Date.parse(report.firedAt as string)).toBeGreaterThanOrEqual(Date.parse(report.dueAt as string));
+    expect(report.observedBy).toMatch(/^certflow-worker@/);
+    expect(report.url).toBe(
+      `http://127.0.0.1:${env.TEMPORAL_UI_PORT}/namespaces/default/workflows/${report.workflowId as string}`,
+    );
+    canaryWorkflowId = report.workflowId as string;
+  });
+
+  it('serves the Temporal Web UI', async () => {
+    const response = await fetch(`http://127.0.0.1:${env.TEMPORAL_UI_PORT}/`);
+    expect(response.status).toBe(200);
+  });
+
+  it('refuses to start twice on the same ports, saying why', async () => {
+    const second = runCertflow(['start'], { ...env, CERTFLOW_DATA_DIR: path.join(dataDir, 'other') });
+    expect(await second.exited).toBe(1);
+    expect(second.stderr.join('\n')).toMatch(
+      new RegExp(
+        `^certflow: port ${env.TEMPORAL_PORT} \\(TEMPORAL_PORT\\) is already in use: is certflow already running\\?`,
+      ),
+    );
+  });
+
+  it('refuses a second instance on the same data folder, even on other ports', async () => {
+    const second = runCertflow(['start'], {
+      ...env,
+      TEMPORAL_PORT: String(await freePort()),
+      TEMPORAL_UI_PORT: String(await freePort()),
+    });
+    expect(await second.exited).toBe(1);
+    expect(second.stderr.join('\n')).toMatch(
+      new RegExp(`^certflow: the data folder ${dataDir} is in use by certflow \\(pid ${certflow.child.pid}\\)`),
+    );
+  });
+
+  it('stops the worker and the dev server on Ctrl-C, leaving no process behind', async () => {
+    certflow.child.kill('SIGINT');
+    expect(await certflow.exited).toBe(0);
+    expect(certflow.stdout).toContain('certflow stopped');
+    expect(processesMentioning(dataDir)).toEqual([]);
+    expect(fs.existsSync(path.join(dataDir, 'certflow.lock'))).toBe(false);
+    await assertPortFree(Number(env.TEMPORAL_PORT), 'TEMPORAL_PORT');
+    await assertPortFree(Number(env.TEMPORAL_UI_PORT), 'TEMPORAL_UI_PORT');
+  });
+
+  it('keeps workflow history in the SQLite file across restarts', async () => {
+    certflow = runCertflow(['start'], env);
+    await certflow.waitForLine(/^Ctrl-C stops the worker and the dev server\.$/);
+    const connection = await Connection.connect({ address: `127.0.0.1:${env.TEMPORAL_PORT}` });
+    try {
+      const client = new Client({ connection });
+      const description = await client.workflow.getHandle(canaryWorkflowId).describe();
+      expect(description.status.name).toBe('COMPLETED');
+      expect(description.type).toBe('timerCanaryWorkflow');
+    } finally {
+      await connection.close();
+    }
+    certflow.child.kill('SIGTERM');
+    expect(await certflow.exited).toBe(0);
+    expect(processesMentioning(dataDir)).toEqual([]);
+  });
+});

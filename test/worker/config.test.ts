@@ -1,0 +1,78 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { CONFIG_VARIABLES, ConfigError, loadConfig } from '../../worker/config';
+
+const CWD = '/srv/certflow';
+
+describe('loadConfig', () => {
+  it('defaults to the embedded dev server, namespace default, task queue certflow, ./data', () => {
+    expect(loadConfig({}, CWD)).toEqual({
+      temporalAddress: undefined,
+      namespace: 'default',
+      taskQueue: 'certflow',
+      dataDir: path.join(CWD, 'data'),
+      devServerPort: 7233,
+      devServerUiPort: 8233,
+      logLevel: 'INFO',
+    });
+  });
+
+  it('reads every variable', () => {
+    const config = loadConfig(
+      {
+        TEMPORAL_ADDRESS: 'temporal.internal:7233',
+        TEMPORAL_NAMESPACE: 'pki-prod',
+        CERTFLOW_TASK_QUEUE: 'certflow-eu',
+        CERTFLOW_DATA_DIR: '/var/lib/certflow',
+        TEMPORAL_PORT: '17233',
+        TEMPORAL_UI_PORT: '18233',
+        CERTFLOW_LOG_LEVEL: 'debug',
+      },
+      CWD,
+    );
+    expect(config).toEqual({
+      temporalAddress: 'temporal.internal:7233',
+      namespace: 'pki-prod',
+      taskQueue: 'certflow-eu',
+      dataDir: '/var/lib/certflow',
+      devServerPort: 17233,
+      devServerUiPort: 18233,
+      logLevel: 'DEBUG',
+    });
+  });
+
+  it('accepts an IPv6 Temporal address', () => {
+    expect(loadConfig({ TEMPORAL_ADDRESS: '[::1]:7233' }, CWD).temporalAddress).toBe('[::1]:7233');
+  });
+
+  it.each([
+    [{ TEMPORAL_PORT: 'seventy' }, 'TEMPORAL_PORT', /not a TCP port/],
+    [{ TEMPORAL_PORT: '0' }, 'TEMPORAL_PORT', /not a TCP port/],
+    [{ TEMPORAL_UI_PORT: '70000' }, 'TEMPORAL_UI_PORT', /not a TCP port/],
+    [{ TEMPORAL_PORT: '7233', TEMPORAL_UI_PORT: '7233' }, 'TEMPORAL_UI_PORT', /must differ from TEMPORAL_PORT/],
+    [{ TEMPORAL_ADDRESS: 'http://temporal:7233' }, 'TEMPORAL_ADDRESS', /not host:port/],
+    [{ TEMPORAL_ADDRESS: 'temporal' }, 'TEMPORAL_ADDRESS', /not host:port/],
+    [{ TEMPORAL_NAMESPACE: 'has space' }, 'TEMPORAL_NAMESPACE', /not a valid name/],
+    [{ CERTFLOW_TASK_QUEUE: '-leading-dash' }, 'CERTFLOW_TASK_QUEUE', /not a valid name/],
+    [{ CERTFLOW_LOG_LEVEL: 'loud' }, 'CERTFLOW_LOG_LEVEL', /not one of TRACE, DEBUG, INFO, WARN, ERROR/],
+  ])('rejects %j naming %s and what it expects', (env, variable, message) => {
+    let error: unknown;
+    try {
+      loadConfig(env, CWD);
+    } catch (caught) {
+      error = caught;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as ConfigError).variable).toBe(variable);
+    expect((error as ConfigError).message).toMatch(new RegExp(`^${variable}: `));
+    expect((error as ConfigError).message).toMatch(message);
+  });
+
+  it("lists every variable, with its default, in the README's configuration table", () => {
+    const readme = fs.readFileSync(path.join(__dirname, '..', '..', 'README.md'), 'utf8');
+    for (const variable of CONFIG_VARIABLES) {
+      expect(readme).toContain(`| \`${variable.name}\` | ${variable.default} | ${variable.description} |`);
+    }
+  });
+});
