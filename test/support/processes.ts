@@ -33,8 +33,8 @@ export function runCertflow(args: string[], env: NodeJS.ProcessEnv): CertflowPro
   const stdout: string[] = [];
   const stderr: string[] = [];
   const waiters: { pattern: RegExp; resolve: (line: string) => void; reject: (error: Error) => void }[] = [];
-  readline.createInterface({ input: child.stderr! }).on('line', (line) => stderr.push(line));
-  readline.createInterface({ input: child.stdout! }).on('line', (line) => {
+  readline.createInterface({ input: child.stderr }).on('line', (line) => stderr.push(line));
+  readline.createInterface({ input: child.stdout }).on('line', (line) => {
     stdout.push(line);
     for (const waiter of waiters.filter((candidate) => candidate.pattern.test(line))) {
       waiters.splice(waiters.indexOf(waiter), 1);
