@@ -3,6 +3,7 @@ import { parseArgs } from 'node:util';
 import { InvalidDurationError, parseDuration } from '../domain/duration';
 import { ConfigError, loadConfig } from '../worker/config';
 import { DataDirInUseError, DevServerStartError, PortInUseError } from '../worker/dev-server';
+import { SearchAttributeConflictError } from '../worker/search-attributes';
 import { TemporalToolsMissingError } from '../worker/temporal-tools';
 import { runCanary } from './commands/canary';
 import { runStart } from './commands/start';
@@ -83,7 +84,8 @@ export async function main(
       error instanceof TemporalToolsMissingError ||
       error instanceof PortInUseError ||
       error instanceof DataDirInUseError ||
-      error instanceof DevServerStartError;
+      error instanceof DevServerStartError ||
+      error instanceof SearchAttributeConflictError;
     io.err(`certflow: ${known ? (error as Error).message : String((error as Error).stack ?? error)}`);
     return EXIT.failure;
   }

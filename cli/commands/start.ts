@@ -2,6 +2,7 @@ import { DefaultLogger, NativeConnection, Runtime, type Worker } from '@temporal
 import { certflowSearchAttributes } from '../../workflows/search-attributes';
 import type { CertflowConfig } from '../../worker/config';
 import { startDevServer, type DevServer } from '../../worker/dev-server';
+import { ensureSearchAttributes, SearchAttributeConflictError } from '../../worker/search-attributes';
 import { repoRoot, resolveTemporalServer } from '../../worker/temporal-tools';
 import { createCertflowWorker } from '../../worker/worker';
 import { TemporalUnreachableError } from '../errors';
@@ -33,8 +34,22 @@ function banner(config: CertflowConfig, address: string, devServer: DevServer | 
     ...rows.map(([name, value]) => `  ${name.padEnd(17)} ${value}`),
     '',
     'Start a workflow from another terminal:  npm run certflow -- canary --sleep 10s',
-    'Ctrl-C stops the worker and the dev server.',
+    devServer ? 'Ctrl-C stops the worker and the dev server.' : 'Ctrl-C stops the worker.',
   ];
+}
+
+/** Registers certflow's search attributes on a standalone server; a server that forbids it only earns a warning. */
+async function registerSearchAttributes(connection: NativeConnection, namespace: string, out: (line: string) => void) {
+  try {
+    const added = await ensureSearchAttributes(connection, namespace);
+    if (added.length > 0) out(`registered search attributes in namespace ${namespace}: ${added.join(', ')}`);
+  } catch (error) {
+    if (error instanceof SearchAttributeConflictError) throw error;
+    out(
+      `warning: cannot register certflow's search attributes in namespace ${namespace} (${(error as Error).message}); ` +
+        'create them as listed in workflows/search-attributes.ts, or workflows that set them will fail',
+    );
+  }
 }
 
 /**
@@ -82,6 +97,7 @@ export async function runStart({ config, workerOnly, out }: StartOptions): Promi
       throw new TemporalUnreachableError(address, error);
     });
     try {
+      if (!devServer) await registerSearchAttributes(connection, config.namespace, out);
       worker = await createCertflowWorker({ connection, namespace: config.namespace, taskQueue: config.taskQueue });
       if (stopping.signal.aborted) return;
       out(banner(config, address, devServer).join('\n'));

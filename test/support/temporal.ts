@@ -33,13 +33,15 @@ export async function createTimeSkippingEnv(): Promise<TestWorkflowEnvironment> 
   });
 }
 
-/** An in-memory Temporal dev server of this file's own, with certflow's search attributes registered. */
-export async function createDevServerEnv(): Promise<TestWorkflowEnvironment> {
+/** An in-memory Temporal dev server of this file's own, with certflow's search attributes unless told otherwise. */
+export async function createDevServerEnv(
+  options: { searchAttributes: boolean } = { searchAttributes: true },
+): Promise<TestWorkflowEnvironment> {
   installQuietRuntime();
   return await TestWorkflowEnvironment.createLocal({
     server: {
       executable: resolveTemporalServer('devServer', process.env, REPO_ROOT),
-      searchAttributes: [...certflowSearchAttributes],
+      searchAttributes: options.searchAttributes ? [...certflowSearchAttributes] : [],
     },
   });
 }

@@ -1,0 +1,26 @@
+# certflow's worker (and, as they arrive, its Slack bot and HTTP API) for the scale-out deployment in
+# docker-compose.yml. The embedded dev server of `npm start` is not part of the image.
+FROM node:20-bookworm-slim AS build
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --no-audit --no-fund
+COPY tsconfig.json tsconfig.build.json ./
+COPY domain ./domain
+COPY workflows ./workflows
+COPY activities ./activities
+COPY worker ./worker
+COPY cli ./cli
+RUN npm run build && npm prune --omit=dev
+
+# glibc base: the Temporal core bridge ships glibc binaries.
+FROM node:20-bookworm-slim
+ENV NODE_ENV=production CERTFLOW_DATA_DIR=/var/lib/certflow
+WORKDIR /app
+COPY --from=build /app/package.json ./
+COPY --from=build /app/node_modules ./node_modules
+COPY --from=build /app/dist ./dist
+RUN mkdir -p /var/lib/certflow && chown node:node /var/lib/certflow
+USER node
+VOLUME /var/lib/certflow
+ENTRYPOINT ["node", "dist/cli/main.js"]
+CMD ["worker"]
