@@ -37,10 +37,11 @@ function ensureNodeModules(log) {
   const wanted = lockHash();
   const installed = fs.existsSync(STAMP) ? fs.readFileSync(STAMP, 'utf8').trim() : null;
   if (installed === wanted) return;
-  // A clean install for a fresh clone; an incremental one when a developer's node_modules only drifted.
+  // `npm install`, not `npm ci`: both install the locked versions, but `npm ci` refuses a lock file that lacks
+  // optional platform packages (e.g. @swc/core's darwin builds) which a registry mirror may not carry.
   const fresh = !fs.existsSync(path.join(ROOT, 'node_modules'));
-  const args = fresh ? ['ci', '--no-audit', '--no-fund'] : ['install', '--no-audit', '--no-fund'];
-  log(`${fresh ? 'installing' : 'updating'} npm packages (npm ${args[0]})…`);
+  const args = ['install', '--no-audit', '--no-fund'];
+  log(`${fresh ? 'installing' : 'updating'} npm packages (npm install)…`);
   const npm = process.env.npm_execpath
     ? { command: process.execPath, args: [process.env.npm_execpath, ...args] }
     : { command: 'npm', args };
