@@ -3,7 +3,7 @@ import { certflowSearchAttributes } from '../../workflows/search-attributes';
 import type { CertflowConfig } from '../../worker/config';
 import { startDevServer, type DevServer } from '../../worker/dev-server';
 import { ensureSearchAttributes, SearchAttributeConflictError } from '../../worker/search-attributes';
-import { repoRoot, resolveTemporalServer } from '../../worker/temporal-tools';
+import { repoRoot, resolveTemporalServer, TemporalToolsMissingError } from '../../worker/temporal-tools';
 import { createCertflowWorker } from '../../worker/worker';
 import { TemporalUnreachableError } from '../errors';
 
@@ -66,6 +66,7 @@ export async function runStart({ config, workerOnly, out }: StartOptions): Promi
   const onSignal = (signal: NodeJS.Signals) => {
     if (stopping.signal.aborted) {
       out(`${signal} again: stopping now`);
+      if (devServer) process.kill(devServer.pid, 'SIGKILL');
       process.exit(130);
     }
     out(`${signal}: shutting down…`);
@@ -79,7 +80,10 @@ export async function runStart({ config, workerOnly, out }: StartOptions): Promi
     if (!address) {
       const cli = resolveTemporalServer('devServer', process.env, repoRoot());
       if (cli.type !== 'existing-path') {
-        throw new Error('the embedded dev server needs the Temporal CLI on disk: run `npm start` to provision it');
+        throw new TemporalToolsMissingError(
+          'the embedded dev server needs the Temporal CLI on disk, and CERTFLOW_TEMPORAL_DOWNLOAD=1 only serves tests: ' +
+            'unset it and run `npm start` to build the CLI, set TEMPORAL_CLI_PATH, or set TEMPORAL_ADDRESS',
+        );
       }
       out(`starting the Temporal dev server (history in ${config.dataDir})…`);
       devServer = await startDevServer({
