@@ -1,21 +1,12 @@
-import net from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { EXIT, HELP, main } from '../../cli/main';
+import { freePort } from '../support/processes';
 
 async function run(argv: string[], env: NodeJS.ProcessEnv = {}) {
   const out: string[] = [];
   const err: string[] = [];
   const code = await main(argv, { out: (line) => out.push(line), err: (line) => err.push(line), env, cwd: '/tmp' });
   return { code, out: out.join('\n'), err: err.join('\n') };
-}
-
-/** A loopback port nothing listens on. */
-async function closedPort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen({ host: '127.0.0.1', port: 0 }, resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
 }
 
 describe('certflow command line', () => {
@@ -51,7 +42,7 @@ describe('certflow command line', () => {
   });
 
   it('says how to start Temporal when nothing answers at the address', async () => {
-    const port = await closedPort();
+    const port = await freePort();
     const result = await run(['canary', '--sleep', '1s'], { TEMPORAL_ADDRESS: `127.0.0.1:${port}` });
     expect(result.code).toBe(EXIT.failure);
     expect(result.err).toMatch(new RegExp(`^certflow: cannot reach Temporal at 127\\.0\\.0\\.1:${port}: `));

@@ -12,6 +12,7 @@ import {
   PortInUseError,
   startDevServer,
 } from '../../worker/dev-server';
+import { freePort } from '../support/processes';
 
 async function listen(): Promise<net.Server> {
   const server = net.createServer();
@@ -21,13 +22,6 @@ async function listen(): Promise<net.Server> {
 
 function portOf(server: net.Server): number {
   return (server.address() as net.AddressInfo).port;
-}
-
-async function freePort(): Promise<number> {
-  const server = await listen();
-  const port = portOf(server);
-  await new Promise((resolve) => server.close(resolve));
-  return port;
 }
 
 /** The pid of a process that has exited (and been reaped). */
@@ -83,17 +77,18 @@ describe('embedded dev server guards', () => {
     lockDataDir(dataDir)();
   });
 
+  /** Starts a dev server from `cliPath` on free ports and returns what it threw. */
+  async function startFailure(cliPath: string): Promise<unknown> {
+    const options = { cliPath, namespace: 'default', dataDir, searchAttributes: [] };
+    return await startDevServer({ ...options, port: await freePort(), uiPort: await freePort() }).catch(
+      (caught: unknown) => caught,
+    );
+  }
+
   it('reports a dev server that exits at once, with its log, and releases the data folder', async () => {
     const fakeCli = path.join(dataDir, 'fake-temporal');
     fs.writeFileSync(fakeCli, '#!/bin/sh\necho "unknown flag: --db-filename" >&2\nexit 3\n', { mode: 0o755 });
-    const error = await startDevServer({
-      cliPath: fakeCli,
-      port: await freePort(),
-      uiPort: await freePort(),
-      namespace: 'default',
-      dataDir,
-      searchAttributes: [],
-    }).catch((caught: unknown) => caught);
+    const error = await startFailure(fakeCli);
     expect(error).toBeInstanceOf(DevServerStartError);
     expect((error as Error).message).toMatch(/the dev server exited \(3\) before it was ready/);
     expect((error as Error).message).toMatch(/unknown flag: --db-filename/);
@@ -101,14 +96,7 @@ describe('embedded dev server guards', () => {
   });
 
   it('reports a CLI path that does not exist', async () => {
-    const error = await startDevServer({
-      cliPath: path.join(dataDir, 'no-such-temporal'),
-      port: await freePort(),
-      uiPort: await freePort(),
-      namespace: 'default',
-      dataDir,
-      searchAttributes: [],
-    }).catch((caught: unknown) => caught);
+    const error = await startFailure(path.join(dataDir, 'no-such-temporal'));
     expect(error).toBeInstanceOf(DevServerStartError);
     expect((error as Error).message).toMatch(/ENOENT/);
   });
