@@ -1,6 +1,8 @@
+import fs from 'node:fs';
 import path from 'node:path';
 import { WorkflowFailedError, type WorkflowHandle } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
+import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { bundleWorkflowCode, DefaultLogger, Worker } from '@temporalio/worker';
 import { DeterminismViolationError } from '@temporalio/workflow';
@@ -11,6 +13,12 @@ import { INVALID_CANARY_INPUT, type timerCanaryWorkflow } from '../../workflows/
 import { createTimeSkippingEnv, uniqueTaskQueue, workflowBundle } from '../support/temporal';
 
 const DAY_MS = 86_400_000;
+/** Histories of earlier workflow versions: today's code must still replay every one of them. */
+const HISTORIES = path.join(__dirname, 'histories');
+
+function recordedHistories(): string[] {
+  return fs.existsSync(HISTORIES) ? fs.readdirSync(HISTORIES).filter((name) => name.endsWith('.json')) : [];
+}
 const WORKER_IDENTITY = 'timer-canary-test-worker';
 
 type StartCanary = (sleepMs: number) => Promise<WorkflowHandle<typeof timerCanaryWorkflow>>;
@@ -103,6 +111,17 @@ describe('timerCanaryWorkflow on the time-skipping server', () => {
 
     it("replays a 90-day canary's history deterministically with the current workflow code", async () => {
       await expect(Worker.runReplayHistory({ workflowBundle: workflowBundle() }, history)).resolves.toBeUndefined();
+    });
+
+    it.each(recordedHistories())('replays the recorded history %s with the current workflow code', async (file) => {
+      const recorded = JSON.parse(fs.readFileSync(path.join(HISTORIES, file), 'utf8')) as unknown;
+      await expect(Worker.runReplayHistory({ workflowBundle: workflowBundle() }, recorded)).resolves.toBeUndefined();
+    });
+
+    // CERTFLOW_RECORD_HISTORIES=1 npx vitest run test/workflows/timer-canary.test.ts adds today's history to the set.
+    it.runIf(process.env.CERTFLOW_RECORD_HISTORIES === '1')('records this history for future replay tests', () => {
+      const file = path.join(HISTORIES, `timer-canary-90d-${new Date().toISOString().slice(0, 10)}.json`);
+      fs.writeFileSync(file, `${JSON.stringify(JSON.parse(historyToJSON(history)), null, 2)}\n`);
     });
 
     it('catches a non-deterministic change to the workflow', async () => {
