@@ -45,9 +45,21 @@ function ensureNodeModules(log) {
   const npm = process.env.npm_execpath
     ? { command: process.execPath, args: [process.env.npm_execpath, ...args] }
     : { command: 'npm', args };
-  const result = spawnSync(npm.command, npm.args, { cwd: ROOT, stdio: 'inherit' });
+  const result = spawnSync(npm.command, npm.args, { cwd: ROOT, stdio: 'inherit', env: nativeBuildEnv(process.env) });
   if (result.status !== 0) throw new Error(`npm ${args[0]} failed (exit ${result.status ?? result.signal})`);
   fs.writeFileSync(STAMP, `${lockHash()}\n`);
+}
+
+/**
+ * better-sqlite3 falls back to compiling from source when it cannot download a prebuilt addon (no internet);
+ * node-gyp then needs Node's headers, which it would also download. Point it at the headers installed beside
+ * this Node (Debian's and the official tarballs ship them) unless the user already chose a nodedir.
+ */
+function nativeBuildEnv(env) {
+  if (env.npm_config_nodedir || env.NPM_CONFIG_NODEDIR) return env;
+  const nodedir = path.resolve(path.dirname(fs.realpathSync(process.execPath)), '..');
+  const hasHeaders = fs.existsSync(path.join(nodedir, 'include', 'node', 'common.gypi'));
+  return hasHeaders ? { ...env, npm_config_nodedir: nodedir } : env;
 }
 
 function main(argv) {
