@@ -29,6 +29,10 @@ export interface CertflowConfig {
   /** Web UI port of the embedded dev server. */
   devServerUiPort: number;
   logLevel: LogLevel;
+  /** Inventory database: `sqlite:<path>` (default, under the data folder) or `postgres://…`. */
+  databaseUrl: string;
+  /** Policy file (YAML or JSON); undefined means NIST's defaults. */
+  policyFile: string | undefined;
 }
 
 /** One row of the README's configuration table: variable, default, meaning. */
@@ -51,6 +55,16 @@ export const CONFIG_VARIABLES: readonly ConfigVariable[] = [
   { name: 'TEMPORAL_PORT', default: '7233', description: 'gRPC port of the embedded dev server' },
   { name: 'TEMPORAL_UI_PORT', default: '8233', description: 'Web UI port of the embedded dev server' },
   { name: 'CERTFLOW_LOG_LEVEL', default: 'INFO', description: `one of ${LOG_LEVELS.join(', ')}` },
+  {
+    name: 'CERTFLOW_DATABASE_URL',
+    default: 'sqlite:./data/inventory.sqlite',
+    description: 'inventory database: `sqlite:<file>` or `postgres://user:pass@host:5432/db`',
+  },
+  {
+    name: 'CERTFLOW_POLICY_FILE',
+    default: '(unset: NIST defaults)',
+    description: 'certificate policy, YAML or JSON (see examples/certflow-policy.yaml)',
+  },
 ];
 
 function readPort(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
@@ -84,6 +98,18 @@ function readAddress(env: NodeJS.ProcessEnv): string | undefined {
   return raw;
 }
 
+function readDatabaseUrl(env: NodeJS.ProcessEnv, cwd: string, dataDir: string): string {
+  const raw = env.CERTFLOW_DATABASE_URL;
+  if (raw === undefined || raw === '') return `sqlite:${path.join(dataDir, 'inventory.sqlite')}`;
+  if (/^postgres(ql)?:\/\//.test(raw)) return raw;
+  const sqlite = /^sqlite:(.+)$/.exec(raw);
+  if (sqlite?.[1]) return sqlite[1] === ':memory:' ? raw : `sqlite:${path.resolve(cwd, sqlite[1])}`;
+  throw new ConfigError(
+    'CERTFLOW_DATABASE_URL',
+    `"${raw.replace(/\/\/[^@/]*@/, '//***@')}" is neither sqlite:<file> nor postgres://user:password@host:5432/database`,
+  );
+}
+
 /** Reads and validates certflow's configuration from environment variables (see {@link CONFIG_VARIABLES}). */
 export function loadConfig(env: NodeJS.ProcessEnv, cwd: string): CertflowConfig {
   const level = (env.CERTFLOW_LOG_LEVEL ?? 'INFO').toUpperCase();
@@ -95,13 +121,16 @@ export function loadConfig(env: NodeJS.ProcessEnv, cwd: string): CertflowConfig 
   if (devServerPort === devServerUiPort) {
     throw new ConfigError('TEMPORAL_UI_PORT', `must differ from TEMPORAL_PORT (both are ${devServerPort})`);
   }
+  const dataDir = path.resolve(cwd, env.CERTFLOW_DATA_DIR || 'data');
   return {
     temporalAddress: readAddress(env),
     namespace: readName(env, 'TEMPORAL_NAMESPACE', 'default'),
     taskQueue: readName(env, 'CERTFLOW_TASK_QUEUE', 'certflow'),
-    dataDir: path.resolve(cwd, env.CERTFLOW_DATA_DIR || 'data'),
+    dataDir,
     devServerPort,
     devServerUiPort,
     logLevel: level as LogLevel,
+    databaseUrl: readDatabaseUrl(env, cwd, dataDir),
+    policyFile: env.CERTFLOW_POLICY_FILE ? path.resolve(cwd, env.CERTFLOW_POLICY_FILE) : undefined,
   };
 }

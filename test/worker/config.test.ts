@@ -15,6 +15,8 @@ describe('loadConfig', () => {
       devServerPort: 7233,
       devServerUiPort: 8233,
       logLevel: 'INFO',
+      databaseUrl: `sqlite:${path.join(CWD, 'data', 'inventory.sqlite')}`,
+      policyFile: undefined,
     });
   });
 
@@ -28,6 +30,8 @@ describe('loadConfig', () => {
         TEMPORAL_PORT: '17233',
         TEMPORAL_UI_PORT: '18233',
         CERTFLOW_LOG_LEVEL: 'debug',
+        CERTFLOW_DATABASE_URL: 'postgres://certflow:secret@db.internal:5432/certflow',
+        CERTFLOW_POLICY_FILE: 'policy/prod.yaml',
       },
       CWD,
     );
@@ -39,6 +43,8 @@ describe('loadConfig', () => {
       devServerPort: 17233,
       devServerUiPort: 18233,
       logLevel: 'DEBUG',
+      databaseUrl: 'postgres://certflow:secret@db.internal:5432/certflow',
+      policyFile: path.join(CWD, 'policy', 'prod.yaml'),
     });
   });
 
@@ -56,6 +62,11 @@ describe('loadConfig', () => {
     [{ TEMPORAL_NAMESPACE: 'has space' }, 'TEMPORAL_NAMESPACE', /not a valid name/],
     [{ CERTFLOW_TASK_QUEUE: '-leading-dash' }, 'CERTFLOW_TASK_QUEUE', /not a valid name/],
     [{ CERTFLOW_LOG_LEVEL: 'loud' }, 'CERTFLOW_LOG_LEVEL', /not one of TRACE, DEBUG, INFO, WARN, ERROR/],
+    [
+      { CERTFLOW_DATABASE_URL: 'mysql://u:hunter2@db/x' },
+      'CERTFLOW_DATABASE_URL',
+      /"mysql:\/\/\*\*\*@db\/x" is neither/,
+    ],
   ])('rejects %j naming %s and what it expects', (env, variable, message) => {
     let error: unknown;
     try {
