@@ -1,0 +1,391 @@
+/**
+ * Evaluates one certificate against the policy (R-POL-1 … R-POL-6). It runs on every imported certificate, so the
+ * policy is compiled once (sets, regular expressions, its version hash) and each evaluation only reads the facts.
+ */
+import type { CertificateFacts } from '../certificates/certificate-facts';
+import type { PolicyResult, PolicyViolation, ViolationSeverity } from '../inventory/model';
+import { policyVersion } from './load-policy';
+import {
+  dnAttributeKey,
+  foldDnValue,
+  normalizeHex,
+  parseDnKeys,
+  type Policy,
+  SUBJECT_ATTRIBUTE_OIDS,
+  type SubjectAttributeName,
+} from './policy';
+
+/** The rules a violation can name: requirement id and stable rule name. */
+export const POLICY_RULES = {
+  approvedCa: { ruleId: 'R-POL-1', rule: 'approved-ca' },
+  validityPeriod: { ruleId: 'R-POL-2', rule: 'validity-period' },
+  keyAlgorithm: { ruleId: 'R-POL-3', rule: 'key-algorithm' },
+  keySize: { ruleId: 'R-POL-3', rule: 'key-size' },
+  signatureAlgorithm: { ruleId: 'R-POL-4', rule: 'signature-algorithm' },
+  subjectDn: { ruleId: 'R-POL-5', rule: 'subject-dn' },
+  wildcardName: { ruleId: 'R-POL-5', rule: 'wildcard-name' },
+} as const;
+
+type RuleName = (typeof POLICY_RULES)[keyof typeof POLICY_RULES];
+
+/** What the inventory knows beyond the certificate itself. */
+export interface PolicyEvaluationContext {
+  /** Fingerprint of the issuing certificate when the inventory holds it; approved CAs listed by fingerprint need it. */
+  readonly issuerFingerprint?: string | null;
+}
+
+/** A certificate or a call could not be evaluated; the message says which and what to do. */
+export class PolicyEvaluationError extends Error {
+  override readonly name = 'PolicyEvaluationError';
+}
+
+type Check = (facts: CertificateFacts, context: PolicyEvaluationContext, out: PolicyViolation[]) => void;
+
+interface CompiledCa {
+  readonly name: string;
+  /** Issuer DN keys in written and in reversed order, so `C=US, O=…, CN=…` matches too. */
+  readonly dnKeys: ReadonlySet<string> | null;
+  readonly keyId: string | null;
+  readonly fingerprint: string | null;
+}
+
+/** A policy prepared for fast evaluation: build it once with `compilePolicy` and reuse it for every certificate. */
+export class CompiledPolicy {
+  /** Content hash of the policy, as `policyVersion` gives it. */
+  readonly version: string;
+  readonly #checks: readonly Check[];
+
+  constructor(readonly policy: Policy) {
+    this.version = policyVersion(policy);
+    this.#checks = compileChecks(policy);
+  }
+
+  /** Appends the violations of `facts` to `out`. */
+  check(facts: CertificateFacts, context: PolicyEvaluationContext, out: PolicyViolation[]): void {
+    for (const check of this.#checks) check(facts, context, out);
+  }
+}
+
+const compiledPolicies = new WeakMap<Policy, CompiledPolicy>();
+
+/** Compiles a policy once; the same (unchanged, as policies are read-only) object always gives the same result. */
+export function compilePolicy(policy: Policy): CompiledPolicy {
+  let compiled = compiledPolicies.get(policy);
+  if (compiled === undefined) {
+    compiled = new CompiledPolicy(policy);
+    compiledPolicies.set(policy, compiled);
+  }
+  return compiled;
+}
+
+/** How violations name a certificate: its CN (or subject) and the inventory id, the fingerprint's first 16 digits. */
+export function certificateLabel(facts: CertificateFacts): string {
+  const name = facts.subject.commonName ?? (facts.subject.text === '' ? '(empty subject)' : facts.subject.text);
+  return `"${name}" (${facts.fingerprintSha256.slice(0, 16)})`;
+}
+
+function violation(rule: RuleName, severity: ViolationSeverity, message: string, remedy: string): PolicyViolation {
+  return { ruleId: rule.ruleId, rule: rule.rule, severity, message, remedy };
+}
+
+function listed(values: readonly string[], limit = 5): string {
+  const shown = values.slice(0, limit).join(', ');
+  return values.length > limit ? `${shown} and ${values.length - limit} more` : shown;
+}
+
+function issuerDnKey(facts: CertificateFacts): string {
+  return facts.issuer.attributes.map((attribute) => dnAttributeKey(attribute.oid, attribute.value)).join(',');
+}
+
+function subjectDnKey(facts: CertificateFacts): string {
+  return facts.subject.attributes.map((attribute) => dnAttributeKey(attribute.oid, attribute.value)).join(',');
+}
+
+function compileCa(ca: Policy['rules']['approvedCas']['cas'][number]): CompiledCa {
+  let dnKeys: Set<string> | null = null;
+  if (ca.issuerDn !== undefined) {
+    const parsed = parseDnKeys(ca.issuerDn);
+    if ('error' in parsed) throw new PolicyEvaluationError(`approved CA "${ca.name}": issuerDn ${parsed.error}`);
+    dnKeys = new Set([parsed.keys.join(','), [...parsed.keys].reverse().join(',')]);
+  }
+  return {
+    name: ca.name,
+    dnKeys,
+    keyId: ca.issuerKeyId === undefined ? null : normalizeHex(ca.issuerKeyId),
+    fingerprint: ca.fingerprintSha256 === undefined ? null : normalizeHex(ca.fingerprintSha256),
+  };
+}
+
+/** True when some CA matches on every identifier it lists. */
+function anyCaMatches(
+  cas: readonly CompiledCa[],
+  dnKey: () => string,
+  keyId: string | null,
+  fingerprint: string | null,
+): boolean {
+  let key: string | undefined;
+  return cas.some(
+    (ca) =>
+      (ca.dnKeys === null || ca.dnKeys.has((key ??= dnKey()))) &&
+      (ca.keyId === null || ca.keyId === keyId) &&
+      (ca.fingerprint === null || ca.fingerprint === fingerprint),
+  );
+}
+
+function approvedCaCheck(rule: Policy['rules']['approvedCas']): Check | null {
+  if (!rule.enabled || rule.cas.length === 0) return null;
+  const cas = rule.cas.map(compileCa);
+  const names = cas.map((ca) => ca.name);
+  return (facts, context, out) => {
+    const isCa = facts.role !== 'end-entity';
+    if (isCa && !rule.includeCaCertificates) return;
+    const issuerKeyId = facts.authorityKeyId ?? (facts.selfSigned ? facts.subjectKeyId : null);
+    const issuerFingerprint = context.issuerFingerprint ?? (facts.selfSigned ? facts.fingerprintSha256 : null);
+    if (anyCaMatches(cas, () => issuerDnKey(facts), issuerKeyId, issuerFingerprint?.toLowerCase() ?? null)) return;
+    if (isCa && anyCaMatches(cas, () => subjectDnKey(facts), facts.subjectKeyId, facts.fingerprintSha256)) return;
+    out.push(
+      violation(
+        POLICY_RULES.approvedCa,
+        rule.severity,
+        `${certificateLabel(facts)} is issued by ${facts.issuer.text || '(empty issuer)'}, which is not an approved CA (NIST SP 1800-16 5.1.3)`,
+        `replace it with a certificate from an approved CA (${listed(names)}); if this CA has been approved, add it to rules.approvedCas.cas`,
+      ),
+    );
+  };
+}
+
+function validityCheck(rule: Policy['rules']['validityPeriod']): Check | null {
+  if (!rule.enabled) return null;
+  return (facts, _context, out) => {
+    const isCa = facts.role !== 'end-entity';
+    const limit = isCa ? rule.caMaxDays : rule.maxDays;
+    if (limit === null || facts.validityDays <= limit) return;
+    out.push(
+      violation(
+        POLICY_RULES.validityPeriod,
+        rule.severity,
+        `${certificateLabel(facts)} is valid for ${facts.validityDays} days (${facts.notBefore.slice(0, 10)} to ${facts.notAfter.slice(0, 10)}); the policy allows at most ${limit} days for ${isCa ? 'CA' : 'end-entity'} certificates (NIST SP 1800-16 5.1.4)`,
+        `reissue it with a validity period of ${limit} days or less`,
+      ),
+    );
+  };
+}
+
+function keyCheck(rule: Policy['rules']['keySize']): Check | null {
+  if (!rule.enabled) return null;
+  const allowed = new Set<string>(rule.allowedAlgorithms);
+  const allowedText = listed(rule.allowedAlgorithms, 10);
+  const minimum: Readonly<Record<string, number>> = { RSA: rule.minRsaBits, EC: rule.minEcBits, DSA: rule.minDsaBits };
+  const advice = `rekey it with ECDSA P-256 or RSA ${Math.max(rule.minRsaBits, 2048)} bits or more and reissue`;
+  return (facts, _context, out) => {
+    const key = facts.publicKey;
+    if (!allowed.has(key.algorithm)) {
+      const name = key.algorithm === 'other' ? `an unrecognised (${key.algorithmOid})` : `a ${key.algorithm}`;
+      out.push(
+        violation(
+          POLICY_RULES.keyAlgorithm,
+          rule.severity,
+          `${certificateLabel(facts)} has ${name} public key; the policy allows ${allowedText} keys (NIST SP 800-131A)`,
+          advice,
+        ),
+      );
+      return;
+    }
+    const min = minimum[key.algorithm];
+    if (min === undefined) return;
+    const curve = key.curve === null ? '' : ` (${key.curve})`;
+    if (key.sizeBits === null) {
+      out.push(
+        violation(
+          POLICY_RULES.keySize,
+          rule.severity,
+          `${certificateLabel(facts)} has a ${key.algorithm} key${curve} of unknown size, so its strength cannot be confirmed (minimum ${min} bits)`,
+          advice,
+        ),
+      );
+    } else if (key.sizeBits < min) {
+      out.push(
+        violation(
+          POLICY_RULES.keySize,
+          rule.severity,
+          `${certificateLabel(facts)} has a ${key.sizeBits}-bit ${key.algorithm} key${curve}; keys shorter than ${min} bits are forbidden by NIST SP 800-131A`,
+          advice,
+        ),
+      );
+    }
+  };
+}
+
+function signatureCheck(rule: Policy['rules']['signatureAlgorithm']): Check | null {
+  if (!rule.enabled || rule.bannedHashes.length === 0) return null;
+  const banned = new Set<string>(rule.bannedHashes);
+  return (facts, _context, out) => {
+    const { hash, name } = facts.signatureAlgorithm;
+    if (hash === null || !banned.has(hash)) return;
+    if (rule.exemptSelfSignedRoots && facts.selfSigned && facts.role === 'root') return;
+    out.push(
+      violation(
+        POLICY_RULES.signatureAlgorithm,
+        rule.severity,
+        `${certificateLabel(facts)} is signed with ${hash} (${name}); ${hash} signatures are forbidden by NIST SP 800-131A`,
+        'reissue it with SHA-256 or stronger',
+      ),
+    );
+  };
+}
+
+interface CompiledAttributeRule {
+  readonly name: SubjectAttributeName;
+  readonly oid: string;
+  readonly required: boolean;
+  readonly allowed: ReadonlySet<string>;
+  readonly patterns: readonly RegExp[];
+  readonly constrained: boolean;
+  readonly expectation: string;
+}
+
+function subjectDnCheck(rule: Policy['rules']['subjectDn']): Check | null {
+  if (!rule.enabled) return null;
+  const attributes: CompiledAttributeRule[] = [];
+  for (const name of Object.keys(SUBJECT_ATTRIBUTE_OIDS) as SubjectAttributeName[]) {
+    const attribute = rule.attributes[name];
+    if (attribute === undefined) continue;
+    const expectations = [
+      ...attribute.allowed.map((value) => JSON.stringify(value)),
+      ...attribute.patterns.map((pattern) => `/${pattern}/`),
+    ];
+    attributes.push({
+      name,
+      oid: SUBJECT_ATTRIBUTE_OIDS[name],
+      required: attribute.required,
+      allowed: new Set(attribute.allowed.map(foldDnValue)),
+      patterns: attribute.patterns.map((pattern) => new RegExp(`^(?:${pattern})$`, 'iu')),
+      constrained: expectations.length > 0,
+      expectation: listed(expectations),
+    });
+  }
+  if (attributes.length === 0) return null;
+  return (facts, _context, out) => {
+    if (facts.role !== 'end-entity') return;
+    for (const attribute of attributes) {
+      const values = facts.subject.attributes.filter((candidate) => candidate.oid === attribute.oid);
+      if (values.length === 0 && attribute.required) {
+        out.push(
+          violation(
+            POLICY_RULES.subjectDn,
+            rule.severity,
+            `${certificateLabel(facts)} has no ${attribute.name} in its subject (${facts.subject.text || 'empty'}); the policy requires one (NIST SP 1800-16 5.1.7)`,
+            `reissue it with a subject ${attribute.name}${attribute.constrained ? ` of ${attribute.expectation}` : ''}`,
+          ),
+        );
+      }
+      if (!attribute.constrained) continue;
+      for (const { value } of values) {
+        if (attribute.allowed.has(foldDnValue(value)) || attribute.patterns.some((pattern) => pattern.test(value))) {
+          continue;
+        }
+        out.push(
+          violation(
+            POLICY_RULES.subjectDn,
+            rule.severity,
+            `${certificateLabel(facts)} has subject ${attribute.name}=${JSON.stringify(value)}, which the policy does not allow (NIST SP 1800-16 5.1.7)`,
+            `reissue it with a subject ${attribute.name} of ${attribute.expectation}`,
+          ),
+        );
+      }
+    }
+  };
+}
+
+function wildcardCheck(rule: Policy['rules']['wildcardNames']): Check | null {
+  if (!rule.enabled) return null;
+  const exceptions = new Set(rule.allowed.map((name) => name.toLowerCase()));
+  return (facts, _context, out) => {
+    if (facts.role !== 'end-entity') return;
+    let found: string[] | undefined;
+    const consider = (name: string | null): void => {
+      if (name === null || !name.includes('*') || exceptions.has(name.toLowerCase())) return;
+      found ??= [];
+      if (!found.includes(name)) found.push(name);
+    };
+    consider(facts.subject.commonName);
+    for (const name of facts.subjectAltNames.dns) consider(name);
+    if (found === undefined) return;
+    out.push(
+      violation(
+        POLICY_RULES.wildcardName,
+        rule.severity,
+        `${certificateLabel(facts)} names ${listed(found)}; wildcards in CNs and SANs are forbidden (NIST SP 1800-16 5.1.7)`,
+        'reissue it for the exact host names it serves; if the wildcard is an approved exception, add it to rules.wildcardNames.allowed',
+      ),
+    );
+  };
+}
+
+function compileChecks(policy: Policy): Check[] {
+  const { rules } = policy;
+  return [
+    approvedCaCheck(rules.approvedCas),
+    validityCheck(rules.validityPeriod),
+    keyCheck(rules.keySize),
+    signatureCheck(rules.signatureAlgorithm),
+    subjectDnCheck(rules.subjectDn),
+    wildcardCheck(rules.wildcardNames),
+  ].filter((check): check is Check => check !== null);
+}
+
+const REQUIRED_OBJECTS = ['subject', 'issuer', 'subjectAltNames', 'publicKey', 'signatureAlgorithm'] as const;
+
+function assertEvaluable(facts: CertificateFacts, evaluatedAt: string): void {
+  if (typeof facts !== 'object' || facts === null || typeof facts.fingerprintSha256 !== 'string') {
+    throw new PolicyEvaluationError(
+      'certificate facts without a fingerprintSha256 cannot be evaluated; pass the facts the certificate parser returned',
+    );
+  }
+  const missing = REQUIRED_OBJECTS.filter((field) => typeof facts[field] !== 'object' || facts[field] === null);
+  if (missing.length > 0) {
+    throw new PolicyEvaluationError(
+      `certificate ${facts.fingerprintSha256.slice(0, 16)} lacks ${missing.join(', ')} in its facts; re-import it so certflow parses it again`,
+    );
+  }
+  if (typeof evaluatedAt !== 'string' || Number.isNaN(Date.parse(evaluatedAt))) {
+    throw new PolicyEvaluationError(
+      `evaluatedAt ${JSON.stringify(evaluatedAt)} is not an ISO 8601 instant; pass e.g. 2026-01-01T00:00:00.000Z`,
+    );
+  }
+}
+
+/**
+ * Evaluates one certificate against a policy (or a compiled policy) and returns its compliance with every violation
+ * naming the rule, the certificate and the fix (R-POL-6). `evaluatedAt` is an ISO 8601 instant.
+ */
+export function evaluateCertificatePolicy(
+  facts: CertificateFacts,
+  policy: Policy | CompiledPolicy,
+  evaluatedAt: string,
+  context: PolicyEvaluationContext = {},
+): PolicyResult {
+  assertEvaluable(facts, evaluatedAt);
+  const compiled = policy instanceof CompiledPolicy ? policy : compilePolicy(policy);
+  const violations: PolicyViolation[] = [];
+  try {
+    compiled.check(facts, context, violations);
+  } catch (error) {
+    if (!(error instanceof TypeError)) throw error;
+    throw new PolicyEvaluationError(
+      `certificate ${facts.fingerprintSha256.slice(0, 16)} has incomplete facts (${error.message}); re-import it so certflow parses it again`,
+    );
+  }
+  return {
+    fingerprintSha256: facts.fingerprintSha256,
+    policyVersion: compiled.version,
+    compliant: violations.length === 0,
+    violations,
+    evaluatedAt,
+  };
+}
+
+/** True when the result has a weak key (R-POL-3) or a weak signature hash (R-POL-4): a crypto-agility target. */
+export function isWeakCertificate(result: PolicyResult): boolean {
+  return result.violations.some((violation) => violation.ruleId === 'R-POL-3' || violation.ruleId === 'R-POL-4');
+}
