@@ -70,6 +70,8 @@ export interface CertificateFilter {
   readonly hasViolations?: boolean;
   /** Has a violation of this rule id (`R-POL-3`). */
   readonly violatesRule?: string;
+  /** Weak cryptography: a violation of the key rule (R-POL-3) or the signature rule (R-POL-4). */
+  readonly weak?: boolean;
 }
 
 /** Sort orders for certificate search. */

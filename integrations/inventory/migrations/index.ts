@@ -1,0 +1,16 @@
+/**
+ * The inventory's migrations, listed in code rather than found by scanning a folder: the build output is CommonJS
+ * in dist/, where a folder scan would meet .js, .d.ts and .map files. Names sort in the order they must run.
+ */
+import type { Migration } from 'kysely';
+import { inventorySchemaMigration } from './001-inventory-schema';
+
+/** The two databases the inventory runs on. */
+export type InventoryDialect = 'sqlite' | 'postgres';
+
+/** Every inventory migration by name, for Kysely's `Migrator`. Never rename or edit one that has shipped. */
+export function inventoryMigrations(dialect: InventoryDialect): Record<string, Migration> {
+  return {
+    '001-inventory-schema': inventorySchemaMigration(dialect),
+  };
+}
