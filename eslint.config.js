@@ -6,7 +6,17 @@ const prettier = require('eslint-config-prettier');
 const globals = require('globals');
 
 const nodeBuiltins = [...builtinModules, ...builtinModules.map((name) => `node:${name}`)];
-const ioClients = ['@slack/*', 'axios', 'jira-client', 'node-forge', 'pg', 'better-sqlite3', 'kysely', 'csv-parse', 'csv-parse/*'];
+const ioClients = [
+  '@slack/*',
+  'axios',
+  'jira-client',
+  'node-forge',
+  'pg',
+  'better-sqlite3',
+  'kysely',
+  'csv-parse',
+  'csv-parse/*',
+];
 
 /** Imports no deterministic or pure module may make; `extra` adds folder-specific bans. */
 function bannedImports(extra) {

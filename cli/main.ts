@@ -1,30 +1,69 @@
 #!/usr/bin/env node
-import { parseArgs } from 'node:util';
 import { InvalidDurationError, parseDuration } from '../domain/duration';
+import { MetadataHeaderError } from '../domain/inventory/metadata-row';
+import { PolicyFileError } from '../domain/policy/load-policy';
+import {
+  AmbiguousIdError,
+  InventoryDatabaseError,
+  InventoryInputError,
+  UnknownCertificateError,
+} from '../integrations/inventory/inventory-errors';
 import { ConfigError, loadConfig } from '../worker/config';
 import { DataDirInUseError, DevServerStartError, PortInUseError } from '../worker/dev-server';
 import { SearchAttributeConflictError } from '../worker/search-attributes';
 import { TemporalToolsMissingError } from '../worker/temporal-tools';
+import { AUDIT_OPTIONS, runAudit } from './commands/audit';
 import { runCanary } from './commands/canary';
+import { GROUP_OPTIONS, runGroups } from './commands/groups';
+import { IMPORT_OPTIONS, readImportCommand, runImport } from './commands/import';
+import { LIST_OPTIONS, readListRequest, runList } from './commands/list';
+import { POLICY_OPTIONS, runPolicy } from './commands/policy';
+import { CertificateNotFoundError, runShow, SHOW_OPTIONS } from './commands/show';
 import { runStart } from './commands/start';
 import { TemporalUnreachableError, UsageError } from './errors';
+import { openInventoryContext, type InventoryContext } from './inventory-context';
+import { parseCommandLine } from './options';
 
 /** Text of `certflow help`. */
 export const HELP = `certflow: keeps TLS certificates from expiring or staying compromised
 
 Usage: certflow <command> [options]     (from a clone: npm run certflow -- <command> [options])
 
-Commands:
+Run certflow:
   start                  run certflow: the embedded Temporal dev server (unless TEMPORAL_ADDRESS is set) and the worker
   worker                 run only the worker, against TEMPORAL_ADDRESS (default 127.0.0.1:TEMPORAL_PORT)
   canary [options]       run a timer canary workflow: proves timers, the worker and activities work end to end
       --sleep <duration>   how long its durable timer runs (default 5s; e.g. 30s, 10m, 90d)
       --label <text>       free text kept in the result
       --no-wait            print the workflow id and return at once
-      --json               print the result as JSON
   help                   show this text
 
-Configuration comes from environment variables; see the README.`;
+Inventory:
+  import <path>... [options]   import PEM/DER/PKCS#7/PKCS#12 files and folders (recursively); idempotent
+      --password <pw>          PKCS#12 password to try (repeatable); --password-env <VAR> reads one from a variable
+      --metadata <csv>         merge a metadata CSV: fingerprint or endpoint, owner_group, contacts, approvers,
+                               locations, system_type, application, regulations, tags (lists separated by ;)
+      --owner <group>  --tag <tag>  --application <name>   metadata for every imported certificate
+      --host <name>            host the imported files live on (recorded in their file locations)
+  list [filters]               certificates, soonest expiry first (--limit 50 --offset 0, --sort expiry|subject|first-seen)
+      --expiring-within <d>    notAfter before now + d (e.g. 30d), expired ones included
+      --owner <group> | --unowned   --issuer <text>  --subject <text>  --san <text>  --search <text>
+      --weak  --violations  --compliant  --rule R-POL-n   policy state
+      --ca  --role end-entity|intermediate|root  --key-algorithm RSA|EC|…  --key-size-below <bits>
+      --signature-hash SHA-1|…  --application <name>  --tag <tag>  --regulation <name>  --host <name>
+      --folder <path>  --group-by owner|application|folder|issuer|key-algorithm
+  show <id|fingerprint>        every field, metadata and policy result of one certificate (--pem for the PEM)
+  groups list | show <id> | create <id> | update <id>     owner groups (R-OWN-1); create/update options:
+      --name <text> --approver <person>... --contact <person>... --management <person>
+      --incident-response <person> --slack-channel <id> --slack-usergroup <id> --jira-group <name>
+      --jira-project <key> --reminder-days 90,60,30
+      (a person: alice@example.com, "Alice <alice@example.com>", slack:U024BE7LH, jira:<account id>)
+  policy check | show          re-evaluate every certificate against the policy (--policy <file>); exit 1 on violations
+  audit list | export          the audit log; export --format jsonl|csv [--output <file>]; filters --action
+                               --actor --subject --since <date|7d> --until <date|7d>
+
+Every command takes --json for scripts (except start and worker) and exits 0 on success, 1 when some items failed,
+2 on a bad command line or configuration. Configuration comes from environment variables; see the README.`;
 
 /** Process exit codes: 0 success, 1 failure, 2 bad command line or configuration. */
 export const EXIT = { ok: 0, failure: 1, usage: 2 } as const;
@@ -36,30 +75,104 @@ const CANARY_OPTIONS = {
   json: { type: 'boolean', default: false },
 } as const;
 
-function parseOptions<T extends NonNullable<Parameters<typeof parseArgs>[0]>['options']>(args: string[], options: T) {
+const COMMANDS = ['start', 'worker', 'canary', 'import', 'list', 'show', 'groups', 'policy', 'audit'];
+
+/** What a command line needs from the process: output streams, environment and working directory. */
+export interface CliIo {
+  out: (line: string) => void;
+  err: (line: string) => void;
+  env: NodeJS.ProcessEnv;
+  cwd: string;
+  /** Writes progress bars (stderr on a terminal); absent when output is not interactive. */
+  progress?: (text: string) => void;
+  columns?: number;
+  /** The clock, injectable for tests. */
+  now?: () => Date;
+}
+
+async function withInventory<T>(
+  io: CliIo,
+  policyFile: string | undefined,
+  work: (context: InventoryContext) => Promise<T>,
+): Promise<T> {
+  const context = await openInventoryContext(loadConfig(io.env, io.cwd), io.env, policyFile);
   try {
-    return parseArgs({ args, options, strict: true, allowPositionals: false }).values;
-  } catch (error) {
-    throw new UsageError(`${(error as Error).message} (see \`certflow help\`)`);
+    return await work(context);
+  } finally {
+    await context.store.close();
+  }
+}
+
+/** Runs one inventory command; returns false when some items failed. */
+async function runInventoryCommand(command: string, rest: string[], io: CliIo): Promise<boolean> {
+  const now = io.now?.() ?? new Date();
+  switch (command) {
+    case 'import': {
+      const { values, positionals } = parseCommandLine(rest, IMPORT_OPTIONS, {
+        min: 0,
+        max: Infinity,
+        usage: 'certflow import <file or folder>...',
+      });
+      const parsed = readImportCommand(positionals, values, io.env);
+      return withInventory(io, values.policy, (context) => runImport(parsed, context, io));
+    }
+    case 'list': {
+      const request = readListRequest(parseCommandLine(rest, LIST_OPTIONS).values, now);
+      await withInventory(io, undefined, (context) => runList(request, context, io, now));
+      return true;
+    }
+    case 'show': {
+      const { values, positionals } = parseCommandLine(rest, SHOW_OPTIONS, {
+        min: 1,
+        max: 1,
+        usage: 'certflow show <id or fingerprint> [--json] [--pem]',
+      });
+      await withInventory(io, undefined, (context) => runShow(positionals[0] ?? '', values, context, io, now));
+      return true;
+    }
+    case 'groups': {
+      const { values, positionals } = parseCommandLine(rest, GROUP_OPTIONS, {
+        min: 1,
+        max: 2,
+        usage: 'certflow groups list | show <id> | create <id> [options] | update <id> [options]',
+      });
+      const [action = 'list', id] = positionals;
+      await withInventory(io, undefined, (context) => runGroups(action, id, values, context, io));
+      return true;
+    }
+    case 'policy': {
+      const { values, positionals } = parseCommandLine(rest, POLICY_OPTIONS, {
+        min: 1,
+        max: 1,
+        usage: 'certflow policy check | show [--policy <file>] [--json]',
+      });
+      return withInventory(io, values.policy, (context) => runPolicy(positionals[0] ?? '', values, context, io));
+    }
+    default: {
+      const { values, positionals } = parseCommandLine(rest, AUDIT_OPTIONS, {
+        min: 1,
+        max: 1,
+        usage: 'certflow audit list | export [--format jsonl|csv] [--output <file>] [filters]',
+      });
+      await withInventory(io, undefined, (context) => runAudit(positionals[0] ?? '', values, context, io, now));
+      return true;
+    }
   }
 }
 
 /** Runs one certflow command line and returns the process exit code; errors are printed, never thrown. */
-export async function main(
-  argv: string[],
-  io: { out: (line: string) => void; err: (line: string) => void; env: NodeJS.ProcessEnv; cwd: string },
-): Promise<number> {
+export async function main(argv: string[], io: CliIo): Promise<number> {
   const [command = 'help', ...rest] = argv;
   try {
     if (command === 'help' || command === '--help' || command === '-h') {
       io.out(HELP);
       return EXIT.ok;
     }
-    if (!['start', 'worker', 'canary'].includes(command)) {
-      throw new UsageError(`unknown command "${command}"; commands are start, worker, canary and help`);
+    if (!COMMANDS.includes(command)) {
+      throw new UsageError(`unknown command "${command}"; commands are ${COMMANDS.join(', ')} and help`);
     }
     if (command === 'canary') {
-      const values = parseOptions(rest, CANARY_OPTIONS);
+      const { values } = parseCommandLine(rest, CANARY_OPTIONS);
       const sleepMs = parseDuration(values.sleep);
       await runCanary({
         config: loadConfig(io.env, io.cwd),
@@ -69,13 +182,23 @@ export async function main(
         json: values.json,
         out: io.out,
       });
-    } else {
-      parseOptions(rest, {});
-      await runStart({ config: loadConfig(io.env, io.cwd), workerOnly: command === 'worker', out: io.out });
+      return EXIT.ok;
     }
-    return EXIT.ok;
+    if (command === 'start' || command === 'worker') {
+      parseCommandLine(rest, {});
+      await runStart({ config: loadConfig(io.env, io.cwd), workerOnly: command === 'worker', out: io.out });
+      return EXIT.ok;
+    }
+    return (await runInventoryCommand(command, rest, io)) ? EXIT.ok : EXIT.failure;
   } catch (error) {
-    if (error instanceof UsageError || error instanceof ConfigError || error instanceof InvalidDurationError) {
+    const usage =
+      error instanceof UsageError ||
+      error instanceof ConfigError ||
+      error instanceof InvalidDurationError ||
+      error instanceof PolicyFileError ||
+      error instanceof MetadataHeaderError ||
+      error instanceof InventoryInputError;
+    if (usage) {
       io.err(`certflow: ${error.message}`);
       return EXIT.usage;
     }
@@ -85,7 +208,11 @@ export async function main(
       error instanceof PortInUseError ||
       error instanceof DataDirInUseError ||
       error instanceof DevServerStartError ||
-      error instanceof SearchAttributeConflictError;
+      error instanceof SearchAttributeConflictError ||
+      error instanceof InventoryDatabaseError ||
+      error instanceof AmbiguousIdError ||
+      error instanceof UnknownCertificateError ||
+      error instanceof CertificateNotFoundError;
     io.err(`certflow: ${known ? (error as Error).message : String((error as Error).stack ?? error)}`);
     return EXIT.failure;
   }
@@ -97,6 +224,8 @@ if (require.main === module) {
     err: (line) => process.stderr.write(`${line}\n`),
     env: process.env,
     cwd: process.cwd(),
+    progress: process.stderr.isTTY ? (text) => process.stderr.write(text) : undefined,
+    columns: process.stderr.columns,
   }).then((code) => {
     process.exitCode = code;
   });

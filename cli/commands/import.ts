@@ -1,0 +1,162 @@
+import fs from 'node:fs/promises';
+import { OWNER_GROUP_ID } from '../../domain/inventory/metadata-row';
+import type { CertificateMetadataPatch } from '../../domain/inventory/model';
+import { readMetadataCsv } from '../../integrations/certificate-files/read-metadata-csv';
+import { importCertificateFiles, type ImportReport } from '../../integrations/inventory/import-certificates';
+import { applyMetadataRows, type MetadataImportReport } from '../../integrations/inventory/import-metadata';
+import { UsageError } from '../errors';
+import { createProgressBar, SILENT_PROGRESS, type ProgressReporter } from '../format/progress';
+import type { InventoryContext } from '../inventory-context';
+
+/** Options of `certflow import`. */
+export const IMPORT_OPTIONS = {
+  password: { type: 'string', multiple: true },
+  'password-env': { type: 'string', multiple: true },
+  metadata: { type: 'string' },
+  owner: { type: 'string' },
+  tag: { type: 'string', multiple: true },
+  application: { type: 'string' },
+  host: { type: 'string' },
+  json: { type: 'boolean', default: false },
+  policy: { type: 'string' },
+} as const;
+
+/** Parsed `certflow import` command line. */
+export interface ImportCommand {
+  readonly paths: readonly string[];
+  readonly passwords: readonly string[];
+  readonly metadataCsv: string | undefined;
+  readonly patch: CertificateMetadataPatch | undefined;
+  readonly host: string | undefined;
+  readonly json: boolean;
+}
+
+/** Turns `certflow import` options into an {@link ImportCommand}; bad flags are UsageErrors. */
+export function readImportCommand(
+  paths: readonly string[],
+  values: {
+    password?: string[];
+    'password-env'?: string[];
+    metadata?: string;
+    owner?: string;
+    tag?: string[];
+    application?: string;
+    host?: string;
+    json?: boolean;
+  },
+  env: NodeJS.ProcessEnv,
+): ImportCommand {
+  if (paths.length === 0 && !values.metadata) {
+    throw new UsageError('usage: certflow import <file or folder>... [--metadata <csv>]; name at least one path');
+  }
+  const passwords = [...(values.password ?? [])];
+  for (const variable of values['password-env'] ?? []) {
+    const value = env[variable];
+    if (value === undefined) throw new UsageError(`--password-env ${variable}: that environment variable is not set`);
+    passwords.push(value);
+  }
+  if (values.owner !== undefined && !OWNER_GROUP_ID.test(values.owner)) {
+    throw new UsageError(`--owner "${values.owner}" is not a group id (lowercase letters, digits, '.', '_', '-')`);
+  }
+  const patch: { -readonly [K in keyof CertificateMetadataPatch]: CertificateMetadataPatch[K] } = {};
+  if (values.owner) patch.ownerGroup = values.owner;
+  if (values.tag?.length) patch.tags = values.tag;
+  if (values.application) patch.application = values.application;
+  return {
+    paths,
+    passwords,
+    metadataCsv: values.metadata,
+    patch: Object.keys(patch).length > 0 ? patch : undefined,
+    host: values.host,
+    json: values.json ?? false,
+  };
+}
+
+function plural(count: number, noun: string): string {
+  return `${count.toLocaleString('en-US')} ${noun}${count === 1 ? '' : 's'}`;
+}
+
+function describeImport(report: ImportReport, seconds: number): string[] {
+  const rate = seconds > 0 ? ` (${Math.round(report.certificatesRead / seconds).toLocaleString('en-US')}/s)` : '';
+  const lines = [
+    `Read ${plural(report.certificatesRead, 'certificate')} from ${plural(report.sourcesWithCertificates, 'file')} ` +
+      `of ${report.sources.toLocaleString('en-US')} in ${seconds.toFixed(1)} s${rate}`,
+    `  new            ${report.created.toLocaleString('en-US')}`,
+    `  already known  ${report.updated.toLocaleString('en-US')} (metadata merged)`,
+    `  non-compliant  ${report.nonCompliant.toLocaleString('en-US')}${report.nonCompliant > 0 ? '  → certflow list --violations' : ''}`,
+    `  issuer links   ${report.issuerLinks.toLocaleString('en-US')}`,
+    `  skipped        ${plural(report.skipped.length, 'file')} without certificates`,
+  ];
+  if (report.errors.length > 0) {
+    lines.push(`  failed         ${report.errors.length.toLocaleString('en-US')}:`);
+    for (const issue of report.errors) lines.push(`    ${issue.message}`);
+  }
+  return lines;
+}
+
+function describeMetadata(source: string, report: MetadataImportReport): string[] {
+  const lines = [
+    `Metadata from ${source}: ${plural(report.rows, 'row')}, ${plural(report.certificatesUpdated, 'certificate')} updated`,
+  ];
+  for (const error of report.errors) lines.push(`    ${source} line ${error.line}: ${error.message}`);
+  return lines;
+}
+
+/** Runs `certflow import`; returns true when every item went in (exit 0), false when some failed (exit 1). */
+export async function runImport(
+  command: ImportCommand,
+  context: InventoryContext,
+  io: { out: (line: string) => void; progress?: (text: string) => void; columns?: number },
+): Promise<boolean> {
+  let progress: ProgressReporter = SILENT_PROGRESS;
+  if (io.progress && !command.json) {
+    progress = createProgressBar({ label: 'importing', write: io.progress, columns: io.columns ?? 80 });
+  }
+  const owner = command.patch?.ownerGroup;
+  if (owner && !(await context.store.getOwnerGroup(owner))) {
+    throw new UsageError(
+      `--owner: owner group "${owner}" does not exist; create it with \`certflow groups create ${owner} --name …\``,
+    );
+  }
+  const started = performance.now();
+  let certificates: ImportReport | null = null;
+  if (command.paths.length > 0) {
+    certificates = await importCertificateFiles(command.paths, {
+      store: context.store,
+      policy: context.policy,
+      actor: context.actor,
+      where: context.where,
+      passwords: command.passwords,
+      metadata: command.patch,
+      host: command.host,
+      onFilesFound: (count) => progress.setTotal(count),
+      onProgress: (done) => progress.update(done),
+    });
+    progress.finish();
+  }
+  const seconds = (performance.now() - started) / 1000;
+
+  let metadata: MetadataImportReport | null = null;
+  let metadataErrors: { line: number; message: string }[] = [];
+  if (command.metadataCsv) {
+    let text: string;
+    try {
+      text = await fs.readFile(command.metadataCsv, 'utf8');
+    } catch (error) {
+      throw new UsageError(`--metadata: cannot read ${command.metadataCsv}: ${(error as Error).message}`);
+    }
+    const csv = readMetadataCsv(text, command.metadataCsv);
+    metadata = await applyMetadataRows(csv.rows, { ...context, source: command.metadataCsv });
+    metadataErrors = [...csv.errors, ...metadata.errors].sort((a, b) => a.line - b.line);
+    metadata = { ...metadata, rows: csv.rows.length + csv.errors.length, errors: metadataErrors };
+  }
+
+  if (command.json) {
+    io.out(JSON.stringify({ certificates, metadata }, null, 2));
+  } else {
+    if (certificates) describeImport(certificates, seconds).forEach((line) => io.out(line));
+    if (metadata && command.metadataCsv)
+      describeMetadata(command.metadataCsv, metadata).forEach((line) => io.out(line));
+  }
+  return (certificates?.errors.length ?? 0) === 0 && metadataErrors.length === 0;
+}

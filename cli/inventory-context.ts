@@ -1,0 +1,55 @@
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import { DEFAULT_POLICY, parsePolicy } from '../domain/policy/load-policy';
+import type { Policy } from '../domain/policy/policy';
+import { openInventoryStore } from '../integrations/inventory/database';
+import type { ImportActor } from '../integrations/inventory/import-certificates';
+import type { InventoryStore } from '../integrations/inventory/inventory-store';
+import type { CertflowConfig } from '../worker/config';
+import { UsageError } from './errors';
+
+/** What the inventory commands work with: the store, the effective policy and who is acting. */
+export interface InventoryContext extends ImportActor {
+  readonly store: InventoryStore;
+  readonly policy: Policy;
+  /** The policy file in force, or null for NIST's defaults. */
+  readonly policySource: string | null;
+}
+
+/** Reads a policy file (YAML or JSON); a missing file is a usage error naming the setting. */
+export async function loadPolicyFile(file: string, setting: string): Promise<Policy> {
+  let text: string;
+  try {
+    text = await fs.readFile(file, 'utf8');
+  } catch (error) {
+    throw new UsageError(`${setting}: cannot read policy file ${file}: ${(error as Error).message}`);
+  }
+  return parsePolicy(text, file);
+}
+
+/** The audit identity of a command-line user: `user:<login>` at `cli@<host>`. */
+export function cliActor(env: NodeJS.ProcessEnv): ImportActor {
+  let login = env.USER ?? env.LOGNAME;
+  if (!login) {
+    try {
+      login = os.userInfo().username;
+    } catch {
+      login = 'unknown';
+    }
+  }
+  return { actor: `user:${login}`, where: `cli@${os.hostname()}` };
+}
+
+/** Opens the configured inventory and policy; `policyFile` overrides CERTFLOW_POLICY_FILE. */
+export async function openInventoryContext(
+  config: CertflowConfig,
+  env: NodeJS.ProcessEnv,
+  policyFile?: string,
+): Promise<InventoryContext> {
+  const source = policyFile ?? config.policyFile ?? null;
+  const policy = source
+    ? await loadPolicyFile(source, policyFile ? '--policy' : 'CERTFLOW_POLICY_FILE')
+    : DEFAULT_POLICY;
+  const store = await openInventoryStore({ url: config.databaseUrl });
+  return { store, policy, policySource: source, ...cliActor(env) };
+}
