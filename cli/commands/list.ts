@@ -1,6 +1,6 @@
-import type { KeyAlgorithm } from '../../domain/certificates/certificate-facts';
 import { parseDuration } from '../../domain/duration';
 import type { InventoryCertificate } from '../../domain/inventory/model';
+import { BANNABLE_HASHES, KEY_ALGORITHMS } from '../../domain/policy/policy';
 import type {
   CertificateFilter,
   CertificateGrouping,
@@ -48,8 +48,6 @@ export type ListValues = {
 };
 
 const ROLES = ['end-entity', 'intermediate', 'root'] as const;
-const KEY_ALGORITHMS: readonly KeyAlgorithm[] = ['RSA', 'EC', 'Ed25519', 'Ed448', 'DSA', 'other'];
-const HASHES = ['MD2', 'MD5', 'SHA-1', 'SHA-224', 'SHA-256', 'SHA-384', 'SHA-512'] as const;
 const GROUPINGS: Record<string, CertificateGrouping> = {
   owner: 'ownerGroup',
   application: 'application',
@@ -102,7 +100,7 @@ export function readListRequest(values: ListValues, now: Date): ListRequest {
     filter.keySizeBelow = readInteger('key-size-below', values['key-size-below'], 0, 1, 65_536);
   }
   if (values['signature-hash'] !== undefined) {
-    filter.signatureHash = oneOf('signature-hash', values['signature-hash'], HASHES);
+    filter.signatureHash = oneOf('signature-hash', values['signature-hash'], BANNABLE_HASHES);
   }
   if (values.application !== undefined) filter.application = values.application;
   if (values.tag !== undefined) filter.tag = values.tag;

@@ -34,6 +34,7 @@
  * pages run oldest first so offsets stay stable while entries are appended.
  */
 import { createHash } from 'node:crypto';
+import { BANNABLE_HASHES, KEY_ALGORITHMS } from '../../domain/policy/policy';
 import path from 'node:path';
 import {
   CompiledQuery,
@@ -45,12 +46,7 @@ import {
   type Selectable,
   type SqlBool,
 } from 'kysely';
-import type {
-  CertificateFacts,
-  CertificateRole,
-  KeyAlgorithm,
-  SignatureHash,
-} from '../../domain/certificates/certificate-facts';
+import type { CertificateFacts, CertificateRole, SignatureHash } from '../../domain/certificates/certificate-facts';
 import type {
   AuditEntry,
   CertificateLocation,
@@ -237,16 +233,7 @@ const MAX_PAGE = 1000;
 /** Bound parameters per statement: SQLite's default limit is 32,766, PostgreSQL's 65,535. */
 const PARAMETER_LIMIT: Record<InventoryDialect, number> = { sqlite: 32_000, postgres: 65_000 };
 
-const KEY_ALGORITHMS: readonly KeyAlgorithm[] = ['RSA', 'EC', 'Ed25519', 'Ed448', 'DSA', 'other'];
-const SIGNATURE_HASHES: readonly Exclude<SignatureHash, null>[] = [
-  'MD2',
-  'MD5',
-  'SHA-1',
-  'SHA-224',
-  'SHA-256',
-  'SHA-384',
-  'SHA-512',
-];
+const SIGNATURE_HASHES: readonly Exclude<SignatureHash, null>[] = BANNABLE_HASHES;
 const ROLES: readonly CertificateRole[] = ['end-entity', 'intermediate', 'root'];
 const SORTS: Record<CertificateSort, 'c.not_after' | 'c.subject' | 'c.first_seen_at'> = {
   notAfter: 'c.not_after',
