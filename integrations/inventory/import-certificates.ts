@@ -111,7 +111,8 @@ export async function importCertificateSources(
 
   const flush = async () => {
     if (pending.size === 0) return;
-    const batch = [...pending.values()];
+    const byFingerprint = pending;
+    const batch = [...byFingerprint.values()];
     pending = new Map();
     const at = now().toISOString();
     const outcome = await options.store.upsertCertificates(
@@ -127,7 +128,6 @@ export async function importCertificateSources(
     nonCompliant += results.filter((result) => !result.compliant).length;
     created += outcome.created.length;
     updated += outcome.updated.length;
-    const byFingerprint = new Map(batch.map((item) => [item.parsed.facts.fingerprintSha256, item]));
     await options.store.appendAudit(
       outcome.created.map((fingerprint): NewAuditEntry => {
         const item = byFingerprint.get(fingerprint);
@@ -176,9 +176,6 @@ export async function importCertificateSources(
       for (const error of decoded.errors) errors.push({ source: source.name, message: error.message });
     }
     if (certificates.length > 0) withCertificates += 1;
-    else if (decoded.errors.length === 0 && !decoded.pkcs12) {
-      skipped.push({ source: source.name, message: skipReason(decoded.skipped) });
-    }
     for (const parsed of certificates) add(parsed, source.location);
     if (pending.size >= batchSize) await flush();
     options.onProgress?.(sourceCount, source.name);
@@ -248,9 +245,12 @@ function openWithPasswords(
 /** Names that promise certificate content: a file so named that holds none is an error, not a skip. */
 const CERTIFICATE_FILE = /\.(pem|crt|cer|cert|der|p7b|p7c|p12|pfx|ca-bundle|chain)$/i;
 
-/** True when a file is not certificate material at all: no certificate name, and nothing in it even looked like one. */
+/**
+ * True when a file is no certificate material: it yielded nothing and no error at all, or it has no certificate name
+ * and nothing in it even looked like a certificate.
+ */
 function isForeignFile(name: string, errors: readonly CertificateParseError[]): boolean {
-  return errors.length > 0 && !CERTIFICATE_FILE.test(name) && errors.every((error) => error.block === null);
+  return errors.length === 0 || (!CERTIFICATE_FILE.test(name) && errors.every((error) => error.block === null));
 }
 
 function skipReason(skipped: readonly { reason: string }[]): string {
