@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { EXIT, HELP, main } from '../../cli/main';
-import { freePort } from '../support/processes';
+import { freePort } from '../support/ports';
 
 async function run(argv: string[], env: NodeJS.ProcessEnv = {}) {
   const out: string[] = [];

@@ -4,7 +4,8 @@ import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { assertPortFree } from '../../worker/dev-server';
-import { buildDist, freePort, processesMentioning, runCertflow, type CertflowProcess } from '../support/processes';
+import { freePort } from '../support/ports';
+import { buildDist, processesMentioning, runCertflow, type CertflowProcess } from '../support/processes';
 
 describe('npm start: embedded dev server + worker, end to end', () => {
   let dataDir: string;

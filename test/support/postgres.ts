@@ -9,7 +9,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
-import { freePort } from './processes';
+import { freePort } from './ports';
 
 /** The PostgreSQL server binaries are not installed; the message says what to install. */
 export class PostgresToolsMissingError extends Error {

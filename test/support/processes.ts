@@ -1,6 +1,5 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import path from 'node:path';
 import readline from 'node:readline';
 import { REPO_ROOT } from './temporal';
@@ -59,15 +58,6 @@ export function runCertflow(args: string[], env: NodeJS.ProcessEnv): CertflowPro
       else waiters.push({ pattern, resolve, reject });
     });
   return { child, stdout, stderr, waitForLine, exited };
-}
-
-/** A loopback TCP port that was free a moment ago. */
-export async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen({ host: '127.0.0.1', port: 0 }, resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
 }
 
 /** Command lines of the live processes whose arguments mention `text` (Linux /proc). */

@@ -12,7 +12,7 @@ import {
   PortInUseError,
   startDevServer,
 } from '../../worker/dev-server';
-import { freePort } from '../support/processes';
+import { freePort } from '../support/ports';
 
 async function listen(): Promise<net.Server> {
   const server = net.createServer();

@@ -33,7 +33,7 @@ import type {
 import { KyselyInventoryStore, type InventoryDatabase } from '../../../integrations/inventory/kysely-inventory-store';
 import { inventoryMigrations } from '../../../integrations/inventory/migrations';
 import { startTestPostgres, type TestPostgres } from '../../support/postgres';
-import { freePort } from '../../support/processes';
+import { freePort } from '../../support/ports';
 
 const NOW = '2026-06-01T00:00:00.000Z';
 const EXAMPLE_CA = 'CN=Example CA, O=Example, C=US';
