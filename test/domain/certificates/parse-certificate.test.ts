@@ -33,6 +33,18 @@ import {
   issueCertificate,
 } from '../../support/certificate-factory';
 
+/** Every key usage, in RFC 5280 bit order (written out here, independently of the parser's table). */
+const ALL_KEY_USAGES = [
+  'digitalSignature',
+  'nonRepudiation',
+  'keyEncipherment',
+  'dataEncipherment',
+  'keyAgreement',
+  'keyCertSign',
+  'cRLSign',
+  'encipherOnly',
+  'decipherOnly',
+] as const;
 const FIXTURES = path.resolve(__dirname, '..', '..', 'fixtures', 'certificates');
 const root = createRootCa();
 const intermediate = createIntermediateCa(root);
@@ -197,25 +209,14 @@ describe('parseCertificateDer', () => {
   });
 
   it('R-INV-1: key usage bits across both octets, and dates on both sides of the UTCTime range', () => {
-    const all = [
-      'digitalSignature',
-      'nonRepudiation',
-      'keyEncipherment',
-      'dataEncipherment',
-      'keyAgreement',
-      'keyCertSign',
-      'cRLSign',
-      'encipherOnly',
-      'decipherOnly',
-    ] as const;
     const cert = issueCertificate({
       subject: 'CN=dates.example.com',
-      keyUsage: all,
+      keyUsage: ALL_KEY_USAGES,
       notBefore: new Date('1999-12-31T23:59:59Z'),
       notAfter: new Date('2051-01-01T00:00:00Z'),
     });
     expect(facts(cert.der)).toMatchObject({
-      keyUsage: all,
+      keyUsage: ALL_KEY_USAGES,
       notBefore: '1999-12-31T23:59:59.000Z',
       notAfter: '2051-01-01T00:00:00.000Z',
       validityDays: 18629,
@@ -486,16 +487,6 @@ function curveName(namedCurve: string): string {
 
 function peculiarKeyUsages(cert: x509.X509Certificate): string[] {
   const usages = cert.getExtension(x509.KeyUsagesExtension)?.usages ?? 0;
-  const names = [
-    'digitalSignature',
-    'nonRepudiation',
-    'keyEncipherment',
-    'dataEncipherment',
-    'keyAgreement',
-    'keyCertSign',
-    'cRLSign',
-    'encipherOnly',
-    'decipherOnly',
-  ];
-  return names.filter((_, bit) => usages & (1 << bit));
+  // @peculiar/x509's KeyUsageFlags give digitalSignature bit value 1 up to decipherOnly 256, in RFC 5280 order.
+  return ALL_KEY_USAGES.filter((_, bit) => usages & (1 << bit));
 }

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
+  METADATA_COLUMNS,
   MetadataHeaderError,
   parseMetadataRow,
   readMetadataHeader,
@@ -29,18 +30,7 @@ describe('readMetadataHeader', () => {
 });
 
 describe('parseMetadataRow', () => {
-  const columns: MetadataColumn[] = [
-    'fingerprint',
-    'endpoint',
-    'owner_group',
-    'contacts',
-    'approvers',
-    'locations',
-    'system_type',
-    'application',
-    'regulations',
-    'tags',
-  ];
+  const columns: MetadataColumn[] = [...METADATA_COLUMNS];
   const row = (cells: Partial<Record<MetadataColumn, string>>) => columns.map((column) => cells[column] ?? '');
 
   it('R-INV-2: reads every metadata column of a row keyed by fingerprint', () => {
