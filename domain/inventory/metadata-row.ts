@@ -1,3 +1,4 @@
+import { normalizeHex } from '../certificates/hex';
 import { InvalidLocationError, parseEndpoint, parseLocation } from './location';
 import type { CertificateLocation, CertificateMetadataPatch } from './model';
 
@@ -101,7 +102,7 @@ export function parseMetadataRow(
   const fingerprint = cell('fingerprint');
   const endpoint = cell('endpoint');
   if (fingerprint) {
-    const hex = fingerprint.replace(/[:\s]/g, '').toLowerCase();
+    const hex = normalizeHex(fingerprint);
     if (!FINGERPRINT.test(hex)) {
       return fail(
         `fingerprint "${fingerprint}" is not hex; give the SHA-256 fingerprint or at least its first 8 digits`,

@@ -2,13 +2,13 @@
  * Evaluates one certificate against the policy (R-POL-1 … R-POL-6). It runs on every imported certificate, so the
  * policy is compiled once (sets, regular expressions, its version hash) and each evaluation only reads the facts.
  */
+import { normalizeHex } from '../certificates/hex';
 import type { CertificateFacts } from '../certificates/certificate-facts';
 import type { PolicyResult, PolicyViolation, ViolationSeverity } from '../inventory/model';
 import { policyVersion } from './load-policy';
 import {
   dnAttributeKey,
   foldDnValue,
-  normalizeHex,
   parseDnKeys,
   type Policy,
   SUBJECT_ATTRIBUTE_OIDS,

@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import type { KeyAlgorithm, SignatureHash } from '../certificates/certificate-facts';
+import { normalizeHex } from '../certificates/hex';
 import type { ViolationSeverity } from '../inventory/model';
 
 /** A CA allowed to issue certificates (R-POL-1). Every identifier given must match; give at least one. */
@@ -252,11 +253,6 @@ export function parseDnKeys(text: string): { keys: string[] } | { error: string 
     keys.push(dnAttributeKey(oid, value));
   }
   return { keys };
-}
-
-/** Removes the `:` or space separators people paste into key ids and fingerprints, and lowercases. */
-export function normalizeHex(text: string): string {
-  return text.replace(/[:\s]/g, '').toLowerCase();
 }
 
 function wholeNumber(min: number, max?: number) {

@@ -34,6 +34,7 @@
  * pages run oldest first so offsets stay stable while entries are appended.
  */
 import { createHash } from 'node:crypto';
+import { normalizeHex } from '../../domain/certificates/hex';
 import { BANNABLE_HASHES, KEY_ALGORITHMS } from '../../domain/policy/policy';
 import path from 'node:path';
 import {
@@ -999,10 +1000,7 @@ function dnHash(text: string): string {
 }
 
 function normalizeSerial(serial: string): string {
-  return serial
-    .toLowerCase()
-    .replace(/[\s:]/g, '')
-    .replace(/^0+(?=.)/, '');
+  return normalizeHex(serial).replace(/^0+(?=.)/, '');
 }
 
 /** Checks the facts fields the store indexes, so a malformed record fails with its field name, not a TypeError. */
@@ -1421,7 +1419,7 @@ function normalizeHashName(name: string): string {
 }
 
 function fullFingerprint(value: unknown, field: string): string {
-  const hex = typeof value === 'string' ? value.replace(/[\s:]/g, '').toLowerCase() : '';
+  const hex = typeof value === 'string' ? normalizeHex(value) : '';
   if (!/^[0-9a-f]{64}$/.test(hex)) {
     throw new InventoryInputError(field, `"${String(value)}" is not a SHA-256 fingerprint (64 hex digits)`);
   }
@@ -1429,7 +1427,7 @@ function fullFingerprint(value: unknown, field: string): string {
 }
 
 function hexPrefix(value: unknown, field: string, minimum: number): string {
-  const hex = typeof value === 'string' ? value.replace(/[\s:]/g, '').toLowerCase() : '';
+  const hex = typeof value === 'string' ? normalizeHex(value) : '';
   if (!/^[0-9a-f]+$/.test(hex) || hex.length > 64) {
     throw new InventoryInputError(field, `"${String(value)}" is not a certificate id or fingerprint (hex digits)`);
   }
