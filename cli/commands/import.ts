@@ -1,7 +1,7 @@
 import fs from 'node:fs/promises';
 import { OWNER_GROUP_ID } from '../../domain/inventory/metadata-row';
 import type { CertificateMetadataPatch } from '../../domain/inventory/model';
-import { readMetadataCsv } from '../../integrations/certificate-files/read-metadata-csv';
+import { readMetadataCsv, type MetadataCsv } from '../../integrations/certificate-files/read-metadata-csv';
 import { importCertificateFiles, type ImportReport } from '../../integrations/inventory/import-certificates';
 import { applyMetadataRows, type MetadataImportReport } from '../../integrations/inventory/import-metadata';
 import { UsageError } from '../errors';
@@ -118,6 +118,17 @@ export async function runImport(
       `--owner: owner group "${owner}" does not exist; create it with \`certflow groups create ${owner} --name …\``,
     );
   }
+  // Read the CSV before importing anything, so an unreadable file or header stops the command with nothing changed.
+  let csv: MetadataCsv | null = null;
+  if (command.metadataCsv) {
+    let text: string;
+    try {
+      text = await fs.readFile(command.metadataCsv, 'utf8');
+    } catch (error) {
+      throw new UsageError(`--metadata: cannot read ${command.metadataCsv}: ${(error as Error).message}`);
+    }
+    csv = readMetadataCsv(text, command.metadataCsv);
+  }
   const started = performance.now();
   let certificates: ImportReport | null = null;
   if (command.paths.length > 0) {
@@ -137,18 +148,10 @@ export async function runImport(
   const seconds = (performance.now() - started) / 1000;
 
   let metadata: MetadataImportReport | null = null;
-  let metadataErrors: { line: number; message: string }[] = [];
-  if (command.metadataCsv) {
-    let text: string;
-    try {
-      text = await fs.readFile(command.metadataCsv, 'utf8');
-    } catch (error) {
-      throw new UsageError(`--metadata: cannot read ${command.metadataCsv}: ${(error as Error).message}`);
-    }
-    const csv = readMetadataCsv(text, command.metadataCsv);
-    metadata = await applyMetadataRows(csv.rows, { ...context, source: command.metadataCsv });
-    metadataErrors = [...csv.errors, ...metadata.errors].sort((a, b) => a.line - b.line);
-    metadata = { ...metadata, rows: csv.rows.length + csv.errors.length, errors: metadataErrors };
+  if (csv && command.metadataCsv) {
+    const applied = await applyMetadataRows(csv.rows, { ...context, source: command.metadataCsv });
+    const errors = [...csv.errors, ...applied.errors].sort((a, b) => a.line - b.line);
+    metadata = { ...applied, rows: csv.rows.length + csv.errors.length, errors };
   }
 
   if (command.json) {
@@ -158,5 +161,5 @@ export async function runImport(
     if (metadata && command.metadataCsv)
       describeMetadata(command.metadataCsv, metadata).forEach((line) => io.out(line));
   }
-  return (certificates?.errors.length ?? 0) === 0 && metadataErrors.length === 0;
+  return (certificates?.errors.length ?? 0) === 0 && (metadata?.errors.length ?? 0) === 0;
 }

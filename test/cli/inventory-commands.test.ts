@@ -256,6 +256,15 @@ describe('certflow inventory commands', () => {
     expect(result.code).toBe(EXIT.usage);
   });
 
+  it('R-INV-4: an unreadable metadata CSV stops the import before anything is written', async () => {
+    const before = JSON.parse((await run('list', '--json')).out) as { total: number };
+    const fresh = write('fresh/fresh.pem', createLeaf(issuing, { subject: 'CN=fresh.example.com' }).pem);
+    const result = await run('import', fresh, '--metadata', path.join(dir, 'missing.csv'));
+    expect(result.code).toBe(EXIT.usage);
+    expect(result.err).toMatch(/--metadata: cannot read .*missing\.csv/);
+    expect((JSON.parse((await run('list', '--json')).out) as { total: number }).total).toBe(before.total);
+  });
+
   it('R-INV-4: an unknown id is a failure naming it, not a crash', async () => {
     const result = await run('show', 'deadbeefdeadbeef');
     expect(result.code).toBe(EXIT.failure);
