@@ -30,7 +30,7 @@ import {
   type RevocationRecord,
   type RevokeRequest,
 } from './certificate-authority';
-import { errorCode, writeFileAtomic } from './durable-file';
+import { errorCode, writeFileAtomic } from '../files/durable-file';
 import { nameFromRfc4514, sameDistinguishedName, toPem, x509 } from './x509';
 
 const DAY_MS = 86_400_000;

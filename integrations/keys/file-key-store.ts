@@ -17,7 +17,7 @@ import {
   type KeyStore,
   type StoredKeyPair,
 } from './key-store';
-import { createFileOnce, errorCode } from '../ca/durable-file';
+import { createFileOnce, errorCode } from '../files/durable-file';
 import { nameFromRfc4514, x509 } from '../ca/x509';
 
 const generateKeyPairAsync = promisify(generateKeyPair);

@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { CertificateLocation } from '../../../domain/inventory/model';
-import { TEMPORARY_SUFFIX } from '../../../integrations/deploy/atomic-file';
+import { TEMPORARY_SUFFIX } from '../../../integrations/files/durable-file';
 import { DeployRejectedError } from '../../../integrations/deploy/deployer';
 import {
   FileDeployer,

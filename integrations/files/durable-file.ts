@@ -1,11 +1,14 @@
 /**
- * Crash-safe file writes for the CA and the key store: data goes to a temporary file in the same folder, is synced,
+ * Crash-safe file writes for the CA, the key store and the deployers: data goes to a temporary file in the same folder, is synced,
  * and only then appears under its real name (rename to replace, link to create once), so a reader or a restarted
  * process sees the old content or the new one, never half of it.
  */
 import { randomBytes } from 'node:crypto';
 import { link, open, rename, unlink } from 'node:fs/promises';
 import path from 'node:path';
+
+/** Marks certflow's temporary files, so a person finding one after a crash knows where it came from. */
+export const TEMPORARY_SUFFIX = '.certflow-tmp';
 
 /** Errno code of a failed file operation, if it has one. */
 export function errorCode(error: unknown): string | undefined {
@@ -14,7 +17,10 @@ export function errorCode(error: unknown): string | undefined {
 
 /** Writes and syncs a new temporary file beside `file`; returns its path. */
 async function writeTemporary(file: string, data: string | Uint8Array, mode: number): Promise<string> {
-  const temporary = path.join(path.dirname(file), `.${path.basename(file)}.${randomBytes(6).toString('hex')}.tmp`);
+  const temporary = path.join(
+    path.dirname(file),
+    `.${path.basename(file)}.${randomBytes(6).toString('hex')}${TEMPORARY_SUFFIX}`,
+  );
   const handle = await open(temporary, 'wx', mode);
   try {
     // The umask may narrow the mode given to open; chmod makes it exact.
