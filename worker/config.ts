@@ -33,6 +33,22 @@ export interface CertflowConfig {
   databaseUrl: string;
   /** Policy file (YAML or JSON); undefined means NIST's defaults. */
   policyFile: string | undefined;
+  /** Who the CLI acts as (`email:alice@example.com`, `slack:U…`); undefined means `user:<login>`. */
+  actor: string | undefined;
+  /** Principals holding the security-lead role (R-SEC-2). */
+  securityLeads: string[];
+  /** Principals holding the admin role (R-SEC-2). */
+  admins: string[];
+  /** Port of certflow's HTTP server (CRL and CA certificates; Slack and Jira endpoints). */
+  httpPort: number;
+  /** Base URL under which others reach certflow's HTTP server: CRL distribution points and links use it. */
+  publicUrl: string;
+  /** Passphrase encrypting the internal CA's keys; undefined means a generated one kept in the data folder. */
+  caPassphrase: string | undefined;
+  /** Command (argv) run after certificate files are written, e.g. `systemctl reload nginx`; empty: none. */
+  reloadCommand: string[];
+  /** TLS endpoints certflow runs and renews itself (`host:port`), e.g. for the demo. */
+  tlsEndpoints: string[];
 }
 
 /** One row of the README's configuration table: variable, default, meaning. */
@@ -65,7 +81,100 @@ export const CONFIG_VARIABLES: readonly ConfigVariable[] = [
     default: '(unset: NIST defaults)',
     description: 'certificate policy, YAML or JSON (see examples/certflow-policy.yaml)',
   },
+  {
+    name: 'CERTFLOW_ACTOR',
+    default: '(unset: user:<login>)',
+    description: 'who the CLI acts as, e.g. `email:alice@example.com` or `slack:U024BE7LH`',
+  },
+  {
+    name: 'CERTFLOW_SECURITY_LEADS',
+    default: '(unset: nobody)',
+    description: 'comma-separated principals with the security-lead role',
+  },
+  {
+    name: 'CERTFLOW_ADMINS',
+    default: '(unset: nobody)',
+    description: 'comma-separated principals with the admin role',
+  },
+  {
+    name: 'CERTFLOW_HTTP_PORT',
+    default: '8088',
+    description: "port of certflow's HTTP server (CRL, CA certificates, Slack and Jira endpoints)",
+  },
+  {
+    name: 'CERTFLOW_PUBLIC_URL',
+    default: 'http://127.0.0.1:<CERTFLOW_HTTP_PORT>',
+    description: "how others reach certflow's HTTP server: CRL distribution points and links use it",
+  },
+  {
+    name: 'CERTFLOW_CA_PASSPHRASE',
+    default: '(unset: generated into ./data/ca)',
+    description: "passphrase encrypting the internal CA's private keys at rest",
+  },
+  {
+    name: 'CERTFLOW_RELOAD_COMMAND',
+    default: '(unset: none)',
+    description: 'command run after certificate files are written, e.g. `systemctl reload nginx`',
+  },
+  {
+    name: 'CERTFLOW_TLS_ENDPOINTS',
+    default: '(unset: none)',
+    description: 'comma-separated `host:port` TLS endpoints certflow serves and renews itself (the demo)',
+  },
 ];
+
+const PRINCIPAL =
+  /^(email:[^\s@,]+@[^\s@,]+|slack:[UW][A-Z0-9]{2,}|jira:[A-Za-z0-9:-]{6,128}|user:[A-Za-z0-9._-]{1,64})$/;
+
+function readPrincipal(name: string, raw: string): string {
+  const principal = raw.includes('@') && !raw.includes(':') ? `email:${raw}` : raw;
+  if (!PRINCIPAL.test(principal)) {
+    throw new ConfigError(
+      name,
+      `"${raw}" is not a principal; write email:alice@example.com, slack:U024BE7LH, jira:<account id> or user:<login>`,
+    );
+  }
+  return principal.startsWith('email:') ? principal.toLowerCase() : principal;
+}
+
+function readPrincipals(env: NodeJS.ProcessEnv, name: string): string[] {
+  const raw = env[name] ?? '';
+  return raw
+    .split(',')
+    .map((entry) => entry.trim())
+    .filter(Boolean)
+    .map((entry) => readPrincipal(name, entry));
+}
+
+function readPublicUrl(env: NodeJS.ProcessEnv, httpPort: number): string {
+  const raw = env.CERTFLOW_PUBLIC_URL;
+  if (raw === undefined || raw === '') return `http://127.0.0.1:${httpPort}`;
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new ConfigError('CERTFLOW_PUBLIC_URL', `"${raw}" is not a URL; write e.g. https://certflow.example.com`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw new ConfigError('CERTFLOW_PUBLIC_URL', `"${raw}" must be an http:// or https:// URL`);
+  }
+  return raw.replace(/\/+$/, '');
+}
+
+function readEndpoints(raw: string): string[] {
+  const endpoints = raw
+    .split(',')
+    .map((entry) => entry.trim())
+    .filter(Boolean);
+  for (const endpoint of endpoints) {
+    const match = /^(\[[0-9A-Fa-f:]+\]|[A-Za-z0-9.-]+):(\d{1,5})$/.exec(endpoint);
+    const port = Number(match?.[2]);
+    if (!match || port < 1 || port > 65_535) {
+      throw new ConfigError('CERTFLOW_TLS_ENDPOINTS', `"${endpoint}" is not host:port, e.g. 127.0.0.1:8443`);
+    }
+  }
+  return endpoints;
+}
 
 function readPort(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
   const raw = env[name];
@@ -122,6 +231,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, cwd: string): CertflowConfig 
     throw new ConfigError('TEMPORAL_UI_PORT', `must differ from TEMPORAL_PORT (both are ${devServerPort})`);
   }
   const dataDir = path.resolve(cwd, env.CERTFLOW_DATA_DIR || 'data');
+  const httpPort = readPort(env, 'CERTFLOW_HTTP_PORT', 8088);
   return {
     temporalAddress: readAddress(env),
     namespace: readName(env, 'TEMPORAL_NAMESPACE', 'default'),
@@ -132,5 +242,13 @@ export function loadConfig(env: NodeJS.ProcessEnv, cwd: string): CertflowConfig 
     logLevel: level as LogLevel,
     databaseUrl: readDatabaseUrl(env, cwd, dataDir),
     policyFile: env.CERTFLOW_POLICY_FILE ? path.resolve(cwd, env.CERTFLOW_POLICY_FILE) : undefined,
+    actor: env.CERTFLOW_ACTOR ? readPrincipal('CERTFLOW_ACTOR', env.CERTFLOW_ACTOR) : undefined,
+    securityLeads: readPrincipals(env, 'CERTFLOW_SECURITY_LEADS'),
+    admins: readPrincipals(env, 'CERTFLOW_ADMINS'),
+    httpPort,
+    publicUrl: readPublicUrl(env, httpPort),
+    caPassphrase: env.CERTFLOW_CA_PASSPHRASE || undefined,
+    reloadCommand: (env.CERTFLOW_RELOAD_COMMAND ?? '').split(/\s+/).filter(Boolean),
+    tlsEndpoints: readEndpoints(env.CERTFLOW_TLS_ENDPOINTS ?? ''),
   };
 }

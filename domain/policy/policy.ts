@@ -119,10 +119,29 @@ export interface ScheduleSettings extends LifecycleSettings {
   readonly groups: { readonly [groupId: string]: GroupScheduleOverride };
 }
 
+/** Key types certflow generates for a renewal; `same` keeps the replaced key's algorithm at a compliant size. */
+export const RENEWAL_KEY_TYPES = ['same', 'EC-P256', 'EC-P384', 'RSA-2048', 'RSA-3072', 'RSA-4096'] as const;
+
+/** One of {@link RENEWAL_KEY_TYPES}. */
+export type RenewalKeyType = (typeof RENEWAL_KEY_TYPES)[number];
+
+/** How certflow renews and revokes (R-RA-3, R-REN-1, R-REV-1). Durations are days and may be fractions. */
+export interface RenewalSettings {
+  /** An approval unanswered this long is re-sent to the approvers; unanswered as long again, it is escalated. */
+  readonly approvalReminderDays: number;
+  /** The replaced certificate is revoked this long after its successor is installed and verified. */
+  readonly revocationDelayDays: number;
+  /** Key of the new certificate; a new key pair every renewal. */
+  readonly keyType: RenewalKeyType;
+  /** Lifetime of a renewed certificate; null keeps the replaced one's, capped by the validity rule's maxDays. */
+  readonly validityDays: number | null;
+}
+
 /** A complete, validated certflow policy: every key present. */
 export interface Policy {
   readonly rules: PolicyRules;
   readonly schedule: ScheduleSettings;
+  readonly renewal: RenewalSettings;
 }
 
 /** Severities in the order of the model's `ViolationSeverity`, most severe first. */
@@ -356,6 +375,21 @@ const reminderDaysSchema = uniqueList(wholeNumber(1, MAX_SCHEDULE_DAYS), 'whole 
   .min(1, { error: 'needs at least one reminder offset, e.g. [90, 60, 30]' })
   .transform((days) => [...days].sort((a, b) => b - a));
 
+const positiveDays = (fallback: number) =>
+  z
+    .number({ error: 'expected a positive number of days (fractions allowed, e.g. 0.5 for 12 hours)' })
+    .gt(0, { error: 'expected a positive number of days (fractions allowed, e.g. 0.5 for 12 hours)' })
+    .max(MAX_SCHEDULE_DAYS)
+    .default(fallback);
+
+/** The `renewal` section: NIST 5.1.13 revokes within days of replacement; R-RA-3's 3-day approval wait. */
+export const renewalSchema = mapping({
+  approvalReminderDays: positiveDays(3),
+  revocationDelayDays: positiveDays(5),
+  keyType: z.enum(RENEWAL_KEY_TYPES, { error: `expected one of ${RENEWAL_KEY_TYPES.join(', ')}` }).default('same'),
+  validityDays: wholeNumber(1, 36_500).nullable().default(null),
+});
+
 /**
  * The zod schema of a policy file. Defaults are NIST SP 1800-16B Vol. B's suggested values:
  * - 5.1.3 Approved CAs: NIST lists placeholders only ("<External CA1> …"), so the list starts empty and the rule is
@@ -468,6 +502,7 @@ export const policySchema = mapping({
       });
     }
   }),
+  renewal: renewalSchema,
 });
 
 /**

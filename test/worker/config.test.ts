@@ -17,6 +17,14 @@ describe('loadConfig', () => {
       logLevel: 'INFO',
       databaseUrl: `sqlite:${path.join(CWD, 'data', 'inventory.sqlite')}`,
       policyFile: undefined,
+      actor: undefined,
+      securityLeads: [],
+      admins: [],
+      httpPort: 8088,
+      publicUrl: 'http://127.0.0.1:8088',
+      caPassphrase: undefined,
+      reloadCommand: [],
+      tlsEndpoints: [],
     });
   });
 
@@ -32,6 +40,14 @@ describe('loadConfig', () => {
         CERTFLOW_LOG_LEVEL: 'debug',
         CERTFLOW_DATABASE_URL: 'postgres://certflow:secret@db.internal:5432/certflow',
         CERTFLOW_POLICY_FILE: 'policy/prod.yaml',
+        CERTFLOW_ACTOR: 'Alice@Example.com',
+        CERTFLOW_SECURITY_LEADS: 'email:sec@example.com, slack:U024BE7LH',
+        CERTFLOW_ADMINS: 'user:root',
+        CERTFLOW_HTTP_PORT: '9443',
+        CERTFLOW_PUBLIC_URL: 'https://certflow.example.com/',
+        CERTFLOW_CA_PASSPHRASE: 'correct horse',
+        CERTFLOW_RELOAD_COMMAND: 'systemctl reload nginx',
+        CERTFLOW_TLS_ENDPOINTS: '127.0.0.1:8443, [::1]:9443',
       },
       CWD,
     );
@@ -45,6 +61,14 @@ describe('loadConfig', () => {
       logLevel: 'DEBUG',
       databaseUrl: 'postgres://certflow:secret@db.internal:5432/certflow',
       policyFile: path.join(CWD, 'policy', 'prod.yaml'),
+      actor: 'email:alice@example.com',
+      securityLeads: ['email:sec@example.com', 'slack:U024BE7LH'],
+      admins: ['user:root'],
+      httpPort: 9443,
+      publicUrl: 'https://certflow.example.com',
+      caPassphrase: 'correct horse',
+      reloadCommand: ['systemctl', 'reload', 'nginx'],
+      tlsEndpoints: ['127.0.0.1:8443', '[::1]:9443'],
     });
   });
 
@@ -58,6 +82,16 @@ describe('loadConfig', () => {
     [{ TEMPORAL_UI_PORT: '70000' }, 'TEMPORAL_UI_PORT', /not a TCP port/],
     [{ TEMPORAL_PORT: '7233', TEMPORAL_UI_PORT: '7233' }, 'TEMPORAL_UI_PORT', /must differ from TEMPORAL_PORT/],
     [{ TEMPORAL_ADDRESS: 'http://temporal:7233' }, 'TEMPORAL_ADDRESS', /not host:port/],
+    [{ CERTFLOW_ACTOR: 'alice' }, 'CERTFLOW_ACTOR', /not a principal; write email:/],
+    [
+      { CERTFLOW_SECURITY_LEADS: 'email:a@b.c,,slack:lower' },
+      'CERTFLOW_SECURITY_LEADS',
+      /"slack:lower" is not a principal/,
+    ],
+    [{ CERTFLOW_HTTP_PORT: '-1' }, 'CERTFLOW_HTTP_PORT', /not a TCP port/],
+    [{ CERTFLOW_TLS_ENDPOINTS: '127.0.0.1' }, 'CERTFLOW_TLS_ENDPOINTS', /not host:port/],
+    [{ CERTFLOW_PUBLIC_URL: 'ftp://x' }, 'CERTFLOW_PUBLIC_URL', /must be an http/],
+    [{ CERTFLOW_PUBLIC_URL: 'not a url' }, 'CERTFLOW_PUBLIC_URL', /is not a URL/],
     [{ TEMPORAL_ADDRESS: 'temporal' }, 'TEMPORAL_ADDRESS', /not host:port/],
     [{ TEMPORAL_NAMESPACE: 'has space' }, 'TEMPORAL_NAMESPACE', /not a valid name/],
     [{ CERTFLOW_TASK_QUEUE: '-leading-dash' }, 'CERTFLOW_TASK_QUEUE', /not a valid name/],

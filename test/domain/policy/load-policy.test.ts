@@ -57,6 +57,13 @@ describe('defaults', () => {
       [true, {}],
     ],
     ['R-MON-1: reminders 90, 60 and 30 days before notAfter', (p) => p.schedule.reminderDays, [90, 60, 30]],
+    ['R-RA-3: an unanswered approval is re-sent after 3 days', (p) => p.renewal.approvalReminderDays, 3],
+    ['R-REV-1: the replaced certificate is revoked 5 days after', (p) => p.renewal.revocationDelayDays, 5],
+    [
+      'R-REN-1: a new key of the same algorithm, the same lifetime',
+      (p) => [p.renewal.keyType, p.renewal.validityDays],
+      ['same', null],
+    ],
     ['R-MON-2: the ticket opens 60 days before notAfter', (p) => p.schedule.ticketDaysBefore, 60],
     ['R-MON-3: escalation 30 days before notAfter', (p) => p.schedule.escalationDaysBefore, 30],
     [
@@ -162,7 +169,11 @@ describe('bad policy files', () => {
       'rules:\n  keySize:\n    minRsaBit: 3072\n',
       'rules.keySize.minRsaBit: unknown key (did you mean "minRsaBits"?); allowed here: enabled, severity, allowedAlgorithms, minRsaBits, minEcBits, minDsaBits',
     ],
-    ['an unknown section', 'rulez: {}\n', 'rulez: unknown key (did you mean "rules"?); allowed here: rules, schedule'],
+    [
+      'an unknown section',
+      'rulez: {}\n',
+      'rulez: unknown key (did you mean "rules"?); allowed here: rules, schedule, renewal',
+    ],
     [
       'a key nothing resembles',
       'schedule:\n  snooze: 3\n',
@@ -249,6 +260,16 @@ describe('bad policy files', () => {
       'reminders as text',
       'schedule:\n  reminderDays: "90,60,30"\n',
       'schedule.reminderDays: expected a list of whole numbers of days, got "90,60,30"',
+    ],
+    [
+      'a zero revocation delay',
+      'renewal:\n  revocationDelayDays: 0\n',
+      'renewal.revocationDelayDays: expected a positive number of days (fractions allowed, e.g. 0.5 for 12 hours), got 0',
+    ],
+    [
+      'an unknown renewal key type',
+      'renewal:\n  keyType: EC-P521\n',
+      expect.stringMatching(/^renewal\.keyType: expected one of same, EC-P256, EC-P384, RSA-2048/),
     ],
     [
       'a zero-day ticket',
