@@ -65,6 +65,8 @@ export interface OwnerGroup {
   readonly jira: { readonly group?: string; readonly projectKey?: string };
   /** Group override of the reminder offsets in days before notAfter (R-MON-1), or null for the policy's. */
   readonly reminderDays: readonly number[] | null;
+  /** The schedule requests renewal at the ticket instant by itself, pre-approved by this setting (audited). */
+  readonly autoRenew: boolean;
 }
 
 /** Severity of a policy violation, most severe first. */
@@ -122,5 +124,5 @@ export interface AuditEntry {
   readonly details: Readonly<Record<string, unknown>>;
 }
 
-/** An audit entry before the store numbers it. */
-export type NewAuditEntry = Omit<AuditEntry, 'seq'>;
+/** An audit entry before the store numbers it; `idempotencyKey` makes a retried append a no-op. */
+export type NewAuditEntry = Omit<AuditEntry, 'seq'> & { readonly idempotencyKey?: string };

@@ -58,6 +58,13 @@ export interface ImportIssue {
   readonly message: string;
 }
 
+/** A managed certificate whose current version an import replaced: a newer certificate with the same names. */
+export interface ManagedReplacement {
+  readonly managedCertificateId: string;
+  readonly previousFingerprint: string;
+  readonly fingerprint: string;
+}
+
 /** What an import did. Failures are listed item by item; the import itself does not throw on bad input. */
 export interface ImportReport {
   readonly sources: number;
@@ -74,6 +81,11 @@ export interface ImportReport {
   readonly errors: readonly ImportIssue[];
   /** Sources that hold no certificate (text, keys, other files) and were passed over. */
   readonly skipped: readonly ImportIssue[];
+  /**
+   * Managed certificates (issue 4): ids of those this import started, and those whose current version it replaced
+   * (renewed outside certflow), so the caller can start and signal their lifecycles.
+   */
+  readonly managed: { readonly created: readonly string[]; readonly replaced: readonly ManagedReplacement[] };
 }
 
 const DEFAULT_BATCH = 500;
@@ -108,6 +120,8 @@ export async function importCertificateSources(
   let created = 0;
   let updated = 0;
   let nonCompliant = 0;
+  const managedCreated: string[] = [];
+  const managedReplaced = new Map<string, ManagedReplacement>();
 
   const flush = async () => {
     if (pending.size === 0) return;
@@ -128,8 +142,10 @@ export async function importCertificateSources(
     nonCompliant += results.filter((result) => !result.compliant).length;
     created += outcome.created.length;
     updated += outcome.updated.length;
-    await options.store.appendAudit(
-      outcome.created.map((fingerprint): NewAuditEntry => {
+    // Known certificates too: one imported before managed certificates existed is assigned when it is seen again.
+    const assignment = await options.store.assignManagedCertificates([...byFingerprint.keys()], at);
+    await options.store.appendAudit([
+      ...outcome.created.map((fingerprint): NewAuditEntry => {
         const item = byFingerprint.get(fingerprint);
         return {
           at,
@@ -145,7 +161,33 @@ export async function importCertificateSources(
           },
         };
       }),
-    );
+      ...assignment.created.map((managed): NewAuditEntry => ({
+        at,
+        actor: options.actor,
+        action: 'lifecycle.managed-created',
+        subject: managed.id,
+        where: options.where,
+        details: { fingerprint: managed.currentFingerprint, names: managed.namesKey },
+      })),
+      ...assignment.replaced.map(({ managed, previousFingerprint }): NewAuditEntry => ({
+        at,
+        actor: options.actor,
+        action: 'certificate.replaced-outside-certflow',
+        subject: managed.id,
+        where: options.where,
+        details: { previousFingerprint, fingerprint: managed.currentFingerprint, names: managed.namesKey },
+      })),
+    ]);
+    managedCreated.push(...assignment.created.map((managed) => managed.id));
+    for (const { managed, previousFingerprint } of assignment.replaced) {
+      // Replaced twice in one import (two batches): the lifecycle needs the newest version and the first it had.
+      const earlier = managedReplaced.get(managed.id);
+      managedReplaced.set(managed.id, {
+        managedCertificateId: managed.id,
+        previousFingerprint: earlier?.previousFingerprint ?? previousFingerprint,
+        fingerprint: managed.currentFingerprint,
+      });
+    }
   };
 
   const add = (parsed: ParsedCertificate, location: CertificateLocation | undefined) => {
@@ -197,6 +239,7 @@ export async function importCertificateSources(
     issuerLinks,
     errors,
     skipped,
+    managed: { created: managedCreated, replaced: [...managedReplaced.values()] },
   };
   await options.store.appendAudit([
     {
@@ -211,6 +254,9 @@ export async function importCertificateSources(
         errorCount: report.errors.length,
         skipped: undefined,
         skippedCount: report.skipped.length,
+        managed: undefined,
+        managedCreated: report.managed.created.length,
+        managedReplaced: report.managed.replaced.length,
         policyVersion: version,
       },
     },

@@ -105,6 +105,44 @@ export interface AuditFilter {
   readonly afterSeq?: number;
 }
 
+/**
+ * A managed certificate: what an owner thinks of as "the certificate of api.example.com on the load balancers",
+ * across renewals. Its id is the inventory id of its first version and names its lifecycle workflow; its current
+ * version changes at every renewal, or when the inventory sees a newer certificate with the same names.
+ */
+export interface ManagedCertificate {
+  readonly id: string;
+  readonly currentFingerprint: string;
+  /** Identity of the managed certificate: subject CN plus DNS and IP SANs, lower case, sorted, `,`-joined. */
+  readonly namesKey: string;
+  /** The lifecycle phase last reported by its workflow (`monitoring` until the workflow says otherwise). */
+  readonly phase: string;
+  readonly phaseDetail: string | null;
+  /** Key of the open change ticket, when there is one. */
+  readonly ticketKey: string | null;
+  /** No longer managed (revoked without replacement). */
+  readonly retired: boolean;
+  /** ISO 8601 UTC. */
+  readonly createdAt: string;
+  readonly updatedAt: string;
+}
+
+/** What {@link InventoryStore.assignManagedCertificates} did. */
+export interface ManagedAssignment {
+  /** New managed certificates, one per new end-entity certificate whose names no managed certificate has. */
+  readonly created: readonly ManagedCertificate[];
+  /** Managed certificates whose current version was replaced by a newer certificate with the same names. */
+  readonly replaced: ReadonlyArray<{ readonly managed: ManagedCertificate; readonly previousFingerprint: string }>;
+}
+
+/** Filters for {@link InventoryStore.eachManagedCertificate}. */
+export interface ManagedCertificateFilter {
+  /** Only managed certificates whose current version expires after this instant (ISO 8601). */
+  readonly notAfterFrom?: string;
+  /** Include retired ones (default false). */
+  readonly includeRetired?: boolean;
+}
+
 /** The inventory store. Implementations are safe to call concurrently from one process. */
 export interface InventoryStore {
   /** Records certificates by SHA-256 fingerprint: new ones are created, known ones get metadata merged and lastSeen bumped. */
@@ -132,10 +170,41 @@ export interface InventoryStore {
   savePolicyResults(results: readonly PolicyResult[]): Promise<void>;
   /** Streams every certificate in fingerprint order, in batches, for re-evaluation and exports. */
   eachCertificate(batchSize: number): AsyncIterable<readonly InventoryCertificate[]>;
+  /**
+   * Assigns end-entity certificates (CA certificates are ignored) to managed certificates by their names: a certificate
+   * whose names no active managed certificate has starts one (id = its inventory id); one newer (later notBefore) than
+   * the current version of the managed certificate with its names becomes the current version; an older one is kept
+   * as a past version. Idempotent: a certificate already assigned changes nothing.
+   */
+  assignManagedCertificates(fingerprints: readonly string[], at: string): Promise<ManagedAssignment>;
+  getManagedCertificate(id: string): Promise<ManagedCertificate | null>;
+  /** The managed certificate a version (current or past) belongs to. */
+  findManagedCertificateByFingerprint(fingerprint: string): Promise<ManagedCertificate | null>;
+  /** Makes a recorded certificate the current version of a managed certificate (after certflow renewed it). */
+  setManagedCertificateVersion(id: string, fingerprint: string, at: string): Promise<ManagedCertificate>;
+  /** Records the lifecycle phase its workflow reports; `ticketKey` undefined leaves the ticket as is. */
+  updateManagedLifecycle(
+    id: string,
+    state: {
+      readonly phase: string;
+      readonly detail: string | null;
+      readonly ticketKey?: string | null;
+      readonly retired?: boolean;
+    },
+    at: string,
+  ): Promise<void>;
+  /** Streams managed certificates in id order, in batches, for `certflow lifecycle sync`. */
+  eachManagedCertificate(
+    filter: ManagedCertificateFilter,
+    batchSize: number,
+  ): AsyncIterable<ReadonlyArray<{ readonly managed: ManagedCertificate; readonly notAfter: string }>>;
   upsertOwnerGroup(group: OwnerGroup): Promise<'created' | 'updated'>;
   getOwnerGroup(id: string): Promise<OwnerGroup | null>;
   listOwnerGroups(): Promise<readonly OwnerGroup[]>;
-  /** Appends audit entries (never updated or deleted); returns them numbered. */
+  /**
+   * Appends audit entries (never updated or deleted); returns them numbered. An entry whose `idempotencyKey` is
+   * already in the log is not appended again (a retried activity) and the stored one is returned in its place.
+   */
   appendAudit(entries: readonly NewAuditEntry[]): Promise<readonly AuditEntry[]>;
   queryAudit(filter: AuditFilter, page: { limit: number; offset?: number }): Promise<Page<AuditEntry>>;
   /** Streams the audit log in sequence order, in batches, for export. */

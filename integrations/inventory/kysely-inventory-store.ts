@@ -20,11 +20,19 @@
  *   idempotent. Values are capped at 1,024 characters (the facts JSON keeps everything) so a hostile SAN cannot
  *   overflow a PostgreSQL index entry.
  * - `owner_groups`: id, name and JSON columns for contacts, approvers, the management and incident-response
- *   contacts, Slack, Jira and reminder days (R-OWN-1).
+ *   contacts, Slack, Jira and reminder days (R-OWN-1); `auto_renew` 0/1.
  * - `policy_results`: the latest result per certificate (violations as JSON) and `policy_rule_violations(rule_id,
  *   fingerprint)` so `violatesRule` is an index lookup (R-POL-6).
  * - `audit_log`: seq (autoincrement / identity), at, actor, action, subject, where, details JSON. Triggers in both
- *   databases refuse UPDATE and DELETE (and TRUNCATE in PostgreSQL): append-only, R-LOG-1.
+ *   databases refuse UPDATE and DELETE (and TRUNCATE in PostgreSQL): append-only, R-LOG-1. `idempotency_key`
+ *   (unique when set) lets a retried activity append its entry once.
+ * - `managed_certificates` (migrations/002-lifecycle.ts): one row per managed certificate, keyed by the inventory id
+ *   of its first version, with its current version, its names key (subject CN, DNS and IP SANs, lower case, sorted,
+ *   deduplicated, `,`-joined; `sha256:<fingerprint>` for a certificate with no names) and `names_hash` (SHA-256 of
+ *   the key, 32 hex digits) that the index holds instead of keys too long for a PostgreSQL B-tree entry; the phase,
+ *   detail and ticket its workflow last reported; `retired` 0/1. `managed_certificate_versions(fingerprint,
+ *   managed_id)` maps every assigned certificate, current or past, to its managed certificate: a certificate is
+ *   assigned once, which is what makes assignment idempotent.
  *
  * Filter semantics (R-INV-3): `text`, `subject`, `issuer`, `san`, `contact`, `approver`, `application` and
  * `systemType` are case-insensitive substring matches; `tag`, `regulation`, `host` and `curve` are case-insensitive
@@ -68,6 +76,9 @@ import type {
   CertificateSort,
   CertificateUpsert,
   InventoryStore,
+  ManagedAssignment,
+  ManagedCertificate,
+  ManagedCertificateFilter,
   Page,
   PageRequest,
   UpsertOutcome,
@@ -129,6 +140,7 @@ export interface OwnerGroupsTable {
   slack: string;
   jira: string;
   reminder_days: string | null;
+  auto_renew: number;
 }
 
 /** Row of `policy_results`. */
@@ -155,6 +167,28 @@ export interface AuditLogTable {
   subject: string;
   where: string;
   details: string;
+  idempotency_key: string | null;
+}
+
+/** Row of `managed_certificates`. */
+export interface ManagedCertificatesTable {
+  id: string;
+  current_fingerprint: string;
+  names_key: string;
+  names_hash: string;
+  phase: string;
+  phase_detail: string | null;
+  ticket_key: string | null;
+  retired: number;
+  created_at: number;
+  updated_at: number;
+}
+
+/** Row of `managed_certificate_versions`: which managed certificate a certificate (current or past) belongs to. */
+export interface ManagedCertificateVersionsTable {
+  fingerprint: string;
+  managed_id: string;
+  assigned_at: number;
 }
 
 /** The inventory schema as Kysely sees it. */
@@ -165,6 +199,8 @@ export interface InventoryDatabase {
   policy_results: PolicyResultsTable;
   policy_rule_violations: PolicyRuleViolationsTable;
   audit_log: AuditLogTable;
+  managed_certificates: ManagedCertificatesTable;
+  managed_certificate_versions: ManagedCertificateVersionsTable;
 }
 
 type Db = Kysely<InventoryDatabase>;
@@ -206,7 +242,19 @@ const CERTIFICATE_COLUMNS: readonly (keyof CertificatesTable)[] = [
   'first_seen_at',
   'last_seen_at',
 ];
-const AUDIT_COLUMNS = ['at', 'actor', 'action', 'subject', 'where', 'details'] as const;
+const AUDIT_COLUMNS = ['at', 'actor', 'action', 'subject', 'where', 'details', 'idempotency_key'] as const;
+const MANAGED_COLUMNS: readonly (keyof ManagedCertificatesTable)[] = [
+  'id',
+  'current_fingerprint',
+  'names_key',
+  'names_hash',
+  'phase',
+  'phase_detail',
+  'ticket_key',
+  'retired',
+  'created_at',
+  'updated_at',
+];
 const VALUE_COLUMNS: readonly (keyof CertificateValuesTable)[] = ['fingerprint', 'kind', 'value', 'folded'];
 
 const KIND = {
@@ -506,6 +554,246 @@ export class KyselyInventoryStore implements InventoryStore {
     }
   }
 
+  async assignManagedCertificates(fingerprints: readonly string[], at: string): Promise<ManagedAssignment> {
+    const atMs = parseInstant(at, 'at');
+    const wanted = [
+      ...new Set(
+        checkList<string>(fingerprints, 'fingerprints').map((fp, index) =>
+          fullFingerprint(fp, `fingerprints[${index}]`),
+        ),
+      ),
+    ];
+    if (wanted.length === 0) return { created: [], replaced: [] };
+    return await this.write(async (db) => {
+      // Two importers assigning the same names at once must not both create a managed certificate for them.
+      if (this.dialect === 'postgres')
+        await sql`lock table managed_certificates in share row exclusive mode`.execute(db);
+      const known = await this.selectKnown(db, wanted);
+      const unknown = wanted.filter((fp) => !known.has(fp));
+      if (unknown.length > 0) throw new UnknownCertificateError(unknown);
+      const assigned = new Set<string>();
+      for (const chunk of this.chunks(wanted, 1)) {
+        const rows = await db
+          .selectFrom('managed_certificate_versions')
+          .select('fingerprint')
+          .where('fingerprint', 'in', chunk)
+          .execute();
+        for (const row of rows) assigned.add(row.fingerprint);
+      }
+      const candidates: { fingerprint: string; notBefore: number; namesKey: string }[] = [];
+      for (const chunk of this.chunks(
+        wanted.filter((fp) => !assigned.has(fp)),
+        1,
+      )) {
+        const rows = await db
+          .selectFrom('certificates')
+          .select(['fingerprint', 'not_before', 'facts'])
+          .where('fingerprint', 'in', chunk)
+          .where('role', '=', 'end-entity')
+          .execute();
+        for (const row of rows) {
+          const facts = JSON.parse(row.facts) as CertificateFacts;
+          candidates.push({
+            fingerprint: row.fingerprint,
+            notBefore: Number(row.not_before),
+            namesKey: namesKeyOf(facts),
+          });
+        }
+      }
+      if (candidates.length === 0) return { created: [], replaced: [] };
+      // Oldest first, so within one call a newer version replaces an older one whatever the input order.
+      candidates.sort((a, b) => a.notBefore - b.notBefore || (a.fingerprint < b.fingerprint ? -1 : 1));
+
+      const slots = await this.activeManagedByNames(db, [...new Set(candidates.map((item) => item.namesKey))]);
+      const created: ManagedSlot[] = [];
+      const versions: { fingerprint: string; slot: ManagedSlot }[] = [];
+      for (const candidate of candidates) {
+        let slot = slots.get(candidate.namesKey);
+        if (slot === undefined) {
+          slot = {
+            row: {
+              id: candidate.fingerprint.slice(0, 16),
+              current_fingerprint: candidate.fingerprint,
+              names_key: candidate.namesKey,
+              names_hash: namesHash(candidate.namesKey),
+              phase: 'monitoring',
+              phase_detail: null,
+              ticket_key: null,
+              retired: 0,
+              created_at: atMs,
+              updated_at: atMs,
+            },
+            currentNotBefore: candidate.notBefore,
+            firstFingerprint: candidate.fingerprint,
+            previousFingerprint: null,
+          };
+          slots.set(candidate.namesKey, slot);
+          created.push(slot);
+        } else if (candidate.notBefore > slot.currentNotBefore) {
+          if (slot.firstFingerprint === null && slot.previousFingerprint === null) {
+            slot.previousFingerprint = slot.row.current_fingerprint;
+          }
+          slot.row = { ...slot.row, current_fingerprint: candidate.fingerprint, updated_at: atMs };
+          slot.currentNotBefore = candidate.notBefore;
+        }
+        versions.push({ fingerprint: candidate.fingerprint, slot });
+      }
+      await this.giveUniqueIds(db, created);
+      await this.insertRows(
+        db,
+        'managed_certificates',
+        MANAGED_COLUMNS,
+        created.map((slot) => MANAGED_COLUMNS.map((column) => slot.row[column])),
+        'on conflict (id) do nothing',
+      );
+      const replaced = [...slots.values()].filter((slot) => slot.previousFingerprint !== null);
+      for (const slot of replaced) {
+        await db
+          .updateTable('managed_certificates')
+          .set({ current_fingerprint: slot.row.current_fingerprint, updated_at: atMs })
+          .where('id', '=', slot.row.id)
+          .execute();
+      }
+      await this.insertRows(
+        db,
+        'managed_certificate_versions',
+        ['fingerprint', 'managed_id', 'assigned_at'],
+        versions.map((version) => [version.fingerprint, version.slot.row.id, atMs]),
+        'on conflict (fingerprint) do nothing',
+      );
+      return {
+        created: created.map((slot) => managedFromRow(slot.row)),
+        replaced: replaced.map((slot) => ({
+          managed: managedFromRow(slot.row),
+          previousFingerprint: slot.previousFingerprint!,
+        })),
+      };
+    });
+  }
+
+  async getManagedCertificate(id: string): Promise<ManagedCertificate | null> {
+    const row = await this.db
+      .selectFrom('managed_certificates')
+      .selectAll()
+      .where('id', '=', managedId(id, 'id'))
+      .executeTakeFirst();
+    return row === undefined ? null : managedFromRow(row);
+  }
+
+  async findManagedCertificateByFingerprint(fingerprint: string): Promise<ManagedCertificate | null> {
+    const row = await this.db
+      .selectFrom('managed_certificate_versions as v')
+      .innerJoin('managed_certificates as m', 'm.id', 'v.managed_id')
+      .selectAll('m')
+      .where('v.fingerprint', '=', fullFingerprint(fingerprint, 'fingerprint'))
+      .executeTakeFirst();
+    return row === undefined ? null : managedFromRow(row);
+  }
+
+  async setManagedCertificateVersion(id: string, fingerprint: string, at: string): Promise<ManagedCertificate> {
+    const managed = managedId(id, 'id');
+    const fp = fullFingerprint(fingerprint, 'fingerprint');
+    const atMs = parseInstant(at, 'at');
+    return await this.write(async (db) => {
+      const certificate = await db
+        .selectFrom('certificates')
+        .select('facts')
+        .where('fingerprint', '=', fp)
+        .executeTakeFirst();
+      if (certificate === undefined) throw new UnknownCertificateError([fp]);
+      const exists = await db
+        .selectFrom('managed_certificates')
+        .select('id')
+        .where('id', '=', managed)
+        .executeTakeFirst();
+      if (exists === undefined) throw unknownManaged(managed);
+      const owner = await db
+        .selectFrom('managed_certificate_versions')
+        .select('managed_id')
+        .where('fingerprint', '=', fp)
+        .executeTakeFirst();
+      if (owner !== undefined && owner.managed_id !== managed) {
+        throw new InventoryInputError(
+          'fingerprint',
+          `${fp.slice(0, 16)} is a version of managed certificate ${owner.managed_id}, not of ${managed}`,
+        );
+      }
+      // The names follow the current version: a renewal that adds a SAN is still the same managed certificate.
+      const namesKey = namesKeyOf(JSON.parse(certificate.facts) as CertificateFacts);
+      const updated = await db
+        .updateTable('managed_certificates')
+        .set({ current_fingerprint: fp, names_key: namesKey, names_hash: namesHash(namesKey), updated_at: atMs })
+        .where('id', '=', managed)
+        .returningAll()
+        .executeTakeFirstOrThrow();
+      await db
+        .insertInto('managed_certificate_versions')
+        .values({ fingerprint: fp, managed_id: managed, assigned_at: atMs })
+        .onConflict((conflict) => conflict.column('fingerprint').doNothing())
+        .execute();
+      return managedFromRow(updated);
+    });
+  }
+
+  async updateManagedLifecycle(
+    id: string,
+    state: {
+      readonly phase: string;
+      readonly detail: string | null;
+      readonly ticketKey?: string | null;
+      readonly retired?: boolean;
+    },
+    at: string,
+  ): Promise<void> {
+    const managed = managedId(id, 'id');
+    if (state === null || typeof state !== 'object')
+      throw new InventoryInputError('state', 'must be { phase, detail }');
+    const changes: Partial<ManagedCertificatesTable> = {
+      phase: requireText(state.phase, 'state.phase', 64),
+      phase_detail: state.detail === null ? null : checkString(state.detail, 'state.detail'),
+      updated_at: parseInstant(at, 'at'),
+    };
+    if (state.ticketKey !== undefined) {
+      changes.ticket_key = state.ticketKey === null ? null : requireText(state.ticketKey, 'state.ticketKey', 200);
+    }
+    if (state.retired !== undefined) changes.retired = checkBoolean(state.retired, 'state.retired') ? 1 : 0;
+    const result = await this.write(
+      async (db) =>
+        await db.updateTable('managed_certificates').set(changes).where('id', '=', managed).executeTakeFirst(),
+    );
+    if (Number(result.numUpdatedRows) === 0) throw unknownManaged(managed);
+  }
+
+  async *eachManagedCertificate(
+    filter: ManagedCertificateFilter,
+    batchSize: number,
+  ): AsyncIterable<ReadonlyArray<{ readonly managed: ManagedCertificate; readonly notAfter: string }>> {
+    const size = checkBatchSize(batchSize);
+    if (filter === null || typeof filter !== 'object') throw new InventoryInputError('filter', 'must be an object');
+    const notAfterFrom =
+      filter.notAfterFrom === undefined ? null : parseInstant(filter.notAfterFrom, 'filter.notAfterFrom');
+    const includeRetired =
+      filter.includeRetired === undefined ? false : checkBoolean(filter.includeRetired, 'filter.includeRetired');
+    let after: string | null = null;
+    for (;;) {
+      let query = this.db
+        .selectFrom('managed_certificates as m')
+        .innerJoin('certificates as c', 'c.fingerprint', 'm.current_fingerprint')
+        .selectAll('m')
+        .select('c.not_after')
+        .orderBy('m.id')
+        .limit(size);
+      if (after !== null) query = query.where('m.id', '>', after);
+      if (notAfterFrom !== null) query = query.where('c.not_after', '>=', notAfterFrom);
+      if (!includeRetired) query = query.where('m.retired', '=', 0);
+      const rows = await query.execute();
+      if (rows.length === 0) return;
+      yield rows.map((row) => ({ managed: managedFromRow(row), notAfter: isoOf(row.not_after) }));
+      if (rows.length < size) return;
+      after = rows[rows.length - 1]!.id;
+    }
+  }
+
   async upsertOwnerGroup(group: OwnerGroup): Promise<'created' | 'updated'> {
     const row = ownerGroupRow(group);
     return await this.write(async (db) => {
@@ -530,22 +818,33 @@ export class KyselyInventoryStore implements InventoryStore {
   }
 
   async appendAudit(entries: readonly NewAuditEntry[]): Promise<readonly AuditEntry[]> {
-    const rows = entries.map((entry, index) => auditRow(entry, `entries[${index}]`));
+    const rows = checkList<NewAuditEntry>(entries, 'entries').map((entry, index) =>
+      auditRow(entry, `entries[${index}]`),
+    );
     if (rows.length === 0) return [];
-    const seqs = await this.write(async (db) => {
+    return await this.write(async (db) => {
       // Serialises appenders so sequence numbers commit in order: a reader following `afterSeq` never skips one.
       if (this.dialect === 'postgres') await sql`lock table audit_log in share row exclusive mode`.execute(db);
+      const byKey = await this.auditEntriesByKey(db, rows);
+      const fresh = rows.filter((row) => {
+        if (row.idempotency_key === null) return true;
+        if (byKey.has(row.idempotency_key)) return false;
+        byKey.set(row.idempotency_key, null);
+        return true;
+      });
       const inserted = await this.insertRows<{ seq: number | string }>(
         db,
         'audit_log',
         AUDIT_COLUMNS,
-        rows.map((row) => AUDIT_COLUMNS.map((column) => row[column])),
+        fresh.map((row) => AUDIT_COLUMNS.map((column) => row[column])),
         'returning seq',
       );
       // Rows are numbered in VALUES order, chunk after chunk; RETURNING's order is not promised, so sort.
-      return inserted.map((row) => Number(row.seq)).sort((a, b) => a - b);
+      const seqs = inserted.map((row) => Number(row.seq)).sort((a, b) => a - b);
+      const appended = new Map(fresh.map((row, index) => [row, auditEntryFromRow({ ...row, seq: seqs[index]! })]));
+      for (const [row, entry] of appended) if (row.idempotency_key !== null) byKey.set(row.idempotency_key, entry);
+      return rows.map((row) => appended.get(row) ?? byKey.get(row.idempotency_key!)!);
     });
-    return rows.map((row, index) => auditEntryFromRow({ ...row, seq: seqs[index]! }));
   }
 
   async queryAudit(filter: AuditFilter, page: { limit: number; offset?: number }): Promise<Page<AuditEntry>> {
@@ -616,6 +915,72 @@ export class KyselyInventoryStore implements InventoryStore {
     const chunks: T[][] = [];
     for (let start = 0; start < items.length; start += size) chunks.push(items.slice(start, start + size));
     return chunks;
+  }
+
+  /** Entries already logged under the idempotency keys of `rows`, by key. */
+  private async auditEntriesByKey(
+    db: Db,
+    rows: readonly Insertable<AuditLogTable>[],
+  ): Promise<Map<string, AuditEntry | null>> {
+    const keys = [...new Set(rows.flatMap((row) => (row.idempotency_key ? [row.idempotency_key] : [])))];
+    const byKey = new Map<string, AuditEntry | null>();
+    for (const chunk of this.chunks(keys, 1)) {
+      const stored = await db.selectFrom('audit_log').selectAll().where('idempotency_key', 'in', chunk).execute();
+      for (const row of stored) byKey.set(row.idempotency_key!, auditEntryFromRow(row));
+    }
+    return byKey;
+  }
+
+  /** Active managed certificates with these names keys, by key; the oldest wins should two share one. */
+  private async activeManagedByNames(db: Db, namesKeys: readonly string[]): Promise<Map<string, ManagedSlot>> {
+    const slots = new Map<string, ManagedSlot>();
+    const wanted = new Set(namesKeys);
+    for (const chunk of this.chunks([...new Set(namesKeys.map(namesHash))], 1)) {
+      const rows = await db
+        .selectFrom('managed_certificates as m')
+        .innerJoin('certificates as c', 'c.fingerprint', 'm.current_fingerprint')
+        .selectAll('m')
+        .select('c.not_before')
+        .where('m.names_hash', 'in', chunk)
+        .where('m.retired', '=', 0)
+        .orderBy('m.created_at')
+        .orderBy('m.id')
+        .execute();
+      for (const { not_before: notBefore, ...row } of rows) {
+        if (!wanted.has(row.names_key) || slots.has(row.names_key)) continue;
+        slots.set(row.names_key, {
+          row: { ...row, created_at: Number(row.created_at), updated_at: Number(row.updated_at) },
+          currentNotBefore: Number(notBefore),
+          firstFingerprint: null,
+          previousFingerprint: null,
+        });
+      }
+    }
+    return slots;
+  }
+
+  /**
+   * A managed certificate's id is its first version's inventory id (16 hex digits); should that be taken (two
+   * fingerprints sharing 64 bits, or a retired managed certificate), more digits of the fingerprint make it unique.
+   */
+  private async giveUniqueIds(db: Db, created: readonly ManagedSlot[]): Promise<void> {
+    const taken = new Set<string>();
+    for (const chunk of this.chunks(
+      created.map((slot) => slot.row.id),
+      1,
+    )) {
+      const rows = await db.selectFrom('managed_certificates').select('id').where('id', 'in', chunk).execute();
+      for (const row of rows) taken.add(row.id);
+    }
+    const used = new Set<string>();
+    for (const slot of created) {
+      const first = slot.firstFingerprint!;
+      let length = 16;
+      while (taken.has(first.slice(0, length)) || used.has(first.slice(0, length))) length += 8;
+      const id = first.slice(0, length);
+      used.add(id);
+      slot.row = { ...slot.row, id };
+    }
   }
 
   private async selectKnown(db: Db, fingerprints: readonly string[]): Promise<Set<string>> {
@@ -779,6 +1144,16 @@ export class KyselyInventoryStore implements InventoryStore {
       };
     });
   }
+}
+
+/** A managed certificate being assigned to: its row as it will be written and its current version's notBefore. */
+interface ManagedSlot {
+  row: Selectable<ManagedCertificatesTable>;
+  currentNotBefore: number;
+  /** Set for a managed certificate this assignment creates: its first version, whose id it takes. */
+  firstFingerprint: string | null;
+  /** Set once an existing managed certificate's current version is replaced: the version it had before. */
+  previousFingerprint: string | null;
 }
 
 /** Metadata lists of one certificate by side-table kind. */
@@ -999,6 +1374,48 @@ function dnHash(text: string): string {
   return hash;
 }
 
+/**
+ * The identity of a managed certificate: subject CN, DNS and IP SANs, lower case, sorted, deduplicated and
+ * `,`-joined; a certificate with no names at all is its own managed certificate, keyed by its fingerprint.
+ */
+function namesKeyOf(facts: CertificateFacts): string {
+  const names = [facts.subject.commonName ?? '', ...facts.subjectAltNames.dns, ...facts.subjectAltNames.ip]
+    .map((name) => name.trim().toLowerCase())
+    .filter((name) => name !== '');
+  return names.length === 0 ? `sha256:${facts.fingerprintSha256}` : [...new Set(names)].sort().join(',');
+}
+
+function namesHash(namesKey: string): string {
+  return createHash('sha256').update(namesKey).digest('hex').slice(0, 32);
+}
+
+function managedFromRow(row: Selectable<ManagedCertificatesTable>): ManagedCertificate {
+  return {
+    id: row.id,
+    currentFingerprint: row.current_fingerprint,
+    namesKey: row.names_key,
+    phase: row.phase,
+    phaseDetail: row.phase_detail,
+    ticketKey: row.ticket_key,
+    retired: Number(row.retired) === 1,
+    createdAt: isoOf(row.created_at),
+    updatedAt: isoOf(row.updated_at),
+  };
+}
+
+/** A managed certificate id: the hex inventory id of its first version (16 or more digits). */
+function managedId(value: unknown, field: string): string {
+  const hex = typeof value === 'string' ? value.trim().toLowerCase() : '';
+  if (!/^[0-9a-f]{16,64}$/.test(hex)) {
+    throw new InventoryInputError(field, `"${String(value)}" is not a managed certificate id (16 or more hex digits)`);
+  }
+  return hex;
+}
+
+function unknownManaged(id: string): InventoryInputError {
+  return new InventoryInputError('id', `no managed certificate "${id}"; \`certflow list\` shows the inventory`);
+}
+
 function normalizeSerial(serial: string): string {
   return normalizeHex(serial).replace(/^0+(?=.)/, '');
 }
@@ -1106,6 +1523,8 @@ function ownerGroupRow(group: OwnerGroup): OwnerGroupsTable {
     slack: JSON.stringify(object(group.slack, 'slack')),
     jira: JSON.stringify(object(group.jira, 'jira')),
     reminder_days: jsonOrNull(reminderDays),
+    // Groups written before auto-renew existed (and JSON from older clients) lack the field: off.
+    auto_renew: group.autoRenew === undefined ? 0 : Number(checkBoolean(group.autoRenew, 'group.autoRenew')),
   };
 }
 
@@ -1131,10 +1550,14 @@ function ownerGroupFromRow(row: Selectable<OwnerGroupsTable>): OwnerGroup {
     slack: JSON.parse(row.slack) as OwnerGroup['slack'],
     jira: JSON.parse(row.jira) as OwnerGroup['jira'],
     reminderDays: row.reminder_days === null ? null : (JSON.parse(row.reminder_days) as number[]),
+    autoRenew: Number(row.auto_renew) === 1,
   };
 }
 
-function auditRow(entry: NewAuditEntry, field: string): Insertable<AuditLogTable> & { seq?: never } {
+function auditRow(
+  entry: NewAuditEntry,
+  field: string,
+): Insertable<AuditLogTable> & { seq?: never; idempotency_key: string | null } {
   if (entry === null || typeof entry !== 'object') throw new InventoryInputError(field, 'must be an audit entry');
   const details: unknown = entry.details ?? {};
   if (details === null || typeof details !== 'object' || Array.isArray(details)) {
@@ -1153,6 +1576,8 @@ function auditRow(entry: NewAuditEntry, field: string): Insertable<AuditLogTable
     subject: checkString(entry.subject, `${field}.subject`),
     where: checkString(entry.where, `${field}.where`),
     details: json,
+    idempotency_key:
+      entry.idempotencyKey === undefined ? null : requireText(entry.idempotencyKey, `${field}.idempotencyKey`, 500),
   };
 }
 

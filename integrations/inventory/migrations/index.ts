@@ -4,6 +4,7 @@
  */
 import type { Migration } from 'kysely';
 import { inventorySchemaMigration } from './001-inventory-schema';
+import { lifecycleMigration } from './002-lifecycle';
 
 /** The two databases the inventory runs on. */
 export type InventoryDialect = 'sqlite' | 'postgres';
@@ -12,5 +13,6 @@ export type InventoryDialect = 'sqlite' | 'postgres';
 export function inventoryMigrations(dialect: InventoryDialect): Record<string, Migration> {
   return {
     '001-inventory-schema': inventorySchemaMigration(dialect),
+    '002-lifecycle': lifecycleMigration(),
   };
 }

@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
-import { Kysely, Migrator, SqliteDialect } from 'kysely';
+import { Kysely, Migrator, sql, SqliteDialect } from 'kysely';
 import pg from 'pg';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type {
@@ -210,6 +210,7 @@ const group = (id: string, overrides: Partial<OwnerGroup> = {}): OwnerGroup => (
   slack: { userGroupId: 'S0PAY', channelId: 'C0PAY' },
   jira: { group: 'payments-team', projectKey: 'PAY' },
   reminderDays: [60, 30, 7],
+  autoRenew: false,
   ...overrides,
 });
 
@@ -600,6 +601,264 @@ describe.each(backends)('inventory store on $name', (backend) => {
     });
   });
 
+  describe('managed certificates (issue 4)', () => {
+    let opened: OpenedStore;
+    let store: InventoryStore;
+    beforeEach(async () => {
+      opened = await backend.open();
+      store = opened.store;
+    });
+    afterEach(() => store.close());
+
+    const shop = (version: string, notBefore: string, overrides: Partial<CertificateSpec> = {}) =>
+      certificate({
+        cn: 'Shop.Example',
+        dns: ['shop.example', 'www.shop.example'],
+        serial: version,
+        notBefore,
+        notAfter: '2027-06-01T00:00:00Z',
+        ...overrides,
+      });
+    const fp = (item: CertificateUpsert) => item.facts.fingerprintSha256;
+
+    it('assigns end-entity certificates by their names: a newer version replaces, an older one is a past version, again changes nothing', async () => {
+      const v1 = shop('v1', '2026-01-01T00:00:00Z');
+      const ca = certificate({ cn: 'Example CA', isCa: true, role: 'intermediate' });
+      await store.upsertCertificates([v1, ca], NOW);
+      const first = await store.assignManagedCertificates([fp(v1), fp(ca)], NOW);
+      expect(first.replaced).toEqual([]);
+      expect(first.created).toEqual([
+        {
+          id: fp(v1).slice(0, 16),
+          currentFingerprint: fp(v1),
+          namesKey: 'shop.example,www.shop.example',
+          phase: 'monitoring',
+          phaseDetail: null,
+          ticketKey: null,
+          retired: false,
+          createdAt: NOW,
+          updatedAt: NOW,
+        },
+      ]);
+      const managedId = first.created[0]!.id;
+      expect(await store.assignManagedCertificates([fp(v1), fp(ca)], NOW)).toEqual({ created: [], replaced: [] });
+      expect(await store.findManagedCertificateByFingerprint(fp(ca))).toBeNull();
+
+      // Same names in another case and order: the same managed certificate.
+      const v2 = shop('v2', '2026-03-01T00:00:00Z', {
+        cn: 'WWW.shop.example',
+        dns: ['Shop.Example', 'www.shop.example'],
+      });
+      const v0 = shop('v0', '2025-10-01T00:00:00Z');
+      await store.upsertCertificates([v2, v0], NOW);
+      const later = '2026-06-02T00:00:00.000Z';
+      const second = await store.assignManagedCertificates([fp(v2), fp(v0)], later);
+      expect(second.created).toEqual([]);
+      expect(second.replaced).toEqual([
+        {
+          managed: expect.objectContaining({ id: managedId, currentFingerprint: fp(v2), updatedAt: later }),
+          previousFingerprint: fp(v1),
+        },
+      ]);
+      expect((await store.getManagedCertificate(managedId))?.currentFingerprint).toBe(fp(v2));
+      for (const version of [v0, v1, v2]) {
+        expect((await store.findManagedCertificateByFingerprint(fp(version)))?.id).toBe(managedId);
+      }
+      expect(await store.assignManagedCertificates([fp(v0), fp(v1), fp(v2)], later)).toEqual({
+        created: [],
+        replaced: [],
+      });
+    });
+
+    it('within one call the newest version is current whatever the order, and a new managed certificate is not "replaced"', async () => {
+      const older = shop('old', '2026-01-01T00:00:00Z');
+      const newer = shop('new', '2026-04-01T00:00:00Z');
+      const other = certificate({ cn: 'api.example', dns: ['api.example'] });
+      await store.upsertCertificates([older, newer, other], NOW);
+      const outcome = await store.assignManagedCertificates([fp(newer), fp(other), fp(older), fp(newer)], NOW);
+      expect(outcome.replaced).toEqual([]);
+      expect(outcome.created.map((managed) => [managed.id, managed.currentFingerprint]).sort()).toEqual(
+        [
+          [fp(older).slice(0, 16), fp(newer)],
+          [fp(other).slice(0, 16), fp(other)],
+        ].sort(),
+      );
+    });
+
+    it('a certificate with no names at all is its own managed certificate, keyed by its fingerprint', async () => {
+      const a = certificate({ cn: 'x', subject: 'O=Nameless, C=US', serial: '01' });
+      const b = certificate({ cn: 'x', subject: 'O=Nameless, C=US', serial: '02' });
+      await store.upsertCertificates([a, b], NOW);
+      const { created } = await store.assignManagedCertificates([fp(a), fp(b)], NOW);
+      expect(created.map((managed) => managed.namesKey).sort()).toEqual([`sha256:${fp(a)}`, `sha256:${fp(b)}`].sort());
+    });
+
+    it('a retired managed certificate is not reused: the next certificate with its names starts a new one', async () => {
+      const v1 = shop('v1', '2026-01-01T00:00:00Z');
+      const v2 = shop('v2', '2026-02-01T00:00:00Z');
+      await store.upsertCertificates([v1, v2], NOW);
+      const [retired] = (await store.assignManagedCertificates([fp(v1)], NOW)).created;
+      await store.updateManagedLifecycle(retired!.id, { phase: 'retired', detail: 'revoked', retired: true }, NOW);
+      const { created, replaced } = await store.assignManagedCertificates([fp(v2)], NOW);
+      expect(replaced).toEqual([]);
+      expect(created.map((managed) => managed.id)).toEqual([fp(v2).slice(0, 16)]);
+      expect((await store.getManagedCertificate(retired!.id))?.currentFingerprint).toBe(fp(v1));
+    });
+
+    it('gives a longer id when two first versions share their first 16 hex digits', async () => {
+      const prefix = 'ab'.repeat(8);
+      const a = certificate({ cn: 'a.example', fingerprint: `${prefix}${'1'.repeat(48)}` });
+      const b = certificate({ cn: 'b.example', fingerprint: `${prefix}${'2'.repeat(48)}` });
+      await store.upsertCertificates([a, b], NOW);
+      const { created } = await store.assignManagedCertificates([fp(a), fp(b)], NOW);
+      expect(created.map((managed) => managed.id)).toEqual([prefix, fp(b).slice(0, 24)]);
+      expect((await store.findManagedCertificateByFingerprint(fp(b)))?.id).toBe(fp(b).slice(0, 24));
+    });
+
+    it('keeps names keys longer than a PostgreSQL index entry (hundreds of SANs)', async () => {
+      const dns = Array.from({ length: 300 }, (_, index) => `host-${index}.${'very-long-label-'.repeat(3)}example.com`);
+      const v1 = certificate({ cn: 'many.example', dns, notBefore: '2026-01-01T00:00:00Z' });
+      const v2 = certificate({ cn: 'many.example', dns: [...dns].reverse(), notBefore: '2026-02-01T00:00:00Z' });
+      await store.upsertCertificates([v1, v2], NOW);
+      const [managed] = (await store.assignManagedCertificates([fp(v1)], NOW)).created;
+      expect(managed!.namesKey.length).toBeGreaterThan(10_000);
+      const { replaced } = await store.assignManagedCertificates([fp(v2)], NOW);
+      expect(replaced.map((item) => item.managed.id)).toEqual([managed!.id]);
+    });
+
+    it('refuses unknown and malformed fingerprints and assigns nothing', async () => {
+      const known = shop('v1', '2026-01-01T00:00:00Z');
+      await store.upsertCertificates([known], NOW);
+      const error = await store
+        .assignManagedCertificates([fp(known), 'e'.repeat(64)], NOW)
+        .catch((caught: unknown) => caught);
+      expect(error).toBeInstanceOf(UnknownCertificateError);
+      expect(await store.findManagedCertificateByFingerprint(fp(known))).toBeNull();
+      await expect(store.assignManagedCertificates(['abc'], NOW)).rejects.toThrow(/fingerprints\[0\]: "abc"/);
+      await expect(store.assignManagedCertificates([fp(known)], 'today')).rejects.toThrow(/^at: "today"/);
+      await expect(store.getManagedCertificate('not hex')).rejects.toThrow(InventoryInputError);
+      expect(await store.getManagedCertificate('0'.repeat(16))).toBeNull();
+      expect(await store.assignManagedCertificates([], NOW)).toEqual({ created: [], replaced: [] });
+    });
+
+    it('makes a renewed certificate the current version; its names become the managed certificate names', async () => {
+      const v1 = shop('v1', '2026-01-01T00:00:00Z');
+      const renewed = shop('v2', '2026-05-01T00:00:00Z', {
+        dns: ['shop.example', 'www.shop.example', 'm.shop.example'],
+      });
+      const stranger = certificate({ cn: 'other.example' });
+      await store.upsertCertificates([v1, renewed, stranger], NOW);
+      const [managed] = (await store.assignManagedCertificates([fp(v1)], NOW)).created;
+      const [other] = (await store.assignManagedCertificates([fp(stranger)], NOW)).created;
+      const updated = await store.setManagedCertificateVersion(managed!.id, fp(renewed), '2026-06-03T00:00:00Z');
+      expect(updated).toMatchObject({
+        id: managed!.id,
+        currentFingerprint: fp(renewed),
+        namesKey: 'm.shop.example,shop.example,www.shop.example',
+        updatedAt: '2026-06-03T00:00:00.000Z',
+      });
+      expect((await store.findManagedCertificateByFingerprint(fp(renewed)))?.id).toBe(managed!.id);
+      expect(await store.assignManagedCertificates([fp(renewed)], NOW)).toEqual({ created: [], replaced: [] });
+      await expect(store.setManagedCertificateVersion(managed!.id, fp(stranger), NOW)).rejects.toThrow(
+        new RegExp(`is a version of managed certificate ${other!.id}`),
+      );
+      await expect(store.setManagedCertificateVersion(managed!.id, 'f'.repeat(64), NOW)).rejects.toThrow(
+        UnknownCertificateError,
+      );
+      await expect(store.setManagedCertificateVersion('0'.repeat(16), fp(v1), NOW)).rejects.toThrow(
+        /no managed certificate "0000000000000000"/,
+      );
+    });
+
+    it('records the phase its workflow reports; an absent ticket key leaves the ticket as is', async () => {
+      const v1 = shop('v1', '2026-01-01T00:00:00Z');
+      await store.upsertCertificates([v1], NOW);
+      const [managed] = (await store.assignManagedCertificates([fp(v1)], NOW)).created;
+      const id = managed!.id;
+      await store.updateManagedLifecycle(
+        id,
+        { phase: 'awaiting-approval', detail: 'renewal', ticketKey: 'PAY-7' },
+        NOW,
+      );
+      await store.updateManagedLifecycle(id, { phase: 'issuing', detail: null }, '2026-06-05T00:00:00Z');
+      expect(await store.getManagedCertificate(id)).toMatchObject({
+        phase: 'issuing',
+        phaseDetail: null,
+        ticketKey: 'PAY-7',
+        retired: false,
+        updatedAt: '2026-06-05T00:00:00.000Z',
+      });
+      await store.updateManagedLifecycle(id, { phase: 'monitoring', detail: null, ticketKey: null }, NOW);
+      expect((await store.getManagedCertificate(id))?.ticketKey).toBeNull();
+      await expect(store.updateManagedLifecycle('0'.repeat(16), { phase: 'x', detail: null }, NOW)).rejects.toThrow(
+        /no managed certificate/,
+      );
+      await expect(store.updateManagedLifecycle(id, { phase: ' ', detail: null }, NOW)).rejects.toThrow(/state\.phase/);
+      await expect(
+        store.updateManagedLifecycle(id, { phase: 'x', detail: null, retired: 'yes' as never }, NOW),
+      ).rejects.toThrow(/state\.retired/);
+    });
+
+    it('streams managed certificates in id order with their current notAfter, without expired or retired ones unless asked', async () => {
+      const items = Array.from({ length: 5 }, (_, index) =>
+        certificate({ cn: `m${index}.example`, notAfter: `2026-0${index + 3}-01T00:00:00Z` }),
+      );
+      await store.upsertCertificates(items, NOW);
+      await store.assignManagedCertificates(items.map(fp), NOW);
+      const ids = items.map((item) => fp(item).slice(0, 16));
+      await store.updateManagedLifecycle(ids[4]!, { phase: 'retired', detail: null, retired: true }, NOW);
+      const stream = async (filter: Parameters<InventoryStore['eachManagedCertificate']>[0], size = 2) => {
+        const batches: { id: string; notAfter: string }[][] = [];
+        for await (const batch of store.eachManagedCertificate(filter, size)) {
+          batches.push(batch.map((item) => ({ id: item.managed.id, notAfter: item.notAfter })));
+        }
+        return batches;
+      };
+      const all = await stream({});
+      expect(all.map((batch) => batch.length)).toEqual([2, 2]);
+      expect(all.flat().map((item) => item.id)).toEqual(ids.slice(0, 4).sort());
+      const current = await stream({ notAfterFrom: '2026-05-01T00:00:00Z' }, 10);
+      expect(current.flat()).toEqual(
+        [
+          { id: ids[2]!, notAfter: '2026-05-01T00:00:00.000Z' },
+          { id: ids[3]!, notAfter: '2026-06-01T00:00:00.000Z' },
+        ].sort((a, b) => (a.id < b.id ? -1 : 1)),
+      );
+      expect((await stream({ includeRetired: true }, 10)).flat()).toHaveLength(5);
+      await expect(stream({ notAfterFrom: 'soon' })).rejects.toThrow(/filter\.notAfterFrom/);
+      await expect(stream({}, 0)).rejects.toThrow(/batchSize/);
+    });
+
+    it('R-OWN-1: owner groups keep their auto-renew setting; older callers without it get off', async () => {
+      await store.upsertOwnerGroup(group('payments', { autoRenew: true }));
+      expect((await store.getOwnerGroup('payments'))?.autoRenew).toBe(true);
+      const { autoRenew: _autoRenew, ...withoutSetting } = group('mail');
+      await store.upsertOwnerGroup(withoutSetting as OwnerGroup);
+      expect((await store.getOwnerGroup('mail'))?.autoRenew).toBe(false);
+      await expect(store.upsertOwnerGroup(group('x', { autoRenew: 'on' as never }))).rejects.toThrow(
+        /group\.autoRenew/,
+      );
+    });
+
+    it('R-LOG-1: an entry whose idempotency key is logged already is not appended again; the stored one is returned', async () => {
+      const [stored] = await store.appendAudit([audit({ idempotencyKey: 'wf-1/reminder-90', details: { try: 1 } })]);
+      const again = await store.appendAudit([
+        audit({ action: 'certificate.renewed' }),
+        audit({ idempotencyKey: 'wf-1/reminder-90', details: { try: 2 } }),
+        audit({ idempotencyKey: 'wf-1/ticket', details: { try: 1 } }),
+        audit({ idempotencyKey: 'wf-1/ticket', details: { try: 2 } }),
+      ]);
+      expect(again[1]).toEqual(stored);
+      expect(again[3]).toEqual(again[2]);
+      expect(again[2]!.details).toEqual({ try: 1 });
+      const { items } = await store.queryAudit({}, { limit: 10 });
+      expect(items.map((entry) => entry.details)).toEqual([{ try: 1 }, { file: '/etc/ssl/a.pem' }, { try: 1 }]);
+      expect(items.map((entry) => entry.seq)).toEqual([stored!.seq, again[0]!.seq, again[2]!.seq]);
+      await expect(store.appendAudit([audit({ idempotencyKey: ' ' })])).rejects.toThrow(/entries\[0\]\.idempotencyKey/);
+      await expect(opened.raw(`update audit_log set idempotency_key = 'forged'`)).rejects.toThrow(/append-only/);
+    });
+  });
+
   describe('search (R-INV-3)', () => {
     let store: InventoryStore;
     const shop = certificate({
@@ -943,8 +1202,54 @@ describe('opening the inventory database', () => {
 
     const database = new SqliteDatabase(file, { readonly: true });
     expect(database.pragma('journal_mode', { simple: true })).toBe('wal');
-    expect(database.prepare('select name from inventory_migrations').all()).toEqual([{ name: '001-inventory-schema' }]);
+    expect(database.prepare('select name from inventory_migrations order by name').all()).toEqual([
+      { name: '001-inventory-schema' },
+      { name: '002-lifecycle' },
+    ]);
     database.close();
+  });
+
+  it('upgrades an inventory written before issue 4: certificates, groups and the audit log are kept and stay append-only', async () => {
+    const file = path.join(dir, 'issue-3', 'inventory.sqlite');
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    const database = new SqliteDatabase(file);
+    const db = new Kysely<InventoryDatabase>({ dialect: new SqliteDialect({ database }) });
+    const migrator = new Migrator({
+      db,
+      provider: { getMigrations: async () => inventoryMigrations('sqlite') },
+      migrationTableName: 'inventory_migrations',
+      migrationLockTableName: 'inventory_migrations_lock',
+    });
+    expect((await migrator.migrateTo('001-inventory-schema')).error).toBeUndefined();
+    const issue3Store = new KyselyInventoryStore(db, 'sqlite');
+    const item = certificate({ cn: 'old.example', dns: ['old.example'] });
+    await issue3Store.upsertCertificates([item], NOW);
+    await db
+      .insertInto('audit_log')
+      .values({
+        at: 0,
+        actor: 'user:old',
+        action: 'import.completed',
+        subject: 'inventory',
+        where: 'cli',
+        details: '{}',
+      })
+      .execute();
+    await sql`insert into owner_groups (id, name, contacts, approvers, slack, jira) values ('payments', 'Payments', '[]', '[]', '{}', '{}')`.execute(
+      db,
+    );
+    await db.destroy();
+
+    const upgraded = await openInventoryStore({ url: `sqlite:${file}` });
+    expect((await upgraded.getOwnerGroup('payments'))?.autoRenew).toBe(false);
+    expect((await upgraded.queryAudit({}, { limit: 10 })).items.map((entry) => entry.actor)).toEqual(['user:old']);
+    const { created } = await upgraded.assignManagedCertificates([item.facts.fingerprintSha256], NOW);
+    expect(created.map((managed) => managed.namesKey)).toEqual(['old.example']);
+    await upgraded.close();
+    const raw = new SqliteDatabase(file);
+    expect(() => raw.exec(`delete from audit_log`)).toThrow(/append-only/);
+    expect(() => raw.exec(`update audit_log set idempotency_key = 'x'`)).toThrow(/append-only/);
+    raw.close();
   });
 
   it('explains a file that is not an inventory database', async () => {
