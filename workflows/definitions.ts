@@ -2,7 +2,19 @@
  * Inputs, results and messages (signals, queries, updates) of certflow's workflows: the one module that workflows,
  * the worker, the Slack bot and the CLI share, so a message's name and type are declared once.
  */
-import { defineQuery } from '@temporalio/workflow';
+import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
+import type {
+  Actor,
+  CertificateSummary,
+  LifecyclePhase,
+  LifecycleRecord,
+  LifecycleRequest,
+  RequestSource,
+  RevocationReason,
+  TicketRef,
+} from '../domain/lifecycle/model';
+import type { LifecycleEventKind } from '../domain/schedule/lifecycle-schedule';
+import type { NotificationReceipt } from '../integrations/notifications/notification-port';
 
 /** Input of {@link timerCanaryWorkflow}: how long the durable timer runs before the canary reports. */
 export interface TimerCanaryInput {
@@ -37,3 +49,165 @@ export interface TimerCanaryReport {
 
 /** Query: the canary's phase and its dates. */
 export const timerCanaryStateQuery = defineQuery<TimerCanaryState>('timerCanaryState');
+
+/** Workflow type name of {@link certificateLifecycleWorkflow}, for clients that start it by name. */
+export const LIFECYCLE_WORKFLOW_TYPE = 'certificateLifecycleWorkflow';
+
+/** The lifecycle workflow of a managed certificate has this id: starting it twice finds the running one. */
+export function lifecycleWorkflowId(managedCertificateId: string): string {
+  return `certflow-lifecycle-${managedCertificateId}`;
+}
+
+/** Reads `<managed id>.<cycle>.<n>`; null when the text is not a request id. */
+export function parseRequestId(
+  requestId: string,
+): { managedCertificateId: string; cycle: number; sequence: number } | null {
+  const match = /^([0-9a-f]{8,64})\.(\d{1,6})\.(\d{1,6})$/.exec(requestId.trim());
+  if (!match?.[1]) return null;
+  return { managedCertificateId: match[1], cycle: Number(match[2]), sequence: Number(match[3]) };
+}
+
+/** A revocation still to do: the replaced version, revoked once `dueAt` has passed (R-REV-1). */
+export interface PendingRevocation {
+  fingerprintSha256: string;
+  serialNumber: string;
+  issuer: string;
+  reason: RevocationReason;
+  /** ISO 8601 UTC. */
+  dueAt: string;
+  /** Key of the replaced version, deleted after revocation. */
+  keyRef: string | null;
+  /** The change ticket of the renewal that replaced it, to comment the revocation on. */
+  ticket: TicketRef | null;
+}
+
+/** State a lifecycle carries into its next run (continue-as-new): nothing else survives. */
+export interface LifecycleCarryOver {
+  /** Renewal cycle, 1 for the version the lifecycle started with. */
+  cycle: number;
+  /** Fingerprint of the version this cycle is about. */
+  fingerprintSha256: string;
+  /** Key of that version, when certflow generated it. */
+  keyRef: string | null;
+  /** Schedule steps at or before this instant were acted on. */
+  handledUntil: string | null;
+  /** Requests opened in this cycle so far (for request ids). */
+  requestSequence: number;
+  request: LifecycleRequest | null;
+  /** Receipt of the approval request message, to show the decision in place. */
+  approvalReceipt: NotificationReceipt | null;
+  ticket: TicketRef | null;
+  pendingRevocation: PendingRevocation | null;
+  /** The most recent records, oldest first (bounded). */
+  records: LifecycleRecord[];
+}
+
+/** Input of {@link certificateLifecycleWorkflow}. */
+export interface CertificateLifecycleInput {
+  /** Id of the managed certificate (inventory id of its first version). */
+  managedCertificateId: string;
+  /** Set by continue-as-new; absent when a lifecycle starts. */
+  carried?: LifecycleCarryOver;
+}
+
+/** How a lifecycle ended. */
+export interface CertificateLifecycleResult {
+  managedCertificateId: string;
+  outcome: 'expired' | 'retired';
+  cycle: number;
+  records: LifecycleRecord[];
+}
+
+/** A step of the dated plan as a query shows it. */
+export interface LifecyclePlanEntry {
+  kind: LifecycleEventKind;
+  /** ISO 8601 UTC. */
+  at: string;
+  offsetDays: number;
+  daysBeforeExpiry: number;
+  /** `done` once acted on (or folded into a catch-up step), `planned` until then. */
+  status: 'done' | 'planned';
+}
+
+/** Answer of {@link lifecycleStateQuery}: everything a person wants to know about a lifecycle. */
+export interface LifecycleView {
+  managedCertificateId: string;
+  workflowId: string;
+  cycle: number;
+  phase: LifecyclePhase;
+  certificate: CertificateSummary | null;
+  ownerGroup: string | null;
+  renewalDeadline: string | null;
+  plan: LifecyclePlanEntry[];
+  /** The next step the workflow waits for. */
+  next: { at: string; level: LifecycleEventKind } | null;
+  request: LifecycleRequest | null;
+  ticket: TicketRef | null;
+  pendingRevocation: PendingRevocation | null;
+  /** What was sent and done, oldest first (the most recent ones). */
+  records: LifecycleRecord[];
+  /** The last failure that needs a person, e.g. a failed verification. */
+  lastProblem: string | null;
+}
+
+/** Input of {@link requestRenewalUpdate}. */
+export interface RequestRenewalInput {
+  requestedBy: Actor;
+  reason: string;
+  /** Default `owner`. */
+  source?: RequestSource;
+  campaignId?: string;
+  /**
+   * An approval given in advance (a campaign's approving security lead under an emergency policy, or the group's
+   * auto-renew setting); recorded on the request and in the audit log.
+   */
+  preApprovedBy?: Actor;
+}
+
+/** Input of {@link requestRevocationUpdate}. */
+export interface RequestRevocationInput {
+  requestedBy: Actor;
+  reason: string;
+  revocationReason: RevocationReason;
+  /** Issue and install a replacement before revoking (default true); false revokes at once and retires. */
+  replace?: boolean;
+}
+
+/** Input of {@link decideRequestUpdate}. */
+export interface DecideRequestInput {
+  requestId: string;
+  decision: 'approve' | 'reject';
+  decidedBy: Actor;
+  /** Required to reject; a note when approving. */
+  reason?: string;
+}
+
+/** Input of {@link lifecycleInputsChangedSignal}. */
+export interface LifecycleInputsChangedInput {
+  /** What changed: the policy, the owner group or the certificate's metadata. */
+  reason: 'policy' | 'owner-group' | 'metadata';
+  by: string;
+}
+
+/** Input of {@link certificateReplacedSignal}. */
+export interface CertificateReplacedInput {
+  /** Fingerprint of the newer version the inventory found. */
+  fingerprintSha256: string;
+  detectedBy: string;
+}
+
+/** Failure type of update validators: `details[0]` is the refusal code (see domain/lifecycle/roles.ts). */
+export const LIFECYCLE_REFUSAL = 'LifecycleRefusal';
+
+/** Query: state, dated plan and records of a lifecycle. */
+export const lifecycleStateQuery = defineQuery<LifecycleView>('lifecycleState');
+/** Signal: the policy, the owner group or metadata changed; the workflow re-reads them and re-plans its timers. */
+export const lifecycleInputsChangedSignal = defineSignal<[LifecycleInputsChangedInput]>('lifecycleInputsChanged');
+/** Signal: a newer version of the certificate appeared outside certflow; reminders end, the next cycle starts. */
+export const certificateReplacedSignal = defineSignal<[CertificateReplacedInput]>('certificateReplaced');
+/** Update: ask for a renewal; answers with the request (an open one is returned as is), refuses non-owners. */
+export const requestRenewalUpdate = defineUpdate<LifecycleRequest, [RequestRenewalInput]>('requestRenewal');
+/** Update: ask for a revocation (R-REV-1: owner or security lead, then an approval). */
+export const requestRevocationUpdate = defineUpdate<LifecycleRequest, [RequestRevocationInput]>('requestRevocation');
+/** Update: approve or reject the open request (R-RA-2); the validator refuses anyone but another approver. */
+export const decideRequestUpdate = defineUpdate<LifecycleRequest, [DecideRequestInput]>('decideRequest');

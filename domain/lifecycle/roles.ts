@@ -1,0 +1,171 @@
+/**
+ * Who may do what to a managed certificate (R-RA-2, R-SEC-2): a roster of principals built from the owner group and
+ * the certificate's metadata, and the checks the lifecycle's update validators run. Pure, so validators can use it.
+ */
+import type { CertificateMetadata, OwnerGroup, Person } from '../inventory/model';
+import type { Actor, LifecycleRequest, Role } from './model';
+
+/** The principals of one managed certificate by role. Principals are normalised actor ids (see {@link normalizePrincipal}). */
+export interface LifecycleRoster {
+  readonly ownerGroup: string | null;
+  readonly owners: readonly string[];
+  readonly approvers: readonly string[];
+  readonly securityLeads: readonly string[];
+  readonly admins: readonly string[];
+}
+
+/** A roster nobody is on. */
+export const EMPTY_ROSTER: LifecycleRoster = {
+  ownerGroup: null,
+  owners: [],
+  approvers: [],
+  securityLeads: [],
+  admins: [],
+};
+
+/** Lower-cases the scheme and e-mail addresses so `Email:Alice@Example.com` and `email:alice@example.com` are one principal. */
+export function normalizePrincipal(id: string): string {
+  const colon = id.indexOf(':');
+  if (colon < 0) return id.includes('@') ? `email:${id.toLowerCase()}` : id;
+  const scheme = id.slice(0, colon).toLowerCase();
+  const value = id.slice(colon + 1);
+  return scheme === 'email' ? `email:${value.toLowerCase()}` : `${scheme}:${value}`;
+}
+
+/** Every principal a person can act as. */
+export function personPrincipals(person: Person): string[] {
+  return [
+    person.email && `email:${person.email.toLowerCase()}`,
+    person.slackUserId && `slack:${person.slackUserId}`,
+    person.jiraAccountId && `jira:${person.jiraAccountId}`,
+  ].filter((id): id is string => typeof id === 'string');
+}
+
+/** Principals named in metadata lists, which hold e-mail addresses, Slack user ids or prefixed ids. */
+function listedPrincipals(entries: readonly string[]): string[] {
+  return entries.map((entry) => (/^[UW][A-Z0-9]{2,}$/.test(entry) ? `slack:${entry}` : normalizePrincipal(entry)));
+}
+
+/** Builds a certificate's roster: the group's contacts and approvers, the certificate's own, and the global roles. */
+export function buildRoster(input: {
+  readonly group: OwnerGroup | null;
+  readonly metadata: Pick<CertificateMetadata, 'contacts' | 'approvers' | 'ownerGroup'>;
+  readonly securityLeads: readonly string[];
+  readonly admins: readonly string[];
+}): LifecycleRoster {
+  const unique = (ids: readonly string[]) => [...new Set(ids)].sort();
+  const groupApprovers = input.group?.approvers.flatMap(personPrincipals) ?? [];
+  const approvers = unique([...groupApprovers, ...listedPrincipals(input.metadata.approvers)]);
+  const owners = unique([
+    ...(input.group?.contacts.flatMap(personPrincipals) ?? []),
+    ...listedPrincipals(input.metadata.contacts),
+    ...approvers,
+  ]);
+  return {
+    ownerGroup: input.metadata.ownerGroup,
+    owners,
+    approvers,
+    securityLeads: unique(input.securityLeads.map(normalizePrincipal)),
+    admins: unique(input.admins.map(normalizePrincipal)),
+  };
+}
+
+/** The roles an actor holds for one certificate. */
+export function rolesOf(actor: Actor, roster: LifecycleRoster): Role[] {
+  const id = normalizePrincipal(actor.id);
+  const roles: Role[] = [];
+  if (roster.owners.includes(id)) roles.push('owner');
+  if (roster.approvers.includes(id)) roles.push('approver');
+  if (roster.securityLeads.includes(id)) roles.push('security-lead');
+  if (roster.admins.includes(id)) roles.push('admin');
+  return roles;
+}
+
+/** Why an action is refused: a stable code for programs and a sentence for people. */
+export interface Refusal {
+  readonly code:
+    | 'not-owner'
+    | 'not-approver'
+    | 'self-approval'
+    | 'unknown-request'
+    | 'already-decided'
+    | 'request-pending'
+    | 'reason-required'
+    | 'not-active';
+  readonly message: string;
+}
+
+function groupName(roster: LifecycleRoster): string {
+  return roster.ownerGroup === null ? 'this certificate (no owner group assigned)' : `group ${roster.ownerGroup}`;
+}
+
+function who(actor: Actor): string {
+  return actor.displayName ?? actor.id;
+}
+
+/**
+ * May `actor` ask for a renewal (any owner, approver, security lead or admin) or a revocation (owner or security,
+ * R-REV-1)? Schedule and campaign requests come from certflow itself and are always allowed.
+ */
+export function checkRequestAllowed(
+  input: {
+    readonly actor: Actor;
+    readonly kind: LifecycleRequest['kind'];
+    readonly source: LifecycleRequest['source'];
+  },
+  roster: LifecycleRoster,
+): Refusal | null {
+  if (input.source === 'schedule' || input.source === 'campaign') return null;
+  const roles = rolesOf(input.actor, roster);
+  if (roles.length > 0) return null;
+  const what = input.kind === 'revocation' ? 'revocation' : 'renewal';
+  return {
+    code: 'not-owner',
+    message: `${who(input.actor)} is not an owner, approver or security lead of ${groupName(roster)} and cannot request a ${what}; ask one of its owners`,
+  };
+}
+
+/**
+ * May `actor` decide `request` (R-RA-2)? Only approvers of the certificate decide, never the requester, only once,
+ * and a rejection needs a reason.
+ */
+export function checkDecisionAllowed(
+  input: {
+    readonly actor: Actor;
+    readonly requestId: string;
+    readonly decision: 'approve' | 'reject';
+    readonly reason?: string | null;
+  },
+  request: LifecycleRequest | null,
+  roster: LifecycleRoster,
+): Refusal | null {
+  if (request === null || request.id !== input.requestId) {
+    return {
+      code: 'unknown-request',
+      message: `request ${input.requestId} is not open on this certificate; run \`certflow lifecycle status\` to see its open request`,
+    };
+  }
+  if (request.status !== 'awaiting-approval') {
+    const by = request.decidedBy ? ` by ${who(request.decidedBy)}` : '';
+    return {
+      code: 'already-decided',
+      message: `request ${request.id} was already ${request.status}${by}${request.decidedAt ? ` at ${request.decidedAt}` : ''}`,
+    };
+  }
+  if (!rolesOf(input.actor, roster).includes('approver')) {
+    return {
+      code: 'not-approver',
+      message: `only approvers of ${groupName(roster)} can approve or reject this request; ${who(input.actor)} is not one`,
+    };
+  }
+  if (normalizePrincipal(input.actor.id) === normalizePrincipal(request.requestedBy.id)) {
+    return {
+      code: 'self-approval',
+      message: `you requested this ${request.kind}; another approver of ${groupName(roster)} must decide`,
+    };
+  }
+  if (input.decision === 'reject' && !input.reason?.trim()) {
+    return { code: 'reason-required', message: 'a rejection needs a reason, so the requester knows what to fix' };
+  }
+  return null;
+}
