@@ -1,12 +1,16 @@
 import { createCanaryActivities, type CanaryActivityDeps } from './canary';
+import { createLifecycleActivities, type LifecycleActivityDeps } from './lifecycle';
 
 /** Everything the activities of a certflow worker need from the outside world. */
-export type ActivityDeps = CanaryActivityDeps;
+export interface ActivityDeps extends CanaryActivityDeps {
+  readonly lifecycle: LifecycleActivityDeps;
+}
 
 /** All of certflow's activities, wired with their dependencies, for Worker.create. */
 export function createActivities(deps: ActivityDeps) {
   return {
     ...createCanaryActivities(deps),
+    ...createLifecycleActivities(deps.lifecycle),
   };
 }
 

@@ -4,7 +4,7 @@ import path from 'node:path';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
 import { bench, describe } from 'vitest';
-import { createActivities } from '../activities';
+import { createCanaryActivities } from '../activities/canary';
 import type { timerCanaryWorkflow } from '../workflows/timer-canary';
 import {
   createDevServerEnv,
@@ -47,7 +47,7 @@ function canaryBench(
           connection: state.env.nativeConnection,
           taskQueue,
           workflowBundle: workflowBundle(),
-          activities: createActivities({ workerIdentity: 'bench' }),
+          activities: createCanaryActivities({ workerIdentity: 'bench' }),
         });
         state.running = state.worker.run();
       },

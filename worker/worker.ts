@@ -8,6 +8,7 @@ import {
   type WorkflowBundleOption,
 } from '@temporalio/worker';
 import { createActivities } from '../activities';
+import type { LifecycleActivityDeps } from '../activities/lifecycle';
 
 /** Options of {@link createCertflowWorker}. */
 export interface CertflowWorkerOptions {
@@ -17,6 +18,8 @@ export interface CertflowWorkerOptions {
   /** Prebuilt workflow bundle (tests build it once); by default the worker bundles workflows/ itself. */
   workflowBundle?: WorkflowBundleOption;
   identity?: string;
+  /** Ports and stores of the lifecycle activities (see worker/services.ts). */
+  lifecycle: LifecycleActivityDeps;
 }
 
 /** The folder the worker bundles workflows from: workflows/ next to this module, in source and in dist/. */
@@ -36,6 +39,6 @@ export async function createCertflowWorker(options: CertflowWorkerOptions): Prom
     taskQueue: options.taskQueue,
     identity,
     workflowBundle: options.workflowBundle ?? (await bundleWorkflows()),
-    activities: createActivities({ workerIdentity: identity }),
+    activities: createActivities({ workerIdentity: identity, lifecycle: options.lifecycle }),
   });
 }

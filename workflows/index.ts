@@ -1,2 +1,3 @@
 /** The worker's workflowsPath: every workflow certflow runs, and nothing else (this file is bundled for the sandbox). */
+export { certificateLifecycleWorkflow } from './certificate-lifecycle';
 export { timerCanaryWorkflow } from './timer-canary';

@@ -1,9 +1,13 @@
+import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime, type Worker } from '@temporalio/worker';
+import { createLifecycleClient } from '../../client/lifecycle-client';
+import { redactDatabaseUrl } from '../../integrations/inventory/database';
 import { certflowSearchAttributes } from '../../workflows/search-attributes';
 import type { CertflowConfig } from '../../worker/config';
 import { startDevServer, type DevServer } from '../../worker/dev-server';
 import { ensureSearchAttributes, SearchAttributeConflictError } from '../../worker/search-attributes';
 import { repoRoot, resolveTemporalServer, TemporalToolsMissingError } from '../../worker/temporal-tools';
+import { bootstrapEndpointCertificates, openCertflowServices, type CertflowServices } from '../../worker/services';
 import { createCertflowWorker } from '../../worker/worker';
 import { TemporalUnreachableError } from '../errors';
 
@@ -17,7 +21,53 @@ export interface StartOptions {
   out: (line: string) => void;
 }
 
-function banner(config: CertflowConfig, address: string, devServer: DevServer | undefined): string[] {
+/**
+ * Gives the demo endpoints a first certificate, then starts a lifecycle for every managed certificate that lacks one
+ * (`certflow lifecycle sync`). Failures are reported and leave the worker running: a sync can be run by hand.
+ */
+async function startLifecycles(input: {
+  config: CertflowConfig;
+  address: string;
+  services: CertflowServices;
+  out: (line: string) => void;
+}): Promise<void> {
+  const { config, services, out } = input;
+  try {
+    const demoGroup = await services.store.getOwnerGroup('demo');
+    const bootstrapped = await bootstrapEndpointCertificates(services, {
+      ownerGroup: demoGroup?.id ?? null,
+      lifetimeDays: 90,
+      now: new Date(),
+    });
+    for (const address of bootstrapped) out(`issued a first certificate for the TLS endpoint ${address}`);
+    const connection = await Connection.connect({ address: input.address });
+    try {
+      const client = new Client({ connection, namespace: config.namespace });
+      const lifecycles = createLifecycleClient({
+        client,
+        taskQueue: config.taskQueue,
+        store: services.store,
+        where: 'certflow start',
+      });
+      const report = await lifecycles.syncLifecycles();
+      out(
+        `lifecycles: ${report.started} started, ${report.alreadyRunning} already running` +
+          (report.failed.length > 0 ? `, ${report.failed.length} failed (first: ${report.failed[0]?.reason})` : ''),
+      );
+    } finally {
+      await connection.close();
+    }
+  } catch (error) {
+    out(`warning: lifecycles not started (${(error as Error).message}); run \`npx certflow lifecycle sync\``);
+  }
+}
+
+function banner(
+  config: CertflowConfig,
+  address: string,
+  devServer: DevServer | undefined,
+  services: CertflowServices,
+): string[] {
   const rows: [string, string][] = [
     ['Temporal gRPC', `${address} (namespace ${config.namespace})`],
     ...(devServer
@@ -28,12 +78,16 @@ function banner(config: CertflowConfig, address: string, devServer: DevServer | 
         ] as [string, string][])
       : []),
     ['Task queue', config.taskQueue],
+    ['Inventory', redactDatabaseUrl(config.databaseUrl)],
+    ['CA and CRL', `${config.publicUrl}/ca/internal/crl (listening on ${services.http.url})`],
+    ...services.registry.list().map(({ address: endpoint }): [string, string] => ['TLS endpoint', endpoint]),
   ];
   return [
     'certflow is running',
     ...rows.map(([name, value]) => `  ${name.padEnd(17)} ${value}`),
     '',
-    'Start a workflow from another terminal:  npm run certflow -- canary --sleep 10s',
+    'Import certificates from another terminal:  npx certflow import <files or folders>',
+    'and follow one:  npx certflow lifecycle status <id>',
     devServer ? 'Ctrl-C stops the worker and the dev server.' : 'Ctrl-C stops the worker.',
   ];
 }
@@ -100,14 +154,24 @@ export async function runStart({ config, workerOnly, out }: StartOptions): Promi
     const connection = await NativeConnection.connect({ address }).catch((error: unknown) => {
       throw new TemporalUnreachableError(address, error);
     });
+    let services: CertflowServices | undefined;
     try {
       if (!devServer) await registerSearchAttributes(connection, config.namespace, out);
-      worker = await createCertflowWorker({ connection, namespace: config.namespace, taskQueue: config.taskQueue });
+      services = await openCertflowServices({ config, log: out, tlsEndpoints: config.tlsEndpoints });
+      worker = await createCertflowWorker({
+        connection,
+        namespace: config.namespace,
+        taskQueue: config.taskQueue,
+        lifecycle: services.lifecycle,
+      });
       if (stopping.signal.aborted) return;
-      out(banner(config, address, devServer).join('\n'));
+      out(banner(config, address, devServer, services).join('\n'));
       running = true;
-      await worker.run();
+      const run = worker.run();
+      await startLifecycles({ config, address, services, out });
+      await run;
     } finally {
+      await services?.close();
       await connection.close();
     }
   } finally {

@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateLeafSet, toPem } from '../support/certificate-factory';
+import { freePort } from '../support/ports';
 import { buildDist, runCertflow } from '../support/processes';
 import { REPO_ROOT } from '../support/temporal';
 
@@ -16,10 +17,15 @@ async function certflow(...args: string[]) {
   return { code, stdout: child.stdout.join('\n'), stderr: child.stderr.join('\n') };
 }
 
-beforeAll(() => {
+beforeAll(async () => {
   buildDist();
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'certflow-e2e-inventory-'));
-  env = { CERTFLOW_DATABASE_URL: `sqlite:${path.join(dir, 'inventory.sqlite')}`, USER: 'e2e' };
+  // Nothing listens at TEMPORAL_ADDRESS: imports succeed without certflow running and say how to start lifecycles.
+  env = {
+    CERTFLOW_DATABASE_URL: `sqlite:${path.join(dir, 'inventory.sqlite')}`,
+    USER: 'e2e',
+    TEMPORAL_ADDRESS: `127.0.0.1:${await freePort()}`,
+  };
   const set = generateLeafSet({
     count: 1000,
     seed: 'e2e-import',

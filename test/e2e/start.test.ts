@@ -22,6 +22,8 @@ describe('npm start: embedded dev server + worker, end to end', () => {
       TEMPORAL_UI_PORT: String(await freePort()),
       TEMPORAL_ADDRESS: '',
       CERTFLOW_LOG_LEVEL: 'WARN',
+      CERTFLOW_HTTP_PORT: String(await freePort()),
+      CERTFLOW_TLS_ENDPOINTS: `127.0.0.1:${await freePort()}`,
     };
     certflow = runCertflow(['start'], env);
     await certflow.waitForLine(/^Ctrl-C stops the worker and the dev server\.$/);
@@ -41,6 +43,17 @@ describe('npm start: embedded dev server + worker, end to end', () => {
     expect(banner).toContain(`Temporal Web UI   http://127.0.0.1:${env.TEMPORAL_UI_PORT}`);
     expect(banner).toContain(`Temporal history  ${path.join(dataDir, 'temporal.sqlite')}`);
     expect(banner).toContain('Task queue        certflow');
+    expect(banner).toContain(`CA and CRL        http://127.0.0.1:${env.CERTFLOW_HTTP_PORT}/ca/internal/crl`);
+    expect(banner).toContain(`TLS endpoint      ${env.CERTFLOW_TLS_ENDPOINTS}`);
+  });
+
+  it('R-MON-1, R-REN-1: gives its TLS endpoint a first certificate from the internal CA and starts its lifecycle; publishes the CRL', async () => {
+    await certflow.waitForLine(/^lifecycles: /);
+    expect(certflow.stdout).toContain(`issued a first certificate for the TLS endpoint ${env.CERTFLOW_TLS_ENDPOINTS}`);
+    expect(certflow.stdout).toContain('lifecycles: 1 started, 0 already running');
+    const crl = await fetch(`http://127.0.0.1:${env.CERTFLOW_HTTP_PORT}/ca/internal/crl.pem`);
+    expect(crl.status).toBe(200);
+    expect(await crl.text()).toMatch(/^-----BEGIN X509 CRL-----/);
   });
 
   it('R-MON-1: a timer canary started from the CLI completes on the real worker and dev server', async () => {

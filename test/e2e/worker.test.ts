@@ -1,6 +1,10 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { certflowSearchAttributes } from '../../workflows/search-attributes';
+import { freePort } from '../support/ports';
 import { buildDist, runCertflow } from '../support/processes';
 import { createDevServerEnv, uniqueTaskQueue } from '../support/temporal';
 
@@ -16,8 +20,11 @@ describe('certflow worker against a standalone Temporal server (the docker-compo
   });
 
   it('registers its search attributes, runs workflows, and stops cleanly on SIGTERM', async () => {
+    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'certflow-worker-'));
     const settings = {
       TEMPORAL_ADDRESS: env.address,
+      CERTFLOW_DATA_DIR: dataDir,
+      CERTFLOW_HTTP_PORT: String(await freePort()),
       CERTFLOW_TASK_QUEUE: uniqueTaskQueue('worker'),
       CERTFLOW_LOG_LEVEL: 'WARN',
     };
@@ -35,5 +42,6 @@ describe('certflow worker against a standalone Temporal server (the docker-compo
     worker.child.kill('SIGTERM');
     expect(await worker.exited).toBe(0);
     expect(worker.stdout).toContain('certflow stopped');
+    fs.rmSync(dataDir, { recursive: true, force: true });
   });
 });

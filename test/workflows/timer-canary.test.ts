@@ -7,7 +7,7 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { bundleWorkflowCode, DefaultLogger, Worker } from '@temporalio/worker';
 import { DeterminismViolationError } from '@temporalio/workflow';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createActivities } from '../../activities';
+import { createCanaryActivities } from '../../activities/canary';
 import { timerCanaryStateQuery } from '../../workflows/definitions';
 import { INVALID_CANARY_INPUT, type timerCanaryWorkflow } from '../../workflows/timer-canary';
 import { createTimeSkippingEnv, uniqueTaskQueue, workflowBundle } from '../support/temporal';
@@ -43,7 +43,7 @@ describe('timerCanaryWorkflow on the time-skipping server', () => {
       connection: env.nativeConnection,
       taskQueue,
       workflowBundle: workflowBundle(),
-      activities: createActivities({ workerIdentity: WORKER_IDENTITY }),
+      activities: createCanaryActivities({ workerIdentity: WORKER_IDENTITY }),
     });
     return await worker.runUntil(() => fn(startCanary));
   }

@@ -1,0 +1,187 @@
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import type { LifecycleActivityDeps } from '../activities/lifecycle';
+import { decodeCertificates } from '../domain/certificates/decode-certificates';
+import type { CertificateLocation } from '../domain/inventory/model';
+import { DEFAULT_POLICY, parsePolicy } from '../domain/policy/load-policy';
+import type { Policy } from '../domain/policy/policy';
+import { createCaHttpHandler } from '../integrations/ca/ca-http';
+import { createFileOnce } from '../integrations/files/durable-file';
+import { openInternalCa, type InternalCa } from '../integrations/ca/internal-ca';
+import { FileDeployer } from '../integrations/deploy/file-deployer';
+import { connectHostOf, startManagedTlsEndpoint, TlsEndpointRegistry } from '../integrations/deploy/tls-endpoint';
+import { TlsEndpointDeployer } from '../integrations/deploy/tls-endpoint-deployer';
+import { startHttpServer, type RunningHttpServer } from '../integrations/http/http-server';
+import { openInventoryStore } from '../integrations/inventory/database';
+import type { InventoryStore } from '../integrations/inventory/inventory-store';
+import { FileKeyStore } from '../integrations/keys/file-key-store';
+import { ConsoleNotifier } from '../integrations/notifications/console-notifier';
+import { ConsoleTicketing } from '../integrations/ticketing/console-ticketing';
+import { ConfigError, type CertflowConfig } from './config';
+
+/** Everything the worker's activities use, opened from the configuration; `close()` releases it all. */
+export interface CertflowServices {
+  readonly store: InventoryStore;
+  readonly ca: InternalCa;
+  readonly registry: TlsEndpointRegistry;
+  /** certflow's HTTP server (CA certificates and CRL). */
+  readonly http: RunningHttpServer;
+  readonly lifecycle: LifecycleActivityDeps;
+  close(): Promise<void>;
+}
+
+/** Options of {@link openCertflowServices}. */
+export interface OpenServicesOptions {
+  readonly config: CertflowConfig;
+  /** Where the console notification and ticketing adapters write. */
+  readonly log: (line: string) => void;
+  /** TLS endpoints certflow runs itself (the demo, tests): `host:port` each, served from the data folder. */
+  readonly tlsEndpoints?: readonly string[];
+  /** Listen address of the HTTP server; 0.0.0.0 by default so relying parties can fetch the CRL. */
+  readonly httpHost?: string;
+}
+
+/** Reads the policy file in force, or NIST's defaults; read again on every lifecycle reload. */
+export async function readPolicy(file: string | undefined): Promise<Policy> {
+  if (file === undefined) return DEFAULT_POLICY;
+  let text: string;
+  try {
+    text = await fs.readFile(file, 'utf8');
+  } catch (error) {
+    throw new ConfigError('CERTFLOW_POLICY_FILE', `cannot read ${file}: ${(error as Error).message}`);
+  }
+  return parsePolicy(text, file);
+}
+
+/**
+ * The internal CA's passphrase: CERTFLOW_CA_PASSPHRASE, or one generated once into `<data>/ca/passphrase` (0600) so a
+ * fresh `npm start` works; production sets the variable and keeps the passphrase out of the data folder.
+ */
+async function caPassphrase(config: CertflowConfig): Promise<string> {
+  if (config.caPassphrase !== undefined) return config.caPassphrase;
+  const file = path.join(config.dataDir, 'ca', 'passphrase');
+  await fs.mkdir(path.dirname(file), { recursive: true, mode: 0o700 });
+  await createFileOnce(file, randomBytes(32).toString('base64url'), 0o600);
+  return (await fs.readFile(file, 'utf8')).trim();
+}
+
+/** `host:port` as validated by the configuration (port 0, a free one, is allowed for tests). */
+function splitEndpoint(text: string): { host: string; port: number } {
+  const colon = text.lastIndexOf(':');
+  return { host: text.slice(0, colon).replace(/^\[(.*)\]$/, '$1'), port: Number(text.slice(colon + 1)) };
+}
+
+/** Opens the inventory, key store, internal CA, deployers, adapters and the HTTP server for a worker. */
+export async function openCertflowServices(options: OpenServicesOptions): Promise<CertflowServices> {
+  const { config, log } = options;
+  const store = await openInventoryStore({ url: config.databaseUrl });
+  const opened: { close(): Promise<void> }[] = [store];
+  try {
+    const keyStore = new FileKeyStore(path.join(config.dataDir, 'keys'));
+    const ca = await openInternalCa({
+      folder: path.join(config.dataDir, 'ca', 'internal'),
+      passphrase: await caPassphrase(config),
+      publicBaseUrl: config.publicUrl,
+    });
+    const registry = new TlsEndpointRegistry();
+    opened.push({ close: () => registry.closeAll() });
+    for (const text of options.tlsEndpoints ?? []) {
+      const { host, port } = splitEndpoint(text);
+      const endpoint = await startManagedTlsEndpoint({
+        host,
+        port,
+        folder: path.join(config.dataDir, 'endpoints', `${host.replace(/[^A-Za-z0-9.-]/g, '_')}_${port}`),
+      });
+      registry.add(endpoint);
+    }
+    const http = await startHttpServer({
+      host: options.httpHost ?? '0.0.0.0',
+      port: config.httpPort,
+      handlers: [{ prefix: '/ca/', handler: createCaHttpHandler(ca) }],
+      log,
+    });
+    opened.push(http);
+    const lifecycle: LifecycleActivityDeps = {
+      store,
+      loadPolicy: () => readPolicy(config.policyFile),
+      keyStore,
+      ca,
+      deployers: [
+        new TlsEndpointDeployer({ keyStore, registry }),
+        new FileDeployer({ keyStore, reloadCommand: config.reloadCommand }),
+      ],
+      notifications: new ConsoleNotifier(log),
+      ticketing: new ConsoleTicketing(log),
+      securityLeads: config.securityLeads,
+      admins: config.admins,
+      publicUrl: config.publicUrl,
+    };
+    return {
+      store,
+      ca,
+      registry,
+      http,
+      lifecycle,
+      async close() {
+        for (const resource of opened.reverse()) await resource.close();
+      },
+    };
+  } catch (error) {
+    for (const resource of opened.reverse()) await resource.close().catch(() => undefined);
+    throw error;
+  }
+}
+
+/**
+ * Issues a first certificate for every managed TLS endpoint that serves none yet (the demo), from the internal CA, and
+ * records it in the inventory with the endpoint as its location so its lifecycle starts like any other.
+ */
+export async function bootstrapEndpointCertificates(
+  services: CertflowServices,
+  options: { readonly ownerGroup: string | null; readonly lifetimeDays: number; readonly now: Date },
+): Promise<string[]> {
+  const created: string[] = [];
+  for (const { endpoint, address } of services.registry.list()) {
+    const { port } = endpoint.address();
+    const location: CertificateLocation = { kind: 'endpoint', host: connectHostOf(endpoint), port };
+    if (
+      await fs.stat(path.join(endpoint.folder, 'cert.pem')).then(
+        () => true,
+        () => false,
+      )
+    )
+      continue;
+    const keyRef = `endpoints/${port}/initial`;
+    const { keyStore } = services.lifecycle;
+    await keyStore.ensureKeyPair(keyRef, { algorithm: 'EC', curve: 'P-256' });
+    const subject = 'CN=localhost, O=certflow demo';
+    const issued = await services.ca.issue({
+      idempotencyKey: `bootstrap/${address}`,
+      csrPem: await keyStore.createCsr(keyRef, { subject, dnsNames: ['localhost'], ipAddresses: ['127.0.0.1'] }),
+      subject,
+      dnsNames: ['localhost'],
+      ipAddresses: ['127.0.0.1'],
+      validityDays: options.lifetimeDays,
+    });
+    const deployer = services.lifecycle.deployers[0];
+    await deployer?.install({
+      idempotencyKey: `bootstrap/${address}`,
+      location,
+      certificatePem: issued.certificatePem,
+      chainPems: issued.chainPems,
+      keyRef,
+      fingerprintSha256: issued.fingerprintSha256,
+    });
+    const parsed = decodeCertificates(new TextEncoder().encode(issued.certificatePem), address).certificates[0];
+    if (!parsed) continue;
+    const at = options.now.toISOString();
+    await services.store.upsertCertificates(
+      [{ facts: parsed.facts, der: parsed.der, metadata: { locations: [location], ownerGroup: options.ownerGroup } }],
+      at,
+    );
+    await services.store.assignManagedCertificates([parsed.facts.fingerprintSha256], at);
+    created.push(address);
+  }
+  return created;
+}

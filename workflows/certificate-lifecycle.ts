@@ -1,0 +1,1022 @@
+import {
+  ActivityFailure,
+  allHandlersFinished,
+  ApplicationFailure,
+  condition,
+  continueAsNew,
+  proxyActivities,
+  setHandler,
+  workflowInfo,
+} from '@temporalio/workflow';
+import type { LifecycleActivities, LifecycleContext, ReplacementCertificate } from '../activities/lifecycle';
+import type {
+  Actor,
+  LifecyclePhase,
+  LifecycleRecord,
+  LifecycleRequest,
+  RequestKind,
+  TicketRef,
+} from '../domain/lifecycle/model';
+import {
+  certificateNames,
+  chooseRenewalKeySpec,
+  nextApprovalFollowUp,
+  renewalValidityDays,
+} from '../domain/lifecycle/renewal-plan';
+import { checkDecisionAllowed, checkRequestAllowed, rolesOf, type Refusal } from '../domain/lifecycle/roles';
+import {
+  computeLifecycleSchedule,
+  type LifecycleSchedule,
+  type LifecycleStep,
+} from '../domain/schedule/lifecycle-schedule';
+import type { TicketStep } from '../integrations/ticketing/ticketing-port';
+import {
+  certificateReplacedSignal,
+  decideRequestUpdate,
+  LIFECYCLE_REFUSAL,
+  lifecycleInputsChangedSignal,
+  lifecycleStateQuery,
+  requestRenewalUpdate,
+  requestRevocationUpdate,
+  type CertificateLifecycleInput,
+  type CertificateLifecycleResult,
+  type CertificateReplacedInput,
+  type DecideRequestInput,
+  type LifecycleCarryOver,
+  type LifecycleView,
+  type PendingRevocation,
+  type RequestRenewalInput,
+  type RequestRevocationInput,
+} from './definitions';
+
+const DAY_MS = 86_400_000;
+/** Records kept for the state query and carried over; older ones live in the audit log. */
+const MAX_RECORDS = 50;
+/** Continue-as-new well before Temporal's limits, so a lifecycle's history stays small (campaigns need < 10k). */
+const HISTORY_EVENT_BUDGET = 2_000;
+/** After expiry a lifecycle still accepts a renewal (to restore service) for this long, then ends. */
+const EXPIRED_GRACE_DAYS = 30;
+
+/** Notifications, tickets, the inventory: quick, retried patiently, idempotent per key. */
+const acts = proxyActivities<LifecycleActivities>({
+  startToCloseTimeout: '1 minute',
+  retry: { initialInterval: '10 seconds', backoffCoefficient: 2, maximumInterval: '10 minutes', maximumAttempts: 12 },
+});
+
+/** Issuance: a CA outage is retried for about an hour, then the renewal fails and is escalated. */
+const issuing = proxyActivities<LifecycleActivities>({
+  startToCloseTimeout: '2 minutes',
+  retry: { initialInterval: '1 minute', backoffCoefficient: 2, maximumInterval: '30 minutes', maximumAttempts: 6 },
+});
+
+/** Installation and verification talk to servers: a few retries, then a person looks. */
+const deploying = proxyActivities<LifecycleActivities>({
+  startToCloseTimeout: '2 minutes',
+  heartbeatTimeout: '1 minute',
+  retry: { initialInterval: '15 seconds', backoffCoefficient: 2, maximumInterval: '5 minutes', maximumAttempts: 5 },
+});
+
+function refuse(refusal: Refusal): never {
+  throw ApplicationFailure.create({
+    type: LIFECYCLE_REFUSAL,
+    message: refusal.message,
+    details: [refusal.code],
+    nonRetryable: true,
+  });
+}
+
+function failureMessage(error: unknown): string {
+  if (error instanceof ActivityFailure && error.cause) return error.cause.message;
+  return error instanceof Error ? error.message : String(error);
+}
+
+function nowIso(): string {
+  return new Date(Date.now()).toISOString();
+}
+
+function daysLeft(notAfter: string): number {
+  return Math.max(0, Math.floor((Date.parse(notAfter) - Date.now()) / DAY_MS));
+}
+
+/**
+ * The lifecycle of one managed certificate (R-MON-1 … R-MON-4, R-RA-1 … R-RA-3, R-REN-1, R-REN-2, R-REV-1): timers
+ * from the pure schedule send reminders, open the change ticket and escalate; owners request renewals and approvers
+ * decide through updates; an approved renewal is issued, installed, verified and the old certificate revoked. One
+ * run covers one version of the certificate; it continues as new for the next version, or when its history grows.
+ *
+ * Gather, decide, act: activities read and act, pure functions decide, the workflow waits. Only key references
+ * ever pass through here (R-KEY-1).
+ */
+export async function certificateLifecycleWorkflow(
+  input: CertificateLifecycleInput,
+): Promise<CertificateLifecycleResult> {
+  const managedId = input.managedCertificateId;
+  const workflowId = workflowInfo().workflowId;
+  const self = `workflow:${workflowId}`;
+
+  // Every handler is registered before the first await (Temporal does not buffer updates), so the context and the
+  // carried state are assigned by the time any handler body touches them: queries and updates wait for `loaded`.
+  let ctx!: LifecycleContext;
+  // eslint-disable-next-line prefer-const -- assigned once, after the handlers that read it are registered
+  let st!: LifecycleCarryOver;
+  let loaded = false;
+  let phase: LifecyclePhase = input.carried?.pendingRevocation ? 'revocation-pending' : 'monitoring';
+  let lastProblem: string | null = null;
+  let wake = false;
+  let reload: string | null = null;
+  let replacedBy: CertificateReplacedInput | null = null;
+  /** A decision (or pre-approval) not yet shown to people and the ticket. */
+  let undisclosedDecision: LifecycleRequest | null = null;
+  /** A request opened by an update handler, audited by the main loop (handlers stay free of activities). */
+  let pendingRequestAudit: LifecycleRequest | null = null;
+
+  const key = (step: string) => `${workflowId}/c${st.cycle}/${step}`;
+  const requestOpen = () => st.request?.status === 'awaiting-approval' || st.request?.status === 'approved';
+  const record = (kind: string, detail: string) => {
+    const entry: LifecycleRecord = { at: nowIso(), kind, detail };
+    st.records = [...st.records, entry].slice(-MAX_RECORDS);
+  };
+  const schedule = (): LifecycleSchedule =>
+    computeLifecycleSchedule({
+      notBefore: ctx.certificate.notBefore,
+      notAfter: ctx.certificate.notAfter,
+      now: nowIso(),
+      settings: ctx.schedule,
+      groupReminderDays: ctx.groupReminderDays,
+      handledUntil: st.handledUntil,
+    });
+  const notificationBase = (idempotencyKey: string) => ({
+    idempotencyKey,
+    dueAt: nowIso(),
+    certificate: ctx.certificate,
+    group: ctx.group,
+    ticket: st.ticket,
+    link: ctx.link,
+  });
+
+  async function setPhase(next: LifecyclePhase, action: string, actor: string, details: Record<string, unknown>) {
+    phase = next;
+    await acts.recordLifecycleStep({
+      managedCertificateId: managedId,
+      idempotencyKey: key(`${action}/${st.request?.id ?? 'schedule'}`),
+      actor,
+      action,
+      subject: ctx.certificate.fingerprintSha256,
+      details: { workflowId, cycle: st.cycle, phase: next, ...details },
+      phase: {
+        phase: next,
+        detail: typeof details.detail === 'string' ? details.detail : null,
+        ticketKey: st.ticket?.key ?? null,
+      },
+    });
+  }
+
+  async function ensureTicket(actor: string): Promise<TicketRef> {
+    if (st.ticket) return st.ticket;
+    const plan = schedule();
+    st.ticket = await acts.ensureChangeTicket({
+      idempotencyKey: key('ticket'),
+      certificate: ctx.certificate,
+      group: ctx.group,
+      renewalDeadline: plan.renewalDeadline,
+      violations: [...ctx.violations],
+      link: ctx.link,
+      actor,
+    });
+    record('ticket.opened', `${st.ticket.key} ${st.ticket.url}`);
+    return st.ticket;
+  }
+
+  async function commentTicket(step: TicketStep, stepKey: string, body: string, actor: string, ticket = st.ticket) {
+    if (!ticket) return;
+    await acts.commentOnTicket({
+      ticket,
+      idempotencyKey: key(`comment/${stepKey}`),
+      step,
+      body,
+      actor,
+      subject: ctx.certificate.fingerprintSha256,
+    });
+  }
+
+  function openRequest(
+    kind: RequestKind,
+    fields: Pick<LifecycleRequest, 'source' | 'requestedBy' | 'reason' | 'campaignId' | 'revocationReason' | 'replace'>,
+    preApprovedBy: Actor | null,
+  ): LifecycleRequest {
+    st.requestSequence += 1;
+    const at = nowIso();
+    const request: LifecycleRequest = {
+      id: `${managedId}.${st.cycle}.${st.requestSequence}`,
+      kind,
+      ...fields,
+      requestedAt: at,
+      status: preApprovedBy ? 'approved' : 'awaiting-approval',
+      decidedBy: preApprovedBy,
+      decidedAt: preApprovedBy ? at : null,
+      decisionReason: preApprovedBy ? 'approved in advance' : null,
+      approvalReminders: 0,
+      approvalEscalated: false,
+      failure: null,
+    };
+    st.request = request;
+    st.approvalReceipt = null;
+    undisclosedDecision = null;
+    pendingRequestAudit = request;
+    if (preApprovedBy) undisclosedDecision = request;
+    record(`${kind}.requested`, `${request.id} by ${fields.requestedBy.id}: ${fields.reason}`);
+    wake = true;
+    return request;
+  }
+
+  function updateRequest(patch: Partial<LifecycleRequest>): LifecycleRequest {
+    const request = { ...(st.request as LifecycleRequest), ...patch };
+    st.request = request;
+    return request;
+  }
+
+  // ---- messages ------------------------------------------------------------------------------------------------
+  const view = (): LifecycleView => {
+    if (!loaded) {
+      return {
+        managedCertificateId: managedId,
+        workflowId,
+        cycle: input.carried?.cycle ?? 1,
+        phase,
+        certificate: null,
+        ownerGroup: null,
+        renewalDeadline: null,
+        plan: [],
+        next: null,
+        request: input.carried?.request ?? null,
+        ticket: input.carried?.ticket ?? null,
+        pendingRevocation: input.carried?.pendingRevocation ?? null,
+        records: input.carried?.records ?? [],
+        lastProblem,
+      };
+    }
+    let plan: LifecycleSchedule | null;
+    try {
+      plan = schedule();
+    } catch {
+      plan = null;
+    }
+    const handled = st.handledUntil === null ? Number.NEGATIVE_INFINITY : Date.parse(st.handledUntil);
+    return {
+      managedCertificateId: managedId,
+      workflowId,
+      cycle: st.cycle,
+      phase,
+      certificate: ctx.certificate,
+      ownerGroup: ctx.certificate.ownerGroup,
+      renewalDeadline: plan?.renewalDeadline ?? null,
+      plan: (plan?.events ?? []).map((event) => ({
+        ...event,
+        status: Date.parse(event.at) <= handled ? 'done' : 'planned',
+      })),
+      next: plan?.next ? { at: plan.next.at, level: plan.next.level } : null,
+      request: st.request,
+      ticket: st.ticket,
+      pendingRevocation: st.pendingRevocation,
+      records: st.records,
+      lastProblem,
+    };
+  };
+  setHandler(lifecycleStateQuery, view);
+
+  setHandler(lifecycleInputsChangedSignal, ({ reason, by }) => {
+    reload = `${reason} changed (${by})`;
+    wake = true;
+  });
+
+  setHandler(certificateReplacedSignal, (replaced) => {
+    replacedBy = replaced;
+    wake = true;
+  });
+
+  function checkRenewalRequest(request: RequestRenewalInput): void {
+    assertActive();
+    const refusal = checkRequestAllowed(
+      { actor: request.requestedBy, kind: 'renewal', source: request.source ?? 'owner' },
+      ctx.roster,
+    );
+    if (refusal) refuse(refusal);
+    if (request.preApprovedBy) {
+      const roles = rolesOf(request.preApprovedBy, ctx.roster);
+      if (!roles.includes('security-lead') && !roles.includes('admin') && !roles.includes('approver')) {
+        refuse({
+          code: 'not-approver',
+          message: `${request.preApprovedBy.id} is neither an approver nor a security lead and cannot approve in advance`,
+        });
+      }
+    }
+  }
+
+  function checkRevocationRequest(request: RequestRevocationInput): void {
+    assertActive();
+    const refusal = checkRequestAllowed(
+      { actor: request.requestedBy, kind: 'revocation', source: 'owner' },
+      ctx.roster,
+    );
+    if (refusal) refuse(refusal);
+    if (!request.reason.trim()) {
+      refuse({ code: 'reason-required', message: 'a revocation needs a reason (what happened to the key)' });
+    }
+    if (st.request?.status === 'approved') {
+      refuse({
+        code: 'request-pending',
+        message: `renewal ${st.request.id} is under way; once it is installed the old certificate is revoked, then request revocation of the new one if needed`,
+      });
+    }
+  }
+
+  function checkDecision(decision: DecideRequestInput): void {
+    const refusal = checkDecisionAllowed(
+      {
+        actor: decision.decidedBy,
+        requestId: decision.requestId,
+        decision: decision.decision,
+        reason: decision.reason,
+      },
+      st.request,
+      ctx.roster,
+    );
+    if (refusal) refuse(refusal);
+  }
+
+  const assertActive = () => {
+    if (phase === 'retired') refuse({ code: 'not-active', message: 'this certificate is retired; nothing to renew' });
+  };
+
+  setHandler(
+    requestRenewalUpdate,
+    async (request) => {
+      if (!loaded) await condition(() => loaded);
+      checkRenewalRequest(request);
+      if (requestOpen()) return st.request as LifecycleRequest;
+      return openRequest(
+        'renewal',
+        {
+          source: request.source ?? 'owner',
+          requestedBy: request.requestedBy,
+          reason: request.reason,
+          campaignId: request.campaignId ?? null,
+          revocationReason: null,
+          replace: true,
+        },
+        request.preApprovedBy ?? null,
+      );
+    },
+    { validator: (request: RequestRenewalInput) => loaded && checkRenewalRequest(request) },
+  );
+
+  setHandler(
+    requestRevocationUpdate,
+    async (request) => {
+      if (!loaded) await condition(() => loaded);
+      checkRevocationRequest(request);
+      if (st.request?.status === 'awaiting-approval') {
+        updateRequest({ status: 'superseded', failure: 'superseded by a revocation request' });
+      }
+      return openRequest(
+        'revocation',
+        {
+          source: 'owner',
+          requestedBy: request.requestedBy,
+          reason: request.reason,
+          campaignId: null,
+          revocationReason: request.revocationReason,
+          replace: request.replace ?? true,
+        },
+        null,
+      );
+    },
+    { validator: (request: RequestRevocationInput) => loaded && checkRevocationRequest(request) },
+  );
+
+  setHandler(
+    decideRequestUpdate,
+    async (decision) => {
+      if (!loaded) await condition(() => loaded);
+      checkDecision(decision);
+      const at = nowIso();
+      const decided = updateRequest({
+        status: decision.decision === 'approve' ? 'approved' : 'rejected',
+        decidedBy: decision.decidedBy,
+        decidedAt: at,
+        decisionReason: decision.reason?.trim() || null,
+      });
+      record(
+        decided.status === 'approved' ? 'request.approved' : 'request.rejected',
+        `${decided.id} by ${decision.decidedBy.id}`,
+      );
+      undisclosedDecision = decided;
+      wake = true;
+      return decided;
+    },
+    { validator: (decision: DecideRequestInput) => loaded && checkDecision(decision) },
+  );
+
+  // ---- acting on the plan ----------------------------------------------------------------------------------------
+  async function actOnScheduleStep(step: LifecycleStep): Promise<void> {
+    const serious = step.events.filter((event) => event.kind !== 'reminder');
+    const stepKey = `${step.level}-${Math.min(...step.events.map((event) => event.offsetDays))}`;
+    const left = daysLeft(ctx.certificate.notAfter);
+    if (ctx.group?.autoRenew && !requestOpen() && serious.length > 0 && step.level !== 'expiry') {
+      openRequest(
+        'renewal',
+        {
+          source: 'schedule',
+          requestedBy: { id: self, displayName: 'certflow schedule' },
+          reason: `auto-renew of group ${ctx.group.id}: ${left} days left`,
+          campaignId: null,
+          revocationReason: null,
+          replace: true,
+        },
+        { id: `group:${ctx.group.id}`, displayName: `auto-renew setting of group ${ctx.group.id}` },
+      );
+    }
+    if (serious.length > 0) await ensureTicket(self);
+    switch (step.level) {
+      case 'reminder':
+      case 'ticket':
+      case 'renewal-deadline': {
+        if (requestOpen()) return;
+        const plan = schedule();
+        await acts.sendLifecycleNotification({
+          ...notificationBase(key(stepKey)),
+          kind: 'reminder',
+          daysLeft: left,
+          renewalDeadline: plan.renewalDeadline,
+          audienceRole: 'owners',
+          actor: self,
+        });
+        record('reminder', `${left} days left (${stepKey})`);
+        await commentTicket('reminder', stepKey, `Reminder sent to the owners: ${left} days left.`, self);
+        return;
+      }
+      case 'escalation': {
+        const reason = `not renewed and replaced ${left} days before expiry (${ctx.certificate.notAfter})`;
+        await acts.sendLifecycleNotification({
+          ...notificationBase(key(stepKey)),
+          kind: 'escalation',
+          cause: 'not-renewed',
+          reason,
+          daysLeft: left,
+          audienceRole: 'escalation',
+          actor: self,
+        });
+        await acts.escalateTicket({
+          ticket: await ensureTicket(self),
+          idempotencyKey: key(`escalate/${stepKey}`),
+          level: 'escalation',
+          reason,
+          group: ctx.group,
+          actor: self,
+          subject: ctx.certificate.fingerprintSha256,
+        });
+        record('escalation', reason);
+        await setPhase(phase, 'lifecycle.escalated', self, { reason });
+        return;
+      }
+      case 'expiry': {
+        const reason = `expired at ${ctx.certificate.notAfter} and was not replaced`;
+        await acts.sendLifecycleNotification({
+          ...notificationBase(key(stepKey)),
+          kind: 'incident',
+          reason,
+          audienceRole: 'incident',
+          actor: self,
+        });
+        await acts.escalateTicket({
+          ticket: await ensureTicket(self),
+          idempotencyKey: key(`incident/${stepKey}`),
+          level: 'incident',
+          reason,
+          group: ctx.group,
+          actor: self,
+          subject: ctx.certificate.fingerprintSha256,
+        });
+        record('incident', reason);
+        await setPhase('expired', 'lifecycle.expired', self, { reason });
+        return;
+      }
+    }
+  }
+
+  // ---- approvals ---------------------------------------------------------------------------------------------------
+  async function auditNewRequest(request: LifecycleRequest): Promise<void> {
+    pendingRequestAudit = null;
+    await setPhase(
+      request.status === 'approved' ? phase : 'awaiting-approval',
+      `${request.kind}.requested`,
+      request.requestedBy.id,
+      {
+        requestId: request.id,
+        source: request.source,
+        reason: request.reason,
+        campaignId: request.campaignId,
+        revocationReason: request.revocationReason,
+        preApprovedBy: request.status === 'approved' ? request.decidedBy?.id : undefined,
+      },
+    );
+  }
+
+  async function sendApprovalRequest(request: LifecycleRequest): Promise<void> {
+    const reminder = request.approvalReminders;
+    st.approvalReceipt = await acts.sendLifecycleNotification({
+      ...notificationBase(key(`approval/${request.id}/${reminder}`)),
+      kind: 'approval-request',
+      request,
+      reminder,
+      audienceRole: 'approvers',
+      actor: self,
+    });
+    record(reminder === 0 ? 'approval.requested' : 'approval.re-sent', request.id);
+    if (reminder === 0) {
+      await commentTicket(
+        'approval-requested',
+        `approval/${request.id}`,
+        `${request.kind} ${request.id} requested by ${request.requestedBy.id}: ${request.reason}. Waiting for an approver.`,
+        request.requestedBy.id,
+      );
+    }
+  }
+
+  async function followUpApproval(action: 'remind' | 'escalate', request: LifecycleRequest): Promise<void> {
+    if (action === 'remind') {
+      await sendApprovalRequest(updateRequest({ approvalReminders: request.approvalReminders + 1 }));
+      return;
+    }
+    updateRequest({ approvalEscalated: true });
+    const reason = `${request.kind} ${request.id} has waited for an approver since ${request.requestedAt}`;
+    await acts.sendLifecycleNotification({
+      ...notificationBase(key(`approval-overdue/${request.id}`)),
+      kind: 'escalation',
+      cause: 'approval-overdue',
+      reason,
+      daysLeft: daysLeft(ctx.certificate.notAfter),
+      audienceRole: 'escalation',
+      actor: self,
+    });
+    record('approval.escalated', reason);
+    await setPhase(phase, 'approval.escalated', self, { requestId: request.id, reason });
+  }
+
+  async function discloseDecision(request: LifecycleRequest): Promise<void> {
+    undisclosedDecision = null;
+    const by = request.decidedBy as Actor;
+    const approved = request.status === 'approved';
+    await setPhase(approved ? phase : 'monitoring', approved ? 'request.approved' : 'request.rejected', by.id, {
+      requestId: request.id,
+      reason: request.decisionReason,
+    });
+    if (st.approvalReceipt) {
+      await acts.showApprovalDecision({
+        receipt: st.approvalReceipt,
+        update: { request, decidedBy: by, decidedAt: request.decidedAt as string },
+      });
+    }
+    await acts.sendLifecycleNotification({
+      ...notificationBase(key(`decision/${request.id}`)),
+      kind: 'decision',
+      request,
+      audienceRole: 'owners',
+      actor: by.id,
+    });
+    if (approved) {
+      await ensureTicket(by.id);
+      await commentTicket('approved', `decision/${request.id}`, `${request.id} approved by ${by.id}.`, by.id);
+      await acts.transitionTicket({
+        ticket: st.ticket as TicketRef,
+        idempotencyKey: key(`transition/in-progress/${request.id}`),
+        to: 'in-progress',
+        actor: by.id,
+        subject: ctx.certificate.fingerprintSha256,
+      });
+    } else {
+      await commentTicket(
+        'rejected',
+        `decision/${request.id}`,
+        `${request.id} rejected by ${by.id}: ${request.decisionReason ?? ''}`,
+        by.id,
+      );
+    }
+  }
+
+  // ---- renewal -----------------------------------------------------------------------------------------------------
+  async function failRequest(request: LifecycleRequest, problem: string, stepKey: string): Promise<void> {
+    lastProblem = problem;
+    updateRequest({ status: 'failed', failure: problem });
+    record('renewal.failed', problem);
+    await setPhase('monitoring', 'renewal.failed', self, { requestId: request.id, detail: problem });
+    await acts.sendLifecycleNotification({
+      ...notificationBase(key(`failed/${request.id}/${stepKey}`)),
+      kind: 'escalation',
+      cause: 'renewal-failed',
+      reason: problem,
+      daysLeft: daysLeft(ctx.certificate.notAfter),
+      audienceRole: 'escalation',
+      actor: self,
+    });
+    if (st.ticket) {
+      await commentTicket('renewal-failed', `failed/${request.id}`, `Renewal failed: ${problem}`, self);
+      await acts.escalateTicket({
+        ticket: st.ticket,
+        idempotencyKey: key(`escalate/failed/${request.id}`),
+        level: 'escalation',
+        reason: problem,
+        group: ctx.group,
+        actor: self,
+        subject: ctx.certificate.fingerprintSha256,
+      });
+    }
+  }
+
+  async function revokeNow(revocation: PendingRevocation, actor: string): Promise<string> {
+    const outcome = await issuing.revokeCertificate({
+      idempotencyKey: `${workflowId}/revoke/${revocation.fingerprintSha256}`,
+      fingerprintSha256: revocation.fingerprintSha256,
+      serialNumber: revocation.serialNumber,
+      issuer: revocation.issuer,
+      reason: revocation.reason,
+      keyRef: revocation.keyRef,
+      actor,
+    });
+    record(`revocation.${outcome.outcome}`, `${revocation.serialNumber}: ${outcome.detail}`);
+    return outcome.detail;
+  }
+
+  /** Issues, installs, verifies; on success continues as new for the new version (this call does not return). */
+  async function renew(request: LifecycleRequest): Promise<void> {
+    const actor = request.decidedBy?.id ?? self;
+    const replacing = ctx.certificate;
+    await ensureTicket(actor);
+    await setPhase('issuing', 'renewal.started', actor, { requestId: request.id });
+    let issued: ReplacementCertificate;
+    try {
+      issued = await issuing.issueReplacementCertificate({
+        idempotencyKey: key(`issue/${request.id}`),
+        managedCertificateId: managedId,
+        replacing,
+        keyRef: `${managedId}/c${st.cycle + 1}-${request.id.split('.').pop() ?? '1'}`,
+        keySpec: chooseRenewalKeySpec(ctx.renewal.keyType, replacing, ctx.keySizeRule),
+        validityDays: renewalValidityDays(ctx.policy, replacing),
+        actor,
+      });
+    } catch (error) {
+      await failRequest(request, `the CA did not issue a certificate: ${failureMessage(error)}`, 'issue');
+      return;
+    }
+    const fresh = issued.certificate;
+    record('certificate.issued', `${fresh.id} valid until ${fresh.notAfter}`);
+    await commentTicket(
+      'issued',
+      `issued/${request.id}`,
+      `Issued ${fresh.id} (serial ${fresh.serialNumber}), valid until ${fresh.notAfter}.`,
+      actor,
+    );
+
+    const locations = [...replacing.locations];
+    await setPhase('installing', 'renewal.installing', actor, {
+      requestId: request.id,
+      certificate: fresh.fingerprintSha256,
+    });
+    try {
+      await deploying.installCertificate({
+        idempotencyKey: key(`install/${request.id}`),
+        locations,
+        certificatePem: issued.certificatePem,
+        chainPems: [...issued.chainPems],
+        keyRef: issued.keyRef,
+        fingerprintSha256: fresh.fingerprintSha256,
+        actor,
+      });
+    } catch (error) {
+      await acts.rollbackInstallation({
+        idempotencyKey: key(`install/${request.id}`),
+        locations,
+        actor,
+        subject: fresh.fingerprintSha256,
+      });
+      await failRequest(
+        request,
+        `installation failed, the old certificate stays in place: ${failureMessage(error)}`,
+        'install',
+      );
+      return;
+    }
+    await commentTicket(
+      'installed',
+      `installed/${request.id}`,
+      `Installed ${fresh.id} at ${locations.length} location(s).`,
+      actor,
+    );
+
+    await setPhase('verifying', 'renewal.verifying', actor, { requestId: request.id });
+    const results = await deploying.verifyInstallation({
+      idempotencyKey: key(`verify/${request.id}`),
+      locations,
+      expectedFingerprint: fresh.fingerprintSha256,
+      trustAnchorPems: [issued.rootPem],
+      names: certificateNames(fresh),
+      actor,
+    });
+    const problems = results.flatMap((result) => result.problems);
+    if (results.some((result) => !result.ok)) {
+      await acts.rollbackInstallation({
+        idempotencyKey: key(`install/${request.id}`),
+        locations,
+        actor,
+        subject: fresh.fingerprintSha256,
+      });
+      await commentTicket(
+        'verification-failed',
+        `verify/${request.id}`,
+        `Verification failed: ${problems.join('; ')}`,
+        actor,
+      );
+      await revokeNow(
+        {
+          fingerprintSha256: fresh.fingerprintSha256,
+          serialNumber: fresh.serialNumber,
+          issuer: fresh.issuer,
+          reason: 'cessationOfOperation',
+          dueAt: nowIso(),
+          keyRef: issued.keyRef,
+          ticket: st.ticket,
+        },
+        self,
+      );
+      await failRequest(
+        request,
+        `verification failed, the old certificate stays in place: ${problems.join('; ')}`,
+        'verify',
+      );
+      return;
+    }
+
+    await acts.activateCertificateVersion({
+      managedCertificateId: managedId,
+      fingerprintSha256: fresh.fingerprintSha256,
+    });
+    await commentTicket(
+      'verified',
+      `verified/${request.id}`,
+      `Verified: every location serves ${fresh.id} with a complete chain.`,
+      actor,
+    );
+    const ticket = st.ticket;
+    if (ticket) {
+      await acts.transitionTicket({
+        ticket,
+        idempotencyKey: key(`transition/done/${request.id}`),
+        to: 'done',
+        actor,
+        subject: ctx.certificate.fingerprintSha256,
+      });
+    }
+    const revokeAfterMs = request.kind === 'revocation' ? 0 : ctx.renewal.revocationDelayDays * DAY_MS;
+    const revocation: PendingRevocation = {
+      fingerprintSha256: replacing.fingerprintSha256,
+      serialNumber: replacing.serialNumber,
+      issuer: replacing.issuer,
+      reason: request.revocationReason ?? 'superseded',
+      dueAt: new Date(Date.now() + revokeAfterMs).toISOString(),
+      keyRef: st.keyRef,
+      ticket,
+    };
+    await acts.sendLifecycleNotification({
+      ...notificationBase(key(`renewed/${request.id}`)),
+      kind: 'renewal-progress',
+      step: 'installed-and-verified',
+      detail: `${fresh.id} installed and verified; the old certificate is revoked at ${revocation.dueAt}`,
+      replacement: fresh,
+      audienceRole: 'owners',
+      actor,
+    });
+    updateRequest({ status: 'completed' });
+    record('renewal.completed', `${fresh.id} replaces ${replacing.id}`);
+    await setPhase('revocation-pending', 'renewal.completed', actor, {
+      requestId: request.id,
+      replacement: fresh.fingerprintSha256,
+      revokeOldAt: revocation.dueAt,
+    });
+    await nextCycle(fresh.fingerprintSha256, issued.keyRef, revocation);
+  }
+
+  async function nextCycle(fingerprint: string, keyRef: string | null, revocation: PendingRevocation | null) {
+    await condition(allHandlersFinished);
+    const carried: LifecycleCarryOver = {
+      cycle: st.cycle + 1,
+      fingerprintSha256: fingerprint,
+      keyRef,
+      handledUntil: null,
+      requestSequence: 0,
+      request: null,
+      approvalReceipt: null,
+      ticket: null,
+      pendingRevocation: revocation,
+      records: st.records,
+    };
+    return await continueAsNew<typeof certificateLifecycleWorkflow>({ managedCertificateId: managedId, carried });
+  }
+
+  async function retire(request: LifecycleRequest): Promise<CertificateLifecycleResult> {
+    const actor = request.decidedBy?.id ?? self;
+    await ensureTicket(actor);
+    const detail = await revokeNow(
+      {
+        fingerprintSha256: ctx.certificate.fingerprintSha256,
+        serialNumber: ctx.certificate.serialNumber,
+        issuer: ctx.certificate.issuer,
+        reason: request.revocationReason ?? 'unspecified',
+        dueAt: nowIso(),
+        keyRef: st.keyRef,
+        ticket: st.ticket,
+      },
+      actor,
+    );
+    updateRequest({ status: 'completed' });
+    await commentTicket('revoked', `revoked/${request.id}`, `Revoked without replacement: ${detail}`, actor);
+    await acts.sendLifecycleNotification({
+      ...notificationBase(key(`retired/${request.id}`)),
+      kind: 'renewal-progress',
+      step: 'revoked',
+      detail: `revoked without replacement (${request.revocationReason}): ${detail}`,
+      replacement: null,
+      audienceRole: 'owners',
+      actor,
+    });
+    phase = 'retired';
+    await acts.recordLifecycleStep({
+      managedCertificateId: managedId,
+      idempotencyKey: key(`retired/${request.id}`),
+      actor,
+      action: 'lifecycle.retired',
+      subject: ctx.certificate.fingerprintSha256,
+      details: { workflowId, requestId: request.id, detail },
+      phase: { phase: 'retired', detail, ticketKey: st.ticket?.key ?? null, retired: true },
+    });
+    await condition(allHandlersFinished);
+    return { managedCertificateId: managedId, outcome: 'retired', cycle: st.cycle, records: st.records };
+  }
+
+  async function revokePrevious(revocation: PendingRevocation): Promise<void> {
+    const detail = await revokeNow(revocation, self);
+    await commentTicket(
+      'revoked',
+      `revoked/${revocation.fingerprintSha256}`,
+      `The replaced certificate (serial ${revocation.serialNumber}) is revoked: ${detail}`,
+      self,
+      revocation.ticket,
+    );
+    st.pendingRevocation = null;
+    await setPhase('monitoring', 'lifecycle.old-certificate-revoked', self, {
+      serialNumber: revocation.serialNumber,
+      detail,
+    });
+  }
+
+  async function adoptOutsideReplacement(replaced: CertificateReplacedInput): Promise<void> {
+    replacedBy = null;
+    const detail = `replaced outside certflow by ${replaced.fingerprintSha256.slice(0, 16)} (seen by ${replaced.detectedBy})`;
+    if (requestOpen()) updateRequest({ status: 'superseded', failure: detail });
+    record('certificate.replaced-outside-certflow', detail);
+    await acts.sendLifecycleNotification({
+      ...notificationBase(key(`replaced/${replaced.fingerprintSha256}`)),
+      kind: 'renewal-progress',
+      step: 'replaced-outside-certflow',
+      detail,
+      replacement: null,
+      audienceRole: 'owners',
+      actor: self,
+    });
+    if (st.ticket) {
+      await commentTicket(
+        'replaced-outside-certflow',
+        `replaced/${replaced.fingerprintSha256}`,
+        `Certificate ${detail}.`,
+        self,
+      );
+      await acts.transitionTicket({
+        ticket: st.ticket,
+        idempotencyKey: key(`transition/done/replaced`),
+        to: 'done',
+        actor: self,
+        subject: ctx.certificate.fingerprintSha256,
+      });
+    }
+    await setPhase(phase === 'revocation-pending' ? phase : 'monitoring', 'lifecycle.replaced-outside-certflow', self, {
+      detail,
+    });
+    await nextCycle(replaced.fingerprintSha256, null, st.pendingRevocation);
+  }
+
+  // ---- the loop ----------------------------------------------------------------------------------------------------
+  ctx = await acts.loadLifecycleContext({
+    managedCertificateId: managedId,
+    fingerprint: input.carried?.fingerprintSha256 ?? null,
+  });
+  st = input.carried ?? {
+    cycle: 1,
+    fingerprintSha256: ctx.certificate.fingerprintSha256,
+    keyRef: null,
+    handledUntil: null,
+    requestSequence: 0,
+    request: null,
+    approvalReceipt: null,
+    ticket: null,
+    pendingRevocation: null,
+    records: [],
+  };
+  loaded = true;
+  if (ctx.retired) {
+    phase = 'retired';
+    return { managedCertificateId: managedId, outcome: 'retired', cycle: st.cycle, records: st.records };
+  }
+  if (replacedBy === null && ctx.currentFingerprint !== st.fingerprintSha256) {
+    replacedBy = { fingerprintSha256: ctx.currentFingerprint, detectedBy: 'inventory' };
+  }
+  for (;;) {
+    if (reload !== null) {
+      const why = reload;
+      reload = null;
+      ctx = await acts.loadLifecycleContext({ managedCertificateId: managedId, fingerprint: st.fingerprintSha256 });
+      record('re-planned', why);
+      if (ctx.currentFingerprint !== st.fingerprintSha256 && replacedBy === null) {
+        replacedBy = { fingerprintSha256: ctx.currentFingerprint, detectedBy: 'inventory' };
+      }
+      continue;
+    }
+    if (replacedBy !== null && replacedBy.fingerprintSha256 === st.fingerprintSha256) replacedBy = null;
+    if (replacedBy !== null) {
+      await adoptOutsideReplacement(replacedBy);
+      continue;
+    }
+    if (pendingRequestAudit !== null) {
+      await auditNewRequest(pendingRequestAudit);
+      continue;
+    }
+    if (undisclosedDecision !== null) {
+      await discloseDecision(undisclosedDecision);
+      continue;
+    }
+    const request = st.request;
+    if (request?.status === 'approved') {
+      if (request.kind === 'revocation' && !request.replace) return await retire(request);
+      await renew(request);
+      continue;
+    }
+    const revocation = st.pendingRevocation;
+    if (revocation !== null && Date.parse(revocation.dueAt) <= Date.now()) {
+      await revokePrevious(revocation);
+      continue;
+    }
+    if (request?.status === 'awaiting-approval') {
+      if (st.approvalReceipt === null) {
+        await sendApprovalRequest(request);
+        continue;
+      }
+      const followUp = nextApprovalFollowUp(request, ctx.renewal.approvalReminderDays, nowIso());
+      if (followUp.action !== null) {
+        await followUpApproval(followUp.action, request);
+        continue;
+      }
+    }
+    const plan = schedule();
+    if (plan.due !== null) {
+      const handled = nowIso();
+      await actOnScheduleStep(plan.due);
+      st.handledUntil = handled;
+      continue;
+    }
+    const graceEnd = Date.parse(ctx.certificate.notAfter) + EXPIRED_GRACE_DAYS * DAY_MS;
+    if (plan.next === null && Date.now() >= graceEnd && !requestOpen() && st.pendingRevocation === null) {
+      await condition(allHandlersFinished);
+      return { managedCertificateId: managedId, outcome: 'expired', cycle: st.cycle, records: st.records };
+    }
+    const info = workflowInfo();
+    if (info.continueAsNewSuggested || info.historyLength > HISTORY_EVENT_BUDGET) {
+      await nextCycleInPlace();
+    }
+
+    const followUpAt =
+      request?.status === 'awaiting-approval'
+        ? nextApprovalFollowUp(request, ctx.renewal.approvalReminderDays, nowIso()).at
+        : null;
+    const wakeAt = Math.min(
+      plan.next ? Date.parse(plan.next.at) : graceEnd,
+      st.pendingRevocation ? Date.parse(st.pendingRevocation.dueAt) : Number.POSITIVE_INFINITY,
+      followUpAt ? Date.parse(followUpAt) : Number.POSITIVE_INFINITY,
+    );
+    wake = false;
+    await condition(() => wake, Math.max(1, wakeAt - Date.now()));
+  }
+
+  /** Continues as new within the same cycle, carrying everything, to keep the history short. */
+  async function nextCycleInPlace(): Promise<never> {
+    await condition(allHandlersFinished);
+    return await continueAsNew<typeof certificateLifecycleWorkflow>({ managedCertificateId: managedId, carried: st });
+  }
+}
