@@ -27,8 +27,13 @@ export async function loadPolicyFile(file: string, setting: string): Promise<Pol
   return parsePolicy(text, file);
 }
 
-/** The audit identity of a command-line user: `user:<login>` at `cli@<host>`. */
-export function cliActor(env: NodeJS.ProcessEnv): ImportActor {
+/**
+ * Who a command-line user is, for the audit log and lifecycle requests: CERTFLOW_ACTOR (a principal such as
+ * `email:alice@example.com`, already validated by loadConfig) or `user:<login>`, at `cli@<host>`.
+ */
+export function cliActor(env: NodeJS.ProcessEnv, configuredActor?: string): ImportActor {
+  const where = `cli@${os.hostname()}`;
+  if (configuredActor) return { actor: configuredActor, where };
   let login = env.USER ?? env.LOGNAME;
   if (!login) {
     try {
@@ -37,7 +42,7 @@ export function cliActor(env: NodeJS.ProcessEnv): ImportActor {
       login = 'unknown';
     }
   }
-  return { actor: `user:${login}`, where: `cli@${os.hostname()}` };
+  return { actor: `user:${login}`, where };
 }
 
 /** Opens the configured inventory and policy; `policyFile` overrides CERTFLOW_POLICY_FILE. */
@@ -51,5 +56,5 @@ export async function openInventoryContext(
     ? await loadPolicyFile(source, policyFile ? '--policy' : 'CERTFLOW_POLICY_FILE')
     : DEFAULT_POLICY;
   const store = await openInventoryStore({ url: config.databaseUrl });
-  return { store, policy, policySource: source, ...cliActor(env) };
+  return { store, policy, policySource: source, ...cliActor(env, config.actor) };
 }

@@ -1,4 +1,14 @@
 #!/usr/bin/env node
+import {
+  InvalidRequestIdError,
+  LifecycleNotFoundError,
+  LifecycleRefusedError,
+  LifecycleRequestFailedError,
+  LifecycleTimeoutError,
+  ManagedCertificateNotFoundError,
+  SearchAttributesMissingError,
+  TemporalUnavailableError,
+} from '../client/lifecycle-client';
 import { InvalidDurationError, parseDuration } from '../domain/duration';
 import { MetadataHeaderError } from '../domain/inventory/metadata-row';
 import { PolicyFileError } from '../domain/policy/load-policy';
@@ -16,12 +26,27 @@ import { AUDIT_OPTIONS, runAudit } from './commands/audit';
 import { runCanary } from './commands/canary';
 import { GROUP_OPTIONS, runGroups } from './commands/groups';
 import { IMPORT_OPTIONS, readImportCommand, runImport } from './commands/import';
+import {
+  APPROVE_OPTIONS,
+  LIFECYCLE_STATUS_OPTIONS,
+  LIFECYCLE_SYNC_OPTIONS,
+  REJECT_OPTIONS,
+  RENEW_OPTIONS,
+  REVOKE_OPTIONS,
+  runDecision,
+  runLifecycleStatus,
+  runLifecycleSync,
+  runRenew,
+  runRevoke,
+  type LifecycleCommandContext,
+} from './commands/lifecycle';
 import { LIST_OPTIONS, readListRequest, runList } from './commands/list';
 import { POLICY_OPTIONS, runPolicy } from './commands/policy';
 import { CertificateNotFoundError, runShow, SHOW_OPTIONS } from './commands/show';
 import { runStart } from './commands/start';
 import { TemporalUnreachableError, UsageError } from './errors';
-import { openInventoryContext, type InventoryContext } from './inventory-context';
+import { openInventoryContext } from './inventory-context';
+import { connectLifecycles, type LifecycleConnector } from './lifecycle-connection';
 import { parseCommandLine } from './options';
 
 /** Text of `certflow help`. */
@@ -39,7 +64,8 @@ Run certflow:
   help                   show this text
 
 Inventory:
-  import <path>... [options]   import PEM/DER/PKCS#7/PKCS#12 files and folders (recursively); idempotent
+  import <path>... [options]   import PEM/DER/PKCS#7/PKCS#12 files and folders (recursively); idempotent; starts
+                               the lifecycles of new certificates when certflow is running
       --password <pw>          PKCS#12 password to try (repeatable); --password-env <VAR> reads one from a variable
       --metadata <csv>         merge a metadata CSV: fingerprint or endpoint, owner_group, contacts, approvers,
                                locations, system_type, application, regulations, tags (lists separated by ;)
@@ -56,14 +82,25 @@ Inventory:
   groups list | show <id> | create <id> | update <id>     owner groups (R-OWN-1); create/update options:
       --name <text> --approver <person>... --contact <person>... --management <person>
       --incident-response <person> --slack-channel <id> --slack-usergroup <id> --jira-group <name>
-      --jira-project <key> --reminder-days 90,60,30
+      --jira-project <key> --reminder-days 90,60,30 --auto-renew on|off
       (a person: alice@example.com, "Alice <alice@example.com>", slack:U024BE7LH, jira:<account id>)
   policy check | show          re-evaluate every certificate against the policy (--policy <file>); exit 1 on violations
   audit list | export          the audit log; export --format jsonl|csv [--output <file>]; filters --action
                                --actor --subject --since <date|7d> --until <date|7d>
 
-Every command takes --json for scripts (except start and worker) and exits 0 on success, 1 when some items failed,
-2 on a bad command line or configuration. Configuration comes from environment variables; see the README.`;
+Lifecycles (need certflow running; you act as CERTFLOW_ACTOR, default user:<login>):
+  lifecycle sync               start the lifecycle of every managed certificate that has none (--concurrency 32)
+  lifecycle status <id>        state, dated plan, open request, ticket and last records of one lifecycle
+  renew <id> [--reason <text>] ask for a renewal; an approver of the owner group decides
+  approve <request> [--note <text>]   approve a request (its id looks like 3f2a9c1e0b7d4a65.1.2)
+  reject <request> --reason <text>   reject a request, saying what to fix
+  revoke <id> --reason <text> --revocation-reason keyCompromise|cACompromise|affiliationChanged|superseded|
+         cessationOfOperation|unspecified [--no-replace]   ask for a revocation (replaced first unless --no-replace)
+  (<id>: a managed certificate id, or the id, fingerprint or an 8+ digit prefix of any of its versions)
+
+Every command takes --json for scripts (except start and worker) and exits 0 on success, 1 when some items failed
+or a request was refused, 2 on a bad command line or configuration. Configuration comes from environment variables;
+see the README.`;
 
 /** Process exit codes: 0 success, 1 failure, 2 bad command line or configuration. */
 export const EXIT = { ok: 0, failure: 1, usage: 2 } as const;
@@ -75,7 +112,22 @@ const CANARY_OPTIONS = {
   json: { type: 'boolean', default: false },
 } as const;
 
-const COMMANDS = ['start', 'worker', 'canary', 'import', 'list', 'show', 'groups', 'policy', 'audit'];
+const COMMANDS = [
+  'start',
+  'worker',
+  'canary',
+  'import',
+  'list',
+  'show',
+  'groups',
+  'policy',
+  'audit',
+  'lifecycle',
+  'renew',
+  'approve',
+  'reject',
+  'revoke',
+];
 
 /** What a command line needs from the process: output streams, environment and working directory. */
 export interface CliIo {
@@ -88,18 +140,88 @@ export interface CliIo {
   columns?: number;
   /** The clock, injectable for tests. */
   now?: () => Date;
+  /** How lifecycle commands reach Temporal; tests inject their own. */
+  connectLifecycles?: LifecycleConnector;
 }
 
 async function withInventory<T>(
   io: CliIo,
   policyFile: string | undefined,
-  work: (context: InventoryContext) => Promise<T>,
+  work: (context: LifecycleCommandContext) => Promise<T>,
 ): Promise<T> {
-  const context = await openInventoryContext(loadConfig(io.env, io.cwd), io.env, policyFile);
+  const config = loadConfig(io.env, io.cwd);
+  const context = await openInventoryContext(config, io.env, policyFile);
   try {
-    return await work(context);
+    return await work({ ...context, config, connect: io.connectLifecycles ?? connectLifecycles });
   } finally {
     await context.store.close();
+  }
+}
+
+/** Runs `lifecycle`, `renew`, `approve`, `reject` and `revoke`; returns false when some items failed. */
+async function runLifecycleCommand(command: string, rest: string[], io: CliIo): Promise<boolean> {
+  const now = io.now?.() ?? new Date();
+  switch (command) {
+    case 'lifecycle': {
+      const action = rest[0];
+      if (action === 'sync') {
+        const { values } = parseCommandLine(rest.slice(1), LIFECYCLE_SYNC_OPTIONS);
+        return withInventory(io, undefined, (context) => runLifecycleSync(values, context, io));
+      }
+      if (action === 'status') {
+        const { values, positionals } = parseCommandLine(rest.slice(1), LIFECYCLE_STATUS_OPTIONS, {
+          min: 1,
+          max: 1,
+          usage: 'certflow lifecycle status <id> [--json]',
+        });
+        await withInventory(io, undefined, (context) =>
+          runLifecycleStatus(positionals[0] ?? '', values, context, io, now),
+        );
+        return true;
+      }
+      throw new UsageError(
+        `${action === undefined ? 'certflow lifecycle needs an action' : `unknown lifecycle action "${action}"`}; ` +
+          'use certflow lifecycle sync | status <id>',
+      );
+    }
+    case 'renew': {
+      const { values, positionals } = parseCommandLine(rest, RENEW_OPTIONS, {
+        min: 1,
+        max: 1,
+        usage: 'certflow renew <id> [--reason <text>] [--json]',
+      });
+      await withInventory(io, undefined, (context) => runRenew(positionals[0] ?? '', values, context, io));
+      return true;
+    }
+    case 'approve': {
+      const { values, positionals } = parseCommandLine(rest, APPROVE_OPTIONS, {
+        min: 1,
+        max: 1,
+        usage: 'certflow approve <request id> [--note <text>] [--json]',
+      });
+      await withInventory(io, undefined, (context) =>
+        runDecision('approve', positionals[0] ?? '', values, context, io),
+      );
+      return true;
+    }
+    case 'reject': {
+      const { values, positionals } = parseCommandLine(rest, REJECT_OPTIONS, {
+        min: 1,
+        max: 1,
+        usage: 'certflow reject <request id> --reason <text> [--json]',
+      });
+      await withInventory(io, undefined, (context) => runDecision('reject', positionals[0] ?? '', values, context, io));
+      return true;
+    }
+    default: {
+      const { values, positionals } = parseCommandLine(rest, REVOKE_OPTIONS, {
+        min: 1,
+        max: 1,
+        usage: 'certflow revoke <id> --reason <text> --revocation-reason <reason> [--no-replace] [--json]',
+      });
+      await withInventory(io, undefined, (context) => runRevoke(positionals[0] ?? '', values, context, io));
+      return true;
+    }
   }
 }
 
@@ -189,7 +311,11 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
       await runStart({ config: loadConfig(io.env, io.cwd), workerOnly: command === 'worker', out: io.out });
       return EXIT.ok;
     }
-    return (await runInventoryCommand(command, rest, io)) ? EXIT.ok : EXIT.failure;
+    const lifecycleCommand = ['lifecycle', 'renew', 'approve', 'reject', 'revoke'].includes(command);
+    const succeeded = lifecycleCommand
+      ? await runLifecycleCommand(command, rest, io)
+      : await runInventoryCommand(command, rest, io);
+    return succeeded ? EXIT.ok : EXIT.failure;
   } catch (error) {
     const usage =
       error instanceof UsageError ||
@@ -197,7 +323,8 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
       error instanceof InvalidDurationError ||
       error instanceof PolicyFileError ||
       error instanceof MetadataHeaderError ||
-      error instanceof InventoryInputError;
+      error instanceof InventoryInputError ||
+      error instanceof InvalidRequestIdError;
     if (usage) {
       io.err(`certflow: ${error.message}`);
       return EXIT.usage;
@@ -212,7 +339,14 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
       error instanceof InventoryDatabaseError ||
       error instanceof AmbiguousIdError ||
       error instanceof UnknownCertificateError ||
-      error instanceof CertificateNotFoundError;
+      error instanceof CertificateNotFoundError ||
+      error instanceof LifecycleRefusedError ||
+      error instanceof LifecycleNotFoundError ||
+      error instanceof LifecycleRequestFailedError ||
+      error instanceof LifecycleTimeoutError ||
+      error instanceof ManagedCertificateNotFoundError ||
+      error instanceof SearchAttributesMissingError ||
+      error instanceof TemporalUnavailableError;
     io.err(`certflow: ${known ? (error as Error).message : String((error as Error).stack ?? error)}`);
     return EXIT.failure;
   }

@@ -3,7 +3,7 @@ import type { OwnerGroup, Person } from '../../domain/inventory/model';
 import { formatPerson, InvalidPersonError, parsePerson } from '../../domain/inventory/person';
 import { UsageError } from '../errors';
 import { renderTable } from '../format/table';
-import type { InventoryContext } from '../inventory-context';
+import { whenLifecyclesReachable, type LifecycleCommandContext } from './lifecycle';
 
 /** Options of `certflow groups create|update`. */
 export const GROUP_OPTIONS = {
@@ -17,6 +17,7 @@ export const GROUP_OPTIONS = {
   'jira-group': { type: 'string' },
   'jira-project': { type: 'string' },
   'reminder-days': { type: 'string' },
+  'auto-renew': { type: 'string' },
   json: { type: 'boolean', default: false },
 } as const;
 
@@ -46,6 +47,13 @@ function reminderDays(raw: string): number[] {
   return [...new Set(days.map(Number))].sort((a, b) => b - a);
 }
 
+function onOff(flag: string, raw: string): boolean {
+  const value = raw.trim().toLowerCase();
+  if (value === 'on') return true;
+  if (value === 'off') return false;
+  throw new UsageError(`--${flag} "${raw}" must be on or off`);
+}
+
 /**
  * Applies `certflow groups create|update` options to a group (R-OWN-1). Options given replace the group's field;
  * fields not given are kept. A created group needs a name and at least one approver, so renewals can be approved.
@@ -66,6 +74,7 @@ export function applyGroupOptions(id: string, existing: OwnerGroup | null, value
     slack: {},
     jira: {},
     reminderDays: null,
+    autoRenew: false,
   };
   const slack = { ...base.slack };
   if (values['slack-channel'] !== undefined) slack.channelId = values['slack-channel'];
@@ -85,6 +94,7 @@ export function applyGroupOptions(id: string, existing: OwnerGroup | null, value
     slack,
     jira,
     reminderDays: values['reminder-days'] ? reminderDays(values['reminder-days']) : base.reminderDays,
+    autoRenew: values['auto-renew'] !== undefined ? onOff('auto-renew', values['auto-renew']) : base.autoRenew,
   };
   if (!group.name) throw new UsageError(`group ${id} needs a display name: --name "Payments web team"`);
   if (group.approvers.length === 0) {
@@ -104,6 +114,7 @@ function describeGroup(group: OwnerGroup): string[] {
     `  Slack              channel ${group.slack.channelId ?? '—'}, user group ${group.slack.userGroupId ?? '—'}`,
     `  Jira               group ${group.jira.group ?? '—'}, project ${group.jira.projectKey ?? '—'}`,
     `  reminder days      ${group.reminderDays ? group.reminderDays.join(', ') : 'policy default'}`,
+    `  auto-renew         ${group.autoRenew ? 'on: the schedule requests renewals, pre-approved' : 'off: owners request, approvers decide'}`,
   ];
 }
 
@@ -112,7 +123,7 @@ export async function runGroups(
   action: string,
   id: string | undefined,
   values: GroupValues,
-  context: InventoryContext,
+  context: LifecycleCommandContext,
   io: { out: (line: string) => void },
 ): Promise<void> {
   if (action === 'list') {
@@ -156,6 +167,19 @@ export async function runGroups(
       details: { group },
     },
   ]);
-  if (values.json) io.out(JSON.stringify(group, null, 2));
-  else describeGroup(group).forEach((line) => io.out(line));
+  // The group's lifecycles re-read it and re-plan (reminder days, auto-renew, contacts); a new group has none yet.
+  const told =
+    outcome === 'updated'
+      ? await whenLifecyclesReachable(context, ({ lifecycles }) =>
+          lifecycles.notifyInputsChanged({ ownerGroup: id }, { reason: 'owner-group', by: context.actor }),
+        )
+      : null;
+  if (values.json) {
+    io.out(JSON.stringify(group, null, 2));
+    return;
+  }
+  describeGroup(group).forEach((line) => io.out(line));
+  if (told && 'done' in told) io.out(`  lifecycles         ${told.done.signalled} told to re-plan`);
+  else if (told)
+    io.out(`lifecycles not told to re-plan: ${told.unavailable}; run this update again once certflow runs`);
 }

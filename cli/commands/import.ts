@@ -2,11 +2,12 @@ import fs from 'node:fs/promises';
 import { OWNER_GROUP_ID } from '../../domain/inventory/metadata-row';
 import type { CertificateMetadataPatch } from '../../domain/inventory/model';
 import { readMetadataCsv, type MetadataCsv } from '../../integrations/certificate-files/read-metadata-csv';
+import type { EnsureIssue } from '../../client/lifecycle-client';
 import { importCertificateFiles, type ImportReport } from '../../integrations/inventory/import-certificates';
 import { applyMetadataRows, type MetadataImportReport } from '../../integrations/inventory/import-metadata';
 import { UsageError } from '../errors';
 import { createProgressBar, SILENT_PROGRESS, type ProgressReporter } from '../format/progress';
-import type { InventoryContext } from '../inventory-context';
+import { whenLifecyclesReachable, type LifecycleCommandContext } from './lifecycle';
 
 /** Options of `certflow import`. */
 export const IMPORT_OPTIONS = {
@@ -94,6 +95,74 @@ function describeImport(report: ImportReport, seconds: number): string[] {
   return lines;
 }
 
+/** What `certflow import` did to lifecycles: started and signalled them, or why it could not. */
+export type ImportLifecycles =
+  | {
+      readonly started: number;
+      readonly alreadyRunning: number;
+      /** Managed certificates whose lifecycle was told about their newer version. */
+      readonly signalled: number;
+      readonly failed: readonly EnsureIssue[];
+    }
+  | { readonly notStarted: string };
+
+const SIGNAL_CONCURRENCY = 16;
+
+/**
+ * Starts the lifecycles of new managed certificates and tells those replaced outside certflow about their newer
+ * version (a replaced one without a running lifecycle gets one). Temporal being down is no import failure.
+ */
+async function startImportedLifecycles(
+  report: ImportReport,
+  context: LifecycleCommandContext,
+  progress: ProgressReporter,
+): Promise<ImportLifecycles> {
+  const outcome = await whenLifecyclesReachable(context, async ({ lifecycles }) => {
+    const notRunning: string[] = [];
+    let signalled = 0;
+    const queue = report.managed.replaced.values();
+    const signal = async () => {
+      for (let next = queue.next(); !next.done; next = queue.next()) {
+        const replaced = next.value;
+        const answer = await lifecycles.notifyReplaced(replaced.managedCertificateId, {
+          fingerprintSha256: replaced.fingerprint,
+          detectedBy: context.actor,
+        });
+        if (answer === 'signalled') signalled += 1;
+        else notRunning.push(replaced.managedCertificateId);
+      }
+    };
+    await Promise.all(Array.from({ length: SIGNAL_CONCURRENCY }, signal));
+    const targets = [...report.managed.created, ...notRunning];
+    progress.setTotal(targets.length);
+    const ensured = await lifecycles.ensureLifecycles(targets, { onProgress: ({ done }) => progress.update(done) });
+    progress.finish();
+    return {
+      started: ensured.started,
+      alreadyRunning: ensured.alreadyRunning,
+      signalled,
+      failed: ensured.failed,
+    };
+  });
+  return 'done' in outcome ? outcome.done : { notStarted: outcome.unavailable };
+}
+
+function describeLifecycles(lifecycles: ImportLifecycles): string[] {
+  if ('notStarted' in lifecycles) {
+    return [
+      `lifecycles not started: ${lifecycles.notStarted}; run \`certflow lifecycle sync\` once certflow is running`,
+    ];
+  }
+  const lines = [
+    `  lifecycles     ${lifecycles.started.toLocaleString('en-US')} started, ` +
+      `${lifecycles.signalled.toLocaleString('en-US')} told of a newer version` +
+      (lifecycles.alreadyRunning > 0 ? `, ${lifecycles.alreadyRunning.toLocaleString('en-US')} already running` : ''),
+  ];
+  for (const issue of lifecycles.failed)
+    lines.push(`    lifecycle of ${issue.managedCertificateId} not started: ${issue.reason}`);
+  return lines;
+}
+
 function describeMetadata(source: string, report: MetadataImportReport): string[] {
   const lines = [
     `Metadata from ${source}: ${plural(report.rows, 'row')}, ${plural(report.certificatesUpdated, 'certificate')} updated`,
@@ -105,7 +174,7 @@ function describeMetadata(source: string, report: MetadataImportReport): string[
 /** Runs `certflow import`; returns true when every item went in (exit 0), false when some failed (exit 1). */
 export async function runImport(
   command: ImportCommand,
-  context: InventoryContext,
+  context: LifecycleCommandContext,
   io: { out: (line: string) => void; progress?: (text: string) => void; columns?: number },
 ): Promise<boolean> {
   let progress: ProgressReporter = SILENT_PROGRESS;
@@ -146,6 +215,17 @@ export async function runImport(
     progress.finish();
   }
   const seconds = (performance.now() - started) / 1000;
+  const managed = certificates?.managed;
+  const lifecycles =
+    certificates && managed && managed.created.length + managed.replaced.length > 0
+      ? await startImportedLifecycles(
+          certificates,
+          context,
+          io.progress && !command.json
+            ? createProgressBar({ label: 'lifecycles', write: io.progress, columns: io.columns ?? 80 })
+            : SILENT_PROGRESS,
+        )
+      : null;
 
   let metadata: MetadataImportReport | null = null;
   if (csv && command.metadataCsv) {
@@ -155,9 +235,10 @@ export async function runImport(
   }
 
   if (command.json) {
-    io.out(JSON.stringify({ certificates, metadata }, null, 2));
+    io.out(JSON.stringify({ certificates, metadata, lifecycles }, null, 2));
   } else {
     if (certificates) describeImport(certificates, seconds).forEach((line) => io.out(line));
+    if (lifecycles) describeLifecycles(lifecycles).forEach((line) => io.out(line));
     if (metadata && command.metadataCsv)
       describeMetadata(command.metadataCsv, metadata).forEach((line) => io.out(line));
   }

@@ -11,6 +11,7 @@ import {
   toPkcs12,
   type IssuedCertificate,
 } from '../support/certificate-factory';
+import { freePort } from '../support/ports';
 
 const NOW = new Date('2026-11-23T12:00:00Z');
 const DAY = 86_400_000;
@@ -42,9 +43,14 @@ function write(relative: string, content: string | Uint8Array): string {
   return target;
 }
 
-beforeAll(() => {
+beforeAll(async () => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'certflow-cli-'));
-  env = { CERTFLOW_DATABASE_URL: `sqlite:${path.join(dir, 'inventory.sqlite')}`, USER: 'tester' };
+  env = {
+    CERTFLOW_DATABASE_URL: `sqlite:${path.join(dir, 'inventory.sqlite')}`,
+    USER: 'tester',
+    // Nothing listens here: these commands never start lifecycles on a Temporal server someone else runs.
+    TEMPORAL_ADDRESS: `127.0.0.1:${await freePort()}`,
+  };
   root = createRootCa();
   issuing = createIntermediateCa(root);
   soon = createLeaf(issuing, {

@@ -1,0 +1,70 @@
+/**
+ * How the CLI reaches certificate lifecycles: a Temporal connection at the configured address (what `certflow
+ * start` runs when TEMPORAL_ADDRESS is unset) and the client layer on it. Tests inject their own connector.
+ */
+import net from 'node:net';
+import { Client, Connection } from '@temporalio/client';
+import { createLifecycleClient, type LifecycleClient } from '../client/lifecycle-client';
+import type { InventoryStore } from '../integrations/inventory/inventory-store';
+import type { CertflowConfig } from '../worker/config';
+import { TemporalUnreachableError } from './errors';
+
+/** A lifecycle client and the connection under it. */
+export interface LifecycleSession {
+  readonly lifecycles: LifecycleClient;
+  close(): Promise<void>;
+}
+
+/** Opens a {@link LifecycleSession}; throws TemporalUnreachableError when Temporal does not answer. */
+export type LifecycleConnector = (
+  config: CertflowConfig,
+  store: InventoryStore,
+  where: string,
+) => Promise<LifecycleSession>;
+
+/** The Temporal frontend the CLI talks to: TEMPORAL_ADDRESS, or the embedded dev server `certflow start` runs. */
+export function temporalAddress(config: CertflowConfig): string {
+  return config.temporalAddress ?? `127.0.0.1:${config.devServerPort}`;
+}
+
+/**
+ * Refused connections fail at once here, where the Temporal client would keep retrying until its connect timeout:
+ * commands that only optionally talk to Temporal (import, groups) must not wait 5 s when certflow is not running.
+ */
+async function probe(address: string, timeoutMs: number): Promise<void> {
+  const match = /^\[?([^\]]+?)\]?:(\d+)$/.exec(address);
+  if (!match) return;
+  const [, host = '', port = ''] = match;
+  await new Promise<void>((resolve, reject) => {
+    const socket = net.connect({ host, port: Number(port), timeout: timeoutMs });
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve();
+    });
+    socket.once('timeout', () => {
+      socket.destroy();
+      reject(new Error(`no answer within ${timeoutMs} ms`));
+    });
+    socket.once('error', (error) => {
+      socket.destroy();
+      reject(error);
+    });
+  });
+}
+
+/** Connects to the configured Temporal server and builds the lifecycle client on it. */
+export const connectLifecycles: LifecycleConnector = async (config, store, where) => {
+  const address = temporalAddress(config);
+  let connection: Connection;
+  try {
+    await probe(address, 2000);
+    connection = await Connection.connect({ address, connectTimeout: '5s' });
+  } catch (error) {
+    throw new TemporalUnreachableError(address, error);
+  }
+  const client = new Client({ connection, namespace: config.namespace });
+  return {
+    lifecycles: createLifecycleClient({ client, taskQueue: config.taskQueue, store, where }),
+    close: () => connection.close(),
+  };
+};

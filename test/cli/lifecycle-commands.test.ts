@@ -1,0 +1,285 @@
+import { createHash } from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createLifecycleClient } from '../../client/lifecycle-client';
+import { EXIT, main } from '../../cli/main';
+import type { LifecycleConnector } from '../../cli/lifecycle-connection';
+import type { LifecycleView } from '../../workflows/definitions';
+import { createIntermediateCa, createLeaf, createRootCa, type IssuedCertificate } from '../support/certificate-factory';
+import { startLifecycleTestWorker, type LifecycleTestWorker } from '../support/lifecycle-test-worker';
+import { freePort } from '../support/ports';
+import { createTimeSkippingEnv, uniqueTaskQueue } from '../support/temporal';
+
+const NOW = new Date('2026-11-23T12:00:00Z');
+const DAY = 86_400_000;
+const ALICE = 'email:alice@example.com';
+const BOB = 'email:bob@example.com';
+const CAROL = 'email:carol@example.com';
+
+let env: TestWorkflowEnvironment;
+let worker: LifecycleTestWorker;
+let dir: string;
+let baseEnv: NodeJS.ProcessEnv;
+let deadAddress: string;
+const taskQueue = uniqueTaskQueue('lifecycle-cli');
+
+const root = createRootCa();
+const issuing = createIntermediateCa(root);
+const shop = (notBeforeDaysAgo: number) =>
+  createLeaf(issuing, {
+    subject: 'CN=shop.example.com, O=Example Corp, C=US',
+    notBefore: new Date(NOW.getTime() - notBeforeDaysAgo * DAY),
+    notAfter: new Date(NOW.getTime() + (200 - notBeforeDaysAgo) * DAY),
+  });
+const api = createLeaf(issuing, {
+  subject: 'CN=api.example.com, O=Example Corp, C=US',
+  notBefore: new Date(NOW.getTime() - 10 * DAY),
+  notAfter: new Date(NOW.getTime() + 80 * DAY),
+});
+const shopV1 = shop(100);
+const shopV2 = shop(5);
+
+function idOf(certificate: IssuedCertificate): string {
+  return createHash('sha256').update(certificate.der).digest('hex').slice(0, 16);
+}
+
+/** The client layer on the time-skipping server, which cannot hold certflow's search attributes. */
+const testConnector: LifecycleConnector = async (config, store, where) => ({
+  lifecycles: createLifecycleClient({
+    client: env.client,
+    taskQueue: config.taskQueue,
+    store,
+    where,
+    searchAttributes: false,
+    now: () => NOW,
+  }),
+  close: async () => {},
+});
+
+async function run(
+  argv: string[],
+  options: { actor?: string; connector?: LifecycleConnector | null; progress?: string[] } = {},
+) {
+  const out: string[] = [];
+  const err: string[] = [];
+  const code = await main(argv, {
+    out: (line) => out.push(line),
+    err: (line) => err.push(line),
+    env: { ...baseEnv, ...(options.actor ? { CERTFLOW_ACTOR: options.actor } : {}) },
+    cwd: dir,
+    now: () => NOW,
+    connectLifecycles: options.connector === null ? undefined : (options.connector ?? testConnector),
+    progress: options.progress ? (text) => options.progress?.push(text) : undefined,
+    columns: 100,
+  });
+  return { code, out: out.join('\n'), err: err.join('\n') };
+}
+
+function write(name: string, certificate: IssuedCertificate): string {
+  const file = path.join(dir, name);
+  fs.writeFileSync(file, certificate.pem);
+  return file;
+}
+
+beforeAll(async () => {
+  env = await createTimeSkippingEnv();
+  worker = await startLifecycleTestWorker(env, taskQueue);
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'certflow-lifecycle-cli-'));
+  deadAddress = `127.0.0.1:${await freePort()}`;
+  baseEnv = {
+    CERTFLOW_DATABASE_URL: `sqlite:${path.join(dir, 'inventory.sqlite')}`,
+    USER: 'tester',
+    TEMPORAL_ADDRESS: deadAddress,
+    CERTFLOW_TASK_QUEUE: taskQueue,
+  };
+});
+
+afterAll(async () => {
+  await worker?.stop();
+  await env?.teardown();
+  fs.rmSync(dir, { recursive: true, force: true });
+});
+
+describe('certflow lifecycle commands', () => {
+  it('R-MON-1: import succeeds when Temporal is down and says to run lifecycle sync; sync then starts every lifecycle once', async () => {
+    const imported = await run(['import', write('api.pem', api), write('chain.pem', issuing)], { connector: null });
+    expect(imported.code).toBe(EXIT.ok);
+    expect(imported.out).toMatch(/new +2\b/);
+    expect(imported.out).toContain(`lifecycles not started: cannot reach Temporal at ${deadAddress}: `);
+    expect(imported.out).toMatch(/run `certflow lifecycle sync` once certflow is running$/);
+
+    const progress: string[] = [];
+    const synced = await run(['lifecycle', 'sync'], { progress });
+    expect(synced.code).toBe(EXIT.ok);
+    expect(synced.out).toMatch(/^Lifecycles of 1 managed certificate in /);
+    expect(synced.out).toMatch(/started +1\n +already running +0/);
+    expect(progress.join('')).toMatch(/lifecycles .*1\/1/);
+
+    const again = await run(['lifecycle', 'sync', '--json', '--concurrency', '4']);
+    expect(JSON.parse(again.out)).toMatchObject({ total: 1, started: 0, alreadyRunning: 1, failed: [] });
+  });
+
+  it('R-MON-1: import starts the lifecycle of a new certificate and tells a running one about its newer version', async () => {
+    const first = await run(['import', write('shop-v1.pem', shopV1), '--json']);
+    expect(first.code).toBe(EXIT.ok);
+    expect((JSON.parse(first.out) as { lifecycles: unknown }).lifecycles).toEqual({
+      started: 1,
+      alreadyRunning: 0,
+      signalled: 0,
+      failed: [],
+    });
+
+    const renewed = await run(['import', write('shop-v2.pem', shopV2)]);
+    expect(renewed.code).toBe(EXIT.ok);
+    expect(renewed.out).toMatch(/lifecycles +0 started, 1 told of a newer version/);
+    const status = await run(['lifecycle', 'status', idOf(shopV2), '--json']);
+    const { lifecycle, managed } = JSON.parse(status.out) as { lifecycle: LifecycleView; managed: { id: string } };
+    expect(managed.id).toBe(idOf(shopV1));
+    expect(lifecycle.records.map((record) => record.kind)).toContain('certificate.replaced');
+  });
+
+  it('R-RA-1, R-RA-2: renew as the configured user, approve as another approver; the requester and non-approvers are refused with exit 1', async () => {
+    const renewed = await run(['renew', idOf(shopV1).slice(0, 10), '--reason', 'moving to ECDSA'], { actor: ALICE });
+    expect(renewed.code).toBe(EXIT.ok);
+    const requestId = `${idOf(shopV1)}.1.1`;
+    expect(renewed.out).toContain(`Renewal of ${idOf(shopV1)} (shop.example.com): request ${requestId}`);
+    expect(renewed.out).toContain(`awaiting-approval, requested by ${ALICE}`);
+    expect(renewed.out).toContain(`certflow approve ${requestId}`);
+
+    const byRequester = await run(['approve', requestId], { actor: ALICE });
+    expect(byRequester).toMatchObject({ code: EXIT.failure, out: '' });
+    expect(byRequester.err).toMatch(/^certflow: only approvers of group payments can approve or reject this request/);
+
+    const status = await run(['lifecycle', 'status', idOf(shopV1)]);
+    expect(status.code).toBe(EXIT.ok);
+    expect(status.out).toMatch(
+      new RegExp(`^Lifecycle of ${idOf(shopV1)} \\(workflow certflow-lifecycle-${idOf(shopV1)}\\), cycle 1`),
+    );
+    expect(status.out).toMatch(/phase +awaiting-approval/);
+    expect(status.out).toMatch(/Plan\n +WHEN +STEP +DAYS BEFORE EXPIRY +STATUS/);
+    expect(status.out).toMatch(/reminder +90 +done/);
+    expect(status.out).toMatch(/Last records\n.*certificate\.replaced/);
+
+    const approved = await run(['approve', requestId, '--note', 'fine'], { actor: BOB });
+    expect(approved.code).toBe(EXIT.ok);
+    expect(approved.out).toContain(`Approved request ${requestId}`);
+    expect(approved.out).toContain(`approved by ${BOB}`);
+
+    const twice = await run(['approve', requestId, '--json'], { actor: CAROL });
+    expect(twice.code).toBe(EXIT.failure);
+    expect(twice.err).toMatch(/was already approved by email:bob@example\.com/);
+  });
+
+  it('R-RA-2: an approver cannot approve their own request; a rejection needs a reason', async () => {
+    const renewed = await run(['renew', idOf(api), '--json'], { actor: BOB });
+    const request = JSON.parse(renewed.out) as { id: string; reason: string };
+    expect(request.reason).toBe('renewal requested with certflow renew');
+    const self = await run(['approve', request.id], { actor: BOB });
+    expect(self.code).toBe(EXIT.failure);
+    expect(self.err).toMatch(/you requested this renewal; another approver/);
+    expect((await run(['reject', request.id], { actor: CAROL })).code).toBe(EXIT.usage);
+    const rejected = await run(['reject', request.id, '--reason', 'not before the freeze ends'], { actor: CAROL });
+    expect(rejected.code).toBe(EXIT.ok);
+    expect(rejected.out).toMatch(/^Rejected request /);
+    expect(rejected.out).toContain('rejected by email:carol@example.com');
+  });
+
+  it('R-REV-1: revoke asks for a revocation with its RFC 5280 reason, replacing first unless --no-replace', async () => {
+    const revoked = await run(
+      [
+        'revoke',
+        idOf(api),
+        '--reason',
+        'key on a stolen laptop',
+        '--revocation-reason',
+        'keyCompromise',
+        '--no-replace',
+      ],
+      { actor: ALICE },
+    );
+    expect(revoked.code).toBe(EXIT.ok);
+    expect(revoked.out).toContain('no replacement: the certificate is retired');
+    expect(revoked.out).toContain('revocation (keyCompromise, no replacement), awaiting-approval');
+  });
+
+  it('R-OWN-1: groups create and update set auto-renew; an update tells the group lifecycles to re-plan', async () => {
+    const created = await run(['groups', 'create', 'payments', '--name', 'Payments', '--approver', 'bob@example.com']);
+    expect(created.out).toMatch(/auto-renew +off/);
+    const updated = await run(['groups', 'update', 'payments', '--auto-renew', 'on']);
+    expect(updated.code).toBe(EXIT.ok);
+    expect(updated.out).toMatch(/auto-renew +on: the schedule requests renewals, pre-approved/);
+    expect(updated.out).toMatch(/lifecycles +0 told to re-plan/);
+    const offline = await run(['groups', 'update', 'payments', '--auto-renew', 'off', '--name', 'Pay'], {
+      connector: null,
+    });
+    expect(offline.code).toBe(EXIT.ok);
+    expect(offline.out).toMatch(/lifecycles not told to re-plan: cannot reach Temporal/);
+    const json = await run(['groups', 'show', 'payments', '--json']);
+    expect(JSON.parse(json.out)).toMatchObject({ name: 'Pay', autoRenew: false });
+  });
+
+  it('says to start certflow when a lifecycle command cannot reach Temporal', async () => {
+    const result = await run(['renew', idOf(shopV1)], { connector: null, actor: ALICE });
+    expect(result.code).toBe(EXIT.failure);
+    expect(result.err).toMatch(
+      new RegExp(`^certflow: cannot reach Temporal at ${deadAddress.replace(/\./g, '\\.')}: `),
+    );
+    expect(result.err).toMatch(/Start certflow with `npm start`/);
+  });
+
+  it('names the fix for certificates without a running lifecycle, unknown ids and CA certificates (exit 1)', async () => {
+    const results = [
+      [['lifecycle', 'status', '00000000'], /no certificate matches "00000000"; `certflow list` shows/],
+      [['renew', idOf(issuing)], /is a CA certificate; certflow runs lifecycles for end-entity certificates only/],
+      [
+        ['approve', 'abcdefabcdefabcd.1.1'],
+        /no lifecycle is running for managed certificate abcdefabcdefabcd: run `certflow lifecycle sync`/,
+      ],
+    ] as const;
+    for (const [argv, message] of results) {
+      const result = await run([...argv], { actor: BOB });
+      expect(result.code, argv.join(' ')).toBe(EXIT.failure);
+      expect(result.err).toMatch(message);
+    }
+  });
+
+  it.each([
+    [['lifecycle'], /certflow lifecycle needs an action; use certflow lifecycle sync \| status <id>/],
+    [['lifecycle', 'restart'], /unknown lifecycle action "restart"/],
+    [['lifecycle', 'status'], /usage: certflow lifecycle status <id>/],
+    [['lifecycle', 'sync', '--concurrency', '0'], /--concurrency "0" must be a whole number from 1 to 1024/],
+    [['lifecycle', 'sync', 'now'], /Unexpected argument 'now'/],
+    [['renew'], /usage: certflow renew <id>/],
+    [['renew', 'shop.example.com'], /"shop\.example\.com" is not a certificate id or fingerprint/],
+    [['renew', 'abc123'], /too short: give at least 8 hex digits/],
+    [['renew', '0123456789abcdef', '--reason', ' '], /--reason must not be empty/],
+    [['renew', '0123456789abcdef', '--urgent'], /Unknown option '--urgent'/],
+    [['approve'], /usage: certflow approve <request id>/],
+    [['approve', 'yes-please'], /"yes-please" is not a request id; request ids look like/],
+    [['reject', '0123456789abcdef.1.1'], /--reason <text> is required: a rejection tells the requester what to fix/],
+    [
+      ['revoke', '0123456789abcdef', '--reason', 'lost'],
+      /--revocation-reason is required: use one of unspecified, keyCompromise/,
+    ],
+    [
+      ['revoke', '0123456789abcdef', '--reason', 'lost', '--revocation-reason', 'stolen'],
+      /--revocation-reason "stolen" is not a reason/,
+    ],
+    [['revoke', '0123456789abcdef', '--revocation-reason', 'keyCompromise'], /--reason <text> is required/],
+    [['groups', 'update', 'payments', '--auto-renew', 'maybe'], /--auto-renew "maybe" must be on or off/],
+  ])('rejects %j with exit code 2 and says what is wrong', async (argv, message) => {
+    const result = await run(argv, { actor: ALICE });
+    expect(result.code).toBe(EXIT.usage);
+    expect(result.err).toMatch(/^certflow: /);
+    expect(result.err).toMatch(message);
+  });
+
+  it('rejects a CERTFLOW_ACTOR that is not a principal, naming the variable', async () => {
+    const result = await run(['renew', idOf(shopV1)], { actor: 'alice' });
+    expect(result.code).toBe(EXIT.usage);
+    expect(result.err).toMatch(/CERTFLOW_ACTOR/);
+  });
+});
