@@ -46,6 +46,8 @@ export interface KeyStore {
 export class KeyNotFoundError extends Error {
   override readonly name = 'KeyNotFoundError';
   constructor(readonly ref: KeyRef) {
-    super(`no private key ${ref} in the key store; it was deleted or never generated — renew the certificate to get a new key`);
+    super(
+      `no private key ${ref} in the key store; it was deleted or never generated — renew the certificate to get a new key`,
+    );
   }
 }

@@ -1,7 +1,12 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { DeployFileError, readTextIfExists, removeFile, writeFileAtomic } from '../../../integrations/deploy/atomic-file';
+import {
+  DeployFileError,
+  readTextIfExists,
+  removeFile,
+  writeFileAtomic,
+} from '../../../integrations/deploy/atomic-file';
 import { TEMPORARY_SUFFIX } from '../../../integrations/files/durable-file';
 import { modeOf, temporaryFolder } from './deploy-fixtures';
 
