@@ -182,7 +182,8 @@ export interface EnsureReport {
 }
 
 /** Which lifecycles {@link LifecycleClient.notifyInputsChanged} signals. */
-export type InputsChangedTarget = { readonly managedCertificateId: string } | { readonly ownerGroup: string };
+export type InputsChangedTarget =
+  { readonly managedCertificateId: string } | { readonly ownerGroup: string } | { readonly all: true };
 
 /** What a fan-out signal reached. */
 export interface SignalReport {
@@ -204,7 +205,7 @@ export interface LifecycleClient {
   syncLifecycles(options?: Omit<EnsureOptions, 'total'>): Promise<EnsureReport & { readonly total: number }>;
   /** Tells a lifecycle that the inventory found a newer version; `not-running` when no lifecycle runs. */
   notifyReplaced(managedCertificateId: string, input: CertificateReplacedInput): Promise<'signalled' | 'not-running'>;
-  /** Tells one lifecycle, or every running lifecycle of an owner group, to re-read its inputs and re-plan. */
+  /** Tells one lifecycle, every running lifecycle of an owner group, or all of them, to re-read its inputs and re-plan. */
   notifyInputsChanged(target: InputsChangedTarget, input: LifecycleInputsChangedInput): Promise<SignalReport>;
   /** Asks for a renewal; refusals throw {@link LifecycleRefusedError}. */
   requestRenewal(managedCertificateId: string, input: RequestRenewalInput): Promise<LifecycleRequest>;
@@ -410,6 +411,17 @@ export function createLifecycleClient(options: LifecycleClientOptions): Lifecycl
     return ids;
   }
 
+  /** Every running lifecycle (a policy change concerns them all): by visibility, else every unexpired one in the inventory. */
+  async function allRunningLifecycles(): Promise<{ ids: string[]; via: SignalReport['via'] }> {
+    const listed = await runningLifecycleIds();
+    if (listed.size > 0) return { ids: [...listed], via: 'visibility' };
+    const ids: string[] = [];
+    for await (const batch of store.eachManagedCertificate({ notAfterFrom: now().toISOString() }, STORE_BATCH)) {
+      ids.push(...batch.map((item) => lifecycleWorkflowId(item.managed.id)));
+    }
+    return { ids, via: 'inventory' };
+  }
+
   async function runningLifecyclesOfGroup(ownerGroup: string): Promise<{ ids: string[]; via: SignalReport['via'] }> {
     const query =
       `WorkflowType = '${LIFECYCLE_WORKFLOW_TYPE}' AND ExecutionStatus = 'Running' AND ` +
@@ -514,7 +526,8 @@ export function createLifecycleClient(options: LifecycleClientOptions): Lifecycl
         const signalled = await signalWorkflow(lifecycleWorkflowId(target.managedCertificateId), input);
         return { signalled: signalled ? 1 : 0, notRunning: signalled ? 0 : 1, via: 'direct' };
       }
-      const { ids, via } = await runningLifecyclesOfGroup(target.ownerGroup);
+      const { ids, via } =
+        'ownerGroup' in target ? await runningLifecyclesOfGroup(target.ownerGroup) : await allRunningLifecycles();
       let signalled = 0;
       const queue = ids.values();
       const worker = async () => {

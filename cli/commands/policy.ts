@@ -1,7 +1,7 @@
 import { reevaluatePolicy } from '../../integrations/inventory/reevaluate-policy';
 import { UsageError } from '../errors';
 import { renderTable } from '../format/table';
-import type { InventoryContext } from '../inventory-context';
+import { whenLifecyclesReachable, type LifecycleCommandContext } from './lifecycle';
 
 /** Options of `certflow policy`. */
 export const POLICY_OPTIONS = {
@@ -16,7 +16,7 @@ export const POLICY_OPTIONS = {
 export async function runPolicy(
   action: string,
   options: { json: boolean },
-  context: InventoryContext,
+  context: LifecycleCommandContext,
   io: { out: (line: string) => void },
 ): Promise<boolean> {
   if (action === 'show') {
@@ -25,8 +25,19 @@ export async function runPolicy(
   }
   if (action !== 'check') throw new UsageError(`unknown policy action "${action}"; use check or show`);
   const summary = await reevaluatePolicy(context.store, context.policy, context);
+  // Lifecycles read CERTFLOW_POLICY_FILE: a check of that policy tells them to re-plan; a trial of another file does not.
+  const inForce = context.policySource === (context.config.policyFile ?? null);
+  const told = inForce
+    ? await whenLifecyclesReachable(context, ({ lifecycles }) =>
+        lifecycles.notifyInputsChanged({ all: true }, { reason: 'policy', by: context.actor }),
+      )
+    : null;
   if (options.json) {
-    io.out(JSON.stringify({ policySource: context.policySource, ...summary }, null, 2));
+    const lifecycles =
+      told && 'done' in told
+        ? { signalled: told.done.signalled }
+        : { unavailable: told?.unavailable ?? 'not the policy in force' };
+    io.out(JSON.stringify({ policySource: context.policySource, ...summary, lifecycles }, null, 2));
     return summary.nonCompliant === 0;
   }
   io.out(`Policy ${context.policySource ?? '(NIST defaults)'} version ${summary.policyVersion.slice(0, 12)}`);
@@ -45,5 +56,7 @@ export async function runPolicy(
     );
     io.out('See them with: certflow list --rule <RULE>');
   }
+  if (told && 'done' in told) io.out(`Lifecycles told to re-plan: ${told.done.signalled.toLocaleString('en-US')}`);
+  else if (told) io.out(`Lifecycles not told to re-plan: ${told.unavailable}; run this check again once certflow runs`);
   return summary.nonCompliant === 0;
 }

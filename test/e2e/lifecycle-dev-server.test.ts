@@ -88,6 +88,18 @@ describe('the certificate lifecycle end to end: dev server, production worker wi
           (v) => v.cycle === 2 && v.pendingRevocation === null && v.phase === 'monitoring',
           'the renewal and the revocation of the old certificate',
         );
+        // A policy change (certflow policy check) reaches every running lifecycle, which re-reads it and re-plans.
+        expect(await lifecycles.notifyInputsChanged({ all: true }, { reason: 'policy', by: 'user:e2e' })).toMatchObject(
+          {
+            signalled: 1,
+            via: 'visibility',
+          },
+        );
+        await until(
+          () => lifecycles.status(id),
+          (v) => v.records.some((r) => r.kind === 're-planned'),
+          'the re-plan',
+        );
         await env.client.workflow.getHandle(renewed.workflowId).terminate('test done');
         return { before: first, after: renewed };
       });
