@@ -15,6 +15,8 @@ RUN npm run build && npm prune --omit=dev
 # glibc base: the Temporal core bridge ships glibc binaries.
 FROM node:20-bookworm-slim
 ENV NODE_ENV=production CERTFLOW_DATA_DIR=/var/lib/certflow
+# certflow's HTTP server: the internal CA's certificates and CRL.
+EXPOSE 8088
 WORKDIR /app
 COPY --from=build /app/package.json ./
 COPY --from=build /app/node_modules ./node_modules

@@ -196,10 +196,10 @@ export function createLifecycleActivities(deps: LifecycleActivityDeps) {
 
   return {
     /** Gathers what the lifecycle plans with: the version, its owner group, the roster and the policy in force. */
-    async loadLifecycleContext(input: {
+    loadLifecycleContext: async (input: {
       managedCertificateId: string;
       fingerprint: string | null;
-    }): Promise<LifecycleContext> {
+    }): Promise<LifecycleContext> => {
       const managed = await store.getManagedCertificate(input.managedCertificateId);
       if (managed === null) {
         throw ApplicationFailure.nonRetryable(
@@ -240,7 +240,7 @@ export function createLifecycleActivities(deps: LifecycleActivityDeps) {
     },
 
     /** Appends one lifecycle step to the audit log and mirrors the phase into the inventory. */
-    async recordLifecycleStep(input: {
+    recordLifecycleStep: async (input: {
       managedCertificateId: string;
       idempotencyKey: string;
       actor: string;
@@ -248,7 +248,7 @@ export function createLifecycleActivities(deps: LifecycleActivityDeps) {
       subject: string;
       details: Record<string, unknown>;
       phase?: { phase: LifecyclePhase; detail: string | null; ticketKey?: string | null; retired?: boolean };
-    }): Promise<void> {
+    }): Promise<void> => {
       await audit(input);
       if (input.phase) {
         await store.updateManagedLifecycle(input.managedCertificateId, input.phase, new Date().toISOString());
@@ -256,7 +256,7 @@ export function createLifecycleActivities(deps: LifecycleActivityDeps) {
     },
 
     /** Sends one notification to the people of `audienceRole` (idempotent per key) and audits it. */
-    async sendLifecycleNotification(input: LifecycleNotificationInput): Promise<NotificationReceipt> {
+    sendLifecycleNotification: async (input: LifecycleNotificationInput): Promise<NotificationReceipt> => {
       const { audienceRole, actor, ...notification } = input;
       const extra = await metadataContacts(notification.certificate.fingerprintSha256);
       const people = peopleOf(
@@ -282,12 +282,12 @@ export function createLifecycleActivities(deps: LifecycleActivityDeps) {
     },
 
     /** Replaces an approval request's buttons with its decision, in place. */
-    async showApprovalDecision(input: { receipt: NotificationReceipt; update: DecisionUpdate }): Promise<void> {
+    showApprovalDecision: async (input: { receipt: NotificationReceipt; update: DecisionUpdate }): Promise<void> => {
       await permanentOnRejection(() => deps.notifications.showDecision(input.receipt, input.update));
     },
 
     /** Opens the cycle's change ticket, or finds the one already opened for this key (R-MON-2). */
-    async ensureChangeTicket(input: ChangeTicketRequest & { actor: string }): Promise<TicketRef> {
+    ensureChangeTicket: async (input: ChangeTicketRequest & { actor: string }): Promise<TicketRef> => {
       const { actor, ...request } = input;
       const ticket = await permanentOnRejection(() => deps.ticketing.ensureChangeTicket(request));
       await audit({
@@ -301,14 +301,14 @@ export function createLifecycleActivities(deps: LifecycleActivityDeps) {
     },
 
     /** Comments one lifecycle step on the ticket. */
-    async commentOnTicket(input: {
+    commentOnTicket: async (input: {
       ticket: TicketRef;
       idempotencyKey: string;
       step: TicketStep;
       body: string;
       actor: string;
       subject: string;
-    }): Promise<void> {
+    }): Promise<void> => {
       await permanentOnRejection(() => deps.ticketing.comment(input));
       await audit({
         idempotencyKey: input.idempotencyKey,
@@ -320,13 +320,13 @@ export function createLifecycleActivities(deps: LifecycleActivityDeps) {
     },
 
     /** Moves the ticket to a logical state. */
-    async transitionTicket(input: {
+    transitionTicket: async (input: {
       ticket: TicketRef;
       idempotencyKey: string;
       to: TicketState;
       actor: string;
       subject: string;
-    }): Promise<void> {
+    }): Promise<void> => {
       await permanentOnRejection(() => deps.ticketing.transition(input));
       await audit({
         idempotencyKey: input.idempotencyKey,
@@ -338,7 +338,7 @@ export function createLifecycleActivities(deps: LifecycleActivityDeps) {
     },
 
     /** Escalates the ticket (R-MON-3): priority, management, incident. */
-    async escalateTicket(input: {
+    escalateTicket: async (input: {
       ticket: TicketRef;
       idempotencyKey: string;
       level: TicketEscalationLevel;
@@ -346,7 +346,7 @@ export function createLifecycleActivities(deps: LifecycleActivityDeps) {
       group: OwnerGroup | null;
       actor: string;
       subject: string;
-    }): Promise<void> {
+    }): Promise<void> => {
       await permanentOnRejection(() => deps.ticketing.escalate(input));
       await audit({
         idempotencyKey: input.idempotencyKey,
@@ -361,7 +361,7 @@ export function createLifecycleActivities(deps: LifecycleActivityDeps) {
      * Generates a new key pair in the key store (R-REN-1, R-KEY-1), has the CA issue a certificate for it and records
      * it in the inventory with the replaced version's metadata. A retry reuses the key and gets the same certificate.
      */
-    async issueReplacementCertificate(input: {
+    issueReplacementCertificate: async (input: {
       idempotencyKey: string;
       managedCertificateId: string;
       replacing: CertificateSummary;
@@ -369,7 +369,7 @@ export function createLifecycleActivities(deps: LifecycleActivityDeps) {
       keySpec: KeySpec;
       validityDays: number;
       actor: string;
-    }): Promise<ReplacementCertificate> {
+    }): Promise<ReplacementCertificate> => {
       return await permanentOnRejection(async () => {
         const { replacing } = input;
         const key = await deps.keyStore.ensureKeyPair(input.keyRef, input.keySpec);
@@ -430,7 +430,7 @@ export function createLifecycleActivities(deps: LifecycleActivityDeps) {
     },
 
     /** Installs the certificate at every location through the deployer that handles it (R-REN-2). */
-    async installCertificate(input: {
+    installCertificate: async (input: {
       idempotencyKey: string;
       locations: CertificateLocation[];
       certificatePem: string;
@@ -438,7 +438,7 @@ export function createLifecycleActivities(deps: LifecycleActivityDeps) {
       keyRef: KeyRef;
       fingerprintSha256: string;
       actor: string;
-    }): Promise<InstallResult[]> {
+    }): Promise<InstallResult[]> => {
       return await permanentOnRejection(async () => {
         if (input.locations.length === 0) {
           throw new DeployRejectedError(
@@ -465,14 +465,14 @@ export function createLifecycleActivities(deps: LifecycleActivityDeps) {
     },
 
     /** Checks every location serves the new certificate with a complete chain and the right names (R-REN-2). */
-    async verifyInstallation(input: {
+    verifyInstallation: async (input: {
       idempotencyKey: string;
       locations: CertificateLocation[];
       expectedFingerprint: string;
       trustAnchorPems: string[];
       names: string[];
       actor: string;
-    }): Promise<VerificationResult[]> {
+    }): Promise<VerificationResult[]> => {
       return await permanentOnRejection(async () => {
         const results: VerificationResult[] = [];
         for (const location of input.locations) {
@@ -497,12 +497,12 @@ export function createLifecycleActivities(deps: LifecycleActivityDeps) {
     },
 
     /** Puts back what the installation replaced, at every location (the old certificate stays in service). */
-    async rollbackInstallation(input: {
+    rollbackInstallation: async (input: {
       idempotencyKey: string;
       locations: CertificateLocation[];
       actor: string;
       subject: string;
-    }): Promise<void> {
+    }): Promise<void> => {
       await permanentOnRejection(async () => {
         for (const [index, location] of input.locations.entries()) {
           await selectDeployer(deps.deployers, location).rollback({
@@ -521,10 +521,10 @@ export function createLifecycleActivities(deps: LifecycleActivityDeps) {
     },
 
     /** Makes the verified certificate the managed certificate's current version in the inventory. */
-    async activateCertificateVersion(input: {
+    activateCertificateVersion: async (input: {
       managedCertificateId: string;
       fingerprintSha256: string;
-    }): Promise<void> {
+    }): Promise<void> => {
       await store.setManagedCertificateVersion(
         input.managedCertificateId,
         input.fingerprintSha256,
@@ -536,7 +536,7 @@ export function createLifecycleActivities(deps: LifecycleActivityDeps) {
      * Revokes a certificate through the CA that issued it (R-REV-1) and deletes its key; a certificate of a CA certflow
      * does not run is reported for revocation by hand.
      */
-    async revokeCertificate(input: {
+    revokeCertificate: async (input: {
       idempotencyKey: string;
       fingerprintSha256: string;
       serialNumber: string;
@@ -544,7 +544,7 @@ export function createLifecycleActivities(deps: LifecycleActivityDeps) {
       reason: RevocationReason;
       keyRef: KeyRef | null;
       actor: string;
-    }): Promise<RevocationOutcome> {
+    }): Promise<RevocationOutcome> => {
       return await permanentOnRejection(async () => {
         if (!(await deps.ca.issues(input.issuer))) {
           const detail = `issued by ${input.issuer}, which certflow does not run: revoke serial ${input.serialNumber} at that CA by hand`;
