@@ -147,6 +147,33 @@ async function startImportedLifecycles(
   return 'done' in outcome ? outcome.done : { notStarted: outcome.unavailable };
 }
 
+/**
+ * Owners, contacts and approvers come from metadata: the lifecycles of the current versions whose metadata changed
+ * re-read them (R-OWN-1). Null when nothing changed a current version.
+ */
+async function tellLifecyclesOfMetadata(
+  fingerprints: readonly string[],
+  context: LifecycleCommandContext,
+): Promise<{ readonly done: number } | { readonly unavailable: string } | null> {
+  const managedIds = new Set<string>();
+  for (const fingerprint of fingerprints) {
+    const managed = await context.store.findManagedCertificateByFingerprint(fingerprint);
+    if (managed && !managed.retired && managed.currentFingerprint === fingerprint) managedIds.add(managed.id);
+  }
+  if (managedIds.size === 0) return null;
+  return await whenLifecyclesReachable(context, async ({ lifecycles }) => {
+    let told = 0;
+    for (const managedCertificateId of managedIds) {
+      const report = await lifecycles.notifyInputsChanged(
+        { managedCertificateId },
+        { reason: 'metadata', by: context.actor },
+      );
+      told += report.signalled;
+    }
+    return told;
+  });
+}
+
 function describeLifecycles(lifecycles: ImportLifecycles): string[] {
   if ('notStarted' in lifecycles) {
     return [
@@ -228,10 +255,12 @@ export async function runImport(
       : null;
 
   let metadata: MetadataImportReport | null = null;
+  let replanned: Awaited<ReturnType<typeof tellLifecyclesOfMetadata>> = null;
   if (csv && command.metadataCsv) {
     const applied = await applyMetadataRows(csv.rows, { ...context, source: command.metadataCsv });
     const errors = [...csv.errors, ...applied.errors].sort((a, b) => a.line - b.line);
     metadata = { ...applied, rows: csv.rows.length + csv.errors.length, errors };
+    replanned = await tellLifecyclesOfMetadata(applied.updatedFingerprints, context);
   }
 
   if (command.json) {
@@ -241,6 +270,9 @@ export async function runImport(
     if (lifecycles) describeLifecycles(lifecycles).forEach((line) => io.out(line));
     if (metadata && command.metadataCsv)
       describeMetadata(command.metadataCsv, metadata).forEach((line) => io.out(line));
+    if (replanned && 'done' in replanned)
+      io.out(`  lifecycles     ${replanned.done} told to re-read owners and contacts`);
+    else if (replanned) io.out(`lifecycles not told of the new metadata: ${replanned.unavailable}`);
   }
   return (certificates?.errors.length ?? 0) === 0 && (metadata?.errors.length ?? 0) === 0;
 }

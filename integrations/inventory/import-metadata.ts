@@ -8,6 +8,8 @@ export interface MetadataImportReport {
   readonly rows: number;
   /** Certificates whose metadata changed (a host:port row can reach several). */
   readonly certificatesUpdated: number;
+  /** Their fingerprints, once each, so their lifecycles can be told to re-read their owners and contacts. */
+  readonly updatedFingerprints: readonly string[];
   readonly errors: readonly MetadataRowError[];
 }
 
@@ -25,6 +27,7 @@ export async function applyMetadataRows(
   const groups = new Set((await store.listOwnerGroups()).map((group) => group.id));
   const errors: MetadataRowError[] = [];
   let certificatesUpdated = 0;
+  const updated = new Set<string>();
   for (const row of rows) {
     if (row.patch.ownerGroup && !groups.has(row.patch.ownerGroup)) {
       errors.push({
@@ -59,8 +62,9 @@ export async function applyMetadataRows(
       })),
     );
     certificatesUpdated += fingerprints.length;
+    for (const fingerprint of fingerprints) updated.add(fingerprint);
   }
-  return { rows: rows.length, certificatesUpdated, errors };
+  return { rows: rows.length, certificatesUpdated, updatedFingerprints: [...updated], errors };
 }
 
 async function resolveRow(store: InventoryStore, row: MetadataRow): Promise<string[]> {

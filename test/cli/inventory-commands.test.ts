@@ -192,6 +192,8 @@ describe('certflow inventory commands', () => {
     expect(result.out).toMatch(/3 rows, 1 certificate updated/);
     expect(result.out).toMatch(/line 3: no certificate in the inventory matches/);
     expect(result.out).toMatch(/line 4: owner group "no-such-team" does not exist/);
+    // R-OWN-1: the owner changed, so the lifecycle must re-read it; certflow is not running here, and the import says so.
+    expect(result.out).toMatch(/^lifecycles not told of the new metadata: /m);
     const owned = JSON.parse((await run('list', '--owner', 'web-team', '--tag', 'external', '--json')).out) as {
       items: { metadata: { regulations: string[]; locations: unknown[] } }[];
     };
