@@ -797,6 +797,9 @@ export async function certificateLifecycleWorkflow(
     });
     updateRequest({ status: 'completed' });
     record('renewal.completed', `${fresh.id} replaces ${replacing.id}`);
+    // A version replaced earlier and still waiting for its revocation is superseded twice now: revoke it before the
+    // next cycle carries only the version just replaced.
+    if (st.pendingRevocation) await revokePrevious(st.pendingRevocation);
     await setPhase('revocation-pending', 'renewal.completed', actor, {
       requestId: request.id,
       replacement: fresh.fingerprintSha256,
@@ -825,6 +828,7 @@ export async function certificateLifecycleWorkflow(
   async function retire(request: LifecycleRequest): Promise<CertificateLifecycleResult> {
     const actor = request.decidedBy?.id ?? self;
     await ensureTicket(actor);
+    if (st.pendingRevocation) await revokePrevious(st.pendingRevocation);
     const detail = await revokeNow(
       {
         fingerprintSha256: ctx.certificate.fingerprintSha256,

@@ -737,4 +737,49 @@ describe('certificateLifecycleWorkflow on the time-skipping server', () => {
       expect(audit.filter((entry) => entry.action === 'certificate.installed')).toHaveLength(1);
     },
   );
+
+  it(
+    'R-REV-1: renewing again while the previous version waits for revocation revokes it at once; none is left valid',
+    { timeout: 60_000 },
+    async () => {
+      const h = await setUp();
+      const seeded = await h.seed({ daysLeft: 85, lifetimeDays: 100 });
+      await h.withWorker(async () => {
+        await requestAndApprove(h, seeded.managedCertificateId);
+        const second = await h.waitFor(
+          seeded.managedCertificateId,
+          (v) => v.cycle === 2 && v.certificate !== null,
+          'cycle 2',
+        );
+        expect(second.pendingRevocation?.serialNumber).toBe(seeded.serialNumber);
+        const handle = h.env.client.workflow.getHandle(lifecycleWorkflowId(seeded.managedCertificateId));
+        const again = await handle.executeUpdate(requestRenewalUpdate, {
+          args: [{ requestedBy: PEOPLE.owner, reason: 'the new key went to the wrong host' }],
+        });
+        expect(again.id).toBe(`${seeded.managedCertificateId}.2.1`);
+        await h.waitFor(
+          seeded.managedCertificateId,
+          (v) => v.records.some((r) => r.detail === again.id),
+          'the request',
+        );
+        await handle.executeUpdate(decideRequestUpdate, {
+          args: [{ requestId: again.id, decision: 'approve', decidedBy: PEOPLE.ann }],
+        });
+        const third = await h.waitFor(
+          seeded.managedCertificateId,
+          (v) => v.cycle === 3 && v.certificate !== null,
+          'cycle 3',
+        );
+        // The first version was revoked on the way; the second waits its 5 days.
+        expect(await revokedSerials(h)).toEqual([seeded.serialNumber]);
+        expect(third.pendingRevocation?.serialNumber).toBe(second.certificate?.serialNumber);
+        await h.env.sleep(5 * DAY_MS + 60_000);
+        await h.waitFor(seeded.managedCertificateId, (v) => v.pendingRevocation === null, 'the second revocation');
+        await handle.terminate('test done');
+        expect((await revokedSerials(h)).sort()).toEqual(
+          [seeded.serialNumber, second.certificate!.serialNumber].sort(),
+        );
+      });
+    },
+  );
 });
