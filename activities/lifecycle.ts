@@ -505,6 +505,8 @@ export function createLifecycleActivities(deps: LifecycleActivityDeps) {
     }): Promise<void> => {
       await permanentOnRejection(async () => {
         for (const [index, location] of input.locations.entries()) {
+          // Where no deployer works, nothing was installed and there is nothing to put back.
+          if (!deps.deployers.some((deployer) => deployer.supports(location))) continue;
           await selectDeployer(deps.deployers, location).rollback({
             idempotencyKey: `${input.idempotencyKey}/${index}`,
             location,
@@ -563,6 +565,7 @@ export function createLifecycleActivities(deps: LifecycleActivityDeps) {
           issuer: input.issuer,
           reason: input.reason,
         });
+        await store.recordRevocation(input.fingerprintSha256, { at: record.revokedAt, reason: record.reason });
         if (input.keyRef !== null) await deps.keyStore.deleteKey(input.keyRef);
         await audit({
           idempotencyKey: input.idempotencyKey,

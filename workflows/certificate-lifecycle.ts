@@ -9,8 +9,10 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { LifecycleActivities, LifecycleContext, ReplacementCertificate } from '../activities/lifecycle';
+import type { CertificateLocation } from '../domain/inventory/model';
 import type {
   Actor,
+  CertificateSummary,
   LifecyclePhase,
   LifecycleRecord,
   LifecycleRequest,
@@ -647,6 +649,45 @@ export async function certificateLifecycleWorkflow(
     return outcome.detail;
   }
 
+  /**
+   * Puts back what an installation replaced and revokes the certificate that never went into service, so it can
+   * never become the current version. Returns what to tell people about the certificate in service: still the old
+   * one, or the rollback's failure.
+   */
+  async function discardReplacement(
+    fresh: CertificateSummary,
+    keyRef: string,
+    installKey: string,
+    locations: CertificateLocation[],
+    actor: string,
+  ): Promise<string> {
+    let inService = 'the old certificate stays in place';
+    try {
+      await acts.rollbackInstallation({
+        idempotencyKey: key(installKey),
+        locations,
+        actor,
+        subject: fresh.fingerprintSha256,
+      });
+    } catch (error) {
+      inService = `putting the old certificate back failed too (${failureMessage(error)}): check what is served`;
+      record('rollback.failed', inService);
+    }
+    await revokeNow(
+      {
+        fingerprintSha256: fresh.fingerprintSha256,
+        serialNumber: fresh.serialNumber,
+        issuer: fresh.issuer,
+        reason: 'cessationOfOperation',
+        dueAt: nowIso(),
+        keyRef,
+        ticket: st.ticket,
+      },
+      self,
+    );
+    return inService;
+  }
+
   /** Issues, installs, verifies; on success continues as new for the new version (this call does not return). */
   async function renew(request: LifecycleRequest): Promise<void> {
     const actor = request.decidedBy?.id ?? self;
@@ -693,17 +734,8 @@ export async function certificateLifecycleWorkflow(
         actor,
       });
     } catch (error) {
-      await acts.rollbackInstallation({
-        idempotencyKey: key(`install/${request.id}`),
-        locations,
-        actor,
-        subject: fresh.fingerprintSha256,
-      });
-      await failRequest(
-        request,
-        `installation failed, the old certificate stays in place: ${failureMessage(error)}`,
-        'install',
-      );
+      const inService = await discardReplacement(fresh, issued.keyRef, `install/${request.id}`, locations, actor);
+      await failRequest(request, `installation failed, ${inService}: ${failureMessage(error)}`, 'install');
       return;
     }
     await commentTicket(
@@ -724,35 +756,14 @@ export async function certificateLifecycleWorkflow(
     });
     const problems = results.flatMap((result) => result.problems);
     if (results.some((result) => !result.ok)) {
-      await acts.rollbackInstallation({
-        idempotencyKey: key(`install/${request.id}`),
-        locations,
-        actor,
-        subject: fresh.fingerprintSha256,
-      });
       await commentTicket(
         'verification-failed',
         `verify/${request.id}`,
         `Verification failed: ${problems.join('; ')}`,
         actor,
       );
-      await revokeNow(
-        {
-          fingerprintSha256: fresh.fingerprintSha256,
-          serialNumber: fresh.serialNumber,
-          issuer: fresh.issuer,
-          reason: 'cessationOfOperation',
-          dueAt: nowIso(),
-          keyRef: issued.keyRef,
-          ticket: st.ticket,
-        },
-        self,
-      );
-      await failRequest(
-        request,
-        `verification failed, the old certificate stays in place: ${problems.join('; ')}`,
-        'verify',
-      );
+      const inService = await discardReplacement(fresh, issued.keyRef, `install/${request.id}`, locations, actor);
+      await failRequest(request, `verification failed, ${inService}: ${problems.join('; ')}`, 'verify');
       return;
     }
 

@@ -182,6 +182,11 @@ export interface InventoryStore {
   findManagedCertificateByFingerprint(fingerprint: string): Promise<ManagedCertificate | null>;
   /** Makes a recorded certificate the current version of a managed certificate (after certflow renewed it). */
   setManagedCertificateVersion(id: string, fingerprint: string, at: string): Promise<ManagedCertificate>;
+  /**
+   * Records that a certificate was revoked (the first revocation counts): it stays in the inventory, but assignment
+   * never makes it a managed certificate's version again. Throws UnknownCertificateError for an unknown fingerprint.
+   */
+  recordRevocation(fingerprint: string, revocation: { readonly at: string; readonly reason: string }): Promise<void>;
   /** Records the lifecycle phase its workflow reports; `ticketKey` undefined leaves the ticket as is. */
   updateManagedLifecycle(
     id: string,

@@ -119,6 +119,8 @@ export interface CertificatesTable {
   der: Uint8Array;
   first_seen_at: number;
   last_seen_at: number;
+  revoked_at: number | null;
+  revocation_reason: string | null;
 }
 
 /** Row of `certificate_values`: one value of a multi-valued or free-text field. */
@@ -590,6 +592,7 @@ export class KyselyInventoryStore implements InventoryStore {
           .select(['fingerprint', 'not_before', 'facts'])
           .where('fingerprint', 'in', chunk)
           .where('role', '=', 'end-entity')
+          .where('revoked_at', 'is', null)
           .execute();
         for (const row of rows) {
           const facts = JSON.parse(row.facts) as CertificateFacts;
@@ -733,6 +736,29 @@ export class KyselyInventoryStore implements InventoryStore {
         .execute();
       return managedFromRow(updated);
     });
+  }
+
+  async recordRevocation(
+    fingerprint: string,
+    revocation: { readonly at: string; readonly reason: string },
+  ): Promise<void> {
+    const full = fullFingerprint(fingerprint, 'fingerprint');
+    const changes = {
+      revoked_at: parseInstant(revocation.at, 'at'),
+      revocation_reason: requireText(revocation.reason, 'reason', 64),
+    };
+    const result = await this.write(
+      async (db) =>
+        await db
+          .updateTable('certificates')
+          .set(changes)
+          .where('fingerprint', '=', full)
+          .where('revoked_at', 'is', null)
+          .executeTakeFirst(),
+    );
+    if (Number(result.numUpdatedRows) === 0 && (await this.getCertificate(full)) === null) {
+      throw new UnknownCertificateError([full]);
+    }
   }
 
   async updateManagedLifecycle(

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, X509Certificate } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -7,20 +7,26 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLifecycleClient } from '../../client/lifecycle-client';
 import { EXIT, main } from '../../cli/main';
 import type { LifecycleConnector } from '../../cli/lifecycle-connection';
+import { openInventoryStore } from '../../integrations/inventory/database';
+import type { InventoryStore } from '../../integrations/inventory/inventory-store';
 import type { LifecycleView } from '../../workflows/definitions';
 import { createIntermediateCa, createLeaf, createRootCa, type IssuedCertificate } from '../support/certificate-factory';
 import { startLifecycleTestWorker, type LifecycleTestWorker } from '../support/lifecycle-test-worker';
 import { freePort } from '../support/ports';
 import { createTimeSkippingEnv, uniqueTaskQueue } from '../support/temporal';
 
-const NOW = new Date('2026-11-23T12:00:00Z');
 const DAY = 86_400_000;
+// The real workflow plans on the server's clock, which starts at the wall clock: certificates are dated from the
+// start of today (UTC), one fixed instant for the whole file.
+const NOW = new Date(Math.floor(Date.now() / DAY) * DAY);
 const ALICE = 'email:alice@example.com';
 const BOB = 'email:bob@example.com';
 const CAROL = 'email:carol@example.com';
 
 let env: TestWorkflowEnvironment;
 let worker: LifecycleTestWorker;
+/** The worker's own connection to the inventory the CLI commands open. */
+let workerStore: InventoryStore;
 let dir: string;
 let baseEnv: NodeJS.ProcessEnv;
 let deadAddress: string;
@@ -42,8 +48,25 @@ const api = createLeaf(issuing, {
 const shopV1 = shop(100);
 const shopV2 = shop(5);
 
+function fingerprintOf(certificate: IssuedCertificate): string {
+  return createHash('sha256').update(certificate.der).digest('hex');
+}
+
 function idOf(certificate: IssuedCertificate): string {
-  return createHash('sha256').update(certificate.der).digest('hex').slice(0, 16);
+  return fingerprintOf(certificate).slice(0, 16);
+}
+
+/**
+ * Waits until the lifecycle is quiet and has recorded `kind`. The CLI opens the SQLite inventory on a connection of
+ * its own in this process, whose writes must not overlap the worker's: a command that writes (an import, a refusal's
+ * audit entry) runs only once the lifecycle it set going is idle again.
+ */
+async function recorded(certificate: IssuedCertificate, kind: string, detail?: string): Promise<LifecycleView> {
+  return await worker.waitFor(
+    idOf(certificate),
+    (view) => view.records.some((record) => record.kind === kind && (detail === undefined || record.detail === detail)),
+    `${kind} on the lifecycle of ${idOf(certificate)}`,
+  );
 }
 
 /** The client layer on the time-skipping server, which cannot hold certflow's search attributes. */
@@ -86,11 +109,13 @@ function write(name: string, certificate: IssuedCertificate): string {
 
 beforeAll(async () => {
   env = await createTimeSkippingEnv();
-  worker = await startLifecycleTestWorker(env, taskQueue);
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'certflow-lifecycle-cli-'));
+  const databaseUrl = `sqlite:${path.join(dir, 'inventory.sqlite')}`;
+  workerStore = await openInventoryStore({ url: databaseUrl });
+  worker = await startLifecycleTestWorker(env, taskQueue, workerStore, { installFiles: true });
   deadAddress = `127.0.0.1:${await freePort()}`;
   baseEnv = {
-    CERTFLOW_DATABASE_URL: `sqlite:${path.join(dir, 'inventory.sqlite')}`,
+    CERTFLOW_DATABASE_URL: databaseUrl,
     USER: 'tester',
     TEMPORAL_ADDRESS: deadAddress,
     CERTFLOW_TASK_QUEUE: taskQueue,
@@ -99,13 +124,35 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await worker?.stop();
+  await workerStore?.close();
   await env?.teardown();
   fs.rmSync(dir, { recursive: true, force: true });
 });
 
 describe('certflow lifecycle commands', () => {
+  it('R-OWN-1: groups create names who owns and who approves the certificates of a group; auto-renew starts off', async () => {
+    const created = await run([
+      'groups',
+      'create',
+      'payments',
+      '--name',
+      'Payments',
+      '--contact',
+      'alice@example.com',
+      '--approver',
+      'bob@example.com',
+      '--approver',
+      'carol@example.com',
+    ]);
+    expect(created.code).toBe(EXIT.ok);
+    expect(created.out).toMatch(/auto-renew +off/);
+    expect(created.out).not.toMatch(/re-plan/);
+  });
+
   it('R-MON-1: import succeeds when Temporal is down and says to run lifecycle sync; sync then starts every lifecycle once', async () => {
-    const imported = await run(['import', write('api.pem', api), write('chain.pem', issuing)], { connector: null });
+    const imported = await run(['import', write('api.pem', api), write('chain.pem', issuing), '--owner', 'payments'], {
+      connector: null,
+    });
     expect(imported.code).toBe(EXIT.ok);
     expect(imported.out).toMatch(/new +2\b/);
     expect(imported.out).toContain(`lifecycles not started: cannot reach Temporal at ${deadAddress}: `);
@@ -120,10 +167,12 @@ describe('certflow lifecycle commands', () => {
 
     const again = await run(['lifecycle', 'sync', '--json', '--concurrency', '4']);
     expect(JSON.parse(again.out)).toMatchObject({ total: 1, started: 0, alreadyRunning: 1, failed: [] });
+    const view = await worker.waitFor(idOf(api), (state) => state.certificate !== null, 'the lifecycle to load');
+    expect(view).toMatchObject({ cycle: 1, phase: 'monitoring', ownerGroup: 'payments', request: null });
   });
 
   it('R-MON-1: import starts the lifecycle of a new certificate and tells a running one about its newer version', async () => {
-    const first = await run(['import', write('shop-v1.pem', shopV1), '--json']);
+    const first = await run(['import', write('shop-v1.pem', shopV1), '--owner', 'payments', '--json']);
     expect(first.code).toBe(EXIT.ok);
     expect((JSON.parse(first.out) as { lifecycles: unknown }).lifecycles).toEqual({
       started: 1,
@@ -131,23 +180,38 @@ describe('certflow lifecycle commands', () => {
       signalled: 0,
       failed: [],
     });
+    // The lifecycle has loaded version 1 before version 2 arrives, so it is told of it rather than finding it.
+    await worker.waitFor(
+      idOf(shopV1),
+      (view) => view.certificate?.fingerprintSha256 === fingerprintOf(shopV1),
+      'the lifecycle of version 1',
+    );
 
-    const renewed = await run(['import', write('shop-v2.pem', shopV2)]);
+    const renewed = await run(['import', write('shop-v2.pem', shopV2), '--owner', 'payments']);
     expect(renewed.code).toBe(EXIT.ok);
     expect(renewed.out).toMatch(/lifecycles +0 started, 1 told of a newer version/);
+    await worker.waitFor(idOf(shopV1), (view) => view.cycle === 2 && view.certificate !== null, 'cycle 2');
     const status = await run(['lifecycle', 'status', idOf(shopV2), '--json']);
     const { lifecycle, managed } = JSON.parse(status.out) as { lifecycle: LifecycleView; managed: { id: string } };
     expect(managed.id).toBe(idOf(shopV1));
-    expect(lifecycle.records.map((record) => record.kind)).toContain('certificate.replaced');
+    expect(lifecycle).toMatchObject({ cycle: 2, phase: 'monitoring', request: null });
+    expect(lifecycle.certificate?.fingerprintSha256).toBe(fingerprintOf(shopV2));
+    expect(lifecycle.records.map((record) => record.kind)).toContain('certificate.replaced-outside-certflow');
+    const told = worker.notifier.ofKind('renewal-progress');
+    expect(told.map((sent) => [sent.step, sent.audience.people.map((person) => person.email)])).toEqual([
+      ['replaced-outside-certflow', ['alice@example.com']],
+    ]);
   });
 
-  it('R-RA-1, R-RA-2: renew as the configured user, approve as another approver; the requester and non-approvers are refused with exit 1', async () => {
+  it('R-RA-1, R-RA-2, R-REN-2: renew as the configured user, approve as another approver, which installs the renewal; the requester and non-approvers are refused with exit 1', async () => {
     const renewed = await run(['renew', idOf(shopV1).slice(0, 10), '--reason', 'moving to ECDSA'], { actor: ALICE });
     expect(renewed.code).toBe(EXIT.ok);
-    const requestId = `${idOf(shopV1)}.1.1`;
+    // Cycle 2: the lifecycle moved on to version 2 when it was imported.
+    const requestId = `${idOf(shopV1)}.2.1`;
     expect(renewed.out).toContain(`Renewal of ${idOf(shopV1)} (shop.example.com): request ${requestId}`);
     expect(renewed.out).toContain(`awaiting-approval, requested by ${ALICE}`);
     expect(renewed.out).toContain(`certflow approve ${requestId}`);
+    await recorded(shopV1, 'approval.requested', requestId);
 
     const byRequester = await run(['approve', requestId], { actor: ALICE });
     expect(byRequester).toMatchObject({ code: EXIT.failure, out: '' });
@@ -156,27 +220,49 @@ describe('certflow lifecycle commands', () => {
     const status = await run(['lifecycle', 'status', idOf(shopV1)]);
     expect(status.code).toBe(EXIT.ok);
     expect(status.out).toMatch(
-      new RegExp(`^Lifecycle of ${idOf(shopV1)} \\(workflow certflow-lifecycle-${idOf(shopV1)}\\), cycle 1`),
+      new RegExp(`^Lifecycle of ${idOf(shopV1)} \\(workflow certflow-lifecycle-${idOf(shopV1)}\\), cycle 2`),
     );
+    expect(status.out).toContain(`certificate   ${idOf(shopV2)} CN=shop.example.com`);
     expect(status.out).toMatch(/phase +awaiting-approval/);
     expect(status.out).toMatch(/Plan\n +WHEN +STEP +DAYS BEFORE EXPIRY +STATUS/);
-    expect(status.out).toMatch(/reminder +90 +done/);
-    expect(status.out).toMatch(/Last records\n.*certificate\.replaced/);
+    // Version 2 has 195 days to go: its whole plan is ahead.
+    expect(status.out).toMatch(/reminder +90 +planned/);
+    expect(status.out).not.toMatch(/ done$/m);
+    expect(status.out).toMatch(/Last records\n.*certificate\.replaced-outside-certflow +replaced outside certflow by/);
 
     const approved = await run(['approve', requestId, '--note', 'fine'], { actor: BOB });
     expect(approved.code).toBe(EXIT.ok);
     expect(approved.out).toContain(`Approved request ${requestId}`);
     expect(approved.out).toContain(`approved by ${BOB}`);
 
+    // The internal CA issues the renewal; the files deployer installs it where version 2 was imported from and
+    // verifies it; the lifecycle moves on to the renewed certificate and revokes nothing before 5 days.
+    const renewal = await worker.waitFor(
+      idOf(shopV1),
+      (view) => view.cycle === 3 && view.certificate !== null,
+      'the renewal',
+    );
+    expect(renewal.pendingRevocation).toMatchObject({ fingerprintSha256: fingerprintOf(shopV2), reason: 'superseded' });
+    const installed = new X509Certificate(fs.readFileSync(path.join(dir, 'shop-v2.pem')));
+    expect(installed.fingerprint256.replace(/:/g, '').toLowerCase()).toBe(renewal.certificate?.fingerprintSha256);
+    expect(installed.checkIssued(new X509Certificate(worker.ca.issuingPem()))).toBe(true);
+    expect(worker.ticketing.tickets.map((ticket) => ticket.transitions)).toEqual([['in-progress', 'done']]);
+    const afterwards = await run(['lifecycle', 'status', idOf(shopV1)]);
+    expect(afterwards.out).toMatch(/cycle 3\n/);
+    expect(afterwards.out).toMatch(
+      new RegExp(`revocation +serial ${renewal.pendingRevocation?.serialNumber} \\(superseded\\) due `),
+    );
+
     const twice = await run(['approve', requestId, '--json'], { actor: CAROL });
     expect(twice.code).toBe(EXIT.failure);
-    expect(twice.err).toMatch(/was already approved by email:bob@example\.com/);
+    expect(twice.err).toMatch(new RegExp(`request ${requestId.replace(/\./g, '\\.')} is not open on this certificate`));
   });
 
   it('R-RA-2: an approver cannot approve their own request; a rejection needs a reason', async () => {
     const renewed = await run(['renew', idOf(api), '--json'], { actor: BOB });
     const request = JSON.parse(renewed.out) as { id: string; reason: string };
-    expect(request.reason).toBe('renewal requested with certflow renew');
+    expect(request).toMatchObject({ id: `${idOf(api)}.1.1`, reason: 'renewal requested with certflow renew' });
+    await recorded(api, 'approval.requested', request.id);
     const self = await run(['approve', request.id], { actor: BOB });
     expect(self.code).toBe(EXIT.failure);
     expect(self.err).toMatch(/you requested this renewal; another approver/);
@@ -185,6 +271,11 @@ describe('certflow lifecycle commands', () => {
     expect(rejected.code).toBe(EXIT.ok);
     expect(rejected.out).toMatch(/^Rejected request /);
     expect(rejected.out).toContain('rejected by email:carol@example.com');
+    const view = await recorded(api, 'request.rejected');
+    expect(view).toMatchObject({
+      phase: 'monitoring',
+      request: { status: 'rejected', decisionReason: 'not before the freeze ends' },
+    });
   });
 
   it('R-REV-1: revoke asks for a revocation with its RFC 5280 reason, replacing first unless --no-replace', async () => {
@@ -203,15 +294,17 @@ describe('certflow lifecycle commands', () => {
     expect(revoked.code).toBe(EXIT.ok);
     expect(revoked.out).toContain('no replacement: the certificate is retired');
     expect(revoked.out).toContain('revocation (keyCompromise, no replacement), awaiting-approval');
+    await recorded(api, 'approval.requested', `${idOf(api)}.1.2`);
   });
 
-  it('R-OWN-1: groups create and update set auto-renew; an update tells the group lifecycles to re-plan', async () => {
-    const created = await run(['groups', 'create', 'payments', '--name', 'Payments', '--approver', 'bob@example.com']);
-    expect(created.out).toMatch(/auto-renew +off/);
+  it('R-OWN-1: groups update sets auto-renew and tells the group lifecycles to re-plan', async () => {
     const updated = await run(['groups', 'update', 'payments', '--auto-renew', 'on']);
     expect(updated.code).toBe(EXIT.ok);
     expect(updated.out).toMatch(/auto-renew +on: the schedule requests renewals, pre-approved/);
-    expect(updated.out).toMatch(/lifecycles +0 told to re-plan/);
+    expect(updated.out).toMatch(/lifecycles +2 told to re-plan/);
+    for (const certificate of [api, shopV1]) {
+      await recorded(certificate, 're-planned', 'owner-group changed (user:tester)');
+    }
     const offline = await run(['groups', 'update', 'payments', '--auto-renew', 'off', '--name', 'Pay'], {
       connector: null,
     });

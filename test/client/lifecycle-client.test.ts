@@ -15,12 +15,17 @@ import {
   type LifecycleClient,
 } from '../../client/lifecycle-client';
 import { decodeCertificates } from '../../domain/certificates/decode-certificates';
+import type { OwnerGroup } from '../../domain/inventory/model';
 import { DEFAULT_POLICY } from '../../domain/policy/load-policy';
 import { openInventoryStore } from '../../integrations/inventory/database';
-import { importCertificateSources, type CertificateSource } from '../../integrations/inventory/import-certificates';
+import {
+  importCertificateSources,
+  type CertificateSource,
+  type ImportReport,
+} from '../../integrations/inventory/import-certificates';
 import { InventoryInputError } from '../../integrations/inventory/inventory-errors';
-import type { InventoryStore } from '../../integrations/inventory/inventory-store';
-import { lifecycleWorkflowId } from '../../workflows/definitions';
+import type { InventoryStore, ManagedCertificate } from '../../integrations/inventory/inventory-store';
+import { lifecycleWorkflowId, type LifecycleView } from '../../workflows/definitions';
 import {
   createIntermediateCa,
   createLeaf,
@@ -32,8 +37,10 @@ import { startLifecycleTestWorker, type LifecycleTestWorker } from '../support/l
 import { freePort } from '../support/ports';
 import { createDevServerEnv, createTimeSkippingEnv, uniqueTaskQueue } from '../support/temporal';
 
-const NOW = new Date('2026-06-01T00:00:00Z');
 const DAY = 86_400_000;
+// The real workflow plans on the server's clock, which starts at the wall clock: certificates are dated from the
+// start of today (UTC), one fixed instant for the whole file.
+const NOW = new Date(Math.floor(Date.now() / DAY) * DAY);
 const alice = { id: 'email:alice@example.com' };
 const bob = { id: 'email:bob@example.com' };
 const carol = { id: 'email:carol@example.com' };
@@ -41,36 +48,72 @@ const mallory = { id: 'email:mallory@example.com' };
 
 const root = createRootCa();
 const issuing = createIntermediateCa(root);
-const leaf = (name: string, expiresInDays: number) =>
+const leaf = (name: string, expiresInDays: number, issuedDaysAgo = 100) =>
   createLeaf(issuing, {
     subject: `CN=${name}, O=Example Corp, C=US`,
-    notBefore: new Date(NOW.getTime() - 100 * DAY),
+    notBefore: new Date(NOW.getTime() - issuedDaysAgo * DAY),
     notAfter: new Date(NOW.getTime() + expiresInDays * DAY),
   });
+const fingerprintOf = (certificate: IssuedCertificate) => createHash('sha256').update(certificate.der).digest('hex');
 
-/** An in-memory inventory holding `groups` of certificates; returns the store and the managed ids in `groups` order. */
+/** An owner group: the lifecycle's roster (who owns, who approves) comes from the inventory's groups. */
+function ownerGroup(id: string, contacts: readonly string[], approvers: readonly string[]): OwnerGroup {
+  return {
+    id,
+    name: id,
+    contacts: contacts.map((email) => ({ email })),
+    approvers: approvers.map((email) => ({ email })),
+    managementContact: null,
+    incidentResponseContact: null,
+    slack: {},
+    jira: {},
+    reminderDays: null,
+    autoRenew: false,
+  };
+}
+
+/** alice owns; bob and carol approve. */
+const GROUPS = [
+  ownerGroup('payments', ['alice@example.com'], ['bob@example.com', 'carol@example.com']),
+  ownerGroup('mail', ['alice@example.com'], ['bob@example.com']),
+];
+
+/** Imports `certificates` into `store` for `ownerGroup` (`none`: unowned). */
+async function importInto(
+  store: InventoryStore,
+  ownerGroup: string,
+  certificates: readonly IssuedCertificate[],
+): Promise<ImportReport> {
+  const sources: CertificateSource[] = certificates.map((certificate, index) => ({
+    name: `${ownerGroup}-${index}.pem`,
+    bytes: new TextEncoder().encode(certificate.pem),
+  }));
+  const report = await importCertificateSources(sources, {
+    store,
+    policy: DEFAULT_POLICY,
+    actor: 'user:tester',
+    where: 'test',
+    now: () => NOW,
+    metadata: ownerGroup === 'none' ? undefined : { ownerGroup },
+  });
+  expect(report.errors).toEqual([]);
+  return report;
+}
+
+/**
+ * An in-memory inventory with the owner groups of {@link GROUPS}, holding `groups` of certificates; returns the store
+ * and the managed ids in `groups` order.
+ */
 async function inventory(
   groups: Record<string, readonly IssuedCertificate[]>,
 ): Promise<{ store: InventoryStore; ids: string[] }> {
   const store = await openInventoryStore({ url: ':memory:' });
+  for (const group of GROUPS) await store.upsertOwnerGroup(group);
   const ids: string[] = [];
   const fingerprints: string[] = [];
   for (const [ownerGroup, certificates] of Object.entries(groups)) {
-    const sources: CertificateSource[] = certificates.map((certificate, index) => ({
-      name: `${ownerGroup}-${index}.pem`,
-      bytes: new TextEncoder().encode(certificate.pem),
-    }));
-    const report = await importCertificateSources(sources, {
-      store,
-      policy: DEFAULT_POLICY,
-      actor: 'user:tester',
-      where: 'test',
-      now: () => NOW,
-      metadata: ownerGroup === 'none' ? undefined : { ownerGroup },
-    });
-    expect(report.errors).toEqual([]);
-    for (const certificate of certificates)
-      fingerprints.push(createHash('sha256').update(certificate.der).digest('hex'));
+    await importInto(store, ownerGroup, certificates);
+    fingerprints.push(...certificates.map(fingerprintOf));
   }
   for (const fingerprint of fingerprints) {
     const managed = await store.findManagedCertificateByFingerprint(fingerprint);
@@ -89,12 +132,12 @@ describe('the lifecycle client on the time-skipping server', () => {
 
   beforeAll(async () => {
     env = await createTimeSkippingEnv();
-    worker = await startLifecycleTestWorker(env, taskQueue);
     ({ store, ids } = await inventory({
       payments: [leaf('pay-1.example.com', 100), leaf('pay-2.example.com', 100), leaf('old.example.com', -5)],
       mail: [leaf('mail.example.com', 200)],
       none: [issuing],
     }));
+    worker = await startLifecycleTestWorker(env, taskQueue, store);
     // The time-skipping server cannot hold custom search attributes.
     lifecycles = createLifecycleClient({
       client: env.client,
@@ -128,7 +171,10 @@ describe('the lifecycle client on the time-skipping server', () => {
     expect(second.skipped).toHaveLength(2);
     expect(second.skipped).toEqual(
       expect.arrayContaining([
-        { managedCertificateId: expired, reason: expect.stringMatching(/^expired 2026-05-27T00:00:00\.000Z/) },
+        {
+          managedCertificateId: expired,
+          reason: `expired ${new Date(NOW.getTime() - 5 * DAY).toISOString()}: nothing to watch`,
+        },
         { managedCertificateId: mail, reason: 'retired: nothing to watch' },
       ]),
     );
@@ -162,6 +208,16 @@ describe('the lifecycle client on the time-skipping server', () => {
     expect(approved).toMatchObject({ status: 'approved', decidedBy: carol });
     expect(await decide(carol, 'approve')).toMatchObject({ code: 'already-decided' });
 
+    // The approval request went to the group's approvers; the approved renewal was issued, then stopped at
+    // installation because the certificate has no recorded location, and the decision was shown to them.
+    const failed = await worker.waitFor(id, (view) => view.request?.status === 'failed', 'the renewal to stop');
+    expect(failed.lastProblem).toMatch(/no recorded location to install to/);
+    const approvals = worker.notifier.ofKind('approval-request');
+    expect(approvals.map((sent) => [sent.request.id, sent.audience.people.map((person) => person.email)])).toEqual([
+      [request.id, ['bob@example.com', 'carol@example.com']],
+    ]);
+    expect(worker.notifier.decisions.map((shown) => shown.update.decidedBy)).toEqual([carol]);
+
     const logged = await store.queryAudit({ action: 'lifecycle.refused' }, { limit: 10 });
     expect(logged.items.map((entry) => [entry.actor, entry.subject, entry.details.code])).toEqual([
       ['email:mallory@example.com', id, 'not-owner'],
@@ -182,6 +238,15 @@ describe('the lifecycle client on the time-skipping server', () => {
       replace: false,
     });
     expect(request).toMatchObject({ kind: 'revocation', revocationReason: 'keyCompromise', replace: false });
+    const view = await worker.waitFor(
+      id,
+      (state) => state.records.some((record) => record.kind === 'approval.requested'),
+      'the approval request',
+    );
+    expect(view).toMatchObject({
+      phase: 'awaiting-approval',
+      request: { id: request.id, status: 'awaiting-approval' },
+    });
   });
 
   it('names the fix when no lifecycle runs or a request id is malformed', async () => {
@@ -203,13 +268,23 @@ describe('the lifecycle client on the time-skipping server', () => {
   it('R-MON-1: signals a replaced certificate and changed inputs to one lifecycle or to an owner group (from the inventory where visibility is missing)', async () => {
     const [pay1, pay2, , mail] = ids as [string, string, string, string];
     await lifecycles.ensureLifecycles([pay1, pay2, mail]);
-    const fingerprint = 'ab'.repeat(32);
-    expect(await lifecycles.notifyReplaced(pay1, { fingerprintSha256: fingerprint, detectedBy: 'user:tester' })).toBe(
-      'signalled',
-    );
+    // Renewed by hand: the inventory records a newer version with the same names, and the import tells the lifecycle.
+    const newer = leaf('pay-1.example.com', 300, 1);
+    const imported = await importInto(store, 'payments', [newer]);
+    expect(imported.managed.replaced.map((replaced) => replaced.managedCertificateId)).toEqual([pay1]);
     expect(
-      await lifecycles.notifyReplaced('abcdefabcdefabcd', { fingerprintSha256: fingerprint, detectedBy: 'x' }),
+      await lifecycles.notifyReplaced(pay1, { fingerprintSha256: fingerprintOf(newer), detectedBy: 'user:tester' }),
+    ).toBe('signalled');
+    expect(
+      await lifecycles.notifyReplaced('abcdefabcdefabcd', { fingerprintSha256: fingerprintOf(newer), detectedBy: 'x' }),
     ).toBe('not-running');
+    const next = await worker.waitFor(pay1, (view) => view.cycle === 2 && view.certificate !== null, 'cycle 2');
+    expect(next.certificate?.fingerprintSha256).toBe(fingerprintOf(newer));
+    expect(next.records.map((record) => record.kind)).toContain('certificate.replaced-outside-certflow');
+    expect(
+      worker.notifier.ofKind('renewal-progress').map((sent) => [sent.certificate.managedCertificateId, sent.step]),
+    ).toEqual([[pay1, 'replaced-outside-certflow']]);
+
     const input = { reason: 'owner-group', by: 'user:tester' } as const;
     expect(await lifecycles.notifyInputsChanged({ ownerGroup: 'payments' }, input)).toEqual({
       signalled: 2,
@@ -228,25 +303,33 @@ describe('the lifecycle client on the time-skipping server', () => {
       notRunning: 0,
       via: 'inventory',
     });
-    const records = (await lifecycles.status(pay1)).records.map((record) => record.kind);
-    expect(records).toEqual(expect.arrayContaining(['certificate.replaced', 'inputs.changed']));
-    expect((await lifecycles.status(mail)).records.map((record) => record.detail)).toContain('metadata by user:tester');
+    const replanned = (detail: string) => (view: LifecycleView) =>
+      view.records.some((record) => record.kind === 're-planned' && record.detail === detail);
+    for (const id of [pay1, pay2]) {
+      await worker.waitFor(id, replanned('owner-group changed (user:tester)'), `${id} to re-plan`);
+    }
+    await worker.waitFor(mail, replanned('metadata changed (user:tester)'), 'mail to re-plan');
+    expect((await lifecycles.status(pay1)).cycle).toBe(2);
   });
 
   it('R-MON-1: sync starts the lifecycle of every active managed certificate that has not expired, in bounded parallel', async () => {
-    const set = generateLeafSet({ count: 120, seed: 'lifecycle-sync', issuedFrom: new Date('2025-09-01T00:00:00Z') });
+    const set = generateLeafSet({
+      count: 120,
+      seed: 'lifecycle-sync',
+      issuedFrom: new Date(NOW.getTime() - 273 * DAY),
+    });
     const bulk = await openInventoryStore({ url: ':memory:' });
     try {
       await importCertificateSources(
         set.leaves.map((der, index) => ({ name: `leaf-${index}.der`, bytes: der })),
         { store: bulk, policy: DEFAULT_POLICY, actor: 'user:tester', where: 'test', now: () => NOW },
       );
-      let current = 0;
+      const current: ManagedCertificate[] = [];
       for await (const batch of bulk.eachManagedCertificate({ notAfterFrom: NOW.toISOString() }, 1000)) {
-        current += batch.length;
+        current.push(...batch.map((item) => item.managed));
       }
       const bulkQueue = uniqueTaskQueue('lifecycle-sync');
-      const bulkWorker = await startLifecycleTestWorker(env, bulkQueue);
+      const bulkWorker = await startLifecycleTestWorker(env, bulkQueue, bulk);
       try {
         const client = createLifecycleClient({
           client: env.client,
@@ -257,10 +340,15 @@ describe('the lifecycle client on the time-skipping server', () => {
         });
         const seen: number[] = [];
         const first = await client.syncLifecycles({ concurrency: 8, onProgress: ({ done }) => seen.push(done) });
-        expect(current).toBeGreaterThan(20);
-        expect(first).toEqual({ total: current, started: current, alreadyRunning: 0, skipped: [], failed: [] });
-        expect(seen).toHaveLength(current);
-        expect(await client.syncLifecycles()).toMatchObject({ started: 0, alreadyRunning: current, failed: [] });
+        const count = current.length;
+        expect(count).toBeGreaterThan(20);
+        expect(first).toEqual({ total: count, started: count, alreadyRunning: 0, skipped: [], failed: [] });
+        expect(seen).toHaveLength(count);
+        expect(await client.syncLifecycles()).toMatchObject({ started: 0, alreadyRunning: count, failed: [] });
+        // The real lifecycles run: one loaded its certificate from the inventory.
+        const sample = current[count - 1]!;
+        const view = await bulkWorker.waitFor(sample.id, (state) => state.certificate !== null, 'a lifecycle to load');
+        expect(view.certificate?.fingerprintSha256).toBe(sample.currentFingerprint);
       } finally {
         await bulkWorker.stop();
       }
@@ -270,7 +358,7 @@ describe('the lifecycle client on the time-skipping server', () => {
   });
 
   it('R-MON-1: sync gives certificates recorded before lifecycles existed their managed certificate and lifecycle', async () => {
-    const set = generateLeafSet({ count: 5, seed: 'lifecycle-backfill', issuedFrom: new Date('2026-06-01T00:00:00Z') });
+    const set = generateLeafSet({ count: 5, seed: 'lifecycle-backfill', issuedFrom: NOW });
     const legacy = await openInventoryStore({ url: ':memory:' });
     try {
       const items = set.leaves.map((der) => decodeCertificates(der, 'legacy').certificates[0]!);
@@ -279,7 +367,7 @@ describe('the lifecycle client on the time-skipping server', () => {
       for await (const batch of legacy.eachManagedCertificate({}, 100)) before.push(...batch.map((e) => e.managed.id));
       expect(before).toEqual([]);
       const queue = uniqueTaskQueue('lifecycle-backfill');
-      const legacyWorker = await startLifecycleTestWorker(env, queue);
+      const legacyWorker = await startLifecycleTestWorker(env, queue, legacy);
       try {
         const client = createLifecycleClient({
           client: env.client,
@@ -292,6 +380,8 @@ describe('the lifecycle client on the time-skipping server', () => {
         const unexpired = items.filter((item) => Date.parse(item.facts.notAfter) > NOW.getTime()).length;
         expect(unexpired).toBeGreaterThan(0);
         expect(report).toMatchObject({ total: unexpired, started: unexpired, failed: [] });
+        const backfilled = await legacy.findManagedCertificateByFingerprint(items[0]!.facts.fingerprintSha256);
+        expect(backfilled).not.toBeNull();
       } finally {
         await legacyWorker.stop();
       }
@@ -373,11 +463,11 @@ describe('the lifecycle client on a dev server with search attributes', () => {
 
   beforeAll(async () => {
     env = await createDevServerEnv();
-    worker = await startLifecycleTestWorker(env, taskQueue);
     ({ store, ids } = await inventory({
       payments: [leaf('a.pay.example', 100), leaf('b.pay.example', 100), leaf('c.pay.example', 100)],
       mail: [leaf('mx.example', 100)],
     }));
+    worker = await startLifecycleTestWorker(env, taskQueue, store);
   });
 
   afterAll(async () => {
@@ -406,6 +496,13 @@ describe('the lifecycle client on a dev server with search attributes', () => {
       { reason: 'owner-group', by: 'user:tester' },
     );
     expect(report).toEqual({ signalled: 3, notRunning: 0, via: 'visibility' });
+    for (const id of ids.slice(0, 3)) {
+      await worker.waitFor(
+        id,
+        (view) => view.records.some((record) => record.detail === 'owner-group changed (user:tester)'),
+        `${id} to re-plan`,
+      );
+    }
     // Sync skips what visibility lists as running; whatever it has not caught up with is found running by its start.
     expect(await lifecycles.syncLifecycles()).toEqual({
       total: 4,

@@ -9,7 +9,6 @@ import os from 'node:os';
 import path from 'node:path';
 import type { WorkflowHandleWithFirstExecutionRunId } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { temporal } from '@temporalio/proto';
 import { Worker } from '@temporalio/worker';
 import { createActivities } from '../../activities';
 import type { LifecycleActivityDeps } from '../../activities/lifecycle';
@@ -40,17 +39,7 @@ import {
   type LifecycleView,
 } from '../../workflows/definitions';
 import { createTimeSkippingEnv, uniqueTaskQueue, workflowBundle } from './temporal';
-
-const EVENT = temporal.api.enums.v1.EventType;
-/** Last history events of a run whose workflow task is in flight. */
-const BUSY_EVENTS: ReadonlySet<temporal.api.enums.v1.EventType> = new Set([
-  EVENT.EVENT_TYPE_WORKFLOW_TASK_SCHEDULED,
-  EVENT.EVENT_TYPE_WORKFLOW_TASK_STARTED,
-  EVENT.EVENT_TYPE_WORKFLOW_EXECUTION_SIGNALED,
-  EVENT.EVENT_TYPE_ACTIVITY_TASK_COMPLETED,
-  EVENT.EVENT_TYPE_ACTIVITY_TASK_FAILED,
-  EVENT.EVENT_TYPE_TIMER_FIRED,
-]);
+import { waitForLifecycle } from './wait-for-lifecycle';
 
 /** One day in milliseconds. */
 export const DAY_MS = 86_400_000;
@@ -246,33 +235,7 @@ export async function createLifecycleHarness(): Promise<LifecycleHarness> {
     },
 
     async waitFor(managedCertificateId, predicate, what) {
-      const deadline = Date.now() + 20_000;
-      const workflowId = lifecycleWorkflowId(managedCertificateId);
-      let last: LifecycleView | null = null;
-      let pending: unknown = null;
-      while (Date.now() < deadline) {
-        // The time-skipping server never answers a query that is in flight when its run continues as new, and the
-        // abandoned query then blocks time skipping: query only a quiet run (no activity or workflow task in
-        // flight). Time is locked between env.sleep calls, so a quiet run stays where it is until the test acts.
-        const description = await env.client.workflow.getHandle(workflowId).describe();
-        pending = description.raw.pendingActivities?.map((activity) => ({
-          type: activity.activityType?.name,
-          attempt: activity.attempt,
-          failure: activity.lastFailure?.message,
-        }));
-        if (description.status.name === 'RUNNING' && (description.raw.pendingActivities?.length ?? 0) === 0) {
-          const history = await env.client.workflow.getHandle(workflowId, description.runId).fetchHistory();
-          const lastEvent = history.events?.at(-1)?.eventType;
-          if (lastEvent !== undefined && lastEvent !== null && !BUSY_EVENTS.has(lastEvent)) {
-            last = await env.client.workflow.getHandle(workflowId, description.runId).query(lifecycleStateQuery);
-            if (predicate(last)) return last;
-          }
-        }
-        await new Promise((resolve) => setTimeout(resolve, 25));
-      }
-      throw new Error(
-        `timed out waiting for ${what}; pending activities: ${JSON.stringify(pending)}; last state: ${JSON.stringify(last, null, 2)}`,
-      );
+      return await waitForLifecycle(env, managedCertificateId, predicate, what);
     },
 
     async close() {

@@ -782,4 +782,53 @@ describe('certificateLifecycleWorkflow on the time-skipping server', () => {
       });
     },
   );
+
+  it(
+    'R-REN-2: an installation certflow cannot finish is rolled back, the unused certificate revoked and never adopted; the lifecycle goes on',
+    { timeout: 60_000 },
+    async () => {
+      const h = await setUp();
+      const seeded = await h.seed({ daysLeft: 85, lifetimeDays: 100 });
+      // The certificate is also installed on another host, where certflow has no agent: no deployer can install there.
+      await h.store.mergeMetadata(seeded.fingerprint, {
+        locations: [{ kind: 'file', path: '/etc/ssl/api.pem', host: 'lb-2.internal' }],
+      });
+      const view = await h.withWorker(async () => {
+        await requestAndApprove(h, seeded.managedCertificateId);
+        const failed = await h.waitFor(
+          seeded.managedCertificateId,
+          (v) => v.request?.status === 'failed' && h.notifier.ofKind('escalation').length > 0,
+          'the failed installation to be escalated',
+        );
+        await h.env.client.workflow.getHandle(lifecycleWorkflowId(seeded.managedCertificateId)).terminate('test done');
+        return failed;
+      });
+      expect(view.cycle).toBe(1);
+      expect(view.request?.failure).toMatch(
+        /^installation failed, the old certificate stays in place: cannot install at .*lb-2\.internal/,
+      );
+      // The endpoint got the new certificate first, and has the old one back.
+      const served = await verifyTlsEndpoint({
+        host: '127.0.0.1',
+        port: h.endpoint.address().port,
+        servername: 'api.payments.example.com',
+        expectedFingerprint: seeded.fingerprint,
+        trustAnchorPems: [h.ca.rootPem()],
+        names: ['api.payments.example.com'],
+        timeoutMs: 5_000,
+      });
+      expect(served.ok).toBe(true);
+      const issued = (await h.store.queryAudit({ action: 'certificate.issued' }, { limit: 5 })).items[0]!;
+      const revoked = await revokedSerials(h);
+      expect(revoked).toEqual([String(issued.details.serialNumber)]);
+      // A later sync or import does not make the revoked certificate the current version.
+      expect(await h.store.assignManagedCertificates([issued.subject], new Date().toISOString())).toEqual({
+        created: [],
+        replaced: [],
+      });
+      expect((await h.store.getManagedCertificate(seeded.managedCertificateId))?.currentFingerprint).toBe(
+        seeded.fingerprint,
+      );
+    },
+  );
 });

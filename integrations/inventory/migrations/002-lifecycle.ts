@@ -1,11 +1,14 @@
 /**
  * Issue 4's schema: managed certificates (what an owner thinks of as one certificate across its renewals) and the
- * versions assigned to them, the owner group's auto-renew switch, and idempotency keys on the audit log so a retried
+ * versions assigned to them, the owner group's auto-renew switch, revocations, and idempotency keys on the audit log so a retried
  * activity appends its entry once. The layout is described at the top of kysely-inventory-store.ts.
  */
 import { sql, type Kysely, type Migration } from 'kysely';
 
-/** Creates the managed-certificate tables and adds the auto-renew and idempotency-key columns (same SQL in both databases). */
+/**
+ * Creates the managed-certificate tables and adds the auto-renew, revocation and idempotency-key columns (same SQL in
+ * both databases).
+ */
 export function lifecycleMigration(): Migration {
   return {
     async up(db: Kysely<unknown>): Promise<void> {
@@ -53,6 +56,10 @@ export function lifecycleMigration(): Migration {
         .alterTable('owner_groups')
         .addColumn('auto_renew', 'integer', (column) => column.notNull().defaultTo(0))
         .execute();
+
+      // A revoked certificate stays in the inventory (history) but never becomes a managed certificate's version.
+      await db.schema.alterTable('certificates').addColumn('revoked_at', 'bigint').execute();
+      await db.schema.alterTable('certificates').addColumn('revocation_reason', 'text').execute();
 
       // Adding a column is no UPDATE or DELETE: the append-only triggers neither fire nor need changing.
       await db.schema.alterTable('audit_log').addColumn('idempotency_key', 'text').execute();

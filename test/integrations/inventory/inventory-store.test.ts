@@ -693,6 +693,21 @@ describe.each(backends)('inventory store on $name', (backend) => {
       expect(created.map((managed) => managed.namesKey).sort()).toEqual([`sha256:${fp(a)}`, `sha256:${fp(b)}`].sort());
     });
 
+    it('R-REV-1: a revoked certificate is never made a version, however new; revoking twice keeps the first record', async () => {
+      const v1 = shop('v1', '2026-01-01T00:00:00Z');
+      const discarded = shop('v2', '2026-02-01T00:00:00Z');
+      await store.upsertCertificates([v1, discarded], NOW);
+      const [managed] = (await store.assignManagedCertificates([fp(v1)], NOW)).created;
+      await store.recordRevocation(fp(discarded), { at: NOW, reason: 'cessationOfOperation' });
+      await store.recordRevocation(fp(discarded), { at: '2026-12-01T00:00:00.000Z', reason: 'keyCompromise' });
+      expect(await store.assignManagedCertificates([fp(discarded)], NOW)).toEqual({ created: [], replaced: [] });
+      expect((await store.getManagedCertificate(managed!.id))?.currentFingerprint).toBe(fp(v1));
+      expect(await store.findManagedCertificateByFingerprint(fp(discarded))).toBeNull();
+      await expect(store.recordRevocation('ff'.repeat(32), { at: NOW, reason: 'superseded' })).rejects.toBeInstanceOf(
+        UnknownCertificateError,
+      );
+    });
+
     it('a retired managed certificate is not reused: the next certificate with its names starts a new one', async () => {
       const v1 = shop('v1', '2026-01-01T00:00:00Z');
       const v2 = shop('v2', '2026-02-01T00:00:00Z');
