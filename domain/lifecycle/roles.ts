@@ -146,11 +146,14 @@ export function checkDecisionAllowed(
     };
   }
   if (request.status !== 'awaiting-approval') {
-    const by = request.decidedBy ? ` by ${who(request.decidedBy)}` : '';
-    return {
-      code: 'already-decided',
-      message: `request ${request.id} was already ${request.status}${by}${request.decidedAt ? ` at ${request.decidedAt}` : ''}`,
-    };
+    const decided = request.decidedBy
+      ? `${request.status === 'rejected' ? 'rejected' : 'approved'} by ${who(request.decidedBy)}${request.decidedAt ? ` at ${request.decidedAt}` : ''}`
+      : null;
+    const message =
+      request.status === 'approved' || request.status === 'rejected'
+        ? `request ${request.id} was already ${decided ?? request.status}`
+        : `request ${request.id} is ${request.status}${decided ? ` (${decided})` : ''}; nothing is left to decide`;
+    return { code: 'already-decided', message };
   }
   if (!rolesOf(input.actor, roster).includes('approver')) {
     return {

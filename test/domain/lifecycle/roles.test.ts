@@ -158,6 +158,24 @@ describe('R-RA-2: who may request and decide', () => {
     expect(checkDecisionAllowed(input, request, ROSTER)?.code ?? null).toBe(code);
   });
 
+  it('says a failed request was approved by its approver, not failed by them', () => {
+    const failed = {
+      ...REQUEST,
+      status: 'failed' as const,
+      decidedBy: { id: 'email:bob@example.com' },
+      decidedAt: '2026-11-02T10:00:00.000Z',
+    };
+    expect(
+      checkDecisionAllowed(
+        { actor: { id: 'email:bob@example.com' }, requestId: REQUEST.id, decision: 'approve' },
+        failed,
+        ROSTER,
+      )?.message,
+    ).toBe(
+      'request 0123456789abcdef.1.1 is failed (approved by email:bob@example.com at 2026-11-02T10:00:00.000Z); nothing is left to decide',
+    );
+  });
+
   it('tells a second clicker who decided and when', () => {
     const decided = {
       ...REQUEST,
