@@ -74,6 +74,19 @@ async function allHistories(
   return histories;
 }
 
+/** Checks over TLS what the harness's endpoint serves for api.payments.example.com, against the internal CA's root. */
+async function endpointServes(h: LifecycleHarness, expectedFingerprint: string) {
+  return await verifyTlsEndpoint({
+    host: '127.0.0.1',
+    port: h.endpoint.address().port,
+    servername: 'api.payments.example.com',
+    expectedFingerprint,
+    trustAnchorPems: [h.ca.rootPem()],
+    names: ['api.payments.example.com'],
+    timeoutMs: 5_000,
+  });
+}
+
 async function revokedSerials(h: LifecycleHarness): Promise<string[]> {
   const crl = new x509.X509Crl(await h.ca.crlDer());
   return crl.entries.map((entry) => entry.serialNumber.toLowerCase());
@@ -121,15 +134,7 @@ describe('certificateLifecycleWorkflow on the time-skipping server', () => {
         expect(next.pendingRevocation).toMatchObject({ serialNumber: seeded.serialNumber, reason: 'superseded' });
         expect(await revokedSerials(h)).not.toContain(seeded.serialNumber);
         const fresh = next.certificate!;
-        const served = await verifyTlsEndpoint({
-          host: '127.0.0.1',
-          port: h.endpoint.address().port,
-          servername: 'api.payments.example.com',
-          expectedFingerprint: fresh.fingerprintSha256,
-          trustAnchorPems: [h.ca.rootPem()],
-          names: ['api.payments.example.com'],
-          timeoutMs: 5_000,
-        });
+        const served = await endpointServes(h, fresh.fingerprintSha256);
         expect(served).toMatchObject({ ok: true, chainComplete: true, namesMatch: true });
         // The next cycle is planned for the new certificate, from its own notAfter.
         expect(next.plan.every((entry) => entry.status === 'planned')).toBe(true);
@@ -508,15 +513,7 @@ describe('certificateLifecycleWorkflow on the time-skipping server', () => {
         );
         await h.env.client.workflow.getHandle(lifecycleWorkflowId(seeded.managedCertificateId)).terminate('test done');
       });
-      const served = await verifyTlsEndpoint({
-        host: '127.0.0.1',
-        port: h.endpoint.address().port,
-        servername: 'api.payments.example.com',
-        expectedFingerprint: seeded.fingerprint,
-        trustAnchorPems: [h.ca.rootPem()],
-        names: ['api.payments.example.com'],
-        timeoutMs: 5_000,
-      });
+      const served = await endpointServes(h, seeded.fingerprint);
       expect(served.ok).toBe(true);
       expect((await h.store.getManagedCertificate(seeded.managedCertificateId))?.currentFingerprint).toBe(
         seeded.fingerprint,
@@ -808,15 +805,7 @@ describe('certificateLifecycleWorkflow on the time-skipping server', () => {
         /^installation failed, the old certificate stays in place: cannot install at .*lb-2\.internal/,
       );
       // The endpoint got the new certificate first, and has the old one back.
-      const served = await verifyTlsEndpoint({
-        host: '127.0.0.1',
-        port: h.endpoint.address().port,
-        servername: 'api.payments.example.com',
-        expectedFingerprint: seeded.fingerprint,
-        trustAnchorPems: [h.ca.rootPem()],
-        names: ['api.payments.example.com'],
-        timeoutMs: 5_000,
-      });
+      const served = await endpointServes(h, seeded.fingerprint);
       expect(served.ok).toBe(true);
       const issued = (await h.store.queryAudit({ action: 'certificate.issued' }, { limit: 5 })).items[0]!;
       const revoked = await revokedSerials(h);
