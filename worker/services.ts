@@ -10,6 +10,7 @@ import { createCaHttpHandler } from '../integrations/ca/ca-http';
 import { createFileOnce } from '../integrations/files/durable-file';
 import { openInternalCa, type InternalCa } from '../integrations/ca/internal-ca';
 import { FileDeployer } from '../integrations/deploy/file-deployer';
+import { selectDeployer } from '../integrations/deploy/select-deployer';
 import { connectHostOf, startManagedTlsEndpoint, TlsEndpointRegistry } from '../integrations/deploy/tls-endpoint';
 import { TlsEndpointDeployer } from '../integrations/deploy/tls-endpoint-deployer';
 import { startHttpServer, type RunningHttpServer } from '../integrations/http/http-server';
@@ -164,8 +165,7 @@ export async function bootstrapEndpointCertificates(
       ipAddresses: ['127.0.0.1'],
       validityDays: options.lifetimeDays,
     });
-    const deployer = services.lifecycle.deployers[0];
-    await deployer?.install({
+    await selectDeployer(services.lifecycle.deployers, location).install({
       idempotencyKey: `bootstrap/${address}`,
       location,
       certificatePem: issued.certificatePem,
