@@ -25,7 +25,13 @@ import {
   nextApprovalFollowUp,
   renewalValidityDays,
 } from '../domain/lifecycle/renewal-plan';
-import { checkDecisionAllowed, checkRequestAllowed, rolesOf, type Refusal } from '../domain/lifecycle/roles';
+import {
+  checkDecisionAllowed,
+  checkRequestAllowed,
+  normalizePrincipal,
+  rolesOf,
+  type Refusal,
+} from '../domain/lifecycle/roles';
 import {
   computeLifecycleSchedule,
   type LifecycleSchedule,
@@ -304,6 +310,12 @@ export async function certificateLifecycleWorkflow(
     );
     if (refusal) refuse(refusal);
     if (request.preApprovedBy) {
+      if (normalizePrincipal(request.preApprovedBy.id) === normalizePrincipal(request.requestedBy.id)) {
+        refuse({
+          code: 'self-approval',
+          message: 'a request cannot be approved in advance by its own requester; another approver must decide',
+        });
+      }
       const roles = rolesOf(request.preApprovedBy, ctx.roster);
       if (!roles.includes('security-lead') && !roles.includes('admin') && !roles.includes('approver')) {
         refuse({

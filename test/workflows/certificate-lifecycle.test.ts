@@ -303,6 +303,12 @@ describe('certificateLifecycleWorkflow on the time-skipping server', () => {
         handle.executeUpdate(requestRenewalUpdate, { args: [{ requestedBy: PEOPLE.stranger, reason: 'please' }] }),
       );
       expect(stranger.code).toBe('not-owner');
+      const selfApproved = await refusalOf(
+        handle.executeUpdate(requestRenewalUpdate, {
+          args: [{ requestedBy: PEOPLE.ann, reason: 'mine', preApprovedBy: PEOPLE.ann }],
+        }),
+      );
+      expect(selfApproved.code).toBe('self-approval');
 
       const request = await handle.executeUpdate(requestRenewalUpdate, {
         args: [{ requestedBy: PEOPLE.ann, reason: 'due soon' }],
