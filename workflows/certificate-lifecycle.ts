@@ -61,7 +61,7 @@ const DAY_MS = 86_400_000;
 /** Records kept for the state query and carried over; older ones live in the audit log. */
 const MAX_RECORDS = 50;
 /** Continue-as-new well before Temporal's limits, so a lifecycle's history stays small (campaigns need < 10k). */
-const HISTORY_EVENT_BUDGET = 2_000;
+const DEFAULT_HISTORY_EVENT_BUDGET = 2_000;
 /** After expiry a lifecycle still accepts a renewal (to restore service) for this long, then ends. */
 const EXPIRED_GRACE_DAYS = 30;
 
@@ -119,6 +119,7 @@ export async function certificateLifecycleWorkflow(
   input: CertificateLifecycleInput,
 ): Promise<CertificateLifecycleResult> {
   const managedId = input.managedCertificateId;
+  const historyEventBudget = input.historyEventBudget ?? DEFAULT_HISTORY_EVENT_BUDGET;
   const workflowId = workflowInfo().workflowId;
   const self = `workflow:${workflowId}`;
 
@@ -845,7 +846,11 @@ export async function certificateLifecycleWorkflow(
       pendingRevocation: revocation,
       records: st.records,
     };
-    return await continueAsNew<typeof certificateLifecycleWorkflow>({ managedCertificateId: managedId, carried });
+    return await continueAsNew<typeof certificateLifecycleWorkflow>({
+      managedCertificateId: managedId,
+      carried,
+      historyEventBudget: input.historyEventBudget,
+    });
   }
 
   async function retire(request: LifecycleRequest): Promise<CertificateLifecycleResult> {
@@ -1024,7 +1029,7 @@ export async function certificateLifecycleWorkflow(
       return { managedCertificateId: managedId, outcome: 'expired', cycle: st.cycle, records: st.records };
     }
     const info = workflowInfo();
-    if (info.continueAsNewSuggested || info.historyLength > HISTORY_EVENT_BUDGET) {
+    if (info.continueAsNewSuggested || info.historyLength > historyEventBudget) {
       await nextCycleInPlace();
     }
 
@@ -1044,6 +1049,10 @@ export async function certificateLifecycleWorkflow(
   /** Continues as new within the same cycle, carrying everything, to keep the history short. */
   async function nextCycleInPlace(): Promise<never> {
     await condition(allHandlersFinished);
-    return await continueAsNew<typeof certificateLifecycleWorkflow>({ managedCertificateId: managedId, carried: st });
+    return await continueAsNew<typeof certificateLifecycleWorkflow>({
+      managedCertificateId: managedId,
+      carried: st,
+      historyEventBudget: input.historyEventBudget,
+    });
   }
 }

@@ -108,6 +108,8 @@ export interface CertificateLifecycleInput {
   managedCertificateId: string;
   /** Set by continue-as-new; absent when a lifecycle starts. */
   carried?: LifecycleCarryOver;
+  /** Continue as new once a run's history has this many events (default 2,000; kept across runs). */
+  historyEventBudget?: number;
 }
 
 /** How a lifecycle ended. */

@@ -99,8 +99,10 @@ export interface LifecycleHarness {
     names?: string[];
     slot?: string;
   }): Promise<SeededCertificate>;
+  /** Starts the lifecycle; `historyEventBudget` makes it continue as new sooner. */
   start(
     managedCertificateId: string,
+    options?: { historyEventBudget?: number },
   ): Promise<WorkflowHandleWithFirstExecutionRunId<typeof certificateLifecycleWorkflow>>;
   /** Runs a worker (a new one each call) while `fn` runs. */
   withWorker<T>(fn: () => Promise<T>, options?: { identity?: string; maxCachedWorkflows?: number }): Promise<T>;
@@ -193,11 +195,11 @@ export async function createLifecycleHarness(): Promise<LifecycleHarness> {
       };
     },
 
-    async start(managedCertificateId) {
+    async start(managedCertificateId, options = {}) {
       return await env.client.workflow.start<typeof certificateLifecycleWorkflow>(LIFECYCLE_WORKFLOW_TYPE, {
         taskQueue,
         workflowId: lifecycleWorkflowId(managedCertificateId),
-        args: [{ managedCertificateId }],
+        args: [{ managedCertificateId, ...options }],
       });
     },
 

@@ -826,4 +826,54 @@ describe('certificateLifecycleWorkflow on the time-skipping server', () => {
       );
     },
   );
+
+  it(
+    'R-MON-1: a run continues as new on its history budget, carrying the open request, the records and the plan',
+    { timeout: 60_000 },
+    async () => {
+      const h = await setUp();
+      const seeded = await h.seed({ daysLeft: 85, lifetimeDays: 100 });
+      const workflowId = lifecycleWorkflowId(seeded.managedCertificateId);
+      await h.withWorker(async () => {
+        const handle = await h.start(seeded.managedCertificateId, { historyEventBudget: 60 });
+        const request = await handle.executeUpdate(requestRenewalUpdate, {
+          args: [{ requestedBy: PEOPLE.owner, reason: 'renew' }],
+        });
+        await h.waitFor(
+          seeded.managedCertificateId,
+          (v) => v.records.some((r) => r.kind === 'approval.requested'),
+          'the request',
+        );
+        const firstRun = (await handle.describe()).runId;
+        // Each change of inputs costs a reload (an activity) and some events, until the run passes its budget.
+        let runId = firstRun;
+        for (let signals = 0; runId === firstRun && signals < 40; signals += 1) {
+          await handle.signal(lifecycleInputsChangedSignal, { reason: 'metadata', by: `user:test-${signals}` });
+          await h.waitFor(
+            seeded.managedCertificateId,
+            (v) => v.records.some((r) => r.detail.includes(`test-${signals})`)),
+            'the re-plan',
+          );
+          runId = (await handle.describe()).runId;
+        }
+        expect(runId).not.toBe(firstRun);
+        const history = await h.env.client.workflow.getHandle(workflowId, firstRun).fetchHistory();
+        expect(history.events!.length).toBeLessThan(100);
+        const view = await h.waitFor(seeded.managedCertificateId, (v) => v.certificate !== null, 'the new run');
+        expect(view).toMatchObject({ cycle: 1, request: { id: request.id, status: 'awaiting-approval' } });
+        expect(view.records.some((r) => r.kind === 'approval.requested')).toBe(true);
+        expect(view.plan.find((entry) => entry.offsetDays === 90)?.status).toBe('done');
+        // The request opened before continue-as-new is decided in the new run.
+        await handle.executeUpdate(decideRequestUpdate, {
+          args: [{ requestId: request.id, decision: 'approve', decidedBy: PEOPLE.bob }],
+        });
+        await h.waitFor(seeded.managedCertificateId, (v) => v.cycle === 2 && v.certificate !== null, 'the renewal');
+        await handle.terminate('test done');
+      });
+      // Across runs, nothing was sent twice.
+      const keys = h.notifier.sent.map((n) => n.idempotencyKey);
+      expect(new Set(keys).size).toBe(keys.length);
+      expect(h.notifier.ofKind('approval-request')).toHaveLength(1);
+    },
+  );
 });
