@@ -1,0 +1,42 @@
+/** Switchable faults: the next calls of a Web API method are rate limited, fail with a 500, or answer slowly. */
+
+/** One injected fault. */
+export type SlackFault =
+  | { readonly status: 429; readonly retryAfterSeconds: number }
+  | { readonly status: 500 }
+  | { readonly delayMs: number };
+
+/** A fault given to a negative or fractional count, or a negative delay or Retry-After. */
+export class InvalidSlackFaultError extends Error {
+  override readonly name = 'InvalidSlackFaultError';
+  constructor(detail: string) {
+    super(`invalid stand-in fault: ${detail}`);
+  }
+}
+
+/** Faults queued per method, consumed one per call in the order they were queued. */
+export class SlackFaults {
+  private readonly queued = new Map<string, SlackFault[]>();
+
+  /** The next `times` calls of `method` (e.g. `chat.postMessage`) meet `fault`, after any faults already queued. */
+  next(method: string, fault: SlackFault, times = 1): void {
+    if (!Number.isInteger(times) || times < 1) throw new InvalidSlackFaultError(`times must be a whole number ≥ 1`);
+    if ('delayMs' in fault && !(fault.delayMs >= 0)) throw new InvalidSlackFaultError('delayMs must be ≥ 0');
+    if ('retryAfterSeconds' in fault && !(Number.isInteger(fault.retryAfterSeconds) && fault.retryAfterSeconds >= 0)) {
+      throw new InvalidSlackFaultError('retryAfterSeconds must be a whole number ≥ 0, as the Retry-After header is');
+    }
+    const list = this.queued.get(method) ?? [];
+    for (let index = 0; index < times; index++) list.push(fault);
+    this.queued.set(method, list);
+  }
+
+  /** Drops every queued fault. */
+  clear(): void {
+    this.queued.clear();
+  }
+
+  /** The fault for this call of `method`, if any; used by the stand-in. */
+  take(method: string): SlackFault | undefined {
+    return this.queued.get(method)?.shift();
+  }
+}

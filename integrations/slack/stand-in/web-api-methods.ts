@@ -1,0 +1,208 @@
+/**
+ * The Web API methods certflow calls, answering with Slack's response shapes and error names. Each takes the parsed
+ * arguments and the stand-in's state, and returns the `ok: true` body or throws SlackMethodError.
+ */
+import {
+  blocksArgument,
+  type MethodArguments,
+  optionalText,
+  requiredText,
+  SlackMethodError,
+  viewArgument,
+} from './method-arguments';
+import {
+  type RecordedMessage,
+  type RecordedView,
+  STAND_IN_BOT,
+  STAND_IN_TEAM,
+  type StandInState,
+  type StandInUser,
+} from './stand-in-state';
+
+/** One Web API method. */
+export type WebApiMethod = (args: MethodArguments, state: StandInState) => Record<string, unknown>;
+
+/** A message as the Web API and interaction payloads show it. */
+export function messageJson(message: RecordedMessage): Record<string, unknown> {
+  return {
+    type: 'message',
+    user: message.user,
+    bot_id: STAND_IN_BOT.botId,
+    app_id: STAND_IN_BOT.appId,
+    team: STAND_IN_TEAM.id,
+    text: message.text,
+    blocks: message.blocks,
+    ts: message.ts,
+    ...(message.threadTs === undefined ? {} : { thread_ts: message.threadTs }),
+    ...(message.edits.length === 0
+      ? {}
+      : { edited: { user: STAND_IN_BOT.userId, ts: message.edits.at(-1)?.replacedAt } }),
+  };
+}
+
+function userJson(user: StandInUser): Record<string, unknown> {
+  return {
+    id: user.id,
+    team_id: STAND_IN_TEAM.id,
+    name: user.name,
+    deleted: false,
+    real_name: user.realName ?? user.name,
+    is_bot: false,
+    profile: { real_name: user.realName ?? user.name, display_name: user.name, email: user.email },
+  };
+}
+
+/** A view as the Web API and interaction payloads show it. */
+export function viewJson(view: RecordedView): Record<string, unknown> {
+  return {
+    ...view.definition,
+    id: view.id,
+    team_id: STAND_IN_TEAM.id,
+    type: view.type,
+    hash: view.hash,
+    state: { values: {} },
+    app_id: STAND_IN_BOT.appId,
+    bot_id: STAND_IN_BOT.botId,
+  };
+}
+
+function channelOf(args: MethodArguments, state: StandInState): string {
+  const reference = requiredText(args, 'channel', 'channel_not_found');
+  const channel = state.resolveChannel(reference);
+  if (channel === undefined) throw new SlackMethodError('channel_not_found', `no channel "${reference}"`);
+  return channel;
+}
+
+function messageContent(args: MethodArguments): { text: string; blocks: readonly Record<string, unknown>[] } {
+  const blocks = blocksArgument(args);
+  const text = optionalText(args, 'text');
+  if (text === undefined && blocks.length === 0) throw new SlackMethodError('no_text', 'give "text" or "blocks"');
+  return { text: text ?? '', blocks };
+}
+
+function knownUser(args: MethodArguments, state: StandInState, field: string): StandInUser {
+  const id = requiredText(args, field, 'user_not_found');
+  const user = state.users.get(id);
+  if (user === undefined) throw new SlackMethodError('user_not_found', `no user "${id}"`);
+  return user;
+}
+
+function storeView(
+  state: StandInState,
+  user: string,
+  definition: Record<string, unknown>,
+  existing?: RecordedView,
+): RecordedView {
+  const type = definition.type;
+  if (type !== 'modal' && type !== 'home')
+    throw new SlackMethodError('invalid_arguments', 'view.type must be modal/home');
+  const view: RecordedView = existing ?? {
+    id: state.nextIdentifier('V'),
+    user,
+    type,
+    definition,
+    hash: '',
+    closed: false,
+  };
+  view.definition = definition;
+  view.hash = state.nextTs();
+  state.views.set(view.id, view);
+  return view;
+}
+
+/** The methods the stand-in answers, by Web API name. */
+export const WEB_API_METHODS: Readonly<Record<string, WebApiMethod>> = {
+  'auth.test': () => ({
+    url: `https://${STAND_IN_TEAM.domain}.slack.com/`,
+    team: STAND_IN_TEAM.domain,
+    user: STAND_IN_BOT.name,
+    team_id: STAND_IN_TEAM.id,
+    user_id: STAND_IN_BOT.userId,
+    bot_id: STAND_IN_BOT.botId,
+    is_enterprise_install: false,
+  }),
+
+  'chat.postMessage': (args, state) => {
+    const channel = channelOf(args, state);
+    const threadTs = optionalText(args, 'thread_ts');
+    const message = state.post(channel, { ...messageContent(args), user: STAND_IN_BOT.userId, threadTs });
+    return { channel, ts: message.ts, message: messageJson(message) };
+  },
+
+  'chat.update': (args, state) => {
+    const channel = channelOf(args, state);
+    const ts = requiredText(args, 'ts', 'message_not_found');
+    const message = state.edit(channel, ts, messageContent(args));
+    if (message === undefined) throw new SlackMethodError('message_not_found', `no message ${ts} in ${channel}`);
+    return { channel, ts, text: message.text, message: messageJson(message) };
+  },
+
+  'chat.postEphemeral': (args, state) => {
+    const channel = channelOf(args, state);
+    const user = knownUser(args, state, 'user');
+    const members = state.channels.get(channel)?.members;
+    if (members !== undefined && !members.includes(user.id)) {
+      throw new SlackMethodError('user_not_in_channel', `${user.id} is not a member of ${channel}`);
+    }
+    const ephemeral = state.postEphemeral({
+      channel,
+      user: user.id,
+      ...messageContent(args),
+      source: 'chat.postEphemeral',
+    });
+    return { message_ts: ephemeral.messageTs };
+  },
+
+  'conversations.open': (args, state) => {
+    const ids = (optionalText(args, 'users') ?? '').split(',').filter((id) => id !== '');
+    if (ids.length === 0) throw new SlackMethodError('users_list_not_supplied', 'give "users"');
+    if (ids.length > 1) throw new SlackMethodError('not_supported', 'the stand-in opens DMs with one user only');
+    const [id = ''] = ids;
+    if (!state.users.has(id)) throw new SlackMethodError('user_not_found', `no user "${id}"`);
+    return { channel: { id: state.openDm(id), is_im: true, user: id } };
+  },
+
+  'views.open': (args, state) => {
+    const trigger = requiredText(args, 'trigger_id', 'invalid_trigger_id');
+    const user = state.triggers.get(trigger);
+    if (user === undefined) throw new SlackMethodError('invalid_trigger_id', `unknown trigger id "${trigger}"`);
+    const definition = viewArgument(args);
+    if (definition.type !== 'modal') throw new SlackMethodError('invalid_arguments', 'views.open opens modals only');
+    return { view: viewJson(storeView(state, user, definition)) };
+  },
+
+  'views.publish': (args, state) => {
+    const user = knownUser(args, state, 'user_id');
+    const definition = viewArgument(args);
+    if (definition.type !== 'home') throw new SlackMethodError('invalid_arguments', 'views.publish takes a home view');
+    const existing = [...state.views.values()].find((view) => view.user === user.id && view.type === 'home');
+    return { view: viewJson(storeView(state, user.id, definition, existing)) };
+  },
+
+  'views.update': (args, state) => {
+    const id = requiredText(args, 'view_id', 'view_not_found');
+    const existing = state.views.get(id);
+    if (existing === undefined) throw new SlackMethodError('view_not_found', `no view "${id}"`);
+    const hash = optionalText(args, 'hash');
+    if (hash !== undefined && hash !== existing.hash) {
+      throw new SlackMethodError('hash_conflict', `view ${id} changed since hash ${hash}`);
+    }
+    return { view: viewJson(storeView(state, existing.user, viewArgument(args), existing)) };
+  },
+
+  'users.info': (args, state) => ({ user: userJson(knownUser(args, state, 'user')) }),
+
+  'users.lookupByEmail': (args, state) => {
+    const email = requiredText(args, 'email', 'users_not_found').toLowerCase();
+    const user = [...state.users.values()].find((candidate) => candidate.email?.toLowerCase() === email);
+    if (user === undefined) throw new SlackMethodError('users_not_found', `nobody has the address ${email}`);
+    return { user: userJson(user) };
+  },
+
+  'usergroups.users.list': (args, state) => {
+    const id = requiredText(args, 'usergroup', 'no_such_subteam');
+    const group = state.userGroups.get(id);
+    if (group === undefined) throw new SlackMethodError('no_such_subteam', `no user group "${id}"`);
+    return { users: [...group.users] };
+  },
+};
