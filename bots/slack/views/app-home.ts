@@ -1,0 +1,73 @@
+/** certflow's App Home: my groups' certificates due soon and the approvals waiting for me, with buttons. */
+import type { HomeView, KnownBlock } from '@slack/types';
+import { BLOCK_IDS } from './block-ids';
+import { context, divider, header, section } from './blocks';
+import {
+  dueCertificateBlock,
+  dueWithin,
+  pendingApprovalBlocks,
+  uniqueApprovals,
+  type DueCertificate,
+  type PendingApproval,
+} from './certificate-lists';
+import { listWithMore } from './certificate-text';
+
+/** Days ahead App Home looks for expiring certificates by default. */
+export const HOME_HORIZON_DAYS = 90;
+/** Certificates App Home lists before "and N more". */
+export const HOME_MAX_DUE = 40;
+/** Approvals App Home lists (two blocks each) before "and N more". */
+export const HOME_MAX_APPROVALS = 20;
+
+/** Input of {@link appHomeView}. */
+export interface AppHomeInput {
+  /** ISO 8601. */
+  readonly now: string;
+  /** Names of the groups I belong to. */
+  readonly groups: readonly string[];
+  /** Certificates of my groups; those beyond the horizon are left out. */
+  readonly certificates: readonly DueCertificate[];
+  /** Requests I may decide. */
+  readonly approvals: readonly PendingApproval[];
+  readonly horizonDays?: number;
+}
+
+/** The App Home view for one person. */
+export function appHomeView(input: AppHomeInput): HomeView {
+  const horizon = input.horizonDays ?? HOME_HORIZON_DAYS;
+  const due = dueWithin(input.certificates, input.now, horizon);
+  const approvals = uniqueApprovals(input.approvals);
+  const blocks: KnownBlock[] = [
+    header('certflow', BLOCK_IDS.header),
+    section(
+      input.groups.length > 0
+        ? `Your groups: ${listWithMore(input.groups, 10)}`
+        : 'You are in no owner group yet; ask a certflow admin to add you to one.',
+      BLOCK_IDS.summary,
+    ),
+    divider(),
+    header(`Due in the next ${horizon} days (${due.length})`, BLOCK_IDS.dueHeader),
+  ];
+  if (due.length === 0)
+    blocks.push(section(`Nothing of your groups expires in the next ${horizon} days.`, BLOCK_IDS.dueNone));
+  blocks.push(...due.slice(0, HOME_MAX_DUE).map((item) => dueCertificateBlock(item, input.now, BLOCK_IDS.homeDueItem)));
+  if (due.length > HOME_MAX_DUE) {
+    blocks.push(context([`…and ${due.length - HOME_MAX_DUE} more: run \`/certflow expiring\`.`], BLOCK_IDS.dueMore));
+  }
+  blocks.push(divider(), header(`Waiting for your approval (${approvals.length})`, BLOCK_IDS.approvalsHeader));
+  if (approvals.length === 0) blocks.push(section('No request waits for your decision.', BLOCK_IDS.approvalsNone));
+  blocks.push(
+    ...approvals
+      .slice(0, HOME_MAX_APPROVALS)
+      .flatMap((item) => pendingApprovalBlocks(item, BLOCK_IDS.homeApproval, BLOCK_IDS.homeApprovalActions)),
+  );
+  if (approvals.length > HOME_MAX_APPROVALS) {
+    blocks.push(
+      context(
+        [`…and ${approvals.length - HOME_MAX_APPROVALS} more: run \`/certflow approvals\`.`],
+        BLOCK_IDS.approvalsMore,
+      ),
+    );
+  }
+  return { type: 'home', blocks };
+}

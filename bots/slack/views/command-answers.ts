@@ -1,0 +1,179 @@
+/** The ephemeral answers of `/certflow`: help, status of one lifecycle, expiring certificates, my approvals, refusals. */
+import type { KnownBlock } from '@slack/types';
+import type { LifecyclePhase } from '../../../domain/lifecycle/model';
+import type { LifecycleView } from '../../../workflows/definitions';
+import { BLOCK_IDS } from './block-ids';
+import { actions, context, fallback, header, section, type EphemeralMessage } from './blocks';
+import {
+  dueCertificateBlock,
+  dueWithin,
+  pendingApprovalBlocks,
+  uniqueApprovals,
+  type DueCertificate,
+  type PendingApproval,
+} from './certificate-lists';
+import { certificateName, keyText, locationsText, namesText, ticketText } from './certificate-text';
+import { actorMrkdwn, daysFrom, daysPhrase, escapeMrkdwn, slackDate, SLACK_LIMITS, userText } from './mrkdwn';
+import { decisionButtons } from './notification-messages';
+
+/** Days `/certflow expiring` looks ahead when not told. */
+export const DEFAULT_EXPIRING_DAYS = 30;
+/** Certificates an expiring answer lists before "and N more" (header, intro and the last line take three blocks). */
+export const EXPIRING_MAX_ITEMS = SLACK_LIMITS.messageBlocks - 3;
+/** Approvals an approvals answer lists (two blocks each) before "and N more". */
+export const APPROVALS_MAX_ITEMS = Math.floor((SLACK_LIMITS.messageBlocks - 3) / 2);
+/** Records a status answer shows, newest last. */
+const STATUS_RECORDS = 5;
+
+function ephemeral(text: string, blocks: KnownBlock[]): EphemeralMessage {
+  return { response_type: 'ephemeral', text: fallback(text), blocks };
+}
+
+/** `/certflow help`. */
+export function helpAnswer(): EphemeralMessage {
+  const lines = [
+    "`/certflow status <name|fingerprint>`: where a certificate's lifecycle stands",
+    '`/certflow expiring [30d]`: certificates of your groups expiring soon',
+    '`/certflow renew <name>`: ask for a renewal (approvers of the group decide)',
+    '`/certflow approvals`: requests waiting for your decision',
+    '`/certflow help`: this list',
+  ];
+  return ephemeral('certflow commands: status, expiring, renew, approvals, help', [
+    header('certflow commands', BLOCK_IDS.header),
+    section(lines.join('\n'), BLOCK_IDS.summary),
+    context(
+      ["App Home lists your groups' certificates due in the next 90 days and your pending approvals."],
+      BLOCK_IDS.more,
+    ),
+  ]);
+}
+
+const PHASES: Record<LifecyclePhase, string> = {
+  monitoring: 'monitoring',
+  'awaiting-approval': 'waiting for approval',
+  issuing: 'issuing the new certificate',
+  installing: 'installing',
+  verifying: 'verifying the installation',
+  'revocation-pending': 'old certificate waiting for revocation',
+  expired: 'expired',
+  retired: 'retired',
+};
+
+/** `/certflow status`: the lifecycle's phase, dates, next step, open request (with buttons), ticket and records. */
+export function lifecycleStatusAnswer(view: LifecycleView, now: string): EphemeralMessage {
+  const name = view.certificate ? certificateName(view.certificate) : view.managedCertificateId;
+  const phase = PHASES[view.phase];
+  const fields = [
+    `*Phase*\n${phase}`,
+    `*Cycle*\n${view.cycle}`,
+    `*Owner group*\n${view.ownerGroup ? escapeMrkdwn(view.ownerGroup) : 'none assigned'}`,
+    `*Ticket*\n${ticketText(view.ticket)}`,
+    `*Renewal deadline*\n${view.renewalDeadline ? slackDate(view.renewalDeadline) : '—'}`,
+    `*Next step*\n${view.next ? `${escapeMrkdwn(view.next.level)} ${slackDate(view.next.at, true)}` : '—'}`,
+  ];
+  if (view.certificate) {
+    const days = daysFrom(now, view.certificate.notAfter);
+    fields.unshift(
+      `*Expires*\n${slackDate(view.certificate.notAfter)} (${daysPhrase(days)})`,
+      `*Names*\n${namesText(view.certificate, 5)}`,
+      `*Key*\n${keyText(view.certificate)}`,
+      `*Installed at*\n${locationsText(view.certificate, 3)}`,
+    );
+  }
+  const blocks: KnownBlock[] = [
+    header(`Status: ${name}`, BLOCK_IDS.header),
+    section(`*${userText(name, 300)}* is ${phase}.`, BLOCK_IDS.summary, { fields }),
+  ];
+  const { request } = view;
+  if (request) {
+    blocks.push(
+      section(
+        `Request \`${escapeMrkdwn(request.id)}\`: *${escapeMrkdwn(request.kind)}* asked by ${actorMrkdwn(request.requestedBy)}, ${escapeMrkdwn(request.status)}${request.decidedBy ? ` (by ${actorMrkdwn(request.decidedBy)})` : ''}\n>${userText(request.reason || 'no reason given', 1000)}`,
+        BLOCK_IDS.request,
+      ),
+    );
+    if (request.status === 'awaiting-approval') blocks.push(actions(decisionButtons(request), BLOCK_IDS.actions));
+  }
+  if (view.lastProblem) blocks.push(section(`⚠️ ${userText(view.lastProblem, 2000)}`, BLOCK_IDS.problem));
+  const records = view.records.slice(-STATUS_RECORDS);
+  if (records.length > 0) {
+    blocks.push(
+      context(
+        records.map(
+          (record) => `${slackDate(record.at, true)} · ${escapeMrkdwn(record.kind)}: ${userText(record.detail, 500)}`,
+        ),
+        BLOCK_IDS.records,
+      ),
+    );
+  }
+  return ephemeral(`${escapeMrkdwn(name)}: ${phase}`, blocks);
+}
+
+/** Input of {@link expiringAnswer}. */
+export interface ExpiringAnswerInput {
+  /** ISO 8601. */
+  readonly now: string;
+  readonly withinDays: number;
+  /** Certificates of the asker's groups. */
+  readonly certificates: readonly DueCertificate[];
+}
+
+/** `/certflow expiring [Nd]`: my groups' certificates expiring within N days, with *Request renewal*. */
+export function expiringAnswer(input: ExpiringAnswerInput): EphemeralMessage {
+  const due = dueWithin(input.certificates, input.now, input.withinDays);
+  const title = `Expiring within ${input.withinDays} days: ${due.length}`;
+  if (due.length === 0) {
+    return ephemeral(title, [
+      section(`Nothing of your groups expires within ${input.withinDays} days.`, BLOCK_IDS.summary),
+    ]);
+  }
+  const blocks: KnownBlock[] = [
+    header(title, BLOCK_IDS.header),
+    section("Soonest first. A button asks for a renewal; the group's approvers decide.", BLOCK_IDS.summary),
+    ...due.slice(0, EXPIRING_MAX_ITEMS).map((item) => dueCertificateBlock(item, input.now, BLOCK_IDS.listItem)),
+  ];
+  if (due.length > EXPIRING_MAX_ITEMS) {
+    blocks.push(
+      context(
+        [`…and ${due.length - EXPIRING_MAX_ITEMS} more: narrow it with \`/certflow expiring 7d\` or use the CLI.`],
+        BLOCK_IDS.more,
+      ),
+    );
+  }
+  return ephemeral(title, blocks);
+}
+
+/** `/certflow approvals`: requests waiting for my decision, each with *Approve* / *Reject*. */
+export function approvalsAnswer(approvals: readonly PendingApproval[]): EphemeralMessage {
+  const pending = uniqueApprovals(approvals);
+  const title = `Waiting for your approval: ${pending.length}`;
+  if (pending.length === 0) {
+    return ephemeral(title, [section('No request waits for your decision.', BLOCK_IDS.summary)]);
+  }
+  const blocks: KnownBlock[] = [
+    header(title, BLOCK_IDS.header),
+    ...pending
+      .slice(0, APPROVALS_MAX_ITEMS)
+      .flatMap((item) => pendingApprovalBlocks(item, BLOCK_IDS.listItem, BLOCK_IDS.listItemActions)),
+  ];
+  if (pending.length > APPROVALS_MAX_ITEMS) {
+    blocks.push(
+      context([`…and ${pending.length - APPROVALS_MAX_ITEMS} more: open certflow's App Home.`], BLOCK_IDS.more),
+    );
+  }
+  return ephemeral(title, blocks);
+}
+
+/** Why an action was refused (R-RA-2: not an approver, own request …), for the clicker only. */
+export function refusalAnswer(message: string): EphemeralMessage {
+  return ephemeral(`Not done: ${escapeMrkdwn(message)}`, [
+    section(`🚫 *Not done*: ${userText(message)}`, BLOCK_IDS.summary),
+  ]);
+}
+
+/** Something failed; says what and what to do, for the asker only. */
+export function errorAnswer(message: string): EphemeralMessage {
+  return ephemeral(`certflow could not do that: ${escapeMrkdwn(message)}`, [
+    section(`⚠️ *certflow could not do that*: ${userText(message)}`, BLOCK_IDS.summary),
+  ]);
+}
