@@ -4,7 +4,7 @@
  * handler takes a request, and turns a handler's failure into a generic 500 whose details go to the log only.
  */
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 
 /**
  * Answers a request, or declines it by returning false so the next mounted handler (or the 404) gets it. A handler
@@ -164,6 +164,21 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
   };
 
   const server = http.createServer((request, response) => void dispatch(request, response));
+  let closing: Promise<void> | null = null;
+  // Node counts a connection that has not sent a request yet as busy, so closeIdleConnections() leaves it and close()
+  // would wait until the client drops it (an HTTP agent's spare socket, a browser's preconnect).
+  const awaitingFirstRequest = new Set<Socket>();
+  server.on('connection', (socket: Socket) => {
+    awaitingFirstRequest.add(socket);
+    socket.once('close', () => awaitingFirstRequest.delete(socket));
+  });
+  server.on('request', (request: IncomingMessage, response: ServerResponse) => {
+    awaitingFirstRequest.delete(request.socket);
+    // A keep-alive connection whose answer ends after close() began would otherwise idle until keepAliveTimeout.
+    response.once('close', () => {
+      if (closing !== null) request.socket.end();
+    });
+  });
   server.requestTimeout = 30_000;
   server.headersTimeout = 10_000;
   await new Promise<void>((resolve, reject) => {
@@ -184,7 +199,6 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
   const { port } = server.address() as AddressInfo;
   const shownHost = options.host === '0.0.0.0' || options.host === '::' ? 'localhost' : options.host;
   const url = `http://${shownHost.includes(':') ? `[${shownHost}]` : shownHost}:${port}`;
-  let closing: Promise<void> | null = null;
   return {
     url,
     port,
@@ -192,6 +206,7 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
       closing ??= new Promise<void>((resolve, reject) => {
         server.close((error) => (error ? reject(error) : resolve()));
         server.closeIdleConnections();
+        for (const socket of awaitingFirstRequest) socket.destroy();
       });
       return closing;
     },

@@ -1,4 +1,5 @@
 import http from 'node:http';
+import net from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   type HttpMount,
@@ -225,5 +226,16 @@ describe('startHttpServer', () => {
 
     await expect(send(`${server.url}/hello`)).rejects.toThrow(/ECONNREFUSED/);
     agent.destroy();
+  });
+
+  it("close() does not wait for a connection that never sent a request (a client's spare socket)", async () => {
+    const server = await startHttpServer({ host: '127.0.0.1', port: 0, handlers: [hello] });
+    const silent = net.connect({ host: '127.0.0.1', port: server.port });
+    await new Promise<void>((resolve) => silent.once('connect', resolve));
+    const closedByServer = new Promise<void>((resolve) => silent.once('close', () => resolve()));
+    // Before the fix, close() waited until the client dropped this socket; now the server ends it itself.
+    await server.close();
+    await closedByServer;
+    expect(silent.destroyed).toBe(true);
   });
 });
