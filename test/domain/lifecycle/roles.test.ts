@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import type { OwnerGroup } from '../../../domain/inventory/model';
 import type { LifecycleRequest } from '../../../domain/lifecycle/model';
 import {
   buildRoster,
@@ -8,19 +7,15 @@ import {
   normalizePrincipal,
   rolesOf,
 } from '../../../domain/lifecycle/roles';
+import { ownerGroupFixture, requestFixture } from '../../support/lifecycle-fixtures';
 
-const GROUP: OwnerGroup = {
-  id: 'payments-web',
+const GROUP = ownerGroupFixture({
   name: 'Payments web',
   contacts: [{ email: 'owner@example.com' }],
   approvers: [{ name: 'Ann', email: 'ann@example.com', slackUserId: 'U0ANN' }, { email: 'bob@example.com' }],
   managementContact: { email: 'boss@example.com' },
-  incidentResponseContact: null,
   slack: { channelId: 'C0PAY' },
-  jira: {},
-  reminderDays: null,
-  autoRenew: false,
-};
+});
 
 const ROSTER = buildRoster({
   group: GROUP,
@@ -29,24 +24,12 @@ const ROSTER = buildRoster({
   admins: [],
 });
 
-const REQUEST: LifecycleRequest = {
+const REQUEST = requestFixture({
   id: '0123456789abcdef.1.1',
-  kind: 'renewal',
-  source: 'owner',
   requestedBy: { id: 'email:ann@example.com' },
   requestedAt: '2026-11-01T00:00:00.000Z',
   reason: 'due',
-  status: 'awaiting-approval',
-  campaignId: null,
-  revocationReason: null,
-  replace: true,
-  decidedBy: null,
-  decidedAt: null,
-  decisionReason: null,
-  approvalReminders: 0,
-  approvalEscalated: false,
-  failure: null,
-};
+});
 
 describe('lifecycle roster', () => {
   it.each([

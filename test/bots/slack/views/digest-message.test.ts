@@ -3,43 +3,19 @@ import type { CertificateSummary } from '../../../../domain/lifecycle/model';
 import type { ReminderNotification } from '../../../../integrations/notifications/notification-port';
 import { checkMessage } from '../../../../bots/slack/views/block-kit-check';
 import { DIGEST_MAX_ITEMS, digestMessage, EmptyDigestError } from '../../../../bots/slack/views/digest-message';
-
-const NOW = '2025-06-01T12:00:00.000Z';
-
-function certificate(overrides: Partial<CertificateSummary> = {}): CertificateSummary {
-  return {
-    managedCertificateId: 'a1b2c3d4e5f60718',
-    id: 'a1b2c3d4e5f60718',
-    fingerprintSha256: 'a1b2c3d4e5f60718'.padEnd(64, '0'),
-    serialNumber: '01',
-    subject: 'CN=shop.example.com',
-    commonName: 'shop.example.com',
-    dnsNames: ['shop.example.com', 'www.shop.example.com'],
-    ipAddresses: [],
-    issuer: 'CN=Example Issuing CA',
-    notBefore: '2025-01-01T00:00:00.000Z',
-    notAfter: '2025-07-01T12:00:00.000Z',
-    keyAlgorithm: 'EC',
-    keySize: 256,
-    curve: 'P-256',
-    locations: [{ kind: 'endpoint', host: 'shop.example.com', port: 443 }],
-    ownerGroup: 'payments-web',
-    application: 'Shop',
-    ...overrides,
-  };
-}
+import { FIXTURE_NOW, fixtureCertificateId, summaryFixture } from '../../../support/lifecycle-fixtures';
 
 function reminder(index: number, overrides: Partial<CertificateSummary> = {}): ReminderNotification {
-  const id = index.toString(16).padStart(16, '0');
+  const id = fixtureCertificateId(index);
   return {
     kind: 'reminder',
     idempotencyKey: `certflow-lifecycle-${id}/c1/reminder-30`,
-    dueAt: NOW,
-    certificate: certificate({
+    dueAt: FIXTURE_NOW,
+    certificate: summaryFixture({
       managedCertificateId: id,
       id,
       commonName: `host-${index}.example.com`,
-      notAfter: new Date(Date.parse(NOW) + (30 + (index % 7)) * 86_400_000).toISOString(),
+      notAfter: new Date(Date.parse(FIXTURE_NOW) + (30 + (index % 7)) * 86_400_000).toISOString(),
       ...overrides,
     }),
     group: null,
@@ -47,7 +23,7 @@ function reminder(index: number, overrides: Partial<CertificateSummary> = {}): R
     ticket: null,
     link: null,
     daysLeft: 30,
-    renewalDeadline: NOW,
+    renewalDeadline: FIXTURE_NOW,
   };
 }
 
@@ -59,7 +35,7 @@ describe('digest message', () => {
   it('R-MON-5: twenty certificates due together make one message with a Request renewal button each', () => {
     const message = digestMessage({
       recipient: 'Olive Owner',
-      now: NOW,
+      now: FIXTURE_NOW,
       notifications: Array.from({ length: 20 }, (_, i) => reminder(i)),
     });
     expect(checkMessage(message)).toEqual([]);
@@ -73,7 +49,7 @@ describe('digest message', () => {
   it('R-MON-5: a digest of 100 certificates stays within 50 blocks and says how many more there are', () => {
     const message = digestMessage({
       recipient: 'payments-web',
-      now: NOW,
+      now: FIXTURE_NOW,
       notifications: Array.from({ length: 100 }, (_, i) => reminder(i)),
     });
     expect(checkMessage(message)).toEqual([]);
@@ -90,7 +66,7 @@ describe('digest message', () => {
       cause: 'not-renewed' as const,
       reason: long,
     }));
-    const message = digestMessage({ recipient: long, now: NOW, notifications });
+    const message = digestMessage({ recipient: long, now: FIXTURE_NOW, notifications });
     expect(checkMessage(message)).toEqual([]);
     expect(message.text).not.toContain('<n');
   });
@@ -107,7 +83,7 @@ describe('digest message', () => {
     const expired = { ...reminder(3), kind: 'incident' as const, reason: 'expired while served' };
     const message = digestMessage({
       recipient: 'x',
-      now: NOW,
+      now: FIXTURE_NOW,
       notifications: [soon, { ...soon }, escalated, reminder(2), expired],
     });
     const ids = message.blocks.map((block) => block.block_id);
@@ -123,7 +99,11 @@ describe('digest message', () => {
   });
 
   it('refuses an empty digest with a typed error', () => {
-    expect(() => digestMessage({ recipient: 'payments-web', now: NOW, notifications: [] })).toThrow(EmptyDigestError);
-    expect(() => digestMessage({ recipient: 'payments-web', now: NOW, notifications: [] })).toThrow(/send nothing/);
+    expect(() => digestMessage({ recipient: 'payments-web', now: FIXTURE_NOW, notifications: [] })).toThrow(
+      EmptyDigestError,
+    );
+    expect(() => digestMessage({ recipient: 'payments-web', now: FIXTURE_NOW, notifications: [] })).toThrow(
+      /send nothing/,
+    );
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { CertificateSummary, LifecycleRequest } from '../../../../domain/lifecycle/model';
+import type { LifecycleRequest } from '../../../../domain/lifecycle/model';
 import type { LifecycleView } from '../../../../workflows/definitions';
 import { appHomeView, HOME_MAX_APPROVALS, HOME_MAX_DUE } from '../../../../bots/slack/views/app-home';
 import { checkMessage, checkView } from '../../../../bots/slack/views/block-kit-check';
@@ -14,70 +14,27 @@ import {
   refusalAnswer,
 } from '../../../../bots/slack/views/command-answers';
 import { readRejectSubmission, rejectModal, RejectSubmissionError } from '../../../../bots/slack/views/reject-modal';
-
-const NOW = '2025-06-01T12:00:00.000Z';
-
-function certificate(overrides: Partial<CertificateSummary> = {}): CertificateSummary {
-  return {
-    managedCertificateId: 'a1b2c3d4e5f60718',
-    id: 'a1b2c3d4e5f60718',
-    fingerprintSha256: 'a1b2c3d4e5f60718'.padEnd(64, '0'),
-    serialNumber: '01',
-    subject: 'CN=shop.example.com',
-    commonName: 'shop.example.com',
-    dnsNames: ['shop.example.com', 'www.shop.example.com'],
-    ipAddresses: [],
-    issuer: 'CN=Example Issuing CA',
-    notBefore: '2025-01-01T00:00:00.000Z',
-    notAfter: '2025-07-01T12:00:00.000Z',
-    keyAlgorithm: 'EC',
-    keySize: 256,
-    curve: 'P-256',
-    locations: [{ kind: 'endpoint', host: 'shop.example.com', port: 443 }],
-    ownerGroup: 'payments-web',
-    application: 'Shop',
-    ...overrides,
-  };
-}
-
-function request(overrides: Partial<LifecycleRequest> = {}): LifecycleRequest {
-  return {
-    id: 'a1b2c3d4e5f60718.1.1',
-    kind: 'renewal',
-    source: 'owner',
-    requestedBy: { id: 'slack:U0OWNER1', displayName: 'Olive Owner' },
-    requestedAt: '2025-05-30T09:00:00.000Z',
-    reason: 'expires soon',
-    status: 'awaiting-approval',
-    campaignId: null,
-    revocationReason: null,
-    replace: true,
-    decidedBy: null,
-    decidedAt: null,
-    decisionReason: null,
-    approvalReminders: 0,
-    approvalEscalated: false,
-    failure: null,
-    ...overrides,
-  };
-}
+import { FIXTURE_NOW, fixtureCertificateId, requestFixture, summaryFixture } from '../../../support/lifecycle-fixtures';
 
 function due(index: number, daysLeft: number, openRequest: LifecycleRequest | null = null) {
-  const id = index.toString(16).padStart(16, '0');
+  const id = fixtureCertificateId(index);
   return {
-    certificate: certificate({
+    certificate: summaryFixture({
       managedCertificateId: id,
       id,
       commonName: `host-${index}.example.com`,
-      notAfter: new Date(Date.parse(NOW) + daysLeft * 86_400_000).toISOString(),
+      notAfter: new Date(Date.parse(FIXTURE_NOW) + daysLeft * 86_400_000).toISOString(),
     }),
     openRequest,
   };
 }
 
 function approval(index: number) {
-  const id = index.toString(16).padStart(16, '0');
-  return { request: request({ id: `${id}.1.1` }), certificate: certificate({ managedCertificateId: id, id }) };
+  const id = fixtureCertificateId(index);
+  return {
+    request: requestFixture({ id: `${id}.1.1` }),
+    certificate: summaryFixture({ managedCertificateId: id, id }),
+  };
 }
 
 /** Every button anywhere in the blocks. */
@@ -94,21 +51,21 @@ const VIEW: LifecycleView = {
   workflowId: 'certflow-lifecycle-a1b2c3d4e5f60718',
   cycle: 1,
   phase: 'awaiting-approval',
-  certificate: certificate(),
+  certificate: summaryFixture(),
   ownerGroup: 'payments-web',
   renewalDeadline: '2025-06-01T12:00:00.000Z',
   plan: [],
   next: { at: '2025-06-01T12:00:00.000Z', level: 'escalation' },
-  request: request(),
+  request: requestFixture(),
   ticket: { key: 'CHG-42', url: 'https://jira.example.com/browse/CHG-42' },
   pendingRevocation: null,
-  records: Array.from({ length: 8 }, (_, i) => ({ at: NOW, kind: 'reminder', detail: `record ${i}` })),
+  records: Array.from({ length: 8 }, (_, i) => ({ at: FIXTURE_NOW, kind: 'reminder', detail: `record ${i}` })),
   lastProblem: 'verification failed: <chain incomplete>',
 };
 
 describe('reject modal', () => {
   it('R-RA-1: asks for a required multiline reason and carries only the request id', () => {
-    const modal = rejectModal(request(), certificate());
+    const modal = rejectModal(requestFixture(), summaryFixture());
     expect(checkView(modal)).toEqual([]);
     expect(modal).toMatchObject({
       type: 'modal',
@@ -158,9 +115,9 @@ describe('reject modal', () => {
 describe('App Home', () => {
   it("R-MON-1: lists my groups' certificates due in the next 90 days and my pending approvals, with buttons", () => {
     const home = appHomeView({
-      now: NOW,
+      now: FIXTURE_NOW,
       groups: ['Payments Web'],
-      certificates: [due(1, 10), due(2, 200), due(3, 89, request({ id: '0000000000000003.1.1' })), due(1, 10)],
+      certificates: [due(1, 10), due(2, 200), due(3, 89, requestFixture({ id: '0000000000000003.1.1' })), due(1, 10)],
       approvals: [approval(7)],
     });
     expect(checkView(home)).toEqual([]);
@@ -178,7 +135,7 @@ describe('App Home', () => {
 
   it('stays within 100 blocks for hundreds of certificates and approvals, saying how many more', () => {
     const home = appHomeView({
-      now: NOW,
+      now: FIXTURE_NOW,
       groups: [],
       certificates: Array.from({ length: 300 }, (_, i) => due(i, i % 90)),
       approvals: Array.from({ length: 100 }, (_, i) => approval(i)),
@@ -191,7 +148,7 @@ describe('App Home', () => {
   });
 
   it('says when nothing is due and nothing waits', () => {
-    const home = appHomeView({ now: NOW, groups: ['a'], certificates: [], approvals: [] });
+    const home = appHomeView({ now: FIXTURE_NOW, groups: ['a'], certificates: [], approvals: [] });
     expect(checkView(home)).toEqual([]);
     expect(JSON.stringify(home.blocks)).toContain('No request waits for your decision');
   });
@@ -207,7 +164,7 @@ describe('/certflow answers', () => {
   });
 
   it('R-RA-1: status shows the phase, the open request with its buttons, the last problem and the latest records', () => {
-    const answer = lifecycleStatusAnswer(VIEW, NOW);
+    const answer = lifecycleStatusAnswer(VIEW, FIXTURE_NOW);
     expect(checkMessage(answer)).toEqual([]);
     expect(answer.text).toBe('shop.example.com: waiting for approval');
     expect(buttons(answer.blocks).map((b) => b.action_id)).toEqual(['approve_request', 'reject_request']);
@@ -229,7 +186,7 @@ describe('/certflow answers', () => {
         lastProblem: null,
         phase: 'retired',
       },
-      NOW,
+      FIXTURE_NOW,
     );
     expect(checkMessage(answer)).toEqual([]);
     expect(buttons(answer.blocks)).toEqual([]);
@@ -237,7 +194,7 @@ describe('/certflow answers', () => {
 
   it('R-MON-1: expiring lists certificates within the window, soonest first, within 50 blocks', () => {
     const answer = expiringAnswer({
-      now: NOW,
+      now: FIXTURE_NOW,
       withinDays: 30,
       certificates: [due(1, 25), due(2, 5), due(3, 31), due(4, -2)],
     });
@@ -249,13 +206,13 @@ describe('/certflow answers', () => {
     ]);
     expect(JSON.stringify(answer.blocks)).toContain('2 days ago');
     const many = expiringAnswer({
-      now: NOW,
+      now: FIXTURE_NOW,
       withinDays: 30,
       certificates: Array.from({ length: 100 }, (_, i) => due(i, i % 30)),
     });
     expect(checkMessage(many)).toEqual([]);
     expect(JSON.stringify(many.blocks)).toContain(`and ${100 - EXPIRING_MAX_ITEMS} more`);
-    expect(JSON.stringify(expiringAnswer({ now: NOW, withinDays: 7, certificates: [] }))).toContain(
+    expect(JSON.stringify(expiringAnswer({ now: FIXTURE_NOW, withinDays: 7, certificates: [] }))).toContain(
       'Nothing of your groups',
     );
   });

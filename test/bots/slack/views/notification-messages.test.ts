@@ -1,7 +1,5 @@
 import type { SectionBlock } from '@slack/types';
 import { describe, expect, it } from 'vitest';
-import type { OwnerGroup } from '../../../../domain/inventory/model';
-import type { CertificateSummary, LifecycleRequest } from '../../../../domain/lifecycle/model';
 import type {
   ApprovalRequestNotification,
   LifecycleNotification,
@@ -15,71 +13,14 @@ import {
   notificationMessage,
   reminderMessage,
 } from '../../../../bots/slack/views/notification-messages';
+import { FIXTURE_NOW, ownerGroupFixture, requestFixture, summaryFixture } from '../../../support/lifecycle-fixtures';
 
-const NOW = '2025-06-01T12:00:00.000Z';
-
-function certificate(overrides: Partial<CertificateSummary> = {}): CertificateSummary {
-  return {
-    managedCertificateId: 'a1b2c3d4e5f60718',
-    id: 'a1b2c3d4e5f60718',
-    fingerprintSha256: 'a1b2c3d4e5f60718'.padEnd(64, '0'),
-    serialNumber: '01',
-    subject: 'CN=shop.example.com',
-    commonName: 'shop.example.com',
-    dnsNames: ['shop.example.com', 'www.shop.example.com'],
-    ipAddresses: [],
-    issuer: 'CN=Example Issuing CA',
-    notBefore: '2025-01-01T00:00:00.000Z',
-    notAfter: '2025-07-01T12:00:00.000Z',
-    keyAlgorithm: 'EC',
-    keySize: 256,
-    curve: 'P-256',
-    locations: [{ kind: 'endpoint', host: 'shop.example.com', port: 443 }],
-    ownerGroup: 'payments-web',
-    application: 'Shop',
-    ...overrides,
-  };
-}
-
-function request(overrides: Partial<LifecycleRequest> = {}): LifecycleRequest {
-  return {
-    id: 'a1b2c3d4e5f60718.1.1',
-    kind: 'renewal',
-    source: 'owner',
-    requestedBy: { id: 'slack:U0OWNER1', displayName: 'Olive Owner' },
-    requestedAt: '2025-05-30T09:00:00.000Z',
-    reason: 'expires soon',
-    status: 'awaiting-approval',
-    campaignId: null,
-    revocationReason: null,
-    replace: true,
-    decidedBy: null,
-    decidedAt: null,
-    decisionReason: null,
-    approvalReminders: 0,
-    approvalEscalated: false,
-    failure: null,
-    ...overrides,
-  };
-}
-
-const GROUP: OwnerGroup = {
-  id: 'payments-web',
-  name: 'Payments Web',
-  contacts: [{ slackUserId: 'U0OWNER1' }],
-  approvers: [{ slackUserId: 'U0APPROVER' }],
-  managementContact: null,
-  incidentResponseContact: null,
-  slack: { channelId: 'C0PAYMENTS' },
-  jira: {},
-  reminderDays: null,
-  autoRenew: false,
-};
+const GROUP = ownerGroupFixture();
 
 const BASE = {
   idempotencyKey: 'certflow-lifecycle-a1b2c3d4e5f60718/c1/reminder-30',
-  dueAt: NOW,
-  certificate: certificate(),
+  dueAt: FIXTURE_NOW,
+  certificate: summaryFixture(),
   group: GROUP,
   audience: { people: GROUP.contacts, channelId: 'C0PAYMENTS' },
   ticket: { key: 'CHG-42', url: 'https://jira.example.com/browse/CHG-42' },
@@ -92,8 +33,13 @@ const REMINDER: ReminderNotification = {
   daysLeft: 30,
   renewalDeadline: '2025-06-01T12:00:00.000Z',
 };
-const APPROVAL: ApprovalRequestNotification = { ...BASE, kind: 'approval-request', request: request(), reminder: 0 };
-const DECIDED = request({
+const APPROVAL: ApprovalRequestNotification = {
+  ...BASE,
+  kind: 'approval-request',
+  request: requestFixture(),
+  reminder: 0,
+};
+const DECIDED = requestFixture({
   status: 'rejected',
   decidedBy: { id: 'slack:U0APPROVER' },
   decidedAt: '2025-05-31T10:00:00.000Z',
@@ -104,7 +50,7 @@ const ALL: readonly LifecycleNotification[] = [
   REMINDER,
   APPROVAL,
   { ...APPROVAL, reminder: 2 },
-  { ...APPROVAL, request: request({ kind: 'revocation', revocationReason: 'keyCompromise' }) },
+  { ...APPROVAL, request: requestFixture({ kind: 'revocation', revocationReason: 'keyCompromise' }) },
   { ...BASE, kind: 'decision', request: DECIDED },
   { ...BASE, kind: 'escalation', cause: 'not-renewed', reason: 'Not renewed 30 days before expiry', daysLeft: 29 },
   { ...BASE, kind: 'escalation', cause: 'approval-overdue', reason: 'Nobody approved for 3 days', daysLeft: 20 },
@@ -115,7 +61,7 @@ const ALL: readonly LifecycleNotification[] = [
     kind: 'renewal-progress',
     step: 'installed-and-verified',
     detail: 'Served at shop.example.com:443',
-    replacement: certificate({ id: 'ffff000011112222', notAfter: '2025-12-01T00:00:00.000Z' }),
+    replacement: summaryFixture({ id: 'ffff000011112222', notAfter: '2025-12-01T00:00:00.000Z' }),
   },
   {
     ...BASE,
@@ -195,7 +141,7 @@ describe('notification messages', () => {
     const message = approvalRequestMessage(
       {
         ...APPROVAL,
-        certificate: certificate({
+        certificate: summaryFixture({
           dnsNames: ['shop.example.com', 'evil.example.net', '*.shop.example.com'],
           locations: [{ kind: 'endpoint', host: 'shop.example.com', port: 443 }],
         }),
@@ -218,7 +164,7 @@ describe('notification messages', () => {
   it('R-RA-1: the decision shown in place says who decided, when and why, and has no buttons', () => {
     const message = approvalDecisionMessage(
       { request: DECIDED, decidedBy: { id: 'slack:U0APPROVER' }, decidedAt: '2025-05-31T10:00:00.000Z' },
-      certificate(),
+      summaryFixture(),
     );
     const json = JSON.stringify(message.blocks);
     expect(json).toContain('*Rejected* by <@U0APPROVER> on <!date^1748685600^');
@@ -253,8 +199,8 @@ describe('notification messages', () => {
     const hostile = '<!channel> & <https://evil.example|click>';
     const message = approvalRequestMessage({
       ...APPROVAL,
-      certificate: certificate({ commonName: hostile, issuer: `CN=${hostile}`, application: hostile }),
-      request: request({ reason: hostile, requestedBy: { id: 'user:mallory', displayName: hostile } }),
+      certificate: summaryFixture({ commonName: hostile, issuer: `CN=${hostile}`, application: hostile }),
+      request: requestFixture({ reason: hostile, requestedBy: { id: 'user:mallory', displayName: hostile } }),
     });
     // Plain text (headers, button labels) is never parsed for mentions or links; mrkdwn and the fallback are.
     const json = JSON.stringify([message.text, collect(message, 'mrkdwn')]);
@@ -267,7 +213,7 @@ describe('notification messages', () => {
   it("stays within Slack's limits with very long names and many SANs", () => {
     const long = `${'x'.repeat(5000)}.example.com`;
     const many = Array.from({ length: 500 }, (_, index) => `host-${index}-${'y'.repeat(200)}.example.com`);
-    const huge = certificate({ commonName: long, dnsNames: [long, ...many], issuer: long, application: long });
+    const huge = summaryFixture({ commonName: long, dnsNames: [long, ...many], issuer: long, application: long });
     for (const notification of ALL) {
       const message = notificationMessage({
         ...notification,
@@ -279,7 +225,7 @@ describe('notification messages', () => {
     const approval = approvalRequestMessage({
       ...APPROVAL,
       certificate: huge,
-      request: request({ reason: `&${'<'.repeat(4000)}` }),
+      request: requestFixture({ reason: `&${'<'.repeat(4000)}` }),
     });
     expect(checkMessage(approval)).toEqual([]);
     const names = approval.blocks.find((block) => block.block_id === BLOCK_IDS.names) as SectionBlock;
