@@ -49,6 +49,10 @@ export interface CertflowConfig {
   reloadCommand: string[];
   /** TLS endpoints certflow runs and renews itself (`host:port`), e.g. for the demo. */
   tlsEndpoints: string[];
+  /** Slack bot token (`xoxb-…`); undefined: notifications are printed by the worker instead. */
+  slackBotToken: string | undefined;
+  /** Slack Web API base URL; Slack's own unless pointed at a stand-in. */
+  slackApiUrl: string | undefined;
 }
 
 /** One row of the README's configuration table: variable, default, meaning. */
@@ -121,6 +125,16 @@ export const CONFIG_VARIABLES: readonly ConfigVariable[] = [
     default: '(unset: none)',
     description: 'comma-separated `host:port` TLS endpoints certflow serves and renews itself (the demo)',
   },
+  {
+    name: 'SLACK_BOT_TOKEN',
+    default: '(unset: notifications printed by the worker)',
+    description: 'Bot User OAuth Token (`xoxb-…`) of the app created from slack/manifest.yaml',
+  },
+  {
+    name: 'SLACK_API_URL',
+    default: 'https://slack.com/api/',
+    description: 'Slack Web API base URL (point it at a Slack stand-in for tests)',
+  },
 ];
 
 const PRINCIPAL =
@@ -146,19 +160,32 @@ function readPrincipals(env: NodeJS.ProcessEnv, name: string): string[] {
     .map((entry) => readPrincipal(name, entry));
 }
 
-function readPublicUrl(env: NodeJS.ProcessEnv, httpPort: number): string {
-  const raw = env.CERTFLOW_PUBLIC_URL;
-  if (raw === undefined || raw === '') return `http://127.0.0.1:${httpPort}`;
+/** An http(s) URL without trailing slashes, or undefined when the variable is unset. */
+function readHttpUrl(env: NodeJS.ProcessEnv, name: string): string | undefined {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return undefined;
   let url: URL;
   try {
     url = new URL(raw);
   } catch {
-    throw new ConfigError('CERTFLOW_PUBLIC_URL', `"${raw}" is not a URL; write e.g. https://certflow.example.com`);
+    throw new ConfigError(name, `"${raw}" is not a URL; write e.g. https://certflow.example.com`);
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-    throw new ConfigError('CERTFLOW_PUBLIC_URL', `"${raw}" must be an http:// or https:// URL`);
+    throw new ConfigError(name, `"${raw}" must be an http:// or https:// URL`);
   }
   return raw.replace(/\/+$/, '');
+}
+
+function readSlackToken(env: NodeJS.ProcessEnv): string | undefined {
+  const raw = env.SLACK_BOT_TOKEN;
+  if (raw === undefined || raw === '') return undefined;
+  if (!/^xoxb-[A-Za-z0-9-]+$/.test(raw)) {
+    throw new ConfigError(
+      'SLACK_BOT_TOKEN',
+      "is not a bot token (xoxb-…); copy the Bot User OAuth Token from the app's OAuth & Permissions page",
+    );
+  }
+  return raw;
 }
 
 function readEndpoints(raw: string): string[] {
@@ -246,9 +273,11 @@ export function loadConfig(env: NodeJS.ProcessEnv, cwd: string): CertflowConfig 
     securityLeads: readPrincipals(env, 'CERTFLOW_SECURITY_LEADS'),
     admins: readPrincipals(env, 'CERTFLOW_ADMINS'),
     httpPort,
-    publicUrl: readPublicUrl(env, httpPort),
+    publicUrl: readHttpUrl(env, 'CERTFLOW_PUBLIC_URL') ?? `http://127.0.0.1:${httpPort}`,
     caPassphrase: env.CERTFLOW_CA_PASSPHRASE || undefined,
     reloadCommand: (env.CERTFLOW_RELOAD_COMMAND ?? '').split(/\s+/).filter(Boolean),
     tlsEndpoints: readEndpoints(env.CERTFLOW_TLS_ENDPOINTS ?? ''),
+    slackBotToken: readSlackToken(env),
+    slackApiUrl: readHttpUrl(env, 'SLACK_API_URL'),
   };
 }

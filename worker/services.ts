@@ -18,6 +18,8 @@ import { openInventoryStore } from '../integrations/inventory/database';
 import type { InventoryStore } from '../integrations/inventory/inventory-store';
 import { FileKeyStore } from '../integrations/keys/file-key-store';
 import { ConsoleNotifier } from '../integrations/notifications/console-notifier';
+import { SlackNotifier } from '../integrations/slack/slack-notifier';
+import { createSlackWebClient } from '../integrations/slack/slack-web-client';
 import { ConsoleTicketing } from '../integrations/ticketing/console-ticketing';
 import { ConfigError, type CertflowConfig } from './config';
 
@@ -112,7 +114,16 @@ export async function openCertflowServices(options: OpenServicesOptions): Promis
         new TlsEndpointDeployer({ keyStore, registry }),
         new FileDeployer({ keyStore, reloadCommand: config.reloadCommand }),
       ],
-      notifications: new ConsoleNotifier(log),
+      notifications:
+        config.slackBotToken === undefined
+          ? new ConsoleNotifier(log)
+          : new SlackNotifier({
+              client: createSlackWebClient({
+                botToken: config.slackBotToken,
+                ...(config.slackApiUrl === undefined ? {} : { slackApiUrl: `${config.slackApiUrl}/` }),
+              }),
+              log: (event) => log(`[slack] ${JSON.stringify(event)}`),
+            }),
       ticketing: new ConsoleTicketing(log),
       securityLeads: config.securityLeads,
       admins: config.admins,

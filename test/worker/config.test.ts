@@ -25,6 +25,8 @@ describe('loadConfig', () => {
       caPassphrase: undefined,
       reloadCommand: [],
       tlsEndpoints: [],
+      slackBotToken: undefined,
+      slackApiUrl: undefined,
     });
   });
 
@@ -48,6 +50,8 @@ describe('loadConfig', () => {
         CERTFLOW_CA_PASSPHRASE: 'correct horse',
         CERTFLOW_RELOAD_COMMAND: 'systemctl reload nginx',
         CERTFLOW_TLS_ENDPOINTS: '127.0.0.1:8443, [::1]:9443',
+        SLACK_BOT_TOKEN: 'xoxb-1234-5678-abcdef',
+        SLACK_API_URL: 'http://127.0.0.1:3999/api/',
       },
       CWD,
     );
@@ -69,6 +73,8 @@ describe('loadConfig', () => {
       caPassphrase: 'correct horse',
       reloadCommand: ['systemctl', 'reload', 'nginx'],
       tlsEndpoints: ['127.0.0.1:8443', '[::1]:9443'],
+      slackBotToken: 'xoxb-1234-5678-abcdef',
+      slackApiUrl: 'http://127.0.0.1:3999/api',
     });
   });
 
@@ -90,6 +96,8 @@ describe('loadConfig', () => {
     ],
     [{ CERTFLOW_HTTP_PORT: '-1' }, 'CERTFLOW_HTTP_PORT', /not a TCP port/],
     [{ CERTFLOW_TLS_ENDPOINTS: '127.0.0.1' }, 'CERTFLOW_TLS_ENDPOINTS', /not host:port/],
+    [{ SLACK_BOT_TOKEN: 'xoxp-user-token' }, 'SLACK_BOT_TOKEN', /is not a bot token \(xoxb-…\)/],
+    [{ SLACK_API_URL: 'slack.com' }, 'SLACK_API_URL', /is not a URL/],
     [{ CERTFLOW_PUBLIC_URL: 'ftp://x' }, 'CERTFLOW_PUBLIC_URL', /must be an http/],
     [{ CERTFLOW_PUBLIC_URL: 'not a url' }, 'CERTFLOW_PUBLIC_URL', /is not a URL/],
     [{ TEMPORAL_ADDRESS: 'temporal' }, 'TEMPORAL_ADDRESS', /not host:port/],
