@@ -1,0 +1,48 @@
+/** *Request renewal* on a reminder, an expiring list or App Home: asks the lifecycle for a renewal. */
+import type { App, BlockAction, ButtonAction } from '@slack/bolt';
+import { LifecycleNotFoundError, LifecycleRefusedError } from '../../../../client/lifecycle-client';
+import { BLOCK_IDS, ACTION_IDS } from '../../views/block-ids';
+import { section } from '../../views/blocks';
+import { errorAnswer, refusalAnswer } from '../../views/command-answers';
+import { escapeMrkdwn } from '../../views/mrkdwn';
+import type { SlackListenerDependencies } from '../index';
+import { ButtonClickError, readRenewalClick, tellClicker } from './button-click';
+
+/** Why a renewal asked for with the button says it was. */
+export const SLACK_RENEWAL_REASON = 'requested in Slack';
+
+/** Registers the *Request renewal* button listener. */
+export function registerRequestRenewal(app: App, { lifecycles, log }: SlackListenerDependencies): void {
+  app.action<BlockAction<ButtonAction>>(ACTION_IDS.requestRenewal, async ({ ack, body, action, respond, client }) => {
+    await ack();
+    try {
+      const click = readRenewalClick(body, action);
+      const request = await lifecycles.requestRenewal(click.value, {
+        requestedBy: click.actor,
+        reason: SLACK_RENEWAL_REASON,
+      });
+      const text = `Renewal requested: request ${escapeMrkdwn(request.id)} now waits for an approver of the group.`;
+      await tellClicker(body, respond, client, {
+        response_type: 'ephemeral',
+        text,
+        blocks: [
+          section(
+            `✅ *Renewal requested*: request \`${escapeMrkdwn(request.id)}\` (${escapeMrkdwn(request.status)}).`,
+            BLOCK_IDS.summary,
+          ),
+        ],
+      });
+    } catch (error) {
+      if (
+        error instanceof LifecycleRefusedError ||
+        error instanceof ButtonClickError ||
+        error instanceof LifecycleNotFoundError
+      ) {
+        await tellClicker(body, respond, client, refusalAnswer(error.message));
+        return;
+      }
+      log(`Slack renewal request by ${body.user.id} failed: ${error instanceof Error ? error.message : String(error)}`);
+      await tellClicker(body, respond, client, errorAnswer('the renewal was not requested; try again in a minute'));
+    }
+  });
+}
