@@ -53,6 +53,8 @@ export interface CertflowConfig {
   slackBotToken: string | undefined;
   /** Slack Web API base URL; Slack's own unless pointed at a stand-in. */
   slackApiUrl: string | undefined;
+  /** Signing secret of the Slack app; with the bot token it turns on the buttons at `/slack/events`. */
+  slackSigningSecret: string | undefined;
 }
 
 /** One row of the README's configuration table: variable, default, meaning. */
@@ -129,6 +131,11 @@ export const CONFIG_VARIABLES: readonly ConfigVariable[] = [
     name: 'SLACK_BOT_TOKEN',
     default: '(unset: notifications printed by the worker)',
     description: 'Bot User OAuth Token (`xoxb-…`) of the app created from slack/manifest.yaml',
+  },
+  {
+    name: 'SLACK_SIGNING_SECRET',
+    default: '(unset: no Slack buttons)',
+    description: "the Slack app's signing secret; with SLACK_BOT_TOKEN, Slack's requests reach `/slack/events`",
   },
   {
     name: 'SLACK_API_URL',
@@ -279,5 +286,6 @@ export function loadConfig(env: NodeJS.ProcessEnv, cwd: string): CertflowConfig 
     tlsEndpoints: readEndpoints(env.CERTFLOW_TLS_ENDPOINTS ?? ''),
     slackBotToken: readSlackToken(env),
     slackApiUrl: readHttpUrl(env, 'SLACK_API_URL'),
+    slackSigningSecret: env.SLACK_SIGNING_SECRET || undefined,
   };
 }

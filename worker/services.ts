@@ -13,7 +13,7 @@ import { FileDeployer } from '../integrations/deploy/file-deployer';
 import { selectDeployer } from '../integrations/deploy/select-deployer';
 import { connectHostOf, startManagedTlsEndpoint, TlsEndpointRegistry } from '../integrations/deploy/tls-endpoint';
 import { TlsEndpointDeployer } from '../integrations/deploy/tls-endpoint-deployer';
-import { startHttpServer, type RunningHttpServer } from '../integrations/http/http-server';
+import { startHttpServer, type HttpMount, type RunningHttpServer } from '../integrations/http/http-server';
 import { openInventoryStore } from '../integrations/inventory/database';
 import type { InventoryStore } from '../integrations/inventory/inventory-store';
 import { FileKeyStore } from '../integrations/keys/file-key-store';
@@ -43,6 +43,8 @@ export interface OpenServicesOptions {
   readonly tlsEndpoints?: readonly string[];
   /** Listen address of the HTTP server; 0.0.0.0 by default so relying parties can fetch the CRL. */
   readonly httpHost?: string;
+  /** More endpoints on certflow's HTTP server (the Slack app's, mounted once it has started). */
+  readonly httpMounts?: readonly HttpMount[];
 }
 
 /** Reads the policy file in force, or NIST's defaults; read again on every lifecycle reload. */
@@ -101,7 +103,7 @@ export async function openCertflowServices(options: OpenServicesOptions): Promis
     const http = await startHttpServer({
       host: options.httpHost ?? '0.0.0.0',
       port: config.httpPort,
-      handlers: [{ prefix: '/ca/', handler: createCaHttpHandler(ca) }],
+      handlers: [{ prefix: '/ca/', handler: createCaHttpHandler(ca) }, ...(options.httpMounts ?? [])],
       log,
     });
     opened.push(http);

@@ -28,8 +28,8 @@ import {
 import {
   checkDecisionAllowed,
   checkRequestAllowed,
-  normalizePrincipal,
   rolesOf,
+  samePerson,
   type Refusal,
 } from '../domain/lifecycle/roles';
 import {
@@ -311,7 +311,7 @@ export async function certificateLifecycleWorkflow(
     );
     if (refusal) refuse(refusal);
     if (request.preApprovedBy) {
-      if (normalizePrincipal(request.preApprovedBy.id) === normalizePrincipal(request.requestedBy.id)) {
+      if (samePerson(request.preApprovedBy, request.requestedBy)) {
         refuse({
           code: 'self-approval',
           message: 'a request cannot be approved in advance by its own requester; another approver must decide',

@@ -1,6 +1,8 @@
 import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime, type Worker } from '@temporalio/worker';
-import { createLifecycleClient } from '../../client/lifecycle-client';
+import { createSlackApp, SLACK_EVENTS_PATH, SlackStartError } from '../../bots/slack/app';
+import { createLifecycleClient, type LifecycleClient } from '../../client/lifecycle-client';
+import type { HttpHandler, HttpMount } from '../../integrations/http/http-server';
 import { redactDatabaseUrl } from '../../integrations/inventory/database';
 import { certflowSearchAttributes } from '../../workflows/search-attributes';
 import type { CertflowConfig } from '../../worker/config';
@@ -26,12 +28,11 @@ export interface StartOptions {
  * (`certflow lifecycle sync`). Failures are reported and leave the worker running: a sync can be run by hand.
  */
 async function startLifecycles(input: {
-  config: CertflowConfig;
-  address: string;
   services: CertflowServices;
+  lifecycles: LifecycleClient;
   out: (line: string) => void;
 }): Promise<void> {
-  const { config, services, out } = input;
+  const { services, out } = input;
   try {
     const demoGroup = await services.store.getOwnerGroup('demo');
     const bootstrapped = await bootstrapEndpointCertificates(services, {
@@ -40,25 +41,56 @@ async function startLifecycles(input: {
       now: new Date(),
     });
     for (const address of bootstrapped) out(`issued a first certificate for the TLS endpoint ${address}`);
-    const connection = await Connection.connect({ address: input.address });
-    try {
-      const client = new Client({ connection, namespace: config.namespace });
-      const lifecycles = createLifecycleClient({
-        client,
-        taskQueue: config.taskQueue,
-        store: services.store,
-        where: 'certflow start',
-      });
-      const report = await lifecycles.syncLifecycles();
-      out(
-        `lifecycles: ${report.started} started, ${report.alreadyRunning} already running` +
-          (report.failed.length > 0 ? `, ${report.failed.length} failed (first: ${report.failed[0]?.reason})` : ''),
-      );
-    } finally {
-      await connection.close();
-    }
+    const report = await input.lifecycles.syncLifecycles();
+    out(
+      `lifecycles: ${report.started} started, ${report.alreadyRunning} already running` +
+        (report.failed.length > 0 ? `, ${report.failed.length} failed (first: ${report.failed[0]?.reason})` : ''),
+    );
   } catch (error) {
     out(`warning: lifecycles not started (${(error as Error).message}); run \`npx certflow lifecycle sync\``);
+  }
+}
+
+/** Where Slack's requests go once the Slack app has started; until then (or without Slack) they are not found. */
+function lateSlackMount(): { mount: HttpMount; attach(handler: HttpHandler): void } {
+  let attached: HttpHandler | null = null;
+  return {
+    mount: { prefix: SLACK_EVENTS_PATH, handler: (request, response) => attached?.(request, response) ?? false },
+    attach(handler) {
+      attached = handler;
+    },
+  };
+}
+
+/** Starts the Slack app when its token and signing secret are set; a Slack that fails to start only earns a warning. */
+async function startSlack(input: {
+  config: CertflowConfig;
+  lifecycles: LifecycleClient;
+  slack: ReturnType<typeof lateSlackMount>;
+  out: (line: string) => void;
+}): Promise<void> {
+  const { config, out } = input;
+  const { slackBotToken: botToken, slackSigningSecret: signingSecret } = config;
+  if (botToken === undefined && signingSecret === undefined) return;
+  if (botToken === undefined || signingSecret === undefined) {
+    out(
+      `warning: Slack buttons are off: set both SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET (${botToken === undefined ? 'SLACK_BOT_TOKEN' : 'SLACK_SIGNING_SECRET'} is missing)`,
+    );
+    return;
+  }
+  try {
+    const slackApp = await createSlackApp({
+      botToken,
+      signingSecret,
+      ...(config.slackApiUrl === undefined ? {} : { slackApiUrl: `${config.slackApiUrl}/` }),
+      lifecycles: input.lifecycles,
+      log: out,
+    });
+    input.slack.attach(slackApp.mount.handler);
+    out(`Slack app listening at ${config.publicUrl}${SLACK_EVENTS_PATH}`);
+  } catch (error) {
+    if (!(error instanceof SlackStartError)) throw error;
+    out(`warning: ${error.message}; certflow runs without Slack buttons`);
   }
 }
 
@@ -155,9 +187,16 @@ export async function runStart({ config, workerOnly, out }: StartOptions): Promi
       throw new TemporalUnreachableError(address, error);
     });
     let services: CertflowServices | undefined;
+    let clientConnection: Connection | undefined;
     try {
       if (!devServer) await registerSearchAttributes(connection, config.namespace, out);
-      services = await openCertflowServices({ config, log: out, tlsEndpoints: config.tlsEndpoints });
+      const slack = lateSlackMount();
+      services = await openCertflowServices({
+        config,
+        log: out,
+        tlsEndpoints: config.tlsEndpoints,
+        httpMounts: [slack.mount],
+      });
       worker = await createCertflowWorker({
         connection,
         namespace: config.namespace,
@@ -168,9 +207,18 @@ export async function runStart({ config, workerOnly, out }: StartOptions): Promi
       out(banner(config, address, devServer, services).join('\n'));
       running = true;
       const run = worker.run();
-      await startLifecycles({ config, address, services, out });
+      clientConnection = await Connection.connect({ address });
+      const lifecycles = createLifecycleClient({
+        client: new Client({ connection: clientConnection, namespace: config.namespace }),
+        taskQueue: config.taskQueue,
+        store: services.store,
+        where: 'certflow start',
+      });
+      await startSlack({ config, lifecycles, slack, out });
+      await startLifecycles({ services, lifecycles, out });
       await run;
     } finally {
+      await clientConnection?.close();
       await services?.close();
       await connection.close();
     }

@@ -13,6 +13,8 @@ export interface Actor {
   readonly id: string;
   /** How to show the actor to people; the id when absent. */
   readonly displayName?: string;
+  /** Other principals of the same person, e.g. the e-mail address Slack knows for a Slack user (R-SEC-2). */
+  readonly aliases?: readonly string[];
 }
 
 /** Roles of R-SEC-2, as far as a lifecycle checks them. */

@@ -70,14 +70,26 @@ export function buildRoster(input: {
   };
 }
 
-/** The roles an actor holds for one certificate. */
+/** Every principal an actor acts as: its id and its aliases, normalised. */
+export function actorPrincipals(actor: Actor): string[] {
+  return [actor.id, ...(actor.aliases ?? [])].map(normalizePrincipal);
+}
+
+/** Whether two actors are the same person under any of their principals. */
+export function samePerson(a: Actor, b: Actor): boolean {
+  const principals = new Set(actorPrincipals(a));
+  return actorPrincipals(b).some((principal) => principals.has(principal));
+}
+
+/** The roles an actor holds for one certificate, under any of its principals. */
 export function rolesOf(actor: Actor, roster: LifecycleRoster): Role[] {
-  const id = normalizePrincipal(actor.id);
+  const ids = actorPrincipals(actor);
+  const holds = (list: readonly string[]) => ids.some((id) => list.includes(id));
   const roles: Role[] = [];
-  if (roster.owners.includes(id)) roles.push('owner');
-  if (roster.approvers.includes(id)) roles.push('approver');
-  if (roster.securityLeads.includes(id)) roles.push('security-lead');
-  if (roster.admins.includes(id)) roles.push('admin');
+  if (holds(roster.owners)) roles.push('owner');
+  if (holds(roster.approvers)) roles.push('approver');
+  if (holds(roster.securityLeads)) roles.push('security-lead');
+  if (holds(roster.admins)) roles.push('admin');
   return roles;
 }
 
@@ -161,7 +173,7 @@ export function checkDecisionAllowed(
       message: `only approvers of ${groupName(roster)} can approve or reject this request; ${who(input.actor)} is not one`,
     };
   }
-  if (normalizePrincipal(input.actor.id) === normalizePrincipal(request.requestedBy.id)) {
+  if (samePerson(input.actor, request.requestedBy)) {
     return {
       code: 'self-approval',
       message: `you requested this ${request.kind}; another approver of ${groupName(roster)} must decide`,

@@ -27,6 +27,7 @@ describe('loadConfig', () => {
       tlsEndpoints: [],
       slackBotToken: undefined,
       slackApiUrl: undefined,
+      slackSigningSecret: undefined,
     });
   });
 
@@ -52,6 +53,7 @@ describe('loadConfig', () => {
         CERTFLOW_TLS_ENDPOINTS: '127.0.0.1:8443, [::1]:9443',
         SLACK_BOT_TOKEN: 'xoxb-1234-5678-abcdef',
         SLACK_API_URL: 'http://127.0.0.1:3999/api/',
+        SLACK_SIGNING_SECRET: 'shh',
       },
       CWD,
     );
@@ -75,6 +77,7 @@ describe('loadConfig', () => {
       tlsEndpoints: ['127.0.0.1:8443', '[::1]:9443'],
       slackBotToken: 'xoxb-1234-5678-abcdef',
       slackApiUrl: 'http://127.0.0.1:3999/api',
+      slackSigningSecret: 'shh',
     });
   });
 

@@ -4,6 +4,7 @@ import type { LifecycleClient } from '../../../client/lifecycle-client';
 import { registerApproveRequest } from './actions/approve-request';
 import { registerRejectRequest } from './actions/reject-request';
 import { registerRequestRenewal } from './actions/request-renewal';
+import { SlackIdentities } from './slack-identity';
 import { registerRejectSubmission } from './views/reject-request-submission';
 
 /** What the listeners call: the lifecycle operations, and where failures that are not refusals are logged. */
@@ -12,10 +13,16 @@ export interface SlackListenerDependencies {
   readonly log: (message: string) => void;
 }
 
+/** The dependencies plus who Slack users are to certflow, shared by every listener. */
+export interface SlackListenerContext extends SlackListenerDependencies {
+  readonly identities: SlackIdentities;
+}
+
 /** Registers the approval buttons, the reject modal and *Request renewal*. */
 export function registerListeners(app: App, dependencies: SlackListenerDependencies): void {
-  registerApproveRequest(app, dependencies);
-  registerRejectRequest(app, dependencies);
-  registerRejectSubmission(app, dependencies);
-  registerRequestRenewal(app, dependencies);
+  const context: SlackListenerContext = { ...dependencies, identities: new SlackIdentities(dependencies.log) };
+  registerApproveRequest(app, context);
+  registerRejectRequest(app, context);
+  registerRejectSubmission(app, context);
+  registerRequestRenewal(app, context);
 }

@@ -6,6 +6,7 @@ import {
   checkRequestAllowed,
   normalizePrincipal,
   rolesOf,
+  samePerson,
 } from '../../../domain/lifecycle/roles';
 import { ownerGroupFixture, requestFixture } from '../../support/lifecycle-fixtures';
 
@@ -62,6 +63,15 @@ describe('lifecycle roster', () => {
     ['email:stranger@example.com', []],
   ])('R-SEC-2: %s holds %j', (id, roles) => {
     expect(rolesOf({ id }, ROSTER)).toEqual(roles);
+  });
+});
+
+describe('R-SEC-2: a person acting under another principal', () => {
+  it('a Slack user whose e-mail an owner group lists holds that role, and is the same person as that e-mail', () => {
+    const clicker = { id: 'slack:U0BOB', aliases: ['email:Bob@Example.com'] };
+    expect(rolesOf(clicker, ROSTER)).toEqual(['owner', 'approver']);
+    expect(samePerson(clicker, { id: 'email:bob@example.com' })).toBe(true);
+    expect(samePerson(clicker, { id: 'slack:U0ANN' })).toBe(false);
   });
 });
 

@@ -3,16 +3,17 @@ import type { App, BlockAction, ButtonAction } from '@slack/bolt';
 import { LifecycleRefusedError } from '../../../../client/lifecycle-client';
 import { ACTION_IDS } from '../../views/block-ids';
 import { errorAnswer, refusalAnswer } from '../../views/command-answers';
-import type { SlackListenerDependencies } from '../index';
+import type { SlackListenerContext } from '../index';
 import { ButtonClickError, readRequestClick, tellClicker } from './button-click';
 
 /** Registers the *Approve* button listener. */
-export function registerApproveRequest(app: App, { lifecycles, log }: SlackListenerDependencies): void {
+export function registerApproveRequest(app: App, { lifecycles, log, identities }: SlackListenerContext): void {
   app.action<BlockAction<ButtonAction>>(ACTION_IDS.approveRequest, async ({ ack, body, action, respond, client }) => {
     await ack();
     try {
       const click = readRequestClick(body, action);
-      await lifecycles.decide({ requestId: click.value, decision: 'approve', decidedBy: click.actor });
+      const decidedBy = await identities.actorFor(client, body.user);
+      await lifecycles.decide({ requestId: click.value, decision: 'approve', decidedBy });
     } catch (error) {
       if (error instanceof LifecycleRefusedError || error instanceof ButtonClickError) {
         await tellClicker(body, respond, client, refusalAnswer(error.message));

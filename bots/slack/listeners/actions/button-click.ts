@@ -1,7 +1,6 @@
-/** Reading what a button click says (who clicked, what the button names, where to answer) and answering the clicker. */
+/** Reading what a button click says (what the button names, where to answer) and answering the clicker. */
 import type { BlockAction, ButtonAction, RespondFn } from '@slack/bolt';
 import type { WebClient } from '@slack/web-api';
-import type { Actor } from '../../../../domain/lifecycle/model';
 import { parseRequestId } from '../../../../workflows/definitions';
 import type { EphemeralMessage } from '../../views/blocks';
 
@@ -14,23 +13,14 @@ export class ButtonClickError extends Error {
 export interface ButtonClick {
   /** The button's value: a request id or a managed certificate id. */
   readonly value: string;
-  /** The clicker as a lifecycle actor (`slack:<user id>`). */
-  readonly actor: Actor;
   /** The clicker's Slack user id. */
   readonly userId: string;
   readonly triggerId: string;
 }
 
-/** The lifecycle actor of a Slack user: the roster names Slack users `slack:<user id>`. */
-export function slackActor(user: { readonly id: string; readonly name?: string; readonly username?: string }): Actor {
-  const displayName = user.name ?? user.username;
-  return { id: `slack:${user.id}`, ...(displayName ? { displayName } : {}) };
-}
-
 function readClick(body: BlockAction, action: ButtonAction): ButtonClick {
   return {
     value: (action.value ?? '').trim(),
-    actor: slackActor(body.user),
     userId: body.user.id,
     triggerId: body.trigger_id,
   };

@@ -5,20 +5,20 @@ import { BLOCK_IDS, ACTION_IDS } from '../../views/block-ids';
 import { section } from '../../views/blocks';
 import { errorAnswer, refusalAnswer } from '../../views/command-answers';
 import { escapeMrkdwn } from '../../views/mrkdwn';
-import type { SlackListenerDependencies } from '../index';
+import type { SlackListenerContext } from '../index';
 import { ButtonClickError, readRenewalClick, tellClicker } from './button-click';
 
 /** Why a renewal asked for with the button says it was. */
 export const SLACK_RENEWAL_REASON = 'requested in Slack';
 
 /** Registers the *Request renewal* button listener. */
-export function registerRequestRenewal(app: App, { lifecycles, log }: SlackListenerDependencies): void {
+export function registerRequestRenewal(app: App, { lifecycles, log, identities }: SlackListenerContext): void {
   app.action<BlockAction<ButtonAction>>(ACTION_IDS.requestRenewal, async ({ ack, body, action, respond, client }) => {
     await ack();
     try {
       const click = readRenewalClick(body, action);
       const request = await lifecycles.requestRenewal(click.value, {
-        requestedBy: click.actor,
+        requestedBy: await identities.actorFor(client, body.user),
         reason: SLACK_RENEWAL_REASON,
       });
       const text = `Renewal requested: request ${escapeMrkdwn(request.id)} now waits for an approver of the group.`;

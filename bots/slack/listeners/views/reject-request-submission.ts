@@ -3,8 +3,7 @@ import type { App } from '@slack/bolt';
 import { LifecycleRefusedError } from '../../../../client/lifecycle-client';
 import { BLOCK_IDS, CALLBACK_IDS } from '../../views/block-ids';
 import { readRejectSubmission, RejectSubmissionError } from '../../views/reject-modal';
-import { slackActor } from '../actions/button-click';
-import type { SlackListenerDependencies } from '../index';
+import type { SlackListenerContext } from '../index';
 
 /** Slack's limit on one modal input error, in characters. */
 const MAX_ERROR_TEXT = 150;
@@ -13,8 +12,8 @@ const MAX_ERROR_TEXT = 150;
  * Registers the reject modal's submission listener. Unlike the buttons it acknowledges last: a refusal must go back
  * in the acknowledgement as a modal error (`response_action: 'errors'`), so the modal stays open with the reason.
  */
-export function registerRejectSubmission(app: App, { lifecycles, log }: SlackListenerDependencies): void {
-  app.view(CALLBACK_IDS.rejectRequest, async ({ ack, body, view }) => {
+export function registerRejectSubmission(app: App, { lifecycles, log, identities }: SlackListenerContext): void {
+  app.view(CALLBACK_IDS.rejectRequest, async ({ ack, body, view, client }) => {
     const refuse = (blockId: string | null, message: string) =>
       ack({
         response_action: 'errors',
@@ -25,7 +24,7 @@ export function registerRejectSubmission(app: App, { lifecycles, log }: SlackLis
       await lifecycles.decide({
         requestId: submission.requestId,
         decision: 'reject',
-        decidedBy: slackActor(body.user),
+        decidedBy: await identities.actorFor(client, body.user),
         reason: submission.reason,
       });
       await ack();

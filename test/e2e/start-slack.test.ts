@@ -1,0 +1,146 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ACTION_IDS } from '../../bots/slack/views/block-ids';
+import { startSlackStandIn, type SlackStandIn } from '../../integrations/slack/stand-in/slack-stand-in';
+import { freePort } from '../support/ports';
+import { buildDist, runCertflow, type CertflowProcess } from '../support/processes';
+
+const TOKEN = 'xoxb-e2e-0001';
+const SECRET = 'e2e-signing-secret';
+
+/** Runs a certflow command to its end and returns its output. */
+async function certflowCommand(
+  args: string[],
+  env: NodeJS.ProcessEnv,
+): Promise<{ code: number | string; out: string }> {
+  const child = runCertflow(args, env);
+  const code = await child.exited;
+  return { code, out: [...child.stdout, ...child.stderr].join('\n') };
+}
+
+describe('certflow start with Slack (the stand-in): a renewal approved with a button', () => {
+  let standIn: SlackStandIn;
+  let certflow: CertflowProcess;
+  let env: NodeJS.ProcessEnv;
+  let dataDir: string;
+
+  beforeAll(async () => {
+    buildDist();
+    standIn = await startSlackStandIn({
+      botToken: TOKEN,
+      signingSecret: SECRET,
+      users: [
+        { id: 'U0OWNER', name: 'owner', email: 'owner@example.com' },
+        { id: 'U0BOB', name: 'bob', email: 'bob@example.com' },
+        { id: 'U0EVE', name: 'eve', email: 'eve@example.com' },
+      ],
+      channels: [{ id: 'C0DEMO', name: 'demo' }],
+    });
+    dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'certflow-start-slack-'));
+    const httpPort = await freePort();
+    env = {
+      CERTFLOW_DATA_DIR: dataDir,
+      TEMPORAL_PORT: String(await freePort()),
+      TEMPORAL_UI_PORT: String(await freePort()),
+      TEMPORAL_ADDRESS: '',
+      CERTFLOW_LOG_LEVEL: 'WARN',
+      CERTFLOW_HTTP_PORT: String(httpPort),
+      CERTFLOW_TLS_ENDPOINTS: `127.0.0.1:${await freePort()}`,
+      SLACK_BOT_TOKEN: TOKEN,
+      SLACK_SIGNING_SECRET: SECRET,
+      SLACK_API_URL: standIn.apiUrl,
+    };
+    const group = await certflowCommand(
+      [
+        'groups',
+        'create',
+        'demo',
+        '--name',
+        'Demo',
+        '--contact',
+        'owner@example.com',
+        '--approver',
+        'bob@example.com',
+        '--slack-channel',
+        'C0DEMO',
+      ],
+      env,
+    );
+    expect(group.code, group.out).toBe(0);
+    certflow = runCertflow(['start'], env);
+    await certflow.waitForLine(/^lifecycles: /);
+  });
+
+  /** Adds what certflow printed and what it asked Slack to a failure, so a broken step says where it broke. */
+  function explain(error: Error): never {
+    const calls = standIn.calls.map((call) => `${call.method}${call.error ? ` (${call.error})` : ''}`).join(', ');
+    throw new Error(
+      `${error.message}\ncertflow said:\n${[...certflow.stdout, ...certflow.stderr].join('\n')}\nSlack calls: ${calls}`,
+    );
+  }
+
+  afterAll(async () => {
+    if (certflow?.child.exitCode === null) {
+      certflow.child.kill('SIGINT');
+      await certflow.exited;
+    }
+    await standIn?.close();
+    fs.rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('R-RA-1, R-RA-2, R-REN-2: the approver gets the request in Slack, a stranger is refused, Approve renews the endpoint and the message shows the decision', async () => {
+    expect(certflow.stdout).toContain(`Slack app listening at http://127.0.0.1:${env.CERTFLOW_HTTP_PORT}/slack/events`);
+    const listed = await certflowCommand(['list', '--json'], env);
+    const id = (JSON.parse(listed.out) as { items: { id: string }[] }).items[0]!.id;
+    const renew = await certflowCommand(['renew', id, '--reason', 'e2e', '--json'], {
+      ...env,
+      CERTFLOW_ACTOR: 'email:owner@example.com',
+    });
+    expect(renew.code, renew.out).toBe(0);
+
+    const approverDm = await until(() => standIn.dmChannel('U0BOB'), 'the DM to the approver').catch(explain);
+    const approval = await until(
+      () =>
+        standIn
+          .messages(approverDm)
+          .find((message) => JSON.stringify(message.blocks).includes(ACTION_IDS.approveRequest)),
+      'the approval request',
+    );
+    const appUrl = `http://127.0.0.1:${env.CERTFLOW_HTTP_PORT}/slack/events`;
+
+    // Eve is no approver: her click changes nothing and she alone is told why.
+    await standIn
+      .as('U0EVE', { appUrl })
+      .click({ channel: approverDm, ts: approval.ts, actionId: ACTION_IDS.approveRequest });
+    const refusal = await until(() => standIn.ephemeral('U0EVE')[0], "Eve's refusal");
+    expect(JSON.stringify(refusal)).toMatch(/only approvers of group demo/);
+
+    await standIn
+      .as('U0BOB', { appUrl })
+      .click({ channel: approverDm, ts: approval.ts, actionId: ACTION_IDS.approveRequest });
+    // The approval request is updated in place with the decision, and the lifecycle moves to its next cycle.
+    await until(
+      () => standIn.messages(approverDm).find((message) => message.ts === approval.ts && message.edits.length > 0),
+      'the decision in place',
+    ).catch(explain);
+    const status = await until(async () => {
+      const result = await certflowCommand(['lifecycle', 'status', id, '--json'], env);
+      const view = JSON.parse(result.out) as { lifecycle: { cycle: number } };
+      return view.lifecycle.cycle === 2 ? view : undefined;
+    }, 'the renewal');
+    expect(status.lifecycle.cycle).toBe(2);
+  });
+});
+
+/** Polls until `read` gives a value: waits for a state, not a guessed time. */
+async function until<T>(read: () => T | undefined | Promise<T | undefined>, what: string): Promise<T> {
+  const deadline = Date.now() + 20_000;
+  while (Date.now() < deadline) {
+    const value = await read();
+    if (value !== undefined) return value;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}
