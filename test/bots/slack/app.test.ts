@@ -8,6 +8,7 @@ import type { CertificateSummary, LifecycleRequest } from '../../../domain/lifec
 import { startHttpServer, type RunningHttpServer } from '../../../integrations/http/http-server';
 import { startSlackStandIn, type SlackStandIn } from '../../../integrations/slack/stand-in/slack-stand-in';
 import type { DecideRequestInput, LifecycleView, RequestRenewalInput } from '../../../workflows/definitions';
+import { requestFixture } from '../../support/lifecycle-fixtures';
 
 const BOT_TOKEN = 'xoxb-test-token';
 const SIGNING_SECRET = 'test-signing-secret';
@@ -15,24 +16,11 @@ const CHANNEL = 'C0APPROVE';
 const MANAGED_ID = '3f2a9c1e0b7d4a65';
 const REQUEST_ID = `${MANAGED_ID}.1.1`;
 
-const request: LifecycleRequest = {
+const request: LifecycleRequest = requestFixture({
   id: REQUEST_ID,
-  kind: 'renewal',
-  source: 'owner',
   requestedBy: { id: 'slack:U0ALICE', displayName: 'alice' },
   requestedAt: '2025-03-01T10:00:00Z',
-  reason: 'expires soon',
-  status: 'awaiting-approval',
-  campaignId: null,
-  revocationReason: null,
-  replace: true,
-  decidedBy: null,
-  decidedAt: null,
-  decisionReason: null,
-  approvalReminders: 0,
-  approvalEscalated: false,
-  failure: null,
-};
+});
 
 /** Answers like the real client: the first decision wins, later ones are refused as already decided. */
 class FakeLifecycles {

@@ -17,6 +17,7 @@ import { SlackNotifier, type SlackNotifierEvent } from '../../../integrations/sl
 import { createSlackWebClient, SlackDeliveryError } from '../../../integrations/slack/slack-web-client';
 import type { RecordedMessage } from '../../../integrations/slack/stand-in/stand-in-state';
 import { type SlackStandIn, startSlackStandIn } from '../../../integrations/slack/stand-in/slack-stand-in';
+import { requestFixture } from '../../support/lifecycle-fixtures';
 
 const BOT_TOKEN = 'xoxb-notifier-test';
 const CHANNEL = 'C0PAYMENTS';
@@ -62,24 +63,11 @@ const GROUP: OwnerGroup = {
   autoRenew: false,
 };
 
-const REQUEST: LifecycleRequest = {
+const REQUEST: LifecycleRequest = requestFixture({
   id: 'a1b2c3d4e5f60718.1.1',
-  kind: 'renewal',
-  source: 'owner',
   requestedBy: { id: 'slack:U0CAROL', displayName: 'Carol Requester' },
   requestedAt: '2025-05-30T09:00:00.000Z',
-  reason: 'expires soon',
-  status: 'awaiting-approval',
-  campaignId: null,
-  revocationReason: null,
-  replace: true,
-  decidedBy: null,
-  decidedAt: null,
-  decisionReason: null,
-  approvalReminders: 0,
-  approvalEscalated: false,
-  failure: null,
-};
+});
 
 function reminder(key: string, people: readonly Person[] = [ALICE, BOB], channelId: string | null = CHANNEL) {
   const notification: ReminderNotification = {
