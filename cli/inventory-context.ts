@@ -1,12 +1,9 @@
-import fs from 'node:fs/promises';
 import os from 'node:os';
-import { DEFAULT_POLICY, parsePolicy } from '../domain/policy/load-policy';
 import type { Policy } from '../domain/policy/policy';
 import { openInventoryStore } from '../integrations/inventory/database';
 import type { ImportActor } from '../integrations/inventory/import-certificates';
 import type { InventoryStore } from '../integrations/inventory/inventory-store';
-import type { CertflowConfig } from '../worker/config';
-import { UsageError } from './errors';
+import { readPolicyFile, type CertflowConfig } from '../worker/config';
 
 /** What the inventory commands work with: the store, the effective policy and who is acting. */
 export interface InventoryContext extends ImportActor {
@@ -14,17 +11,6 @@ export interface InventoryContext extends ImportActor {
   readonly policy: Policy;
   /** The policy file in force, or null for NIST's defaults. */
   readonly policySource: string | null;
-}
-
-/** Reads a policy file (YAML or JSON); a missing file is a usage error naming the setting. */
-export async function loadPolicyFile(file: string, setting: string): Promise<Policy> {
-  let text: string;
-  try {
-    text = await fs.readFile(file, 'utf8');
-  } catch (error) {
-    throw new UsageError(`${setting}: cannot read policy file ${file}: ${(error as Error).message}`);
-  }
-  return parsePolicy(text, file);
 }
 
 /**
@@ -52,9 +38,7 @@ export async function openInventoryContext(
   policyFile?: string,
 ): Promise<InventoryContext> {
   const source = policyFile ?? config.policyFile ?? null;
-  const policy = source
-    ? await loadPolicyFile(source, policyFile ? '--policy' : 'CERTFLOW_POLICY_FILE')
-    : DEFAULT_POLICY;
+  const policy = await readPolicyFile(source ?? undefined, policyFile ? '--policy' : 'CERTFLOW_POLICY_FILE');
   const store = await openInventoryStore({ url: config.databaseUrl });
   return { store, policy, policySource: source, ...cliActor(env, config.actor) };
 }

@@ -1,4 +1,7 @@
+import fs from 'node:fs/promises';
 import path from 'node:path';
+import { DEFAULT_POLICY, parsePolicy } from '../domain/policy/load-policy';
+import type { Policy } from '../domain/policy/policy';
 
 /** An environment variable has a value certflow cannot use; the message names the variable and the fix. */
 export class ConfigError extends Error {
@@ -288,4 +291,19 @@ export function loadConfig(env: NodeJS.ProcessEnv, cwd: string): CertflowConfig 
     slackApiUrl: readHttpUrl(env, 'SLACK_API_URL'),
     slackSigningSecret: env.SLACK_SIGNING_SECRET || undefined,
   };
+}
+
+/**
+ * Reads a policy file (YAML or JSON), or NIST's defaults when there is none; `setting` names where the file came from
+ * (`CERTFLOW_POLICY_FILE`, `--policy`) in the error for an unreadable file.
+ */
+export async function readPolicyFile(file: string | undefined, setting: string): Promise<Policy> {
+  if (file === undefined) return DEFAULT_POLICY;
+  let text: string;
+  try {
+    text = await fs.readFile(file, 'utf8');
+  } catch (error) {
+    throw new ConfigError(setting, `cannot read policy file ${file}: ${(error as Error).message}`);
+  }
+  return parsePolicy(text, file);
 }

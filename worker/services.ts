@@ -4,8 +4,6 @@ import path from 'node:path';
 import type { LifecycleActivityDeps } from '../activities/lifecycle';
 import { decodeCertificates } from '../domain/certificates/decode-certificates';
 import type { CertificateLocation } from '../domain/inventory/model';
-import { DEFAULT_POLICY, parsePolicy } from '../domain/policy/load-policy';
-import type { Policy } from '../domain/policy/policy';
 import { createCaHttpHandler } from '../integrations/ca/ca-http';
 import { createFileOnce } from '../integrations/files/durable-file';
 import { openInternalCa, type InternalCa } from '../integrations/ca/internal-ca';
@@ -21,7 +19,7 @@ import { ConsoleNotifier } from '../integrations/notifications/console-notifier'
 import { SlackNotifier } from '../integrations/slack/slack-notifier';
 import { createSlackWebClient } from '../integrations/slack/slack-web-client';
 import { ConsoleTicketing } from '../integrations/ticketing/console-ticketing';
-import { ConfigError, type CertflowConfig } from './config';
+import { readPolicyFile, type CertflowConfig } from './config';
 
 /** Everything the worker's activities use, opened from the configuration; `close()` releases it all. */
 export interface CertflowServices {
@@ -45,18 +43,6 @@ export interface OpenServicesOptions {
   readonly httpHost?: string;
   /** More endpoints on certflow's HTTP server (the Slack app's, mounted once it has started). */
   readonly httpMounts?: readonly HttpMount[];
-}
-
-/** Reads the policy file in force, or NIST's defaults; read again on every lifecycle reload. */
-export async function readPolicy(file: string | undefined): Promise<Policy> {
-  if (file === undefined) return DEFAULT_POLICY;
-  let text: string;
-  try {
-    text = await fs.readFile(file, 'utf8');
-  } catch (error) {
-    throw new ConfigError('CERTFLOW_POLICY_FILE', `cannot read ${file}: ${(error as Error).message}`);
-  }
-  return parsePolicy(text, file);
 }
 
 /**
@@ -109,7 +95,8 @@ export async function openCertflowServices(options: OpenServicesOptions): Promis
     opened.push(http);
     const lifecycle: LifecycleActivityDeps = {
       store,
-      loadPolicy: () => readPolicy(config.policyFile),
+      // Read again on every lifecycle reload, so a changed policy file re-plans the lifecycles told about it.
+      loadPolicy: () => readPolicyFile(config.policyFile, 'CERTFLOW_POLICY_FILE'),
       keyStore,
       ca,
       deployers: [

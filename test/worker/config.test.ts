@@ -1,7 +1,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { CONFIG_VARIABLES, ConfigError, loadConfig } from '../../worker/config';
+import { DEFAULT_POLICY } from '../../domain/policy/load-policy';
+import { CONFIG_VARIABLES, ConfigError, loadConfig, readPolicyFile } from '../../worker/config';
 
 const CWD = '/srv/certflow';
 
@@ -139,5 +140,14 @@ describe('loadConfig', () => {
     for (const variable of CONFIG_VARIABLES) {
       expect(rows).toContainEqual([`\`${variable.name}\``, variable.default, variable.description]);
     }
+  });
+});
+
+describe('readPolicyFile', () => {
+  it('gives NIST defaults without a file, and names the setting and the file when it cannot be read', async () => {
+    expect(await readPolicyFile(undefined, 'CERTFLOW_POLICY_FILE')).toBe(DEFAULT_POLICY);
+    await expect(readPolicyFile('/nonexistent/policy.yaml', '--policy')).rejects.toThrow(
+      /^--policy: cannot read policy file \/nonexistent\/policy\.yaml: ENOENT/,
+    );
   });
 });
