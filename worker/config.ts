@@ -50,14 +50,20 @@ export interface CertflowConfig {
   caPassphrase: string | undefined;
   /** Command (argv) run after certificate files are written, e.g. `systemctl reload nginx`; empty: none. */
   reloadCommand: string[];
-  /** TLS endpoints certflow runs and renews itself (`host:port`), e.g. for the demo. */
-  tlsEndpoints: string[];
+  /** TLS endpoints certflow runs and renews itself, e.g. for the demo; IPv6 hosts without brackets. */
+  tlsEndpoints: TlsEndpointAddress[];
   /** Slack bot token (`xoxb-…`); undefined: notifications are printed by the worker instead. */
   slackBotToken: string | undefined;
   /** Slack Web API base URL; Slack's own unless pointed at a stand-in. */
   slackApiUrl: string | undefined;
   /** Signing secret of the Slack app; with the bot token it turns on the buttons at `/slack/events`. */
   slackSigningSecret: string | undefined;
+}
+
+/** Where a TLS endpoint certflow runs listens. */
+export interface TlsEndpointAddress {
+  host: string;
+  port: number;
 }
 
 /** One row of the README's configuration table: variable, default, meaning. */
@@ -198,19 +204,19 @@ function readSlackToken(env: NodeJS.ProcessEnv): string | undefined {
   return raw;
 }
 
-function readEndpoints(raw: string): string[] {
-  const endpoints = raw
+function readEndpoints(raw: string): TlsEndpointAddress[] {
+  return raw
     .split(',')
     .map((entry) => entry.trim())
-    .filter(Boolean);
-  for (const endpoint of endpoints) {
-    const match = /^(\[[0-9A-Fa-f:]+\]|[A-Za-z0-9.-]+):(\d{1,5})$/.exec(endpoint);
-    const port = Number(match?.[2]);
-    if (!match || port < 1 || port > 65_535) {
-      throw new ConfigError('CERTFLOW_TLS_ENDPOINTS', `"${endpoint}" is not host:port, e.g. 127.0.0.1:8443`);
-    }
-  }
-  return endpoints;
+    .filter(Boolean)
+    .map((endpoint) => {
+      const match = /^(\[[0-9A-Fa-f:]+\]|[A-Za-z0-9.-]+):(\d{1,5})$/.exec(endpoint);
+      const port = Number(match?.[2]);
+      if (!match?.[1] || port < 1 || port > 65_535) {
+        throw new ConfigError('CERTFLOW_TLS_ENDPOINTS', `"${endpoint}" is not host:port, e.g. 127.0.0.1:8443`);
+      }
+      return { host: match[1].replace(/^\[(.*)\]$/, '$1'), port };
+    });
 }
 
 function readPort(env: NodeJS.ProcessEnv, name: string, fallback: number): number {

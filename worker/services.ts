@@ -19,7 +19,7 @@ import { ConsoleNotifier } from '../integrations/notifications/console-notifier'
 import { SlackNotifier } from '../integrations/slack/slack-notifier';
 import { createSlackWebClient } from '../integrations/slack/slack-web-client';
 import { ConsoleTicketing } from '../integrations/ticketing/console-ticketing';
-import { readPolicyFile, type CertflowConfig } from './config';
+import { readPolicyFile, type CertflowConfig, type TlsEndpointAddress } from './config';
 
 /** Everything the worker's activities use, opened from the configuration; `close()` releases it all. */
 export interface CertflowServices {
@@ -38,7 +38,7 @@ export interface OpenServicesOptions {
   /** Where the console notification and ticketing adapters write. */
   readonly log: (line: string) => void;
   /** TLS endpoints certflow runs itself (the demo, tests): `host:port` each, served from the data folder. */
-  readonly tlsEndpoints?: readonly string[];
+  readonly tlsEndpoints?: readonly TlsEndpointAddress[];
   /** Listen address of the HTTP server; 0.0.0.0 by default so relying parties can fetch the CRL. */
   readonly httpHost?: string;
   /** More endpoints on certflow's HTTP server (the Slack app's, mounted once it has started). */
@@ -57,12 +57,6 @@ async function caPassphrase(config: CertflowConfig): Promise<string> {
   return (await fs.readFile(file, 'utf8')).trim();
 }
 
-/** `host:port` as validated by the configuration (port 0, a free one, is allowed for tests). */
-function splitEndpoint(text: string): { host: string; port: number } {
-  const colon = text.lastIndexOf(':');
-  return { host: text.slice(0, colon).replace(/^\[(.*)\]$/, '$1'), port: Number(text.slice(colon + 1)) };
-}
-
 /** Opens the inventory, key store, internal CA, deployers, adapters and the HTTP server for a worker. */
 export async function openCertflowServices(options: OpenServicesOptions): Promise<CertflowServices> {
   const { config, log } = options;
@@ -77,8 +71,7 @@ export async function openCertflowServices(options: OpenServicesOptions): Promis
     });
     const registry = new TlsEndpointRegistry();
     opened.push({ close: () => registry.closeAll() });
-    for (const text of options.tlsEndpoints ?? []) {
-      const { host, port } = splitEndpoint(text);
+    for (const { host, port } of options.tlsEndpoints ?? []) {
       const endpoint = await startManagedTlsEndpoint({
         host,
         port,

@@ -21,7 +21,7 @@ describe('the certificate lifecycle end to end: dev server, production worker wi
 
   beforeAll(async () => {
     env = await createDevServerEnv();
-    services = await openTestServices({}, { tlsEndpoints: ['127.0.0.1:0'] });
+    services = await openTestServices({}, { tlsEndpoints: [{ host: '127.0.0.1', port: 0 }] });
     // Short, policy-configured durations: the replaced certificate is revoked about a second after verification.
     const policyFile = path.join(services.folder, 'policy.yaml');
     await fs.writeFile(policyFile, 'renewal:\n  revocationDelayDays: 0.00001\n');

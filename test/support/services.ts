@@ -1,7 +1,7 @@
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { loadConfig, type CertflowConfig } from '../../worker/config';
+import { loadConfig, type CertflowConfig, type TlsEndpointAddress } from '../../worker/config';
 import { openCertflowServices, type CertflowServices } from '../../worker/services';
 import { freePort } from './ports';
 
@@ -16,7 +16,7 @@ export interface TestServices extends CertflowServices {
 /** Opens the worker's services from environment variables over a temporary data folder; `close()` removes it. */
 export async function openTestServices(
   env: Record<string, string> = {},
-  options: { tlsEndpoints?: string[] } = {},
+  options: { tlsEndpoints?: TlsEndpointAddress[] } = {},
 ): Promise<TestServices> {
   const folder = await fs.mkdtemp(path.join(os.tmpdir(), 'certflow-services-'));
   const port = await freePort();

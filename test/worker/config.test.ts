@@ -75,7 +75,10 @@ describe('loadConfig', () => {
       publicUrl: 'https://certflow.example.com',
       caPassphrase: 'correct horse',
       reloadCommand: ['systemctl', 'reload', 'nginx'],
-      tlsEndpoints: ['127.0.0.1:8443', '[::1]:9443'],
+      tlsEndpoints: [
+        { host: '127.0.0.1', port: 8443 },
+        { host: '::1', port: 9443 },
+      ],
       slackBotToken: 'xoxb-1234-5678-abcdef',
       slackApiUrl: 'http://127.0.0.1:3999/api',
       slackSigningSecret: 'shh',
