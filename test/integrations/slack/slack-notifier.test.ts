@@ -17,7 +17,7 @@ import { SlackNotifier, type SlackNotifierEvent } from '../../../integrations/sl
 import { createSlackWebClient, SlackDeliveryError } from '../../../integrations/slack/slack-web-client';
 import type { RecordedMessage } from '../../../integrations/slack/stand-in/stand-in-state';
 import { type SlackStandIn, startSlackStandIn } from '../../../integrations/slack/stand-in/slack-stand-in';
-import { requestFixture } from '../../support/lifecycle-fixtures';
+import { ownerGroupFixture, requestFixture, summaryFixture } from '../../support/lifecycle-fixtures';
 
 const BOT_TOKEN = 'xoxb-notifier-test';
 const CHANNEL = 'C0PAYMENTS';
@@ -30,38 +30,13 @@ const BOB: Person = { name: 'Bob Owner', slackUserId: 'U0BOB' };
 const NOBODY: Person = { name: 'Nora No-Slack' };
 const STRANGER: Person = { name: 'Sam Stranger', email: 'sam@elsewhere.example' };
 
-const CERTIFICATE: CertificateSummary = {
-  managedCertificateId: 'a1b2c3d4e5f60718',
-  id: 'a1b2c3d4e5f60718',
-  fingerprintSha256: 'a1b2c3d4e5f60718'.padEnd(64, '0'),
-  serialNumber: '01',
-  subject: 'CN=shop.example.com',
-  commonName: 'shop.example.com',
-  dnsNames: ['shop.example.com'],
-  ipAddresses: [],
-  issuer: 'CN=Example Issuing CA',
-  notBefore: '2025-01-01T00:00:00.000Z',
-  notAfter: '2025-07-01T12:00:00.000Z',
-  keyAlgorithm: 'EC',
-  keySize: 256,
-  curve: 'P-256',
-  locations: [{ kind: 'endpoint', host: 'shop.example.com', port: 443 }],
-  ownerGroup: 'payments-web',
-  application: 'Shop',
-};
+const CERTIFICATE: CertificateSummary = summaryFixture({ dnsNames: ['shop.example.com'] });
 
-const GROUP: OwnerGroup = {
-  id: 'payments-web',
-  name: 'Payments Web',
+const GROUP: OwnerGroup = ownerGroupFixture({
   contacts: [ALICE, BOB],
   approvers: [ALICE, BOB],
-  managementContact: null,
-  incidentResponseContact: null,
   slack: { channelId: CHANNEL },
-  jira: {},
-  reminderDays: null,
-  autoRenew: false,
-};
+});
 
 const REQUEST: LifecycleRequest = requestFixture({
   id: 'a1b2c3d4e5f60718.1.1',
