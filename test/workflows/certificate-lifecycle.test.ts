@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { WorkflowUpdateFailedError } from '@temporalio/client';
+import { WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import type { temporal } from '@temporalio/proto';
@@ -9,7 +9,9 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { CaUnavailableError } from '../../integrations/ca/certificate-authority';
 import { x509 } from '../../integrations/ca/x509';
 import { verifyTlsEndpoint } from '../../integrations/deploy/verify-tls';
+import type { LifecycleRequest } from '../../domain/lifecycle/model';
 import type { LifecycleNotification } from '../../integrations/notifications/notification-port';
+import type { certificateLifecycleWorkflow } from '../../workflows/certificate-lifecycle';
 import {
   certificateReplacedSignal,
   decideRequestUpdate,
@@ -108,14 +110,7 @@ describe('certificateLifecycleWorkflow on the time-skipping server', () => {
           () => h.notifier.ofKind('reminder').length === 1,
           'the catch-up reminder',
         );
-        const request = await handle.executeUpdate(requestRenewalUpdate, {
-          args: [{ requestedBy: PEOPLE.owner, reason: 'renew before the holidays' }],
-        });
-        await h.waitFor(
-          seeded.managedCertificateId,
-          (v) => v.records.some((r) => r.kind === 'approval.requested'),
-          'the approval request',
-        );
+        const request = await requestRenewal(h, handle, seeded.managedCertificateId, 'renew before the holidays');
         const approval = h.notifier.ofKind('approval-request')[0]!;
         expect(approval.audience.people.map((p) => p.email)).toEqual(['ann@example.com', 'bob@example.com']);
         expect(approval.request.requestedBy).toEqual(PEOPLE.owner);
@@ -366,17 +361,28 @@ describe('certificateLifecycleWorkflow on the time-skipping server', () => {
     ]);
   });
 
-  /** Starts a lifecycle 85 days before expiry, has the owner request and Bob approve; returns the request id. */
-  async function requestAndApprove(h: LifecycleHarness, managedCertificateId: string): Promise<string> {
-    const handle = await h.start(managedCertificateId);
+  /** Has the owner request a renewal and waits until the approvers were asked; returns the request. */
+  async function requestRenewal(
+    h: LifecycleHarness,
+    handle: WorkflowHandle<typeof certificateLifecycleWorkflow>,
+    managedCertificateId: string,
+    reason: string,
+  ): Promise<LifecycleRequest> {
     const request = await handle.executeUpdate(requestRenewalUpdate, {
-      args: [{ requestedBy: PEOPLE.owner, reason: 'renew' }],
+      args: [{ requestedBy: PEOPLE.owner, reason }],
     });
     await h.waitFor(
       managedCertificateId,
       (v) => v.records.some((r) => r.kind === 'approval.requested'),
       'the approval request',
     );
+    return request;
+  }
+
+  /** Starts a lifecycle 85 days before expiry, has the owner request and Bob approve; returns the request id. */
+  async function requestAndApprove(h: LifecycleHarness, managedCertificateId: string): Promise<string> {
+    const handle = await h.start(managedCertificateId);
+    const request = await requestRenewal(h, handle, managedCertificateId, 'renew');
     await handle.executeUpdate(decideRequestUpdate, {
       args: [{ requestId: request.id, decision: 'approve', decidedBy: PEOPLE.bob }],
     });
@@ -388,14 +394,7 @@ describe('certificateLifecycleWorkflow on the time-skipping server', () => {
     const seeded = await h.seed({ daysLeft: 85, lifetimeDays: 100 });
     const requestedAt = await h.withWorker(async () => {
       const handle = await h.start(seeded.managedCertificateId);
-      const request = await handle.executeUpdate(requestRenewalUpdate, {
-        args: [{ requestedBy: PEOPLE.owner, reason: 'renew' }],
-      });
-      await h.waitFor(
-        seeded.managedCertificateId,
-        (v) => v.records.some((r) => r.kind === 'approval.requested'),
-        'the request',
-      );
+      const request = await requestRenewal(h, handle, seeded.managedCertificateId, 'renew');
       await h.env.sleep(3 * DAY_MS + 60_000);
       await h.waitFor(
         seeded.managedCertificateId,
@@ -836,14 +835,7 @@ describe('certificateLifecycleWorkflow on the time-skipping server', () => {
       const workflowId = lifecycleWorkflowId(seeded.managedCertificateId);
       await h.withWorker(async () => {
         const handle = await h.start(seeded.managedCertificateId, { historyEventBudget: 60 });
-        const request = await handle.executeUpdate(requestRenewalUpdate, {
-          args: [{ requestedBy: PEOPLE.owner, reason: 'renew' }],
-        });
-        await h.waitFor(
-          seeded.managedCertificateId,
-          (v) => v.records.some((r) => r.kind === 'approval.requested'),
-          'the request',
-        );
+        const request = await requestRenewal(h, handle, seeded.managedCertificateId, 'renew');
         const firstRun = (await handle.describe()).runId;
         // Each change of inputs costs a reload (an activity) and some events, until the run passes its budget.
         let runId = firstRun;
