@@ -58,6 +58,11 @@ export interface CertflowConfig {
   slackApiUrl: string | undefined;
   /** Signing secret of the Slack app; with the bot token it turns on the buttons at `/slack/events`. */
   slackSigningSecret: string | undefined;
+  /**
+   * The local Slack stand-in `certflow start` runs when no Slack credential is set (CERTFLOW_SLACK is not `off`), so a
+   * newcomer can approve in a browser; undefined: none. Port 0 picks a free one.
+   */
+  slackStandIn: { port: number } | undefined;
 }
 
 /** Where a TLS endpoint certflow runs listens. */
@@ -151,6 +156,17 @@ export const CONFIG_VARIABLES: readonly ConfigVariable[] = [
     default: 'https://slack.com/api/',
     description: 'Slack Web API base URL (point it at a Slack stand-in for tests)',
   },
+  {
+    name: 'CERTFLOW_SLACK',
+    default: 'stand-in',
+    description:
+      '`stand-in`: without Slack credentials, `certflow start` runs a local Slack in a browser page; `off`: none',
+  },
+  {
+    name: 'CERTFLOW_SLACK_STAND_IN_PORT',
+    default: '3001',
+    description: "port of that stand-in's page and Web API (0 picks a free one)",
+  },
 ];
 
 const PRINCIPAL =
@@ -229,6 +245,25 @@ function readPort(env: NodeJS.ProcessEnv, name: string, fallback: number): numbe
   return port;
 }
 
+function readSlackStandIn(env: NodeJS.ProcessEnv): { port: number } | undefined {
+  const mode = env.CERTFLOW_SLACK || 'stand-in';
+  if (mode !== 'stand-in' && mode !== 'off') {
+    throw new ConfigError('CERTFLOW_SLACK', `"${mode}" is neither stand-in nor off (default stand-in)`);
+  }
+  const raw = env.CERTFLOW_SLACK_STAND_IN_PORT;
+  // Port 0 is allowed here, unlike certflow's own ports: nobody else needs to know where the stand-in listens.
+  const port = raw === undefined || raw === '' ? 3001 : Number(raw);
+  if (raw !== undefined && raw !== '' && (!/^\d+$/.test(raw) || port > 65_535)) {
+    throw new ConfigError(
+      'CERTFLOW_SLACK_STAND_IN_PORT',
+      `"${raw}" is not a TCP port; use a whole number from 0 (a free one) to 65535 (default 3001)`,
+    );
+  }
+  // Real Slack credentials win: the stand-in is only for a machine that has none.
+  const credentials = Boolean(env.SLACK_BOT_TOKEN) || Boolean(env.SLACK_SIGNING_SECRET);
+  return mode === 'off' || credentials ? undefined : { port };
+}
+
 function readName(env: NodeJS.ProcessEnv, name: string, fallback: string): string {
   const raw = env[name];
   if (raw === undefined || raw === '') return fallback;
@@ -296,6 +331,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, cwd: string): CertflowConfig 
     slackBotToken: readSlackToken(env),
     slackApiUrl: readHttpUrl(env, 'SLACK_API_URL'),
     slackSigningSecret: env.SLACK_SIGNING_SECRET || undefined,
+    slackStandIn: readSlackStandIn(env),
   };
 }
 

@@ -29,7 +29,15 @@ describe('loadConfig', () => {
       slackBotToken: undefined,
       slackApiUrl: undefined,
       slackSigningSecret: undefined,
+      slackStandIn: { port: 3001 },
     });
+  });
+
+  it('runs the Slack stand-in only without Slack credentials and unless CERTFLOW_SLACK is off; port 0 is allowed', () => {
+    expect(loadConfig({ CERTFLOW_SLACK_STAND_IN_PORT: '0' }, CWD).slackStandIn).toEqual({ port: 0 });
+    expect(loadConfig({ CERTFLOW_SLACK: 'off' }, CWD).slackStandIn).toBeUndefined();
+    expect(loadConfig({ SLACK_BOT_TOKEN: 'xoxb-1-2' }, CWD).slackStandIn).toBeUndefined();
+    expect(loadConfig({ SLACK_SIGNING_SECRET: 'shh' }, CWD).slackStandIn).toBeUndefined();
   });
 
   it('reads every variable', () => {
@@ -82,6 +90,7 @@ describe('loadConfig', () => {
       slackBotToken: 'xoxb-1234-5678-abcdef',
       slackApiUrl: 'http://127.0.0.1:3999/api',
       slackSigningSecret: 'shh',
+      slackStandIn: undefined,
     });
   });
 
@@ -105,6 +114,9 @@ describe('loadConfig', () => {
     [{ CERTFLOW_TLS_ENDPOINTS: '127.0.0.1' }, 'CERTFLOW_TLS_ENDPOINTS', /not host:port/],
     [{ SLACK_BOT_TOKEN: 'xoxp-user-token' }, 'SLACK_BOT_TOKEN', /is not a bot token \(xoxb-…\)/],
     [{ SLACK_API_URL: 'slack.com' }, 'SLACK_API_URL', /is not a URL/],
+    [{ CERTFLOW_SLACK: 'on' }, 'CERTFLOW_SLACK', /"on" is neither stand-in nor off/],
+    [{ CERTFLOW_SLACK_STAND_IN_PORT: '65536' }, 'CERTFLOW_SLACK_STAND_IN_PORT', /not a TCP port; use .* from 0/],
+    [{ CERTFLOW_SLACK_STAND_IN_PORT: 'x' }, 'CERTFLOW_SLACK_STAND_IN_PORT', /not a TCP port/],
     [{ CERTFLOW_PUBLIC_URL: 'ftp://x' }, 'CERTFLOW_PUBLIC_URL', /must be an http/],
     [{ CERTFLOW_PUBLIC_URL: 'not a url' }, 'CERTFLOW_PUBLIC_URL', /is not a URL/],
     [{ TEMPORAL_ADDRESS: 'temporal' }, 'TEMPORAL_ADDRESS', /not host:port/],
