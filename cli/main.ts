@@ -81,8 +81,9 @@ Inventory:
   show <id|fingerprint>        every field, metadata and policy result of one certificate (--pem for the PEM)
   groups list | show <id> | create <id> | update <id>     owner groups (R-OWN-1); create/update options:
       --name <text> --approver <person>... --contact <person>... --management <person>
-      --incident-response <person> --slack-channel <id> --slack-usergroup <id> --jira-group <name>
-      --jira-project <key> --reminder-days 90,60,30 --auto-renew on|off
+      --incident-response <person> --slack-channel <id> --slack-usergroup <id (owners)>
+      --slack-approver-usergroup <id (approvers)> --jira-group <name> --jira-project <key>
+      --reminder-days 90,60,30 --auto-renew on|off
       (a person: alice@example.com, "Alice <alice@example.com>", slack:U024BE7LH, jira:<account id>)
   policy check | show          re-evaluate every certificate against the policy (--policy <file>); exit 1 on violations
   audit list | export          the audit log; export --format jsonl|csv [--output <file>]; filters --action

@@ -14,6 +14,7 @@ export const GROUP_OPTIONS = {
   'incident-response': { type: 'string' },
   'slack-channel': { type: 'string' },
   'slack-usergroup': { type: 'string' },
+  'slack-approver-usergroup': { type: 'string' },
   'jira-group': { type: 'string' },
   'jira-project': { type: 'string' },
   'reminder-days': { type: 'string' },
@@ -47,6 +48,18 @@ function reminderDays(raw: string): number[] {
   return [...new Set(days.map(Number))].sort((a, b) => b - a);
 }
 
+/** A Slack user group id (`S…`), as `usergroups.users.list` needs it; an empty value clears the setting. */
+function slackUserGroupId(flag: string, raw: string): string | undefined {
+  const value = raw.trim();
+  if (value === '') return undefined;
+  if (!/^S[A-Z0-9]{2,}$/.test(value)) {
+    throw new UsageError(
+      `--${flag} "${raw}" is not a Slack user group id; copy the id (S…) from the group's page in Slack, not its @handle`,
+    );
+  }
+  return value;
+}
+
 function onOff(flag: string, raw: string): boolean {
   const value = raw.trim().toLowerCase();
   if (value === 'on') return true;
@@ -78,7 +91,16 @@ export function applyGroupOptions(id: string, existing: OwnerGroup | null, value
   };
   const slack = { ...base.slack };
   if (values['slack-channel'] !== undefined) slack.channelId = values['slack-channel'];
-  if (values['slack-usergroup'] !== undefined) slack.userGroupId = values['slack-usergroup'];
+  for (const [flag, field] of [
+    ['slack-usergroup', 'userGroupId'],
+    ['slack-approver-usergroup', 'approverUserGroupId'],
+  ] as const) {
+    const raw = values[flag];
+    if (raw === undefined) continue;
+    const userGroup = slackUserGroupId(flag, raw);
+    if (userGroup === undefined) delete slack[field];
+    else slack[field] = userGroup;
+  }
   const jira = { ...base.jira };
   if (values['jira-group'] !== undefined) jira.group = values['jira-group'];
   if (values['jira-project'] !== undefined) jira.projectKey = values['jira-project'];
@@ -97,8 +119,10 @@ export function applyGroupOptions(id: string, existing: OwnerGroup | null, value
     autoRenew: values['auto-renew'] !== undefined ? onOff('auto-renew', values['auto-renew']) : base.autoRenew,
   };
   if (!group.name) throw new UsageError(`group ${id} needs a display name: --name "Payments web team"`);
-  if (group.approvers.length === 0) {
-    throw new UsageError(`group ${id} needs at least one approver (--approver alice@example.com) to approve renewals`);
+  if (group.approvers.length === 0 && group.slack.approverUserGroupId === undefined) {
+    throw new UsageError(
+      `group ${id} needs at least one approver (--approver alice@example.com, or --slack-approver-usergroup S0123ABCD) to approve renewals`,
+    );
   }
   return group;
 }
@@ -111,7 +135,8 @@ function describeGroup(group: OwnerGroup): string[] {
     `  approvers          ${people(group.approvers)}`,
     `  management         ${group.managementContact ? formatPerson(group.managementContact) : '—'}`,
     `  incident response  ${group.incidentResponseContact ? formatPerson(group.incidentResponseContact) : '—'}`,
-    `  Slack              channel ${group.slack.channelId ?? '—'}, user group ${group.slack.userGroupId ?? '—'}`,
+    `  Slack              channel ${group.slack.channelId ?? '—'}, owners' user group ${group.slack.userGroupId ?? '—'}, ` +
+      `approvers' user group ${group.slack.approverUserGroupId ?? '—'}`,
     `  Jira               group ${group.jira.group ?? '—'}, project ${group.jira.projectKey ?? '—'}`,
     `  reminder days      ${group.reminderDays ? group.reminderDays.join(', ') : 'policy default'}`,
     `  auto-renew         ${group.autoRenew ? 'on: the schedule requests renewals, pre-approved' : 'off: owners request, approvers decide'}`,

@@ -61,7 +61,15 @@ export interface OwnerGroup {
   readonly approvers: readonly Person[];
   readonly managementContact: Person | null;
   readonly incidentResponseContact: Person | null;
-  readonly slack: { readonly userGroupId?: string; readonly channelId?: string };
+  /**
+   * Where the group is in Slack: its channel, the Slack user group whose members are its owners, and the one whose
+   * members are its approvers (R-SEC-2); user group members hold the role for as long as Slack lists them.
+   */
+  readonly slack: {
+    readonly userGroupId?: string;
+    readonly approverUserGroupId?: string;
+    readonly channelId?: string;
+  };
   readonly jira: { readonly group?: string; readonly projectKey?: string };
   /** Group override of the reminder offsets in days before notAfter (R-MON-1), or null for the policy's. */
   readonly reminderDays: readonly number[] | null;

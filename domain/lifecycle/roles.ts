@@ -41,12 +41,24 @@ export function personPrincipals(person: Person): string[] {
   ].filter((id): id is string => typeof id === 'string');
 }
 
+/** The principal of a Slack user group's members: Slack identities carry it as an alias while Slack lists them. */
+export function slackUserGroupPrincipal(userGroupId: string): string {
+  return `slack-usergroup:${userGroupId}`;
+}
+
+function isGroupPrincipal(principal: string): boolean {
+  return principal.startsWith('slack-usergroup:');
+}
+
 /** Principals named in metadata lists, which hold e-mail addresses, Slack user ids or prefixed ids. */
 function listedPrincipals(entries: readonly string[]): string[] {
   return entries.map((entry) => (/^[UW][A-Z0-9]{2,}$/.test(entry) ? `slack:${entry}` : normalizePrincipal(entry)));
 }
 
-/** Builds a certificate's roster: the group's contacts and approvers, the certificate's own, and the global roles. */
+/**
+ * Builds a certificate's roster: the group's contacts and approvers (people and Slack user groups), the certificate's
+ * own, and the global roles.
+ */
 export function buildRoster(input: {
   readonly group: OwnerGroup | null;
   readonly metadata: Pick<CertificateMetadata, 'contacts' | 'approvers' | 'ownerGroup'>;
@@ -54,10 +66,15 @@ export function buildRoster(input: {
   readonly admins: readonly string[];
 }): LifecycleRoster {
   const unique = (ids: readonly string[]) => [...new Set(ids)].sort();
-  const groupApprovers = input.group?.approvers.flatMap(personPrincipals) ?? [];
+  const slack = input.group?.slack ?? {};
+  const groupApprovers = [
+    ...(input.group?.approvers.flatMap(personPrincipals) ?? []),
+    ...(slack.approverUserGroupId ? [slackUserGroupPrincipal(slack.approverUserGroupId)] : []),
+  ];
   const approvers = unique([...groupApprovers, ...listedPrincipals(input.metadata.approvers)]);
   const owners = unique([
     ...(input.group?.contacts.flatMap(personPrincipals) ?? []),
+    ...(slack.userGroupId ? [slackUserGroupPrincipal(slack.userGroupId)] : []),
     ...listedPrincipals(input.metadata.contacts),
     ...approvers,
   ]);
@@ -77,8 +94,10 @@ export function actorPrincipals(actor: Actor): string[] {
 
 /** Whether two actors are the same person under any of their principals. */
 export function samePerson(a: Actor, b: Actor): boolean {
-  const principals = new Set(actorPrincipals(a));
-  return actorPrincipals(b).some((principal) => principals.has(principal));
+  // A group principal is shared by all its members: it says nothing about who the person is.
+  const personal = (actor: Actor) => actorPrincipals(actor).filter((principal) => !isGroupPrincipal(principal));
+  const principals = new Set(personal(a));
+  return personal(b).some((principal) => principals.has(principal));
 }
 
 /** The roles an actor holds for one certificate, under any of its principals. */

@@ -175,6 +175,37 @@ describe('certflow inventory commands', () => {
     expect((await run('groups', 'list')).out).toMatch(/web-team +Web team/);
   });
 
+  it('R-SEC-2: an owner group takes its owners and approvers from Slack user groups, and refuses a @handle', async () => {
+    const created = await run(
+      'groups',
+      'create',
+      'platform',
+      '--name',
+      'Platform',
+      '--slack-usergroup',
+      'S0OWNERS',
+      '--slack-approver-usergroup',
+      'S0APPROVERS',
+      '--json',
+    );
+    expect(created.code).toBe(EXIT.ok);
+    expect(JSON.parse(created.out)).toMatchObject({
+      approvers: [],
+      slack: { userGroupId: 'S0OWNERS', approverUserGroupId: 'S0APPROVERS' },
+    });
+    const handle = await run('groups', 'update', 'platform', '--slack-approver-usergroup', '@platform-approvers');
+    expect(handle.code).toBe(EXIT.usage);
+    expect(handle.err).toMatch(
+      /--slack-approver-usergroup "@platform-approvers" is not a Slack user group id; copy the id/,
+    );
+    const cleared = await run('groups', 'update', 'platform', '--slack-approver-usergroup', '');
+    expect(cleared.code).toBe(EXIT.usage);
+    expect(cleared.err).toMatch(/group platform needs at least one approver .*--slack-approver-usergroup/);
+    expect(JSON.parse((await run('groups', 'show', 'platform', '--json')).out)).toMatchObject({
+      slack: { userGroupId: 'S0OWNERS', approverUserGroupId: 'S0APPROVERS' },
+    });
+  });
+
   it('R-INV-2, R-INV-4: merges a metadata CSV, applying good rows and reporting bad ones by line', async () => {
     const fingerprint = (await run('list', '--search', 'later.example.com', '--json')).out;
     const later = (JSON.parse(fingerprint) as { items: { facts: { fingerprintSha256: string } }[] }).items[0]!;

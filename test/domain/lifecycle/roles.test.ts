@@ -75,6 +75,40 @@ describe('R-SEC-2: a person acting under another principal', () => {
   });
 });
 
+describe('R-SEC-2: roles through Slack user groups', () => {
+  const roster = buildRoster({
+    group: ownerGroupFixture({
+      approvers: [],
+      contacts: [],
+      slack: { userGroupId: 'S0OWNERS', approverUserGroupId: 'S0APPROVERS' },
+    }),
+    metadata: { ownerGroup: 'payments-web', contacts: [], approvers: [] },
+    securityLeads: [],
+    admins: [],
+  });
+
+  it.each([
+    [['slack-usergroup:S0APPROVERS'], ['owner', 'approver']],
+    [['slack-usergroup:S0OWNERS'], ['owner']],
+    [['slack-usergroup:S0OTHER'], []],
+    [[], []],
+  ])('a Slack user with aliases %j holds %j', (aliases, roles) => {
+    expect(rolesOf({ id: 'slack:U0ANY', aliases }, roster)).toEqual(roles);
+  });
+
+  it('two members of the approvers’ user group are not the same person', () => {
+    const alias = ['slack-usergroup:S0APPROVERS'];
+    const request = requestFixture({ id: REQUEST.id, requestedBy: { id: 'slack:U0ONE', aliases: alias } });
+    expect(
+      checkDecisionAllowed(
+        { actor: { id: 'slack:U0TWO', aliases: alias }, requestId: REQUEST.id, decision: 'approve' },
+        request,
+        roster,
+      ),
+    ).toBeNull();
+  });
+});
+
 describe('R-RA-2: who may request and decide', () => {
   it('owners, approvers and security leads may request; strangers are told whom to ask', () => {
     expect(
