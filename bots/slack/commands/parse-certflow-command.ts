@@ -1,0 +1,114 @@
+/** Reads what a user typed after `/certflow` into one command, or a usage error that says what to type instead. */
+import { DEFAULT_EXPIRING_DAYS } from '../views/command-answers';
+
+/** The longest look-ahead `/certflow expiring` takes: a year, longer than any publicly trusted certificate lives. */
+export const MAX_EXPIRING_DAYS = 366;
+
+/** One `/certflow` subcommand with its arguments. */
+export type CertflowCommand =
+  | { readonly kind: 'help' }
+  | { readonly kind: 'status'; readonly target: string }
+  | { readonly kind: 'expiring'; readonly withinDays: number }
+  | { readonly kind: 'renew'; readonly target: string }
+  | { readonly kind: 'approvals' };
+
+/** How each subcommand is typed, for usage errors. */
+export const CERTFLOW_USAGE: Readonly<Record<CertflowCommand['kind'], string>> = {
+  help: '/certflow help',
+  status: '/certflow status <name|fingerprint|managed id>',
+  expiring: '/certflow expiring [30d]',
+  renew: '/certflow renew <name|fingerprint|managed id>',
+  approvals: '/certflow approvals',
+};
+
+/** The text after `/certflow` is not a command certflow knows; the message says what to type instead. */
+export class CertflowCommandError extends Error {
+  override readonly name = 'CertflowCommandError';
+  constructor(
+    message: string,
+    /** How to type the subcommand the user meant, or every subcommand when it is unknown. */
+    readonly usage: string,
+  ) {
+    super(message);
+  }
+}
+
+const ALL_USAGE = Object.values(CERTFLOW_USAGE).join('\n');
+
+function isSubcommand(word: string): word is CertflowCommand['kind'] {
+  return Object.hasOwn(CERTFLOW_USAGE, word);
+}
+
+/**
+ * Undoes Slack's escaping of what it recognised in the text: `<http://api.example.com|api.example.com>` becomes the
+ * label and `<http://api.example.com>` the host, so a name Slack linked still names the certificate.
+ */
+function unwrapSlackLinks(text: string): string {
+  return text.replace(/<([^<>|]*)(?:\|([^<>]*))?>/g, (_, target: string, label: string | undefined) =>
+    label !== undefined ? label : target.replace(/^[a-z][a-z0-9+.-]*:\/\//i, '').replace(/\/$/, ''),
+  );
+}
+
+/** A fingerprint as openssl prints it (`AB:CD:…`) becomes plain lower-case hex; anything else stays as typed. */
+function normalizeTarget(word: string): string {
+  return /^[0-9a-f]{2}(?::[0-9a-f]{2})+$/i.test(word) ? word.replace(/:/g, '').toLowerCase() : word;
+}
+
+function parseDays(word: string): number {
+  const match = /^(\d{1,6})d?$/i.exec(word);
+  const days = match ? Number(match[1]) : NaN;
+  if (!Number.isInteger(days) || days < 1 || days > MAX_EXPIRING_DAYS) {
+    throw new CertflowCommandError(
+      `"${word}" is not a number of days from 1d to ${MAX_EXPIRING_DAYS}d; for example \`/certflow expiring 30d\``,
+      CERTFLOW_USAGE.expiring,
+    );
+  }
+  return days;
+}
+
+function noMore(kind: CertflowCommand['kind'], extra: readonly string[]): void {
+  if (extra.length > 0) {
+    throw new CertflowCommandError(
+      `\`${kind}\` takes no more than what \`${CERTFLOW_USAGE[kind]}\` shows; remove "${extra.join(' ')}"`,
+      CERTFLOW_USAGE[kind],
+    );
+  }
+}
+
+function oneTarget(kind: 'status' | 'renew', args: readonly string[]): string {
+  const [target, ...extra] = args;
+  if (target === undefined) {
+    throw new CertflowCommandError(
+      `\`${kind}\` needs the certificate: a name such as api.example.com, a fingerprint or a managed id`,
+      CERTFLOW_USAGE[kind],
+    );
+  }
+  noMore(kind, extra);
+  return normalizeTarget(target);
+}
+
+/** Parses the text of `/certflow …`; empty text is `help`. Throws {@link CertflowCommandError} on anything else. */
+export function parseCertflowCommand(text: string): CertflowCommand {
+  const [first, ...args] = unwrapSlackLinks(text).trim().split(/\s+/).filter(Boolean);
+  const word = (first ?? 'help').toLowerCase();
+  if (!isSubcommand(word)) {
+    throw new CertflowCommandError(
+      `certflow has no command "${first ?? ''}"; \`/certflow help\` lists them`,
+      ALL_USAGE,
+    );
+  }
+  switch (word) {
+    case 'help':
+    case 'approvals':
+      noMore(word, args);
+      return { kind: word };
+    case 'status':
+    case 'renew':
+      return { kind: word, target: oneTarget(word, args) };
+    case 'expiring': {
+      const [days, ...extra] = args;
+      noMore(word, extra);
+      return { kind: word, withinDays: days === undefined ? DEFAULT_EXPIRING_DAYS : parseDays(days) };
+    }
+  }
+}

@@ -1,0 +1,56 @@
+import { describe, expect, it } from 'vitest';
+import {
+  CERTFLOW_USAGE,
+  CertflowCommandError,
+  parseCertflowCommand,
+  type CertflowCommand,
+} from '../../../../bots/slack/commands/parse-certflow-command';
+
+describe('parseCertflowCommand', () => {
+  it.each<[string, CertflowCommand]>([
+    ['', { kind: 'help' }],
+    ['   ', { kind: 'help' }],
+    ['help', { kind: 'help' }],
+    ['HELP', { kind: 'help' }],
+    ['status api.example.com', { kind: 'status', target: 'api.example.com' }],
+    ['  status   api.example.com  ', { kind: 'status', target: 'api.example.com' }],
+    ['status 3f2a9c1e0b7d4a65', { kind: 'status', target: '3f2a9c1e0b7d4a65' }],
+    ['status AB:CD:EF:01', { kind: 'status', target: 'abcdef01' }],
+    ['status <http://api.example.com|api.example.com>', { kind: 'status', target: 'api.example.com' }],
+    ['status <https://api.example.com/>', { kind: 'status', target: 'api.example.com' }],
+    ['expiring', { kind: 'expiring', withinDays: 30 }],
+    ['expiring 7d', { kind: 'expiring', withinDays: 7 }],
+    ['expiring 90', { kind: 'expiring', withinDays: 90 }],
+    ['expiring 366D', { kind: 'expiring', withinDays: 366 }],
+    ['renew api.example.com', { kind: 'renew', target: 'api.example.com' }],
+    ['approvals', { kind: 'approvals' }],
+  ])('R-SEC-2: "%s" is %j', (text, expected) => {
+    expect(parseCertflowCommand(text)).toEqual(expected);
+  });
+
+  it.each<[string, RegExp, string]>([
+    ['frobnicate', /no command "frobnicate"; `\/certflow help` lists them/, Object.values(CERTFLOW_USAGE).join('\n')],
+    ['expiring 30x', /"30x" is not a number of days from 1d to 366d/, CERTFLOW_USAGE.expiring],
+    ['expiring 0d', /"0d" is not a number of days/, CERTFLOW_USAGE.expiring],
+    ['expiring 9999d', /"9999d" is not a number of days/, CERTFLOW_USAGE.expiring],
+    ['expiring -5d', /"-5d" is not a number of days/, CERTFLOW_USAGE.expiring],
+    ['expiring 30d soon', /remove "soon"/, CERTFLOW_USAGE.expiring],
+    ['status', /`status` needs the certificate/, CERTFLOW_USAGE.status],
+    ['renew', /`renew` needs the certificate/, CERTFLOW_USAGE.renew],
+    ['renew a.example.com b.example.com', /remove "b.example.com"/, CERTFLOW_USAGE.renew],
+    ['approvals mine', /remove "mine"/, CERTFLOW_USAGE.approvals],
+    ['help me please', /remove "me please"/, CERTFLOW_USAGE.help],
+  ])('R-SEC-2: bad input "%s" is a usage error that says what to type', (text, message, usage) => {
+    const error = (() => {
+      try {
+        parseCertflowCommand(text);
+      } catch (caught) {
+        return caught;
+      }
+      return null;
+    })();
+    expect(error).toBeInstanceOf(CertflowCommandError);
+    expect((error as CertflowCommandError).message).toMatch(message);
+    expect((error as CertflowCommandError).usage).toBe(usage);
+  });
+});
