@@ -11,6 +11,7 @@ import {
   type PendingApproval,
 } from './certificate-lists';
 import { listWithMore } from './certificate-text';
+import { userText } from './mrkdwn';
 
 /** Days ahead App Home looks for expiring certificates by default. */
 export const HOME_HORIZON_DAYS = 90;
@@ -29,6 +30,8 @@ export interface AppHomeInput {
   readonly certificates: readonly DueCertificate[];
   /** Requests I may decide. */
   readonly approvals: readonly PendingApproval[];
+  /** Requests the inventory says wait for approval in my groups but that were not looked at, as they would not fit. */
+  readonly uncheckedApprovals?: number;
   readonly horizonDays?: number;
 }
 
@@ -54,20 +57,28 @@ export function appHomeView(input: AppHomeInput): HomeView {
   if (due.length > HOME_MAX_DUE) {
     blocks.push(context([`…and ${due.length - HOME_MAX_DUE} more: run \`/certflow expiring\`.`], BLOCK_IDS.dueMore));
   }
-  blocks.push(divider(), header(`Waiting for your approval (${approvals.length})`, BLOCK_IDS.approvalsHeader));
-  if (approvals.length === 0) blocks.push(section('No request waits for your decision.', BLOCK_IDS.approvalsNone));
+  const approvalsTotal = approvals.length + (input.uncheckedApprovals ?? 0);
+  blocks.push(divider(), header(`Waiting for your approval (${approvalsTotal})`, BLOCK_IDS.approvalsHeader));
+  if (approvalsTotal === 0) blocks.push(section('No request waits for your decision.', BLOCK_IDS.approvalsNone));
   blocks.push(
     ...approvals
       .slice(0, HOME_MAX_APPROVALS)
       .flatMap((item) => pendingApprovalBlocks(item, BLOCK_IDS.homeApproval, BLOCK_IDS.homeApprovalActions)),
   );
-  if (approvals.length > HOME_MAX_APPROVALS) {
-    blocks.push(
-      context(
-        [`…and ${approvals.length - HOME_MAX_APPROVALS} more: run \`/certflow approvals\`.`],
-        BLOCK_IDS.approvalsMore,
-      ),
-    );
+  const moreApprovals = approvalsTotal - Math.min(approvals.length, HOME_MAX_APPROVALS);
+  if (moreApprovals > 0) {
+    blocks.push(context([`…and ${moreApprovals} more: run \`/certflow approvals\`.`], BLOCK_IDS.approvalsMore));
   }
   return { type: 'home', blocks };
+}
+
+/** App Home when certflow could not gather it: what failed and what to do, instead of a stale or empty tab. */
+export function appHomeErrorView(message: string): HomeView {
+  return {
+    type: 'home',
+    blocks: [
+      header('certflow', BLOCK_IDS.header),
+      section(`⚠️ *certflow could not show your certificates*: ${userText(message)}`, BLOCK_IDS.summary),
+    ],
+  };
 }

@@ -41,6 +41,7 @@ export const BLOCK_IDS = {
   rejectReason: 'reject_reason',
   records: 'records',
   problem: 'problem',
+  usage: 'usage',
 } as const;
 
 /** `callback_id` of modals. */

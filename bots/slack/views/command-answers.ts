@@ -1,7 +1,7 @@
 /** The ephemeral answers of `/certflow`: help, status of one lifecycle, expiring certificates, my approvals, refusals. */
 import type { KnownBlock } from '@slack/types';
-import type { LifecyclePhase } from '../../../domain/lifecycle/model';
-import type { LifecycleView } from '../../../workflows/definitions';
+import type { LifecyclePhase, LifecycleRequest } from '../../../domain/lifecycle/model';
+import { parseRequestId, type LifecycleView } from '../../../workflows/definitions';
 import { BLOCK_IDS } from './block-ids';
 import { actions, context, fallback, header, section, type EphemeralMessage } from './blocks';
 import {
@@ -143,11 +143,15 @@ export function expiringAnswer(input: ExpiringAnswerInput): EphemeralMessage {
   return ephemeral(title, blocks);
 }
 
-/** `/certflow approvals`: requests waiting for my decision, each with *Approve* / *Reject*. */
-export function approvalsAnswer(approvals: readonly PendingApproval[]): EphemeralMessage {
+/**
+ * `/certflow approvals`: requests waiting for my decision, each with *Approve* / *Reject*. `unchecked` counts
+ * requests the inventory says wait for approval but that were not asked for, because they would not fit.
+ */
+export function approvalsAnswer(approvals: readonly PendingApproval[], unchecked = 0): EphemeralMessage {
   const pending = uniqueApprovals(approvals);
-  const title = `Waiting for your approval: ${pending.length}`;
-  if (pending.length === 0) {
+  const total = pending.length + unchecked;
+  const title = `Waiting for your approval: ${total}`;
+  if (total === 0) {
     return ephemeral(title, [section('No request waits for your decision.', BLOCK_IDS.summary)]);
   }
   const blocks: KnownBlock[] = [
@@ -156,12 +160,34 @@ export function approvalsAnswer(approvals: readonly PendingApproval[]): Ephemera
       .slice(0, APPROVALS_MAX_ITEMS)
       .flatMap((item) => pendingApprovalBlocks(item, BLOCK_IDS.listItem, BLOCK_IDS.listItemActions)),
   ];
-  if (pending.length > APPROVALS_MAX_ITEMS) {
+  const more = total - Math.min(pending.length, APPROVALS_MAX_ITEMS);
+  if (more > 0) {
     blocks.push(
-      context([`…and ${pending.length - APPROVALS_MAX_ITEMS} more: open certflow's App Home.`], BLOCK_IDS.more),
+      context([`…and ${more} more: decide these first, then run \`/certflow approvals\` again.`], BLOCK_IDS.more),
     );
   }
   return ephemeral(title, blocks);
+}
+
+/** `/certflow renew`: the renewal was requested (or was open already) and where it stands. */
+export function renewalRequestedAnswer(request: LifecycleRequest): EphemeralMessage {
+  const managedId = parseRequestId(request.id)?.managedCertificateId ?? request.id;
+  const next =
+    request.status === 'awaiting-approval' ? 'now waits for an approver of the group' : `is ${request.status}`;
+  return ephemeral(`Renewal requested: request ${escapeMrkdwn(request.id)} ${next}.`, [
+    section(
+      `✅ *Renewal requested*: request \`${escapeMrkdwn(request.id)}\` ${escapeMrkdwn(next)}; \`/certflow status ${escapeMrkdwn(managedId)}\` shows where it stands.`,
+      BLOCK_IDS.summary,
+    ),
+  ]);
+}
+
+/** A `/certflow` command certflow could not read: what was wrong and how to type it. */
+export function usageAnswer(message: string, usage: string): EphemeralMessage {
+  return ephemeral(`certflow did not understand that: ${escapeMrkdwn(message)}`, [
+    section(`🤔 ${userText(message)}`, BLOCK_IDS.summary),
+    section(`*Usage*\n\`\`\`${escapeMrkdwn(usage)}\`\`\``, BLOCK_IDS.usage),
+  ]);
 }
 
 /** Why an action was refused (R-RA-2: not an approver, own request …), for the clicker only. */
