@@ -1,6 +1,7 @@
 /**
- * What the Slack notifier delivered per idempotency key: each message as soon as Slack accepted it, then the final
- * receipt, so a repeated send returns the first receipt and a send that failed half-way resumes where it stopped.
+ * What the Slack notifier delivered per idempotency key: each message as soon as Slack accepted it (alone or as a
+ * digest listing several keys), then the final receipt, so a repeated send returns the first receipt and a send that
+ * failed half-way resumes where it stopped.
  */
 import type { CertificateSummary } from '../../domain/lifecycle/model';
 import type { DeliveredMessage, NotificationReceipt } from '../notifications/notification-port';
@@ -9,37 +10,49 @@ import type { DeliveredMessage, NotificationReceipt } from '../notifications/not
 export interface SlackDelivery {
   /** Delivered messages by target (`channel:<id>` or `user:<Slack user id>`), in delivery order. */
   readonly delivered: ReadonlyMap<string, DeliveredMessage>;
+  /** The first digest the key appeared in; null while it went out only on its own. */
+  readonly digest: string | null;
   /** Set once every target was tried: a repeated send returns it as it is. */
   readonly receipt: NotificationReceipt | null;
   /** The certificate the notification was about, so a decision shown later can name it. */
   readonly certificate: CertificateSummary | null;
 }
 
+/** A key a posted message carries, with the certificate it is about. */
+export interface PostedMember {
+  readonly idempotencyKey: string;
+  readonly certificate: CertificateSummary;
+}
+
+/** One message Slack accepted for one target. */
+export interface PostedMessage {
+  /** `channel:<id>` or `user:<Slack user id>`. */
+  readonly target: string;
+  readonly message: DeliveredMessage;
+  /** The digest id when the message lists several notifications; null for a notification's own message. */
+  readonly digest: string | null;
+  /** Every key the message carries: one, or each member of the digest. */
+  readonly members: readonly PostedMember[];
+}
+
 /** Where the Slack notifier keeps its progress per idempotency key. */
 export interface SlackDeliveryStore {
   /** What was delivered for a key so far; undefined when nothing was. */
   load(idempotencyKey: string): Promise<SlackDelivery | undefined>;
-  /** Records one message Slack accepted, before the next one is posted. */
-  saveMessage(
-    idempotencyKey: string,
-    target: string,
-    message: DeliveredMessage,
-    certificate: CertificateSummary,
-  ): Promise<void>;
+  /** Records one message Slack accepted for every key it carries, at once, before the next one is posted. */
+  saveMessage(posted: PostedMessage): Promise<void>;
   /** Records the finished receipt of a key. */
   saveReceipt(receipt: NotificationReceipt, certificate: CertificateSummary): Promise<void>;
 }
 
 interface MutableDelivery {
   readonly delivered: Map<string, DeliveredMessage>;
+  digest: string | null;
   receipt: NotificationReceipt | null;
   certificate: CertificateSummary | null;
 }
 
-/**
- * Keeps deliveries in process memory: enough while a worker lives. A durable store (the inventory database) comes
- * with the worker wiring, so that a restarted worker does not post again either.
- */
+/** Keeps deliveries in process memory: for tests and tools; the worker uses the inventory database's store. */
 export class InMemorySlackDeliveryStore implements SlackDeliveryStore {
   private readonly deliveries = new Map<string, MutableDelivery>();
 
@@ -50,16 +63,14 @@ export class InMemorySlackDeliveryStore implements SlackDeliveryStore {
     return Promise.resolve({ ...delivery, delivered: new Map(delivery.delivered) });
   }
 
-  /** Adds one delivered message to its key. */
-  saveMessage(
-    idempotencyKey: string,
-    target: string,
-    message: DeliveredMessage,
-    certificate: CertificateSummary,
-  ): Promise<void> {
-    const delivery = this.entry(idempotencyKey);
-    delivery.delivered.set(target, message);
-    delivery.certificate = certificate;
+  /** Adds the message to every key it carries. */
+  saveMessage(posted: PostedMessage): Promise<void> {
+    for (const member of posted.members) {
+      const delivery = this.entry(member.idempotencyKey);
+      if (!delivery.delivered.has(posted.target)) delivery.delivered.set(posted.target, posted.message);
+      delivery.digest ??= posted.digest;
+      delivery.certificate = member.certificate;
+    }
     return Promise.resolve();
   }
 
@@ -74,7 +85,7 @@ export class InMemorySlackDeliveryStore implements SlackDeliveryStore {
   private entry(idempotencyKey: string): MutableDelivery {
     let delivery = this.deliveries.get(idempotencyKey);
     if (delivery === undefined) {
-      delivery = { delivered: new Map(), receipt: null, certificate: null };
+      delivery = { delivered: new Map(), digest: null, receipt: null, certificate: null };
       this.deliveries.set(idempotencyKey, delivery);
     }
     return delivery;

@@ -6,6 +6,8 @@ import type { KnownBlock } from '@slack/types';
 import type {
   EscalationNotification,
   IncidentNotification,
+  LifecycleNotification,
+  LifecycleNotificationKind,
   ReminderNotification,
 } from '../../../integrations/notifications/notification-port';
 import { BLOCK_IDS, itemBlockId } from './block-ids';
@@ -16,6 +18,13 @@ import { requestRenewalButton } from './notification-messages';
 
 /** Notifications that may be folded into a digest: those about certificates falling due, not approvals. */
 export type DigestNotification = ReminderNotification | EscalationNotification | IncidentNotification;
+
+const DIGEST_KINDS: ReadonlySet<LifecycleNotificationKind> = new Set(['reminder', 'escalation', 'incident']);
+
+/** Whether a notification may join a digest: approval requests and decisions carry buttons updated in place. */
+export function isDigestible(notification: LifecycleNotification): notification is DigestNotification {
+  return DIGEST_KINDS.has(notification.kind);
+}
 
 /** Input of {@link digestMessage}. */
 export interface DigestInput {

@@ -18,6 +18,7 @@ import { createSlackWebClient, SlackDeliveryError } from '../../../integrations/
 import type { RecordedMessage } from '../../../integrations/slack/stand-in/stand-in-state';
 import { type SlackStandIn, startSlackStandIn } from '../../../integrations/slack/stand-in/slack-stand-in';
 import { ownerGroupFixture, requestFixture, summaryFixture } from '../../support/lifecycle-fixtures';
+import { closeOnYield } from './notifier-test-windows';
 
 const BOT_TOKEN = 'xoxb-notifier-test';
 const CHANNEL = 'C0PAYMENTS';
@@ -83,7 +84,7 @@ let events: SlackNotifierEvent[];
 function notifier(retryConfig: RetryOptions = FAST_RETRIES, botToken = BOT_TOKEN) {
   const deliveries = new InMemorySlackDeliveryStore();
   const client = createSlackWebClient({ botToken, slackApiUrl: standIn.apiUrl, retryConfig });
-  return new SlackNotifier({ client, deliveries, log: (event) => events.push(event) });
+  return new SlackNotifier({ client, deliveries, log: (event) => events.push(event), schedule: closeOnYield });
 }
 
 function calls(method: string) {

@@ -1,0 +1,47 @@
+/** Digest windows the Slack notifier tests close themselves, so no test waits for a timer to guess timing. */
+import type { DigestScheduler } from '../../../integrations/slack/slack-notifier';
+
+interface Window {
+  readonly delayMs: number;
+  readonly send: () => void;
+  cancelled: boolean;
+}
+
+/** Windows that stay open until the test closes them. */
+export class ManualWindows {
+  private readonly windows: Window[] = [];
+
+  /** Give this to the notifier as `schedule`. */
+  readonly schedule: DigestScheduler = (delayMs, send) => {
+    const window: Window = { delayMs, send, cancelled: false };
+    this.windows.push(window);
+    return () => {
+      window.cancelled = true;
+    };
+  };
+
+  /** The delays of the windows still open. */
+  open(): number[] {
+    return this.windows.filter((window) => !window.cancelled).map((window) => window.delayMs);
+  }
+
+  /** Closes every open window, as if its time had come. */
+  closeAll(): void {
+    for (const window of this.windows.splice(0)) {
+      if (window.cancelled) continue;
+      window.cancelled = true;
+      window.send();
+    }
+  }
+}
+
+/** Closes a window as soon as the test yields: sends made in one synchronous step share it. */
+export const closeOnYield: DigestScheduler = (_delayMs, send) => {
+  let cancelled = false;
+  queueMicrotask(() => {
+    if (!cancelled) send();
+  });
+  return () => {
+    cancelled = true;
+  };
+};
