@@ -12,12 +12,13 @@ import { selectDeployer } from '../integrations/deploy/select-deployer';
 import { connectHostOf, startManagedTlsEndpoint, TlsEndpointRegistry } from '../integrations/deploy/tls-endpoint';
 import { TlsEndpointDeployer } from '../integrations/deploy/tls-endpoint-deployer';
 import { startHttpServer, type HttpMount, type RunningHttpServer } from '../integrations/http/http-server';
-import { openInventoryStore } from '../integrations/inventory/database';
+import { openInventoryDatabase } from '../integrations/inventory/database';
 import type { InventoryStore } from '../integrations/inventory/inventory-store';
 import { FileKeyStore } from '../integrations/keys/file-key-store';
 import { ConsoleNotifier } from '../integrations/notifications/console-notifier';
 import { SlackNotifier } from '../integrations/slack/slack-notifier';
 import { createSlackWebClient } from '../integrations/slack/slack-web-client';
+import { SqlSlackDeliveryStore } from '../integrations/slack/sql-slack-delivery-store';
 import { ConsoleTicketing } from '../integrations/ticketing/console-ticketing';
 import { readPolicyFile, type CertflowConfig, type TlsEndpointAddress } from './config';
 
@@ -60,7 +61,7 @@ async function caPassphrase(config: CertflowConfig): Promise<string> {
 /** Opens the inventory, key store, internal CA, deployers, adapters and the HTTP server for a worker. */
 export async function openCertflowServices(options: OpenServicesOptions): Promise<CertflowServices> {
   const { config, log } = options;
-  const store = await openInventoryStore({ url: config.databaseUrl });
+  const { store, db } = await openInventoryDatabase({ url: config.databaseUrl });
   const opened: { close(): Promise<void> }[] = [store];
   try {
     const keyStore = new FileKeyStore(path.join(config.dataDir, 'keys'));
@@ -86,6 +87,20 @@ export async function openCertflowServices(options: OpenServicesOptions): Promis
       log,
     });
     opened.push(http);
+    const slack =
+      config.slackBotToken === undefined
+        ? undefined
+        : new SlackNotifier({
+            client: createSlackWebClient({
+              botToken: config.slackBotToken,
+              ...(config.slackApiUrl === undefined ? {} : { slackApiUrl: `${config.slackApiUrl}/` }),
+            }),
+            // In the inventory database, so a restarted worker never posts a delivered notification again.
+            deliveries: new SqlSlackDeliveryStore({ db }),
+            log: (event) => log(`[slack] ${JSON.stringify(event)}`),
+          });
+    // Digests still collecting go out before the inventory (their delivery store) closes.
+    if (slack !== undefined) opened.push({ close: () => slack.flush() });
     const lifecycle: LifecycleActivityDeps = {
       store,
       // Read again on every lifecycle reload, so a changed policy file re-plans the lifecycles told about it.
@@ -96,16 +111,7 @@ export async function openCertflowServices(options: OpenServicesOptions): Promis
         new TlsEndpointDeployer({ keyStore, registry }),
         new FileDeployer({ keyStore, reloadCommand: config.reloadCommand }),
       ],
-      notifications:
-        config.slackBotToken === undefined
-          ? new ConsoleNotifier(log)
-          : new SlackNotifier({
-              client: createSlackWebClient({
-                botToken: config.slackBotToken,
-                ...(config.slackApiUrl === undefined ? {} : { slackApiUrl: `${config.slackApiUrl}/` }),
-              }),
-              log: (event) => log(`[slack] ${JSON.stringify(event)}`),
-            }),
+      notifications: slack ?? new ConsoleNotifier(log),
       ticketing: new ConsoleTicketing(log),
       securityLeads: config.securityLeads,
       admins: config.admins,

@@ -79,8 +79,20 @@ export function parseInventoryUrl(url: string, options: { cwd?: string; setting?
   return { dialect: 'sqlite', file: path.resolve(options.cwd ?? process.cwd(), file) };
 }
 
+/** An opened inventory database: the store, and the Kysely handle for modules that keep their own tables in it. */
+export interface InventoryDatabaseHandle {
+  readonly store: InventoryStore;
+  /** Shared with the store: closing the store closes it. */
+  readonly db: Kysely<InventoryDatabase>;
+}
+
 /** Opens (creating when needed) the inventory database at `options.url`, migrates it and returns the store. */
 export async function openInventoryStore(options: InventoryStoreOptions): Promise<InventoryStore> {
+  return (await openInventoryDatabase(options)).store;
+}
+
+/** Like {@link openInventoryStore}, also handing out the database for tables kept beside the inventory (Slack's). */
+export async function openInventoryDatabase(options: InventoryStoreOptions): Promise<InventoryDatabaseHandle> {
   const location = parseInventoryUrl(options.url, options);
   const redacted = redactDatabaseUrl(options.url.trim());
   const setting = options.setting ?? 'CERTFLOW_DATABASE_URL';
@@ -94,7 +106,7 @@ export async function openInventoryStore(options: InventoryStoreOptions): Promis
     await db.destroy();
     throw error;
   }
-  return new KyselyInventoryStore(db, location.dialect);
+  return { store: new KyselyInventoryStore(db, location.dialect), db };
 }
 
 function openSqlite(file: string, redacted: string, setting: string, options: InventoryStoreOptions): Dialect {

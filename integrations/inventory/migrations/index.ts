@@ -5,6 +5,7 @@
 import type { Migration } from 'kysely';
 import { inventorySchemaMigration } from './001-inventory-schema';
 import { lifecycleMigration } from './002-lifecycle';
+import { slackDeliveriesMigration } from './003-slack-deliveries';
 
 /** The two databases the inventory runs on. */
 export type InventoryDialect = 'sqlite' | 'postgres';
@@ -14,5 +15,6 @@ export function inventoryMigrations(dialect: InventoryDialect): Record<string, M
   return {
     '001-inventory-schema': inventorySchemaMigration(dialect),
     '002-lifecycle': lifecycleMigration(),
+    '003-slack-deliveries': slackDeliveriesMigration(),
   };
 }

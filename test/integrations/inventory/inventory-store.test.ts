@@ -1220,6 +1220,7 @@ describe('opening the inventory database', () => {
     expect(database.prepare('select name from inventory_migrations order by name').all()).toEqual([
       { name: '001-inventory-schema' },
       { name: '002-lifecycle' },
+      { name: '003-slack-deliveries' },
     ]);
     database.close();
   });
