@@ -58,6 +58,8 @@ export interface CertflowConfig {
   slackApiUrl: string | undefined;
   /** Signing secret of the Slack app; with the bot token it turns on the buttons at `/slack/events`. */
   slackSigningSecret: string | undefined;
+  /** Slack app-level token (`xapp-…`); with the bot token the app runs in Socket Mode, without a signing secret. */
+  slackAppToken: string | undefined;
   /**
    * The local Slack stand-in `certflow start` runs when no Slack credential is set (CERTFLOW_SLACK is not `off`), so a
    * newcomer can approve in a browser; undefined: none. Port 0 picks a free one.
@@ -152,6 +154,11 @@ export const CONFIG_VARIABLES: readonly ConfigVariable[] = [
     description: "the Slack app's signing secret; with SLACK_BOT_TOKEN, Slack's requests reach `/slack/events`",
   },
   {
+    name: 'SLACK_APP_TOKEN',
+    default: '(unset: Slack posts to /slack/events)',
+    description: 'app-level token (`xapp-…`, connections:write): Socket Mode, no public URL or signing secret',
+  },
+  {
     name: 'SLACK_API_URL',
     default: 'https://slack.com/api/',
     description: 'Slack Web API base URL (point it at a Slack stand-in for tests)',
@@ -220,6 +227,19 @@ function readSlackToken(env: NodeJS.ProcessEnv): string | undefined {
   return raw;
 }
 
+function readSlackAppToken(env: NodeJS.ProcessEnv): string | undefined {
+  const raw = env.SLACK_APP_TOKEN;
+  if (raw === undefined || raw === '') return undefined;
+  if (!/^xapp-[A-Za-z0-9-]+$/.test(raw)) {
+    throw new ConfigError(
+      'SLACK_APP_TOKEN',
+      "is not an app-level token (xapp-…); generate one with the connections:write scope on the app's Basic " +
+        'Information page (App-Level Tokens)',
+    );
+  }
+  return raw;
+}
+
 function readEndpoints(raw: string): TlsEndpointAddress[] {
   return raw
     .split(',')
@@ -260,7 +280,7 @@ function readSlackStandIn(env: NodeJS.ProcessEnv): { port: number } | undefined 
     );
   }
   // Real Slack credentials win: the stand-in is only for a machine that has none.
-  const credentials = Boolean(env.SLACK_BOT_TOKEN) || Boolean(env.SLACK_SIGNING_SECRET);
+  const credentials = Boolean(env.SLACK_BOT_TOKEN) || Boolean(env.SLACK_SIGNING_SECRET) || Boolean(env.SLACK_APP_TOKEN);
   return mode === 'off' || credentials ? undefined : { port };
 }
 
@@ -331,6 +351,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, cwd: string): CertflowConfig 
     slackBotToken: readSlackToken(env),
     slackApiUrl: readHttpUrl(env, 'SLACK_API_URL'),
     slackSigningSecret: env.SLACK_SIGNING_SECRET || undefined,
+    slackAppToken: readSlackAppToken(env),
     slackStandIn: readSlackStandIn(env),
   };
 }

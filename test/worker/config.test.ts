@@ -29,6 +29,7 @@ describe('loadConfig', () => {
       slackBotToken: undefined,
       slackApiUrl: undefined,
       slackSigningSecret: undefined,
+      slackAppToken: undefined,
       slackStandIn: { port: 3001 },
     });
   });
@@ -38,6 +39,7 @@ describe('loadConfig', () => {
     expect(loadConfig({ CERTFLOW_SLACK: 'off' }, CWD).slackStandIn).toBeUndefined();
     expect(loadConfig({ SLACK_BOT_TOKEN: 'xoxb-1-2' }, CWD).slackStandIn).toBeUndefined();
     expect(loadConfig({ SLACK_SIGNING_SECRET: 'shh' }, CWD).slackStandIn).toBeUndefined();
+    expect(loadConfig({ SLACK_APP_TOKEN: 'xapp-1-A0-1-ab' }, CWD).slackStandIn).toBeUndefined();
   });
 
   it('reads every variable', () => {
@@ -63,6 +65,7 @@ describe('loadConfig', () => {
         SLACK_BOT_TOKEN: 'xoxb-1234-5678-abcdef',
         SLACK_API_URL: 'http://127.0.0.1:3999/api/',
         SLACK_SIGNING_SECRET: 'shh',
+        SLACK_APP_TOKEN: 'xapp-1-A0CERTFLOW-1234-abcdef',
       },
       CWD,
     );
@@ -90,6 +93,7 @@ describe('loadConfig', () => {
       slackBotToken: 'xoxb-1234-5678-abcdef',
       slackApiUrl: 'http://127.0.0.1:3999/api',
       slackSigningSecret: 'shh',
+      slackAppToken: 'xapp-1-A0CERTFLOW-1234-abcdef',
       slackStandIn: undefined,
     });
   });
@@ -113,6 +117,12 @@ describe('loadConfig', () => {
     [{ CERTFLOW_HTTP_PORT: '-1' }, 'CERTFLOW_HTTP_PORT', /not a TCP port/],
     [{ CERTFLOW_TLS_ENDPOINTS: '127.0.0.1' }, 'CERTFLOW_TLS_ENDPOINTS', /not host:port/],
     [{ SLACK_BOT_TOKEN: 'xoxp-user-token' }, 'SLACK_BOT_TOKEN', /is not a bot token \(xoxb-…\)/],
+    [
+      { SLACK_APP_TOKEN: 'xoxb-1234-5678-abcdef' },
+      'SLACK_APP_TOKEN',
+      /is not an app-level token \(xapp-…\).*connections:write/,
+    ],
+    [{ SLACK_APP_TOKEN: 'xapp-has space' }, 'SLACK_APP_TOKEN', /is not an app-level token/],
     [{ SLACK_API_URL: 'slack.com' }, 'SLACK_API_URL', /is not a URL/],
     [{ CERTFLOW_SLACK: 'on' }, 'CERTFLOW_SLACK', /"on" is neither stand-in nor off/],
     [{ CERTFLOW_SLACK_STAND_IN_PORT: '65536' }, 'CERTFLOW_SLACK_STAND_IN_PORT', /not a TCP port; use .* from 0/],
