@@ -5,6 +5,7 @@
  */
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
 
 /**
  * Answers a request, or declines it by returning false so the next mounted handler (or the 404) gets it. A handler
@@ -31,6 +32,8 @@ export interface HttpServerOptions {
   readonly maxBodyBytes?: number;
   /** Where handler failures are reported; stderr by default. */
   readonly log?: (message: string) => void;
+  /** Takes `Upgrade:` requests (WebSockets); without it Node drops them. */
+  readonly upgrade?: (request: IncomingMessage, socket: Duplex, head: Buffer) => void;
 }
 
 /** A listening server. */
@@ -179,6 +182,7 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
       if (closing !== null) request.socket.end();
     });
   });
+  if (options.upgrade !== undefined) server.on('upgrade', options.upgrade);
   server.requestTimeout = 30_000;
   server.headersTimeout = 10_000;
   await new Promise<void>((resolve, reject) => {

@@ -1,13 +1,15 @@
 /**
  * A local stand-in for Slack: the Web API at `<url>/api/<method>` (point a WebClient at it with `slackApiUrl`),
- * response_url endpoints at `<url>/response/<id>`, recorded state for tests, switchable faults, and a user driver
- * that sends signed interactions to the app's Bolt endpoint. Like Slack it answers HTTP 200 with `ok: false` for
+ * response_url endpoints at `<url>/response/<id>`, Socket Mode connections at `ws://…/link/`, recorded state for
+ * tests, switchable faults, and a user driver that sends signed interactions to the app's Bolt endpoint or envelopes
+ * over its Socket Mode connection. Like Slack it answers HTTP 200 with `ok: false` for
  * API errors, and 429 with Retry-After when rate limited.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { readRequestBody, type RunningHttpServer, startHttpServer } from '../../http/http-server';
 import { SlackFaults } from './faults';
 import { isObject, type MethodArguments, parseMethodArguments, SlackMethodError } from './method-arguments';
+import { SocketModeStandIn } from './socket-mode';
 import {
   type RecordedCall,
   type RecordedEphemeral,
@@ -20,8 +22,8 @@ import {
   type StandInUser,
   type StandInUserGroup,
 } from './stand-in-state';
-import { SlackUserDriver, type UserDriverOptions } from './user-driver';
-import { WEB_API_METHODS } from './web-api-methods';
+import { SlackDriverError, SlackUserDriver, type UserDriverOptions } from './user-driver';
+import { APP_TOKEN_METHODS, WEB_API_METHODS } from './web-api-methods';
 
 /** How to start the stand-in. */
 export interface SlackStandInOptions {
@@ -29,8 +31,10 @@ export interface SlackStandInOptions {
   readonly port?: number;
   /** Interface to listen on; `127.0.0.1` by default. */
   readonly host?: string;
-  /** The only token the Web API accepts (`xoxb-…`). */
+  /** The bot token (`xoxb-…`), which every Web API method but `apps.connections.open` takes. */
   readonly botToken: string;
+  /** The app-level token (`xapp-…`) `apps.connections.open` takes; without it Socket Mode is refused. */
+  readonly appToken?: string;
   /** The secret the user driver signs requests with; the app must verify with the same one. */
   readonly signingSecret: string;
   readonly users?: readonly StandInUser[];
@@ -49,6 +53,8 @@ export interface SlackStandIn {
   /** The Web API base to give WebClient as `slackApiUrl` (ends with `/api/`). */
   readonly apiUrl: string;
   readonly faults: SlackFaults;
+  /** Socket Mode: connections, the envelopes sent over them and the app's acknowledgements. */
+  readonly socketMode: SocketModeStandIn;
   /** Every Web API call so far, oldest first (faulted calls included). */
   readonly calls: readonly RecordedCall[];
   /** The messages of a channel (id, name or a user id for the app's DM with them), oldest first. */
@@ -63,9 +69,9 @@ export interface SlackStandIn {
   responseUrl(url: string): RecordedResponseUrl | undefined;
   /** A fresh trigger id, as if the user had just interacted, for calling `views.open` directly. */
   triggerFor(userId: string): string;
-  /** A Slack user acting against the app's Bolt endpoint. */
+  /** A Slack user acting against the app's Bolt endpoint, or over Socket Mode (see UserDriverOptions.transport). */
   as(userId: string, options?: UserDriverOptions): SlackUserDriver;
-  /** Stops the server; calls held by a delay fault are dropped unanswered. */
+  /** Closes Socket Mode connections and stops the server; calls held by a delay fault are dropped unanswered. */
   close(): Promise<void>;
 }
 
@@ -73,7 +79,10 @@ export interface SlackStandIn {
 export class SlackAppUrlMissingError extends Error {
   override readonly name = 'SlackAppUrlMissingError';
   constructor() {
-    super('the Slack stand-in does not know the app endpoint: pass appUrl to startSlackStandIn() or to as()');
+    super(
+      'the Slack stand-in does not know the app endpoint: pass appUrl to startSlackStandIn() or to as(), ' +
+        'or connect the app over Socket Mode first',
+    );
   }
 }
 
@@ -100,6 +109,7 @@ export async function startSlackStandIn(options: SlackStandInOptions): Promise<S
   const nowMilliseconds = options.nowMilliseconds ?? (() => Date.now());
   const state = new StandInState(nowMilliseconds, options);
   const faults = new SlackFaults();
+  const socketMode = new SocketModeStandIn();
   const held = new Set<{ timer: NodeJS.Timeout; response: ServerResponse; release: (go: boolean) => void }>();
 
   const hold = (milliseconds: number, response: ServerResponse) =>
@@ -140,10 +150,16 @@ export async function startSlackStandIn(options: SlackStandInOptions): Promise<S
       const parsed = parseMethodArguments(request.headers['content-type'], body, query);
       const token = presentedToken(request, parsed.arguments, parsed.json);
       if (token === undefined) throw new SlackMethodError('not_authed', 'no token was sent');
-      if (token !== options.botToken) throw new SlackMethodError('invalid_auth', 'the token is not the bot token');
+      const isAppToken = token === options.appToken;
+      if (token !== options.botToken && !isAppToken) {
+        throw new SlackMethodError('invalid_auth', 'the token is neither the bot token nor the app-level token');
+      }
       const handle = WEB_API_METHODS[method];
       if (handle === undefined) throw new SlackMethodError('unknown_method', `the stand-in has no ${method}`);
-      answer = { ok: true, ...handle(parsed.arguments, state) };
+      if (APP_TOKEN_METHODS.has(method) !== isAppToken) {
+        throw new SlackMethodError('not_allowed_token_type', `${method} does not take this kind of token`);
+      }
+      answer = { ok: true, ...handle(parsed.arguments, state, socketMode) };
     } catch (error) {
       if (!(error instanceof SlackMethodError)) throw error;
       answer = { ok: false, error: error.code };
@@ -183,6 +199,7 @@ export async function startSlackStandIn(options: SlackStandInOptions): Promise<S
   const server: RunningHttpServer = await startHttpServer({
     host: options.host ?? '127.0.0.1',
     port: options.port ?? 0,
+    upgrade: socketMode.upgrade,
     handlers: [
       {
         prefix: '/api',
@@ -203,6 +220,7 @@ export async function startSlackStandIn(options: SlackStandInOptions): Promise<S
     ],
   });
   const url = server.url;
+  socketMode.listenAt(url);
 
   const newResponseUrl = (user: string, channel?: string, messageTs?: string) => {
     const id = state.nextIdentifier('R');
@@ -215,6 +233,7 @@ export async function startSlackStandIn(options: SlackStandInOptions): Promise<S
     url,
     apiUrl: `${url}/api/`,
     faults,
+    socketMode,
     calls: state.calls,
     messages: (channel) => state.messages.get(state.findChannel(channel) ?? channel) ?? [],
     ephemeral: (userId) => state.ephemeral.get(userId) ?? [],
@@ -223,20 +242,29 @@ export async function startSlackStandIn(options: SlackStandInOptions): Promise<S
     responseUrl: (responseUrl) => [...state.responseUrls.values()].find((record) => record.url === responseUrl),
     triggerFor: (userId) => state.issueTrigger(userId),
     as: (userId, driverOptions = {}) => {
+      const context = { state, signingSecret: options.signingSecret, nowMilliseconds, newResponseUrl };
       const appUrl = driverOptions.appUrl ?? options.appUrl;
+      const transport = driverOptions.transport ?? (appUrl === undefined && socketMode.connected ? 'socket' : 'http');
+      if (transport === 'socket') {
+        if (driverOptions.signature !== undefined) {
+          throw new SlackDriverError('Socket Mode envelopes are not signed: use signature with the HTTP transport');
+        }
+        return new SlackUserDriver(context, userId, { kind: 'socket', socketMode });
+      }
       if (appUrl === undefined) throw new SlackAppUrlMissingError();
-      return new SlackUserDriver(
-        { state, signingSecret: options.signingSecret, nowMilliseconds, newResponseUrl },
-        userId,
-        { appUrl, signature: driverOptions.signature ?? 'valid' },
-      );
+      return new SlackUserDriver(context, userId, {
+        kind: 'http',
+        appUrl,
+        signature: driverOptions.signature ?? 'valid',
+      });
     },
-    close: () => {
+    close: async () => {
       for (const entry of [...held]) {
         entry.response.destroy();
         entry.release(false);
       }
-      return server.close();
+      await socketMode.close();
+      await server.close();
     },
   };
 }

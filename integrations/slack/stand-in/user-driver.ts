@@ -1,10 +1,13 @@
 /**
- * Acts as a Slack user against the app's Bolt endpoint: clicks buttons, submits modals, runs slash commands and opens
- * App Home, each as a request signed the way Slack signs it (v0 HMAC-SHA256 of `v0:<timestamp>:<raw body>`).
- * Interactive payloads go form-encoded in a `payload` field, because Bolt parses only that exact content type.
+ * Acts as a Slack user against the app: clicks buttons, submits modals, runs slash commands and opens App Home. Over
+ * HTTP each is a request to the app's Bolt endpoint signed the way Slack signs it (v0 HMAC-SHA256 of
+ * `v0:<timestamp>:<raw body>`), interactive payloads form-encoded in a `payload` field because Bolt parses only that
+ * exact content type. Over Socket Mode each is an envelope on the app's connection, and the acknowledgement's payload
+ * is the answer.
  */
 import { createHmac } from 'node:crypto';
 import { isObject } from './method-arguments';
+import type { EnvelopeType, SocketModeStandIn } from './socket-mode';
 import { type RecordedView, STAND_IN_BOT, STAND_IN_TEAM, type StandInState, type StandInUser } from './stand-in-state';
 import { messageJson, viewJson } from './web-api-methods';
 
@@ -15,10 +18,18 @@ export type SignatureMode = 'valid' | 'forged' | 'stale' | 'missing';
 export interface UserDriverOptions {
   /** The Bolt endpoint, e.g. `http://127.0.0.1:3000/slack/events`; the stand-in's `appUrl` by default. */
   readonly appUrl?: string;
+  /** HTTP only: Socket Mode envelopes are not signed. */
   readonly signature?: SignatureMode;
+  /** `http` when an appUrl is known, otherwise `socket` when an app is connected over Socket Mode. */
+  readonly transport?: 'http' | 'socket';
 }
 
-/** The app's HTTP answer to one signed request. */
+/** Where a driver's actions go: signed posts to the app's Bolt endpoint, or envelopes over Socket Mode. */
+export type AppTransport =
+  | { readonly kind: 'http'; readonly appUrl: string; readonly signature: SignatureMode }
+  | { readonly kind: 'socket'; readonly socketMode: SocketModeStandIn };
+
+/** The app's answer to one action: its HTTP answer, or over Socket Mode status 200 and the acknowledgement's payload. */
 export interface AppAnswer {
   readonly status: number;
   readonly body: string;
@@ -81,7 +92,7 @@ export class SlackUserDriver {
   constructor(
     private readonly context: UserDriverContext,
     userId: string,
-    private readonly options: Required<UserDriverOptions>,
+    private readonly transport: AppTransport,
   ) {
     const user = context.state.users.get(userId);
     if (user === undefined) throw new SlackDriverError(`no user "${userId}": add it to the stand-in's users`);
@@ -176,7 +187,12 @@ export class SlackUserDriver {
       response_url: responseUrl,
       trigger_id: triggerId,
     });
-    const answer = await this.post('application/x-www-form-urlencoded', form.toString());
+    const answer = await this.send(
+      'slash_commands',
+      Object.fromEntries(form),
+      'application/x-www-form-urlencoded',
+      form.toString(),
+    );
     if (answer.status === 200 && answer.body.trim() !== '') this.showCommandAck(channelId, answer);
     return { ...answer, triggerId, responseUrl };
   }
@@ -204,7 +220,7 @@ export class SlackUserDriver {
       event_time: Math.floor(this.context.nowMilliseconds() / 1000),
       authorizations: [{ team_id: STAND_IN_TEAM.id, user_id: STAND_IN_BOT.userId, is_bot: true }],
     };
-    return this.post('application/json', JSON.stringify(body));
+    return this.send('events_api', body, 'application/json', JSON.stringify(body));
   }
 
   private envelope(triggerId: string): Record<string, unknown> {
@@ -254,11 +270,28 @@ export class SlackUserDriver {
 
   private postInteraction(payload: Record<string, unknown>): Promise<AppAnswer> {
     const form = new URLSearchParams({ payload: JSON.stringify(payload) });
-    return this.post('application/x-www-form-urlencoded', form.toString());
+    return this.send('interactive', payload, 'application/x-www-form-urlencoded', form.toString());
   }
 
-  private async post(contentType: string, body: string): Promise<AppAnswer> {
-    const { signature, appUrl } = this.options;
+  /** Delivers `payload` as an envelope of `type` over Socket Mode, or posts `body` over HTTP. */
+  private async send(
+    type: EnvelopeType,
+    payload: Record<string, unknown>,
+    contentType: string,
+    body: string,
+  ): Promise<AppAnswer> {
+    if (this.transport.kind === 'http') return this.post(this.transport, contentType, body);
+    const ack = await this.transport.socketMode.deliver(type, payload);
+    // An empty acknowledgement is what an empty HTTP 200 is: no answer.
+    const empty = Object.keys(ack).length === 0;
+    return { status: 200, body: empty ? '' : JSON.stringify(ack), json: empty ? undefined : ack };
+  }
+
+  private async post(
+    { signature, appUrl }: { signature: SignatureMode; appUrl: string },
+    contentType: string,
+    body: string,
+  ): Promise<AppAnswer> {
     const timestamp =
       Math.floor(this.context.nowMilliseconds() / 1000) - (signature === 'stale' ? STALE_BY_SECONDS : 0);
     const secret = signature === 'forged' ? `forged-${this.context.signingSecret}` : this.context.signingSecret;

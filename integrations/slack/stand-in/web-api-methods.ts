@@ -10,6 +10,7 @@ import {
   SlackMethodError,
   viewArgument,
 } from './method-arguments';
+import type { SocketModeStandIn } from './socket-mode';
 import {
   type RecordedMessage,
   type RecordedView,
@@ -20,7 +21,14 @@ import {
 } from './stand-in-state';
 
 /** One Web API method. */
-export type WebApiMethod = (args: MethodArguments, state: StandInState) => Record<string, unknown>;
+export type WebApiMethod = (
+  args: MethodArguments,
+  state: StandInState,
+  socketMode: SocketModeStandIn,
+) => Record<string, unknown>;
+
+/** The methods that take the app-level token (`xapp-…`); every other method takes the bot token. */
+export const APP_TOKEN_METHODS: ReadonlySet<string> = new Set(['apps.connections.open']);
 
 /** A message as the Web API and interaction payloads show it. */
 export function messageJson(message: RecordedMessage): Record<string, unknown> {
@@ -112,6 +120,8 @@ function storeView(
 
 /** The methods the stand-in answers, by Web API name. */
 export const WEB_API_METHODS: Readonly<Record<string, WebApiMethod>> = {
+  'apps.connections.open': (_args, _state, socketMode) => ({ url: socketMode.openUrl() }),
+
   'auth.test': () => ({
     url: `https://${STAND_IN_TEAM.domain}.slack.com/`,
     team: STAND_IN_TEAM.domain,
