@@ -176,19 +176,21 @@ export class SlackNotifier implements NotificationPort {
     if (running !== undefined) return running;
     const sending = new Promise<NotificationReceipt>((resolve, reject) => {
       const pending: PendingSend = { notification, resolve, reject };
-      const day = dueDay(notification);
-      if (day === null) {
-        reject(
-          new NotificationRejectedError(
-            `the ${notification.kind} notification ${key} has dueAt "${notification.dueAt}", which is not an ISO 8601 ` +
-              "instant: this is a bug in certflow's lifecycle, please report it with the notification kind",
-          ),
-        );
-      } else if (isDigestible(notification) && this.digestWindowMs > 0 && this.digestMaxBatch > 1) {
-        this.collect(day, pending);
-      } else {
+      if (!isDigestible(notification) || this.digestWindowMs === 0 || this.digestMaxBatch === 1) {
         this.post([pending]);
+        return;
       }
+      const day = dueDay(notification);
+      if (day !== null) {
+        this.collect(day, pending);
+        return;
+      }
+      reject(
+        new NotificationRejectedError(
+          `the ${notification.kind} notification ${key} has dueAt "${notification.dueAt}", which is not an ISO 8601 ` +
+            "instant: this is a bug in certflow's lifecycle, please report it with the notification kind",
+        ),
+      );
     }).finally(() => this.inFlight.delete(key));
     this.inFlight.set(key, sending);
     return sending;
@@ -264,7 +266,8 @@ export class SlackNotifier implements NotificationPort {
 
   /**
    * Posts one message per target of the batch (alone or a digest), recording each before the next; settles every
-   * send, and stops at the first failure that would fail every other call too (Slack down, a bad token).
+   * send, and stops at the first failure that would fail every other call too (Slack down, a bad token), failing
+   * the sends that still miss a message.
    */
   private async deliver(sends: readonly PendingSend[]): Promise<void> {
     const open: OpenSend[] = [];
@@ -286,14 +289,22 @@ export class SlackNotifier implements NotificationPort {
       }
     }
     const digest = `digest-${randomUUID()}`;
-    try {
-      for (const { target, sends: members } of byTarget.values()) await this.postTo(target, members, digest);
-    } catch (error) {
-      for (const send of open) send.reject(error);
-      return;
+    const groups = [...byTarget.values()];
+    // After a failure nothing more is posted; only the sends still missing a message fail, the others are done.
+    const unfinished = new Set<OpenSend>();
+    let failure: unknown;
+    for (const [index, { target, sends: members }] of groups.entries()) {
+      try {
+        await this.postTo(target, members, digest);
+      } catch (error) {
+        failure = error;
+        for (const group of groups.slice(index)) for (const send of group.sends) unfinished.add(send);
+        break;
+      }
     }
     for (const send of open) {
       try {
+        if (unfinished.has(send)) throw failure;
         send.resolve(await this.finish(send));
       } catch (error) {
         send.reject(error);

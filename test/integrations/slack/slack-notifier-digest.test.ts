@@ -286,12 +286,17 @@ describe('SlackNotifier digests', () => {
     expect(standIn.messages(CHANNEL).map(digestItems)).toEqual([[1, 2, 3].map(fixtureCertificateId), []]);
   });
 
-  it('R-MON-5: a batch that failed half-way posts only the missing digests when retried', async () => {
+  it('R-MON-5: a batch that failed half-way fails only the sends missing a message, and posts only those when retried', async () => {
     const slack = notifier({ retryConfig: NO_RETRIES });
     // The channel's digest goes through (a zero delay is a pass), Alice's meets a 500: nothing more is tried.
     standIn.faults.next('chat.postMessage', { delayMs: 0 });
     standIn.faults.next('chat.postMessage', { status: 500 });
-    const failed = await Promise.allSettled([1, 2, 3].map((index) => slack.send(reminder(index))));
+    const [channelOnly, ...failed] = await Promise.allSettled(
+      [reminder(4, {}, []), ...[1, 2, 3].map((index) => reminder(index))].map((notification) =>
+        slack.send(notification),
+      ),
+    );
+    expect(channelOnly?.status).toBe('fulfilled');
     for (const outcome of failed) {
       expect(outcome.status).toBe('rejected');
       if (outcome.status === 'rejected') expect(outcome.reason).toBeInstanceOf(SlackDeliveryError);
@@ -300,9 +305,13 @@ describe('SlackNotifier digests', () => {
 
     const receipts = await Promise.all([1, 2, 3].map((index) => slack.send(reminder(index))));
     expect(posts().map((call) => call.status)).toEqual([200, 500, 200, 200]);
-    expect(everyMessage().map(digestItems)).toEqual(Array(3).fill([1, 2, 3].map(fixtureCertificateId)));
-    for (const receipt of receipts)
+    expect(standIn.messages(CHANNEL).map(digestItems)).toEqual([[1, 2, 3, 4].map(fixtureCertificateId)]);
+    expect([...standIn.messages('U0ALICE'), ...standIn.messages('U0BOB')].map(digestItems)).toEqual(
+      Array(2).fill([1, 2, 3].map(fixtureCertificateId)),
+    );
+    for (const receipt of receipts) {
       expect(receipt.messages.map((message) => message.recipient)).toEqual([null, 'U0ALICE', 'U0BOB']);
+    }
   });
 
   it('R-MON-5: a digest meeting a 429 (Retry-After) and a 500 is delivered exactly once', async () => {
@@ -345,6 +354,15 @@ describe('SlackNotifier digests', () => {
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }
+  });
+
+  it('R-MON-5: digestWindowMs 0 sends every notification alone, without opening a window', async () => {
+    const windows = new ManualWindows();
+    const slack = notifier({ schedule: windows.schedule, digestWindowMs: 0 });
+    const receipts = await Promise.all([1, 2].map((index) => slack.send(reminder(index, {}, []))));
+    expect(windows.open()).toEqual([]);
+    expect(standIn.messages(CHANNEL).map(digestItems)).toEqual([[], []]);
+    expect(receipts.map((receipt) => receipt.digest)).toEqual([null, null]);
   });
 
   it('R-MON-5: digest settings that cannot work are refused with the fix', () => {
