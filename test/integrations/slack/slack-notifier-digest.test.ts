@@ -32,6 +32,7 @@ import {
   requestFixture,
   summaryFixture,
 } from '../../support/lifecycle-fixtures';
+import { openTestServices } from '../../support/services';
 import { closeOnYield, ManualWindows } from './notifier-test-windows';
 
 const BOT_TOKEN = 'xoxb-digest-test';
@@ -354,6 +355,16 @@ describe('SlackNotifier digests', () => {
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }
+  });
+
+  it('R-MON-5: a worker that stops posts the digests still collecting before its inventory closes', async () => {
+    const services = await openTestServices({ SLACK_BOT_TOKEN: BOT_TOKEN, SLACK_API_URL: standIn.apiUrl });
+    const { notifications } = services.lifecycle;
+    // The worker's real window (seconds) is still open when it stops.
+    const receipts = Promise.all([1, 2].map((index) => notifications.send(reminder(index, {}, []))));
+    await services.close();
+    expect(standIn.messages(CHANNEL).map(digestItems)).toEqual([[1, 2].map(fixtureCertificateId)]);
+    expect((await receipts).map((receipt) => receipt.messages.length)).toEqual([1, 1]);
   });
 
   it('R-MON-5: digestWindowMs 0 sends every notification alone, without opening a window', async () => {
