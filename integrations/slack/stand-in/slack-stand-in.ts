@@ -3,7 +3,8 @@
  * response_url endpoints at `<url>/response/<id>`, Socket Mode connections at `ws://…/link/`, recorded state for
  * tests, switchable faults, and a user driver that sends signed interactions to the app's Bolt endpoint or envelopes
  * over its Socket Mode connection. Like Slack it answers HTTP 200 with `ok: false` for
- * API errors, and 429 with Retry-After when rate limited.
+ * API errors, and 429 with Retry-After when rate limited. Its web page at `<url>/` shows the workspace as one user
+ * at a time and clicks for them.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { readRequestBody, type RunningHttpServer, startHttpServer } from '../../http/http-server';
@@ -24,6 +25,7 @@ import {
 } from './stand-in-state';
 import { SlackDriverError, SlackUserDriver, type UserDriverOptions } from './user-driver';
 import { APP_TOKEN_METHODS, WEB_API_METHODS } from './web-api-methods';
+import { createStandInPage } from './web-page';
 
 /** How to start the stand-in. */
 export interface SlackStandInOptions {
@@ -217,6 +219,8 @@ export async function startSlackStandIn(options: SlackStandInOptions): Promise<S
           return true;
         },
       },
+      // Last: the most specific prefix wins, so the page only gets what the Web API and response_urls do not take.
+      { prefix: '/', handler: (request, response) => page(request, response) },
     ],
   });
   const url = server.url;
@@ -229,7 +233,7 @@ export async function startSlackStandIn(options: SlackStandInOptions): Promise<S
     return responseUrl;
   };
 
-  return {
+  const standIn: SlackStandIn = {
     url,
     apiUrl: `${url}/api/`,
     faults,
@@ -267,4 +271,6 @@ export async function startSlackStandIn(options: SlackStandInOptions): Promise<S
       await server.close();
     },
   };
+  const page = createStandInPage({ state, as: (userId) => standIn.as(userId) });
+  return standIn;
 }
