@@ -4,6 +4,7 @@ import { createSlackApp, SLACK_EVENTS_PATH, SlackStartError } from '../../bots/s
 import { createLifecycleClient, type LifecycleClient } from '../../client/lifecycle-client';
 import type { HttpHandler, HttpMount } from '../../integrations/http/http-server';
 import { redactDatabaseUrl } from '../../integrations/inventory/database';
+import { type DemoSlack, ensureDemoOwnerGroup, startDemoSlack } from '../../integrations/slack/stand-in/demo-workspace';
 import { certflowSearchAttributes } from '../../workflows/search-attributes';
 import type { CertflowConfig } from '../../worker/config';
 import { startDevServer, type DevServer } from '../../worker/dev-server';
@@ -94,11 +95,17 @@ async function startSlack(input: {
   }
 }
 
+/** The banner's line for the Slack stand-in: where a newcomer opens it. */
+function slackStandInRow(demoSlack: DemoSlack): [string, string] {
+  return ['Slack stand-in', `${demoSlack.standIn.url}/ (open it in a browser to approve as the demo users)`];
+}
+
 function banner(
   config: CertflowConfig,
   address: string,
   devServer: DevServer | undefined,
   services: CertflowServices,
+  demoSlack: DemoSlack | undefined,
 ): string[] {
   const rows: [string, string][] = [
     ['Temporal gRPC', `${address} (namespace ${config.namespace})`],
@@ -113,6 +120,7 @@ function banner(
     ['Inventory', redactDatabaseUrl(config.databaseUrl)],
     ['CA and CRL', `${config.publicUrl}/ca/internal/crl (listening on ${services.http.url})`],
     ...services.registry.list().map(({ address: endpoint }): [string, string] => ['TLS endpoint', endpoint]),
+    ...(demoSlack ? [slackStandInRow(demoSlack)] : []),
   ];
   return [
     'certflow is running',
@@ -188,8 +196,23 @@ export async function runStart({ config, workerOnly, out }: StartOptions): Promi
     });
     let services: CertflowServices | undefined;
     let clientConnection: Connection | undefined;
+    let demoSlack: DemoSlack | undefined;
     try {
       if (!devServer) await registerSearchAttributes(connection, config.namespace, out);
+      // Without Slack credentials a local stand-in plays Slack, so the buttons work in a browser; the container
+      // mode (`certflow worker`) never runs one.
+      if (config.slackStandIn !== undefined && !workerOnly) {
+        demoSlack = await startDemoSlack({
+          port: config.slackStandIn.port,
+          appUrl: `http://127.0.0.1:${config.httpPort}${SLACK_EVENTS_PATH}`,
+        });
+        config = {
+          ...config,
+          slackBotToken: demoSlack.botToken,
+          slackSigningSecret: demoSlack.signingSecret,
+          slackApiUrl: demoSlack.standIn.apiUrl.replace(/\/+$/, ''),
+        };
+      }
       const slack = lateSlackMount();
       services = await openCertflowServices({
         config,
@@ -197,6 +220,9 @@ export async function runStart({ config, workerOnly, out }: StartOptions): Promi
         tlsEndpoints: config.tlsEndpoints,
         httpMounts: [slack.mount],
       });
+      if (demoSlack !== undefined && (await ensureDemoOwnerGroup(services.store))) {
+        out(`created owner group demo for the Slack stand-in's demo users and channel`);
+      }
       worker = await createCertflowWorker({
         connection,
         namespace: config.namespace,
@@ -204,7 +230,7 @@ export async function runStart({ config, workerOnly, out }: StartOptions): Promi
         lifecycle: services.lifecycle,
       });
       if (stopping.signal.aborted) return;
-      out(banner(config, address, devServer, services).join('\n'));
+      out(banner(config, address, devServer, services, demoSlack).join('\n'));
       running = true;
       const run = worker.run();
       clientConnection = await Connection.connect({ address });
@@ -220,6 +246,7 @@ export async function runStart({ config, workerOnly, out }: StartOptions): Promi
     } finally {
       await clientConnection?.close();
       await services?.close();
+      await demoSlack?.standIn.close();
       await connection.close();
     }
   } finally {
