@@ -67,6 +67,7 @@ function lateSlackMount(): { mount: HttpMount; attach(handler: HttpHandler): voi
 async function startSlack(input: {
   config: CertflowConfig;
   lifecycles: LifecycleClient;
+  store: CertflowServices['store'];
   slack: ReturnType<typeof lateSlackMount>;
   out: (line: string) => void;
 }): Promise<void> {
@@ -85,6 +86,7 @@ async function startSlack(input: {
       signingSecret,
       ...(config.slackApiUrl === undefined ? {} : { slackApiUrl: `${config.slackApiUrl}/` }),
       lifecycles: input.lifecycles,
+      store: input.store,
       log: out,
     });
     input.slack.attach(slackApp.mount.handler);
@@ -240,7 +242,7 @@ export async function runStart({ config, workerOnly, out }: StartOptions): Promi
         store: services.store,
         where: 'certflow start',
       });
-      await startSlack({ config, lifecycles, slack, out });
+      await startSlack({ config, lifecycles, store: services.store, slack, out });
       await startLifecycles({ services, lifecycles, out });
       await run;
     } finally {

@@ -1,16 +1,23 @@
 /** Every Slack listener of certflow, registered on one Bolt app. */
 import type { App } from '@slack/bolt';
 import type { LifecycleClient } from '../../../client/lifecycle-client';
+import type { InventoryStore } from '../../../integrations/inventory/inventory-store';
 import { registerApproveRequest } from './actions/approve-request';
 import { registerRejectRequest } from './actions/reject-request';
 import { registerRequestRenewal } from './actions/request-renewal';
 import { SlackIdentities } from './slack-identity';
 import { registerRejectSubmission } from './views/reject-request-submission';
 
-/** What the listeners call: the lifecycle operations, and where failures that are not refusals are logged. */
+/**
+ * What the listeners call: the lifecycle operations, the inventory (owner groups, certificates, the audit log of
+ * refusals), and where failures that are not refusals are logged.
+ */
 export interface SlackListenerDependencies {
   readonly lifecycles: Pick<LifecycleClient, 'decide' | 'requestRenewal' | 'status'>;
+  readonly store: InventoryStore;
   readonly log: (message: string) => void;
+  /** The clock of answers and audit entries; the wall clock by default. */
+  readonly now?: () => Date;
 }
 
 /** The dependencies plus who Slack users are to certflow, shared by every listener. */

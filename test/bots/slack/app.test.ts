@@ -6,6 +6,8 @@ import { decisionButtons, requestRenewalButton } from '../../../bots/slack/views
 import { LifecycleRefusedError } from '../../../client/lifecycle-client';
 import type { CertificateSummary, LifecycleRequest } from '../../../domain/lifecycle/model';
 import { startHttpServer, type RunningHttpServer } from '../../../integrations/http/http-server';
+import { openInventoryStore } from '../../../integrations/inventory/database';
+import type { InventoryStore } from '../../../integrations/inventory/inventory-store';
 import { startSlackStandIn, type SlackStandIn } from '../../../integrations/slack/stand-in/slack-stand-in';
 import type { DecideRequestInput, LifecycleView, RequestRenewalInput } from '../../../workflows/definitions';
 import { requestFixture } from '../../support/lifecycle-fixtures';
@@ -64,10 +66,12 @@ let standIn: SlackStandIn;
 let server: RunningHttpServer;
 let slack: SlackApp;
 let lifecycles: FakeLifecycles;
+let store: InventoryStore;
 const logged: string[] = [];
 
 beforeAll(async () => {
   lifecycles = new FakeLifecycles();
+  store = await openInventoryStore({ url: ':memory:' });
   standIn = await startSlackStandIn({
     botToken: BOT_TOKEN,
     signingSecret: SIGNING_SECRET,
@@ -82,6 +86,7 @@ beforeAll(async () => {
     botToken: BOT_TOKEN,
     slackApiUrl: standIn.apiUrl,
     lifecycles,
+    store,
     log: (message) => logged.push(message),
   });
   server = await startHttpServer({ host: '127.0.0.1', port: 0, handlers: [slack.mount] });
@@ -90,6 +95,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await server?.close();
   await standIn?.close();
+  await store?.close();
 });
 
 beforeEach(() => {
@@ -248,6 +254,7 @@ describe('Slack app start-up', () => {
       slackApiUrl: apiUrl,
       retryConfig: { retries: 0 },
       lifecycles: new FakeLifecycles(),
+      store,
       log: () => undefined,
     });
     await expect(start).rejects.toThrow(SlackStartError);
@@ -261,6 +268,7 @@ describe('Slack app start-up', () => {
       slackApiUrl: standIn.apiUrl,
       retryConfig: { retries: 0 },
       lifecycles: new FakeLifecycles(),
+      store,
       log: () => undefined,
     });
     await expect(start).rejects.toThrow(/refused the bot token/);

@@ -4,10 +4,12 @@ import { LifecycleRefusedError } from '../../../../client/lifecycle-client';
 import { ACTION_IDS } from '../../views/block-ids';
 import { errorAnswer, refusalAnswer } from '../../views/command-answers';
 import type { SlackListenerContext } from '../index';
+import { auditSlackRefusal } from '../refusal-audit';
 import { ButtonClickError, readRequestClick, tellClicker } from './button-click';
 
 /** Registers the *Approve* button listener. */
-export function registerApproveRequest(app: App, { lifecycles, log, identities }: SlackListenerContext): void {
+export function registerApproveRequest(app: App, context: SlackListenerContext): void {
+  const { lifecycles, log, identities } = context;
   app.action<BlockAction<ButtonAction>>(ACTION_IDS.approveRequest, async ({ ack, body, action, respond, client }) => {
     await ack();
     try {
@@ -16,6 +18,13 @@ export function registerApproveRequest(app: App, { lifecycles, log, identities }
       await lifecycles.decide({ requestId: click.value, decision: 'approve', decidedBy });
     } catch (error) {
       if (error instanceof LifecycleRefusedError || error instanceof ButtonClickError) {
+        await auditSlackRefusal(context, {
+          userId: body.user.id,
+          action: 'approve',
+          subject: (action.value ?? '').slice(0, 80),
+          code: error instanceof LifecycleRefusedError ? error.code : 'bad-button',
+          reason: error.message,
+        });
         await tellClicker(body, respond, client, refusalAnswer(error.message));
         return;
       }

@@ -6,13 +6,15 @@ import { section } from '../../views/blocks';
 import { errorAnswer, refusalAnswer } from '../../views/command-answers';
 import { escapeMrkdwn } from '../../views/mrkdwn';
 import type { SlackListenerContext } from '../index';
+import { auditSlackRefusal } from '../refusal-audit';
 import { ButtonClickError, readRenewalClick, tellClicker } from './button-click';
 
 /** Why a renewal asked for with the button says it was. */
 export const SLACK_RENEWAL_REASON = 'requested in Slack';
 
 /** Registers the *Request renewal* button listener. */
-export function registerRequestRenewal(app: App, { lifecycles, log, identities }: SlackListenerContext): void {
+export function registerRequestRenewal(app: App, context: SlackListenerContext): void {
+  const { lifecycles, log, identities } = context;
   app.action<BlockAction<ButtonAction>>(ACTION_IDS.requestRenewal, async ({ ack, body, action, respond, client }) => {
     await ack();
     try {
@@ -38,6 +40,18 @@ export function registerRequestRenewal(app: App, { lifecycles, log, identities }
         error instanceof ButtonClickError ||
         error instanceof LifecycleNotFoundError
       ) {
+        await auditSlackRefusal(context, {
+          userId: body.user.id,
+          action: 'request-renewal',
+          subject: (action.value ?? '').slice(0, 80),
+          code:
+            error instanceof LifecycleRefusedError
+              ? error.code
+              : error instanceof ButtonClickError
+                ? 'bad-button'
+                : 'no-lifecycle',
+          reason: error.message,
+        });
         await tellClicker(body, respond, client, refusalAnswer(error.message));
         return;
       }

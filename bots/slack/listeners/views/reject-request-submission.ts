@@ -4,6 +4,7 @@ import { LifecycleRefusedError } from '../../../../client/lifecycle-client';
 import { BLOCK_IDS, CALLBACK_IDS } from '../../views/block-ids';
 import { readRejectSubmission, RejectSubmissionError } from '../../views/reject-modal';
 import type { SlackListenerContext } from '../index';
+import { auditSlackRefusal } from '../refusal-audit';
 
 /** Slack's limit on one modal input error, in characters. */
 const MAX_ERROR_TEXT = 150;
@@ -12,7 +13,8 @@ const MAX_ERROR_TEXT = 150;
  * Registers the reject modal's submission listener. Unlike the buttons it acknowledges last: a refusal must go back
  * in the acknowledgement as a modal error (`response_action: 'errors'`), so the modal stays open with the reason.
  */
-export function registerRejectSubmission(app: App, { lifecycles, log, identities }: SlackListenerContext): void {
+export function registerRejectSubmission(app: App, context: SlackListenerContext): void {
+  const { lifecycles, log, identities } = context;
   app.view(CALLBACK_IDS.rejectRequest, async ({ ack, body, view, client }) => {
     const refuse = (blockId: string | null, message: string) =>
       ack({
@@ -29,8 +31,18 @@ export function registerRejectSubmission(app: App, { lifecycles, log, identities
       });
       await ack();
     } catch (error) {
-      if (error instanceof RejectSubmissionError) return refuse(error.blockId, error.message);
-      if (error instanceof LifecycleRefusedError) return refuse(null, error.message);
+      if (error instanceof RejectSubmissionError || error instanceof LifecycleRefusedError) {
+        // The modal error goes back in the acknowledgement, within Slack's 3 seconds; the audit entry follows it.
+        await refuse(error instanceof RejectSubmissionError ? error.blockId : null, error.message);
+        await auditSlackRefusal(context, {
+          userId: body.user.id,
+          action: 'reject',
+          subject: view.private_metadata.slice(0, 80),
+          code: error instanceof LifecycleRefusedError ? error.code : 'invalid-submission',
+          reason: error.message,
+        });
+        return;
+      }
       log(
         `Slack reject submission by ${body.user.id} failed: ${error instanceof Error ? error.message : String(error)}`,
       );
