@@ -5,6 +5,8 @@ import type { InventoryStore } from '../../../integrations/inventory/inventory-s
 import { registerApproveRequest } from './actions/approve-request';
 import { registerRejectRequest } from './actions/reject-request';
 import { registerRequestRenewal } from './actions/request-renewal';
+import { registerCertflowCommand } from './commands/certflow-command';
+import { registerAppHomeOpened } from './events/app-home-opened';
 import { SlackIdentities } from './slack-identity';
 import { registerRejectSubmission } from './views/reject-request-submission';
 
@@ -25,11 +27,13 @@ export interface SlackListenerContext extends SlackListenerDependencies {
   readonly identities: SlackIdentities;
 }
 
-/** Registers the approval buttons, the reject modal and *Request renewal*. */
+/** Registers the approval buttons, the reject modal, *Request renewal*, `/certflow` and App Home. */
 export function registerListeners(app: App, dependencies: SlackListenerDependencies): void {
   const context: SlackListenerContext = { ...dependencies, identities: new SlackIdentities(dependencies.log) };
   registerApproveRequest(app, context);
   registerRejectRequest(app, context);
   registerRejectSubmission(app, context);
   registerRequestRenewal(app, context);
+  registerCertflowCommand(app, context);
+  registerAppHomeOpened(app, context);
 }
