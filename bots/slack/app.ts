@@ -1,20 +1,20 @@
 /**
- * certflow's Slack app: a Bolt app whose request listener is mounted on certflow's own HTTP server at
- * `/slack/events` (no Express, no second port). Bolt verifies every request's signature and its 5-minute replay
- * window before any listener runs (R-SEC-1).
+ * certflow's Slack app, a Bolt app in one of two modes. Over HTTP its request listener is mounted on certflow's own
+ * HTTP server at `/slack/events` (no Express, no second port), and Bolt verifies every request's signature and its
+ * 5-minute replay window before any listener runs (R-SEC-1). In Socket Mode, for installs without a public URL, the
+ * app opens a WebSocket to Slack with its app-level token instead and nothing is mounted: Slack's payloads arrive on
+ * that connection, which the token authenticated.
  */
-import { App, HTTPReceiver, LogLevel, type Logger } from '@slack/bolt';
-import type { RetryOptions } from '@slack/web-api';
+import { App, HTTPReceiver, LogLevel, type Logger, SocketModeReceiver } from '@slack/bolt';
+import { type RetryOptions, WebClient, type WebClientOptions } from '@slack/web-api';
 import type { HttpMount } from '../../integrations/http/http-server';
 import { registerListeners, type SlackListenerDependencies } from './listeners';
 
 /** Path Slack posts interactions, commands and events to. */
 export const SLACK_EVENTS_PATH = '/slack/events';
 
-/** Options of {@link createSlackApp}. */
-export interface SlackAppOptions extends SlackListenerDependencies {
-  /** The app's signing secret (Slack app settings, Basic Information). */
-  readonly signingSecret: string;
+/** What {@link createSlackApp} needs in either mode. */
+export interface SlackAppCommonOptions extends SlackListenerDependencies {
   /** The bot token, `xoxb-…`. */
   readonly botToken: string;
   /** Web API base, e.g. a stand-in's `apiUrl`; Slack's own by default. */
@@ -23,16 +23,38 @@ export interface SlackAppOptions extends SlackListenerDependencies {
   readonly retryConfig?: RetryOptions;
 }
 
-/** A started Slack app. */
-export interface SlackApp {
-  readonly app: App;
-  /** Mount this on certflow's HTTP server (`startHttpServer({ handlers: [slackApp.mount] })`). */
-  readonly mount: HttpMount;
-  /** Resolves when every listener that has started has finished (acknowledged requests keep working after). */
-  idle(): Promise<void>;
+/** HTTP: Slack posts to `/slack/events`, signed with the signing secret. */
+export interface HttpModeOptions {
+  /** The app's signing secret (Slack app settings, Basic Information). */
+  readonly signingSecret: string;
+  readonly appToken?: undefined;
 }
 
-/** The app could not start: Slack is unreachable or refused the bot token. */
+/** Socket Mode: the app connects to Slack, so it needs no public URL and no signing secret. */
+export interface SocketModeOptions {
+  /** The app-level token, `xapp-…` with the `connections:write` scope. */
+  readonly appToken: string;
+  readonly signingSecret?: string;
+}
+
+/** Options of {@link createSlackApp}: the signing secret for HTTP, or the app-level token for Socket Mode. */
+export type SlackAppOptions = SlackAppCommonOptions & (HttpModeOptions | SocketModeOptions);
+
+/** A started Slack app; `Mount` is `HttpMount` over HTTP and null in Socket Mode. */
+export interface SlackApp<Mount extends HttpMount | null = HttpMount> {
+  readonly app: App;
+  /**
+   * Over HTTP, mount this on certflow's HTTP server (`startHttpServer({ handlers: [slackApp.mount] })`); null in
+   * Socket Mode, where Slack's payloads come over the app's own connection.
+   */
+  readonly mount: Mount;
+  /** Resolves when every listener that has started has finished (acknowledged requests keep working after). */
+  idle(): Promise<void>;
+  /** Closes the Socket Mode connection and resolves once it is closed; over HTTP there is nothing to close. */
+  stop(): Promise<void>;
+}
+
+/** The app could not start: Slack is unreachable or refused the bot token or the app-level token. */
 export class SlackStartError extends Error {
   override readonly name = 'SlackStartError';
 }
@@ -58,13 +80,22 @@ function boltLogger(log: (message: string) => void): Logger {
   };
 }
 
-function startFailure(error: unknown, slackApiUrl: string | undefined): SlackStartError {
+const TOKEN_FIXES = {
+  bot: "set the app's current xoxb- token in the certflow configuration",
+  app:
+    "set SLACK_APP_TOKEN to the app's app-level token (xapp-…, Basic Information → App-Level Tokens) with the " +
+    'connections:write scope',
+} as const;
+
+const REFUSALS = ['invalid_auth', 'not_authed', 'account_inactive', 'not_allowed_token_type', 'missing_scope'];
+
+function startFailure(error: unknown, slackApiUrl: string | undefined, token: 'bot' | 'app'): SlackStartError {
   const where = slackApiUrl ?? 'https://slack.com/api/';
   const code = (error as { code?: string } | null)?.code;
   const platformError = (error as { data?: { error?: string } } | null)?.data?.error;
-  if (platformError === 'invalid_auth' || platformError === 'not_authed' || platformError === 'account_inactive') {
+  if (platformError !== undefined && REFUSALS.includes(platformError)) {
     return new SlackStartError(
-      `Slack refused the bot token (${platformError}): set the app's current xoxb- token in the certflow configuration`,
+      `Slack refused the ${token === 'bot' ? 'bot' : 'app-level'} token (${platformError}): ${TOKEN_FIXES[token]}`,
       { cause: error },
     );
   }
@@ -77,26 +108,73 @@ function startFailure(error: unknown, slackApiUrl: string | undefined): SlackSta
 }
 
 /**
- * Builds the Slack app, checks the bot token with Slack (`auth.test`) and registers the listeners. Throws
- * {@link SlackStartError} when Slack is unreachable or refuses the token.
+ * Opens the Socket Mode connection. Bolt's client would retry forever where this should fail: on refusals it deems
+ * recoverable (a wrong kind of token, `not_allowed_token_type`), so one `apps.connections.open` of our own goes first,
+ * and on a WebSocket that does not open, so the first error ends the start.
  */
-export async function createSlackApp(options: SlackAppOptions): Promise<SlackApp> {
-  const logger = boltLogger(options.log);
-  const receiver = new HTTPReceiver({
-    signingSecret: options.signingSecret,
-    endpoints: SLACK_EVENTS_PATH,
-    logger,
-    processBeforeResponse: false,
+async function connectSocket(
+  receiver: SocketModeReceiver,
+  appToken: string,
+  clientOptions: WebClientOptions,
+  logger: Logger,
+): Promise<void> {
+  await new WebClient(appToken, { ...clientOptions, logger }).apps.connections.open();
+  let onError: (error: Error) => void = () => undefined;
+  const failed = new Promise<never>((_resolve, reject) => {
+    onError = reject;
+    receiver.client.once('error', onError);
   });
+  try {
+    await Promise.race([receiver.start(), failed]);
+  } catch (error) {
+    await receiver.client.disconnect();
+    throw error;
+  } finally {
+    receiver.client.off('error', onError);
+  }
+}
+
+/**
+ * Builds the Slack app, checks the bot token with Slack (`auth.test`), registers the listeners and, in Socket Mode,
+ * connects. Throws {@link SlackStartError} when Slack is unreachable or refuses a token.
+ */
+export function createSlackApp(options: SlackAppCommonOptions & HttpModeOptions): Promise<SlackApp>;
+export function createSlackApp(options: SlackAppCommonOptions & SocketModeOptions): Promise<SlackApp<null>>;
+export function createSlackApp(options: SlackAppOptions): Promise<SlackApp<HttpMount | null>>;
+export async function createSlackApp(options: SlackAppOptions): Promise<SlackApp<HttpMount | null>> {
+  const logger = boltLogger(options.log);
+  const clientOptions: WebClientOptions = {
+    ...(options.slackApiUrl === undefined ? {} : { slackApiUrl: options.slackApiUrl }),
+    retryConfig: options.retryConfig ?? DEFAULT_RETRY,
+  };
+  const { appToken, signingSecret } = options;
+  const mode =
+    appToken === undefined
+      ? {
+          kind: 'http' as const,
+          receiver: new HTTPReceiver({
+            signingSecret,
+            endpoints: SLACK_EVENTS_PATH,
+            logger,
+            processBeforeResponse: false,
+          }),
+        }
+      : {
+          kind: 'socket' as const,
+          appToken,
+          // The socket's own Web API calls (apps.connections.open) take their options from installerOptions.
+          receiver: new SocketModeReceiver({
+            appToken,
+            logger,
+            installerOptions: { clientOptions: { ...clientOptions } },
+          }),
+        };
   const app = new App({
     token: options.botToken,
-    receiver,
+    receiver: mode.receiver,
     logger,
     deferInitialization: true,
-    clientOptions: {
-      ...(options.slackApiUrl === undefined ? {} : { slackApiUrl: options.slackApiUrl }),
-      retryConfig: options.retryConfig ?? DEFAULT_RETRY,
-    },
+    clientOptions,
   });
 
   const running = new Set<Promise<void>>();
@@ -114,8 +192,21 @@ export async function createSlackApp(options: SlackAppOptions): Promise<SlackApp
   try {
     await app.init();
   } catch (error) {
-    throw startFailure(error, options.slackApiUrl);
+    throw startFailure(error, options.slackApiUrl, 'bot');
   }
+  const idle = async () => {
+    await Promise.allSettled([...running]);
+  };
+  if (mode.kind === 'socket') {
+    const { client } = mode.receiver;
+    try {
+      await connectSocket(mode.receiver, mode.appToken, clientOptions, logger);
+    } catch (error) {
+      throw startFailure(error, options.slackApiUrl, 'app');
+    }
+    return { app, mount: null, idle, stop: () => client.disconnect() };
+  }
+  const { receiver } = mode;
   return {
     app,
     mount: {
@@ -125,8 +216,7 @@ export async function createSlackApp(options: SlackAppOptions): Promise<SlackApp
         return true;
       },
     },
-    idle: async () => {
-      await Promise.allSettled([...running]);
-    },
+    idle,
+    stop: () => Promise.resolve(),
   };
 }
