@@ -2,6 +2,7 @@
 /**
  * Makes a fresh clone runnable before `npm start`, `npm test` and `npm run bench`: checks Node, installs the npm
  * packages when node_modules is missing or older than package-lock.json, then provisions the Temporal servers.
+ * For `npm test` only, it also installs Debian's chromium for the browser test when it is missing and it can.
  * Fast when everything is already in place. Dependency-free: it runs before the packages exist.
  *
  * Usage: node scripts/bootstrap.js [--quiet]
@@ -62,6 +63,46 @@ function nativeBuildEnv(env) {
   return hasHeaders ? { ...env, npm_config_nodedir: nodedir } : env;
 }
 
+/** Where the browser test (test/e2e/browser-approve.test.ts) expects Debian's chromium. */
+const CHROMIUM = '/usr/bin/chromium';
+
+/**
+ * Installs chromium with apt-get when it is missing and this runs as root on a machine with apt (CI, a container);
+ * otherwise it only says how, and the browser test fails with the same advice. About a minute on a fresh machine,
+ * so only `npm test` pays it, never `npm start`.
+ */
+function ensureChromium(log) {
+  if (fs.existsSync(CHROMIUM)) return;
+  const hasApt = spawnSync('apt-get', ['--version'], { stdio: 'ignore' }).status === 0;
+  if (process.getuid?.() !== 0 || !hasApt) {
+    log(
+      `warning: ${CHROMIUM} is missing, so the browser test will fail: install it with \`sudo apt-get install -y chromium\` ` +
+        '(Debian, Ubuntu) and run npm test again',
+    );
+    return;
+  }
+  const started = Date.now();
+  const install = () => {
+    log('installing chromium for the browser test: apt-get install -y chromium…');
+    return spawnSync('apt-get', ['install', '-y', 'chromium'], { stdio: 'inherit', env: aptEnv() }).status === 0;
+  };
+  // A fresh image has no package lists yet: refresh them only when the first attempt needs it.
+  let installed = install();
+  if (!installed) {
+    log('apt-get update (the package lists are missing or stale)…');
+    installed = spawnSync('apt-get', ['update'], { stdio: 'inherit', env: aptEnv() }).status === 0 && install();
+  }
+  if (installed && fs.existsSync(CHROMIUM)) {
+    log(`chromium installed in ${Math.round((Date.now() - started) / 1000)} s`);
+  } else {
+    log(`warning: apt-get could not install chromium, so the browser test will fail; see apt-get's output above`);
+  }
+}
+
+function aptEnv() {
+  return { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+}
+
 function main(argv) {
   const quiet = argv.includes('--quiet');
   const log = (line) => {
@@ -71,6 +112,8 @@ function main(argv) {
     checkNode();
     ensureNodeModules(log);
     provision({ log });
+    // npm sets npm_lifecycle_event to the script that runs: the browser is for the tests only.
+    if (process.env.npm_lifecycle_event === 'test') ensureChromium(log);
     return 0;
   } catch (error) {
     process.stderr.write(`[certflow] set-up failed: ${error.message}\n`);

@@ -1,0 +1,126 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { type Browser, chromium, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DEMO_USERS } from '../../integrations/slack/stand-in/demo-workspace';
+import { freePort } from '../support/ports';
+import { buildDist, runCertflow, type CertflowProcess } from '../support/processes';
+
+/** Debian's chromium, which `npm test` installs (scripts/bootstrap.js) when it runs as root with apt. */
+const CHROMIUM = '/usr/bin/chromium';
+
+/** Runs a certflow command to its end and returns its output. */
+async function certflowCommand(
+  args: string[],
+  env: NodeJS.ProcessEnv,
+): Promise<{ code: number | string; out: string }> {
+  const child = runCertflow(args, env);
+  const code = await child.exited;
+  return { code, out: [...child.stdout, ...child.stderr].join('\n') };
+}
+
+describe('npm start without Slack credentials: a renewal requested and approved in a browser on the Slack stand-in', () => {
+  let certflow: CertflowProcess;
+  let env: NodeJS.ProcessEnv;
+  let dataDir: string;
+  let pageUrl: string;
+  let browser: Browser;
+  let page: Page;
+
+  beforeAll(async () => {
+    if (!fs.existsSync(CHROMIUM)) {
+      throw new Error(
+        `the browser test needs ${CHROMIUM}: install it with \`sudo apt-get install -y chromium\` (Debian, Ubuntu); ` +
+          '`npm test` installs it by itself when it runs as root on a machine with apt',
+      );
+    }
+    buildDist();
+    dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'certflow-browser-'));
+    env = {
+      CERTFLOW_DATA_DIR: dataDir,
+      TEMPORAL_PORT: String(await freePort()),
+      TEMPORAL_UI_PORT: String(await freePort()),
+      TEMPORAL_ADDRESS: '',
+      CERTFLOW_LOG_LEVEL: 'WARN',
+      CERTFLOW_HTTP_PORT: String(await freePort()),
+      CERTFLOW_TLS_ENDPOINTS: `127.0.0.1:${await freePort()}`,
+      // No Slack credential, so the default stand-in runs; on a free port, so parallel runs do not meet on 3001.
+      SLACK_BOT_TOKEN: '',
+      SLACK_SIGNING_SECRET: '',
+      SLACK_APP_TOKEN: '',
+      CERTFLOW_SLACK: '',
+      CERTFLOW_SLACK_STAND_IN_PORT: '0',
+    };
+    certflow = runCertflow(['start'], env);
+    const row = await certflow.waitForLine(/^ {2}Slack stand-in {4}http:\/\//);
+    pageUrl = /(http:\/\/\S+\/)/.exec(row)?.[1] ?? '';
+    await certflow.waitForLine(/^lifecycles: /);
+    browser = await chromium.launch({ executablePath: CHROMIUM });
+    page = await browser.newPage();
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    if (certflow?.child.exitCode === null) {
+      certflow.child.kill('SIGINT');
+      await certflow.exited;
+    }
+    if (dataDir) fs.rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  /** Adds what certflow printed to a failure, so a broken step says where it broke. */
+  function explain(error: Error): never {
+    throw new Error(`${error.message}\ncertflow said:\n${[...certflow.stdout, ...certflow.stderr].join('\n')}`);
+  }
+
+  async function actAs(userId: string): Promise<void> {
+    await page.goto(pageUrl);
+    await page.selectOption('#acting-as', userId);
+    await page.waitForURL(`**/?user=${userId}`);
+  }
+
+  it('R-RA-1, R-RA-2: the owner requests it from the reminder, a stranger is refused, the approver approves and the endpoint is renewed', async () => {
+    expect(certflow.stdout).toContain("created owner group demo for the Slack stand-in's demo users and channel");
+
+    // The 90-day reminder of the demo endpoint's 90-day certificate is due at once, in the demo channel.
+    await actAs(DEMO_USERS.owner.id);
+    await page.click('section.channel button[data-action-id="request_renewal"]', { timeout: 30_000 }).catch(explain);
+    await page.waitForSelector('section.ephemeral >> text=Renewal requested', { timeout: 30_000 }).catch(explain);
+
+    // Sam holds no role: his click changes nothing and he alone is told why.
+    await actAs(DEMO_USERS.stranger.id);
+    await page.click('section.channel button[data-action-id="approve_request"]', {
+      timeout: 30_000,
+    });
+    await page
+      .waitForSelector('section.ephemeral >> text=/only approvers of group demo/', { timeout: 30_000 })
+      .catch(explain);
+
+    // Adam approves from his DM; the message is replaced in place by the decision.
+    await actAs(DEMO_USERS.approver.id);
+    await page.click('section.dm button[data-action-id="approve_request"]', { timeout: 30_000 }).catch(explain);
+    await page.waitForSelector('section.dm article .edited', { timeout: 30_000 }).catch(explain);
+    expect(await page.locator('section.dm button[data-action-id="approve_request"]').count()).toBe(0);
+
+    const listed = await certflowCommand(['list', '--json'], env);
+    const id = (JSON.parse(listed.out) as { items: { id: string }[] }).items[0]!.id;
+    const renewed = await until(async () => {
+      const result = await certflowCommand(['lifecycle', 'status', id, '--json'], env);
+      const view = JSON.parse(result.out) as { lifecycle: { cycle: number } };
+      return view.lifecycle.cycle === 2 ? view : undefined;
+    }, 'the renewal').catch(explain);
+    expect(renewed.lifecycle.cycle).toBe(2);
+  });
+});
+
+/** Polls until `read` gives a value: waits for a state, not a guessed time. */
+async function until<T>(read: () => Promise<T | undefined>, what: string): Promise<T> {
+  const deadline = Date.now() + 30_000;
+  while (Date.now() < deadline) {
+    const value = await read();
+    if (value !== undefined) return value;
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}
