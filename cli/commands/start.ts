@@ -1,6 +1,6 @@
 import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime, type Worker } from '@temporalio/worker';
-import { createSlackApp, SLACK_EVENTS_PATH, SlackStartError } from '../../bots/slack/app';
+import { createSlackApp, SLACK_EVENTS_PATH, type SlackApp, SlackStartError } from '../../bots/slack/app';
 import { createLifecycleClient, type LifecycleClient } from '../../client/lifecycle-client';
 import type { HttpHandler, HttpMount } from '../../integrations/http/http-server';
 import { redactDatabaseUrl } from '../../integrations/inventory/database';
@@ -63,37 +63,49 @@ function lateSlackMount(): { mount: HttpMount; attach(handler: HttpHandler): voi
   };
 }
 
-/** Starts the Slack app when its token and signing secret are set; a Slack that fails to start only earns a warning. */
+/**
+ * Starts the Slack app when the bot token and the signing secret (HTTP) or the app-level token (Socket Mode) are set; a
+ * Slack that fails to start only earns a warning.
+ */
 async function startSlack(input: {
   config: CertflowConfig;
   lifecycles: LifecycleClient;
   store: CertflowServices['store'];
   slack: ReturnType<typeof lateSlackMount>;
   out: (line: string) => void;
-}): Promise<void> {
+}): Promise<SlackApp<HttpMount | null> | undefined> {
   const { config, out } = input;
-  const { slackBotToken: botToken, slackSigningSecret: signingSecret } = config;
-  if (botToken === undefined && signingSecret === undefined) return;
-  if (botToken === undefined || signingSecret === undefined) {
+  const { slackBotToken: botToken, slackSigningSecret: signingSecret, slackAppToken: appToken } = config;
+  if (botToken === undefined && signingSecret === undefined && appToken === undefined) return undefined;
+  // An app-level token means Socket Mode, which needs no signing secret.
+  const mode = appToken === undefined ? (signingSecret === undefined ? undefined : { signingSecret }) : { appToken };
+  if (botToken === undefined || mode === undefined) {
     out(
-      `warning: Slack buttons are off: set both SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET (${botToken === undefined ? 'SLACK_BOT_TOKEN' : 'SLACK_SIGNING_SECRET'} is missing)`,
+      'warning: Slack buttons are off: set SLACK_BOT_TOKEN with SLACK_SIGNING_SECRET, or with SLACK_APP_TOKEN for ' +
+        `Socket Mode (${botToken === undefined ? 'SLACK_BOT_TOKEN' : 'SLACK_SIGNING_SECRET or SLACK_APP_TOKEN'} is missing)`,
     );
-    return;
+    return undefined;
   }
   try {
     const slackApp = await createSlackApp({
       botToken,
-      signingSecret,
+      ...mode,
       ...(config.slackApiUrl === undefined ? {} : { slackApiUrl: `${config.slackApiUrl}/` }),
       lifecycles: input.lifecycles,
       store: input.store,
       log: out,
     });
-    input.slack.attach(slackApp.mount.handler);
-    out(`Slack app listening at ${config.publicUrl}${SLACK_EVENTS_PATH}`);
+    if (slackApp.mount === null) {
+      out('Slack app connected to Slack over Socket Mode');
+    } else {
+      input.slack.attach(slackApp.mount.handler);
+      out(`Slack app listening at ${config.publicUrl}${SLACK_EVENTS_PATH}`);
+    }
+    return slackApp;
   } catch (error) {
     if (!(error instanceof SlackStartError)) throw error;
     out(`warning: ${error.message}; certflow runs without Slack buttons`);
+    return undefined;
   }
 }
 
@@ -199,6 +211,7 @@ export async function runStart({ config, workerOnly, out }: StartOptions): Promi
     let services: CertflowServices | undefined;
     let clientConnection: Connection | undefined;
     let demoSlack: DemoSlack | undefined;
+    let slackApp: SlackApp<HttpMount | null> | undefined;
     try {
       if (!devServer) await registerSearchAttributes(connection, config.namespace, out);
       // Without Slack credentials a local stand-in plays Slack, so the buttons work in a browser; the container
@@ -242,10 +255,12 @@ export async function runStart({ config, workerOnly, out }: StartOptions): Promi
         store: services.store,
         where: 'certflow start',
       });
-      await startSlack({ config, lifecycles, store: services.store, slack, out });
+      slackApp = await startSlack({ config, lifecycles, store: services.store, slack, out });
       await startLifecycles({ services, lifecycles, out });
       await run;
     } finally {
+      // The Socket Mode connection first: it would keep the process alive, and its listeners use the client.
+      await slackApp?.stop();
       await clientConnection?.close();
       await services?.close();
       await demoSlack?.standIn.close();
