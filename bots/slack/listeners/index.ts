@@ -27,9 +27,17 @@ export interface SlackListenerContext extends SlackListenerDependencies {
   readonly identities: SlackIdentities;
 }
 
+/** The Slack user groups that owner groups give roles to, read afresh each time so a changed group applies at once. */
+async function roleUserGroups(store: InventoryStore): Promise<string[]> {
+  return (await store.listOwnerGroups())
+    .flatMap(({ slack }) => [slack.userGroupId, slack.approverUserGroupId])
+    .filter((id): id is string => id !== undefined);
+}
+
 /** Registers the approval buttons, the reject modal, *Request renewal*, `/certflow` and App Home. */
 export function registerListeners(app: App, dependencies: SlackListenerDependencies): void {
-  const context: SlackListenerContext = { ...dependencies, identities: new SlackIdentities(dependencies.log) };
+  const identities = new SlackIdentities(dependencies.log, { userGroups: () => roleUserGroups(dependencies.store) });
+  const context: SlackListenerContext = { ...dependencies, identities };
   registerApproveRequest(app, context);
   registerRejectRequest(app, context);
   registerRejectSubmission(app, context);

@@ -24,14 +24,21 @@ const DAY_MS = 86_400_000;
 const BOT_TOKEN = 'xoxb-test-token';
 const SIGNING_SECRET = 'test-signing-secret';
 
-/** Slack users: alice owns payments, bob and carol approve it, dave owns mail, mallory is in no group. */
+/**
+ * Slack users: alice owns payments, bob and carol approve it, dave owns mail, erin owns edge through its Slack user
+ * group, mallory is in no group.
+ */
 export const USERS = {
   alice: { id: 'U0ALICE', name: 'alice', email: 'alice@example.com' },
   bob: { id: 'U0BOB', name: 'bob', email: 'bob@example.com' },
   carol: { id: 'U0CAROL', name: 'carol', email: 'carol@example.com' },
   dave: { id: 'U0DAVE', name: 'dave', email: 'dave@example.com' },
+  erin: { id: 'U0ERIN', name: 'erin', email: 'erin@example.com' },
   mallory: { id: 'U0MALLORY', name: 'mallory', email: 'Mallory@Example.com' },
 } as const;
+
+/** The Slack user group whose members own the edge group. */
+export const EDGE_USER_GROUP = 'S0EDGE';
 
 /** The owner groups; people are listed by e-mail, so Slack users hold roles through their e-mail alias. */
 export const GROUPS: readonly OwnerGroup[] = [
@@ -42,6 +49,7 @@ export const GROUPS: readonly OwnerGroup[] = [
     approvers: [{ email: USERS.bob.email }, { email: USERS.carol.email }],
   }),
   ownerGroupFixture({ id: 'mail', name: 'Mail', contacts: [{ email: USERS.dave.email }], approvers: [] }),
+  ownerGroupFixture({ id: 'edge', name: 'Edge', contacts: [], approvers: [], slack: { userGroupId: EDGE_USER_GROUP } }),
 ];
 
 /** The certificates by name: owner group and days left; each expires at a different time. */
@@ -50,6 +58,7 @@ export const CERTIFICATES = {
   'later.example.com': { group: 'payments', daysLeft: 60 },
   'far.example.com': { group: 'payments', daysLeft: 200 },
   'mail.example.com': { group: 'mail', daysLeft: 10 },
+  'edge.example.com': { group: 'edge', daysLeft: 45 },
 } as const;
 
 /** A certificate's name in {@link CERTIFICATES}. */
@@ -122,6 +131,7 @@ export async function startSlackLifecycleSetup(): Promise<SlackLifecycleSetup> {
     botToken: BOT_TOKEN,
     signingSecret: SIGNING_SECRET,
     users: Object.values(USERS),
+    userGroups: [{ id: EDGE_USER_GROUP, handle: 'edge-owners', users: [USERS.erin.id] }],
     channels: [{ id: 'C0PAYMENTS', name: 'payments' }],
   });
   const logged: string[] = [];

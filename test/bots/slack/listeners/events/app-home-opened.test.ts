@@ -44,6 +44,13 @@ describe('App Home', () => {
     expect(json).toContain('Waiting for your approval (0)');
   });
 
+  it("R-OWN-1: a member of an owner group's Slack user group sees the group's certificates", async () => {
+    const { json } = await openHome('erin');
+    expect(json).toContain('Your groups: Edge');
+    expect(json).toContain('Due in the next 90 days (1)');
+    expect(json).toContain(itemBlockId(BLOCK_IDS.homeDueItem, setup.ids['edge.example.com']));
+  });
+
   it('R-SEC-2: a stranger sees no certificates and no approvals', async () => {
     const { json } = await openHome('mallory');
     expect(json).toContain('You are in no owner group yet');
