@@ -53,4 +53,11 @@ describe('slack/manifest.yaml', () => {
     expect([...urls]).toEqual(['https://certflow.example.com/slack/events']);
     expect(manifest.settings.socket_mode_enabled).toBe(false);
   });
+
+  it('says how to switch to Socket Mode, with the app-level token certflow reads', () => {
+    const text = fs.readFileSync(path.join(__dirname, '..', '..', 'slack', 'manifest.yaml'), 'utf8');
+    expect(text).toMatch(/socket_mode_enabled: true/);
+    expect(text).toMatch(/connections:write/);
+    expect(text).toMatch(/SLACK_APP_TOKEN/);
+  });
 });
