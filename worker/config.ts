@@ -145,12 +145,12 @@ export const CONFIG_VARIABLES: readonly ConfigVariable[] = [
   },
   {
     name: 'SLACK_BOT_TOKEN',
-    default: '(unset: notifications printed by the worker)',
+    default: '(unset: see CERTFLOW_SLACK)',
     description: 'Bot User OAuth Token (`xoxb-…`) of the app created from slack/manifest.yaml',
   },
   {
     name: 'SLACK_SIGNING_SECRET',
-    default: '(unset: no Slack buttons)',
+    default: '(unset: see CERTFLOW_SLACK)',
     description: "the Slack app's signing secret; with SLACK_BOT_TOKEN, Slack's requests reach `/slack/events`",
   },
   {
@@ -167,7 +167,7 @@ export const CONFIG_VARIABLES: readonly ConfigVariable[] = [
     name: 'CERTFLOW_SLACK',
     default: 'stand-in',
     description:
-      '`stand-in`: without Slack credentials, `certflow start` runs a local Slack in a browser page; `off`: none',
+      'without Slack credentials: `stand-in`, `certflow start` runs a local Slack in a browser page; `off`, notifications are printed',
   },
   {
     name: 'CERTFLOW_SLACK_STAND_IN_PORT',
