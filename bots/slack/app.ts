@@ -121,7 +121,16 @@ async function connectSocket(
   await new WebClient(appToken, { ...clientOptions, logger }).apps.connections.open();
   let onError: (error: Error) => void = () => undefined;
   const failed = new Promise<never>((_resolve, reject) => {
-    onError = reject;
+    onError = (error) => {
+      const detail = error.message || 'it closed before it opened';
+      reject(
+        new SlackStartError(
+          `the Socket Mode WebSocket to Slack did not open (${detail}): check that the network lets WebSockets ` +
+            '(wss://) out, then start certflow again',
+          { cause: error },
+        ),
+      );
+    };
     receiver.client.once('error', onError);
   });
   try {
@@ -202,7 +211,7 @@ export async function createSlackApp(options: SlackAppOptions): Promise<SlackApp
     try {
       await connectSocket(mode.receiver, mode.appToken, clientOptions, logger);
     } catch (error) {
-      throw startFailure(error, options.slackApiUrl, 'app');
+      throw error instanceof SlackStartError ? error : startFailure(error, options.slackApiUrl, 'app');
     }
     return { app, mount: null, idle, stop: () => client.disconnect() };
   }

@@ -65,6 +65,7 @@ export class SocketModeStandIn extends EventEmitter<{
   private readonly tickets = new Set<string>();
   private readonly pending = new Map<string, Pending>();
   private baseUrl = '';
+  private refusals = 0;
 
   /** Where the stand-in listens (`http://host:port`); its WebSocket URLs are built from it. */
   listenAt(httpUrl: string): void {
@@ -76,6 +77,11 @@ export class SocketModeStandIn extends EventEmitter<{
     const ticket = randomUUID();
     this.tickets.add(ticket);
     return `${this.baseUrl}${SOCKET_MODE_PATH}?ticket=${ticket}`;
+  }
+
+  /** The next `times` connection attempts get HTTP 503, as when Slack's socket servers are down. */
+  refuseNext(times = 1): void {
+    this.refusals += times;
   }
 
   /** Whether at least one app connection is open. */
@@ -94,6 +100,11 @@ export class SocketModeStandIn extends EventEmitter<{
     const ticket = url.searchParams.get('ticket') ?? '';
     if (url.pathname !== SOCKET_MODE_PATH || !this.tickets.delete(ticket)) {
       socket.end('HTTP/1.1 403 Forbidden\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+      return;
+    }
+    if (this.refusals > 0) {
+      this.refusals -= 1;
+      socket.end('HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
       return;
     }
     this.server.handleUpgrade(request, socket, head, (connection) => this.accept(connection));

@@ -158,6 +158,13 @@ describe('Slack app in Socket Mode: start and stop', () => {
     await expect(start).rejects.toThrow(/not reachable/);
   });
 
+  it('a WebSocket that does not open ends the start with a SlackStartError instead of reconnecting forever', async () => {
+    standIn.socketMode.refuseNext();
+    const start = createSlackApp(startOptions());
+    await expect(start).rejects.toThrow(SlackStartError);
+    await expect(start).rejects.toThrow(/Socket Mode WebSocket to Slack did not open \(.+\): check that the network/);
+  });
+
   it('an unreachable Slack is a SlackStartError', async () => {
     const stopped = await startSlackStandIn({ botToken: BOT_TOKEN, appToken: APP_TOKEN, signingSecret: 'x' });
     const { apiUrl } = stopped;
