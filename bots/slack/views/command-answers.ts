@@ -32,7 +32,7 @@ function ephemeral(text: string, blocks: KnownBlock[]): EphemeralMessage {
 /** `/certflow help`. */
 export function helpAnswer(): EphemeralMessage {
   const lines = [
-    "`/certflow status <name|fingerprint>`: where a certificate's lifecycle stands",
+    "`/certflow status <name|fingerprint|managed id>`: where a certificate's lifecycle stands",
     '`/certflow expiring [30d]`: certificates of your groups expiring soon',
     '`/certflow renew <name>`: ask for a renewal (approvers of the group decide)',
     '`/certflow approvals`: requests waiting for your decision',
@@ -116,6 +116,8 @@ export interface ExpiringAnswerInput {
   readonly withinDays: number;
   /** Certificates of the asker's groups. */
   readonly certificates: readonly DueCertificate[];
+  /** Whether the asker is in no owner group, which is worth saying instead of "nothing expires". */
+  readonly inNoGroup?: boolean;
 }
 
 /** `/certflow expiring [Nd]`: my groups' certificates expiring within N days, with *Request renewal*. */
@@ -123,9 +125,10 @@ export function expiringAnswer(input: ExpiringAnswerInput): EphemeralMessage {
   const due = dueWithin(input.certificates, input.now, input.withinDays);
   const title = `Expiring within ${input.withinDays} days: ${due.length}`;
   if (due.length === 0) {
-    return ephemeral(title, [
-      section(`Nothing of your groups expires within ${input.withinDays} days.`, BLOCK_IDS.summary),
-    ]);
+    const why = input.inNoGroup
+      ? 'You are in no owner group yet, so no certificate is yours; ask a certflow admin to add you to one.'
+      : `Nothing of your groups expires within ${input.withinDays} days.`;
+    return ephemeral(title, [section(why, BLOCK_IDS.summary)]);
   }
   const blocks: KnownBlock[] = [
     header(title, BLOCK_IDS.header),

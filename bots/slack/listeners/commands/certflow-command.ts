@@ -84,7 +84,12 @@ async function answer(
         groups.map(({ group }) => group.id),
         { now, withinDays: parsed.withinDays, show: EXPIRING_MAX_ITEMS },
       );
-      return expiringAnswer({ now: now.toISOString(), withinDays: parsed.withinDays, certificates });
+      return expiringAnswer({
+        now: now.toISOString(),
+        withinDays: parsed.withinDays,
+        certificates,
+        inNoGroup: groups.length === 0,
+      });
     }
     case 'renew': {
       const managed = await resolveCertificateTarget(store, parsed.target);

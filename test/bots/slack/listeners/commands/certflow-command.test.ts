@@ -90,8 +90,9 @@ describe('/certflow', () => {
   });
 
   it('R-SEC-2: a stranger has no groups and sees nothing expiring', async () => {
-    const { answer } = await certflow('mallory', 'expiring 366d');
+    const { answer, json } = await certflow('mallory', 'expiring 366d');
     expect(answer.text).toBe('Expiring within 366 days: 0');
+    expect(json).toContain('You are in no owner group yet');
   });
 
   it('R-SEC-2: renew by a stranger is refused, told why, and audited', async () => {
