@@ -80,7 +80,7 @@ describe('npm start without Slack credentials: a renewal requested and approved 
     await page.waitForURL(`**/?user=${userId}`);
   }
 
-  it('R-RA-1, R-RA-2: the owner requests it from the reminder, a stranger is refused, the approver approves and the endpoint is renewed', async () => {
+  it('R-RA-1, R-RA-2: the owner requests it from the reminder, a stranger is refused, the approver approves and the endpoint is renewed; a second request is rejected with a reason in the dialog', async () => {
     expect(certflow.stdout).toContain("created owner group demo for the Slack stand-in's demo users and channel");
 
     // The 90-day reminder of the demo endpoint's 90-day certificate is due at once, in the demo channel.
@@ -111,6 +111,26 @@ describe('npm start without Slack credentials: a renewal requested and approved 
       return view.lifecycle.cycle === 2 ? view : undefined;
     }, 'the renewal').catch(explain);
     expect(renewed.lifecycle.cycle).toBe(2);
+
+    // Asked again, Adam rejects in the dialog: a blank reason keeps it open, a reason closes it and rejects.
+    const renew = await certflowCommand(['renew', id, '--reason', 'again'], {
+      ...env,
+      CERTFLOW_ACTOR: 'email:owner@example.com',
+    });
+    expect(renew.code, renew.out).toBe(0);
+    await page.click('section.dm button[data-action-id="reject_request"]', { timeout: 30_000 }).catch(explain);
+    await page.fill('form.modal textarea', ' ', { timeout: 30_000 });
+    await page.click('form.modal button[type="submit"]');
+    await page.waitForSelector('#status >> text=/certflow says: write why you reject/');
+    await page.fill('form.modal textarea', 'wrong SANs');
+    await page.click('form.modal button[type="submit"]');
+    await page.waitForSelector('form.modal', { state: 'detached', timeout: 30_000 }).catch(explain);
+    const rejected = await until(async () => {
+      const result = await certflowCommand(['lifecycle', 'status', id, '--json'], env);
+      const view = JSON.parse(result.out) as { lifecycle: { request: { status: string; decision?: unknown } | null } };
+      return view.lifecycle.request?.status === 'rejected' ? view.lifecycle.request : undefined;
+    }, 'the rejection').catch(explain);
+    expect(JSON.stringify(rejected)).toContain('wrong SANs');
   });
 });
 
