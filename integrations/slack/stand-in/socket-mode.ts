@@ -147,6 +147,11 @@ export class SocketModeStandIn extends EventEmitter<{
   private accept(connection: WebSocket): void {
     this.connections.add(connection);
     connection.on('message', (data, isBinary) => this.receive(connection, data, isBinary));
+    // ws refuses some frames itself (invalid UTF-8, larger than maxPayload) and closes the connection; unheard, that
+    // error would crash the process.
+    connection.on('error', (error) =>
+      this.refuse(connection, `a frame the WebSocket layer refused (${error.message})`),
+    );
     connection.on('close', () => {
       this.connections.delete(connection);
       this.failPending(
@@ -167,13 +172,13 @@ export class SocketModeStandIn extends EventEmitter<{
   }
 
   private receive(connection: WebSocket, data: RawData, isBinary: boolean): void {
+    if (isBinary) return this.refuse(connection, 'a binary frame (Socket Mode frames are JSON text)');
     const bytes = Array.isArray(data)
       ? Buffer.concat(data)
       : Buffer.isBuffer(data)
         ? data
         : Buffer.from(new Uint8Array(data));
     const text = bytes.toString('utf8');
-    if (isBinary) return this.refuse(connection, 'a binary frame (Socket Mode frames are JSON text)');
     let frame: unknown;
     try {
       frame = JSON.parse(text);

@@ -183,6 +183,17 @@ describe('Slack stand-in: bad frames from the app', () => {
     expect(code).toBe(1008);
   });
 
+  it.each([
+    ['binary', Buffer.from('{}'), { binary: true }, /a binary frame/],
+    ['invalid UTF-8', Buffer.from([0x7b, 0xff, 0x7d]), { binary: false }, /WebSocket layer refused \(.*UTF-8/],
+  ])('a %s frame is a SocketModeFrameError too', async (_kind, bytes, options, message) => {
+    const { socket } = await connectApp(() => undefined);
+    const failed = once(standIn.socketMode, 'frame-error');
+    socket.send(bytes, options);
+    const [error] = (await failed) as [SocketModeFrameError];
+    expect(error.message).toMatch(message);
+  });
+
   it('an acknowledgement whose payload is not an object is refused', async () => {
     await connectApp((envelope, app) => app.send(JSON.stringify({ envelope_id: envelope.envelope_id, payload: 'ok' })));
     const click = standIn.as('U0BOB').openHome();
