@@ -56,7 +56,7 @@ function isLookupError(error: unknown): error is Error {
   );
 }
 
-/** Answers one parsed command for `actor`. */
+/** Answers one parsed command for the user who typed it. */
 async function answer(
   context: SlackListenerContext,
   parsed: CertflowCommand,

@@ -76,8 +76,8 @@ export interface SlackLifecycleSetup {
   readonly ids: Readonly<Record<CertificateName, string>>;
   /** Lines the Slack app logged. */
   readonly logged: string[];
-  /** While true, the Slack app's audit appends fail, as on a full disk. */
-  failAudit: boolean;
+  /** Inventory methods that fail for the Slack app (and only for it) while named here, as on a broken disk. */
+  readonly failing: Set<keyof InventoryStore>;
   /** A Slack user acting against the app. */
   as(user: keyof typeof USERS): SlackUserDriver;
   close(): Promise<void>;
@@ -135,11 +135,11 @@ export async function startSlackLifecycleSetup(): Promise<SlackLifecycleSetup> {
     channels: [{ id: 'C0PAYMENTS', name: 'payments' }],
   });
   const logged: string[] = [];
-  let failAudit = false;
-  // The Slack app's view of the inventory: the same store, except that audit appends can be made to fail.
+  const failing = new Set<keyof InventoryStore>();
+  // The Slack app's view of the inventory: the same store, except that the methods in `failing` fail.
   const slackStore = new Proxy(store, {
     get(target, property, receiver) {
-      if (property === 'appendAudit' && failAudit) return () => Promise.reject(new Error('disk I/O error'));
+      if (failing.has(property as keyof InventoryStore)) return () => Promise.reject(new Error('disk I/O error'));
       const value: unknown = Reflect.get(target, property, receiver);
       return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value;
     },
@@ -163,12 +163,7 @@ export async function startSlackLifecycleSetup(): Promise<SlackLifecycleSetup> {
     slack,
     ids: ids as Record<CertificateName, string>,
     logged,
-    get failAudit() {
-      return failAudit;
-    },
-    set failAudit(value: boolean) {
-      failAudit = value;
-    },
+    failing,
     as: (user) => standIn.as(USERS[user].id, { appUrl: `${server.url}${SLACK_EVENTS_PATH}` }),
     async close() {
       await server.close();

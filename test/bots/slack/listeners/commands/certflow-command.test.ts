@@ -111,14 +111,29 @@ describe('/certflow', () => {
   });
 
   it('R-LOG-1: when the audit log fails, the refusal is still shown and the failure is logged', async () => {
-    setup.failAudit = true;
+    setup.failing.add('appendAudit');
     try {
       const { answer } = await certflow('mallory', 'renew later.example.com');
       expect(answer.text).toMatch(/Not done: .*not an owner/);
     } finally {
-      setup.failAudit = false;
+      setup.failing.clear();
     }
     expect(setup.logged.some((line) => /command.renew .* was not audited: disk I\/O error/.test(line))).toBe(true);
+  });
+
+  it('an inventory failure gives the asker a generic error and goes to the log', async () => {
+    setup.failing.add('listOwnerGroups');
+    try {
+      const { answer } = await certflow('alice', 'expiring');
+      expect(answer.response_type).toBe('ephemeral');
+      expect(answer.text).toContain('`/certflow expiring` did not get an answer from certflow; try again in a minute');
+      expect(answer.text).not.toContain('disk I/O error');
+    } finally {
+      setup.failing.clear();
+    }
+    expect(setup.logged.some((line) => line.includes('/certflow expiring by U0ALICE failed: disk I/O error'))).toBe(
+      true,
+    );
   });
 
   it('R-RA-1: renew by an owner opens a request; approvals shows it to the approvers, not to the owner', async () => {

@@ -60,6 +60,19 @@ describe('App Home', () => {
     expect(json).not.toContain(ACTION_IDS.requestRenewal);
   });
 
+  it('an inventory failure publishes a Home that says so, and goes to the log', async () => {
+    setup.failing.add('searchCertificates');
+    try {
+      const { json } = await openHome('dave');
+      expect(json).toContain('certflow could not show your certificates');
+      expect(json).not.toContain('disk I/O error');
+    } finally {
+      setup.failing.clear();
+    }
+    expect(setup.logged.some((line) => line.includes('App Home for U0DAVE failed: disk I/O error'))).toBe(true);
+    expect((await openHome('dave')).json).toContain('mail.example.com');
+  });
+
   it('R-RA-1: Request renewal on App Home asks the lifecycle and tells the owner in their DM', async () => {
     const id = setup.ids['later.example.com'];
     const { view } = await openHome('alice');
