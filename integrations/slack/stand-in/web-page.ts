@@ -18,8 +18,8 @@ export interface StandInPageDependencies {
   readonly as: (userId: string) => SlackUserDriver;
 }
 
-/** A request to the page's endpoints that cannot be acted on; nothing was changed or sent. */
-class PageInputError extends Error {
+/** A request to the page's endpoints that cannot be acted on (bad input, or no app to send it to); nothing changed. */
+class PageRequestError extends Error {
   constructor(
     readonly status: number,
     message: string,
@@ -59,16 +59,16 @@ function userName(state: StandInState, userId: string): string | undefined {
 function knownUser(state: StandInState, userId: unknown): string {
   const known = [...state.users.keys()].join(', ');
   if (typeof userId !== 'string' || userId === '') {
-    throw new PageInputError(400, `say who acts: give "user", one of ${known}`);
+    throw new PageRequestError(400, `say who acts: give "user", one of ${known}`);
   }
   if (!state.users.has(userId))
-    throw new PageInputError(404, `no user "${userId}" in the stand-in; use one of ${known}`);
+    throw new PageRequestError(404, `no user "${userId}" in the stand-in; use one of ${known}`);
   return userId;
 }
 
 function requiredString(body: Record<string, unknown>, field: string): string {
   const value = body[field];
-  if (typeof value !== 'string' || value === '') throw new PageInputError(400, `give "${field}" as a string`);
+  if (typeof value !== 'string' || value === '') throw new PageRequestError(400, `give "${field}" as a string`);
   return value;
 }
 
@@ -234,9 +234,9 @@ async function readJsonBody(request: IncomingMessage): Promise<Record<string, un
   try {
     body = JSON.parse(text);
   } catch {
-    throw new PageInputError(400, 'the body is not JSON; send a JSON object such as {"user": "U…", …}');
+    throw new PageRequestError(400, 'the body is not JSON; send a JSON object such as {"user": "U…", …}');
   }
-  if (!isObject(body)) throw new PageInputError(400, 'the body must be a JSON object');
+  if (!isObject(body)) throw new PageRequestError(400, 'the body must be a JSON object');
   return body;
 }
 
@@ -247,7 +247,7 @@ function readValues(body: Record<string, unknown>): Record<string, Record<string
     Object.values(values).every(
       (byAction) => isObject(byAction) && Object.values(byAction).every((value) => typeof value === 'string'),
     );
-  if (!valid) throw new PageInputError(400, 'give "values" as {"<block_id>": {"<action_id>": "text"}}');
+  if (!valid) throw new PageRequestError(400, 'give "values" as {"<block_id>": {"<action_id>": "text"}}');
   return values as Record<string, Record<string, string>>;
 }
 
@@ -260,21 +260,43 @@ function actionAnswer(response: ServerResponse, answer: AppAnswer): void {
   sendJson(response, 200, { ok: true, status: answer.status, ...(errors === undefined ? {} : { errors }) });
 }
 
+/** A driver for a known user; the stand-in may not know where the app listens (no appUrl, no Socket Mode). */
+function driverFor(deps: StandInPageDependencies, userId: string): SlackUserDriver {
+  try {
+    return deps.as(userId);
+  } catch (error) {
+    if (error instanceof SlackDriverError) throw error;
+    throw new PageRequestError(503, `the stand-in cannot act for ${userId}: ${(error as Error).message}`);
+  }
+}
+
+/** Sends one interaction; an app that does not answer at all is a 502 that says so, as a refusal by it is. */
+async function send(interaction: () => Promise<AppAnswer>): Promise<AppAnswer> {
+  try {
+    return await interaction();
+  } catch (error) {
+    if (error instanceof SlackDriverError) throw error;
+    throw new PageRequestError(502, `certflow did not answer (${(error as Error).message}): is it running?`);
+  }
+}
+
 async function act(request: IncomingMessage, response: ServerResponse, action: string, deps: StandInPageDependencies) {
   const body = await readJsonBody(request);
-  const driver = deps.as(knownUser(deps.state, body.user));
+  const driver = driverFor(deps, knownUser(deps.state, body.user));
   if (action === 'click') {
     const actionId = requiredString(body, 'actionId');
     const target =
       typeof body.viewId === 'string'
         ? { viewId: body.viewId, actionId }
         : { channel: requiredString(body, 'channel'), ts: requiredString(body, 'ts'), actionId };
-    return actionAnswer(response, await driver.click(target));
+    return actionAnswer(response, await send(() => driver.click(target)));
   }
   if (action === 'submit') {
-    return actionAnswer(response, await driver.submitView(requiredString(body, 'viewId'), readValues(body)));
+    const viewId = requiredString(body, 'viewId');
+    const values = readValues(body);
+    return actionAnswer(response, await send(() => driver.submitView(viewId, values)));
   }
-  return actionAnswer(response, await driver.openHome());
+  return actionAnswer(response, await send(() => driver.openHome()));
 }
 
 /** The page's HTTP handler: `GET /`, `GET /page/workspace`, `POST /page/click`, `/page/submit` and `/page/home`. */
@@ -286,7 +308,7 @@ export function createStandInPage(deps: StandInPageDependencies): HttpHandler {
     if (action === undefined && !reading) return false;
     try {
       if (action !== undefined) {
-        if (request.method !== 'POST') throw new PageInputError(405, `POST to ${url.pathname}`);
+        if (request.method !== 'POST') throw new PageRequestError(405, `POST to ${url.pathname}`);
         await act(request, response, action, deps);
         return true;
       }
@@ -295,7 +317,7 @@ export function createStandInPage(deps: StandInPageDependencies): HttpHandler {
       if (url.pathname === '/') sendHtml(response, 200, pageHtml(deps.state, userId));
       else sendHtml(response, 200, workspaceHtml(deps.state, userId));
     } catch (error) {
-      if (error instanceof PageInputError) sendJson(response, error.status, { ok: false, error: error.message });
+      if (error instanceof PageRequestError) sendJson(response, error.status, { ok: false, error: error.message });
       else if (error instanceof SlackDriverError) sendJson(response, 404, { ok: false, error: error.message });
       else throw error;
     }

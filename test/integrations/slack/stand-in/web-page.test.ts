@@ -284,3 +284,40 @@ describe('the Slack stand-in web page', () => {
     expect((await page('/nothing-here')).status).toBe(404);
   });
 });
+
+describe('the Slack stand-in web page without an app to send to', () => {
+  it.each([
+    [
+      'no app endpoint',
+      undefined,
+      503,
+      /the stand-in cannot act for U0OWNER: the Slack stand-in does not know the app endpoint/,
+    ],
+    [
+      'an app that is not listening',
+      'http://127.0.0.1:1/slack/events',
+      502,
+      /certflow did not answer \(.+\): is it running\?/,
+    ],
+  ])('refuses a click with %s, saying so', async (_what, appUrl, status, message) => {
+    const alone = await startSlackStandIn({
+      botToken: BOT_TOKEN,
+      signingSecret: SIGNING_SECRET,
+      users: [{ id: OWNER, name: 'olivia' }],
+      channels: [{ id: 'C0DEMO', name: 'demo' }],
+      ...(appUrl === undefined ? {} : { appUrl }),
+    });
+    try {
+      const client = new WebClient(BOT_TOKEN, { slackApiUrl: alone.apiUrl, logLevel: LogLevel.ERROR });
+      const { ts } = await client.chat.postMessage({ channel: 'C0DEMO', text: 'approve?', blocks: [BUTTONS] });
+      const response = await fetch(`${alone.url}/page/click`, {
+        method: 'POST',
+        body: JSON.stringify({ user: OWNER, channel: 'C0DEMO', ts, actionId: 'approve_request' }),
+      });
+      expect(response.status).toBe(status);
+      expect(((await response.json()) as { error: string }).error).toMatch(message);
+    } finally {
+      await alone.close();
+    }
+  });
+});
