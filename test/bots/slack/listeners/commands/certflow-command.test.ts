@@ -164,7 +164,7 @@ describe('/certflow', () => {
     expect(status.json).toContain(ACTION_IDS.approveRequest);
   });
 
-  it('R-RA-2: refused button clicks are shown to the clicker and audited with the lifecycle refusal code', async () => {
+  it('R-RA-2: a refused approval or rejection is shown to the clicker only and audited with the lifecycle refusal code', async () => {
     const id = setup.ids['soon.example.com'];
     const request = (await setup.lifecycles.status(id)).request as LifecycleRequest;
     expect(request.status).toBe('awaiting-approval');
@@ -194,6 +194,25 @@ describe('/certflow', () => {
         details: { action: 'approve', code: 'not-approver', reason: expect.stringContaining('alice is not one') },
       },
     ]);
+    expect((await setup.lifecycles.status(id)).request?.status).toBe('awaiting-approval');
+
+    // The reject modal opens for anyone; its submission by a non-approver is refused in the modal, and audited.
+    await setup.as('mallory').click({ channel: 'C0PAYMENTS', ts: posted.ts ?? '', actionId: ACTION_IDS.rejectRequest });
+    await setup.slack.idle();
+    const modal = setup.standIn.views(USERS.mallory.id).find((view) => view.type === 'modal');
+    const submitted = await setup.as('mallory').submitView(modal?.id ?? '', {
+      [BLOCK_IDS.rejectReason]: { [ACTION_IDS.rejectReasonInput]: 'looks wrong' },
+    });
+    await setup.slack.idle();
+    expect(submitted.json).toMatchObject({
+      response_action: 'errors',
+      errors: { [BLOCK_IDS.rejectReason]: expect.stringContaining('only approvers of group payments') },
+    });
+    expect((await slackRefusals(`slack:${USERS.mallory.id}`)).at(-1)).toEqual({
+      subject: request.id,
+      where: 'slack',
+      details: { action: 'reject', code: 'not-approver', reason: expect.stringContaining('only approvers') },
+    });
     expect((await setup.lifecycles.status(id)).request?.status).toBe('awaiting-approval');
   });
 });
