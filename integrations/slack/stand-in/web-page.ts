@@ -148,6 +148,8 @@ section { background: #fff; border-radius: 8px; padding: 8px 16px; margin: 12px 
 section h2 { font-size: 16px; margin: 6px 0; }
 .message { border-top: 1px solid #eee; padding: 8px 0; }
 .message header { color: #616061; font-size: 13px; }
+.block { margin: 4px 0; }
+.block.actions { margin-top: 8px; }
 .ephemeral, .modals { border-left: 4px solid #1264a3; }
 .fields { display: grid; grid-template-columns: 1fr 1fr; gap: 4px 16px; }
 .context { color: #616061; font-size: 13px; }
