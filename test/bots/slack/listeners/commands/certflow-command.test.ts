@@ -1,6 +1,8 @@
+import type { AnyBlock } from '@slack/types';
 import { WebClient } from '@slack/web-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ACTION_IDS, BLOCK_IDS } from '../../../../../bots/slack/views/block-ids';
+import { checkMessage } from '../../../../../bots/slack/views/block-kit-check';
 import { decisionButtons } from '../../../../../bots/slack/views/notification-messages';
 import type { LifecycleRequest } from '../../../../../domain/lifecycle/model';
 import { startSlackLifecycleSetup, USERS, type SlackLifecycleSetup } from '../slack-lifecycle-setup';
@@ -21,7 +23,9 @@ async function certflow(user: keyof typeof USERS, text: string) {
   await setup.slack.idle();
   const posts = setup.standIn.responseUrl(ack.responseUrl ?? '')?.posts ?? [];
   expect(posts).toHaveLength(1);
-  const answer = posts[0] as { response_type?: string; text: string; blocks: unknown[] };
+  const answer = posts[0] as { response_type?: string; text: string; blocks: AnyBlock[] };
+  // Every answer is one Slack would take: sizes, ids and element counts within its limits.
+  expect(checkMessage(answer)).toEqual([]);
   return { ack, answer, json: JSON.stringify(answer.blocks) };
 }
 

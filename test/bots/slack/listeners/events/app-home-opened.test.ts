@@ -1,5 +1,7 @@
+import type { View } from '@slack/types';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ACTION_IDS, BLOCK_IDS, itemBlockId } from '../../../../../bots/slack/views/block-ids';
+import { checkView } from '../../../../../bots/slack/views/block-kit-check';
 import type { RecordedView } from '../../../../../integrations/slack/stand-in/stand-in-state';
 import { startSlackLifecycleSetup, USERS, type SlackLifecycleSetup } from '../slack-lifecycle-setup';
 
@@ -20,6 +22,7 @@ async function openHome(user: keyof typeof USERS): Promise<{ view: RecordedView;
   expect(answer.status).toBe(200);
   const view = setup.standIn.views(USERS[user].id).find((candidate) => candidate.type === 'home');
   if (!view) throw new Error(`no App Home was published for ${user}`);
+  expect(checkView(view.definition as unknown as View)).toEqual([]);
   return { view, json: JSON.stringify(view.definition.blocks) };
 }
 
