@@ -84,6 +84,19 @@ export class SocketModeStandIn extends EventEmitter<{
     this.refusals += times;
   }
 
+  /**
+   * Asks every connected app to reconnect, as Slack does every few hours: a `disconnect` message (reason
+   * `refresh_requested`), after which the app opens a new connection with a new URL.
+   */
+  requestRefresh(): void {
+    const message = JSON.stringify({
+      type: 'disconnect',
+      reason: 'refresh_requested',
+      debug_info: { host: 'slack-stand-in' },
+    });
+    for (const connection of this.connections) connection.send(message);
+  }
+
   /** Whether at least one app connection is open. */
   get connected(): boolean {
     return this.connections.size > 0;

@@ -1,3 +1,4 @@
+import { once } from 'node:events';
 import { WebClient } from '@slack/web-api';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createSlackApp, type SlackApp, SlackStartError } from '../../../bots/slack/app';
@@ -123,6 +124,21 @@ describe('Slack app in Socket Mode', () => {
     });
     expect(modal?.closed).toBe(false);
     expect(lifecycles.decisions).toEqual([]);
+  });
+});
+
+describe('Slack app in Socket Mode: reconnecting', () => {
+  it('reconnects when Slack asks for a refresh, and clicks reach it on the new connection', async () => {
+    const reconnected = once(standIn.socketMode, 'connection');
+    const opened = standIn.calls.filter((call) => call.method === 'apps.connections.open').length;
+    standIn.socketMode.requestRefresh();
+    // Bolt's client waits its ping timeout (5 s) before it reconnects.
+    await reconnected;
+    expect(standIn.calls.filter((call) => call.method === 'apps.connections.open').length).toBe(opened + 1);
+    const ts = await postApprovalMessage();
+    await standIn.as('U0BOB').click({ channel: CHANNEL, ts, actionId: ACTION_IDS.approveRequest });
+    await slack.idle();
+    expect(lifecycles.decisions).toHaveLength(1);
   });
 });
 

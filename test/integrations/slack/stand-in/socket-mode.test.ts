@@ -157,6 +157,15 @@ describe('Slack stand-in: Socket Mode connections', () => {
     expect(standIn.ephemeral('U0BOB').at(-1)).toMatchObject({ text: 'pong', source: 'command_ack' });
   });
 
+  it('asks connected apps to reconnect with a disconnect message, as Slack does every few hours', async () => {
+    const frames: Record<string, unknown>[] = [];
+    const { socket } = await connectApp((frame) => frames.push(frame));
+    const received = once(socket, 'message');
+    standIn.socketMode.requestRefresh();
+    await received;
+    expect(frames).toEqual([expect.objectContaining({ type: 'disconnect', reason: 'refresh_requested' })]);
+  });
+
   it('refuses a signature mode over Socket Mode, where nothing is signed', async () => {
     await connectApp(ackWith());
     expect(() => standIn.as('U0BOB', { signature: 'forged' })).toThrow(SlackDriverError);
