@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ACTION_IDS } from '../../bots/slack/views/block-ids';
 import { startSlackStandIn, type SlackStandIn } from '../../integrations/slack/stand-in/slack-stand-in';
 import { freePort } from '../support/ports';
+import { until } from '../support/until';
 import { buildDist, runCertflow, type CertflowProcess } from '../support/processes';
 
 const TOKEN = 'xoxb-e2e-0001';
@@ -133,14 +134,3 @@ describe('certflow start with Slack (the stand-in): a renewal approved with a bu
     expect(status.lifecycle.cycle).toBe(2);
   });
 });
-
-/** Polls until `read` gives a value: waits for a state, not a guessed time. */
-async function until<T>(read: () => T | undefined | Promise<T | undefined>, what: string): Promise<T> {
-  const deadline = Date.now() + 20_000;
-  while (Date.now() < deadline) {
-    const value = await read();
-    if (value !== undefined) return value;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}

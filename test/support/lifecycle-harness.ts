@@ -29,6 +29,7 @@ import { TlsEndpointDeployer } from '../../integrations/deploy/tls-endpoint-depl
 import { openInventoryStore } from '../../integrations/inventory/database';
 import type { InventoryStore } from '../../integrations/inventory/inventory-store';
 import { FileKeyStore } from '../../integrations/keys/file-key-store';
+import type { NotificationPort } from '../../integrations/notifications/notification-port';
 import { RecordingNotifier } from '../../integrations/notifications/recording-notifier';
 import { RecordingTicketing } from '../../integrations/ticketing/recording-ticketing';
 import type { certificateLifecycleWorkflow } from '../../workflows/certificate-lifecycle';
@@ -89,8 +90,8 @@ export interface LifecycleHarness {
   readonly ticketing: RecordingTicketing;
   /** The policy the activities read; replace it to change the policy mid-life. */
   policy: Policy;
-  /** The ports the activities use; tests swap in faulty ones. */
-  readonly deps: { ca: CertificateAuthorityPort; deployers: Deployer[] };
+  /** The ports the activities use; tests swap in faulty ones, or a real Slack notifier for the recording one. */
+  readonly deps: { ca: CertificateAuthorityPort; deployers: Deployer[]; notifications: NotificationPort };
   readonly location: CertificateLocation;
   /** Issues a certificate `lifetimeDays` long with `daysLeft` to go, serves it on the endpoint and records it. */
   seed(options: {
@@ -149,7 +150,7 @@ export async function createLifecycleHarness(): Promise<LifecycleHarness> {
     notifier,
     ticketing,
     policy: DEFAULT_POLICY,
-    deps: { ca, deployers: [new TlsEndpointDeployer({ keyStore, registry })] },
+    deps: { ca, deployers: [new TlsEndpointDeployer({ keyStore, registry })], notifications: notifier },
     location,
 
     async seed({ daysLeft, lifetimeDays, names = ['api.payments.example.com'], slot }) {
@@ -215,7 +216,7 @@ export async function createLifecycleHarness(): Promise<LifecycleHarness> {
           issues: (issuer) => harness.deps.ca.issues(issuer),
         },
         deployers: harness.deps.deployers,
-        notifications: notifier,
+        notifications: harness.deps.notifications,
         ticketing,
         securityLeads: [PEOPLE.security.id],
         admins: [],

@@ -1,0 +1,224 @@
+/**
+ * The whole approval path through Slack, in one process: the real lifecycle workflow on the time-skipping server,
+ * the Slack notifier and the Bolt app against the Slack stand-in, and people clicking with signed requests.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createSlackApp, SLACK_EVENTS_PATH } from '../../../bots/slack/app';
+import { ACTION_IDS } from '../../../bots/slack/views/block-ids';
+import { createLifecycleClient } from '../../../client/lifecycle-client';
+import { startHttpServer } from '../../../integrations/http/http-server';
+import { SlackNotifier } from '../../../integrations/slack/slack-notifier';
+import { createSlackWebClient } from '../../../integrations/slack/slack-web-client';
+import type {
+  RecordedMessage,
+  StandInUser,
+  StandInUserGroup,
+} from '../../../integrations/slack/stand-in/stand-in-state';
+import { type SlackStandIn, startSlackStandIn } from '../../../integrations/slack/stand-in/slack-stand-in';
+import { createLifecycleHarness, GROUP, type LifecycleHarness } from '../../support/lifecycle-harness';
+import { until } from '../../support/until';
+
+const BOT_TOKEN = 'xoxb-through-slack';
+const SIGNING_SECRET = 'through-slack-secret';
+const CHANNEL = GROUP.slack.channelId ?? 'C0PAYMENTS';
+
+const withAction = (actionId: string) => (message: RecordedMessage) =>
+  !message.deleted && JSON.stringify(message.blocks).includes(`"${actionId}"`);
+
+const PEOPLE: StandInUser[] = [
+  { id: 'U0OWNER', name: 'owner', email: 'owner@example.com' },
+  { id: 'U0ANN', name: 'ann', email: 'ann@example.com' },
+  { id: 'U0BOB', name: 'bob', email: 'bob@example.com' },
+  { id: 'U0CAROL', name: 'carol', email: 'carol@example.com' },
+  { id: 'U0MALLORY', name: 'mallory', email: 'mallory@example.com' },
+];
+
+/** A lifecycle harness whose notifications go to the Slack stand-in, and the Bolt app on an HTTP server of its own. */
+interface SlackWorld {
+  readonly h: LifecycleHarness;
+  readonly standIn: SlackStandIn;
+  readonly appUrl: string;
+  readonly log: string[];
+  close(): Promise<void>;
+}
+
+async function startSlackWorld(userGroups: readonly StandInUserGroup[] = []): Promise<SlackWorld> {
+  const h = await createLifecycleHarness();
+  const standIn = await startSlackStandIn({
+    botToken: BOT_TOKEN,
+    signingSecret: SIGNING_SECRET,
+    users: PEOPLE,
+    userGroups,
+    channels: [{ id: CHANNEL, name: 'payments-web' }],
+  });
+  h.deps.notifications = new SlackNotifier({
+    client: createSlackWebClient({ botToken: BOT_TOKEN, slackApiUrl: standIn.apiUrl }),
+    // A reminder waits this long for others due with it before it is posted (R-MON-5).
+    digestWindowMs: 100,
+  });
+  const log: string[] = [];
+  const slackApp = await createSlackApp({
+    botToken: BOT_TOKEN,
+    signingSecret: SIGNING_SECRET,
+    slackApiUrl: standIn.apiUrl,
+    lifecycles: createLifecycleClient({
+      client: h.env.client,
+      taskQueue: h.taskQueue,
+      store: h.store,
+      searchAttributes: false,
+      where: 'slack',
+    }),
+    store: h.store,
+    log: (line) => log.push(line),
+  });
+  const http = await startHttpServer({ host: '127.0.0.1', port: 0, handlers: [slackApp.mount] });
+  return {
+    h,
+    standIn,
+    appUrl: `${http.url}${SLACK_EVENTS_PATH}`,
+    log,
+    async close() {
+      await http.close();
+      await standIn.close();
+      await h.close();
+    },
+  };
+}
+
+describe('a renewal asked for and approved in Slack (R-MON-1, R-RA-1, R-RA-2, R-SEC-2)', () => {
+  let world: SlackWorld;
+
+  beforeAll(async () => {
+    world = await startSlackWorld();
+  }, 60_000);
+
+  afterAll(async () => {
+    await world?.close();
+  });
+
+  it(
+    'the reminder reaches the channel, the requester and a stranger cannot approve, another approver can, the endpoint is renewed and the request shows the outcome',
+    { timeout: 90_000 },
+    async () => {
+      const { h, standIn, appUrl, log } = world;
+      const seeded = await h.seed({ daysLeft: 85, lifetimeDays: 100 });
+      await h.withWorker(async () => {
+        const handle = await h.start(seeded.managedCertificateId);
+        // 85 days before expiry: the 90-day reminder is caught up, in the owner group's channel.
+        const reminder = await until(
+          () => standIn.messages(CHANNEL).find(withAction(ACTION_IDS.requestRenewal)),
+          'the reminder',
+        );
+        expect(reminder.text).toMatch(/api\.payments\.example\.com/);
+
+        // Ann, an approver of the group, asks for the renewal from the reminder.
+        const asked = await standIn
+          .as('U0ANN', { appUrl })
+          .click({ channel: CHANNEL, ts: reminder.ts, actionId: ACTION_IDS.requestRenewal });
+        expect(asked.status).toBe(200);
+        const bobDm = await until(() => standIn.dmChannel('U0BOB'), 'the DM to the other approver');
+        const approval = await until(
+          () => standIn.messages(bobDm).find(withAction(ACTION_IDS.approveRequest)),
+          'the approval request',
+        );
+        expect(JSON.stringify(approval.blocks)).toMatch(/<@U0ANN> asks for the \*renewal\*/);
+
+        // Mallory is nobody here; Ann asked, so she may not decide: both are told, only them, and nothing changes.
+        await standIn
+          .as('U0MALLORY', { appUrl })
+          .click({ channel: bobDm, ts: approval.ts, actionId: ACTION_IDS.approveRequest });
+        const stranger = await until(() => standIn.ephemeral('U0MALLORY')[0], "Mallory's refusal");
+        expect(stranger.text).toMatch(/only approvers of group payments-web/);
+        await standIn
+          .as('U0ANN', { appUrl })
+          .click({ channel: bobDm, ts: approval.ts, actionId: ACTION_IDS.approveRequest });
+        const self = await until(
+          () => standIn.ephemeral('U0ANN').find((message) => /another approver/.test(message.text)),
+          "Ann's refusal",
+        );
+        expect(self.text).toMatch(/you requested this renewal/);
+        expect((await h.view(seeded.managedCertificateId)).request).toMatchObject({ status: 'awaiting-approval' });
+        const refused = await h.store.queryAudit({ action: 'slack.refused' }, { limit: 10 });
+        expect(refused.items.map((entry) => [entry.actor, entry.details.code])).toEqual([
+          ['slack:U0MALLORY', 'not-approver'],
+          ['slack:U0ANN', 'self-approval'],
+        ]);
+
+        // Bob approves: the certificate is issued, installed on the endpoint and verified, in the next cycle.
+        await standIn
+          .as('U0BOB', { appUrl })
+          .click({ channel: bobDm, ts: approval.ts, actionId: ACTION_IDS.approveRequest });
+        const next = await h.waitFor(
+          seeded.managedCertificateId,
+          (view) => view.cycle === 2 && view.certificate !== null,
+          'the renewal',
+        );
+        expect(next.certificate?.fingerprintSha256).not.toBe(seeded.fingerprint);
+
+        // Every copy of the approval request shows who decided, without buttons.
+        const decided = await until(() => {
+          const message = standIn.messages(bobDm).find((candidate) => candidate.ts === approval.ts);
+          return message !== undefined && message.edits.length > 0 ? message : undefined;
+        }, 'the decision in place');
+        expect(decided.text).toMatch(/bob/i);
+        expect(JSON.stringify(decided.blocks)).not.toContain(ACTION_IDS.approveRequest);
+        expect(standIn.messages(CHANNEL).filter(withAction(ACTION_IDS.approveRequest))).toEqual([]);
+        await handle.terminate('test done');
+      });
+      expect(log).toEqual([]);
+    },
+  );
+});
+
+describe('R-SEC-2: approvers from a Slack user group', () => {
+  let world: SlackWorld;
+
+  beforeAll(async () => {
+    world = await startSlackWorld([{ id: 'S0APPROVERS', handle: 'payments-approvers', users: ['U0BOB', 'U0CAROL'] }]);
+    await world.h.store.upsertOwnerGroup({
+      ...GROUP,
+      approvers: [],
+      slack: { channelId: CHANNEL, approverUserGroupId: 'S0APPROVERS' },
+    });
+  }, 60_000);
+
+  afterAll(async () => {
+    await world?.close();
+  });
+
+  it(
+    'a member of the approvers’ user group approves from the channel; Ann, an approver by name no longer, is refused',
+    { timeout: 90_000 },
+    async () => {
+      const { h, standIn, appUrl } = world;
+      const seeded = await h.seed({ daysLeft: 85, lifetimeDays: 100 });
+      await h.withWorker(async () => {
+        const handle = await h.start(seeded.managedCertificateId);
+        const reminder = await until(
+          () => standIn.messages(CHANNEL).find(withAction(ACTION_IDS.requestRenewal)),
+          'the reminder',
+        );
+        await standIn
+          .as('U0OWNER', { appUrl })
+          .click({ channel: CHANNEL, ts: reminder.ts, actionId: ACTION_IDS.requestRenewal });
+        const approval = await until(
+          () => standIn.messages(CHANNEL).find(withAction(ACTION_IDS.approveRequest)),
+          'the approval request in the channel',
+        );
+
+        await standIn
+          .as('U0ANN', { appUrl })
+          .click({ channel: CHANNEL, ts: approval.ts, actionId: ACTION_IDS.approveRequest });
+        const refusal = await until(() => standIn.ephemeral('U0ANN')[0], "Ann's refusal");
+        expect(refusal.text).toMatch(/only approvers of group payments-web/);
+
+        await standIn
+          .as('U0CAROL', { appUrl })
+          .click({ channel: CHANNEL, ts: approval.ts, actionId: ACTION_IDS.approveRequest });
+        const next = await h.waitFor(seeded.managedCertificateId, (view) => view.cycle === 2, 'the renewal');
+        expect(next.records.some((record) => JSON.stringify(record).includes('slack:U0CAROL'))).toBe(true);
+        await handle.terminate('test done');
+      });
+    },
+  );
+});
