@@ -97,10 +97,11 @@ async function currentVersions(
   certificates: ReadonlyMap<string, InventoryCertificate>,
   keep: (managed: ManagedCertificate) => boolean = () => true,
 ): Promise<CurrentCertificate[]> {
-  const found: CurrentCertificate[] = [];
+  // By managed id: past versions in `certificates` lead to the same managed certificate as its current one.
+  const found = new Map<string, CurrentCertificate>();
   const add = (managed: ManagedCertificate | null) => {
     const certificate = managed && certificates.get(managed.currentFingerprint);
-    if (managed && certificate && !managed.retired && keep(managed)) found.push({ managed, certificate });
+    if (managed && certificate && !managed.retired && keep(managed)) found.set(managed.id, { managed, certificate });
   };
   if (certificates.size <= LOOKUP_LIMIT) {
     const managed = await mapBounded([...certificates.keys()], CONCURRENCY, (fingerprint) =>
@@ -111,7 +112,7 @@ async function currentVersions(
     // Thousands of single lookups would block SQLite's event loop; one batched pass over the managed ones does not.
     for await (const batch of store.eachManagedCertificate({}, PAGE)) for (const item of batch) add(item.managed);
   }
-  return found;
+  return [...found.values()];
 }
 
 /**

@@ -20,6 +20,7 @@ const BOB = { id: 'email:bob@example.com' };
 
 let store: InventoryStore;
 let ids: string[];
+const issuing = createIntermediateCa(createRootCa());
 
 /** A fake state query that counts calls and the most in flight at once; each lifecycle waits for approval. */
 function countingLifecycles() {
@@ -43,7 +44,6 @@ function countingLifecycles() {
 beforeAll(async () => {
   store = await openInventoryStore({ url: ':memory:' });
   await store.upsertOwnerGroup(ownerGroupFixture({ id: 'bulk', approvers: [{ email: 'bob@example.com' }] }));
-  const issuing = createIntermediateCa(createRootCa());
   const sources = Array.from({ length: MANY }, (_, index) => {
     const leaf = createLeaf(issuing, {
       subject: `CN=host-${index}.example.com, O=Example Corp, C=US`,
@@ -104,6 +104,40 @@ describe('what /certflow and App Home gather', () => {
       unchecked: 0,
     });
     expect(counts.calls).toBe(0);
+  });
+
+  it("a renewed certificate's past version, expiring sooner, neither lists it twice nor in its place", async () => {
+    await store.upsertOwnerGroup(ownerGroupFixture({ id: 'small' }));
+    const versions = [
+      { notBeforeDaysAgo: 100, daysLeft: 5 },
+      { notBeforeDaysAgo: 10, daysLeft: 50 },
+    ].map(({ notBeforeDaysAgo, daysLeft }, index) => ({
+      name: `renewed-${index}.pem`,
+      bytes: new TextEncoder().encode(
+        createLeaf(issuing, {
+          subject: 'CN=renewed.example.com, O=Example Corp, C=US',
+          notBefore: new Date(NOW.getTime() - notBeforeDaysAgo * DAY_MS),
+          notAfter: new Date(NOW.getTime() + daysLeft * DAY_MS),
+        }).pem,
+      ),
+    }));
+    for (const version of versions) {
+      await importCertificateSources([version], {
+        store,
+        policy: DEFAULT_POLICY,
+        actor: 'user:tester',
+        where: 'test',
+        now: () => NOW,
+        metadata: { ownerGroup: 'small' },
+      });
+    }
+    const { lifecycles } = countingLifecycles();
+    const due = await dueCertificates({ store, lifecycles, log: () => undefined }, ['small'], {
+      now: NOW,
+      withinDays: 60,
+      show: 10,
+    });
+    expect(due.map((item) => item.certificate.notAfter)).toEqual([new Date(NOW.getTime() + 50 * DAY_MS).toISOString()]);
   });
 
   it('finds a certificate by any of its names, case-insensitively, and says when none has the name', async () => {
