@@ -171,11 +171,18 @@ export async function createSlackApp(options: SlackAppOptions): Promise<SlackApp
       : {
           kind: 'socket' as const,
           appToken,
-          // The socket's own Web API calls (apps.connections.open) take their options from installerOptions.
+          // The socket's own Web API calls (apps.connections.open) take their options from installerOptions. Without a
+          // retryConfig they keep Bolt's, which retries for hours: a reconnect that gave up would reject where nobody
+          // listens and end the process. Start-up still fails fast, in connectSocket's own call.
           receiver: new SocketModeReceiver({
             appToken,
             logger,
-            installerOptions: { clientOptions: { ...clientOptions } },
+            installerOptions: {
+              clientOptions: {
+                ...(options.slackApiUrl === undefined ? {} : { slackApiUrl: options.slackApiUrl }),
+                ...(options.retryConfig === undefined ? {} : { retryConfig: options.retryConfig }),
+              },
+            },
           }),
         };
   const app = new App({
