@@ -65,6 +65,8 @@ export interface CertflowConfig {
    * newcomer can approve in a browser; undefined: none. Port 0 picks a free one.
    */
   slackStandIn: { port: number } | undefined;
+  /** How long the Slack notifier collects reminders, escalations and incidents into one digest (R-MON-5), in ms. */
+  slackDigestWindowMs: number;
 }
 
 /** Where a TLS endpoint certflow runs listens. */
@@ -168,6 +170,11 @@ export const CONFIG_VARIABLES: readonly ConfigVariable[] = [
     default: 'stand-in',
     description:
       'without Slack credentials: `stand-in`, `certflow start` runs a local Slack in a browser page; `off`, notifications are printed',
+  },
+  {
+    name: 'CERTFLOW_SLACK_DIGEST_SECONDS',
+    default: '5',
+    description: 'seconds Slack notifications due together are collected into one digest per person or channel',
   },
   {
     name: 'CERTFLOW_SLACK_STAND_IN_PORT',
@@ -284,6 +291,22 @@ function readSlackStandIn(env: NodeJS.ProcessEnv): { port: number } | undefined 
   return mode === 'off' || credentials ? undefined : { port };
 }
 
+/** Longest digest window: a reminder held longer would reach its owners late for no gain. */
+const MAX_DIGEST_SECONDS = 600;
+
+function readDigestWindowMs(env: NodeJS.ProcessEnv): number {
+  const raw = env.CERTFLOW_SLACK_DIGEST_SECONDS;
+  if (raw === undefined || raw === '') return 5_000;
+  const seconds = Number(raw);
+  if (!/^\d+(\.\d+)?$/.test(raw) || seconds > MAX_DIGEST_SECONDS) {
+    throw new ConfigError(
+      'CERTFLOW_SLACK_DIGEST_SECONDS',
+      `"${raw}" is not a number of seconds from 0 (every notification alone) to ${MAX_DIGEST_SECONDS} (default 5)`,
+    );
+  }
+  return Math.round(seconds * 1000);
+}
+
 function readName(env: NodeJS.ProcessEnv, name: string, fallback: string): string {
   const raw = env[name];
   if (raw === undefined || raw === '') return fallback;
@@ -353,6 +376,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, cwd: string): CertflowConfig 
     slackSigningSecret: env.SLACK_SIGNING_SECRET || undefined,
     slackAppToken: readSlackAppToken(env),
     slackStandIn: readSlackStandIn(env),
+    slackDigestWindowMs: readDigestWindowMs(env),
   };
 }
 

@@ -97,6 +97,7 @@ export async function openCertflowServices(options: OpenServicesOptions): Promis
             }),
             // In the inventory database, so a restarted worker never posts a delivered notification again.
             deliveries: new SqlSlackDeliveryStore({ db }),
+            digestWindowMs: config.slackDigestWindowMs,
             log: (event) => log(`[slack] ${JSON.stringify(event)}`),
           });
     // Digests still collecting go out before the inventory (their delivery store) closes.

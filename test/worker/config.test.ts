@@ -31,6 +31,7 @@ describe('loadConfig', () => {
       slackSigningSecret: undefined,
       slackAppToken: undefined,
       slackStandIn: { port: 3001 },
+      slackDigestWindowMs: 5_000,
     });
   });
 
@@ -66,6 +67,7 @@ describe('loadConfig', () => {
         SLACK_API_URL: 'http://127.0.0.1:3999/api/',
         SLACK_SIGNING_SECRET: 'shh',
         SLACK_APP_TOKEN: 'xapp-1-A0CERTFLOW-1234-abcdef',
+        CERTFLOW_SLACK_DIGEST_SECONDS: '0.5',
       },
       CWD,
     );
@@ -95,6 +97,7 @@ describe('loadConfig', () => {
       slackSigningSecret: 'shh',
       slackAppToken: 'xapp-1-A0CERTFLOW-1234-abcdef',
       slackStandIn: undefined,
+      slackDigestWindowMs: 500,
     });
   });
 
@@ -127,6 +130,9 @@ describe('loadConfig', () => {
     [{ CERTFLOW_SLACK: 'on' }, 'CERTFLOW_SLACK', /"on" is neither stand-in nor off/],
     [{ CERTFLOW_SLACK_STAND_IN_PORT: '65536' }, 'CERTFLOW_SLACK_STAND_IN_PORT', /not a TCP port; use .* from 0/],
     [{ CERTFLOW_SLACK_STAND_IN_PORT: 'x' }, 'CERTFLOW_SLACK_STAND_IN_PORT', /not a TCP port/],
+    [{ CERTFLOW_SLACK_DIGEST_SECONDS: '-1' }, 'CERTFLOW_SLACK_DIGEST_SECONDS', /from 0 \(every notification alone\)/],
+    [{ CERTFLOW_SLACK_DIGEST_SECONDS: '601' }, 'CERTFLOW_SLACK_DIGEST_SECONDS', /not a number of seconds/],
+    [{ CERTFLOW_SLACK_DIGEST_SECONDS: '5s' }, 'CERTFLOW_SLACK_DIGEST_SECONDS', /not a number of seconds/],
     [{ CERTFLOW_PUBLIC_URL: 'ftp://x' }, 'CERTFLOW_PUBLIC_URL', /must be an http/],
     [{ CERTFLOW_PUBLIC_URL: 'not a url' }, 'CERTFLOW_PUBLIC_URL', /is not a URL/],
     [{ TEMPORAL_ADDRESS: 'temporal' }, 'TEMPORAL_ADDRESS', /not host:port/],
