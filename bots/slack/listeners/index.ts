@@ -20,6 +20,8 @@ export interface SlackListenerDependencies {
   readonly log: (message: string) => void;
   /** The clock of answers and audit entries; the wall clock by default. */
   readonly now?: () => Date;
+  /** How long a listener that answers in its acknowledgement waits for the lifecycle (2.5 s by default). */
+  readonly ackBudgetMs?: number;
 }
 
 /** The dependencies plus who Slack users are to certflow, shared by every listener. */

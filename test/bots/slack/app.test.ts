@@ -274,3 +274,49 @@ describe('Slack app start-up', () => {
     await expect(start).rejects.toThrow(/refused the bot token/);
   });
 });
+
+describe('R-RA-1: a rejection that takes longer than Slack waits for the acknowledgement', () => {
+  it('closes the modal at once, then tells the approver by DM and audits it when the lifecycle refuses', async () => {
+    const fake = new FakeLifecycles();
+    let refuse: ((error: Error) => void) | undefined;
+    const deciding = new Promise<void>((called) => {
+      fake.decide = () =>
+        new Promise<LifecycleRequest>((_, reject) => {
+          refuse = reject;
+          called();
+        });
+    });
+    const slow = await createSlackApp({
+      signingSecret: SIGNING_SECRET,
+      botToken: BOT_TOKEN,
+      slackApiUrl: standIn.apiUrl,
+      lifecycles: fake,
+      store,
+      log: (message) => logged.push(message),
+      ackBudgetMs: 0,
+    });
+    const slowServer = await startHttpServer({ host: '127.0.0.1', port: 0, handlers: [slow.mount] });
+    try {
+      const bob = standIn.as('U0BOB', { appUrl: `${slowServer.url}${SLACK_EVENTS_PATH}` });
+      await bob.click({ channel: CHANNEL, ts: await postApprovalMessage(), actionId: ACTION_IDS.rejectRequest });
+      await slow.idle();
+      const modal = standIn.views('U0BOB').at(-1);
+      const answer = await bob.submitView(modal?.id ?? '', {
+        [BLOCK_IDS.rejectReason]: { [ACTION_IDS.rejectReasonInput]: 'wrong names' },
+      });
+      expect(answer.status).toBe(200);
+      expect(modal?.closed).toBe(true);
+
+      await deciding;
+      refuse?.(new LifecycleRefusedError('already-decided', `request ${REQUEST_ID} was already approved by alice`));
+      await slow.idle();
+      const dm = standIn.messages('U0BOB').at(-1);
+      expect(dm?.text).toMatch(`your rejection of ${REQUEST_ID} was not recorded: request ${REQUEST_ID} was already`);
+      const audited = await store.queryAudit({ action: 'slack.refused', actor: 'slack:U0BOB' }, { limit: 50 });
+      expect(audited.items.at(-1)?.details).toMatchObject({ action: 'reject', code: 'already-decided' });
+    } finally {
+      await slowServer.close();
+      await slow.stop();
+    }
+  });
+});

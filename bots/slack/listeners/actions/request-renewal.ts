@@ -1,10 +1,8 @@
 /** *Request renewal* on a reminder, an expiring list or App Home: asks the lifecycle for a renewal. */
 import type { App, BlockAction, ButtonAction } from '@slack/bolt';
 import { LifecycleNotFoundError, LifecycleRefusedError } from '../../../../client/lifecycle-client';
-import { BLOCK_IDS, ACTION_IDS } from '../../views/block-ids';
-import { section } from '../../views/blocks';
-import { errorAnswer, refusalAnswer } from '../../views/command-answers';
-import { escapeMrkdwn } from '../../views/mrkdwn';
+import { ACTION_IDS } from '../../views/block-ids';
+import { errorAnswer, refusalAnswer, renewalRequestedAnswer } from '../../views/command-answers';
 import type { SlackListenerContext } from '../index';
 import { auditSlackRefusal } from '../refusal-audit';
 import { ButtonClickError, readRenewalClick, tellClicker } from './button-click';
@@ -23,17 +21,7 @@ export function registerRequestRenewal(app: App, context: SlackListenerContext):
         requestedBy: await identities.actorFor(client, body.user),
         reason: SLACK_RENEWAL_REASON,
       });
-      const text = `Renewal requested: request ${escapeMrkdwn(request.id)} now waits for an approver of the group.`;
-      await tellClicker(body, respond, client, {
-        response_type: 'ephemeral',
-        text,
-        blocks: [
-          section(
-            `✅ *Renewal requested*: request \`${escapeMrkdwn(request.id)}\` (${escapeMrkdwn(request.status)}).`,
-            BLOCK_IDS.summary,
-          ),
-        ],
-      });
+      await tellClicker(body, respond, client, renewalRequestedAnswer(request));
     } catch (error) {
       if (
         error instanceof LifecycleRefusedError ||
