@@ -51,16 +51,14 @@ export function registerRejectSubmission(app: App, context: SlackListenerContext
       await audit('invalid-submission', error.message);
       return;
     }
-    const deciding = identities
-      .actorFor(client, body.user)
-      .then((decidedBy) =>
-        lifecycles.decide({
-          requestId: submission.requestId,
-          decision: 'reject',
-          decidedBy,
-          reason: submission.reason,
-        }),
-      );
+    const deciding = identities.actorFor(client, body.user).then((decidedBy) =>
+      lifecycles.decide({
+        requestId: submission.requestId,
+        decision: 'reject',
+        decidedBy,
+        reason: submission.reason,
+      }),
+    );
     const outcome = await settleWithin(deciding, budgetMs);
     if (outcome.state === 'fulfilled') {
       await ack();
