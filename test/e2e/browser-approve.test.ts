@@ -5,20 +5,10 @@ import { type Browser, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEMO_USERS } from '../../integrations/slack/stand-in/demo-workspace';
 import { freePort } from '../support/ports';
-import { buildDist, runCertflow, type CertflowProcess } from '../support/processes';
+import { buildDist, type CertflowProcess, ownStartEnv, runCertflow, runCertflowToEnd } from '../support/processes';
 
 /** Debian's chromium, which `npm test` installs (scripts/bootstrap.js) when it runs as root with apt. */
 const CHROMIUM = '/usr/bin/chromium';
-
-/** Runs a certflow command to its end and returns its output. */
-async function certflowCommand(
-  args: string[],
-  env: NodeJS.ProcessEnv,
-): Promise<{ code: number | string; out: string }> {
-  const child = runCertflow(args, env);
-  const code = await child.exited;
-  return { code, out: [...child.stdout, ...child.stderr].join('\n') };
-}
 
 describe('npm start without Slack credentials: a renewal requested and approved in a browser on the Slack stand-in', () => {
   let certflow: CertflowProcess;
@@ -38,12 +28,7 @@ describe('npm start without Slack credentials: a renewal requested and approved 
     buildDist();
     dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'certflow-browser-'));
     env = {
-      CERTFLOW_DATA_DIR: dataDir,
-      TEMPORAL_PORT: String(await freePort()),
-      TEMPORAL_UI_PORT: String(await freePort()),
-      TEMPORAL_ADDRESS: '',
-      CERTFLOW_LOG_LEVEL: 'WARN',
-      CERTFLOW_HTTP_PORT: String(await freePort()),
+      ...(await ownStartEnv(dataDir)),
       CERTFLOW_TLS_ENDPOINTS: `127.0.0.1:${await freePort()}`,
       // No Slack credential, so the default stand-in runs; on a free port, so parallel runs do not meet on 3001.
       SLACK_BOT_TOKEN: '',
@@ -103,17 +88,17 @@ describe('npm start without Slack credentials: a renewal requested and approved 
     await page.waitForSelector('section.dm article .edited', { timeout: 30_000 }).catch(explain);
     expect(await page.locator('section.dm button[data-action-id="approve_request"]').count()).toBe(0);
 
-    const listed = await certflowCommand(['list', '--json'], env);
+    const listed = await runCertflowToEnd(['list', '--json'], env);
     const id = (JSON.parse(listed.out) as { items: { id: string }[] }).items[0]!.id;
     const renewed = await until(async () => {
-      const result = await certflowCommand(['lifecycle', 'status', id, '--json'], env);
+      const result = await runCertflowToEnd(['lifecycle', 'status', id, '--json'], env);
       const view = JSON.parse(result.out) as { lifecycle: { cycle: number } };
       return view.lifecycle.cycle === 2 ? view : undefined;
     }, 'the renewal').catch(explain);
     expect(renewed.lifecycle.cycle).toBe(2);
 
     // Asked again, Adam rejects in the dialog: a blank reason keeps it open, a reason closes it and rejects.
-    const renew = await certflowCommand(['renew', id, '--reason', 'again'], {
+    const renew = await runCertflowToEnd(['renew', id, '--reason', 'again'], {
       ...env,
       CERTFLOW_ACTOR: 'email:owner@example.com',
     });
@@ -126,7 +111,7 @@ describe('npm start without Slack credentials: a renewal requested and approved 
     await page.click('form.modal button[type="submit"]');
     await page.waitForSelector('form.modal', { state: 'detached', timeout: 30_000 }).catch(explain);
     const rejected = await until(async () => {
-      const result = await certflowCommand(['lifecycle', 'status', id, '--json'], env);
+      const result = await runCertflowToEnd(['lifecycle', 'status', id, '--json'], env);
       const view = JSON.parse(result.out) as { lifecycle: { request: { status: string; decision?: unknown } | null } };
       return view.lifecycle.request?.status === 'rejected' ? view.lifecycle.request : undefined;
     }, 'the rejection').catch(explain);

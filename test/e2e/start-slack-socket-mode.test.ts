@@ -3,8 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSlackStandIn, type SlackStandIn } from '../../integrations/slack/stand-in/slack-stand-in';
-import { freePort } from '../support/ports';
-import { buildDist, runCertflow, type CertflowProcess } from '../support/processes';
+import { buildDist, type CertflowProcess, ownStartEnv, runCertflow } from '../support/processes';
 
 const BOT_TOKEN = 'xoxb-e2e-socket-0001';
 const APP_TOKEN = 'xapp-1-e2e-socket-0001';
@@ -19,14 +18,10 @@ describe('certflow start with Slack in Socket Mode (the stand-in)', () => {
     buildDist();
     standIn = await startSlackStandIn({ botToken: BOT_TOKEN, appToken: APP_TOKEN, signingSecret: 'unused' });
     dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'certflow-start-socket-'));
-    httpPort = await freePort();
+    const env = await ownStartEnv(dataDir);
+    httpPort = Number(env.CERTFLOW_HTTP_PORT);
     certflow = runCertflow(['start'], {
-      CERTFLOW_DATA_DIR: dataDir,
-      TEMPORAL_PORT: String(await freePort()),
-      TEMPORAL_UI_PORT: String(await freePort()),
-      TEMPORAL_ADDRESS: '',
-      CERTFLOW_LOG_LEVEL: 'WARN',
-      CERTFLOW_HTTP_PORT: String(httpPort),
+      ...env,
       SLACK_BOT_TOKEN: BOT_TOKEN,
       SLACK_APP_TOKEN: APP_TOKEN,
       SLACK_API_URL: standIn.apiUrl,

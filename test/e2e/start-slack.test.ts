@@ -6,20 +6,10 @@ import { ACTION_IDS } from '../../bots/slack/views/block-ids';
 import { startSlackStandIn, type SlackStandIn } from '../../integrations/slack/stand-in/slack-stand-in';
 import { freePort } from '../support/ports';
 import { until } from '../support/until';
-import { buildDist, runCertflow, type CertflowProcess } from '../support/processes';
+import { buildDist, type CertflowProcess, ownStartEnv, runCertflow, runCertflowToEnd } from '../support/processes';
 
 const TOKEN = 'xoxb-e2e-0001';
 const SECRET = 'e2e-signing-secret';
-
-/** Runs a certflow command to its end and returns its output. */
-async function certflowCommand(
-  args: string[],
-  env: NodeJS.ProcessEnv,
-): Promise<{ code: number | string; out: string }> {
-  const child = runCertflow(args, env);
-  const code = await child.exited;
-  return { code, out: [...child.stdout, ...child.stderr].join('\n') };
-}
 
 describe('certflow start with Slack (the stand-in): a renewal approved with a button', () => {
   let standIn: SlackStandIn;
@@ -40,20 +30,14 @@ describe('certflow start with Slack (the stand-in): a renewal approved with a bu
       channels: [{ id: 'C0DEMO', name: 'demo' }],
     });
     dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'certflow-start-slack-'));
-    const httpPort = await freePort();
     env = {
-      CERTFLOW_DATA_DIR: dataDir,
-      TEMPORAL_PORT: String(await freePort()),
-      TEMPORAL_UI_PORT: String(await freePort()),
-      TEMPORAL_ADDRESS: '',
-      CERTFLOW_LOG_LEVEL: 'WARN',
-      CERTFLOW_HTTP_PORT: String(httpPort),
+      ...(await ownStartEnv(dataDir)),
       CERTFLOW_TLS_ENDPOINTS: `127.0.0.1:${await freePort()}`,
       SLACK_BOT_TOKEN: TOKEN,
       SLACK_SIGNING_SECRET: SECRET,
       SLACK_API_URL: standIn.apiUrl,
     };
-    const group = await certflowCommand(
+    const group = await runCertflowToEnd(
       [
         'groups',
         'create',
@@ -93,9 +77,9 @@ describe('certflow start with Slack (the stand-in): a renewal approved with a bu
 
   it('R-RA-1, R-RA-2, R-REN-2: the approver gets the request in Slack, a stranger is refused, Approve renews the endpoint and the message shows the decision', async () => {
     expect(certflow.stdout).toContain(`Slack app listening at http://127.0.0.1:${env.CERTFLOW_HTTP_PORT}/slack/events`);
-    const listed = await certflowCommand(['list', '--json'], env);
+    const listed = await runCertflowToEnd(['list', '--json'], env);
     const id = (JSON.parse(listed.out) as { items: { id: string }[] }).items[0]!.id;
-    const renew = await certflowCommand(['renew', id, '--reason', 'e2e', '--json'], {
+    const renew = await runCertflowToEnd(['renew', id, '--reason', 'e2e', '--json'], {
       ...env,
       CERTFLOW_ACTOR: 'email:owner@example.com',
     });
@@ -127,7 +111,7 @@ describe('certflow start with Slack (the stand-in): a renewal approved with a bu
       'the decision in place',
     ).catch(explain);
     const status = await until(async () => {
-      const result = await certflowCommand(['lifecycle', 'status', id, '--json'], env);
+      const result = await runCertflowToEnd(['lifecycle', 'status', id, '--json'], env);
       const view = JSON.parse(result.out) as { lifecycle: { cycle: number } };
       return view.lifecycle.cycle === 2 ? view : undefined;
     }, 'the renewal');

@@ -5,7 +5,7 @@ import { Client, Connection } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { assertPortFree } from '../../worker/dev-server';
 import { freePort } from '../support/ports';
-import { buildDist, processesMentioning, runCertflow, type CertflowProcess } from '../support/processes';
+import { buildDist, type CertflowProcess, ownStartEnv, processesMentioning, runCertflow } from '../support/processes';
 
 describe('npm start: embedded dev server + worker, end to end', () => {
   let dataDir: string;
@@ -17,12 +17,7 @@ describe('npm start: embedded dev server + worker, end to end', () => {
     buildDist();
     dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'certflow-start-'));
     env = {
-      CERTFLOW_DATA_DIR: dataDir,
-      TEMPORAL_PORT: String(await freePort()),
-      TEMPORAL_UI_PORT: String(await freePort()),
-      TEMPORAL_ADDRESS: '',
-      CERTFLOW_LOG_LEVEL: 'WARN',
-      CERTFLOW_HTTP_PORT: String(await freePort()),
+      ...(await ownStartEnv(dataDir)),
       CERTFLOW_TLS_ENDPOINTS: `127.0.0.1:${await freePort()}`,
       // The Slack stand-in runs by default; a free port keeps parallel runs off its default 3001.
       CERTFLOW_SLACK_STAND_IN_PORT: '0',

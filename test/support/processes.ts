@@ -2,6 +2,7 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import readline from 'node:readline';
+import { freePort } from './ports';
 import { REPO_ROOT } from './temporal';
 
 /** A certflow command running as a child process, with its output collected line by line. */
@@ -58,6 +59,31 @@ export function runCertflow(args: string[], env: NodeJS.ProcessEnv): CertflowPro
       else waiters.push({ pattern, resolve, reject });
     });
   return { child, stdout, stderr, waitForLine, exited };
+}
+
+/** Runs a certflow command to its end: its exit code (or signal) and everything it printed. */
+export async function runCertflowToEnd(
+  args: string[],
+  env: NodeJS.ProcessEnv,
+): Promise<{ code: number | string; out: string }> {
+  const child = runCertflow(args, env);
+  const code = await child.exited;
+  return { code, out: [...child.stdout, ...child.stderr].join('\n') };
+}
+
+/**
+ * The environment of a `certflow start` of a test's own: its data folder, the embedded dev server and certflow's HTTP
+ * server on free ports, quiet logs; tests add what they are about.
+ */
+export async function ownStartEnv(dataDir: string): Promise<NodeJS.ProcessEnv> {
+  return {
+    CERTFLOW_DATA_DIR: dataDir,
+    TEMPORAL_PORT: String(await freePort()),
+    TEMPORAL_UI_PORT: String(await freePort()),
+    TEMPORAL_ADDRESS: '',
+    CERTFLOW_LOG_LEVEL: 'WARN',
+    CERTFLOW_HTTP_PORT: String(await freePort()),
+  };
 }
 
 /** Command lines of the live processes whose arguments mention `text` (Linux /proc). */
