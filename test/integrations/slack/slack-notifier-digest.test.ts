@@ -24,7 +24,7 @@ import {
 import { createSlackWebClient, SlackDeliveryError } from '../../../integrations/slack/slack-web-client';
 import { SqlSlackDeliveryStore } from '../../../integrations/slack/sql-slack-delivery-store';
 import type { RecordedMessage } from '../../../integrations/slack/stand-in/stand-in-state';
-import { type SlackStandIn, startSlackStandIn } from '../../../integrations/slack/stand-in/slack-stand-in';
+import type { SlackStandIn } from '../../../integrations/slack/stand-in/slack-stand-in';
 import {
   FIXTURE_NOW,
   fixtureCertificateId,
@@ -33,10 +33,10 @@ import {
   summaryFixture,
 } from '../../support/lifecycle-fixtures';
 import { openTestServices } from '../../support/services';
-import { closeOnYield, ManualWindows } from './notifier-test-windows';
+import { closeOnYield, ManualWindows, NOTIFIER_CHANNEL, startNotifierStandIn } from './notifier-test-support';
 
 const BOT_TOKEN = 'xoxb-digest-test';
-const CHANNEL = 'C0PAYMENTS';
+const CHANNEL = NOTIFIER_CHANNEL;
 // Immediate retries: the tests wait only for what Slack's Retry-After asks.
 const FAST_RETRIES: RetryOptions = { retries: 2, factor: 1, minTimeout: 1, maxTimeout: 1 };
 const NO_RETRIES: RetryOptions = { retries: 0 };
@@ -137,15 +137,7 @@ function everyMessage(): RecordedMessage[] {
 }
 
 beforeEach(async () => {
-  standIn = await startSlackStandIn({
-    botToken: BOT_TOKEN,
-    signingSecret: 'unused-here',
-    users: [
-      { id: 'U0ALICE', name: 'alice', email: 'alice@example.com' },
-      { id: 'U0BOB', name: 'bob' },
-    ],
-    channels: [{ id: CHANNEL, name: 'payments-web' }],
-  });
+  standIn = await startNotifierStandIn(BOT_TOKEN);
 });
 
 afterEach(() => standIn.close());

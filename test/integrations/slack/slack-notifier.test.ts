@@ -16,12 +16,12 @@ import { InMemorySlackDeliveryStore } from '../../../integrations/slack/slack-de
 import { SlackNotifier, type SlackNotifierEvent } from '../../../integrations/slack/slack-notifier';
 import { createSlackWebClient, SlackDeliveryError } from '../../../integrations/slack/slack-web-client';
 import type { RecordedMessage } from '../../../integrations/slack/stand-in/stand-in-state';
-import { type SlackStandIn, startSlackStandIn } from '../../../integrations/slack/stand-in/slack-stand-in';
+import type { SlackStandIn } from '../../../integrations/slack/stand-in/slack-stand-in';
 import { ownerGroupFixture, requestFixture, summaryFixture } from '../../support/lifecycle-fixtures';
-import { closeOnYield } from './notifier-test-windows';
+import { closeOnYield, NOTIFIER_CHANNEL, startNotifierStandIn } from './notifier-test-support';
 
 const BOT_TOKEN = 'xoxb-notifier-test';
-const CHANNEL = 'C0PAYMENTS';
+const CHANNEL = NOTIFIER_CHANNEL;
 // Immediate retries: the tests wait only for what Slack's Retry-After asks.
 const FAST_RETRIES: RetryOptions = { retries: 2, factor: 1, minTimeout: 1, maxTimeout: 1 };
 const NO_RETRIES: RetryOptions = { retries: 0 };
@@ -107,15 +107,7 @@ function actionIds(message: { blocks: readonly Record<string, unknown>[] }): unk
 
 beforeEach(async () => {
   events = [];
-  standIn = await startSlackStandIn({
-    botToken: BOT_TOKEN,
-    signingSecret: 'unused-here',
-    users: [
-      { id: 'U0ALICE', name: 'alice', email: 'alice@example.com' },
-      { id: 'U0BOB', name: 'bob' },
-    ],
-    channels: [{ id: CHANNEL, name: 'payments-web' }],
-  });
+  standIn = await startNotifierStandIn(BOT_TOKEN);
 });
 
 afterEach(() => standIn.close());

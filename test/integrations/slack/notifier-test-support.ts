@@ -1,5 +1,25 @@
-/** Digest windows the Slack notifier tests close themselves, so no test waits for a timer to guess timing. */
+/**
+ * What the Slack notifier tests share: the stand-in workspace they post to, and digest windows they close
+ * themselves, so no test waits for a timer to guess timing.
+ */
 import type { DigestScheduler } from '../../../integrations/slack/slack-notifier';
+import { type SlackStandIn, startSlackStandIn } from '../../../integrations/slack/stand-in/slack-stand-in';
+
+/** The owner group's channel in {@link startNotifierStandIn}'s workspace. */
+export const NOTIFIER_CHANNEL = 'C0PAYMENTS';
+
+/** A stand-in with Alice (known by e-mail), Bob (by Slack id) and the group's channel. */
+export function startNotifierStandIn(botToken: string): Promise<SlackStandIn> {
+  return startSlackStandIn({
+    botToken,
+    signingSecret: 'unused-here',
+    users: [
+      { id: 'U0ALICE', name: 'alice', email: 'alice@example.com' },
+      { id: 'U0BOB', name: 'bob' },
+    ],
+    channels: [{ id: NOTIFIER_CHANNEL, name: 'payments-web' }],
+  });
+}
 
 interface Window {
   readonly delayMs: number;
