@@ -122,7 +122,7 @@ async function postApprovalMessage(): Promise<string> {
   return answer.ts ?? '';
 }
 
-function as(user: string, signature: 'valid' | 'forged' | 'stale' = 'valid') {
+function as(user: string, signature: 'valid' | 'forged' | 'stale' | 'missing' = 'valid') {
   return standIn.as(user, { appUrl: `${server.url}${SLACK_EVENTS_PATH}`, signature });
 }
 
@@ -234,13 +234,16 @@ describe('Slack app approval buttons', () => {
     expect(standIn.ephemeral('U0ALICE').at(-1)?.text).toContain(`${MANAGED_ID}.2.1`);
   });
 
-  it.each(['forged', 'stale'] as const)('R-SEC-1: a %s signature gets 401 and no listener runs', async (signature) => {
-    const ts = await postApprovalMessage();
-    const answer = await as('U0BOB', signature).click({ channel: CHANNEL, ts, actionId: ACTION_IDS.approveRequest });
-    await slack.idle();
-    expect(answer.status).toBe(401);
-    expect(lifecycles.decisions).toEqual([]);
-  });
+  it.each(['forged', 'stale', 'missing'] as const)(
+    'R-SEC-1: a %s signature gets 401 and no listener runs',
+    async (signature) => {
+      const ts = await postApprovalMessage();
+      const answer = await as('U0BOB', signature).click({ channel: CHANNEL, ts, actionId: ACTION_IDS.approveRequest });
+      await slack.idle();
+      expect(answer.status).toBe(401);
+      expect(lifecycles.decisions).toEqual([]);
+    },
+  );
 });
 
 describe('Slack app start-up', () => {

@@ -97,7 +97,7 @@ describe('a renewal asked for and approved in Slack (R-MON-1, R-RA-1, R-RA-2, R-
   });
 
   it(
-    'the reminder reaches the channel, the requester and a stranger cannot approve, another approver can, the endpoint is renewed and the request shows the outcome',
+    'the reminder reaches the channel, the requester and a stranger cannot approve, another approver’s double click approves once, the endpoint is renewed and the request shows the outcome',
     { timeout: 90_000 },
     async () => {
       const { h, standIn, appUrl, log } = world;
@@ -144,16 +144,19 @@ describe('a renewal asked for and approved in Slack (R-MON-1, R-RA-1, R-RA-2, R-
           ['slack:U0ANN', 'self-approval'],
         ]);
 
-        // Bob approves: the certificate is issued, installed on the endpoint and verified, in the next cycle.
-        await standIn
-          .as('U0BOB', { appUrl })
-          .click({ channel: bobDm, ts: approval.ts, actionId: ACTION_IDS.approveRequest });
+        // Bob double-clicks Approve: one decision; the certificate is issued, installed on the endpoint and verified,
+        // in the next cycle, and the second click is told it came too late.
+        const bob = standIn.as('U0BOB', { appUrl });
+        const approve = () => bob.click({ channel: bobDm, ts: approval.ts, actionId: ACTION_IDS.approveRequest });
+        await Promise.all([approve(), approve()]);
         const next = await h.waitFor(
           seeded.managedCertificateId,
           (view) => view.cycle === 2 && view.certificate !== null,
           'the renewal',
         );
         expect(next.certificate?.fingerprintSha256).not.toBe(seeded.fingerprint);
+        expect(next.records.filter((record) => record.kind === 'request.approved')).toHaveLength(1);
+        await until(() => standIn.ephemeral('U0BOB')[0], "the refusal of Bob's second click");
 
         // Every copy of the approval request shows who decided, without buttons.
         const decided = await until(() => {
@@ -187,7 +190,7 @@ describe('R-SEC-2: approvers from a Slack user group', () => {
   });
 
   it(
-    'a member of the approvers’ user group approves from the channel; Ann, an approver by name no longer, is refused',
+    'members of the approvers’ user group approve from the channel, two clicking together make one decision; Ann, an approver by name no longer, is refused',
     { timeout: 90_000 },
     async () => {
       const { h, standIn, appUrl } = world;
@@ -212,11 +215,23 @@ describe('R-SEC-2: approvers from a Slack user group', () => {
         const refusal = await until(() => standIn.ephemeral('U0ANN')[0], "Ann's refusal");
         expect(refusal.text).toMatch(/only approvers of group payments-web/);
 
-        await standIn
-          .as('U0CAROL', { appUrl })
-          .click({ channel: CHANNEL, ts: approval.ts, actionId: ACTION_IDS.approveRequest });
+        // Carol and Bob, both in the approvers' user group, click together: exactly one of them decides.
+        await Promise.all(
+          ['U0CAROL', 'U0BOB'].map((user) =>
+            standIn
+              .as(user, { appUrl })
+              .click({ channel: CHANNEL, ts: approval.ts, actionId: ACTION_IDS.approveRequest }),
+          ),
+        );
         const next = await h.waitFor(seeded.managedCertificateId, (view) => view.cycle === 2, 'the renewal');
-        expect(next.records.some((record) => JSON.stringify(record).includes('slack:U0CAROL'))).toBe(true);
+        const approvals = next.records.filter((record) => record.kind === 'request.approved');
+        expect(approvals).toHaveLength(1);
+        const winner = /by slack:(U0CAROL|U0BOB)/.exec(approvals[0]?.detail ?? '')?.[1];
+        const loser = winner === 'U0CAROL' ? 'U0BOB' : 'U0CAROL';
+        expect(winner).toBeDefined();
+        const late = await until(() => standIn.ephemeral(loser)[0], 'the refusal of the later click');
+        expect(late.text).toMatch(/already approved|not open/);
+        expect(standIn.ephemeral(winner ?? '')).toEqual([]);
         await handle.terminate('test done');
       });
     },
