@@ -1,0 +1,72 @@
+/** Switchable faults: the next REST calls matching a path pattern fail with a 500, are rate limited, or answer slowly. */
+
+/** One injected fault. */
+export type JiraFault =
+  | { readonly status: 429; readonly retryAfterSeconds: number }
+  | { readonly status: 500 }
+  | { readonly delayMs: number };
+
+/** A fault given a bad pattern, a negative or fractional count, or a negative delay or Retry-After. */
+export class InvalidJiraFaultError extends Error {
+  override readonly name = 'InvalidJiraFaultError';
+  constructor(detail: string) {
+    super(`invalid Jira stand-in fault: ${detail}`);
+  }
+}
+
+interface QueuedFault {
+  readonly matches: (method: string, path: string) => boolean;
+  readonly fault: JiraFault;
+}
+
+const METHODS = ['GET', 'POST', 'PUT', 'DELETE'];
+
+/**
+ * `'any'`, or an optional HTTP method and a path below `/rest/api/<version>` in which `*` stands for one segment:
+ * `/issue`, `POST /issue`, `/issue/*\/transitions`, `/search/jql`. A pattern starting with `/rest/` is the whole path.
+ */
+function compile(pattern: string): (method: string, path: string) => boolean {
+  if (pattern === 'any') return () => true;
+  const [first, ...rest] = pattern.trim().split(/\s+/);
+  const method = rest.length > 0 ? first?.toUpperCase() : undefined;
+  const path = rest.length > 0 ? rest.join(' ') : (first ?? '');
+  if (rest.length > 1 || (method !== undefined && !METHODS.includes(method)) || !path.startsWith('/')) {
+    throw new InvalidJiraFaultError(
+      `pattern "${pattern}" must be 'any' or [METHOD] /path, e.g. "POST /issue" or "/issue/*/transitions"`,
+    );
+  }
+  const segments = path
+    .split('/')
+    .map((segment) => (segment === '*' ? '[^/]+' : segment.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')))
+    .join('/');
+  const expression = new RegExp(path.startsWith('/rest/') ? `^${segments}/?$` : `^/rest/api/[^/]+${segments}/?$`);
+  return (requestMethod, requestPath) =>
+    (method === undefined || method === requestMethod) && expression.test(requestPath);
+}
+
+/** Faults queued per path pattern, each consumed by the first call it matches, in the order they were queued. */
+export class JiraFaults {
+  private readonly queued: QueuedFault[] = [];
+
+  /** The next `times` REST calls matching `pathPattern` (see above) meet `fault`, after faults already queued. */
+  next(pathPattern: string, fault: JiraFault, times = 1): void {
+    if (!Number.isInteger(times) || times < 1) throw new InvalidJiraFaultError('times must be a whole number ≥ 1');
+    if ('delayMs' in fault && !(fault.delayMs >= 0)) throw new InvalidJiraFaultError('delayMs must be ≥ 0');
+    if ('retryAfterSeconds' in fault && !(Number.isInteger(fault.retryAfterSeconds) && fault.retryAfterSeconds >= 0)) {
+      throw new InvalidJiraFaultError('retryAfterSeconds must be a whole number ≥ 0, as the Retry-After header is');
+    }
+    const matches = compile(pathPattern);
+    for (let index = 0; index < times; index++) this.queued.push({ matches, fault });
+  }
+
+  /** Drops every queued fault. */
+  clear(): void {
+    this.queued.length = 0;
+  }
+
+  /** The fault for this call, if any, removed from the queue; used by the stand-in. */
+  take(method: string, path: string): JiraFault | undefined {
+    const index = this.queued.findIndex((queued) => queued.matches(method, path));
+    return index === -1 ? undefined : this.queued.splice(index, 1)[0]?.fault;
+  }
+}

@@ -1,0 +1,177 @@
+/**
+ * A local stand-in for Jira: the REST API a ticketing adapter calls at `<url>/rest/api/{2,3}/…` (point jira-client
+ * at host 127.0.0.1, its port and protocol http), Jira Cloud's shapes and errors, a workflow of statuses per issue
+ * type, switchable faults, signed outgoing `jira:issue_updated` webhooks, recorded state for tests, and a page at
+ * `<url>/` where a person moves tickets. The cloud flavour answers the removed `/rest/api/2/search` with 410 Gone.
+ */
+import type { ServerResponse } from 'node:http';
+import { type RunningHttpServer, startHttpServer } from '../../http/http-server';
+import { JiraFaults } from './faults';
+import { renderFields } from './rendering';
+import { createRestApi, type RecordedJiraCall } from './rest-api';
+import {
+  type ChangelogItem,
+  type JiraStandInCustomField,
+  type JiraStandInProject,
+  type JiraStandInUser,
+  type StandInIssue,
+  type StandInPerson,
+  StandInState,
+} from './stand-in-state';
+import { type JiraWebhookTarget, type WebhookDelivery, WebhookSender } from './webhooks';
+import { createStandInPage } from './web-page';
+
+export type {
+  JiraStandInCustomField,
+  JiraStandInProject,
+  JiraStandInUser,
+  StandInComment,
+  StandInIssue,
+  StandInTransitionRecord,
+} from './stand-in-state';
+export { JiraRequestError, JiraStandInConfigError } from './stand-in-state';
+export type { JiraFault } from './faults';
+export { InvalidJiraFaultError, JiraFaults } from './faults';
+export type { RecordedJiraCall } from './rest-api';
+export type { WebhookDelivery } from './webhooks';
+export { webhookSignature } from './webhooks';
+
+/** How to start the stand-in. */
+export interface JiraStandInOptions {
+  /** TCP port; 0 (the default) picks a free one. */
+  readonly port?: number;
+  /** Interface to listen on; `127.0.0.1` by default. */
+  readonly host?: string;
+  /** `cloud` (the default): `/rest/api/2/search` answers 410 Gone like Jira Cloud; `data-center` serves it. */
+  readonly flavour?: 'cloud' | 'data-center';
+  /** Basic auth with email:apiToken, or Bearer personalAccessToken. */
+  readonly users: readonly JiraStandInUser[];
+  /** Issue types default to Change, Task, Epic, Incident. */
+  readonly projects: readonly JiraStandInProject[];
+  /** Custom fields issues may carry, e.g. a change window date. */
+  readonly customFields?: readonly JiraStandInCustomField[];
+  /** Where `jira:issue_updated` goes on status changes and setField, signed with `secret`. */
+  readonly webhook?: JiraWebhookTarget;
+  /** The clock for created/updated and webhook timestamps; `Date.now` by default. */
+  readonly nowMilliseconds?: () => number;
+}
+
+/** A running stand-in. */
+export interface JiraStandIn {
+  /** Base URL, e.g. `http://127.0.0.1:41234`. */
+  readonly url: string;
+  readonly port: number;
+  readonly faults: JiraFaults;
+  /** Every REST call so far, oldest first (faulted and refused calls included). */
+  readonly calls: readonly RecordedJiraCall[];
+  /** Every webhook delivery so far, oldest first, with the receiver's status or the error. */
+  readonly webhookDeliveries: readonly WebhookDelivery[];
+  /** Every issue, oldest first. */
+  issues(): readonly StandInIssue[];
+  issue(key: string): StandInIssue | undefined;
+  /** A person moves the ticket in Jira's UI: changes status (must be a valid transition), records it, sends the webhook. */
+  transitionAs(key: string, toStatus: string, accountId: string): Promise<void>;
+  /** A person sets a field (e.g. a change-window date custom field); sends the webhook with a changelog item. */
+  setField(key: string, fieldId: string, value: unknown, accountId: string): Promise<void>;
+  /** Resolves once every webhook sent so far (including those of REST transitions) was answered or failed. */
+  webhooksSettled(): Promise<void>;
+  /** Stops the server after pending webhooks; calls held by a delay fault are dropped unanswered. */
+  close(): Promise<void>;
+}
+
+/** Starts the stand-in; resolves once it listens. */
+export async function startJiraStandIn(options: JiraStandInOptions): Promise<JiraStandIn> {
+  const nowMilliseconds = options.nowMilliseconds ?? (() => Date.now());
+  const state = new StandInState(nowMilliseconds, options);
+  const flavour = options.flavour ?? 'cloud';
+  const faults = new JiraFaults();
+  const calls: RecordedJiraCall[] = [];
+  const webhooks = new WebhookSender(options.webhook);
+  const held = new Set<{ timer: NodeJS.Timeout; response: ServerResponse; release: (go: boolean) => void }>();
+  let baseUrl = '';
+
+  const hold = (milliseconds: number, response: ServerResponse) =>
+    new Promise<boolean>((resolve) => {
+      const entry = {
+        timer: setTimeout(() => entry.release(true), milliseconds),
+        response,
+        release: (go: boolean) => {
+          clearTimeout(entry.timer);
+          held.delete(entry);
+          resolve(go);
+        },
+      };
+      held.add(entry);
+    });
+
+  const sendWebhook = (issue: StandInIssue, items: readonly ChangelogItem[], by: StandInPerson): Promise<void> => {
+    const context = { baseUrl, version: '2', flavour } as const;
+    return webhooks.send({
+      timestamp: nowMilliseconds(),
+      webhookEvent: 'jira:issue_updated',
+      issue_event_type_name: items.some((item) => item.field === 'status') ? 'issue_generic' : 'issue_updated',
+      user: { accountId: by.accountId, displayName: by.displayName, emailAddress: by.emailAddress, active: true },
+      issue: {
+        id: issue.id,
+        self: `${baseUrl}/rest/api/2/issue/${issue.id}`,
+        key: issue.key,
+        fields: renderFields(issue, context),
+      },
+      changelog: { id: String(calls.length + webhooks.deliveries.length + 10000), items },
+    });
+  };
+
+  const transitionAs = async (key: string, toStatus: string, accountId: string) => {
+    const person = state.requirePerson(accountId);
+    const issue = state.require(key);
+    const item = state.transition(issue, { toStatus }, person, 'person');
+    await sendWebhook(issue, [item], person);
+  };
+
+  const restApi = createRestApi({
+    state,
+    flavour,
+    faults,
+    calls,
+    baseUrl: () => baseUrl,
+    hold,
+    changed: (issue, items, by) => void sendWebhook(issue, items, by),
+  });
+  const page = createStandInPage({ state, transitionAs });
+  const server: RunningHttpServer = await startHttpServer({
+    host: options.host ?? '127.0.0.1',
+    port: options.port ?? 0,
+    handlers: [
+      { prefix: '/rest', handler: restApi },
+      // Last: the most specific prefix wins, so the page only gets what the REST API does not take.
+      { prefix: '/', handler: page },
+    ],
+  });
+  baseUrl = server.url;
+
+  return {
+    url: server.url,
+    port: server.port,
+    faults,
+    calls,
+    webhookDeliveries: webhooks.deliveries,
+    issues: () => state.issues(),
+    issue: (key) => state.issue(key),
+    transitionAs,
+    setField: async (key, fieldId, value, accountId) => {
+      const person = state.requirePerson(accountId);
+      const issue = state.require(key);
+      const items = state.edit(issue, { [fieldId]: value }, undefined, person);
+      if (items.length > 0) await sendWebhook(issue, items, person);
+    },
+    webhooksSettled: () => webhooks.settled(),
+    close: async () => {
+      for (const entry of [...held]) {
+        entry.response.destroy();
+        entry.release(false);
+      }
+      await webhooks.settled();
+      await server.close();
+    },
+  };
+}
