@@ -6,6 +6,7 @@ import type { Migration } from 'kysely';
 import { inventorySchemaMigration } from './001-inventory-schema';
 import { lifecycleMigration } from './002-lifecycle';
 import { slackDeliveriesMigration } from './003-slack-deliveries';
+import { jiraTicketsMigration } from './004-jira-tickets';
 
 /** The two databases the inventory runs on. */
 export type InventoryDialect = 'sqlite' | 'postgres';
@@ -16,5 +17,6 @@ export function inventoryMigrations(dialect: InventoryDialect): Record<string, M
     '001-inventory-schema': inventorySchemaMigration(dialect),
     '002-lifecycle': lifecycleMigration(),
     '003-slack-deliveries': slackDeliveriesMigration(),
+    '004-jira-tickets': jiraTicketsMigration(),
   };
 }

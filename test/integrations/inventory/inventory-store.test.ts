@@ -1221,6 +1221,7 @@ describe('opening the inventory database', () => {
       { name: '001-inventory-schema' },
       { name: '002-lifecycle' },
       { name: '003-slack-deliveries' },
+      { name: '004-jira-tickets' },
     ]);
     database.close();
   });
