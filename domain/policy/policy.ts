@@ -135,6 +135,8 @@ export interface RenewalSettings {
   readonly keyType: RenewalKeyType;
   /** Lifetime of a renewed certificate; null keeps the replaced one's, capped by the validity rule's maxDays. */
   readonly validityDays: number | null;
+  /** Deploy only once the cycle's change ticket is approved in the ticketing system, and not before its window. */
+  readonly requireChangeApproval: boolean;
 }
 
 /** A complete, validated certflow policy: every key present. */
@@ -382,12 +384,16 @@ const positiveDays = (fallback: number) =>
     .max(MAX_SCHEDULE_DAYS)
     .default(fallback);
 
-/** The `renewal` section: NIST 5.1.13 revokes within days of replacement; R-RA-3's 3-day approval wait. */
+/**
+ * The `renewal` section: NIST 5.1.13 revokes within days of replacement; R-RA-3's 3-day approval wait. Change
+ * approval is off by default: NIST 5.2.9 leaves it to the organisation's change process.
+ */
 export const renewalSchema = mapping({
   approvalReminderDays: positiveDays(3),
   revocationDelayDays: positiveDays(5),
   keyType: z.enum(RENEWAL_KEY_TYPES, { error: `expected one of ${RENEWAL_KEY_TYPES.join(', ')}` }).default('same'),
   validityDays: wholeNumber(1, 36_500).nullable().default(null),
+  requireChangeApproval: flag().default(false),
 });
 
 /**

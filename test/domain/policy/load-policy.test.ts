@@ -65,6 +65,7 @@ describe('defaults', () => {
       ['same', null],
     ],
     ['R-MON-2: the ticket opens 60 days before notAfter', (p) => p.schedule.ticketDaysBefore, 60],
+    ['R-MON-2: deploying waits for no change approval', (p) => p.renewal.requireChangeApproval, false],
     ['R-MON-3: escalation 30 days before notAfter', (p) => p.schedule.escalationDaysBefore, 30],
     [
       'R-MON-4: renewal complete 30 days before, or at 80% of lifetimes under 60 days',
@@ -90,6 +91,11 @@ describe('parsing', () => {
     const policy = parsePolicy('rules:\n  keySize:\n    minRsaBits: 3072\n', 'policy.yaml');
     expect(policy.rules.keySize).toEqual({ ...DEFAULT_POLICY.rules.keySize, minRsaBits: 3072 });
     expect(policy.schedule).toEqual(DEFAULT_POLICY.schedule);
+  });
+
+  it('R-MON-2: requireChangeApproval turns the change-approval gate on and changes nothing else', () => {
+    const policy = parsePolicy('renewal:\n  requireChangeApproval: true\n', 'policy.yaml');
+    expect(policy.renewal).toEqual({ ...DEFAULT_POLICY.renewal, requireChangeApproval: true });
   });
 
   it('reads JSON as well as YAML', () => {
@@ -265,6 +271,16 @@ describe('bad policy files', () => {
       'a zero revocation delay',
       'renewal:\n  revocationDelayDays: 0\n',
       'renewal.revocationDelayDays: expected a positive number of days (fractions allowed, e.g. 0.5 for 12 hours), got 0',
+    ],
+    [
+      'change approval as text',
+      'renewal:\n  requireChangeApproval: "yes"\n',
+      'renewal.requireChangeApproval: expected true or false, got "yes"',
+    ],
+    [
+      'change approval as a number',
+      'renewal:\n  requireChangeApproval: 1\n',
+      'renewal.requireChangeApproval: expected true or false, got 1',
     ],
     [
       'an unknown renewal key type',
