@@ -1,0 +1,130 @@
+/**
+ * Reading Jira's `jira:issue_updated` webhook (R-MON-2): which change ticket moved to which status, and what that
+ * means for the renewal waiting on it. Pure, so every malformed payload is a table row in a test.
+ */
+import type { Actor } from '../../../domain/lifecycle/model';
+
+/** Status names of the change workflow by what they mean to certflow; compared case-insensitively. */
+export interface ChangeStatusNames {
+  /** The change manager approved: the renewal may deploy (from the change window on, if one is set). */
+  readonly approved: readonly string[];
+  /** The change manager declined: the renewal request ends with the reason. */
+  readonly rejected: readonly string[];
+  /** The change went back to waiting for approval: an earlier approval no longer counts. */
+  readonly pending: readonly string[];
+}
+
+/** Jira's default change workflow: Awaiting approval → Approved | Declined. */
+export const DEFAULT_CHANGE_STATUS_NAMES: ChangeStatusNames = {
+  approved: ['Approved'],
+  rejected: ['Declined', 'Rejected', 'Cancelled'],
+  pending: ['Awaiting approval'],
+};
+
+/** How to read a payload: status names, and the fields holding the change window and the rejection reason. */
+export interface IssueUpdatedReading {
+  readonly statuses: ChangeStatusNames;
+  /** Field id of the change window's start (a date-time or date custom field), e.g. `customfield_10100`. */
+  readonly changeWindowField: string | null;
+  /** Field id of the change manager's reason, e.g. `customfield_10101`; the resolution's name otherwise. */
+  readonly reasonField: string | null;
+}
+
+/** A change ticket's new status, as the lifecycle's `changeTicketUpdated` signal wants it. */
+export interface ChangeTicketUpdate {
+  readonly ticketKey: string;
+  readonly decision: 'approved' | 'rejected' | 'pending';
+  readonly reason: string | null;
+  readonly changeWindowStart: string | null;
+  readonly changedBy: Actor;
+  readonly at: string;
+}
+
+/** A payload certflow cannot read: not JSON, or not shaped like Jira's webhook. */
+export class JiraWebhookPayloadError extends Error {
+  override readonly name = 'JiraWebhookPayloadError';
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === 'object' && !Array.isArray(value);
+}
+
+function text(value: unknown): string | null {
+  return typeof value === 'string' && value.trim() !== '' ? value.trim() : null;
+}
+
+/** A Jira date (`2026-12-03`) or date-time (`2026-12-03T08:00:00.000+0100`) as ISO 8601 UTC; null when unreadable. */
+function instant(value: unknown): string | null {
+  const raw = text(value);
+  if (raw === null) return null;
+  // Jira writes offsets without a colon (+0100), which Date.parse does not read everywhere.
+  const normalised = /^\d{4}-\d{2}-\d{2}$/.test(raw) ? `${raw}T00:00:00Z` : raw.replace(/([+-]\d{2})(\d{2})$/, '$1:$2');
+  const ms = Date.parse(normalised);
+  return Number.isNaN(ms) ? null : new Date(ms).toISOString();
+}
+
+function statusDecision(name: string, statuses: ChangeStatusNames): ChangeTicketUpdate['decision'] | null {
+  const matches = (names: readonly string[]) =>
+    names.some((candidate) => candidate.toLowerCase() === name.toLowerCase());
+  if (matches(statuses.approved)) return 'approved';
+  if (matches(statuses.rejected)) return 'rejected';
+  if (matches(statuses.pending)) return 'pending';
+  return null;
+}
+
+function reasonOf(fields: Record<string, unknown>, reading: IssueUpdatedReading): string | null {
+  if (reading.reasonField !== null) {
+    const value = fields[reading.reasonField];
+    const reason = text(value) ?? (isObject(value) ? text(value.value) : null);
+    if (reason !== null) return reason;
+  }
+  return isObject(fields.resolution) ? text(fields.resolution.name) : null;
+}
+
+/**
+ * The change ticket update a webhook carries, or null when it is not one certflow acts on (another event, no status
+ * change, a status outside the change workflow's approval). Throws JiraWebhookPayloadError on a malformed payload.
+ */
+export function parseIssueUpdated(body: unknown, reading: IssueUpdatedReading): ChangeTicketUpdate | null {
+  if (!isObject(body)) throw new JiraWebhookPayloadError('the webhook body is not a JSON object');
+  if (body.webhookEvent !== 'jira:issue_updated') return null;
+  const issue = body.issue;
+  if (!isObject(issue) || text(issue.key) === null) {
+    throw new JiraWebhookPayloadError('a jira:issue_updated webhook without issue.key: is this Jira sending?');
+  }
+  const fields = isObject(issue.fields) ? issue.fields : {};
+  const items: unknown[] =
+    isObject(body.changelog) && Array.isArray(body.changelog.items) ? (body.changelog.items as unknown[]) : [];
+  const changed = (field: string | null) =>
+    items.find((item): item is Record<string, unknown> => isObject(item) && item.field === field);
+  const statusChange = changed('status');
+  // A change window moved on an approved ticket matters too: the lifecycle re-reads it from the current status.
+  const statusName = statusChange
+    ? // `toString` is the new value's name in Jira's changelog; read it as data, never as Object's method.
+      text(Object.getOwnPropertyDescriptor(statusChange, 'toString')?.value)
+    : changed(reading.changeWindowField) !== undefined && isObject(fields.status)
+      ? text(fields.status.name)
+      : null;
+  if (statusName === null) return null;
+  const decision = statusDecision(statusName, reading.statuses);
+  if (decision === null) return null;
+
+  const user = isObject(body.user) ? body.user : {};
+  const accountId = text(user.accountId) ?? text(user.name) ?? text(user.key);
+  const displayName = text(user.displayName);
+  const timestamp = typeof body.timestamp === 'number' ? new Date(body.timestamp) : null;
+  if (timestamp === null || Number.isNaN(timestamp.getTime())) {
+    throw new JiraWebhookPayloadError('a jira:issue_updated webhook without a numeric timestamp');
+  }
+  return {
+    ticketKey: text(issue.key) ?? '',
+    decision,
+    reason: decision === 'rejected' ? reasonOf(fields, reading) : null,
+    changeWindowStart: reading.changeWindowField === null ? null : instant(fields[reading.changeWindowField]),
+    changedBy: {
+      id: accountId === null ? 'jira:unknown' : `jira:${accountId}`,
+      ...(displayName === null ? {} : { displayName }),
+    },
+    at: timestamp.toISOString(),
+  };
+}
