@@ -117,7 +117,7 @@ export async function startJiraStandIn(options: JiraStandInOptions): Promise<Jir
         key: issue.key,
         fields: renderFields(issue, context),
       },
-      changelog: { id: String(calls.length + webhooks.deliveries.length + 10000), items },
+      changelog: { id: state.changelogId(), items },
     });
   };
 

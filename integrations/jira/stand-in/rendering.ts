@@ -72,16 +72,13 @@ function renderStatus(name: string, context: RenderContext) {
 export function renderFields(issue: StandInIssue, context: RenderContext): Record<string, unknown> {
   const fields = issue.fields;
   const base = apiBase(context);
-  const rendered: Record<string, unknown> = {
+  return {
     ...fields,
-    summary: fields.summary,
     description: richText(fields.description, context),
-    labels: fields.labels,
     priority: { self: `${base}/priority/${fields.priority.id}`, iconUrl: '', ...fields.priority },
     assignee: fields.assignee === null ? null : renderUser(fields.assignee, context),
     reporter: renderUser(fields.reporter, context),
     creator: renderUser(fields.reporter, context),
-    duedate: fields.duedate,
     issuetype: {
       self: `${base}/issuetype/${fields.issuetype.id}`,
       ...fields.issuetype,
@@ -101,7 +98,6 @@ export function renderFields(issue: StandInIssue, context: RenderContext): Recor
       startAt: 0,
     },
   };
-  return rendered;
 }
 
 /**

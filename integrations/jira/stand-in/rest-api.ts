@@ -215,8 +215,7 @@ export function createRestApi(deps: RestApiDependencies) {
     if (key === undefined) {
       if (method !== 'POST') return wrongMethod();
       needObject();
-      const issue = state.create(object.fields, user);
-      if (object.update !== undefined) state.edit(issue, undefined, object.update, user);
+      const issue = state.create(object.fields, object.update, user);
       return {
         status: 201,
         body: {
@@ -230,7 +229,11 @@ export function createRestApi(deps: RestApiDependencies) {
     if (sub === undefined) {
       if (method === 'GET') {
         const include = selectFields(call.query.getAll('fields'), 'all');
-        return { status: 200, body: renderIssue(issue, context, include) };
+        const expand = (call.query.get('expand') ?? '').split(',');
+        const transitions = expand.includes('transitions')
+          ? { transitions: state.transitions(issue).map((transition) => renderTransition(transition, context, false)) }
+          : {};
+        return { status: 200, body: { ...renderIssue(issue, context, include), ...transitions } };
       }
       if (method === 'PUT') {
         needObject();
@@ -257,9 +260,8 @@ export function createRestApi(deps: RestApiDependencies) {
           'Missing transition: give {"transition": {"id": "…"}} with an id from GET …/transitions',
         ]);
       }
-      if (!state.transitions(issue).some((candidate) => candidate.id === String(id))) {
-        state.transition(issue, { id: String(id) }, user, 'api');
-      }
+      // Checked before the fields and comments of the request are applied, so a refused transition changes nothing.
+      state.availableTransition(issue, { id: String(id) });
       if (object.fields !== undefined || object.update !== undefined)
         state.edit(issue, object.fields, object.update, user);
       const item = state.transition(issue, { id: String(id) }, user, 'api');

@@ -176,6 +176,7 @@ export class StandInState {
   private readonly sequences = new Map<string, number>();
   private nextIssueId = 10000;
   private nextCommentId = 10000;
+  private nextChangelogId = 10000;
 
   constructor(
     readonly nowMilliseconds: () => number,
@@ -269,8 +270,11 @@ export class StandInState {
     };
   }
 
-  /** Creates an issue from `fields` as POST /issue sends them; validates like Jira and reports every bad field. */
-  create(fields: unknown, reporter: StandInPerson): StandInIssue {
+  /**
+   * Creates an issue from `fields` (and `update` operations) as POST /issue sends them; validates like Jira and
+   * reports every bad field. A refused request leaves no issue behind, so a client's retry cannot make a second one.
+   */
+  create(fields: unknown, update: unknown, reporter: StandInPerson): StandInIssue {
     if (!isRecord(fields)) {
       throw new JiraRequestError(400, ['give the issue as {"fields": {"project": …, "issuetype": …, "summary": …}}']);
     }
@@ -325,14 +329,16 @@ export class StandInState {
     this.applyFields(issueFields, project?.components ?? [], rest, errors);
     if (Object.keys(errors).length > 0 || project === undefined) throw new JiraRequestError(400, [], errors);
     const sequence = (this.sequences.get(project.key) ?? 0) + 1;
-    this.sequences.set(project.key, sequence);
     const issue: StandInIssue = {
-      id: String(this.nextIssueId++),
+      id: String(this.nextIssueId),
       key: `${project.key}-${sequence}`,
       fields: issueFields,
       comments: [],
       transitions: [],
     };
+    if (update !== undefined) this.edit(issue, undefined, update, reporter);
+    this.nextIssueId++;
+    this.sequences.set(project.key, sequence);
     this.byKey.set(issue.key, issue);
     return issue;
   }
@@ -407,15 +413,13 @@ export class StandInState {
   }
 
   /**
-   * Performs a transition, chosen by id (the REST API) or by its name or target status (a person in the UI).
-   * An unavailable one is Jira's 400, naming the ones that are available.
+   * The transition chosen by id (the REST API) or by its name or target status (a person in the UI); one that is not
+   * available now is Jira's 400, naming the ones that are.
    */
-  transition(
+  availableTransition(
     issue: StandInIssue,
     choose: { readonly id: string } | { readonly toStatus: string },
-    by: StandInPerson,
-    via: 'api' | 'person',
-  ): ChangelogItem {
+  ): WorkflowTransition {
     const available = this.transitions(issue);
     const transition =
       'id' in choose
@@ -429,6 +433,17 @@ export class StandInState {
           (offered === '' ? 'It has no transitions left.' : `Available: ${offered}.`),
       ]);
     }
+    return transition;
+  }
+
+  /** Performs an available transition (see availableTransition) and records who did it and how. */
+  transition(
+    issue: StandInIssue,
+    choose: { readonly id: string } | { readonly toStatus: string },
+    by: StandInPerson,
+    via: 'api' | 'person',
+  ): ChangelogItem {
+    const transition = this.availableTransition(issue, choose);
     const from = issue.fields.status;
     const to = STATUSES.get(transition.to)!;
     issue.fields.status = {
@@ -448,6 +463,11 @@ export class StandInState {
       to: to.id,
       toString: to.name,
     };
+  }
+
+  /** A fresh id for a changelog, as webhooks carry one. */
+  changelogId(): string {
+    return String(this.nextChangelogId++);
   }
 
   private touch(issue: StandInIssue): void {

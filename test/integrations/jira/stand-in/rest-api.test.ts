@@ -210,4 +210,65 @@ describe('Jira stand-in REST API through jira-client', () => {
     expect(empty.status).toBe(404);
     expect(standIn.issues()).toEqual([]);
   });
+
+  it('a create refused for its update operations leaves no issue, and the next key is still CERT-1', async () => {
+    const refused = await rest(standIn, 'POST', '/rest/api/2/issue', {
+      fields: changeFields(),
+      update: { comment: [{ add: { body: '' } }] },
+    });
+    expect([refused.status, refused.body]).toEqual([
+      400,
+      { errorMessages: [], errors: { comment: 'Comment body can not be empty!' } },
+    ]);
+    const created = await rest(standIn, 'POST', '/rest/api/2/issue', {
+      fields: changeFields({ customfield_10050: '2026-12-05' }),
+      update: { comment: [{ add: { body: 'Opened by certflow' } }] },
+    });
+    expect(created.body).toMatchObject({ key: 'CERT-1' });
+    expect(standIn.issue('CERT-1')?.comments.map((comment) => comment.body)).toEqual(['Opened by certflow']);
+    expect(standIn.issue('CERT-1')?.fields.customfield_10050).toBe('2026-12-05');
+  });
+
+  it('a transition may carry a comment; a refused one applies neither; expand=transitions lists them on the issue', async () => {
+    const jira = jiraClient(standIn, '2');
+    await jira.addNewIssue({ fields: changeFields() });
+    const refused = await rest(standIn, 'POST', '/rest/api/2/issue/CERT-1/transitions', {
+      transition: { id: '41' },
+      update: { comment: [{ add: { body: 'Done' } }] },
+    });
+    expect(refused.status).toBe(400);
+    expect(standIn.issue('CERT-1')?.comments).toEqual([]);
+    await jira.transitionIssue('CERT-1', {
+      transition: { id: '51' },
+      update: { comment: [{ add: { body: 'Cancelled: replaced outside certflow' } }] },
+    });
+    expect(standIn.issue('CERT-1')?.fields.status.name).toBe('Cancelled');
+    expect(standIn.issue('CERT-1')?.comments.map((comment) => comment.body)).toEqual([
+      'Cancelled: replaced outside certflow',
+    ]);
+    const found = (await jira.findIssue('CERT-1', 'transitions')) as { transitions: unknown[] };
+    expect(found.transitions).toEqual([]);
+    const missing = await rest(standIn, 'POST', '/rest/api/2/issue/CERT-1/transitions', { transition: {} });
+    expect(missing.body).toMatchObject({ errorMessages: [expect.stringContaining('Missing transition')] });
+  });
+
+  it('components must exist in the project; the Task workflow is To Do → In Progress → Done', async () => {
+    await standIn.close();
+    standIn = await startJiraStandIn({ ...OPTIONS, projects: [{ key: 'CERT', components: ['Web'] }] });
+    const bad = await rest(standIn, 'POST', '/rest/api/3/issue', {
+      fields: changeFields({ components: [{ name: 'Mail' }] }),
+    });
+    expect(bad.body).toMatchObject({ errors: { components: expect.stringContaining('the project has Web') } });
+    const jira = jiraClient(standIn);
+    await jira.addNewIssue({ fields: changeFields({ issuetype: { name: 'Task' }, components: [{ name: 'Web' }] }) });
+    expect(standIn.issue('CERT-1')?.fields.components).toEqual([{ name: 'Web' }]);
+    const names: string[] = [standIn.issue('CERT-1')!.fields.status.name];
+    for (;;) {
+      const { transitions } = (await jira.listTransitions('CERT-1')) as { transitions: { id: string }[] };
+      if (transitions.length === 0) break;
+      await jira.transitionIssue('CERT-1', { transition: { id: transitions[0]!.id } });
+      names.push(standIn.issue('CERT-1')!.fields.status.name);
+    }
+    expect(names).toEqual(['To Do', 'In Progress', 'Done']);
+  });
 });
