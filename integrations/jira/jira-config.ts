@@ -53,7 +53,10 @@ export interface JiraConfig {
   readonly issueType: string;
   /** Labels every ticket gets besides `certflow` and its cycle label. */
   readonly labels: readonly string[];
-  /** The workflow's transition (or target status) name for each logical state. */
+  /**
+   * The workflow status (or the transition leading there) for each logical state, matched by name case-insensitively
+   * against the transitions API; a status name also lets certflow recognise a ticket already there.
+   */
   readonly transitions: Readonly<Record<TicketState, string>>;
   /** The priority names an escalation and an incident raise the ticket to. */
   readonly priorities: Readonly<Record<TicketEscalationLevel, string>>;

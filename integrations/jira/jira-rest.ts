@@ -148,7 +148,6 @@ export function createJiraClient(config: JiraConfig, options: JiraClientOptions 
     port: config.port === null ? undefined : String(config.port),
     base: config.basePath,
     apiVersion: config.apiVersion,
-    strictSSL: true,
     timeout: config.timeoutMs,
     ...(config.auth.kind === 'basic'
       ? { username: config.auth.email, password: config.auth.apiToken }
@@ -208,8 +207,13 @@ export function ticketingFailure(
     );
   }
   if (status !== null && status >= 400 && status < 500 && status !== 408 && status !== 429) {
+    const otherwise =
+      status === 404
+        ? "The issue was deleted or moved, or certflow's Jira user cannot browse it: restore it or give the user " +
+          'Browse projects in its project'
+        : 'Check the jira settings against the project';
     return new TicketRejectedError(
-      `Jira refused to ${what} (${status}, ${where})${said}. ${fix?.(failure.messages) ?? 'Check the jira settings against the project'}`,
+      `Jira refused to ${what} (${status}, ${where})${said}. ${fix?.(failure.messages) ?? otherwise}`,
     );
   }
   const reason =

@@ -343,6 +343,23 @@ describe('Jira ticketing adapter against the Jira stand-in (Cloud)', () => {
     expect(jira.issues()).toEqual([]);
   });
 
+  it('a ticket deleted in Jira (404) is a TicketRejectedError saying so', async () => {
+    const jira = await standIn();
+    const { ticketing } = adapter(jira);
+    const failure = await ticketing
+      .comment({
+        ticket: { key: 'CHG-99', url: '' },
+        idempotencyKey: `${CYCLE}/comment/issued`,
+        step: 'issued',
+        body: 'x',
+      })
+      .catch((error: unknown) => error);
+    expect(failure).toBeInstanceOf(TicketRejectedError);
+    expect((failure as Error).message).toMatch(
+      /^Jira refused to read the comments of CHG-99 \(404, GET \/rest\/api\/3\/issue\/CHG-99\/comment\): .*The issue was deleted or moved/,
+    );
+  });
+
   it('a 429 is waited out for its Retry-After and the call then succeeds; one that keeps coming is retryable', async () => {
     const jira = await standIn();
     const { ticketing, sleeps } = adapter(jira);
