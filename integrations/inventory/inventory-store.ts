@@ -180,6 +180,8 @@ export interface InventoryStore {
   getManagedCertificate(id: string): Promise<ManagedCertificate | null>;
   /** The managed certificate a version (current or past) belongs to. */
   findManagedCertificateByFingerprint(fingerprint: string): Promise<ManagedCertificate | null>;
+  /** The managed certificate whose open change ticket is `ticketKey` (its lifecycle mirrors the key), if any. */
+  findManagedCertificateByTicketKey(ticketKey: string): Promise<ManagedCertificate | null>;
   /** Makes a recorded certificate the current version of a managed certificate (after certflow renewed it). */
   setManagedCertificateVersion(id: string, fingerprint: string, at: string): Promise<ManagedCertificate>;
   /**

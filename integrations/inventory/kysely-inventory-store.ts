@@ -693,6 +693,16 @@ export class KyselyInventoryStore implements InventoryStore {
     return row === undefined ? null : managedFromRow(row);
   }
 
+  async findManagedCertificateByTicketKey(ticketKey: string): Promise<ManagedCertificate | null> {
+    const row = await this.db
+      .selectFrom('managed_certificates')
+      .selectAll()
+      .where('ticket_key', '=', requireText(ticketKey, 'ticketKey', 200))
+      .orderBy('id')
+      .executeTakeFirst();
+    return row === undefined ? null : managedFromRow(row);
+  }
+
   async setManagedCertificateVersion(id: string, fingerprint: string, at: string): Promise<ManagedCertificate> {
     const managed = managedId(id, 'id');
     const fp = fullFingerprint(fingerprint, 'fingerprint');

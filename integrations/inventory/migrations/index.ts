@@ -7,6 +7,7 @@ import { inventorySchemaMigration } from './001-inventory-schema';
 import { lifecycleMigration } from './002-lifecycle';
 import { slackDeliveriesMigration } from './003-slack-deliveries';
 import { jiraTicketsMigration } from './004-jira-tickets';
+import { managedTicketIndexMigration } from './005-managed-ticket-index';
 
 /** The two databases the inventory runs on. */
 export type InventoryDialect = 'sqlite' | 'postgres';
@@ -18,5 +19,6 @@ export function inventoryMigrations(dialect: InventoryDialect): Record<string, M
     '002-lifecycle': lifecycleMigration(),
     '003-slack-deliveries': slackDeliveriesMigration(),
     '004-jira-tickets': jiraTicketsMigration(),
+    '005-managed-ticket-index': managedTicketIndexMigration(),
   };
 }

@@ -785,7 +785,7 @@ describe.each(backends)('inventory store on $name', (backend) => {
       );
     });
 
-    it('records the phase its workflow reports; an absent ticket key leaves the ticket as is', async () => {
+    it('records the phase its workflow reports and finds it by its ticket key; an absent ticket key leaves the ticket as is', async () => {
       const v1 = shop('v1', '2026-01-01T00:00:00Z');
       await store.upsertCertificates([v1], NOW);
       const [managed] = (await store.assignManagedCertificates([fp(v1)], NOW)).created;
@@ -795,6 +795,9 @@ describe.each(backends)('inventory store on $name', (backend) => {
         { phase: 'awaiting-approval', detail: 'renewal', ticketKey: 'PAY-7' },
         NOW,
       );
+      expect((await store.findManagedCertificateByTicketKey('PAY-7'))?.id).toBe(id);
+      expect(await store.findManagedCertificateByTicketKey('PAY-8')).toBeNull();
+      await expect(store.findManagedCertificateByTicketKey(' ')).rejects.toThrow(/ticketKey/);
       await store.updateManagedLifecycle(id, { phase: 'issuing', detail: null }, '2026-06-05T00:00:00Z');
       expect(await store.getManagedCertificate(id)).toMatchObject({
         phase: 'issuing',
@@ -1222,6 +1225,7 @@ describe('opening the inventory database', () => {
       { name: '002-lifecycle' },
       { name: '003-slack-deliveries' },
       { name: '004-jira-tickets' },
+      { name: '005-managed-ticket-index' },
     ]);
     database.close();
   });
