@@ -287,13 +287,13 @@ export class JiraTicketing implements TicketingPort {
 function createFix(said: readonly string[], project: string, config: JiraConfig): string {
   const fixes: string[] = [];
   const about = (field: RegExp) => said.some((message) => field.test(message));
-  if (about(/^project:|project/i)) {
+  if (about(/^project:/)) {
     fixes.push(
       `set jira.projectKey, or the owner group's project (\`certflow groups update <group> --jira-project <key>\`), ` +
         `to a project certflow's Jira user can create issues in (now ${project})`,
     );
   }
-  if (about(/^issuetype:|issue type/i)) {
+  if (about(/^issuetype:/)) {
     fixes.push(`set jira.issueType to an issue type of project ${project} (now "${config.issueType}")`);
   }
   if (about(/^customfield_/)) {

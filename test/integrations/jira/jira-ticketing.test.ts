@@ -352,6 +352,16 @@ describe('Jira ticketing adapter against the Jira stand-in (Cloud; no test but t
     expect(jira.issues()).toEqual([]);
   });
 
+  it('an issue type the project lacks (400) names jira.issueType as the fix', async () => {
+    const jira = await standIn();
+    const { ticketing } = adapter(jira, { config: { issueType: 'Story' } });
+    const failure = await ticketing.ensureChangeTicket(request()).catch((error: unknown) => error);
+    expect(failure).toBeInstanceOf(TicketRejectedError);
+    expect((failure as Error).message).toMatch(
+      /^Jira refused to open a change ticket in project CHG \(400, POST \/rest\/api\/3\/issue\): issuetype: .*\. Fix: set jira\.issueType to an issue type of project CHG \(now "Story"\)$/,
+    );
+  });
+
   it('a ticket deleted in Jira (404) is a TicketRejectedError saying so', async () => {
     const jira = await standIn();
     const { ticketing } = adapter(jira);
