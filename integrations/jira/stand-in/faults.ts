@@ -1,9 +1,12 @@
 /** Switchable faults: the next REST calls matching a path pattern fail with a 500, are rate limited, or answer slowly. */
 
-/** One injected fault. */
+/**
+ * One injected fault. A 500 with `afterProcessing` lets the call take effect first (an issue is created, a comment
+ * added) and only then fails, as when Jira's answer is lost: the case that tests a client's idempotency.
+ */
 export type JiraFault =
   | { readonly status: 429; readonly retryAfterSeconds: number }
-  | { readonly status: 500 }
+  | { readonly status: 500; readonly afterProcessing?: boolean }
   | { readonly delayMs: number };
 
 /** A fault given a bad pattern, a negative or fractional count, or a negative delay or Retry-After. */
@@ -21,10 +24,8 @@ interface QueuedFault {
 
 const METHODS = ['GET', 'POST', 'PUT', 'DELETE'];
 
-/**
- * `'any'`, or an optional HTTP method and a path below `/rest/api/<version>` in which `*` stands for one segment:
- * `/issue`, `POST /issue`, `/issue/*\/transitions`, `/search/jql`. A pattern starting with `/rest/` is the whole path.
- */
+// `'any'`, or an optional HTTP method and a path below `/rest/api/<version>` in which `*` stands for one segment:
+// `/issue`, `POST /issue`, `/issue/*/transitions`, `/search/jql`. A pattern starting with `/rest/` is the whole path.
 function compile(pattern: string): (method: string, path: string) => boolean {
   if (pattern === 'any') return () => true;
   const [first, ...rest] = pattern.trim().split(/\s+/);
@@ -48,7 +49,11 @@ function compile(pattern: string): (method: string, path: string) => boolean {
 export class JiraFaults {
   private readonly queued: QueuedFault[] = [];
 
-  /** The next `times` REST calls matching `pathPattern` (see above) meet `fault`, after faults already queued. */
+  /**
+   * The next `times` REST calls matching `pathPattern` meet `fault`, after faults already queued. The pattern is
+   * `'any'` or `[METHOD] /path` below `/rest/api/<version>` (one starting with `/rest/` is the whole path), where a
+   * `*` segment stands for any one segment: `POST /issue`, `/search/jql`, `/issue/*` (any issue's GET or PUT).
+   */
   next(pathPattern: string, fault: JiraFault, times = 1): void {
     if (!Number.isInteger(times) || times < 1) throw new InvalidJiraFaultError('times must be a whole number ≥ 1');
     if ('delayMs' in fault && !(fault.delayMs >= 0)) throw new InvalidJiraFaultError('delayMs must be ≥ 0');

@@ -132,6 +132,8 @@ export function createRestApi(deps: RestApiDependencies) {
       throw error;
     }
     const maxResults = maxResultsOf(parameters.maxResults);
+    // A page of none would hand back a token that never advances, and a client following tokens would loop.
+    if (paging === 'token' && maxResults === 0) throw new JiraRequestError(400, ['maxResults must be at least 1']);
     const include = selectFields(stringList(parameters.fields, 'fields'), paging === 'token' ? 'none' : 'all');
     const views = state.issues().map((issue) => ({ issue, ...state.jqlView(issue) }));
     const found = query.sort(views.filter((view) => query.matches(view))).map((view) => view.issue);
@@ -313,7 +315,8 @@ export function createRestApi(deps: RestApiDependencies) {
     }
     const fault = deps.faults.take(method, url.pathname);
     if (fault !== undefined && 'delayMs' in fault && !(await deps.hold(fault.delayMs, response))) return true;
-    if (fault !== undefined && 'status' in fault) {
+    const failAfterwards = fault !== undefined && 'status' in fault && fault.status === 500 && fault.afterProcessing;
+    if (fault !== undefined && 'status' in fault && !failAfterwards) {
       if (fault.status === 429) {
         answer(
           429,
@@ -355,13 +358,15 @@ export function createRestApi(deps: RestApiDependencies) {
     }
     const version: ApiVersion = match[1] === '3' ? '3' : '2';
     const context: RenderContext = { baseUrl: deps.baseUrl(), version, flavour: deps.flavour };
+    let result: Answer;
     try {
-      const result = route({ method, route: match[2] ?? '/', query: url.searchParams, body, user, context });
-      answer(result.status, result.body);
+      result = route({ method, route: match[2] ?? '/', query: url.searchParams, body, user, context });
     } catch (error) {
       if (!(error instanceof JiraRequestError)) throw error;
-      answer(error.status, { errorMessages: error.errorMessages, errors: error.errors });
+      result = { status: error.status, body: { errorMessages: error.errorMessages, errors: error.errors } };
     }
+    if (failAfterwards) answer(500, { errorMessages: ['Internal server error'], errors: {} });
+    else answer(result.status, result.body);
     return true;
   };
 }

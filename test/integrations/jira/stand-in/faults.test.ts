@@ -28,6 +28,14 @@ describe('Jira stand-in faults', () => {
     ]);
   });
 
+  it('a 500 after processing creates the issue and then fails, as a lost answer does: the client must look before retrying', async () => {
+    standIn.faults.next('POST /issue', { status: 500, afterProcessing: true });
+    const jira = jiraClient(standIn);
+    await expect(jira.addNewIssue({ fields: changeFields() })).rejects.toThrow('Internal server error');
+    expect(standIn.issues().map((issue) => issue.key)).toEqual(['CERT-1']);
+    expect(standIn.calls).toEqual([{ method: 'POST', path: '/rest/api/3/issue', status: 500 }]);
+  });
+
   it('a 429 fault answers with Retry-After; faults match by pattern and are consumed in order', async () => {
     await rest(standIn, 'POST', '/rest/api/3/issue', { fields: changeFields() });
     standIn.faults.next('/issue/*/transitions', { status: 429, retryAfterSeconds: 7 }, 2);

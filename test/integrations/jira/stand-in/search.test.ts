@@ -79,6 +79,8 @@ describe('Jira stand-in search', () => {
     expect([pages, keys]).toEqual([2, ['CERT-1', 'CERT-2', 'CERT-3']]);
     const bad = await rest(standIn, 'POST', '/rest/api/3/search/jql', { jql: 'project = CERT', nextPageToken: 'x' });
     expect(bad.status).toBe(400);
+    const none = await rest(standIn, 'GET', '/rest/api/3/search/jql?jql=project%3DCERT&maxResults=0');
+    expect(none.body).toEqual({ errorMessages: ['maxResults must be at least 1'], errors: {} });
   });
 
   it.each([
