@@ -173,7 +173,13 @@ export function createRestApi(deps: RestApiDependencies) {
     const segments = path
       .split('/')
       .filter((segment) => segment !== '')
-      .map(decodeURIComponent);
+      .map((segment) => {
+        try {
+          return decodeURIComponent(segment);
+        } catch {
+          throw new JiraRequestError(400, [`the path segment "${segment}" is not valid percent-encoding`]);
+        }
+      });
     const [resource, key, sub, extra] = segments;
     const object = isRecord(body) ? body : {};
     const needObject = () => {

@@ -206,6 +206,15 @@ describe('Jira stand-in REST API through jira-client', () => {
     expect(form.status).toBe(415);
     const array = await rest(standIn, 'POST', '/rest/api/3/issue', []);
     expect(array.status).toBe(400);
+    const encoding = await rest(standIn, 'GET', '/rest/api/3/issue/%E0%A4%A');
+    expect([encoding.status, encoding.body]).toMatchObject([
+      400,
+      { errorMessages: [expect.stringContaining('percent-encoding')] },
+    ]);
+    const unknownPath = await rest(standIn, 'GET', '/rest/api/3/project');
+    expect(unknownPath.status).toBe(404);
+    const wrongMethod = await rest(standIn, 'DELETE', '/rest/api/3/myself');
+    expect(wrongMethod.status).toBe(405);
     const empty = await rest(standIn, 'POST', '/rest/api/3/issue/CERT-1/comment', { body: '  ' });
     expect(empty.status).toBe(404);
     expect(standIn.issues()).toEqual([]);
