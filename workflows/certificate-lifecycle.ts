@@ -4,6 +4,7 @@ import {
   ApplicationFailure,
   condition,
   continueAsNew,
+  patched,
   proxyActivities,
   setHandler,
   workflowInfo,
@@ -40,6 +41,7 @@ import {
 import type { TicketStep } from '../integrations/ticketing/ticketing-port';
 import {
   certificateReplacedSignal,
+  changeTicketUpdatedSignal,
   decideRequestUpdate,
   LIFECYCLE_REFUSAL,
   lifecycleInputsChangedSignal,
@@ -49,6 +51,8 @@ import {
   type CertificateLifecycleInput,
   type CertificateLifecycleResult,
   type CertificateReplacedInput,
+  type ChangeApprovalView,
+  type ChangeTicketUpdatedInput,
   type DecideRequestInput,
   type LifecycleCarryOver,
   type LifecycleView,
@@ -64,6 +68,8 @@ const MAX_RECORDS = 50;
 const DEFAULT_HISTORY_EVENT_BUDGET = 2_000;
 /** After expiry a lifecycle still accepts a renewal (to restore service) for this long, then ends. */
 const EXPIRED_GRACE_DAYS = 30;
+/** Patch id of the change-approval gate (`renewal.requireChangeApproval`), for runs that started without it. */
+const CHANGE_APPROVAL_GATE = 'change-approval-gate';
 
 /** Notifications, tickets, the inventory: quick, retried patiently, idempotent per key. */
 const acts = proxyActivities<LifecycleActivities>({
@@ -138,9 +144,21 @@ export async function certificateLifecycleWorkflow(
   let undisclosedDecision: LifecycleRequest | null = null;
   /** A request opened by an update handler, audited by the main loop (handlers stay free of activities). */
   let pendingRequestAudit: LifecycleRequest | null = null;
+  /** The policy requires an approved change before a renewal deploys, and this run may act on it (patched). */
+  let changeGateOn = false;
+  /** Change decisions accepted by the signal handler, audited by the main loop. */
+  const unauditedChanges: ChangeTicketUpdatedInput[] = [];
+  /** A request a change rejection ended, not yet shown to people and the ticket. */
+  let undisclosedChangeRejection: LifecycleRequest | null = null;
 
   const key = (step: string) => `${workflowId}/c${st.cycle}/${step}`;
   const requestOpen = () => st.request?.status === 'awaiting-approval' || st.request?.status === 'approved';
+  // Revocations are not gated: they answer a compromise or a retirement, which must not wait for a change board.
+  const gated = (request: LifecycleRequest | null) => changeGateOn && request?.kind === 'renewal';
+  const gatePassed = (request: LifecycleRequest) => st.changeGate?.requestId === request.id && st.changeGate.passed;
+  /** An open renewal that has not started deploying: a change rejection still ends it. */
+  const stoppableByChange = () => requestOpen() && gated(st.request) && !gatePassed(st.request as LifecycleRequest);
+  const heldAtGate = () => st.request?.status === 'approved' && stoppableByChange();
   const record = (kind: string, detail: string) => {
     const entry: LifecycleRecord = { at: nowIso(), kind, detail };
     st.records = [...st.records, entry].slice(-MAX_RECORDS);
@@ -260,6 +278,7 @@ export async function certificateLifecycleWorkflow(
         request: input.carried?.request ?? null,
         ticket: input.carried?.ticket ?? null,
         pendingRevocation: input.carried?.pendingRevocation ?? null,
+        changeApproval: null,
         records: input.carried?.records ?? [],
         lastProblem,
       };
@@ -287,8 +306,23 @@ export async function certificateLifecycleWorkflow(
       request: st.request,
       ticket: st.ticket,
       pendingRevocation: st.pendingRevocation,
+      changeApproval: changeApprovalView(),
       records: st.records,
       lastProblem,
+    };
+  };
+  const changeApprovalView = (): ChangeApprovalView | null => {
+    const decision = st.changeDecision ?? null;
+    if (!changeGateOn && decision === null) return null;
+    const approved = decision?.decision === 'approved';
+    return {
+      required: changeGateOn,
+      status:
+        heldAtGate() && !approved ? 'waiting' : decision?.decision === 'pending' ? null : (decision?.decision ?? null),
+      ticketKey: st.ticket?.key ?? null,
+      changeWindowStart: approved ? decision.changeWindowStart : null,
+      decidedBy: decision?.decision === 'pending' ? null : (decision?.changedBy ?? null),
+      reason: decision?.reason ?? null,
     };
   };
   setHandler(lifecycleStateQuery, view);
@@ -300,6 +334,53 @@ export async function certificateLifecycleWorkflow(
 
   setHandler(certificateReplacedSignal, (replaced) => {
     replacedBy = replaced;
+    wake = true;
+  });
+
+  setHandler(changeTicketUpdatedSignal, async (update) => {
+    if (!loaded) await condition(() => loaded);
+    const about = `${update.ticketKey} ${update.decision} by ${update.changedBy.id} at ${update.at}`;
+    const ticketKey = st.ticket?.key ?? null;
+    if (ticketKey === null || update.ticketKey.trim().toUpperCase() !== ticketKey.toUpperCase()) {
+      record('change.ignored', `${about}: not this cycle's ticket (${ticketKey ?? 'none opened yet'})`);
+      return;
+    }
+    const windowStart = update.changeWindowStart === null ? null : Date.parse(update.changeWindowStart);
+    if (Number.isNaN(Date.parse(update.at)) || Number.isNaN(windowStart)) {
+      record('change.ignored', `${about}: at or changeWindowStart is not an ISO 8601 instant`);
+      return;
+    }
+    const known = st.changeDecision ?? null;
+    // Webhooks can arrive out of order and polling repeats what it saw: only a newer, different state counts.
+    if (known !== null && Date.parse(update.at) < Date.parse(known.at)) {
+      record('change.ignored', `${about}: older than the ${known.decision} decision of ${known.at}`);
+      return;
+    }
+    if (
+      known !== null &&
+      known.decision === update.decision &&
+      known.changeWindowStart === update.changeWindowStart &&
+      known.reason === update.reason
+    ) {
+      return;
+    }
+    st.changeDecision = update;
+    const window =
+      update.decision === 'approved' && update.changeWindowStart ? `, window ${update.changeWindowStart}` : '';
+    record(`change.${update.decision}`, `${about}${update.reason ? `: ${update.reason}` : ''}${window}`);
+    if (update.decision === 'rejected' && stoppableByChange()) {
+      const rejected = updateRequest({
+        status: 'rejected',
+        decidedBy: update.changedBy,
+        decidedAt: update.at,
+        decisionReason: update.reason?.trim() || `change ${ticketKey} was rejected without a reason`,
+      });
+      // The rejection is the decision people must see; an owner's approval not yet shown is overtaken by it.
+      if (undisclosedDecision?.id === rejected.id) undisclosedDecision = null;
+      undisclosedChangeRejection = rejected;
+    } else {
+      unauditedChanges.push(update);
+    }
     wake = true;
   });
 
@@ -337,7 +418,7 @@ export async function certificateLifecycleWorkflow(
     if (!request.reason.trim()) {
       refuse({ code: 'reason-required', message: 'a revocation needs a reason (what happened to the key)' });
     }
-    if (st.request?.status === 'approved') {
+    if (st.request?.status === 'approved' && !heldAtGate()) {
       refuse({
         code: 'request-pending',
         message: `renewal ${st.request.id} is under way; once it is installed the old certificate is revoked, then request revocation of the new one if needed`,
@@ -390,7 +471,7 @@ export async function certificateLifecycleWorkflow(
     async (request) => {
       if (!loaded) await condition(() => loaded);
       checkRevocationRequest(request);
-      if (st.request?.status === 'awaiting-approval') {
+      if (st.request?.status === 'awaiting-approval' || heldAtGate()) {
         updateRequest({ status: 'superseded', failure: 'superseded by a revocation request' });
       }
       return openRequest(
@@ -578,13 +659,17 @@ export async function certificateLifecycleWorkflow(
     await setPhase(phase, 'approval.escalated', self, { requestId: request.id, reason });
   }
 
-  async function discloseDecision(request: LifecycleRequest): Promise<void> {
-    undisclosedDecision = null;
+  /** Shows an approver's decision, or a change rejection (`via: 'change'`), to people and on the ticket. */
+  async function discloseDecision(request: LifecycleRequest, via: 'approver' | 'change'): Promise<void> {
     const by = request.decidedBy as Actor;
     const approved = request.status === 'approved';
-    await setPhase(approved ? phase : 'monitoring', approved ? 'request.approved' : 'request.rejected', by.id, {
+    // A change rejection can follow the approver's approval of the same request: its own keys, so it is not deduped.
+    const step = via === 'approver' ? `decision/${request.id}` : `change-decision/${request.id}`;
+    const action = approved ? 'request.approved' : via === 'approver' ? 'request.rejected' : 'change.rejected';
+    await setPhase(approved ? phase : 'monitoring', action, by.id, {
       requestId: request.id,
       reason: request.decisionReason,
+      ticketKey: st.ticket?.key ?? null,
     });
     if (st.approvalReceipt) {
       await acts.showApprovalDecision({
@@ -593,30 +678,113 @@ export async function certificateLifecycleWorkflow(
       });
     }
     await acts.sendLifecycleNotification({
-      ...notificationBase(key(`decision/${request.id}`)),
+      ...notificationBase(key(step)),
       kind: 'decision',
       request,
       audienceRole: 'owners',
       actor: by.id,
     });
-    if (approved) {
+    if (approved && gated(request)) {
+      // The change is not approved yet: the ticket moves on (to In Progress) only when the gate opens.
       await ensureTicket(by.id);
-      await commentTicket('approved', `decision/${request.id}`, `${request.id} approved by ${by.id}.`, by.id);
-      await acts.transitionTicket({
-        ticket: st.ticket as TicketRef,
-        idempotencyKey: key(`transition/in-progress/${request.id}`),
-        to: 'in-progress',
-        actor: by.id,
-        subject: ctx.certificate.fingerprintSha256,
-      });
-    } else {
       await commentTicket(
-        'rejected',
-        `decision/${request.id}`,
-        `${request.id} rejected by ${by.id}: ${request.decisionReason ?? ''}`,
+        'approved',
+        step,
+        `${request.id} approved by ${by.id}. Deploying waits for this change to be approved.`,
         by.id,
       );
+    } else if (approved) {
+      await ensureTicket(by.id);
+      await commentTicket('approved', step, `${request.id} approved by ${by.id}.`, by.id);
+      await transitionInProgress(request, by.id);
+    } else {
+      const what = via === 'approver' ? request.id : `${request.id}: change ${st.ticket?.key ?? ''}`;
+      await commentTicket('rejected', step, `${what} rejected by ${by.id}: ${request.decisionReason ?? ''}`, by.id);
     }
+  }
+
+  async function transitionInProgress(request: LifecycleRequest, actor: string): Promise<void> {
+    await acts.transitionTicket({
+      ticket: st.ticket as TicketRef,
+      idempotencyKey: key(`transition/in-progress/${request.id}`),
+      to: 'in-progress',
+      actor,
+      subject: ctx.certificate.fingerprintSha256,
+    });
+  }
+
+  // ---- the change-approval gate ------------------------------------------------------------------------------------
+  /** Audits a change decision the signal handler accepted (R-LOG-1); rejections that end a request are disclosed. */
+  async function auditChange(update: ChangeTicketUpdatedInput): Promise<void> {
+    await acts.recordLifecycleStep({
+      managedCertificateId: managedId,
+      idempotencyKey: key(`change/${update.decision}/${update.at}`),
+      actor: update.changedBy.id,
+      action: `change.${update.decision}`,
+      subject: ctx.certificate.fingerprintSha256,
+      details: {
+        workflowId,
+        cycle: st.cycle,
+        ticketKey: update.ticketKey,
+        reason: update.reason,
+        changeWindowStart: update.changeWindowStart,
+        at: update.at,
+        requestId: st.request?.id ?? null,
+      },
+    });
+  }
+
+  /**
+   * Holds an approved renewal until its change ticket is approved and the change window has started: returns the
+   * instant to look again (infinite: until a signal), or null once the renewal may deploy. Issuing waits too, so a
+   * rejected change leaves no certificate to revoke and an approved one is not issued days before it is installed.
+   */
+  async function holdForChange(request: LifecycleRequest): Promise<number | null> {
+    const ticket = await ensureTicket(self);
+    const decision = st.changeDecision?.ticketKey === ticket.key ? st.changeDecision : null;
+    const windowStart =
+      decision?.decision === 'approved' && decision.changeWindowStart !== null
+        ? Date.parse(decision.changeWindowStart)
+        : null;
+    const holdUntil =
+      decision?.decision !== 'approved'
+        ? Number.POSITIVE_INFINITY
+        : windowStart !== null && windowStart > Date.now()
+          ? windowStart
+          : null;
+    const gate = st.changeGate?.requestId === request.id ? st.changeGate : null;
+    if (holdUntil === null) {
+      st.changeGate = {
+        requestId: request.id,
+        heldSince: gate?.heldSince ?? nowIso(),
+        windowHeldSince: null,
+        passed: true,
+      };
+      if (gate?.windowHeldSince) {
+        const detail = `${request.id} waited from ${gate.windowHeldSince} for the change window of ${ticket.key} (${decision?.changeWindowStart})`;
+        record('change.window-waited', detail);
+        await setPhase(phase, 'change.window-waited', self, { requestId: request.id, ticketKey: ticket.key, detail });
+      }
+      await transitionInProgress(request, decision?.changedBy.id ?? self);
+      return null;
+    }
+    const forWindow = holdUntil !== Number.POSITIVE_INFINITY;
+    const windowHeldSince = forWindow ? (gate?.windowHeldSince ?? nowIso()) : null;
+    // Announced once per hold (for the approval, then for the window); the phase again after a continue-as-new.
+    const newHold = gate === null || gate.passed || (gate.windowHeldSince === null) !== (windowHeldSince === null);
+    if (newHold || phase !== 'awaiting-approval') {
+      st.changeGate = { requestId: request.id, heldSince: gate?.heldSince ?? nowIso(), windowHeldSince, passed: false };
+      const detail = forWindow
+        ? `${request.id} waits for the change window of ${ticket.key} to start at ${decision?.changeWindowStart}`
+        : `${request.id} waits for change ${ticket.key} to be approved`;
+      if (newHold) record('change.waiting', detail);
+      await setPhase('awaiting-approval', forWindow ? 'change.window-waiting' : 'change.waiting', self, {
+        requestId: request.id,
+        ticketKey: ticket.key,
+        detail,
+      });
+    }
+    return holdUntil;
   }
 
   // ---- renewal -----------------------------------------------------------------------------------------------------
@@ -845,6 +1013,8 @@ export async function certificateLifecycleWorkflow(
       ticket: null,
       pendingRevocation: revocation,
       records: st.records,
+      changeDecision: null,
+      changeGate: null,
     };
     return await continueAsNew<typeof certificateLifecycleWorkflow>({
       managedCertificateId: managedId,
@@ -961,7 +1131,11 @@ export async function certificateLifecycleWorkflow(
     ticket: null,
     pendingRevocation: null,
     records: [],
+    changeDecision: null,
+    changeGate: null,
   };
+  // Before `loaded`, so the handlers see it; patched only when the policy asks, so older histories replay as they ran.
+  changeGateOn = ctx.renewal.requireChangeApproval && patched(CHANGE_APPROVAL_GATE);
   loaded = true;
   if (ctx.retired) {
     phase = 'retired';
@@ -975,6 +1149,7 @@ export async function certificateLifecycleWorkflow(
       const why = reload;
       reload = null;
       ctx = await acts.loadLifecycleContext({ managedCertificateId: managedId, fingerprint: st.fingerprintSha256 });
+      changeGateOn = ctx.renewal.requireChangeApproval && patched(CHANGE_APPROVAL_GATE);
       record('re-planned', why);
       if (ctx.currentFingerprint !== st.fingerprintSha256 && replacedBy === null) {
         replacedBy = { fingerprintSha256: ctx.currentFingerprint, detectedBy: 'inventory' };
@@ -991,14 +1166,33 @@ export async function certificateLifecycleWorkflow(
       continue;
     }
     if (undisclosedDecision !== null) {
-      await discloseDecision(undisclosedDecision);
+      const decided = undisclosedDecision;
+      undisclosedDecision = null;
+      await discloseDecision(decided, 'approver');
+      continue;
+    }
+    if (undisclosedChangeRejection !== null) {
+      const rejected = undisclosedChangeRejection;
+      undisclosedChangeRejection = null;
+      await discloseDecision(rejected, 'change');
+      continue;
+    }
+    const unaudited = unauditedChanges.shift();
+    if (unaudited !== undefined) {
+      await auditChange(unaudited);
       continue;
     }
     const request = st.request;
+    let changeHoldUntil = Number.POSITIVE_INFINITY;
     if (request?.status === 'approved') {
       if (request.kind === 'revocation' && !request.replace) return await retire(request);
-      await renew(request);
-      continue;
+      const hold = gated(request) ? await holdForChange(request) : null;
+      if (hold === null) {
+        await renew(request);
+        continue;
+      }
+      // Held at the change gate: the plan (reminders, escalation, expiry) goes on while the renewal waits.
+      changeHoldUntil = hold;
     }
     const revocation = st.pendingRevocation;
     if (revocation !== null && Date.parse(revocation.dueAt) <= Date.now()) {
@@ -1041,6 +1235,7 @@ export async function certificateLifecycleWorkflow(
       plan.next ? Date.parse(plan.next.at) : graceEnd,
       st.pendingRevocation ? Date.parse(st.pendingRevocation.dueAt) : Number.POSITIVE_INFINITY,
       followUpAt ? Date.parse(followUpAt) : Number.POSITIVE_INFINITY,
+      changeHoldUntil,
     );
     wake = false;
     await condition(() => wake, Math.max(1, wakeAt - Date.now()));

@@ -81,6 +81,18 @@ export interface PendingRevocation {
   ticket: TicketRef | null;
 }
 
+/** Where the current renewal stands at the change-approval gate (policy `renewal.requireChangeApproval`). */
+export interface ChangeGateState {
+  /** The approved request held at the gate. */
+  requestId: string;
+  /** ISO 8601 UTC: when it reached the gate. */
+  heldSince: string;
+  /** ISO 8601 UTC: when it began waiting for the change window to start, if it did. */
+  windowHeldSince: string | null;
+  /** The gate opened and deployment began: a later change decision no longer ends this request. */
+  passed: boolean;
+}
+
 /** State a lifecycle carries into its next run (continue-as-new): nothing else survives. */
 export interface LifecycleCarryOver {
   /** Renewal cycle, 1 for the version the lifecycle started with. */
@@ -100,6 +112,10 @@ export interface LifecycleCarryOver {
   pendingRevocation: PendingRevocation | null;
   /** The most recent records, oldest first (bounded). */
   records: LifecycleRecord[];
+  /** The cycle's change ticket's latest decision in the ticketing system (absent in runs before the gate). */
+  changeDecision?: ChangeTicketUpdatedInput | null;
+  /** Absent in runs before the gate. */
+  changeGate?: ChangeGateState | null;
 }
 
 /** Input of {@link certificateLifecycleWorkflow}. */
@@ -131,6 +147,19 @@ export interface LifecyclePlanEntry {
   status: 'done' | 'planned';
 }
 
+/** The change-approval gate as the state query shows it. */
+export interface ChangeApprovalView {
+  /** The policy requires an approved change before a renewal deploys. */
+  required: boolean;
+  /** `waiting`: an approved renewal is held for the change approval; otherwise the ticket's latest decision. */
+  status: 'waiting' | 'approved' | 'rejected' | null;
+  ticketKey: string | null;
+  /** ISO 8601 UTC: deployment waits for this instant once the change is approved. */
+  changeWindowStart: string | null;
+  decidedBy: Actor | null;
+  reason: string | null;
+}
+
 /** Answer of {@link lifecycleStateQuery}: everything a person wants to know about a lifecycle. */
 export interface LifecycleView {
   managedCertificateId: string;
@@ -146,6 +175,11 @@ export interface LifecycleView {
   request: LifecycleRequest | null;
   ticket: TicketRef | null;
   pendingRevocation: PendingRevocation | null;
+  /**
+   * Null when the policy requires no change approval and the ticketing system reported no decision; absent in
+   * answers from workers older than the gate.
+   */
+  changeApproval?: ChangeApprovalView | null;
   /** What was sent and done, oldest first (the most recent ones). */
   records: LifecycleRecord[];
   /** The last failure that needs a person, e.g. a failed verification. */
@@ -198,6 +232,21 @@ export interface CertificateReplacedInput {
   detectedBy: string;
 }
 
+/** A change ticket's status changed in the ticketing system (Jira webhook or polling). */
+export interface ChangeTicketUpdatedInput {
+  /** E.g. CHG-42; ignored unless it is the current cycle's ticket. */
+  readonly ticketKey: string;
+  readonly decision: 'approved' | 'rejected' | 'pending';
+  /** The change manager's reason for a rejection, if any. */
+  readonly reason: string | null;
+  /** ISO 8601 UTC; deploy not before this. */
+  readonly changeWindowStart: string | null;
+  /** E.g. `{ id: 'jira:<accountId>', displayName }`. */
+  readonly changedBy: Actor;
+  /** ISO 8601 UTC when the ticketing system recorded it. */
+  readonly at: string;
+}
+
 /** Failure type of update validators: `details[0]` is the refusal code (see domain/lifecycle/roles.ts). */
 export const LIFECYCLE_REFUSAL = 'LifecycleRefusal';
 
@@ -207,6 +256,11 @@ export const lifecycleStateQuery = defineQuery<LifecycleView>('lifecycleState');
 export const lifecycleInputsChangedSignal = defineSignal<[LifecycleInputsChangedInput]>('lifecycleInputsChanged');
 /** Signal: a newer version of the certificate appeared outside certflow; reminders end, the next cycle starts. */
 export const certificateReplacedSignal = defineSignal<[CertificateReplacedInput]>('certificateReplaced');
+/**
+ * Signal: the change ticket was approved, rejected or moved back to pending; with `renewal.requireChangeApproval` an
+ * approved renewal deploys only after an approval (and its window start), and a rejection ends the request.
+ */
+export const changeTicketUpdatedSignal = defineSignal<[ChangeTicketUpdatedInput]>('changeTicketUpdated');
 /** Update: ask for a renewal; answers with the request (an open one is returned as is), refuses non-owners. */
 export const requestRenewalUpdate = defineUpdate<LifecycleRequest, [RequestRenewalInput]>('requestRenewal');
 /** Update: ask for a revocation (R-REV-1: owner or security lead, then an approval). */
