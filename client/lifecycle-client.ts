@@ -28,6 +28,7 @@ import type { LifecycleRequest } from '../domain/lifecycle/model';
 import type { InventoryStore, ManagedCertificate } from '../integrations/inventory/inventory-store';
 import {
   certificateReplacedSignal,
+  changeTicketUpdatedSignal,
   decideRequestUpdate,
   LIFECYCLE_REFUSAL,
   LIFECYCLE_WORKFLOW_TYPE,
@@ -39,6 +40,7 @@ import {
   requestRevocationUpdate,
   type CertificateLifecycleInput,
   type CertificateReplacedInput,
+  type ChangeTicketUpdatedInput,
   type DecideRequestInput,
   type LifecycleInputsChangedInput,
   type LifecycleView,
@@ -205,6 +207,11 @@ export interface LifecycleClient {
   syncLifecycles(options?: Omit<EnsureOptions, 'total'>): Promise<EnsureReport & { readonly total: number }>;
   /** Tells a lifecycle that the inventory found a newer version; `not-running` when no lifecycle runs. */
   notifyReplaced(managedCertificateId: string, input: CertificateReplacedInput): Promise<'signalled' | 'not-running'>;
+  /**
+   * Tells the lifecycle whose open change ticket it is that the ticket was approved, rejected or moved back to
+   * pending (the Jira webhook, R-MON-2); `unknown-ticket` when no managed certificate has that ticket open.
+   */
+  notifyChangeTicketUpdated(input: ChangeTicketUpdatedInput): Promise<'signalled' | 'unknown-ticket' | 'not-running'>;
   /** Tells one lifecycle, every running lifecycle of an owner group, or all of them, to re-read its inputs and re-plan. */
   notifyInputsChanged(target: InputsChangedTarget, input: LifecycleInputsChangedInput): Promise<SignalReport>;
   /** Asks for a renewal; refusals throw {@link LifecycleRefusedError}. */
@@ -514,6 +521,18 @@ export function createLifecycleClient(options: LifecycleClientOptions): Lifecycl
     async notifyReplaced(managedCertificateId, input) {
       try {
         await call(managedCertificateId, () => handleOf(managedCertificateId).signal(certificateReplacedSignal, input));
+        return 'signalled';
+      } catch (error) {
+        if (error instanceof LifecycleNotFoundError) return 'not-running';
+        throw error;
+      }
+    },
+
+    async notifyChangeTicketUpdated(input) {
+      const managed = await options.store.findManagedCertificateByTicketKey(input.ticketKey);
+      if (managed === null) return 'unknown-ticket';
+      try {
+        await call(managed.id, () => handleOf(managed.id).signal(changeTicketUpdatedSignal, input));
         return 'signalled';
       } catch (error) {
         if (error instanceof LifecycleNotFoundError) return 'not-running';

@@ -312,6 +312,32 @@ describe('the lifecycle client on the time-skipping server', () => {
     expect((await lifecycles.status(pay1)).cycle).toBe(2);
   });
 
+  it('R-MON-2: a change ticket update reaches the lifecycle whose ticket it is, and an unknown ticket is said to be one', async () => {
+    const [, pay2] = ids as [string, string];
+    await lifecycles.ensureLifecycles([pay2]);
+    await store.updateManagedLifecycle(
+      pay2,
+      { phase: 'monitoring', detail: null, ticketKey: 'CHG-404' },
+      NOW.toISOString(),
+    );
+    const update = {
+      ticketKey: 'CHG-404',
+      decision: 'approved',
+      reason: null,
+      changeWindowStart: null,
+      changedBy: { id: 'jira:5b10ac8d82e05b22cc7d4ef5' },
+      at: '2026-12-01T10:00:00.000Z',
+    } as const;
+    expect(await lifecycles.notifyChangeTicketUpdated(update)).toBe('signalled');
+    expect(await lifecycles.notifyChangeTicketUpdated({ ...update, ticketKey: 'OPS-1' })).toBe('unknown-ticket');
+    // The lifecycle itself opened no ticket CHG-404: it records the update and ignores it.
+    await worker.waitFor(
+      pay2,
+      (view) => view.records.some((record) => record.kind === 'change.ignored' && record.detail.startsWith('CHG-404')),
+      'the ignored change update',
+    );
+  });
+
   it('R-MON-1: sync starts the lifecycle of every active managed certificate that has not expired, in bounded parallel', async () => {
     const set = generateLeafSet({
       count: 120,

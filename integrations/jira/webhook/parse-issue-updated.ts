@@ -2,7 +2,7 @@
  * Reading Jira's `jira:issue_updated` webhook (R-MON-2): which change ticket moved to which status, and what that
  * means for the renewal waiting on it. Pure, so every malformed payload is a table row in a test.
  */
-import type { Actor } from '../../../domain/lifecycle/model';
+import type { ChangeTicketUpdatedInput } from '../../../workflows/definitions';
 
 /** Status names of the change workflow by what they mean to certflow; compared case-insensitively. */
 export interface ChangeStatusNames {
@@ -30,15 +30,8 @@ export interface IssueUpdatedReading {
   readonly reasonField: string | null;
 }
 
-/** A change ticket's new status, as the lifecycle's `changeTicketUpdated` signal wants it. */
-export interface ChangeTicketUpdate {
-  readonly ticketKey: string;
-  readonly decision: 'approved' | 'rejected' | 'pending';
-  readonly reason: string | null;
-  readonly changeWindowStart: string | null;
-  readonly changedBy: Actor;
-  readonly at: string;
-}
+/** A change ticket's new status: the lifecycle's `changeTicketUpdated` signal. */
+export type ChangeTicketUpdate = ChangeTicketUpdatedInput;
 
 /** A payload certflow cannot read: not JSON, or not shaped like Jira's webhook. */
 export class JiraWebhookPayloadError extends Error {
