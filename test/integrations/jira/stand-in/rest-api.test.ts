@@ -1,3 +1,4 @@
+import JiraApi from 'jira-client';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type JiraStandIn, startJiraStandIn } from '../../../../integrations/jira/stand-in/jira-stand-in';
 import { ALICE, CERTFLOW_BOT, changeFields, jiraClient, OPTIONS, rest } from './support';
@@ -180,7 +181,15 @@ describe('Jira stand-in REST API through jira-client', () => {
       Authorization: `Bearer ${ALICE.personalAccessToken}`,
     });
     expect(bearer.body).toMatchObject({ accountId: ALICE.accountId });
-    expect(standIn.calls.map((call) => call.status)).toEqual([401, 401, 401, 200]);
+    const withToken = new JiraApi({
+      protocol: 'http',
+      host: '127.0.0.1',
+      port: String(standIn.port),
+      bearer: ALICE.personalAccessToken,
+      apiVersion: '2',
+    });
+    expect(await withToken.getCurrentUser()).toMatchObject({ accountId: ALICE.accountId });
+    expect(standIn.calls.map((call) => call.status)).toEqual([401, 401, 401, 200, 200]);
   });
 
   it('an unknown issue is Jira’s 404 on every issue endpoint', async () => {
