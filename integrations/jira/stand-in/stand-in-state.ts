@@ -160,6 +160,14 @@ function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
+// ISO 8601 with an offset, as Jira takes date-time fields; Date.parse alone would also take "June 10".
+function isDateTime(value: string): boolean {
+  return (
+    /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,3})?)?(Z|[+-]\d{2}:?\d{2})$/.test(value) &&
+    !Number.isNaN(Date.parse(value))
+  );
+}
+
 function isDate(value: string): boolean {
   return /^\d{4}-\d{2}-\d{2}$/.test(value) && !Number.isNaN(Date.parse(`${value}T00:00:00Z`));
 }
@@ -601,7 +609,7 @@ function customFieldProblem(field: JiraStandInCustomField, value: unknown): stri
     case 'date':
       return typeof value === 'string' && isDate(value) ? undefined : `${field.name} takes a date as YYYY-MM-DD`;
     case 'datetime':
-      return typeof value === 'string' && !Number.isNaN(Date.parse(value))
+      return typeof value === 'string' && isDateTime(value)
         ? undefined
         : `${field.name} takes a date and time, e.g. 2026-12-01T20:30:00.000+0000`;
   }

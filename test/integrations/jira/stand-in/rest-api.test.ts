@@ -289,4 +289,31 @@ describe('Jira stand-in REST API through jira-client', () => {
     }
     expect(names).toEqual(['To Do', 'In Progress', 'Done']);
   });
+
+  it('custom fields are checked by type: a date-time takes ISO 8601 with an offset, nothing looser', async () => {
+    await standIn.close();
+    standIn = await startJiraStandIn({
+      ...OPTIONS,
+      customFields: [
+        { id: 'customfield_10050', name: 'Change window start', type: 'datetime' },
+        { id: 'customfield_10051', name: 'Risk score', type: 'number' },
+      ],
+    });
+    for (const accepted of ['2026-12-05T22:00:00.000+0000', '2026-12-05T22:00Z', '2026-12-05T22:00:00+02:00']) {
+      const response = await rest(standIn, 'POST', '/rest/api/3/issue', {
+        fields: changeFields({ customfield_10050: accepted, customfield_10051: 3 }),
+      });
+      expect([accepted, response.status]).toEqual([accepted, 201]);
+    }
+    for (const refused of ['June 10', '2026-12-05', '2026-12-05T22:00:00']) {
+      const response = await rest(standIn, 'POST', '/rest/api/3/issue', {
+        fields: changeFields({ customfield_10050: refused, customfield_10051: 'high' }),
+      });
+      expect([refused, response.status, Object.keys((response.body as { errors: object }).errors)]).toEqual([
+        refused,
+        400,
+        ['customfield_10050', 'customfield_10051'],
+      ]);
+    }
+  });
 });
