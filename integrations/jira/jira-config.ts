@@ -73,6 +73,11 @@ export interface JiraConfig {
   readonly rateLimitRetries: number;
   /** The longest Retry-After waited out inside a call, in seconds; a longer one fails the call as retryable. */
   readonly maxRetryAfterSeconds: number;
+  /**
+   * How long, in seconds, after a create attempt that got no answer certflow trusts only the search to find its
+   * ticket: Jira Cloud's search shows a new issue after a delay, and creating again sooner could open a second one.
+   */
+  readonly searchLagSeconds: number;
 }
 
 /** Invalid Jira settings: every problem with the field it is about and the fix. */
@@ -195,6 +200,7 @@ const schema = z
       .default(30_000),
     rateLimitRetries: z.number().int().min(0).max(10, { error: 'expected 0 to 10' }).default(3),
     maxRetryAfterSeconds: z.number().int().min(0).max(600, { error: 'expected 0 to 600 seconds' }).default(60),
+    searchLagSeconds: z.number().int().min(0).max(600, { error: 'expected 0 to 600 seconds' }).default(30),
   })
   .superRefine((value, context) => {
     const { email, apiToken, personalAccessToken } = value.auth;

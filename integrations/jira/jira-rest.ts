@@ -43,12 +43,13 @@ export interface JiraClientOptions {
   readonly sleep?: (milliseconds: number) => Promise<void>;
 }
 
-/** Jira could not be reached, failed (5xx) or kept rate limiting: the activity retries the step. */
+/** Jira could not be reached, failed (5xx), kept rate limiting or may not show a ticket yet: the activity retries. */
 export class JiraUnavailableError extends Error {
   override readonly name = 'JiraUnavailableError';
   constructor(
     message: string,
-    readonly failure: JiraHttpFailure,
+    /** The failed call, or null when certflow itself waits for Jira. */
+    readonly failure: JiraHttpFailure | null,
   ) {
     super(message);
   }

@@ -1,6 +1,6 @@
 /**
- * What the Jira adapter did per idempotency key: the ticket it opened for a renewal cycle, and the comments,
- * transitions and escalations it applied, so a retried activity or a restarted worker finds them instead of asking
+ * What the Jira adapter did per idempotency key: the ticket it opened for a renewal cycle, when it first tried to
+ * open one, and the comments, transitions and escalations it applied, so a retried activity or a restarted worker finds them instead of asking
  * Jira (or acting) again.
  */
 import type { TicketRef } from '../../domain/lifecycle/model';
@@ -18,12 +18,15 @@ export interface JiraTicketStore {
   isApplied(idempotencyKey: string): Promise<boolean>;
   /** Records an applied key; recording it again changes nothing. */
   markApplied(idempotencyKey: string, ticketKey: string, action: JiraTicketAction): Promise<void>;
+  /** Records the first attempt to create a cycle's ticket at `nowMs` and returns the first attempt's time. */
+  noteCreateAttempt(idempotencyKey: string, nowMs: number): Promise<number>;
 }
 
 /** Keeps the map in process memory: for tests and tools; the worker uses the inventory database's store. */
 export class InMemoryJiraTicketStore implements JiraTicketStore {
   private readonly tickets = new Map<string, TicketRef>();
   private readonly applied = new Map<string, { ticketKey: string; action: JiraTicketAction }>();
+  private readonly createAttempts = new Map<string, number>();
 
   findTicket(idempotencyKey: string): Promise<TicketRef | undefined> {
     return Promise.resolve(this.tickets.get(idempotencyKey));
@@ -43,5 +46,10 @@ export class InMemoryJiraTicketStore implements JiraTicketStore {
   markApplied(idempotencyKey: string, ticketKey: string, action: JiraTicketAction): Promise<void> {
     if (!this.applied.has(idempotencyKey)) this.applied.set(idempotencyKey, { ticketKey, action });
     return Promise.resolve();
+  }
+
+  noteCreateAttempt(idempotencyKey: string, nowMs: number): Promise<number> {
+    if (!this.createAttempts.has(idempotencyKey)) this.createAttempts.set(idempotencyKey, nowMs);
+    return Promise.resolve(this.createAttempts.get(idempotencyKey) ?? nowMs);
   }
 }

@@ -4,7 +4,8 @@
  *
  * One open ticket per renewal cycle, also under retries and restarts: the durable store is asked first; on a miss
  * Jira is searched for the cycle's label (a create whose answer was lost, or a store that is new), and only then is
- * a ticket created, and its key recorded before it is returned. Cloud searches through `GET /rest/api/3/search/jql`
+ * a ticket created, and its key recorded before it is returned. A retry soon after an unanswered create waits for
+ * the search to catch up (`jira.searchLagSeconds`) rather than risk a second ticket. Cloud searches through `GET /rest/api/3/search/jql`
  * (jira-client's `searchJira` calls `/rest/api/2/search`, which Jira Cloud removed with 410 Gone), Data Center
  * through the v2 search. Comments and escalations end in a marker of their key and are looked for before they are
  * written; transitions are resolved by their configured names and leave a ticket already there alone; every applied
@@ -33,7 +34,7 @@ import {
   type JiraText,
 } from './change-ticket-fields';
 import { browseUrl, projectKeyFor, type JiraConfig } from './jira-config';
-import { createJiraClient, ticketingFailure, type JiraClientOptions } from './jira-rest';
+import { createJiraClient, JiraUnavailableError, ticketingFailure, type JiraClientOptions } from './jira-rest';
 import type { JiraTicketStore } from './jira-ticket-store';
 
 /** Options of {@link JiraTicketing}. */
@@ -41,6 +42,8 @@ export interface JiraTicketingOptions extends JiraClientOptions {
   readonly config: JiraConfig;
   /** Where tickets and applied keys are kept: the inventory database's store in the worker. */
   readonly store: JiraTicketStore;
+  /** The clock of create attempts (see `jira.searchLagSeconds`); `Date.now` by default. */
+  readonly nowMs?: () => number;
 }
 
 /** A ticket's workflow status, for following changes made in Jira. */
@@ -94,10 +97,12 @@ export class JiraTicketing implements TicketingPort {
   private readonly client: JiraApi;
   private readonly config: JiraConfig;
   private readonly store: JiraTicketStore;
+  private readonly nowMs: () => number;
 
   constructor(options: JiraTicketingOptions) {
     this.config = options.config;
     this.store = options.store;
+    this.nowMs = options.nowMs ?? Date.now;
     this.client = createJiraClient(options.config, options);
   }
 
@@ -107,6 +112,7 @@ export class JiraTicketing implements TicketingPort {
     if (known !== undefined) return known;
     const found = await this.findByLabel(cycleLabel(request.idempotencyKey));
     if (found !== undefined) return await this.store.saveTicket(request.idempotencyKey, this.ref(found));
+    await this.awaitSearchLag(request.idempotencyKey);
     const project = projectKeyFor(this.config, request.group);
     const fields = changeTicketFields(request, this.config);
     const created = record(
@@ -218,6 +224,25 @@ export class JiraTicketing implements TicketingPort {
       statusCategory: stringOf(record(status.statusCategory).key) ?? 'unknown',
       changeWindowStart: windowField !== undefined ? (stringOf(fields[windowField]) ?? null) : null,
     };
+  }
+
+  /**
+   * Refuses, as retryable, to create again while an earlier attempt of this cycle is younger than the search lag:
+   * that attempt may have opened a ticket whose answer was lost and which Jira's search does not show yet.
+   */
+  private async awaitSearchLag(idempotencyKey: string): Promise<void> {
+    const now = this.nowMs();
+    const waited = now - (await this.store.noteCreateAttempt(idempotencyKey, now));
+    const lag = this.config.searchLagSeconds * 1000;
+    if (waited > 0 && waited < lag) {
+      throw new JiraUnavailableError(
+        `an attempt ${Math.ceil(waited / 1000)} s ago to open the change ticket of ${idempotencyKey} got no answer ` +
+          `and Jira's search does not show a ticket for it yet; certflow opens one only when the search still finds ` +
+          `none ${this.config.searchLagSeconds} s after that attempt (jira.searchLagSeconds), so a cycle never gets ` +
+          'two; the step is retried',
+        null,
+      );
+    }
   }
 
   private ref(key: string): TicketRef {

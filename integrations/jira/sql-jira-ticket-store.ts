@@ -4,7 +4,9 @@
  *
  * Tables (created by integrations/inventory/migrations/004-jira-tickets.ts):
  * - `jira_tickets`: one row per renewal-cycle key: the ticket's key and browser URL. The first row written wins.
- * - `jira_applied_keys`: one row per applied comment, transition or escalation key, with the ticket and the action.
+ * - `jira_applied_keys`: one row per applied comment, transition or escalation key, with the ticket and the action;
+ *   also the first attempt to create a cycle's ticket, as action `create-attempt` under `<cycle key>#create` with an
+ *   empty ticket key.
  * Instants are epoch milliseconds in a bigint, like the inventory's.
  */
 import type { Kysely } from 'kysely';
@@ -87,5 +89,20 @@ export class SqlJiraTicketStore implements JiraTicketStore {
       .values({ idempotency_key: idempotencyKey, ticket_key: ticketKey, action, applied_at: this.nowMs() })
       .onConflict((conflict) => conflict.column('idempotency_key').doNothing())
       .execute();
+  }
+
+  async noteCreateAttempt(idempotencyKey: string, nowMs: number): Promise<number> {
+    const key = `${idempotencyKey}#create`;
+    await this.db
+      .insertInto('jira_applied_keys')
+      .values({ idempotency_key: key, ticket_key: '', action: 'create-attempt', applied_at: nowMs })
+      .onConflict((conflict) => conflict.column('idempotency_key').doNothing())
+      .execute();
+    const row = await this.db
+      .selectFrom('jira_applied_keys')
+      .select('applied_at')
+      .where('idempotency_key', '=', key)
+      .executeTakeFirst();
+    return Number(row?.applied_at ?? nowMs);
   }
 }

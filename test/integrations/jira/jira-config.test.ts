@@ -41,6 +41,7 @@ describe('parseJiraConfig', () => {
       timeoutMs: 30_000,
       rateLimitRetries: 3,
       maxRetryAfterSeconds: 60,
+      searchLagSeconds: 30,
     });
   });
 

@@ -83,12 +83,13 @@ function configFor(jira: JiraStandIn, overrides: Record<string, unknown> = {}): 
   });
 }
 
-/** The adapter with a recorded sleep, so a Retry-After is honoured without waiting in the test. */
+/** The adapter with a recorded sleep, so a Retry-After is honoured without waiting, and a clock the test moves. */
 function adapter(
   jira: JiraStandIn,
   options: { store?: JiraTicketStore; config?: Record<string, unknown>; fetch?: typeof fetch } = {},
 ) {
   const sleeps: number[] = [];
+  const clock = { nowMs: 1_000_000 };
   const ticketing = new JiraTicketing({
     config: configFor(jira, options.config),
     store: options.store ?? new InMemoryJiraTicketStore(),
@@ -97,8 +98,26 @@ function adapter(
       sleeps.push(milliseconds);
       return Promise.resolve();
     },
+    nowMs: () => clock.nowMs,
   });
-  return { ticketing, sleeps };
+  return { ticketing, sleeps, clock };
+}
+
+/** A fetch whose first create reaches Jira but whose answer is lost, as a 500 would lose it. */
+function losingFirstCreate(): typeof fetch {
+  let lost = false;
+  return async (input, init) => {
+    const response = await fetch(input, init);
+    if (
+      !lost &&
+      init?.method === 'POST' &&
+      new URL(input instanceof Request ? input.url : input).pathname.endsWith('/issue')
+    ) {
+      lost = true;
+      return new Response(JSON.stringify({ errorMessages: ['Internal server error'], errors: {} }), { status: 500 });
+    }
+    return response;
+  };
 }
 
 const callsTo = (jira: JiraStandIn, method: string, pattern: RegExp) =>
@@ -126,33 +145,46 @@ describe('Jira ticketing adapter against the Jira stand-in (Cloud; no test but t
     expect(jira.calls.length).toBe(before);
   });
 
-  it('R-MON-2: a 500 before the create is retried by the activity and opens one ticket', async () => {
+  it('R-MON-2: a 500 before the create is retried by the activity and opens one ticket once the search lag passed', async () => {
     const jira = await standIn();
-    const { ticketing } = adapter(jira);
+    const { ticketing, clock } = adapter(jira);
     jira.faults.next('POST /issue', { status: 500 });
     const failure = await ticketing.ensureChangeTicket(request()).catch((error: unknown) => error);
     expect(failure).toBeInstanceOf(JiraUnavailableError);
     expect((failure as Error).message).toMatch(/Jira failed \(500\).*the step is retried/);
+    clock.nowMs += 30_000;
     await ticketing.ensureChangeTicket(request());
     expect(jira.issues()).toHaveLength(1);
   });
 
+  it("R-MON-2: a retry while Jira Cloud's search does not show the lost create yet waits instead of creating again", async () => {
+    const jira = await standIn();
+    const lose = losingFirstCreate();
+    let hidden = 2;
+    const laggingSearch: typeof fetch = async (input, init) => {
+      const url = new URL(input instanceof Request ? input.url : input);
+      if (url.pathname.endsWith('/search/jql') && hidden-- > 0) {
+        return new Response(JSON.stringify({ issues: [], isLast: true }), { status: 200 });
+      }
+      return await lose(input, init);
+    };
+    const { ticketing, clock } = adapter(jira, { fetch: laggingSearch });
+    await expect(ticketing.ensureChangeTicket(request())).rejects.toBeInstanceOf(JiraUnavailableError);
+    clock.nowMs += 5_000;
+    const waiting = await ticketing.ensureChangeTicket(request()).catch((error: unknown) => error);
+    expect(waiting).toBeInstanceOf(JiraUnavailableError);
+    expect((waiting as Error).message).toMatch(
+      /^an attempt 5 s ago to open the change ticket .* \(jira\.searchLagSeconds\)/,
+    );
+    clock.nowMs += 5_000;
+    expect((await ticketing.ensureChangeTicket(request())).key).toBe('CHG-1');
+    expect(jira.issues()).toHaveLength(1);
+    expect(callsTo(jira, 'POST', /^\/rest\/api\/3\/issue$/)).toHaveLength(1);
+  });
+
   it('R-MON-2: a create whose answer is lost (500 after Jira created it) is found by its label on the retry, not created again', async () => {
     const jira = await standIn();
-    let lost = false;
-    const losingFetch: typeof fetch = async (input, init) => {
-      const response = await fetch(input, init);
-      if (
-        !lost &&
-        init?.method === 'POST' &&
-        new URL(input instanceof Request ? input.url : input).pathname.endsWith('/issue')
-      ) {
-        lost = true;
-        return new Response(JSON.stringify({ errorMessages: ['Internal server error'], errors: {} }), { status: 500 });
-      }
-      return response;
-    };
-    const { ticketing } = adapter(jira, { fetch: losingFetch });
+    const { ticketing } = adapter(jira, { fetch: losingFirstCreate() });
     await expect(ticketing.ensureChangeTicket(request())).rejects.toBeInstanceOf(JiraUnavailableError);
     expect(jira.issues()).toHaveLength(1);
     const ticket = await ticketing.ensureChangeTicket(request());

@@ -70,6 +70,18 @@ describe.each(backends)('Jira ticket store on $name', (backend) => {
     }
   });
 
+  it('R-MON-2: keeps the time of the first attempt to create a cycle ticket, apart from applied keys', async () => {
+    const { store, reopen, close } = await backend.open();
+    try {
+      expect(await store.noteCreateAttempt('wf/c1/ticket', 5_000)).toBe(5_000);
+      expect(await reopen().noteCreateAttempt('wf/c1/ticket', 9_000)).toBe(5_000);
+      expect(await store.noteCreateAttempt('wf/c2/ticket', 9_000)).toBe(9_000);
+      expect(await store.isApplied('wf/c1/ticket')).toBe(false);
+    } finally {
+      await close();
+    }
+  });
+
   it('R-LOG-1: records an applied key once', async () => {
     const { store, reopen, close } = await backend.open();
     try {
