@@ -71,7 +71,10 @@ export interface JiraConfig {
   readonly timeoutMs: number;
   /** How often one call waits out a 429 before the activity's own retry takes over. */
   readonly rateLimitRetries: number;
-  /** The longest Retry-After waited out inside a call, in seconds; a longer one fails the call as retryable. */
+  /**
+   * The longest Retry-After waited out inside a call, in seconds; a longer one fails the call as retryable. Small by
+   * default: the lifecycle gives an activity one minute, and its own retries wait 10 s and more.
+   */
   readonly maxRetryAfterSeconds: number;
   /**
    * How long, in seconds, after a create attempt that got no answer certflow trusts only the search to find its
@@ -199,7 +202,7 @@ const schema = z
       .min(1000, { error: 'expected at least 1000 ms: Jira often takes a second' })
       .default(30_000),
     rateLimitRetries: z.number().int().min(0).max(10, { error: 'expected 0 to 10' }).default(3),
-    maxRetryAfterSeconds: z.number().int().min(0).max(600, { error: 'expected 0 to 600 seconds' }).default(60),
+    maxRetryAfterSeconds: z.number().int().min(0).max(600, { error: 'expected 0 to 600 seconds' }).default(10),
     searchLagSeconds: z.number().int().min(0).max(600, { error: 'expected 0 to 600 seconds' }).default(30),
   })
   .superRefine((value, context) => {

@@ -40,7 +40,7 @@ describe('parseJiraConfig', () => {
       customFields: {},
       timeoutMs: 30_000,
       rateLimitRetries: 3,
-      maxRetryAfterSeconds: 60,
+      maxRetryAfterSeconds: 10,
       searchLagSeconds: 30,
     });
   });
