@@ -8,6 +8,7 @@ import {
   changeTicketUpdatedSignal,
   decideRequestUpdate,
   requestRenewalUpdate,
+  requestRevocationUpdate,
   type ChangeTicketUpdatedInput,
   type LifecycleView,
 } from '../../workflows/definitions';
@@ -241,6 +242,64 @@ describe('the change-approval gate (renewal.requireChangeApproval) on the time-s
       expect(ticket.comments.at(-1)?.body).toContain('change freeze until 5 January');
       const audit = (await h.store.queryAudit({ action: 'change.rejected' }, { limit: 10 })).items;
       expect(audit).toEqual([expect.objectContaining({ actor: CHANGE_MANAGER.id })]);
+    },
+  );
+
+  it(
+    'R-MON-2, R-MON-3: while a renewal waits for its change approval the plan goes on: escalation at 30 days',
+    { timeout: 60_000 },
+    async () => {
+      const h = await setUp(true);
+      const seeded = await h.seed({ daysLeft: 85, lifetimeDays: 100 });
+      const view = await h.withWorker(async () => {
+        const handle = await requestAndApprove(h, seeded.managedCertificateId);
+        await waitUntilHeld(h, seeded.managedCertificateId);
+        await h.env.sleep(56 * DAY_MS);
+        const view = await h.waitFor(
+          seeded.managedCertificateId,
+          (v) => v.records.some((r) => r.kind === 'escalation'),
+          'the escalation at 30 days',
+        );
+        await handle.terminate('test done');
+        return view;
+      });
+      expect(view).toMatchObject({ cycle: 1, phase: 'awaiting-approval', changeApproval: { status: 'waiting' } });
+      expect(h.notifier.ofKind('escalation').map((n) => n.cause)).toEqual(['not-renewed']);
+      expect(h.ticketing.tickets[0]?.escalations.map((e) => e.level)).toEqual(['escalation']);
+      expect(await issuedCount(h)).toBe(0);
+    },
+  );
+
+  it(
+    'R-REV-1: a revocation is not held at the change gate: it supersedes the renewal waiting there',
+    { timeout: 60_000 },
+    async () => {
+      const h = await setUp(true);
+      const seeded = await h.seed({ daysLeft: 85, lifetimeDays: 100 });
+      const view = await h.withWorker(async () => {
+        const handle = await requestAndApprove(h, seeded.managedCertificateId);
+        await waitUntilHeld(h, seeded.managedCertificateId);
+        await handle.executeUpdate(requestRevocationUpdate, {
+          args: [
+            {
+              requestedBy: PEOPLE.security,
+              reason: 'key found on a paste site',
+              revocationReason: 'keyCompromise',
+              replace: false,
+            },
+          ],
+        });
+        const view = await h.waitFor(
+          seeded.managedCertificateId,
+          () => h.notifier.ofKind('approval-request').length === 2,
+          'the revocation to be put to the approvers',
+        );
+        await handle.terminate('test done');
+        return view;
+      });
+      expect(view.request).toMatchObject({ kind: 'revocation', status: 'awaiting-approval' });
+      expect(view.changeApproval).toMatchObject({ required: true, status: null });
+      expect(await issuedCount(h)).toBe(0);
     },
   );
 
