@@ -3,7 +3,7 @@
  * signed with the configured secret in `X-Hub-Signature: sha256=<hex HMAC-SHA256 of the raw body>`. A failed
  * delivery is recorded, never thrown: Jira does not tell the person who moved a ticket that a webhook failed.
  */
-import { createHmac } from 'node:crypto';
+import { createHmac, randomUUID } from 'node:crypto';
 
 /** Where webhooks go and the secret they are signed with. */
 export interface JiraWebhookTarget {
@@ -13,6 +13,8 @@ export interface JiraWebhookTarget {
 
 /** One delivery attempt: the HTTP status the receiver answered, or why it could not be reached. */
 export interface WebhookDelivery {
+  /** `X-Atlassian-Webhook-Identifier`: unique per delivery, as Jira Cloud sends it for receivers to deduplicate. */
+  readonly identifier: string;
   readonly body: Record<string, unknown>;
   readonly signature: string;
   readonly status?: number;
@@ -40,6 +42,7 @@ export class WebhookSender {
     const { url, secret } = this.target;
     const raw = JSON.stringify(body);
     const signature = webhookSignature(secret, raw);
+    const identifier = randomUUID();
     const delivery = (async () => {
       try {
         const response = await fetch(url, {
@@ -47,15 +50,21 @@ export class WebhookSender {
           headers: {
             'Content-Type': 'application/json; charset=utf-8',
             'X-Hub-Signature': signature,
+            'X-Atlassian-Webhook-Identifier': identifier,
             'User-Agent': 'Atlassian Webhook HTTP Client',
           },
           body: raw,
           signal: AbortSignal.timeout(DELIVERY_TIMEOUT_MS),
         });
         await response.arrayBuffer();
-        this.deliveries.push({ body, signature, status: response.status });
+        this.deliveries.push({ identifier, body, signature, status: response.status });
       } catch (error) {
-        this.deliveries.push({ body, signature, error: error instanceof Error ? error.message : String(error) });
+        this.deliveries.push({
+          identifier,
+          body,
+          signature,
+          error: error instanceof Error ? error.message : String(error),
+        });
       }
     })();
     this.pending.add(delivery);

@@ -10,6 +10,7 @@ const SECRET = 'webhook-secret';
 interface Received {
   readonly raw: string;
   readonly signature: string | undefined;
+  readonly identifier: string | undefined;
   readonly body: {
     webhookEvent: string;
     timestamp: number;
@@ -41,6 +42,7 @@ beforeEach(async () => {
       received.push({
         raw,
         signature: request.headers['x-hub-signature'] as string | undefined,
+        identifier: request.headers['x-atlassian-webhook-identifier'] as string | undefined,
         body: JSON.parse(raw) as Received['body'],
       });
       response.writeHead(answerStatus).end();
@@ -77,7 +79,8 @@ describe('Jira stand-in webhooks', () => {
     expect(standIn.issue('CERT-1')?.transitions).toMatchObject([
       { to: 'Approved', via: 'person', by: { accountId: ALICE.accountId } },
     ]);
-    expect(standIn.webhookDeliveries).toMatchObject([{ status: 200 }]);
+    expect(delivery.identifier).toMatch(/^[0-9a-f-]{36}$/);
+    expect(standIn.webhookDeliveries).toMatchObject([{ status: 200, identifier: delivery.identifier }]);
   });
 
   it('a transition through the REST API sends one too, and setField sends the field’s changelog item', async () => {
