@@ -173,6 +173,13 @@ function peopleOf(group: OwnerGroup | null, extra: readonly string[], role: Audi
 }
 
 /** Creates the lifecycle activities over their ports. */
+/** What became of a comment, transition or escalation: applied, or refused for good by the ticketing system. */
+export interface TicketStepOutcome {
+  readonly applied: boolean;
+  /** The ticketing system's reason and the fix, when refused. */
+  readonly problem: string | null;
+}
+
 export function createLifecycleActivities(deps: LifecycleActivityDeps) {
   const { store } = deps;
 
@@ -184,6 +191,40 @@ export function createLifecycleActivities(deps: LifecycleActivityDeps) {
     details: Record<string, unknown>;
   }): Promise<void> {
     await store.appendAudit([{ ...entry, at: new Date().toISOString(), where: where() }]);
+  }
+
+  /**
+   * Applies one comment, transition or escalation and audits it. A refusal for good (a status the ticket's workflow
+   * does not allow from where it is, a field the project lacks) is audited as `ticket.refused` and returned: the
+   * ticket is the change manager's record, and a renewal must not fail because it cannot be moved.
+   */
+  async function ticketStep(
+    input: { ticket: TicketRef; idempotencyKey: string; actor: string; subject: string },
+    action: string,
+    details: Record<string, unknown>,
+    apply: () => Promise<void>,
+  ): Promise<TicketStepOutcome> {
+    try {
+      await apply();
+    } catch (error) {
+      if (!(error instanceof TicketRejectedError)) throw error;
+      await audit({
+        idempotencyKey: `${input.idempotencyKey}/refused`,
+        actor: input.actor,
+        action: 'ticket.refused',
+        subject: input.subject,
+        details: { ticket: input.ticket.key, step: action, ...details, reason: error.message },
+      });
+      return { applied: false, problem: error.message };
+    }
+    await audit({
+      idempotencyKey: input.idempotencyKey,
+      actor: input.actor,
+      action,
+      subject: input.subject,
+      details: { ticket: input.ticket.key, ...details },
+    });
+    return { applied: true, problem: null };
   }
 
   async function metadataContacts(fingerprint: string): Promise<{ contacts: string[]; approvers: string[] }> {
@@ -308,16 +349,8 @@ export function createLifecycleActivities(deps: LifecycleActivityDeps) {
       body: string;
       actor: string;
       subject: string;
-    }): Promise<void> => {
-      await permanentOnRejection(() => deps.ticketing.comment(input));
-      await audit({
-        idempotencyKey: input.idempotencyKey,
-        actor: input.actor,
-        action: 'ticket.commented',
-        subject: input.subject,
-        details: { ticket: input.ticket.key, step: input.step },
-      });
-    },
+    }): Promise<TicketStepOutcome> =>
+      await ticketStep(input, 'ticket.commented', { step: input.step }, () => deps.ticketing.comment(input)),
 
     /** Moves the ticket to a logical state. */
     transitionTicket: async (input: {
@@ -326,16 +359,8 @@ export function createLifecycleActivities(deps: LifecycleActivityDeps) {
       to: TicketState;
       actor: string;
       subject: string;
-    }): Promise<void> => {
-      await permanentOnRejection(() => deps.ticketing.transition(input));
-      await audit({
-        idempotencyKey: input.idempotencyKey,
-        actor: input.actor,
-        action: 'ticket.transitioned',
-        subject: input.subject,
-        details: { ticket: input.ticket.key, to: input.to },
-      });
-    },
+    }): Promise<TicketStepOutcome> =>
+      await ticketStep(input, 'ticket.transitioned', { to: input.to }, () => deps.ticketing.transition(input)),
 
     /** Escalates the ticket (R-MON-3): priority, management, incident. */
     escalateTicket: async (input: {
@@ -346,16 +371,10 @@ export function createLifecycleActivities(deps: LifecycleActivityDeps) {
       group: OwnerGroup | null;
       actor: string;
       subject: string;
-    }): Promise<void> => {
-      await permanentOnRejection(() => deps.ticketing.escalate(input));
-      await audit({
-        idempotencyKey: input.idempotencyKey,
-        actor: input.actor,
-        action: 'ticket.escalated',
-        subject: input.subject,
-        details: { ticket: input.ticket.key, level: input.level, reason: input.reason },
-      });
-    },
+    }): Promise<TicketStepOutcome> =>
+      await ticketStep(input, 'ticket.escalated', { level: input.level, reason: input.reason }, () =>
+        deps.ticketing.escalate(input),
+      ),
 
     /**
      * Generates a new key pair in the key store (R-REN-1, R-KEY-1), has the CA issue a certificate for it and records

@@ -15,6 +15,7 @@ import type { InventoryStore } from '../../integrations/inventory/inventory-stor
 import { FileKeyStore } from '../../integrations/keys/file-key-store';
 import { RecordingNotifier } from '../../integrations/notifications/recording-notifier';
 import { RecordingTicketing } from '../../integrations/ticketing/recording-ticketing';
+import { TicketRejectedError } from '../../integrations/ticketing/ticketing-port';
 
 const WORKFLOW_ID = 'certflow-lifecycle-test';
 const GROUP: OwnerGroup = {
@@ -37,6 +38,7 @@ describe('lifecycle activities (MockActivityEnvironment, real store, CA and key 
   let keyStore: FileKeyStore;
   let notifier: RecordingNotifier;
   let activities: ReturnType<typeof createLifecycleActivities>;
+  let deps: LifecycleActivityDeps;
   const mock = new MockActivityEnvironment({ workflowExecution: { workflowId: WORKFLOW_ID, runId: 'run-1' } });
   /** Runs an activity in the mock activity context, keeping its types. */
   const env = {
@@ -51,7 +53,7 @@ describe('lifecycle activities (MockActivityEnvironment, real store, CA and key 
     keyStore = new FileKeyStore(path.join(folder, 'keys'));
     notifier = new RecordingNotifier();
     await store.upsertOwnerGroup(GROUP);
-    const deps: LifecycleActivityDeps = {
+    deps = {
       store,
       loadPolicy: () => Promise.resolve(DEFAULT_POLICY),
       keyStore,
@@ -155,6 +157,46 @@ describe('lifecycle activities (MockActivityEnvironment, real store, CA and key 
     expect(audit.items.map((entry) => [entry.action, entry.where])).toEqual([
       ['notification.reminder', WORKFLOW_ID],
       ['notification.reminder', WORKFLOW_ID],
+    ]);
+  });
+
+  it('R-LOG-1: a ticket step the ticketing system refuses for good is audited as refused and does not fail the lifecycle', async () => {
+    const refusing = createLifecycleActivities({
+      ...deps,
+      ticketing: {
+        ensureChangeTicket: () => Promise.reject(new Error('not used here')),
+        comment: () => Promise.resolve(),
+        transition: () =>
+          Promise.reject(
+            new TicketRejectedError(
+              'Jira offers no transition "In Progress" from Awaiting approval; set jira.transitions',
+            ),
+          ),
+        escalate: () => Promise.reject(new Error('Jira is not reachable')),
+      },
+    });
+    const step = {
+      ticket: { key: 'CHG-7', url: 'https://jira.test/browse/CHG-7' },
+      idempotencyKey: `${WORKFLOW_ID}/c1/transition/in-progress`,
+      actor: `workflow:${WORKFLOW_ID}`,
+      subject: 'f'.repeat(64),
+    };
+    expect(await env.run(refusing.transitionTicket, { ...step, to: 'in-progress' })).toEqual({
+      applied: false,
+      problem: 'Jira offers no transition "In Progress" from Awaiting approval; set jira.transitions',
+    });
+    expect(await env.run(refusing.commentOnTicket, { ...step, step: 'approved', body: 'ok' })).toEqual({
+      applied: true,
+      problem: null,
+    });
+    // A passing outage is not a refusal: the activity fails and Temporal retries it.
+    await expect(
+      env.run(refusing.escalateTicket, { ...step, level: 'escalation', reason: 'late', group: null }),
+    ).rejects.toThrow('Jira is not reachable');
+    const audit = await store.queryAudit({ action: 'ticket.' }, { limit: 10 });
+    expect(audit.items.map((entry) => [entry.action, entry.details.ticket])).toEqual([
+      ['ticket.refused', 'CHG-7'],
+      ['ticket.commented', 'CHG-7'],
     ]);
   });
 
