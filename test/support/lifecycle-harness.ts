@@ -32,6 +32,7 @@ import { FileKeyStore } from '../../integrations/keys/file-key-store';
 import type { NotificationPort } from '../../integrations/notifications/notification-port';
 import { RecordingNotifier } from '../../integrations/notifications/recording-notifier';
 import { RecordingTicketing } from '../../integrations/ticketing/recording-ticketing';
+import type { TicketingPort } from '../../integrations/ticketing/ticketing-port';
 import type { certificateLifecycleWorkflow } from '../../workflows/certificate-lifecycle';
 import {
   LIFECYCLE_WORKFLOW_TYPE,
@@ -90,8 +91,16 @@ export interface LifecycleHarness {
   readonly ticketing: RecordingTicketing;
   /** The policy the activities read; replace it to change the policy mid-life. */
   policy: Policy;
-  /** The ports the activities use; tests swap in faulty ones, or a real Slack notifier for the recording one. */
-  readonly deps: { ca: CertificateAuthorityPort; deployers: Deployer[]; notifications: NotificationPort };
+  /**
+   * The ports the activities use; tests swap in faulty ones, a real Slack notifier for the recording one, or the Jira
+   * adapter for the recording ticketing.
+   */
+  readonly deps: {
+    ca: CertificateAuthorityPort;
+    deployers: Deployer[];
+    notifications: NotificationPort;
+    ticketing: TicketingPort;
+  };
   readonly location: CertificateLocation;
   /** Issues a certificate `lifetimeDays` long with `daysLeft` to go, serves it on the endpoint and records it. */
   seed(options: {
@@ -150,7 +159,12 @@ export async function createLifecycleHarness(): Promise<LifecycleHarness> {
     notifier,
     ticketing,
     policy: DEFAULT_POLICY,
-    deps: { ca, deployers: [new TlsEndpointDeployer({ keyStore, registry })], notifications: notifier },
+    deps: {
+      ca,
+      deployers: [new TlsEndpointDeployer({ keyStore, registry })],
+      notifications: notifier,
+      ticketing,
+    },
     location,
 
     async seed({ daysLeft, lifetimeDays, names = ['api.payments.example.com'], slot }) {
@@ -217,7 +231,7 @@ export async function createLifecycleHarness(): Promise<LifecycleHarness> {
         },
         deployers: harness.deps.deployers,
         notifications: harness.deps.notifications,
-        ticketing,
+        ticketing: harness.deps.ticketing,
         securityLeads: [PEOPLE.security.id],
         admins: [],
         publicUrl: 'https://certflow.test',
