@@ -2,6 +2,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { DEFAULT_POLICY, parsePolicy } from '../domain/policy/load-policy';
 import type { Policy } from '../domain/policy/policy';
+import { JiraConfigError, parseJiraConfig, type JiraConfig } from '../integrations/jira/jira-config';
 
 /** An environment variable has a value certflow cannot use; the message names the variable and the fix. */
 export class ConfigError extends Error {
@@ -67,6 +68,10 @@ export interface CertflowConfig {
   slackStandIn: { port: number } | undefined;
   /** How long the Slack notifier collects reminders, escalations and incidents into one digest (R-MON-5), in ms. */
   slackDigestWindowMs: number;
+  /** Jira change tickets (JIRA_URL and its credentials); undefined: tickets are printed, or the stand-in plays Jira. */
+  jira: JiraSettings | undefined;
+  /** The local Jira stand-in `certflow start` runs when JIRA_URL is unset and CERTFLOW_JIRA is not `off`. */
+  jiraStandIn: { port: number } | undefined;
 }
 
 /** Where a TLS endpoint certflow runs listens. */
@@ -170,6 +175,52 @@ export const CONFIG_VARIABLES: readonly ConfigVariable[] = [
     default: 'stand-in',
     description:
       'without Slack credentials: `stand-in`, `certflow start` runs a local Slack in a browser page; `off`, notifications are printed',
+  },
+  {
+    name: 'JIRA_URL',
+    default: '(unset: see CERTFLOW_JIRA)',
+    description:
+      'Jira site for change tickets, e.g. `https://example.atlassian.net` or `https://jira.example.com/jira`',
+  },
+  {
+    name: 'JIRA_FLAVOUR',
+    default: 'cloud for atlassian.net hosts, else data-center',
+    description: '`cloud` or `data-center`',
+  },
+  { name: 'JIRA_EMAIL', default: '(unset)', description: "certflow's Jira account (with JIRA_API_TOKEN)" },
+  { name: 'JIRA_API_TOKEN', default: '(unset)', description: "that account's API token (id.atlassian.com → Security)" },
+  {
+    name: 'JIRA_PAT',
+    default: '(unset)',
+    description: 'Data Center: a personal access token instead of e-mail and token',
+  },
+  { name: 'JIRA_PROJECT', default: '(required with JIRA_URL)', description: 'project key of change tickets, e.g. CHG' },
+  { name: 'JIRA_ISSUE_TYPE', default: 'Change', description: 'issue type of change tickets' },
+  {
+    name: 'JIRA_CHANGE_WINDOW_FIELD',
+    default: '(unset: no window)',
+    description: 'custom field holding the approved change window start, e.g. `customfield_10050`',
+  },
+  {
+    name: 'JIRA_WEBHOOK_SECRET',
+    default: '(unset: polling)',
+    description: "secret of Jira's webhook to `/jira/webhook`; without it certflow polls waiting tickets",
+  },
+  {
+    name: 'CERTFLOW_JIRA_POLL_SECONDS',
+    default: '300',
+    description: 'how often change tickets that a renewal waits on are read without a webhook (0: never)',
+  },
+  {
+    name: 'CERTFLOW_JIRA',
+    default: 'stand-in',
+    description:
+      'without JIRA_URL: `stand-in`, `certflow start` runs a local Jira with a page; `off`, tickets are printed',
+  },
+  {
+    name: 'CERTFLOW_JIRA_STAND_IN_PORT',
+    default: '3002',
+    description: "port of that stand-in's page and REST API (0 picks a free one)",
   },
   {
     name: 'CERTFLOW_SLACK_DIGEST_SECONDS',
@@ -291,6 +342,86 @@ function readSlackStandIn(env: NodeJS.ProcessEnv): { port: number } | undefined 
   return mode === 'off' || credentials ? undefined : { port };
 }
 
+/** Jira as certflow uses it: the adapter's settings, and how status changes come back (webhook, else polling). */
+export interface JiraSettings {
+  readonly config: JiraConfig;
+  /** The webhook's secret (JIRA_WEBHOOK_SECRET): certflow then takes Jira's webhooks at `/jira/webhook`. */
+  readonly webhookSecret: string | undefined;
+  /** How often waiting change tickets are read when no webhook comes, in seconds; 0 never. */
+  readonly pollSeconds: number;
+}
+
+/** JIRA_URL's parts: `https://example.atlassian.net` or `https://jira.example.com:8443/jira`. */
+function readJiraUrl(raw: string): { protocol: 'http' | 'https'; host: string; port?: number; basePath: string } {
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new ConfigError('JIRA_URL', `"${raw}" is not a URL; write it as https://example.atlassian.net`);
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') {
+    throw new ConfigError('JIRA_URL', `must be an http(s) URL like https://example.atlassian.net, not ${url.protocol}`);
+  }
+  return {
+    protocol: url.protocol === 'https:' ? 'https' : 'http',
+    host: url.hostname,
+    ...(url.port === '' ? {} : { port: Number(url.port) }),
+    basePath: url.pathname.replace(/\/+$/, ''),
+  };
+}
+
+function readJira(env: NodeJS.ProcessEnv): JiraSettings | undefined {
+  const raw = env.JIRA_URL;
+  if (raw === undefined || raw === '') return undefined;
+  const url = readJiraUrl(raw);
+  const pollSeconds = env.CERTFLOW_JIRA_POLL_SECONDS ? Number(env.CERTFLOW_JIRA_POLL_SECONDS) : 300;
+  if (!Number.isInteger(pollSeconds) || pollSeconds < 0 || pollSeconds > 86_400) {
+    throw new ConfigError(
+      'CERTFLOW_JIRA_POLL_SECONDS',
+      `"${env.CERTFLOW_JIRA_POLL_SECONDS}" is not a whole number of seconds from 0 (never) to 86400 (default 300)`,
+    );
+  }
+  try {
+    const config = parseJiraConfig({
+      flavour: env.JIRA_FLAVOUR || (url.host.endsWith('.atlassian.net') ? 'cloud' : 'data-center'),
+      ...url,
+      auth: {
+        ...(env.JIRA_EMAIL ? { email: env.JIRA_EMAIL } : {}),
+        ...(env.JIRA_API_TOKEN ? { apiToken: env.JIRA_API_TOKEN } : {}),
+        ...(env.JIRA_PAT ? { personalAccessToken: env.JIRA_PAT } : {}),
+      },
+      projectKey: env.JIRA_PROJECT,
+      ...(env.JIRA_ISSUE_TYPE ? { issueType: env.JIRA_ISSUE_TYPE } : {}),
+      ...(env.JIRA_CHANGE_WINDOW_FIELD
+        ? { customFields: { changeWindowStart: { id: env.JIRA_CHANGE_WINDOW_FIELD, type: 'datetime' } } }
+        : {}),
+    });
+    return { config, webhookSecret: env.JIRA_WEBHOOK_SECRET || undefined, pollSeconds };
+  } catch (error) {
+    if (!(error instanceof JiraConfigError)) throw error;
+    throw new ConfigError(
+      'JIRA_URL',
+      `${error.message}\n(set from JIRA_URL, JIRA_FLAVOUR, JIRA_EMAIL, JIRA_API_TOKEN, JIRA_PAT, JIRA_PROJECT, JIRA_ISSUE_TYPE, JIRA_CHANGE_WINDOW_FIELD)`,
+    );
+  }
+}
+
+function readJiraStandIn(env: NodeJS.ProcessEnv): { port: number } | undefined {
+  const mode = env.CERTFLOW_JIRA || 'stand-in';
+  if (mode !== 'stand-in' && mode !== 'off') {
+    throw new ConfigError('CERTFLOW_JIRA', `"${mode}" is neither stand-in nor off (default stand-in)`);
+  }
+  const raw = env.CERTFLOW_JIRA_STAND_IN_PORT;
+  const port = raw === undefined || raw === '' ? 3002 : Number(raw);
+  if (raw !== undefined && raw !== '' && (!/^\d+$/.test(raw) || port > 65_535)) {
+    throw new ConfigError(
+      'CERTFLOW_JIRA_STAND_IN_PORT',
+      `"${raw}" is not a TCP port; use a whole number from 0 (a free one) to 65535 (default 3002)`,
+    );
+  }
+  return mode === 'off' || env.JIRA_URL ? undefined : { port };
+}
+
 /** Longest digest window: a reminder held longer would reach its owners late for no gain. */
 const MAX_DIGEST_SECONDS = 600;
 
@@ -377,6 +508,8 @@ export function loadConfig(env: NodeJS.ProcessEnv, cwd: string): CertflowConfig 
     slackAppToken: readSlackAppToken(env),
     slackStandIn: readSlackStandIn(env),
     slackDigestWindowMs: readDigestWindowMs(env),
+    jira: readJira(env),
+    jiraStandIn: readJiraStandIn(env),
   };
 }
 

@@ -19,6 +19,8 @@ import { ConsoleNotifier } from '../integrations/notifications/console-notifier'
 import { SlackNotifier } from '../integrations/slack/slack-notifier';
 import { createSlackWebClient } from '../integrations/slack/slack-web-client';
 import { SqlSlackDeliveryStore } from '../integrations/slack/sql-slack-delivery-store';
+import { JiraTicketing } from '../integrations/jira/jira-ticketing';
+import { SqlJiraTicketStore } from '../integrations/jira/sql-jira-ticket-store';
 import { ConsoleTicketing } from '../integrations/ticketing/console-ticketing';
 import { readPolicyFile, type CertflowConfig, type TlsEndpointAddress } from './config';
 
@@ -100,6 +102,11 @@ export async function openCertflowServices(options: OpenServicesOptions): Promis
             digestWindowMs: config.slackDigestWindowMs,
             log: (event) => log(`[slack] ${JSON.stringify(event)}`),
           });
+    // Tickets per renewal cycle are kept in the inventory database, so a restarted worker never opens a second one.
+    const jira =
+      config.jira === undefined
+        ? undefined
+        : new JiraTicketing({ config: config.jira.config, store: new SqlJiraTicketStore({ db }) });
     // Digests still collecting go out before the inventory (their delivery store) closes.
     if (slack !== undefined) opened.push({ close: () => slack.flush() });
     const lifecycle: LifecycleActivityDeps = {
@@ -113,7 +120,7 @@ export async function openCertflowServices(options: OpenServicesOptions): Promis
         new FileDeployer({ keyStore, reloadCommand: config.reloadCommand }),
       ],
       notifications: slack ?? new ConsoleNotifier(log),
-      ticketing: new ConsoleTicketing(log),
+      ticketing: jira ?? new ConsoleTicketing(log),
       securityLeads: config.securityLeads,
       admins: config.admins,
       publicUrl: config.publicUrl,

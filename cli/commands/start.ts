@@ -4,9 +4,18 @@ import { createSlackApp, SLACK_EVENTS_PATH, type SlackApp, SlackStartError } fro
 import { createLifecycleClient, type LifecycleClient } from '../../client/lifecycle-client';
 import type { HttpHandler, HttpMount } from '../../integrations/http/http-server';
 import { redactDatabaseUrl } from '../../integrations/inventory/database';
+import {
+  DEMO_CHANGE_WINDOW_FIELD,
+  DEMO_JIRA_PROJECT,
+  type DemoJira,
+  startDemoJira,
+} from '../../integrations/jira/stand-in/demo-jira';
+import { parseJiraConfig } from '../../integrations/jira/jira-config';
+import { createJiraWebhookMount, JIRA_WEBHOOK_PATH } from '../../integrations/jira/webhook/jira-webhook-endpoint';
+import { DEFAULT_CHANGE_STATUS_NAMES } from '../../integrations/jira/webhook/parse-issue-updated';
 import { type DemoSlack, ensureDemoOwnerGroup, startDemoSlack } from '../../integrations/slack/stand-in/demo-workspace';
 import { certflowSearchAttributes } from '../../workflows/search-attributes';
-import type { CertflowConfig } from '../../worker/config';
+import type { CertflowConfig, JiraSettings } from '../../worker/config';
 import { startDevServer, type DevServer } from '../../worker/dev-server';
 import { ensureSearchAttributes, SearchAttributeConflictError } from '../../worker/search-attributes';
 import { repoRoot, resolveTemporalServer, TemporalToolsMissingError } from '../../worker/temporal-tools';
@@ -52,15 +61,63 @@ async function startLifecycles(input: {
   }
 }
 
-/** Where Slack's requests go once the Slack app has started; until then (or without Slack) they are not found. */
-function lateSlackMount(): { mount: HttpMount; attach(handler: HttpHandler): void } {
+/**
+ * Where requests to `prefix` go once the handler exists (Slack's app, Jira's webhook need the lifecycle client,
+ * which comes after the HTTP server); until then, or when it never comes, they are not found.
+ */
+function lateMount(prefix: string): { mount: HttpMount; attach(handler: HttpHandler): void } {
   let attached: HttpHandler | null = null;
   return {
-    mount: { prefix: SLACK_EVENTS_PATH, handler: (request, response) => attached?.(request, response) ?? false },
+    mount: { prefix, handler: (request, response) => attached?.(request, response) ?? false },
     attach(handler) {
       attached = handler;
     },
   };
+}
+
+/** Jira's settings for the demo stand-in: certflow's bot account, the CERT project and its change-window field. */
+function demoJiraSettings(demoJira: DemoJira): JiraSettings {
+  const url = new URL(demoJira.standIn.url);
+  return {
+    config: parseJiraConfig({
+      flavour: 'cloud',
+      protocol: 'http',
+      host: url.hostname,
+      port: Number(url.port),
+      auth: { email: demoJira.email, apiToken: demoJira.apiToken },
+      projectKey: DEMO_JIRA_PROJECT.key,
+      // Tasks, not Changes: the default policy does not wait for a change approval, and a Task's workflow lets
+      // certflow move the ticket to In Progress and Done itself.
+      issueType: 'Task',
+      customFields: { changeWindowStart: { id: DEMO_CHANGE_WINDOW_FIELD.id, type: 'date' } },
+    }),
+    webhookSecret: demoJira.webhookSecret,
+    pollSeconds: 0,
+  };
+}
+
+/** Takes Jira's webhooks at /jira/webhook when a secret is set; the status changes reach the waiting lifecycles. */
+function attachJiraWebhook(input: {
+  config: CertflowConfig;
+  lifecycles: LifecycleClient;
+  webhook: ReturnType<typeof lateMount>;
+  out: (line: string) => void;
+}): void {
+  const { jira } = input.config;
+  if (jira?.webhookSecret === undefined) return;
+  const window = jira.config.customFields.changeWindowStart;
+  const { handler } = createJiraWebhookMount({
+    secret: jira.webhookSecret,
+    reading: {
+      statuses: DEFAULT_CHANGE_STATUS_NAMES,
+      changeWindowField: window?.id ?? null,
+      reasonField: null,
+    },
+    deliver: (update) => input.lifecycles.notifyChangeTicketUpdated(update),
+    log: input.out,
+  });
+  input.webhook.attach(handler);
+  input.out(`Jira webhooks taken at ${input.config.publicUrl}${JIRA_WEBHOOK_PATH}`);
 }
 
 /**
@@ -71,7 +128,7 @@ async function startSlack(input: {
   config: CertflowConfig;
   lifecycles: LifecycleClient;
   store: CertflowServices['store'];
-  slack: ReturnType<typeof lateSlackMount>;
+  slack: ReturnType<typeof lateMount>;
   out: (line: string) => void;
 }): Promise<SlackApp<HttpMount | null> | undefined> {
   const { config, out } = input;
@@ -120,6 +177,7 @@ function banner(
   devServer: DevServer | undefined,
   services: CertflowServices,
   demoSlack: DemoSlack | undefined,
+  demoJira: DemoJira | undefined,
 ): string[] {
   const rows: [string, string][] = [
     ['Temporal gRPC', `${address} (namespace ${config.namespace})`],
@@ -135,6 +193,22 @@ function banner(
     ['CA and CRL', `${config.publicUrl}/ca/internal/crl (listening on ${services.http.url})`],
     ...services.registry.list().map(({ address: endpoint }): [string, string] => ['TLS endpoint', endpoint]),
     ...(demoSlack ? [slackStandInRow(demoSlack)] : []),
+    ...(demoJira
+      ? [
+          [
+            'Jira stand-in',
+            `${demoJira.standIn.url}/ (change tickets: approve or decline them as the change manager)`,
+          ] as [string, string],
+        ]
+      : []),
+    ...(config.jira && !demoJira
+      ? [
+          [
+            'Jira',
+            `${config.jira.config.protocol}://${config.jira.config.host} project ${config.jira.config.projectKey}`,
+          ] as [string, string],
+        ]
+      : []),
   ];
   return [
     'certflow is running',
@@ -211,6 +285,7 @@ export async function runStart({ config, workerOnly, out }: StartOptions): Promi
     let services: CertflowServices | undefined;
     let clientConnection: Connection | undefined;
     let demoSlack: DemoSlack | undefined;
+    let demoJira: DemoJira | undefined;
     let slackApp: SlackApp<HttpMount | null> | undefined;
     try {
       if (!devServer) await registerSearchAttributes(connection, config.namespace, out);
@@ -228,12 +303,21 @@ export async function runStart({ config, workerOnly, out }: StartOptions): Promi
           slackApiUrl: demoSlack.standIn.apiUrl.replace(/\/+$/, ''),
         };
       }
-      const slack = lateSlackMount();
+      // Without Jira credentials a local stand-in plays Jira, its webhooks signed for certflow's endpoint.
+      if (config.jiraStandIn !== undefined && !workerOnly) {
+        demoJira = await startDemoJira({
+          port: config.jiraStandIn.port,
+          webhookUrl: `http://127.0.0.1:${config.httpPort}${JIRA_WEBHOOK_PATH}`,
+        });
+        config = { ...config, jira: demoJiraSettings(demoJira) };
+      }
+      const slack = lateMount(SLACK_EVENTS_PATH);
+      const jiraWebhook = lateMount(JIRA_WEBHOOK_PATH);
       services = await openCertflowServices({
         config,
         log: out,
         tlsEndpoints: config.tlsEndpoints,
-        httpMounts: [slack.mount],
+        httpMounts: [slack.mount, jiraWebhook.mount],
       });
       if (demoSlack !== undefined && (await ensureDemoOwnerGroup(services.store))) {
         out(`created owner group demo for the Slack stand-in's demo users and channel`);
@@ -245,7 +329,7 @@ export async function runStart({ config, workerOnly, out }: StartOptions): Promi
         lifecycle: services.lifecycle,
       });
       if (stopping.signal.aborted) return;
-      out(banner(config, address, devServer, services, demoSlack).join('\n'));
+      out(banner(config, address, devServer, services, demoSlack, demoJira).join('\n'));
       running = true;
       const run = worker.run();
       clientConnection = await Connection.connect({ address });
@@ -256,6 +340,7 @@ export async function runStart({ config, workerOnly, out }: StartOptions): Promi
         where: 'certflow start',
       });
       slackApp = await startSlack({ config, lifecycles, store: services.store, slack, out });
+      attachJiraWebhook({ config, lifecycles, webhook: jiraWebhook, out });
       await startLifecycles({ services, lifecycles, out });
       await run;
     } finally {
@@ -264,6 +349,7 @@ export async function runStart({ config, workerOnly, out }: StartOptions): Promi
       await clientConnection?.close();
       await services?.close();
       await demoSlack?.standIn.close();
+      await demoJira?.standIn.close();
       await connection.close();
     }
   } finally {

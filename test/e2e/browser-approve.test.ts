@@ -30,12 +30,11 @@ describe('npm start without Slack credentials: a renewal requested and approved 
     env = {
       ...(await ownStartEnv(dataDir)),
       CERTFLOW_TLS_ENDPOINTS: `127.0.0.1:${await freePort()}`,
-      // No Slack credential, so the default stand-in runs; on a free port, so parallel runs do not meet on 3001.
+      // No Slack credential, so the default stand-in runs (on a free port, from ownStartEnv).
       SLACK_BOT_TOKEN: '',
       SLACK_SIGNING_SECRET: '',
       SLACK_APP_TOKEN: '',
       CERTFLOW_SLACK: '',
-      CERTFLOW_SLACK_STAND_IN_PORT: '0',
     };
     certflow = runCertflow(['start'], env);
     const row = await certflow.waitForLine(/^ {2}Slack stand-in {4}http:\/\//);

@@ -75,7 +75,7 @@ describe('certflow start with Slack (the stand-in): a renewal approved with a bu
     fs.rmSync(dataDir, { recursive: true, force: true });
   });
 
-  it('R-RA-1, R-RA-2, R-REN-2: the approver gets the request in Slack, a stranger is refused, Approve renews the endpoint and the message shows the decision', async () => {
+  it('R-RA-1, R-RA-2, R-REN-2, R-MON-2: the approver gets the request in Slack, a stranger is refused, Approve renews the endpoint, the message shows the decision and the Jira stand-in\'s change ticket is done', async () => {
     expect(certflow.stdout).toContain(`Slack app listening at http://127.0.0.1:${env.CERTFLOW_HTTP_PORT}/slack/events`);
     const listed = await runCertflowToEnd(['list', '--json'], env);
     const id = (JSON.parse(listed.out) as { items: { id: string }[] }).items[0]!.id;
@@ -116,5 +116,15 @@ describe('certflow start with Slack (the stand-in): a renewal approved with a bu
       return view.lifecycle.cycle === 2 ? view : undefined;
     }, 'the renewal');
     expect(status.lifecycle.cycle).toBe(2);
+
+    // Without Jira credentials the Jira stand-in played Jira: the renewal's change ticket is done (R-MON-2).
+    const jiraRow = certflow.stdout.find((line) => line.startsWith('  Jira stand-in'));
+    const jiraUrl = /(http:\/\/\S+\/)/.exec(jiraRow ?? '')?.[1];
+    expect(jiraUrl, certflow.stdout.join('\n')).toBeDefined();
+    const tickets = await until(async () => {
+      const page = await (await fetch(jiraUrl ?? '')).text();
+      return /CERT-1\b[\s\S]*class="status done">Done</.test(page) ? page : undefined;
+    }, 'the change ticket done in the Jira stand-in').catch(explain);
+    expect(tickets).toMatch(/Renew/i);
   });
 });

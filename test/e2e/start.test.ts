@@ -19,8 +19,6 @@ describe('npm start: embedded dev server + worker, end to end', () => {
     env = {
       ...(await ownStartEnv(dataDir)),
       CERTFLOW_TLS_ENDPOINTS: `127.0.0.1:${await freePort()}`,
-      // The Slack stand-in runs by default; a free port keeps parallel runs off its default 3001.
-      CERTFLOW_SLACK_STAND_IN_PORT: '0',
     };
     certflow = runCertflow(['start'], env);
     await certflow.waitForLine(/^Ctrl-C stops the worker and the dev server\.$/);
@@ -43,6 +41,7 @@ describe('npm start: embedded dev server + worker, end to end', () => {
     expect(banner).toContain(`CA and CRL        http://127.0.0.1:${env.CERTFLOW_HTTP_PORT}/ca/internal/crl`);
     expect(banner).toContain(`TLS endpoint      ${env.CERTFLOW_TLS_ENDPOINTS}`);
     expect(banner).toMatch(/^ {2}Slack stand-in {4}http:\/\/127\.0\.0\.1:\d+\/ \(open it in a browser/m);
+    expect(banner).toMatch(/^ {2}Jira stand-in {5}http:\/\/127\.0\.0\.1:\d+\/ \(change tickets/m);
   });
 
   it('R-MON-1, R-REN-1: gives its TLS endpoint a first certificate from the internal CA and starts its lifecycle; publishes the CRL', async () => {

@@ -72,8 +72,8 @@ export async function runCertflowToEnd(
 }
 
 /**
- * The environment of a `certflow start` of a test's own: its data folder, the embedded dev server and certflow's HTTP
- * server on free ports, quiet logs; tests add what they are about.
+ * The environment of a `certflow start` of a test's own: its data folder, the embedded dev server, certflow's HTTP
+ * server and the stand-ins on free ports, quiet logs; tests add what they are about.
  */
 export async function ownStartEnv(dataDir: string): Promise<NodeJS.ProcessEnv> {
   return {
@@ -83,6 +83,9 @@ export async function ownStartEnv(dataDir: string): Promise<NodeJS.ProcessEnv> {
     TEMPORAL_ADDRESS: '',
     CERTFLOW_LOG_LEVEL: 'WARN',
     CERTFLOW_HTTP_PORT: String(await freePort()),
+    // The Slack and Jira stand-ins run by default; free ports keep parallel runs off their defaults.
+    CERTFLOW_SLACK_STAND_IN_PORT: '0',
+    CERTFLOW_JIRA_STAND_IN_PORT: '0',
   };
 }
 

@@ -32,6 +32,8 @@ describe('loadConfig', () => {
       slackAppToken: undefined,
       slackStandIn: { port: 3001 },
       slackDigestWindowMs: 5_000,
+      jira: undefined,
+      jiraStandIn: { port: 3002 },
     });
   });
 
@@ -68,6 +70,13 @@ describe('loadConfig', () => {
         SLACK_SIGNING_SECRET: 'shh',
         SLACK_APP_TOKEN: 'xapp-1-A0CERTFLOW-1234-abcdef',
         CERTFLOW_SLACK_DIGEST_SECONDS: '0.5',
+        JIRA_URL: 'https://jira.example.com:8443/jira/',
+        JIRA_PAT: 'pat-secret',
+        JIRA_PROJECT: 'CHG',
+        JIRA_ISSUE_TYPE: 'Normal change',
+        JIRA_CHANGE_WINDOW_FIELD: 'customfield_10050',
+        JIRA_WEBHOOK_SECRET: 'hook-secret',
+        CERTFLOW_JIRA_POLL_SECONDS: '60',
       },
       CWD,
     );
@@ -98,6 +107,23 @@ describe('loadConfig', () => {
       slackAppToken: 'xapp-1-A0CERTFLOW-1234-abcdef',
       slackStandIn: undefined,
       slackDigestWindowMs: 500,
+      jira: {
+        config: expect.objectContaining({
+          flavour: 'data-center',
+          protocol: 'https',
+          host: 'jira.example.com',
+          port: 8443,
+          basePath: '/jira',
+          apiVersion: '2',
+          auth: { kind: 'bearer', personalAccessToken: 'pat-secret' },
+          projectKey: 'CHG',
+          issueType: 'Normal change',
+          customFields: { changeWindowStart: { id: 'customfield_10050', type: 'datetime' } },
+        }) as unknown,
+        webhookSecret: 'hook-secret',
+        pollSeconds: 60,
+      },
+      jiraStandIn: undefined,
     });
   });
 
@@ -130,6 +156,21 @@ describe('loadConfig', () => {
     [{ CERTFLOW_SLACK: 'on' }, 'CERTFLOW_SLACK', /"on" is neither stand-in nor off/],
     [{ CERTFLOW_SLACK_STAND_IN_PORT: '65536' }, 'CERTFLOW_SLACK_STAND_IN_PORT', /not a TCP port; use .* from 0/],
     [{ CERTFLOW_SLACK_STAND_IN_PORT: 'x' }, 'CERTFLOW_SLACK_STAND_IN_PORT', /not a TCP port/],
+    [{ JIRA_URL: 'jira.example.com', JIRA_PROJECT: 'CHG' }, 'JIRA_URL', /is not a URL; write it as https:/],
+    [{ JIRA_URL: 'ftp://jira.example.com', JIRA_PROJECT: 'CHG' }, 'JIRA_URL', /must be an http\(s\) URL/],
+    [{ JIRA_URL: 'https://example.atlassian.net' }, 'JIRA_URL', /projectKey[\s\S]*JIRA_PROJECT/],
+    [
+      { JIRA_URL: 'https://example.atlassian.net', JIRA_PROJECT: 'CHG', JIRA_PAT: 'x' },
+      'JIRA_URL',
+      /invalid Jira configuration/,
+    ],
+    [
+      { JIRA_URL: 'https://x.atlassian.net', JIRA_PROJECT: 'CHG', CERTFLOW_JIRA_POLL_SECONDS: 'often' },
+      'CERTFLOW_JIRA_POLL_SECONDS',
+      /not a whole number of seconds/,
+    ],
+    [{ CERTFLOW_JIRA: 'on' }, 'CERTFLOW_JIRA', /"on" is neither stand-in nor off/],
+    [{ CERTFLOW_JIRA_STAND_IN_PORT: '65536' }, 'CERTFLOW_JIRA_STAND_IN_PORT', /not a TCP port; use .* from 0/],
     [{ CERTFLOW_SLACK_DIGEST_SECONDS: '-1' }, 'CERTFLOW_SLACK_DIGEST_SECONDS', /from 0 \(every notification alone\)/],
     [{ CERTFLOW_SLACK_DIGEST_SECONDS: '601' }, 'CERTFLOW_SLACK_DIGEST_SECONDS', /not a number of seconds/],
     [{ CERTFLOW_SLACK_DIGEST_SECONDS: '5s' }, 'CERTFLOW_SLACK_DIGEST_SECONDS', /not a number of seconds/],
