@@ -182,6 +182,11 @@ export interface InventoryStore {
   findManagedCertificateByFingerprint(fingerprint: string): Promise<ManagedCertificate | null>;
   /** The managed certificate whose open change ticket is `ticketKey` (its lifecycle mirrors the key), if any. */
   findManagedCertificateByTicketKey(ticketKey: string): Promise<ManagedCertificate | null>;
+  /**
+   * The active managed certificates in lifecycle phase `phase` with a change ticket open, by id: those whose
+   * lifecycle waits on its ticket (`awaiting-approval`), for polling Jira where webhooks cannot reach certflow.
+   */
+  listManagedCertificatesWithTicket(phase: string): Promise<ManagedCertificate[]>;
   /** Makes a recorded certificate the current version of a managed certificate (after certflow renewed it). */
   setManagedCertificateVersion(id: string, fingerprint: string, at: string): Promise<ManagedCertificate>;
   /**

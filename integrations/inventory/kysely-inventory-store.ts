@@ -703,6 +703,18 @@ export class KyselyInventoryStore implements InventoryStore {
     return row === undefined ? null : managedFromRow(row);
   }
 
+  async listManagedCertificatesWithTicket(phase: string): Promise<ManagedCertificate[]> {
+    const rows = await this.db
+      .selectFrom('managed_certificates')
+      .selectAll()
+      .where('ticket_key', 'is not', null)
+      .where('phase', '=', requireText(phase, 'phase', 100))
+      .where('retired', '=', 0)
+      .orderBy('id')
+      .execute();
+    return rows.map(managedFromRow);
+  }
+
   async setManagedCertificateVersion(id: string, fingerprint: string, at: string): Promise<ManagedCertificate> {
     const managed = managedId(id, 'id');
     const fp = fullFingerprint(fingerprint, 'fingerprint');

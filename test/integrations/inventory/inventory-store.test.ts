@@ -785,6 +785,33 @@ describe.each(backends)('inventory store on $name', (backend) => {
       );
     });
 
+    it('lists the active managed certificates in a phase with a ticket open, by id, for the change-ticket poller', async () => {
+      const waiting = shop('v1', '2026-01-01T00:00:00Z');
+      const noTicket = shop('v1', '2026-01-01T00:00:00Z', { cn: 'pay.example', dns: ['pay.example'] });
+      const issuing = shop('v1', '2026-01-01T00:00:00Z', { cn: 'api.example', dns: ['api.example'] });
+      const retired = shop('v1', '2026-01-01T00:00:00Z', { cn: 'old.example', dns: ['old.example'] });
+      await store.upsertCertificates([waiting, noTicket, issuing, retired], NOW);
+      const created = (await store.assignManagedCertificates([waiting, noTicket, issuing, retired].map(fp), NOW))
+        .created;
+      const idOf = (item: CertificateUpsert) => created.find((m) => m.currentFingerprint === fp(item))!.id;
+      await store.updateManagedLifecycle(
+        idOf(waiting),
+        { phase: 'awaiting-approval', detail: null, ticketKey: 'PAY-7' },
+        NOW,
+      );
+      await store.updateManagedLifecycle(idOf(noTicket), { phase: 'awaiting-approval', detail: null }, NOW);
+      await store.updateManagedLifecycle(idOf(issuing), { phase: 'issuing', detail: null, ticketKey: 'PAY-8' }, NOW);
+      await store.updateManagedLifecycle(
+        idOf(retired),
+        { phase: 'awaiting-approval', detail: null, ticketKey: 'PAY-9', retired: true },
+        NOW,
+      );
+      const listed = await store.listManagedCertificatesWithTicket('awaiting-approval');
+      expect(listed.map((m) => [m.id, m.ticketKey])).toEqual([[idOf(waiting), 'PAY-7']]);
+      expect((await store.listManagedCertificatesWithTicket('issuing')).map((m) => m.ticketKey)).toEqual(['PAY-8']);
+      await expect(store.listManagedCertificatesWithTicket(' ')).rejects.toThrow(/phase/);
+    });
+
     it('records the phase its workflow reports and finds it by its ticket key; an absent ticket key leaves the ticket as is', async () => {
       const v1 = shop('v1', '2026-01-01T00:00:00Z');
       await store.upsertCertificates([v1], NOW);
