@@ -1,5 +1,7 @@
+import { readFileSync } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
+import { parse as parseYaml } from 'yaml';
 import { DEFAULT_POLICY, parsePolicy } from '../domain/policy/load-policy';
 import type { Policy } from '../domain/policy/policy';
 import { JiraConfigError, parseJiraConfig, type JiraConfig } from '../integrations/jira/jira-config';
@@ -181,6 +183,12 @@ export const CONFIG_VARIABLES: readonly ConfigVariable[] = [
     default: '(unset: see CERTFLOW_JIRA)',
     description:
       'Jira site for change tickets, e.g. `https://example.atlassian.net` or `https://jira.example.com/jira`',
+  },
+  {
+    name: 'JIRA_CONFIG_FILE',
+    default: '(unset)',
+    description:
+      'YAML or JSON with more Jira settings: transition and priority names, custom fields (examples/jira.yaml)',
   },
   {
     name: 'JIRA_FLAVOUR',
@@ -370,10 +378,30 @@ function readJiraUrl(raw: string): { protocol: 'http' | 'https'; host: string; p
   };
 }
 
-function readJira(env: NodeJS.ProcessEnv): JiraSettings | undefined {
-  const raw = env.JIRA_URL;
-  if (raw === undefined || raw === '') return undefined;
-  const url = readJiraUrl(raw);
+/** JIRA_CONFIG_FILE's settings (YAML or JSON, the shape of `parseJiraConfig`'s input), or none. */
+function readJiraFile(file: string | undefined): Record<string, unknown> {
+  if (file === undefined) return {};
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (error) {
+    throw new ConfigError('JIRA_CONFIG_FILE', `cannot read ${file}: ${(error as Error).message}`);
+  }
+  let parsed: unknown;
+  try {
+    parsed = parseYaml(text);
+  } catch (error) {
+    throw new ConfigError('JIRA_CONFIG_FILE', `${file} is not YAML or JSON: ${(error as Error).message}`);
+  }
+  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
+    throw new ConfigError('JIRA_CONFIG_FILE', `${file} must hold a mapping of Jira settings (see examples/jira.yaml)`);
+  }
+  return parsed as Record<string, unknown>;
+}
+
+function readJira(env: NodeJS.ProcessEnv, cwd: string): JiraSettings | undefined {
+  const file = env.JIRA_CONFIG_FILE ? path.resolve(cwd, env.JIRA_CONFIG_FILE) : undefined;
+  if (!env.JIRA_URL && file === undefined) return undefined;
   const pollSeconds = env.CERTFLOW_JIRA_POLL_SECONDS ? Number(env.CERTFLOW_JIRA_POLL_SECONDS) : 300;
   if (!Number.isInteger(pollSeconds) || pollSeconds < 0 || pollSeconds > 86_400) {
     throw new ConfigError(
@@ -381,27 +409,44 @@ function readJira(env: NodeJS.ProcessEnv): JiraSettings | undefined {
       `"${env.CERTFLOW_JIRA_POLL_SECONDS}" is not a whole number of seconds from 0 (never) to 86400 (default 300)`,
     );
   }
+  const settings = readJiraFile(file);
+  // The file holds the site's shape (transitions, priorities, custom fields); the variables, set, win over it.
+  const url = env.JIRA_URL ? readJiraUrl(env.JIRA_URL) : undefined;
+  const host = url?.host ?? (typeof settings.host === 'string' ? settings.host : '');
+  const fileAuth =
+    settings.auth !== null && typeof settings.auth === 'object' ? (settings.auth as Record<string, unknown>) : {};
+  const fileFields =
+    settings.customFields !== null && typeof settings.customFields === 'object'
+      ? (settings.customFields as Record<string, unknown>)
+      : {};
   try {
     const config = parseJiraConfig({
-      flavour: env.JIRA_FLAVOUR || (url.host.endsWith('.atlassian.net') ? 'cloud' : 'data-center'),
+      flavour: host.endsWith('.atlassian.net') ? 'cloud' : 'data-center',
+      ...settings,
       ...url,
+      ...(env.JIRA_FLAVOUR ? { flavour: env.JIRA_FLAVOUR } : {}),
       auth: {
+        ...fileAuth,
         ...(env.JIRA_EMAIL ? { email: env.JIRA_EMAIL } : {}),
         ...(env.JIRA_API_TOKEN ? { apiToken: env.JIRA_API_TOKEN } : {}),
         ...(env.JIRA_PAT ? { personalAccessToken: env.JIRA_PAT } : {}),
       },
-      projectKey: env.JIRA_PROJECT,
+      ...(env.JIRA_PROJECT ? { projectKey: env.JIRA_PROJECT } : {}),
       ...(env.JIRA_ISSUE_TYPE ? { issueType: env.JIRA_ISSUE_TYPE } : {}),
-      ...(env.JIRA_CHANGE_WINDOW_FIELD
-        ? { customFields: { changeWindowStart: { id: env.JIRA_CHANGE_WINDOW_FIELD, type: 'datetime' } } }
-        : {}),
+      customFields: {
+        ...fileFields,
+        ...(env.JIRA_CHANGE_WINDOW_FIELD
+          ? { changeWindowStart: { id: env.JIRA_CHANGE_WINDOW_FIELD, type: 'datetime' } }
+          : {}),
+      },
     });
     return { config, webhookSecret: env.JIRA_WEBHOOK_SECRET || undefined, pollSeconds };
   } catch (error) {
     if (!(error instanceof JiraConfigError)) throw error;
     throw new ConfigError(
-      'JIRA_URL',
-      `${error.message}\n(set from JIRA_URL, JIRA_FLAVOUR, JIRA_EMAIL, JIRA_API_TOKEN, JIRA_PAT, JIRA_PROJECT, JIRA_ISSUE_TYPE, JIRA_CHANGE_WINDOW_FIELD)`,
+      file === undefined ? 'JIRA_URL' : 'JIRA_CONFIG_FILE',
+      `${error.message}\n(set from ${file === undefined ? '' : `${file}, `}JIRA_URL, JIRA_FLAVOUR, JIRA_EMAIL, ` +
+        'JIRA_API_TOKEN, JIRA_PAT, JIRA_PROJECT, JIRA_ISSUE_TYPE and JIRA_CHANGE_WINDOW_FIELD)',
     );
   }
 }
@@ -419,7 +464,7 @@ function readJiraStandIn(env: NodeJS.ProcessEnv): { port: number } | undefined {
       `"${raw}" is not a TCP port; use a whole number from 0 (a free one) to 65535 (default 3002)`,
     );
   }
-  return mode === 'off' || env.JIRA_URL ? undefined : { port };
+  return mode === 'off' || env.JIRA_URL || env.JIRA_CONFIG_FILE ? undefined : { port };
 }
 
 /** Longest digest window: a reminder held longer would reach its owners late for no gain. */
@@ -508,7 +553,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, cwd: string): CertflowConfig 
     slackAppToken: readSlackAppToken(env),
     slackStandIn: readSlackStandIn(env),
     slackDigestWindowMs: readDigestWindowMs(env),
-    jira: readJira(env),
+    jira: readJira(env, cwd),
     jiraStandIn: readJiraStandIn(env),
   };
 }

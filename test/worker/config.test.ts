@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_POLICY } from '../../domain/policy/load-policy';
@@ -212,6 +213,53 @@ describe('loadConfig', () => {
     for (const variable of CONFIG_VARIABLES) {
       expect(rows).toContainEqual([`\`${variable.name}\``, variable.default, variable.description]);
     }
+  });
+});
+
+describe('JIRA_CONFIG_FILE', () => {
+  const folder = fs.mkdtempSync(path.join(os.tmpdir(), 'certflow-jira-config-'));
+  const write = (name: string, text: string) => {
+    const file = path.join(folder, name);
+    fs.writeFileSync(file, text);
+    return file;
+  };
+
+  it('R-MON-2: takes the site’s transitions, priorities and fields from the file, the variables winning over it', () => {
+    const file = write('jira.yaml', fs.readFileSync(path.join(__dirname, '..', '..', 'examples', 'jira.yaml'), 'utf8'));
+    const jira = loadConfig(
+      { JIRA_CONFIG_FILE: file, JIRA_EMAIL: 'certflow@example.com', JIRA_API_TOKEN: 'token', JIRA_PROJECT: 'OPS' },
+      CWD,
+    ).jira;
+    expect(jira?.config).toMatchObject({
+      flavour: 'cloud',
+      host: 'example.atlassian.net',
+      projectKey: 'OPS',
+      transitions: { 'in-progress': 'In Progress', done: 'Done', rejected: 'Declined' },
+      reassignOnEscalation: true,
+      customFields: {
+        renewalDeadline: { id: 'customfield_10042', type: 'date' },
+        changeWindowStart: { id: 'customfield_10050', type: 'datetime' },
+      },
+      auth: { kind: 'basic', email: 'certflow@example.com', apiToken: 'token' },
+    });
+    expect(loadConfig({ JIRA_CONFIG_FILE: file, JIRA_PAT: 'x', JIRA_FLAVOUR: 'data-center' }, CWD).jiraStandIn).toBe(
+      undefined,
+    );
+  });
+
+  it.each([
+    ['a missing file', () => path.join(folder, 'missing.yaml'), /^JIRA_CONFIG_FILE: cannot read .*missing\.yaml/],
+    ['a file that is not YAML', () => write('broken.yaml', 'transitions: [unclosed'), /is not YAML or JSON/],
+    ['a list', () => write('list.yaml', '- a\n- b\n'), /must hold a mapping of Jira settings/],
+    [
+      'an unknown setting',
+      () => write('unknown.yaml', 'host: x.atlassian.net\nprojectKey: CHG\ntransitons: {}\n'),
+      /^JIRA_CONFIG_FILE: invalid Jira configuration[\s\S]*transitons/,
+    ],
+  ])('refuses %s, naming the variable', (_, file, message) => {
+    expect(() => loadConfig({ JIRA_CONFIG_FILE: file(), JIRA_EMAIL: 'a@b.c', JIRA_API_TOKEN: 't' }, CWD)).toThrow(
+      message,
+    );
   });
 });
 
