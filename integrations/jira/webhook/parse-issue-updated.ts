@@ -47,7 +47,7 @@ function text(value: unknown): string | null {
 }
 
 /** A Jira date (`2026-12-03`) or date-time (`2026-12-03T08:00:00.000+0100`) as ISO 8601 UTC; null when unreadable. */
-function instant(value: unknown): string | null {
+export function jiraInstant(value: unknown): string | null {
   const raw = text(value);
   if (raw === null) return null;
   // Jira writes offsets without a colon (+0100), which Date.parse does not read everywhere.
@@ -56,7 +56,8 @@ function instant(value: unknown): string | null {
   return Number.isNaN(ms) ? null : new Date(ms).toISOString();
 }
 
-function statusDecision(name: string, statuses: ChangeStatusNames): ChangeTicketUpdate['decision'] | null {
+/** What a change ticket's status means to certflow (webhook and poller alike); null for a status it leaves alone. */
+export function changeDecisionOf(name: string, statuses: ChangeStatusNames): ChangeTicketUpdate['decision'] | null {
   const matches = (names: readonly string[]) =>
     names.some((candidate) => candidate.toLowerCase() === name.toLowerCase());
   if (matches(statuses.approved)) return 'approved';
@@ -99,7 +100,7 @@ export function parseIssueUpdated(body: unknown, reading: IssueUpdatedReading): 
       ? text(fields.status.name)
       : null;
   if (statusName === null) return null;
-  const decision = statusDecision(statusName, reading.statuses);
+  const decision = changeDecisionOf(statusName, reading.statuses);
   if (decision === null) return null;
 
   const user = isObject(body.user) ? body.user : {};
@@ -113,7 +114,7 @@ export function parseIssueUpdated(body: unknown, reading: IssueUpdatedReading): 
     ticketKey: text(issue.key) ?? '',
     decision,
     reason: decision === 'rejected' ? reasonOf(fields, reading) : null,
-    changeWindowStart: reading.changeWindowField === null ? null : instant(fields[reading.changeWindowField]),
+    changeWindowStart: reading.changeWindowField === null ? null : jiraInstant(fields[reading.changeWindowField]),
     changedBy: {
       id: accountId === null ? 'jira:unknown' : `jira:${accountId}`,
       ...(displayName === null ? {} : { displayName }),
