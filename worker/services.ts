@@ -32,6 +32,8 @@ export interface CertflowServices {
   /** certflow's HTTP server (CA certificates and CRL). */
   readonly http: RunningHttpServer;
   readonly lifecycle: LifecycleActivityDeps;
+  /** The Jira adapter, when Jira is configured: the change-ticket poller reads ticket statuses through it. */
+  readonly jira: JiraTicketing | undefined;
   close(): Promise<void>;
 }
 
@@ -131,6 +133,7 @@ export async function openCertflowServices(options: OpenServicesOptions): Promis
       registry,
       http,
       lifecycle,
+      jira,
       async close() {
         for (const resource of opened.reverse()) await resource.close();
       },

@@ -10,6 +10,7 @@ import {
   type DemoJira,
   startDemoJira,
 } from '../../integrations/jira/stand-in/demo-jira';
+import { type ChangeTicketPoller, startChangeTicketPoller } from '../../integrations/jira/change-ticket-poller';
 import { parseJiraConfig } from '../../integrations/jira/jira-config';
 import { createJiraWebhookMount, JIRA_WEBHOOK_PATH } from '../../integrations/jira/webhook/jira-webhook-endpoint';
 import { DEFAULT_CHANGE_STATUS_NAMES } from '../../integrations/jira/webhook/parse-issue-updated';
@@ -94,6 +95,33 @@ function demoJiraSettings(demoJira: DemoJira): JiraSettings {
     webhookSecret: demoJira.webhookSecret,
     pollSeconds: 0,
   };
+}
+
+/**
+ * Without a webhook secret, reads the change tickets that renewals wait on every CERTFLOW_JIRA_POLL_SECONDS, so
+ * installs Jira cannot reach still learn of approvals and rejections.
+ */
+function startJiraPolling(input: {
+  config: CertflowConfig;
+  services: CertflowServices;
+  lifecycles: LifecycleClient;
+  out: (line: string) => void;
+}): ChangeTicketPoller | undefined {
+  const { jira } = input.config;
+  const adapter = input.services.jira;
+  if (jira === undefined || adapter === undefined || jira.webhookSecret !== undefined || jira.pollSeconds === 0) {
+    return undefined;
+  }
+  input.out(`Jira change tickets read every ${jira.pollSeconds} s (set JIRA_WEBHOOK_SECRET to take webhooks instead)`);
+  return startChangeTicketPoller({
+    intervalMs: jira.pollSeconds * 1000,
+    store: input.services.store,
+    readTicketStatus: (key) => adapter.readTicketStatus(key),
+    notify: (update) => input.lifecycles.notifyChangeTicketUpdated(update),
+    reading: { statuses: DEFAULT_CHANGE_STATUS_NAMES },
+    now: () => new Date(),
+    log: input.out,
+  });
 }
 
 /** Takes Jira's webhooks at /jira/webhook when a secret is set; the status changes reach the waiting lifecycles. */
@@ -286,6 +314,7 @@ export async function runStart({ config, workerOnly, out }: StartOptions): Promi
     let clientConnection: Connection | undefined;
     let demoSlack: DemoSlack | undefined;
     let demoJira: DemoJira | undefined;
+    let jiraPoller: ChangeTicketPoller | undefined;
     let slackApp: SlackApp<HttpMount | null> | undefined;
     try {
       if (!devServer) await registerSearchAttributes(connection, config.namespace, out);
@@ -341,11 +370,13 @@ export async function runStart({ config, workerOnly, out }: StartOptions): Promi
       });
       slackApp = await startSlack({ config, lifecycles, store: services.store, slack, out });
       attachJiraWebhook({ config, lifecycles, webhook: jiraWebhook, out });
+      jiraPoller = startJiraPolling({ config, services, lifecycles, out });
       await startLifecycles({ services, lifecycles, out });
       await run;
     } finally {
       // The Socket Mode connection first: it would keep the process alive, and its listeners use the client.
       await slackApp?.stop();
+      await jiraPoller?.stop();
       await clientConnection?.close();
       await services?.close();
       await demoSlack?.standIn.close();
