@@ -75,7 +75,7 @@ describe('certflow start with Slack (the stand-in): a renewal approved with a bu
     fs.rmSync(dataDir, { recursive: true, force: true });
   });
 
-  it('R-RA-1, R-RA-2, R-REN-2, R-MON-2: the approver gets the request in Slack, a stranger is refused, Approve renews the endpoint, the message shows the decision and the Jira stand-in\'s change ticket is done', async () => {
+  it("R-RA-1, R-RA-2, R-REN-2, R-MON-2: the approver gets the request in Slack, a stranger is refused, Approve renews the endpoint, the message shows the decision and the Jira stand-in's change ticket is done", async () => {
     expect(certflow.stdout).toContain(`Slack app listening at http://127.0.0.1:${env.CERTFLOW_HTTP_PORT}/slack/events`);
     const listed = await runCertflowToEnd(['list', '--json'], env);
     const id = (JSON.parse(listed.out) as { items: { id: string }[] }).items[0]!.id;
