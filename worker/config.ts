@@ -331,23 +331,32 @@ function readPort(env: NodeJS.ProcessEnv, name: string, fallback: number): numbe
   return port;
 }
 
-function readSlackStandIn(env: NodeJS.ProcessEnv): { port: number } | undefined {
-  const mode = env.CERTFLOW_SLACK || 'stand-in';
+/**
+ * Whether `certflow start` runs a local stand-in for Slack or Jira, and on which port: `<modeVariable>` is
+ * `stand-in` (the default) or `off`, and real credentials (`configured`) always win, since the stand-in is only for
+ * a machine that has none.
+ */
+function readStandIn(
+  env: NodeJS.ProcessEnv,
+  modeVariable: string,
+  portVariable: string,
+  defaultPort: number,
+  configured: boolean,
+): { port: number } | undefined {
+  const mode = env[modeVariable] || 'stand-in';
   if (mode !== 'stand-in' && mode !== 'off') {
-    throw new ConfigError('CERTFLOW_SLACK', `"${mode}" is neither stand-in nor off (default stand-in)`);
+    throw new ConfigError(modeVariable, `"${mode}" is neither stand-in nor off (default stand-in)`);
   }
-  const raw = env.CERTFLOW_SLACK_STAND_IN_PORT;
+  const raw = env[portVariable];
   // Port 0 is allowed here, unlike certflow's own ports: nobody else needs to know where the stand-in listens.
-  const port = raw === undefined || raw === '' ? 3001 : Number(raw);
+  const port = raw === undefined || raw === '' ? defaultPort : Number(raw);
   if (raw !== undefined && raw !== '' && (!/^\d+$/.test(raw) || port > 65_535)) {
     throw new ConfigError(
-      'CERTFLOW_SLACK_STAND_IN_PORT',
-      `"${raw}" is not a TCP port; use a whole number from 0 (a free one) to 65535 (default 3001)`,
+      portVariable,
+      `"${raw}" is not a TCP port; use a whole number from 0 (a free one) to 65535 (default ${defaultPort})`,
     );
   }
-  // Real Slack credentials win: the stand-in is only for a machine that has none.
-  const credentials = Boolean(env.SLACK_BOT_TOKEN) || Boolean(env.SLACK_SIGNING_SECRET) || Boolean(env.SLACK_APP_TOKEN);
-  return mode === 'off' || credentials ? undefined : { port };
+  return mode === 'off' || configured ? undefined : { port };
 }
 
 /** Jira as certflow uses it: the adapter's settings, and how status changes come back (webhook, else polling). */
@@ -451,22 +460,6 @@ function readJira(env: NodeJS.ProcessEnv, cwd: string): JiraSettings | undefined
   }
 }
 
-function readJiraStandIn(env: NodeJS.ProcessEnv): { port: number } | undefined {
-  const mode = env.CERTFLOW_JIRA || 'stand-in';
-  if (mode !== 'stand-in' && mode !== 'off') {
-    throw new ConfigError('CERTFLOW_JIRA', `"${mode}" is neither stand-in nor off (default stand-in)`);
-  }
-  const raw = env.CERTFLOW_JIRA_STAND_IN_PORT;
-  const port = raw === undefined || raw === '' ? 3002 : Number(raw);
-  if (raw !== undefined && raw !== '' && (!/^\d+$/.test(raw) || port > 65_535)) {
-    throw new ConfigError(
-      'CERTFLOW_JIRA_STAND_IN_PORT',
-      `"${raw}" is not a TCP port; use a whole number from 0 (a free one) to 65535 (default 3002)`,
-    );
-  }
-  return mode === 'off' || env.JIRA_URL || env.JIRA_CONFIG_FILE ? undefined : { port };
-}
-
 /** Longest digest window: a reminder held longer would reach its owners late for no gain. */
 const MAX_DIGEST_SECONDS = 600;
 
@@ -551,10 +544,22 @@ export function loadConfig(env: NodeJS.ProcessEnv, cwd: string): CertflowConfig 
     slackApiUrl: readHttpUrl(env, 'SLACK_API_URL'),
     slackSigningSecret: env.SLACK_SIGNING_SECRET || undefined,
     slackAppToken: readSlackAppToken(env),
-    slackStandIn: readSlackStandIn(env),
+    slackStandIn: readStandIn(
+      env,
+      'CERTFLOW_SLACK',
+      'CERTFLOW_SLACK_STAND_IN_PORT',
+      3001,
+      Boolean(env.SLACK_BOT_TOKEN || env.SLACK_SIGNING_SECRET || env.SLACK_APP_TOKEN),
+    ),
     slackDigestWindowMs: readDigestWindowMs(env),
     jira: readJira(env, cwd),
-    jiraStandIn: readJiraStandIn(env),
+    jiraStandIn: readStandIn(
+      env,
+      'CERTFLOW_JIRA',
+      'CERTFLOW_JIRA_STAND_IN_PORT',
+      3002,
+      Boolean(env.JIRA_URL || env.JIRA_CONFIG_FILE),
+    ),
   };
 }
 
