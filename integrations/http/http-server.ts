@@ -84,6 +84,22 @@ export function sendText(
   response.end(response.req.method === 'HEAD' ? undefined : body);
 }
 
+/** Sends a JSON answer; `headers` add to (or replace) the JSON content type and length. */
+export function sendJson(
+  response: ServerResponse,
+  status: number,
+  body: unknown,
+  headers: Readonly<Record<string, string>> = {},
+): void {
+  const text = JSON.stringify(body);
+  response.writeHead(status, {
+    'Content-Type': 'application/json; charset=utf-8',
+    'Content-Length': Buffer.byteLength(text),
+    ...headers,
+  });
+  response.end(text);
+}
+
 /**
  * Reads a whole request body, refusing more than `maxBytes` (chunked bodies included) with RequestBodyTooLargeError.
  * The rest of a refused body is drained, not kept, so the connection can still carry the 413 answer.

@@ -5,7 +5,7 @@
  * data-center flavour serves it with startAt/total paging and has no `/search/jql`.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { readRequestBody } from '../../http/http-server';
+import { readRequestBody, sendJson } from '../../http/http-server';
 import type { JiraFaults } from './faults';
 import { JqlError, parseJql } from './jql';
 import {
@@ -67,18 +67,13 @@ function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-function sendJson(response: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) {
+/** Jira's answer: no body (a 204), or JSON with the content type Jira sends. */
+function sendJiraAnswer(response: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) {
   if (body === undefined) {
     response.writeHead(status, headers).end();
     return;
   }
-  const text = JSON.stringify(body);
-  response.writeHead(status, {
-    'Content-Type': 'application/json;charset=UTF-8',
-    'Content-Length': Buffer.byteLength(text),
-    ...headers,
-  });
-  response.end(text);
+  sendJson(response, status, body, { 'Content-Type': 'application/json;charset=UTF-8', ...headers });
 }
 
 function authenticate(state: StandInState, header: string | undefined): StandInPerson | undefined {
@@ -313,7 +308,7 @@ export function createRestApi(deps: RestApiDependencies) {
     const raw = await readRequestBody(request);
     const answer = (status: number, body?: unknown, headers: Record<string, string> = {}) => {
       deps.calls.push({ method, path: url.pathname, status });
-      sendJson(response, status, body, headers);
+      sendJiraAnswer(response, status, body, headers);
     };
     if (match === null) {
       answer(404, { errorMessages: [`null for uri: ${deps.baseUrl()}${url.pathname}`] });

@@ -5,7 +5,7 @@
  * receives the same signed webhook as when someone clicks in Jira. Server-rendered, no script; every value escaped.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { type HttpHandler, readRequestBody, sendText } from '../../http/http-server';
+import { type HttpHandler, readRequestBody, sendJson, sendText } from '../../http/http-server';
 import { escapeHtml } from '../../slack/stand-in/block-kit-html';
 import { JiraRequestError, type StandInIssue, type StandInState } from './stand-in-state';
 
@@ -171,12 +171,7 @@ export function createStandInPage(deps: StandInPageDependencies): HttpHandler {
       }
       if (/^application\/json\b/i.test(request.headers['content-type'] ?? '')) {
         const status = state.issue(input.key)!.fields.status.name;
-        const body = JSON.stringify({ ok: true, key: input.key, status });
-        response.writeHead(200, {
-          'Content-Type': 'application/json; charset=utf-8',
-          'Content-Length': Buffer.byteLength(body),
-        });
-        response.end(body);
+        sendJson(response, 200, { ok: true, key: input.key, status });
       } else {
         response.writeHead(303, { Location: `/?user=${encodeURIComponent(input.user)}` }).end();
       }

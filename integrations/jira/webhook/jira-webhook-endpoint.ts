@@ -5,7 +5,7 @@
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { readRequestBody, RequestBodyTooLargeError, type HttpMount } from '../../http/http-server';
+import { readRequestBody, RequestBodyTooLargeError, sendJson, type HttpMount } from '../../http/http-server';
 import {
   JiraWebhookPayloadError,
   parseIssueUpdated,
@@ -40,20 +40,14 @@ export function jiraSignatureMatches(secret: string, body: Uint8Array, header: s
   return timingSafeEqual(expected, Buffer.from(presented, 'hex'));
 }
 
-function sendJson(response: ServerResponse, status: number, body: Record<string, unknown>): void {
-  const text = JSON.stringify(body);
-  response.writeHead(status, {
-    'Content-Type': 'application/json; charset=utf-8',
-    'Content-Length': Buffer.byteLength(text),
-    'X-Content-Type-Options': 'nosniff',
-  });
-  response.end(text);
+function answer(response: ServerResponse, status: number, body: Record<string, unknown>): void {
+  sendJson(response, status, body, { 'X-Content-Type-Options': 'nosniff' });
 }
 
 async function handle(options: JiraWebhookOptions, request: IncomingMessage, response: ServerResponse) {
   if (request.method !== 'POST') {
     response.setHeader('Allow', 'POST');
-    sendJson(response, 405, { error: `${request.method ?? 'this method'} is not allowed here; Jira POSTs webhooks` });
+    answer(response, 405, { error: `${request.method ?? 'this method'} is not allowed here; Jira POSTs webhooks` });
     return;
   }
   let body: Uint8Array;
@@ -61,13 +55,13 @@ async function handle(options: JiraWebhookOptions, request: IncomingMessage, res
     body = await readRequestBody(request, MAX_WEBHOOK_BYTES);
   } catch (error) {
     if (!(error instanceof RequestBodyTooLargeError)) throw error;
-    sendJson(response, 413, { error: error.message });
+    answer(response, 413, { error: error.message });
     return;
   }
   const signature = request.headers['x-hub-signature'];
   if (!jiraSignatureMatches(options.secret, body, Array.isArray(signature) ? signature[0] : signature)) {
     options.log(`Jira webhook refused: ${signature === undefined ? 'no' : 'a wrong'} X-Hub-Signature`);
-    sendJson(response, 401, {
+    answer(response, 401, {
       error:
         'missing or wrong X-Hub-Signature: give the Jira webhook the same secret as certflow (JIRA_WEBHOOK_SECRET)',
     });
@@ -78,22 +72,22 @@ async function handle(options: JiraWebhookOptions, request: IncomingMessage, res
     update = parseIssueUpdated(JSON.parse(Buffer.from(body).toString('utf8')) as unknown, options.reading);
   } catch (error) {
     if (!(error instanceof SyntaxError) && !(error instanceof JiraWebhookPayloadError)) throw error;
-    sendJson(response, 400, { error: `not a Jira webhook certflow can read: ${error.message}` });
+    answer(response, 400, { error: `not a Jira webhook certflow can read: ${error.message}` });
     return;
   }
   if (update === null) {
-    sendJson(response, 200, { outcome: 'ignored' });
+    answer(response, 200, { outcome: 'ignored' });
     return;
   }
   try {
     const outcome = await options.deliver(update);
-    sendJson(response, 200, { outcome, ticket: update.ticketKey, decision: update.decision });
+    answer(response, 200, { outcome, ticket: update.ticketKey, decision: update.decision });
   } catch (error) {
     // Jira retries a webhook that fails with a 5xx, so a Temporal outage delays the change instead of losing it.
     options.log(
       `Jira webhook for ${update.ticketKey} not delivered: ${error instanceof Error ? error.message : String(error)}`,
     );
-    sendJson(response, 503, { error: 'certflow could not reach the lifecycle; Jira will retry' });
+    answer(response, 503, { error: 'certflow could not reach the lifecycle; Jira will retry' });
   }
 }
 

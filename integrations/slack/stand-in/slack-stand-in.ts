@@ -7,7 +7,7 @@
  * at a time and clicks for them.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { readRequestBody, type RunningHttpServer, startHttpServer } from '../../http/http-server';
+import { readRequestBody, type RunningHttpServer, sendJson, startHttpServer } from '../../http/http-server';
 import { SlackFaults } from './faults';
 import { isObject, type MethodArguments, parseMethodArguments, SlackMethodError } from './method-arguments';
 import { SocketModeStandIn } from './socket-mode';
@@ -86,16 +86,6 @@ export class SlackAppUrlMissingError extends Error {
         'or connect the app over Socket Mode first',
     );
   }
-}
-
-function sendJson(response: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) {
-  const text = JSON.stringify(body);
-  response.writeHead(status, {
-    'Content-Type': 'application/json; charset=utf-8',
-    'Content-Length': Buffer.byteLength(text),
-    ...headers,
-  });
-  response.end(text);
 }
 
 function presentedToken(request: IncomingMessage, args: MethodArguments, json: boolean): string | undefined {

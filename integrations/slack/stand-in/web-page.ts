@@ -5,7 +5,7 @@
  * script only posts clicks and re-fetches the workspace every second so new messages appear.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { readRequestBody, type HttpHandler } from '../../http/http-server';
+import { readRequestBody, sendJson, type HttpHandler } from '../../http/http-server';
 import { blocksHtml, escapeHtml, textOf, type ButtonTarget } from './block-kit-html';
 import { isObject } from './method-arguments';
 import { type RecordedMessage, STAND_IN_BOT, type StandInState } from './stand-in-state';
@@ -41,14 +41,9 @@ function sendHtml(response: ServerResponse, status: number, html: string): void 
   response.end(html);
 }
 
-function sendJson(response: ServerResponse, status: number, body: unknown): void {
-  const text = JSON.stringify(body);
-  response.writeHead(status, {
-    'Content-Type': 'application/json; charset=utf-8',
-    'Content-Length': Buffer.byteLength(text),
-    'Cache-Control': 'no-store',
-  });
-  response.end(text);
+/** A JSON answer of the page's endpoints, never cached: it is the state of the moment. */
+function sendPageJson(response: ServerResponse, status: number, body: unknown): void {
+  sendJson(response, status, body, { 'Cache-Control': 'no-store' });
 }
 
 function userName(state: StandInState, userId: string): string | undefined {
@@ -256,10 +251,10 @@ function readValues(body: Record<string, unknown>): Record<string, Record<string
 /** The answer to a page action: what the app said, or why it refused the request (a bad signature, a crash). */
 function actionAnswer(response: ServerResponse, answer: AppAnswer): void {
   if (answer.status >= 400) {
-    return sendJson(response, 502, { ok: false, error: `certflow answered HTTP ${answer.status}: ${answer.body}` });
+    return sendPageJson(response, 502, { ok: false, error: `certflow answered HTTP ${answer.status}: ${answer.body}` });
   }
   const errors = isObject(answer.json) && answer.json.response_action === 'errors' ? answer.json.errors : undefined;
-  sendJson(response, 200, { ok: true, status: answer.status, ...(errors === undefined ? {} : { errors }) });
+  sendPageJson(response, 200, { ok: true, status: answer.status, ...(errors === undefined ? {} : { errors }) });
 }
 
 /** A driver for a known user; the stand-in may not know where the app listens (no appUrl, no Socket Mode). */
@@ -319,8 +314,8 @@ export function createStandInPage(deps: StandInPageDependencies): HttpHandler {
       if (url.pathname === '/') sendHtml(response, 200, pageHtml(deps.state, userId));
       else sendHtml(response, 200, workspaceHtml(deps.state, userId));
     } catch (error) {
-      if (error instanceof PageRequestError) sendJson(response, error.status, { ok: false, error: error.message });
-      else if (error instanceof SlackDriverError) sendJson(response, 404, { ok: false, error: error.message });
+      if (error instanceof PageRequestError) sendPageJson(response, error.status, { ok: false, error: error.message });
+      else if (error instanceof SlackDriverError) sendPageJson(response, 404, { ok: false, error: error.message });
       else throw error;
     }
     return true;
