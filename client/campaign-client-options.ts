@@ -1,0 +1,24 @@
+/** Options of `createCampaignClient` (client/campaign-client.ts), kept apart so user interfaces can wire it early. */
+import type { Client } from '@temporalio/client';
+import type { CampaignStore } from '../integrations/campaigns/campaign-ports';
+import type { InventoryStore } from '../integrations/inventory/inventory-store';
+
+/** How the campaign client reaches Temporal and the inventory, and who may run campaigns. */
+export interface CampaignClientOptions {
+  readonly client: Client;
+  /** Task queue of the certflow worker. */
+  readonly taskQueue: string;
+  readonly store: InventoryStore;
+  readonly campaigns: CampaignStore;
+  /** Principals of the security leads (CERTFLOW_SECURITY_LEADS) and admins (CERTFLOW_ADMINS). */
+  readonly securityLeads: readonly string[];
+  readonly admins: readonly string[];
+  /** Slack channel of progress messages when the launch names none (CERTFLOW_CAMPAIGN_CHANNEL). */
+  readonly defaultChannelId?: string | null;
+  /** Set certflow's search attributes on the campaign workflow (default true; false on the time-skipping server). */
+  readonly searchAttributes?: boolean;
+  /** Where calls come from, for the audit log. */
+  readonly where?: string;
+  /** The clock, injectable for tests. */
+  readonly now?: () => Date;
+}
