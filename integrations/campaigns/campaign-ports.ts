@@ -98,6 +98,8 @@ export interface CampaignStore {
     detail: string,
     at: string,
   ): Promise<ReadonlyArray<{ readonly group: string; readonly count: number }>>;
+  /** One member by its certificate version, or null. */
+  getMember(campaignId: string, fingerprintSha256: string): Promise<CampaignMember | null>;
   /** Members in enrolment order, optionally only some states or one owner group. */
   listMembers(
     campaignId: string,
