@@ -37,6 +37,7 @@ import {
 } from '../integrations/deploy/deployer';
 import { selectDeployer } from '../integrations/deploy/select-deployer';
 import type { InventoryStore } from '../integrations/inventory/inventory-store';
+import type { CampaignStore, MemberStateChange } from '../integrations/campaigns/campaign-ports';
 import { KeyNotFoundError, type KeyRef, type KeyStore } from '../integrations/keys/key-store';
 import {
   NotificationRejectedError,
@@ -69,6 +70,8 @@ export interface LifecycleActivityDeps {
   readonly admins: readonly string[];
   /** certflow's public base URL for links back, or null. */
   readonly publicUrl: string | null;
+  /** Campaign members: the steps of a campaign's renewals update them (absent where campaigns are not wired). */
+  readonly campaigns?: CampaignStore;
 }
 
 /** What a lifecycle needs to plan and to check roles: gathered by {@link LifecycleActivities.loadLifecycleContext}. */
@@ -289,11 +292,15 @@ export function createLifecycleActivities(deps: LifecycleActivityDeps) {
       subject: string;
       details: Record<string, unknown>;
       phase?: { phase: LifecyclePhase; detail: string | null; ticketKey?: string | null; retired?: boolean };
+      /** The campaign member's new state, when the step moves one on (R-CAM-3). */
+      campaignMember?: MemberStateChange;
     }): Promise<void> => {
-      await audit(input);
+      const { campaignMember, ...step } = input;
+      await audit(campaignMember ? { ...step, details: { ...step.details, campaign: campaignMember } } : step);
       if (input.phase) {
         await store.updateManagedLifecycle(input.managedCertificateId, input.phase, new Date().toISOString());
       }
+      if (campaignMember && deps.campaigns) await deps.campaigns.updateMemberState(campaignMember);
     },
 
     /** Sends one notification to the people of `audienceRole` (idempotent per key) and audits it. */

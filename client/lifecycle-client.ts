@@ -38,6 +38,7 @@ import {
   parseRequestId,
   requestRenewalUpdate,
   requestRevocationUpdate,
+  withdrawCampaignRequestSignal,
   type CertificateLifecycleInput,
   type CertificateReplacedInput,
   type ChangeTicketUpdatedInput,
@@ -46,6 +47,7 @@ import {
   type LifecycleView,
   type RequestRenewalInput,
   type RequestRevocationInput,
+  type WithdrawCampaignRequestInput,
 } from '../workflows/definitions';
 import { certificateIdAttribute, notAfterAttribute, ownerGroupAttribute } from '../workflows/search-attributes';
 
@@ -212,6 +214,11 @@ export interface LifecycleClient {
    * pending (the Jira webhook, R-MON-2); `unknown-ticket` when no managed certificate has that ticket open.
    */
   notifyChangeTicketUpdated(input: ChangeTicketUpdatedInput): Promise<'signalled' | 'unknown-ticket' | 'not-running'>;
+  /** Tells a lifecycle that a cancelled campaign withdraws the renewal it asked for, if it still waits for approval. */
+  withdrawCampaignRequest(
+    managedCertificateId: string,
+    input: WithdrawCampaignRequestInput,
+  ): Promise<'signalled' | 'not-running'>;
   /** Tells one lifecycle, every running lifecycle of an owner group, or all of them, to re-read its inputs and re-plan. */
   notifyInputsChanged(target: InputsChangedTarget, input: LifecycleInputsChangedInput): Promise<SignalReport>;
   /** Asks for a renewal; refusals throw {@link LifecycleRefusedError}. */
@@ -521,6 +528,18 @@ export function createLifecycleClient(options: LifecycleClientOptions): Lifecycl
     async notifyReplaced(managedCertificateId, input) {
       try {
         await call(managedCertificateId, () => handleOf(managedCertificateId).signal(certificateReplacedSignal, input));
+        return 'signalled';
+      } catch (error) {
+        if (error instanceof LifecycleNotFoundError) return 'not-running';
+        throw error;
+      }
+    },
+
+    async withdrawCampaignRequest(managedCertificateId, input) {
+      try {
+        await call(managedCertificateId, () =>
+          handleOf(managedCertificateId).signal(withdrawCampaignRequestSignal, input),
+        );
         return 'signalled';
       } catch (error) {
         if (error instanceof LifecycleNotFoundError) return 'not-running';

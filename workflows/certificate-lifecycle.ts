@@ -4,12 +4,14 @@ import {
   ApplicationFailure,
   condition,
   continueAsNew,
+  getExternalWorkflowHandle,
   patched,
   proxyActivities,
   setHandler,
   workflowInfo,
 } from '@temporalio/workflow';
 import type { LifecycleActivities, LifecycleContext, ReplacementCertificate } from '../activities/lifecycle';
+import type { CampaignMemberState } from '../domain/campaigns/model';
 import type { CertificateLocation } from '../domain/inventory/model';
 import type {
   Actor,
@@ -40,6 +42,8 @@ import {
 } from '../domain/schedule/lifecycle-schedule';
 import type { TicketStep } from '../integrations/ticketing/ticketing-port';
 import {
+  campaignMemberProgressSignal,
+  campaignWorkflowId,
   certificateReplacedSignal,
   changeTicketUpdatedSignal,
   decideRequestUpdate,
@@ -48,12 +52,14 @@ import {
   lifecycleStateQuery,
   requestRenewalUpdate,
   requestRevocationUpdate,
+  withdrawCampaignRequestSignal,
   type CertificateLifecycleInput,
   type CertificateLifecycleResult,
   type CertificateReplacedInput,
   type ChangeApprovalView,
   type ChangeTicketUpdatedInput,
   type DecideRequestInput,
+  type LifecycleCampaignLink,
   type LifecycleCarryOver,
   type LifecycleView,
   type PendingRevocation,
@@ -68,6 +74,14 @@ const MAX_RECORDS = 50;
 const DEFAULT_HISTORY_EVENT_BUDGET = 2_000;
 /** After expiry a lifecycle still accepts a renewal (to restore service) for this long, then ends. */
 const EXPIRED_GRACE_DAYS = 30;
+/** A campaign step a lifecycle reports: the member's new state (R-CAM-3). */
+interface CampaignStep {
+  readonly state: CampaignMemberState;
+  readonly detail: string | null;
+  /** A failure a retry cannot fix (a person rejected the renewal). */
+  readonly final?: boolean;
+}
+
 /** Patch id of the change-approval gate (`renewal.requireChangeApproval`), for runs that started without it. */
 const CHANGE_APPROVAL_GATE = 'change-approval-gate';
 
@@ -150,6 +164,10 @@ export async function certificateLifecycleWorkflow(
   const unauditedChanges: ChangeTicketUpdatedInput[] = [];
   /** A request a change rejection ended, not yet shown to people and the ticket. */
   let undisclosedChangeRejection: LifecycleRequest | null = null;
+  /** A campaign joined a request already open: the main loop reports the member's state to it. */
+  let campaignJoined = false;
+  /** A cancelled campaign withdrew the request it asked for: the main loop reports the member skipped. */
+  let campaignWithdrawn: { reason: string; by: string } | null = null;
 
   const key = (step: string) => `${workflowId}/c${st.cycle}/${step}`;
   const requestOpen = () => st.request?.status === 'awaiting-approval' || st.request?.status === 'approved';
@@ -181,9 +199,28 @@ export async function certificateLifecycleWorkflow(
     link: ctx.link,
   });
 
-  async function setPhase(next: LifecyclePhase, action: string, actor: string, details: Record<string, unknown>) {
+  async function setPhase(
+    next: LifecyclePhase,
+    action: string,
+    actor: string,
+    details: Record<string, unknown>,
+    campaignStep?: CampaignStep,
+  ) {
     phase = next;
+    const link = st.campaign ?? null;
+    const step = campaignStep && link && link.state !== campaignStep.state ? campaignStep : null;
     await acts.recordLifecycleStep({
+      campaignMember:
+        step && link
+          ? {
+              campaignId: link.campaignId,
+              fingerprintSha256: link.fingerprintSha256,
+              state: step.state,
+              detail: step.detail,
+              final: step.final ?? false,
+              at: nowIso(),
+            }
+          : undefined,
       managedCertificateId: managedId,
       idempotencyKey: key(`${action}/${st.request?.id ?? 'schedule'}`),
       actor,
@@ -194,9 +231,37 @@ export async function certificateLifecycleWorkflow(
         phase: next,
         detail: typeof details.detail === 'string' ? details.detail : null,
         ticketKey: st.ticket?.key ?? null,
+        ...(next === 'retired' ? { retired: true } : {}),
       },
     });
+    if (step && link) await reportToCampaign(link, step);
   }
+
+  /**
+   * Tells the campaign the member moved on (after the store has it, so the campaign's counts never run ahead of the
+   * rows). A finished or failed member leaves the lifecycle; a campaign that has ended is not an error.
+   */
+  async function reportToCampaign(link: LifecycleCampaignLink, step: CampaignStep): Promise<void> {
+    const leaves = step.state === 'failed' || step.state === 'skipped' || step.state === 'old-revoked';
+    st.campaign = leaves ? null : { ...link, state: step.state };
+    try {
+      await getExternalWorkflowHandle(campaignWorkflowId(link.campaignId)).signal(campaignMemberProgressSignal, {
+        managedCertificateId: managedId,
+        fingerprintSha256: link.fingerprintSha256,
+        ownerGroup: link.ownerGroup,
+        from: link.state,
+        to: step.state,
+        detail: step.detail,
+        at: nowIso(),
+      });
+    } catch (error) {
+      record('campaign.unreachable', `${link.campaignId}: ${failureMessage(error)}`);
+    }
+  }
+
+  /** The member state an open request puts a campaign member in. */
+  const requestCampaignState = (request: LifecycleRequest): CampaignMemberState =>
+    request.status === 'approved' ? 'approved' : 'awaiting-approval';
 
   async function ensureTicket(actor: string): Promise<TicketRef> {
     if (st.ticket) return st.ticket;
@@ -391,6 +456,21 @@ export async function certificateLifecycleWorkflow(
       ctx.roster,
     );
     if (refusal) refuse(refusal);
+    const member = request.campaignMember;
+    if (member && request.campaignId) {
+      if (member.fingerprintSha256 !== st.fingerprintSha256) {
+        refuse({
+          code: 'already-replaced',
+          message: `the campaign selected ${member.fingerprintSha256.slice(0, 16)}, but this certificate is now ${st.fingerprintSha256.slice(0, 16)}`,
+        });
+      }
+      if (st.campaign && st.campaign.campaignId !== request.campaignId) {
+        refuse({
+          code: 'in-other-campaign',
+          message: `campaign ${st.campaign.campaignId} is already replacing this certificate`,
+        });
+      }
+    }
     if (request.preApprovedBy) {
       if (samePerson(request.preApprovedBy, request.requestedBy)) {
         refuse({
@@ -449,6 +529,17 @@ export async function certificateLifecycleWorkflow(
     async (request) => {
       if (!loaded) await condition(() => loaded);
       checkRenewalRequest(request);
+      const member = request.campaignMember;
+      if (member && request.campaignId && st.campaign?.campaignId !== request.campaignId) {
+        st.campaign = {
+          campaignId: request.campaignId,
+          fingerprintSha256: member.fingerprintSha256,
+          ownerGroup: member.ownerGroup,
+          state: 'pending',
+          revocationReason: member.revocationReason,
+        };
+        if (requestOpen()) return joinOpenRequest(request);
+      }
       if (requestOpen()) return st.request as LifecycleRequest;
       return openRequest(
         'renewal',
@@ -465,6 +556,37 @@ export async function certificateLifecycleWorkflow(
     },
     { validator: (request: RequestRenewalInput) => loaded && checkRenewalRequest(request) },
   );
+
+  /** A campaign asks for the renewal an owner already requested: it becomes the campaign's, approved in advance if so. */
+  function joinOpenRequest(request: RequestRenewalInput): LifecycleRequest {
+    const open = st.request as LifecycleRequest;
+    const joined = updateRequest({ campaignId: request.campaignId ?? null });
+    record('campaign.joined', `${open.id} is now part of campaign ${request.campaignId}`);
+    campaignJoined = true;
+    wake = true;
+    if (open.status !== 'awaiting-approval' || !request.preApprovedBy) return joined;
+    const at = nowIso();
+    const approved = updateRequest({
+      status: 'approved',
+      decidedBy: request.preApprovedBy,
+      decidedAt: at,
+      decisionReason: `approved in advance for campaign ${request.campaignId}`,
+    });
+    record('request.approved', `${approved.id} by ${request.preApprovedBy.id} (campaign ${request.campaignId})`);
+    undisclosedDecision = approved;
+    return approved;
+  }
+
+  setHandler(withdrawCampaignRequestSignal, async ({ campaignId, reason, by }) => {
+    if (!loaded) await condition(() => loaded);
+    if (st.campaign?.campaignId !== campaignId) return;
+    if (st.request?.status === 'awaiting-approval' && st.request.campaignId === campaignId) {
+      updateRequest({ status: 'superseded', failure: `withdrawn: campaign ${campaignId} was cancelled (${reason})` });
+      record('campaign.withdrawn', `${st.request.id} withdrawn by ${by}: ${reason}`);
+      campaignWithdrawn = { reason, by };
+      wake = true;
+    }
+  });
 
   setHandler(
     requestRevocationUpdate,
@@ -615,6 +737,33 @@ export async function certificateLifecycleWorkflow(
         revocationReason: request.revocationReason,
         preApprovedBy: request.status === 'approved' ? request.decidedBy?.id : undefined,
       },
+      st.campaign?.campaignId === request.campaignId && request.campaignId !== null
+        ? { state: requestCampaignState(request), detail: `${request.id} requested` }
+        : undefined,
+    );
+  }
+
+  /** Reports the open request a campaign joined (its state) to the campaign. */
+  async function auditCampaignJoin(request: LifecycleRequest): Promise<void> {
+    campaignJoined = false;
+    await setPhase(
+      phase,
+      'campaign.joined',
+      request.requestedBy.id,
+      { requestId: request.id, campaignId: request.campaignId, status: request.status },
+      { state: requestCampaignState(request), detail: `joined ${request.id} (${request.status})` },
+    );
+  }
+
+  /** Reports a withdrawn campaign request: the member is skipped. */
+  async function auditCampaignWithdrawal(withdrawal: { reason: string; by: string }): Promise<void> {
+    campaignWithdrawn = null;
+    await setPhase(
+      'monitoring',
+      'campaign.withdrawn',
+      withdrawal.by,
+      { requestId: st.request?.id ?? null, reason: withdrawal.reason },
+      { state: 'skipped', detail: `campaign cancelled: ${withdrawal.reason}` },
     );
   }
 
@@ -666,11 +815,15 @@ export async function certificateLifecycleWorkflow(
     // A change rejection can follow the approver's approval of the same request: its own keys, so it is not deduped.
     const step = via === 'approver' ? `decision/${request.id}` : `change-decision/${request.id}`;
     const action = approved ? 'request.approved' : via === 'approver' ? 'request.rejected' : 'change.rejected';
-    await setPhase(approved ? phase : 'monitoring', action, by.id, {
-      requestId: request.id,
-      reason: request.decisionReason,
-      ticketKey: st.ticket?.key ?? null,
-    });
+    await setPhase(
+      approved ? phase : 'monitoring',
+      action,
+      by.id,
+      { requestId: request.id, reason: request.decisionReason, ticketKey: st.ticket?.key ?? null },
+      approved
+        ? { state: 'approved', detail: `approved by ${by.id}` }
+        : { state: 'failed', detail: `rejected by ${by.id}: ${request.decisionReason ?? ''}`, final: true },
+    );
     if (st.approvalReceipt) {
       await acts.showApprovalDecision({
         receipt: st.approvalReceipt,
@@ -792,7 +945,13 @@ export async function certificateLifecycleWorkflow(
     lastProblem = problem;
     updateRequest({ status: 'failed', failure: problem });
     record('renewal.failed', problem);
-    await setPhase('monitoring', 'renewal.failed', self, { requestId: request.id, detail: problem });
+    await setPhase(
+      'monitoring',
+      'renewal.failed',
+      self,
+      { requestId: request.id, detail: problem },
+      { state: 'failed', detail: problem },
+    );
     await acts.sendLifecycleNotification({
       ...notificationBase(key(`failed/${request.id}/${stepKey}`)),
       kind: 'escalation',
@@ -900,10 +1059,13 @@ export async function certificateLifecycleWorkflow(
     );
 
     const locations = [...replacing.locations];
-    await setPhase('installing', 'renewal.installing', actor, {
-      requestId: request.id,
-      certificate: fresh.fingerprintSha256,
-    });
+    await setPhase(
+      'installing',
+      'renewal.installing',
+      actor,
+      { requestId: request.id, certificate: fresh.fingerprintSha256 },
+      { state: 'issued', detail: `issued ${fresh.id}` },
+    );
     try {
       await deploying.installCertificate({
         idempotencyKey: key(`install/${request.id}`),
@@ -926,7 +1088,13 @@ export async function certificateLifecycleWorkflow(
       actor,
     );
 
-    await setPhase('verifying', 'renewal.verifying', actor, { requestId: request.id });
+    await setPhase(
+      'verifying',
+      'renewal.verifying',
+      actor,
+      { requestId: request.id },
+      { state: 'installed', detail: `installed at ${locations.length} location(s)` },
+    );
     const results = await deploying.verifyInstallation({
       idempotencyKey: key(`verify/${request.id}`),
       locations,
@@ -968,12 +1136,15 @@ export async function certificateLifecycleWorkflow(
         subject: ctx.certificate.fingerprintSha256,
       });
     }
-    const revokeAfterMs = request.kind === 'revocation' ? 0 : ctx.renewal.revocationDelayDays * DAY_MS;
+    // A campaign replaces certificates that must not stay trusted (a compromised CA, a weak key): revoked at once.
+    const campaign = st.campaign ?? null;
+    const revokeAfterMs =
+      request.kind === 'revocation' || campaign !== null ? 0 : ctx.renewal.revocationDelayDays * DAY_MS;
     const revocation: PendingRevocation = {
       fingerprintSha256: replacing.fingerprintSha256,
       serialNumber: replacing.serialNumber,
       issuer: replacing.issuer,
-      reason: request.revocationReason ?? 'superseded',
+      reason: request.revocationReason ?? campaign?.revocationReason ?? 'superseded',
       dueAt: new Date(Date.now() + revokeAfterMs).toISOString(),
       keyRef: st.keyRef,
       ticket,
@@ -992,11 +1163,13 @@ export async function certificateLifecycleWorkflow(
     // A version replaced earlier and still waiting for its revocation is superseded twice now: revoke it before the
     // next cycle carries only the version just replaced.
     if (st.pendingRevocation) await revokePrevious(st.pendingRevocation);
-    await setPhase('revocation-pending', 'renewal.completed', actor, {
-      requestId: request.id,
-      replacement: fresh.fingerprintSha256,
-      revokeOldAt: revocation.dueAt,
-    });
+    await setPhase(
+      'revocation-pending',
+      'renewal.completed',
+      actor,
+      { requestId: request.id, replacement: fresh.fingerprintSha256, revokeOldAt: revocation.dueAt },
+      { state: 'verified', detail: `${fresh.id} verified` },
+    );
     await nextCycle(fresh.fingerprintSha256, issued.keyRef, revocation);
   }
 
@@ -1015,6 +1188,7 @@ export async function certificateLifecycleWorkflow(
       records: st.records,
       changeDecision: null,
       changeGate: null,
+      campaign: st.campaign ?? null,
     };
     return await continueAsNew<typeof certificateLifecycleWorkflow>({
       managedCertificateId: managedId,
@@ -1050,16 +1224,13 @@ export async function certificateLifecycleWorkflow(
       audienceRole: 'owners',
       actor,
     });
-    phase = 'retired';
-    await acts.recordLifecycleStep({
-      managedCertificateId: managedId,
-      idempotencyKey: key(`retired/${request.id}`),
+    await setPhase(
+      'retired',
+      'lifecycle.retired',
       actor,
-      action: 'lifecycle.retired',
-      subject: ctx.certificate.fingerprintSha256,
-      details: { workflowId, requestId: request.id, detail },
-      phase: { phase: 'retired', detail, ticketKey: st.ticket?.key ?? null, retired: true },
-    });
+      { requestId: request.id, detail },
+      { state: 'skipped', detail: `revoked without replacement: ${detail}` },
+    );
     await condition(allHandlersFinished);
     return { managedCertificateId: managedId, outcome: 'retired', cycle: st.cycle, records: st.records };
   }
@@ -1074,10 +1245,15 @@ export async function certificateLifecycleWorkflow(
       revocation.ticket,
     );
     st.pendingRevocation = null;
-    await setPhase('monitoring', 'lifecycle.old-certificate-revoked', self, {
-      serialNumber: revocation.serialNumber,
-      detail,
-    });
+    await setPhase(
+      'monitoring',
+      'lifecycle.old-certificate-revoked',
+      self,
+      { serialNumber: revocation.serialNumber, detail },
+      st.campaign?.fingerprintSha256 === revocation.fingerprintSha256
+        ? { state: 'old-revoked', detail: `old certificate revoked (${revocation.reason})` }
+        : undefined,
+    );
   }
 
   async function adoptOutsideReplacement(replaced: CertificateReplacedInput): Promise<void> {
@@ -1109,9 +1285,14 @@ export async function certificateLifecycleWorkflow(
         subject: ctx.certificate.fingerprintSha256,
       });
     }
-    await setPhase(phase === 'revocation-pending' ? phase : 'monitoring', 'lifecycle.replaced-outside-certflow', self, {
-      detail,
-    });
+    const linked = st.campaign ?? null;
+    await setPhase(
+      phase === 'revocation-pending' ? phase : 'monitoring',
+      'lifecycle.replaced-outside-certflow',
+      self,
+      { detail },
+      linked && linked.state !== 'verified' ? { state: 'skipped', detail } : undefined,
+    );
     await nextCycle(replaced.fingerprintSha256, null, st.pendingRevocation);
   }
 
@@ -1163,6 +1344,14 @@ export async function certificateLifecycleWorkflow(
     }
     if (pendingRequestAudit !== null) {
       await auditNewRequest(pendingRequestAudit);
+      continue;
+    }
+    if (campaignJoined && st.request) {
+      await auditCampaignJoin(st.request);
+      continue;
+    }
+    if (campaignWithdrawn !== null) {
+      await auditCampaignWithdrawal(campaignWithdrawn);
       continue;
     }
     if (undisclosedDecision !== null) {

@@ -13,6 +13,14 @@ import type {
   RevocationReason,
   TicketRef,
 } from '../domain/lifecycle/model';
+import type {
+  CampaignDefinition,
+  CampaignKind,
+  CampaignMemberState,
+  CampaignProgress,
+  CampaignStateCounts,
+  CampaignStatus,
+} from '../domain/campaigns/model';
 import type { LifecycleEventKind } from '../domain/schedule/lifecycle-schedule';
 import type { NotificationReceipt } from '../integrations/notifications/notification-port';
 
@@ -116,6 +124,20 @@ export interface LifecycleCarryOver {
   changeDecision?: ChangeTicketUpdatedInput | null;
   /** Absent in runs before the gate. */
   changeGate?: ChangeGateState | null;
+  /** The campaign this lifecycle is replacing its certificate for, until the member is finished (absent before campaigns). */
+  campaign?: LifecycleCampaignLink | null;
+}
+
+/** What a campaign asked a lifecycle to replace, and the member state the lifecycle last reported to it. */
+export interface LifecycleCampaignLink {
+  campaignId: string;
+  /** The member: the certificate version the campaign selected. */
+  fingerprintSha256: string;
+  /** Owner group the campaign counts the member under. */
+  ownerGroup: string;
+  state: CampaignMemberState;
+  /** Reason the replaced certificate is revoked with (the campaign's kind decides it). */
+  revocationReason: RevocationReason;
 }
 
 /** Input of {@link certificateLifecycleWorkflow}. */
@@ -194,6 +216,12 @@ export interface RequestRenewalInput {
   source?: RequestSource;
   campaignId?: string;
   /**
+   * The campaign member this renewal replaces (with `source: 'campaign'`): the lifecycle refuses it with code
+   * `already-replaced` when its certificate is no longer that version, reports each step of the member to the
+   * campaign, and revokes the replaced certificate as soon as the new one is verified.
+   */
+  campaignMember?: { fingerprintSha256: string; ownerGroup: string; revocationReason: RevocationReason };
+  /**
    * An approval given in advance (a campaign's approving security lead under an emergency policy, or the group's
    * auto-renew setting); recorded on the request and in the audit log.
    */
@@ -267,3 +295,119 @@ export const requestRenewalUpdate = defineUpdate<LifecycleRequest, [RequestRenew
 export const requestRevocationUpdate = defineUpdate<LifecycleRequest, [RequestRevocationInput]>('requestRevocation');
 /** Update: approve or reject the open request (R-RA-2); the validator refuses anyone but another approver. */
 export const decideRequestUpdate = defineUpdate<LifecycleRequest, [DecideRequestInput]>('decideRequest');
+
+/** Signal: a campaign was cancelled; a renewal it asked for that still waits for an approver is withdrawn. */
+export const withdrawCampaignRequestSignal = defineSignal<[WithdrawCampaignRequestInput]>('withdrawCampaignRequest');
+
+/** Input of {@link withdrawCampaignRequestSignal}. */
+export interface WithdrawCampaignRequestInput {
+  campaignId: string;
+  reason: string;
+  by: string;
+}
+
+// ---- crypto-agility campaigns (R-CAM-1 … R-CAM-4) ------------------------------------------------------------------
+
+/** Workflow type name of {@link campaignWorkflow}. */
+export const CAMPAIGN_WORKFLOW_TYPE = 'campaignWorkflow';
+
+/** A campaign's workflow has this id: starting it twice finds the running one. */
+export function campaignWorkflowId(campaignId: string): string {
+  return `certflow-campaign-${campaignId}`;
+}
+
+/** The revocation reason of certificates a campaign of this kind replaces (RFC 5280 CRLReason). */
+export function campaignRevocationReason(kind: CampaignKind): RevocationReason {
+  if (kind === 'ca-compromise') return 'cACompromise';
+  if (kind === 'weak-key' || kind === 'key-generation-bug') return 'keyCompromise';
+  return 'superseded';
+}
+
+/** Timings of a campaign workflow; defaults suit production, tests shorten them. */
+export interface CampaignTimings {
+  /** The Slack message and the Jira tasks are updated at most this often (default 10 s). */
+  progressEveryMs: number;
+  /** The selector is evaluated again this often, so certificates imported later join (default 10 min). */
+  rescanEveryMs: number;
+  /** A failed member is retried after this long (default 5 min). */
+  retryAfterMs: number;
+}
+
+/** Counts per owner group, as the campaign carries them. */
+export type CampaignGroupCounts = Record<string, CampaignStateCounts>;
+
+/** State a campaign carries into its next run (continue-as-new): counters, never member lists. */
+export interface CampaignCarryOver {
+  status: CampaignStatus;
+  statusReason: string | null;
+  /** Cancel requested, and the pending members not yet skipped. */
+  cancelApplied: boolean;
+  groups: CampaignGroupCounts;
+  /** Members claimed and asked for whose lifecycle has not reported yet (they count as pending). */
+  unacknowledged: number;
+  failedAttempts: number;
+  milestones: CampaignProgress['milestones'];
+  escalated: boolean;
+  /** Slack progress message, once posted. */
+  progressReceipt: NotificationReceipt | null;
+  epic: TicketRef | null;
+  /** Jira task per owner group. */
+  groupTasks: Record<string, TicketRef>;
+  /** Claims so far, for claim keys. */
+  claims: number;
+  /** ISO 8601 UTC of the last enrolment. */
+  lastRescanAt: string | null;
+  /** ISO 8601 UTC of the earliest retry the store announced, or null. */
+  nextRetryAt: string | null;
+  /** Progress published so far, for idempotency keys. */
+  publications: number;
+}
+
+/** Input of {@link campaignWorkflow}. */
+export interface CampaignWorkflowInput {
+  definition: CampaignDefinition;
+  /** Shorter timings for tests; production uses the defaults. */
+  timings?: Partial<CampaignTimings>;
+  /** Set by continue-as-new. */
+  carried?: CampaignCarryOver;
+  /** Continue as new once a run's history has this many events (default 4,000). */
+  historyEventBudget?: number;
+}
+
+/** A lifecycle reports a step of a campaign member (its renewal moved on). */
+export interface CampaignMemberProgressInput {
+  managedCertificateId: string;
+  fingerprintSha256: string;
+  ownerGroup: string;
+  from: CampaignMemberState;
+  to: CampaignMemberState;
+  detail: string | null;
+  /** ISO 8601 UTC. */
+  at: string;
+}
+
+/** Input of the pause, resume and cancel updates. */
+export interface CampaignControlInput {
+  actor: Actor;
+  /** Required to pause and cancel. */
+  reason?: string;
+}
+
+/** Failure type of campaign update validators: `details[0]` is the refusal code. */
+export const CAMPAIGN_REFUSAL = 'CampaignRefusal';
+
+/** Query: exact progress of a campaign (R-CAM-3). */
+export const campaignProgressQuery = defineQuery<CampaignProgress>('campaignProgress');
+/** Signal: a member's lifecycle moved on. */
+export const campaignMemberProgressSignal = defineSignal<[CampaignMemberProgressInput]>('campaignMemberProgress');
+/** Signal: the inventory changed (an import); evaluate the selector again now. */
+export const campaignInventoryChangedSignal = defineSignal<[{ by: string }]>('campaignInventoryChanged');
+/** Update: stop asking for new renewals (those under way go on); security leads only. */
+export const pauseCampaignUpdate = defineUpdate<CampaignProgress, [CampaignControlInput]>('pauseCampaign');
+/** Update: ask for renewals again; security leads only. */
+export const resumeCampaignUpdate = defineUpdate<CampaignProgress, [CampaignControlInput]>('resumeCampaign');
+/**
+ * Update: cancel: pending members are skipped, renewals still waiting for an approver are withdrawn, those under way
+ * finish; security leads only.
+ */
+export const cancelCampaignUpdate = defineUpdate<CampaignProgress, [CampaignControlInput]>('cancelCampaign');

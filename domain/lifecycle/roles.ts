@@ -122,7 +122,11 @@ export interface Refusal {
     | 'already-decided'
     | 'request-pending'
     | 'reason-required'
-    | 'not-active';
+    | 'not-active'
+    /** A campaign asked to replace a version the lifecycle no longer has. */
+    | 'already-replaced'
+    /** Another campaign is replacing the certificate. */
+    | 'in-other-campaign';
   readonly message: string;
 }
 
