@@ -2,6 +2,7 @@
 import type { Client } from '@temporalio/client';
 import type { CampaignStore } from '../integrations/campaigns/campaign-ports';
 import type { InventoryStore } from '../integrations/inventory/inventory-store';
+import type { CampaignTimings } from '../workflows/definitions';
 
 /** How the campaign client reaches Temporal and the inventory, and who may run campaigns. */
 export interface CampaignClientOptions {
@@ -19,6 +20,10 @@ export interface CampaignClientOptions {
   readonly searchAttributes?: boolean;
   /** Where calls come from, for the audit log. */
   readonly where?: string;
+  /** Shorter campaign timings (tests); production uses the workflow's defaults. */
+  readonly timings?: Partial<CampaignTimings>;
+  /** How long a pause, resume, cancel or query waits for the worker (default 30 s). */
+  readonly callTimeoutMs?: number;
   /** The clock, injectable for tests. */
   readonly now?: () => Date;
 }

@@ -86,3 +86,14 @@ export class CampaignNotFoundError extends Error {
     super(`no campaign ${campaignId}: \`certflow campaign list\` shows the campaigns`);
   }
 }
+
+/** Temporal answered but no certflow worker handled the call in time. */
+export class CampaignTimeoutError extends Error {
+  override readonly name = 'CampaignTimeoutError';
+  constructor(campaignId: string, timeoutMs: number, taskQueue: string) {
+    super(
+      `campaign ${campaignId} did not answer within ${Math.round(timeoutMs / 1000)} s: is the certflow worker ` +
+        `running (npm start) and polling task queue "${taskQueue}"?`,
+    );
+  }
+}

@@ -6,6 +6,7 @@
  */
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { temporal } from '@temporalio/proto';
+import type { QueryDefinition } from '@temporalio/common';
 import { lifecycleStateQuery, lifecycleWorkflowId, type LifecycleView } from '../../workflows/definitions';
 
 const EVENT = temporal.api.enums.v1.EventType;
@@ -23,9 +24,20 @@ export async function waitForLifecycle(
   predicate: (view: LifecycleView) => boolean,
   what: string,
 ): Promise<LifecycleView> {
-  const deadline = Date.now() + 20_000;
-  const workflowId = lifecycleWorkflowId(managedCertificateId);
-  let last: LifecycleView | null = null;
+  return await waitForQuietQuery(env, lifecycleWorkflowId(managedCertificateId), lifecycleStateQuery, predicate, what);
+}
+
+/** Polls a workflow's query, asked only while its run is quiet, until `predicate` holds; fails at once on failure. */
+export async function waitForQuietQuery<T>(
+  env: TestWorkflowEnvironment,
+  workflowId: string,
+  query: QueryDefinition<T>,
+  predicate: (answer: T) => boolean,
+  what: string,
+  timeoutMs = 20_000,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: T | null = null;
   let pending: unknown = null;
   let run: { status: string; lastEvent: string | undefined } | null = null;
   while (Date.now() < deadline) {
@@ -45,7 +57,7 @@ export async function waitForLifecycle(
       const history = await env.client.workflow.getHandle(workflowId, description.runId).fetchHistory();
       const failure = history.events?.at(-1)?.workflowExecutionFailedEventAttributes?.failure;
       throw new Error(
-        `the lifecycle failed while the test waited for ${what}: ${failure?.message ?? 'unknown'}` +
+        `${workflowId} failed while the test waited for ${what}: ${failure?.message ?? 'unknown'}` +
           (failure?.cause?.message ? ` (${failure.cause.message})` : ''),
       );
     }
@@ -54,7 +66,7 @@ export async function waitForLifecycle(
       const lastEvent = (await handle.fetchHistory()).events?.at(-1)?.eventType;
       run.lastEvent = lastEvent === undefined || lastEvent === null ? undefined : EVENT[lastEvent];
       if (lastEvent !== undefined && lastEvent !== null && QUIET_EVENTS.has(lastEvent)) {
-        last = await handle.query(lifecycleStateQuery);
+        last = await handle.query(query);
         if (predicate(last)) return last;
       }
     }
