@@ -10,6 +10,14 @@ export const ACTION_IDS = {
   approveRequest: 'approve_request',
   rejectRequest: 'reject_request',
   rejectReasonInput: 'reject_reason_input',
+  campaignPause: 'campaign_pause',
+  campaignResume: 'campaign_resume',
+  campaignCancel: 'campaign_cancel',
+  campaignStartOpen: 'campaign_start_open',
+  campaignReasonInput: 'campaign_reason_input',
+  campaignKindInput: 'campaign_kind_input',
+  campaignDeadlineInput: 'campaign_deadline_input',
+  campaignEmergencyInput: 'campaign_emergency_input',
 } as const;
 
 /** One of {@link ACTION_IDS}. */
@@ -42,11 +50,21 @@ export const BLOCK_IDS = {
   records: 'records',
   problem: 'problem',
   usage: 'usage',
+  campaignCounts: 'campaign_counts',
+  campaignGroups: 'campaign_groups',
+  campaignLaggards: 'campaign_laggards',
+  campaignSample: 'campaign_sample',
+  campaignReport: 'campaign_report',
+  campaignReason: 'campaign_reason',
+  campaignKind: 'campaign_kind',
+  campaignDeadline: 'campaign_deadline',
+  campaignEmergency: 'campaign_emergency',
 } as const;
 
 /** `callback_id` of modals. */
 export const CALLBACK_IDS = {
   rejectRequest: 'reject_request',
+  campaignStart: 'campaign_start_submission',
 } as const;
 
 /**

@@ -25,6 +25,21 @@ function checkText(value: unknown, where: string, max: number, problems: string[
   else if (value.text.length > max) problems.push(`${where}: ${value.text.length} characters, limit ${max}`);
 }
 
+function checkOptions(element: Json, where: string, max: number, problems: string[]): void {
+  const options = element.options;
+  if (!Array.isArray(options) || options.length === 0 || options.length > max) {
+    problems.push(`${where}: 1 to ${max} options expected`);
+    return;
+  }
+  options.forEach((option, index) => {
+    if (!isObject(option) || typeof option.value !== 'string' || option.value.length > 150) {
+      problems.push(`${where}.options[${index}]: value missing or over 150 characters`);
+    } else {
+      checkText(option.text, `${where}.options[${index}].text`, 75, problems);
+    }
+  });
+}
+
 function checkElement(element: unknown, where: string, problems: string[]): string | null {
   if (!isObject(element)) {
     problems.push(`${where}: not an object`);
@@ -44,6 +59,8 @@ function checkElement(element: unknown, where: string, problems: string[]): stri
     }
   } else if (element.type === 'plain_text_input') {
     if (element.placeholder !== undefined) checkText(element.placeholder, `${where}.placeholder`, 150, problems, true);
+  } else if (element.type === 'static_select' || element.type === 'checkboxes') {
+    checkOptions(element, where, element.type === 'static_select' ? 100 : 10, problems);
   } else {
     problems.push(`${where}: element type ${String(element.type)} is not used by certflow`);
   }
