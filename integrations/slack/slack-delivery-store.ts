@@ -18,10 +18,10 @@ export interface SlackDelivery {
   readonly certificate: CertificateSummary | null;
 }
 
-/** A key a posted message carries, with the certificate it is about. */
+/** A key a posted message carries, with the certificate it is about (null for a campaign's messages). */
 export interface PostedMember {
   readonly idempotencyKey: string;
-  readonly certificate: CertificateSummary;
+  readonly certificate: CertificateSummary | null;
 }
 
 /** One message Slack accepted for one target. */
@@ -42,7 +42,7 @@ export interface SlackDeliveryStore {
   /** Records one message Slack accepted for every key it carries, at once, before the next one is posted. */
   saveMessage(posted: PostedMessage): Promise<void>;
   /** Records the finished receipt of a key. */
-  saveReceipt(receipt: NotificationReceipt, certificate: CertificateSummary): Promise<void>;
+  saveReceipt(receipt: NotificationReceipt, certificate: CertificateSummary | null): Promise<void>;
 }
 
 interface MutableDelivery {
@@ -75,7 +75,7 @@ export class InMemorySlackDeliveryStore implements SlackDeliveryStore {
   }
 
   /** Marks a key finished with its receipt. */
-  saveReceipt(receipt: NotificationReceipt, certificate: CertificateSummary): Promise<void> {
+  saveReceipt(receipt: NotificationReceipt, certificate: CertificateSummary | null): Promise<void> {
     const delivery = this.entry(receipt.idempotencyKey);
     delivery.receipt = receipt;
     delivery.certificate = certificate;

@@ -147,7 +147,7 @@ export class SqlSlackDeliveryStore implements SlackDeliveryStore {
   }
 
   /** Records the finished receipt of a key (also of one that reached nobody, so it is not tried again). */
-  async saveReceipt(receipt: NotificationReceipt, certificate: CertificateSummary): Promise<void> {
+  async saveReceipt(receipt: NotificationReceipt, certificate: CertificateSummary | null): Promise<void> {
     const at = this.nowMs();
     await this.db
       .insertInto('slack_deliveries')
@@ -208,8 +208,10 @@ function readReceipt(idempotencyKey: string, text: string): NotificationReceipt 
   return { idempotencyKey, messages: value.messages, digest: value.digest };
 }
 
-function readCertificate(idempotencyKey: string, text: string): CertificateSummary {
+function readCertificate(idempotencyKey: string, text: string): CertificateSummary | null {
   const value = parsed(idempotencyKey, 'certificate', text);
+  // A campaign's messages are about no one certificate.
+  if (value === null) return null;
   if (!isRecord(value) || typeof value.managedCertificateId !== 'string') {
     throw new SlackDeliveryRecordError(idempotencyKey, 'certificate is not a certificate summary');
   }
