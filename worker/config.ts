@@ -70,6 +70,8 @@ export interface CertflowConfig {
   slackStandIn: { port: number } | undefined;
   /** How long the Slack notifier collects reminders, escalations and incidents into one digest (R-MON-5), in ms. */
   slackDigestWindowMs: number;
+  /** Slack channel id of campaign progress messages when a launch names none; undefined: none. */
+  campaignChannelId: string | undefined;
   /** Jira change tickets (JIRA_URL and its credentials); undefined: tickets are printed, or the stand-in plays Jira. */
   jira: JiraSettings | undefined;
   /** The local Jira stand-in `certflow start` runs when JIRA_URL is unset and CERTFLOW_JIRA is not `off`. */
@@ -236,6 +238,11 @@ export const CONFIG_VARIABLES: readonly ConfigVariable[] = [
     description: 'seconds Slack notifications due together are collected into one digest per person or channel',
   },
   {
+    name: 'CERTFLOW_CAMPAIGN_CHANNEL',
+    default: '(unset: none)',
+    description: 'Slack channel id (C…) of campaign progress messages when a launch names no channel',
+  },
+  {
     name: 'CERTFLOW_SLACK_STAND_IN_PORT',
     default: '3001',
     description: "port of that stand-in's page and Web API (0 picks a free one)",
@@ -279,6 +286,18 @@ function readHttpUrl(env: NodeJS.ProcessEnv, name: string): string | undefined {
     throw new ConfigError(name, `"${raw}" must be an http:// or https:// URL`);
   }
   return raw.replace(/\/+$/, '');
+}
+
+function readSlackChannel(env: NodeJS.ProcessEnv, name: string): string | undefined {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return undefined;
+  if (!/^[CG][A-Z0-9]{2,}$/.test(raw)) {
+    throw new ConfigError(
+      name,
+      `"${raw}" is not a Slack channel id; copy the id (C…) from the bottom of the channel's details, not its #name`,
+    );
+  }
+  return raw;
 }
 
 function readSlackToken(env: NodeJS.ProcessEnv): string | undefined {
@@ -552,6 +571,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, cwd: string): CertflowConfig 
       Boolean(env.SLACK_BOT_TOKEN || env.SLACK_SIGNING_SECRET || env.SLACK_APP_TOKEN),
     ),
     slackDigestWindowMs: readDigestWindowMs(env),
+    campaignChannelId: readSlackChannel(env, 'CERTFLOW_CAMPAIGN_CHANNEL'),
     jira: readJira(env, cwd),
     jiraStandIn: readStandIn(
       env,

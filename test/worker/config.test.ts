@@ -33,6 +33,7 @@ describe('loadConfig', () => {
       slackAppToken: undefined,
       slackStandIn: { port: 3001 },
       slackDigestWindowMs: 5_000,
+      campaignChannelId: undefined,
       jira: undefined,
       jiraStandIn: { port: 3002 },
     });
@@ -71,6 +72,7 @@ describe('loadConfig', () => {
         SLACK_SIGNING_SECRET: 'shh',
         SLACK_APP_TOKEN: 'xapp-1-A0CERTFLOW-1234-abcdef',
         CERTFLOW_SLACK_DIGEST_SECONDS: '0.5',
+        CERTFLOW_CAMPAIGN_CHANNEL: 'C0CERTSEC',
         JIRA_URL: 'https://jira.example.com:8443/jira/',
         JIRA_PAT: 'pat-secret',
         JIRA_PROJECT: 'CHG',
@@ -108,6 +110,7 @@ describe('loadConfig', () => {
       slackAppToken: 'xapp-1-A0CERTFLOW-1234-abcdef',
       slackStandIn: undefined,
       slackDigestWindowMs: 500,
+      campaignChannelId: 'C0CERTSEC',
       jira: {
         config: expect.objectContaining({
           flavour: 'data-center',
@@ -175,6 +178,11 @@ describe('loadConfig', () => {
     [{ CERTFLOW_SLACK_DIGEST_SECONDS: '-1' }, 'CERTFLOW_SLACK_DIGEST_SECONDS', /from 0 \(every notification alone\)/],
     [{ CERTFLOW_SLACK_DIGEST_SECONDS: '601' }, 'CERTFLOW_SLACK_DIGEST_SECONDS', /not a number of seconds/],
     [{ CERTFLOW_SLACK_DIGEST_SECONDS: '5s' }, 'CERTFLOW_SLACK_DIGEST_SECONDS', /not a number of seconds/],
+    [
+      { CERTFLOW_CAMPAIGN_CHANNEL: '#security' },
+      'CERTFLOW_CAMPAIGN_CHANNEL',
+      /not a Slack channel id; copy the id \(C…\)/,
+    ],
     [{ CERTFLOW_PUBLIC_URL: 'ftp://x' }, 'CERTFLOW_PUBLIC_URL', /must be an http/],
     [{ CERTFLOW_PUBLIC_URL: 'not a url' }, 'CERTFLOW_PUBLIC_URL', /is not a URL/],
     [{ TEMPORAL_ADDRESS: 'temporal' }, 'TEMPORAL_ADDRESS', /not host:port/],
