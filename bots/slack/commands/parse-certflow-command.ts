@@ -10,7 +10,14 @@ export type CertflowCommand =
   | { readonly kind: 'status'; readonly target: string }
   | { readonly kind: 'expiring'; readonly withinDays: number }
   | { readonly kind: 'renew'; readonly target: string }
-  | { readonly kind: 'approvals' };
+  | { readonly kind: 'approvals' }
+  | CampaignCommand;
+
+/** `/certflow campaign …` (R-CAM-1, R-CAM-3): the selector stays text, read by the campaign selector parser. */
+export type CampaignCommand =
+  | { readonly kind: 'campaign'; readonly action: 'preview' | 'start'; readonly selectorText: string }
+  | { readonly kind: 'campaign'; readonly action: 'status'; readonly campaignId: string | null }
+  | { readonly kind: 'campaign'; readonly action: 'list' };
 
 /** How each subcommand is typed, for usage errors. */
 export const CERTFLOW_USAGE: Readonly<Record<CertflowCommand['kind'], string>> = {
@@ -19,6 +26,7 @@ export const CERTFLOW_USAGE: Readonly<Record<CertflowCommand['kind'], string>> =
   expiring: '/certflow expiring [30d]',
   renew: '/certflow renew <name|fingerprint|managed id>',
   approvals: '/certflow approvals',
+  campaign: '/certflow campaign preview <selector> | start <selector> | status [id] | list',
 };
 
 /** The text after `/certflow` is not a command certflow knows; the message says what to type instead. */
@@ -87,6 +95,41 @@ function oneTarget(kind: 'status' | 'renew', args: readonly string[]): string {
   return normalizeTarget(target);
 }
 
+const CAMPAIGN_ACTIONS = ['preview', 'start', 'status', 'list'] as const;
+
+/** `campaign <action> …`; the selector is the rest of the text as typed (Slack's links undone), spaces kept. */
+function parseCampaignCommand(text: string): CampaignCommand {
+  const match = /^\s*\S+\s*(\S*)\s*([\s\S]*)$/.exec(unwrapSlackLinks(text));
+  const word = (match?.[1] ?? '').toLowerCase();
+  const rest = (match?.[2] ?? '').trim();
+  const action = CAMPAIGN_ACTIONS.find((candidate) => candidate === word);
+  if (action === undefined) {
+    throw new CertflowCommandError(
+      `\`campaign\` takes preview, start, status or list${word ? `, not "${word}"` : ''}`,
+      CERTFLOW_USAGE.campaign,
+    );
+  }
+  switch (action) {
+    case 'preview':
+    case 'start':
+      if (rest === '') {
+        throw new CertflowCommandError(
+          `\`campaign ${action}\` needs a selector, e.g. \`/certflow campaign ${action} issuer="CN=Old Issuing CA"\``,
+          CERTFLOW_USAGE.campaign,
+        );
+      }
+      return { kind: 'campaign', action, selectorText: rest };
+    case 'status': {
+      const [campaignId, ...extra] = rest.split(/\s+/).filter(Boolean);
+      noMore('campaign', extra);
+      return { kind: 'campaign', action, campaignId: campaignId ?? null };
+    }
+    case 'list':
+      noMore('campaign', rest.split(/\s+/).filter(Boolean));
+      return { kind: 'campaign', action };
+  }
+}
+
 /** Parses the text of `/certflow …`; empty text is `help`. Throws {@link CertflowCommandError} on anything else. */
 export function parseCertflowCommand(text: string): CertflowCommand {
   const [first, ...args] = unwrapSlackLinks(text).trim().split(/\s+/).filter(Boolean);
@@ -105,6 +148,8 @@ export function parseCertflowCommand(text: string): CertflowCommand {
     case 'status':
     case 'renew':
       return { kind: word, target: oneTarget(word, args) };
+    case 'campaign':
+      return parseCampaignCommand(text);
     case 'expiring': {
       const [days, ...extra] = args;
       noMore(word, extra);

@@ -106,6 +106,11 @@ function packLines(
   };
 }
 
+/** `1 group`, `3 groups`. */
+function groupsPhrase(count: number): string {
+  return `${count} ${count === 1 ? 'group' : 'groups'}`;
+}
+
 function groupLine(group: CampaignGroupProgress): string {
   return `${progressBar(group.done, group.total)} *${userText(group.group, 100)}*`;
 }
@@ -165,7 +170,9 @@ export function campaignProgressMessage(progress: CampaignProgress): SlackMessag
       .map((group) => `${groupLine(group)}: ${group.total - group.done} left`);
     const laggards = packLines(lines, BLOCK_IDS.campaignLaggards, 1);
     const left = laggards.left + Math.max(0, progress.laggards.length - MAX_LAGGARD_LINES);
-    blocks.push(section(`⚠️ *${progress.laggards.length} groups are not done after the deadline*`, BLOCK_IDS.problem));
+    blocks.push(
+      section(`⚠️ *${groupsPhrase(progress.laggards.length)} not done after the deadline*`, BLOCK_IDS.problem),
+    );
     blocks.push(...laggards.blocks, ...moreGroups(left, itemBlockId(BLOCK_IDS.more, 'laggards')));
   }
   const milestones = (['p50', 'p90', 'p100'] as const)
@@ -211,7 +218,7 @@ export function campaignEscalationMessage(input: {
   const blocks: KnownBlock[] = [
     header(`Deadline passed: ${campaign.title}`, BLOCK_IDS.header),
     section(
-      `🚨 The campaign's deadline ${slackDate(campaign.deadline, true)} has passed and *${input.groups.length} groups* still have certificates to replace. Reason: ${userText(campaign.reason, 500)}`,
+      `🚨 The campaign's deadline ${slackDate(campaign.deadline, true)} has passed and *${groupsPhrase(input.groups.length)}* still have certificates to replace. Reason: ${userText(campaign.reason, 500)}`,
       BLOCK_IDS.summary,
     ),
     ...packed.blocks,
@@ -233,7 +240,7 @@ export function campaignEscalationMessage(input: {
   }
   blocks.push(context([`Campaign \`${escapeMrkdwn(campaign.id)}\``], BLOCK_IDS.records));
   return {
-    text: fallback(`Deadline passed for campaign ${campaign.title}: ${input.groups.length} groups are not done`),
+    text: fallback(`Deadline passed for campaign ${campaign.title}: ${groupsPhrase(input.groups.length)} not done`),
     blocks,
   };
 }

@@ -36,9 +36,12 @@ export function helpAnswer(): EphemeralMessage {
     '`/certflow expiring [30d]`: certificates of your groups expiring soon',
     '`/certflow renew <name>`: ask for a renewal (approvers of the group decide)',
     '`/certflow approvals`: requests waiting for your decision',
+    '`/certflow campaign preview <selector>`: what a crypto-agility campaign would replace (security leads)',
+    '`/certflow campaign start <selector>`: start one, after confirming the count (security leads)',
+    '`/certflow campaign status [id]` · `/certflow campaign list`: where campaigns stand',
     '`/certflow help`: this list',
   ];
-  return ephemeral('certflow commands: status, expiring, renew, approvals, help', [
+  return ephemeral('certflow commands: status, expiring, renew, approvals, campaign, help', [
     header('certflow commands', BLOCK_IDS.header),
     section(lines.join('\n'), BLOCK_IDS.summary),
     context(

@@ -147,7 +147,7 @@ describe('SlackCampaignNotifier escalation and report', () => {
     const receipt = await notifier.escalateLaggards(escalation('cmp-e1'));
     expect(receipt.messages.map((message) => message.recipient)).toEqual([null, 'U0BOSS', 'U0IR', 'U0MAILBOSS']);
     const boss = standIn.messages('U0BOSS').at(-1);
-    expect(boss?.text).toContain('1 groups are not done');
+    expect(boss?.text).toContain('1 group not done');
     expect(JSON.stringify(boss?.blocks)).toContain('CN=pay.example.com');
     expect(JSON.stringify(boss?.blocks)).not.toContain('CN=mx.example.com');
     // Incident response of both groups gets one message naming both.

@@ -54,3 +54,41 @@ describe('parseCertflowCommand', () => {
     expect((error as CertflowCommandError).usage).toBe(usage);
   });
 });
+
+describe('parseCertflowCommand campaign', () => {
+  it.each<[string, CertflowCommand]>([
+    [
+      'campaign preview issuer="CN=Old  CA" names=*.example.com',
+      { kind: 'campaign', action: 'preview', selectorText: 'issuer="CN=Old  CA" names=*.example.com' },
+    ],
+    ['CAMPAIGN START tag=pci', { kind: 'campaign', action: 'start', selectorText: 'tag=pci' }],
+    [
+      'campaign preview names=<http://api.example.com|api.example.com>',
+      { kind: 'campaign', action: 'preview', selectorText: 'names=api.example.com' },
+    ],
+    ['campaign status', { kind: 'campaign', action: 'status', campaignId: null }],
+    ['campaign status cmp-20261201-7f3a2c', { kind: 'campaign', action: 'status', campaignId: 'cmp-20261201-7f3a2c' }],
+    ['campaign list', { kind: 'campaign', action: 'list' }],
+  ])('R-CAM-1: "%s" is %j', (text, expected) => {
+    expect(parseCertflowCommand(text)).toEqual(expected);
+  });
+
+  it.each([
+    ['campaign', /takes preview, start, status or list/],
+    ['campaign launch x', /not "launch"/],
+    ['campaign preview', /needs a selector/],
+    ['campaign start   ', /needs a selector/],
+    ['campaign status a b', /remove "b"/],
+    ['campaign list all', /remove "all"/],
+  ])('"%s" is a usage error with the campaign usage', (text, message) => {
+    let error: unknown;
+    try {
+      parseCertflowCommand(text);
+    } catch (caught) {
+      error = caught;
+    }
+    expect(error).toBeInstanceOf(CertflowCommandError);
+    expect((error as CertflowCommandError).message).toMatch(message);
+    expect((error as CertflowCommandError).usage).toBe(CERTFLOW_USAGE.campaign);
+  });
+});

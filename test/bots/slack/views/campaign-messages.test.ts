@@ -98,7 +98,7 @@ describe('campaign progress message', () => {
       asOf: '2026-12-04T00:00:00.000Z',
     });
     const text = allText(campaignProgressMessage(progress).blocks);
-    expect(text).toContain('2 groups are not done after the deadline');
+    expect(text).toContain('2 groups not done after the deadline');
     expect(text).toContain('*mail*: 2 left');
   });
 
