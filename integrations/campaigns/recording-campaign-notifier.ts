@@ -17,7 +17,7 @@ export class RecordingCampaignNotifier implements CampaignNotifier {
   private readonly receipts = new Map<string, NotificationReceipt>();
   private counter = 0;
 
-  /** Records the progress; the first call's receipt (ts `1.000000`, …) is kept by every update that passes it back. */
+  /** Records the progress; an update that passes the first receipt back keeps its ts. */
   publishProgress(input: Parameters<CampaignNotifier['publishProgress']>[0]): Promise<NotificationReceipt> {
     return this.deliver({ method: 'publishProgress', ...input }, input.progress.campaign.channelId, input.receipt);
   }

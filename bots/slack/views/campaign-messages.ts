@@ -69,7 +69,7 @@ const STATUS_LABELS: Readonly<Record<CampaignProgress['status'], string>> = {
   completed: '✅ completed',
 };
 
-/** `▓▓▓▓▓░░░░░ 48% (96/200)`: full only when everything is done, so 199/200 never looks finished. */
+/** `▓▓▓▓▓░░░░░ 48% (96/200)`: full only once all is done, so 199/200 never looks finished. */
 export function progressBar(done: number, total: number): string {
   const ratio = total === 0 ? 1 : Math.min(1, Math.max(0, done / total));
   const filled =
