@@ -1,13 +1,17 @@
 import os from 'node:os';
+import type { Kysely } from 'kysely';
 import type { Policy } from '../domain/policy/policy';
-import { openInventoryStore } from '../integrations/inventory/database';
+import { openInventoryDatabase } from '../integrations/inventory/database';
 import type { ImportActor } from '../integrations/inventory/import-certificates';
 import type { InventoryStore } from '../integrations/inventory/inventory-store';
+import type { InventoryDatabase } from '../integrations/inventory/kysely-inventory-store';
 import { readPolicyFile, type CertflowConfig } from '../worker/config';
 
 /** What the inventory commands work with: the store, the effective policy and who is acting. */
 export interface InventoryContext extends ImportActor {
   readonly store: InventoryStore;
+  /** The store's database, for tables kept beside the inventory (campaigns); closed with the store. */
+  readonly db: Kysely<InventoryDatabase>;
   readonly policy: Policy;
   /** The policy file in force, or null for NIST's defaults. */
   readonly policySource: string | null;
@@ -39,6 +43,6 @@ export async function openInventoryContext(
 ): Promise<InventoryContext> {
   const source = policyFile ?? config.policyFile ?? null;
   const policy = await readPolicyFile(source ?? undefined, policyFile ? '--policy' : 'CERTFLOW_POLICY_FILE');
-  const store = await openInventoryStore({ url: config.databaseUrl });
-  return { store, policy, policySource: source, ...cliActor(env, config.actor) };
+  const { store, db } = await openInventoryDatabase({ url: config.databaseUrl });
+  return { store, db, policy, policySource: source, ...cliActor(env, config.actor) };
 }
