@@ -153,7 +153,7 @@ export class RecordingCampaignTicketing implements CampaignTicketing {
     try {
       return Promise.resolve(apply());
     } catch (problem) {
-      return Promise.reject(problem as Error);
+      return Promise.reject(problem instanceof Error ? problem : new Error(String(problem)));
     }
   }
 }
