@@ -8,6 +8,7 @@ import { lifecycleMigration } from './002-lifecycle';
 import { slackDeliveriesMigration } from './003-slack-deliveries';
 import { jiraTicketsMigration } from './004-jira-tickets';
 import { managedTicketIndexMigration } from './005-managed-ticket-index';
+import { campaignsMigration } from './006-campaigns';
 
 /** The two databases the inventory runs on. */
 export type InventoryDialect = 'sqlite' | 'postgres';
@@ -20,5 +21,6 @@ export function inventoryMigrations(dialect: InventoryDialect): Record<string, M
     '003-slack-deliveries': slackDeliveriesMigration(),
     '004-jira-tickets': jiraTicketsMigration(),
     '005-managed-ticket-index': managedTicketIndexMigration(),
+    '006-campaigns': campaignsMigration(),
   };
 }
