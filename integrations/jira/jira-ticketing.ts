@@ -24,17 +24,15 @@ import {
 } from '../ticketing/ticketing-port';
 import {
   changeTicketFields,
-  commentMarker,
   commentText,
   cycleLabel,
   escalationAssignee,
   escalationText,
-  textOf,
   userField,
-  type JiraText,
 } from './change-ticket-fields';
 import { browseUrl, projectKeyFor, type JiraConfig } from './jira-config';
-import { createJiraClient, JiraUnavailableError, ticketingFailure, type JiraClientOptions } from './jira-rest';
+import { JiraIssueCalls, record, sameName, stringOf } from './jira-issue-calls';
+import { createJiraClient, JiraUnavailableError, type JiraClientOptions } from './jira-rest';
 import type { JiraTicketStore } from './jira-ticket-store';
 
 /** Options of {@link JiraTicketing}. */
@@ -57,35 +55,6 @@ export interface JiraTicketStatus {
   readonly changeWindowStart: string | null;
 }
 
-/** jira-client's generic request helpers: public in its JavaScript, declared private in @types/jira-client. */
-interface GenericRequests {
-  makeUri(options: { pathname: string; intermediatePath?: string }): string;
-  makeRequestHeader(uri: string, options: Record<string, unknown>): Record<string, unknown>;
-  doRequest(options: Record<string, unknown>): Promise<unknown>;
-}
-
-/** A transition as the transitions API lists it. */
-interface ListedTransition {
-  readonly id: string;
-  readonly name: string;
-  readonly to: string;
-}
-
-const sameName = (left: string | undefined, right: string): boolean =>
-  left !== undefined && left.localeCompare(right, undefined, { sensitivity: 'accent' }) === 0;
-
-function record(value: unknown): Record<string, unknown> {
-  return typeof value === 'object' && value !== null ? (value as Record<string, unknown>) : {};
-}
-
-function stringOf(value: unknown): string | undefined {
-  return typeof value === 'string' ? value : undefined;
-}
-
-function arrayOf(value: unknown): unknown[] {
-  return Array.isArray(value) ? (value as unknown[]) : [];
-}
-
 const PURPOSE: Readonly<Record<TicketState, string>> = {
   'in-progress': 'starts the change once it is approved',
   done: 'completes the change',
@@ -95,6 +64,7 @@ const PURPOSE: Readonly<Record<TicketState, string>> = {
 /** Opens, comments, transitions and escalates change tickets in Jira, each idempotency key applied once. */
 export class JiraTicketing implements TicketingPort {
   private readonly client: JiraApi;
+  private readonly issues: JiraIssueCalls;
   private readonly config: JiraConfig;
   private readonly store: JiraTicketStore;
   private readonly nowMs: () => number;
@@ -104,19 +74,20 @@ export class JiraTicketing implements TicketingPort {
     this.store = options.store;
     this.nowMs = options.nowMs ?? Date.now;
     this.client = createJiraClient(options.config, options);
+    this.issues = new JiraIssueCalls(this.client, options.config);
   }
 
   /** The cycle's ticket from the store, else found in Jira by its label, else created; recorded before returned. */
   async ensureChangeTicket(request: ChangeTicketRequest): Promise<TicketRef> {
     const known = await this.store.findTicket(request.idempotencyKey);
     if (known !== undefined) return known;
-    const found = await this.findByLabel(cycleLabel(request.idempotencyKey));
+    const found = await this.issues.findByLabel(cycleLabel(request.idempotencyKey));
     if (found !== undefined) return await this.store.saveTicket(request.idempotencyKey, this.ref(found));
     await this.awaitSearchLag(request.idempotencyKey);
     const project = projectKeyFor(this.config, request.group);
     const fields = changeTicketFields(request, this.config);
     const created = record(
-      await this.call(
+      await this.issues.call(
         `open a change ticket in project ${project}`,
         () => this.client.addNewIssue({ fields }),
         (said) => createFix(said, project, this.config),
@@ -136,7 +107,7 @@ export class JiraTicketing implements TicketingPort {
   async comment(input: { ticket: TicketRef; idempotencyKey: string; step: TicketStep; body: string }): Promise<void> {
     if (await this.store.isApplied(input.idempotencyKey)) return;
     const body = commentText(input.body, input.idempotencyKey, this.config.apiVersion);
-    await this.commentOnce(input.ticket.key, input.idempotencyKey, body);
+    await this.issues.commentOnce(input.ticket.key, input.idempotencyKey, body);
     await this.store.markApplied(input.idempotencyKey, input.ticket.key, 'comment');
   }
 
@@ -146,27 +117,7 @@ export class JiraTicketing implements TicketingPort {
     const issueKey = input.ticket.key;
     const name = this.config.transitions[input.to];
     const current = await this.readTicketStatus(issueKey);
-    if (!sameName(current.status, name)) {
-      const transitions = await this.listTransitions(issueKey);
-      const match =
-        transitions.find((transition) => sameName(transition.name, name)) ??
-        transitions.find((transition) => sameName(transition.to, name));
-      if (match === undefined) {
-        const available = transitions.map((transition) => `"${transition.name}" (to ${transition.to})`).join(', ');
-        throw new TicketRejectedError(
-          `${issueKey} is in status "${current.status}", from which Jira offers no transition "${name}" ` +
-            `(jira.transitions.${input.to}); available: ${available || 'none'}. Set jira.transitions.${input.to} ` +
-            `to the transition that ${PURPOSE[input.to]}, or move the ticket on in Jira first`,
-        );
-      }
-      if (!sameName(current.status, match.to)) {
-        await this.call(
-          `move ${issueKey} to "${match.to}"`,
-          () => this.client.transitionIssue(issueKey, { transition: { id: match.id } }),
-          () => `Fill the fields Jira's "${match.name}" transition screen requires, or make them optional`,
-        );
-      }
-    }
+    await this.issues.moveTo(issueKey, current.status, name, `jira.transitions.${input.to}`, PURPOSE[input.to]);
     await this.store.markApplied(input.idempotencyKey, issueKey, 'transition');
   }
 
@@ -181,7 +132,7 @@ export class JiraTicketing implements TicketingPort {
     if (await this.store.isApplied(input.idempotencyKey)) return;
     const issueKey = input.ticket.key;
     const fields = record(
-      record(await this.call(`read ${issueKey}`, () => this.client.findIssue(issueKey, '', 'priority,assignee')))
+      record(await this.issues.call(`read ${issueKey}`, () => this.client.findIssue(issueKey, '', 'priority,assignee')))
         .fields,
     );
     const priority = stringOf(record(fields.priority).name);
@@ -198,7 +149,7 @@ export class JiraTicketing implements TicketingPort {
       if (currentId !== assignee.jiraAccountId) update.assignee = userField(this.config.flavour, assignee);
     }
     if (Object.keys(update).length > 0) {
-      await this.call(
+      await this.issues.call(
         `escalate ${issueKey} (priority ${wanted})`,
         () => this.client.updateIssue(issueKey, { fields: update }),
         () =>
@@ -207,7 +158,7 @@ export class JiraTicketing implements TicketingPort {
       );
     }
     const body = escalationText(input, this.config.apiVersion, this.config.flavour);
-    await this.commentOnce(issueKey, input.idempotencyKey, body);
+    await this.issues.commentOnce(issueKey, input.idempotencyKey, body);
     await this.store.markApplied(input.idempotencyKey, issueKey, 'escalation');
   }
 
@@ -215,7 +166,7 @@ export class JiraTicketing implements TicketingPort {
   async readTicketStatus(issueKey: string): Promise<JiraTicketStatus> {
     const windowField = this.config.customFields.changeWindowStart?.id;
     const wanted = ['status', ...(windowField !== undefined ? [windowField] : [])].join(',');
-    const issue = record(await this.call(`read ${issueKey}`, () => this.client.findIssue(issueKey, '', wanted)));
+    const issue = record(await this.issues.call(`read ${issueKey}`, () => this.client.findIssue(issueKey, '', wanted)));
     const fields = record(issue.fields);
     const status = record(fields.status);
     return {
@@ -247,64 +198,6 @@ export class JiraTicketing implements TicketingPort {
 
   private ref(key: string): TicketRef {
     return { key, url: browseUrl(this.config, key) };
-  }
-
-  /** The oldest issue carrying the cycle label, through the search API this flavour still has. */
-  private async findByLabel(label: string): Promise<string | undefined> {
-    const generic = this.client as unknown as GenericRequests;
-    const cloud = this.config.flavour === 'cloud';
-    const uri = generic.makeUri({
-      pathname: cloud ? '/search/jql' : '/search',
-      intermediatePath: cloud ? '/rest/api/3' : '/rest/api/2',
-    });
-    const jql = `labels = "${label}" ORDER BY created ASC`;
-    const result = record(
-      await this.call(`search Jira for the ticket labelled ${label}`, () =>
-        generic.doRequest(
-          generic.makeRequestHeader(uri, { method: 'GET', qs: { jql, fields: 'created', maxResults: 10 } }),
-        ),
-      ),
-    );
-    return arrayOf(result.issues)
-      .map((issue) => stringOf(record(issue).key))
-      .find((key) => key !== undefined);
-  }
-
-  private async listTransitions(issueKey: string): Promise<ListedTransition[]> {
-    const listed = record(
-      await this.call(`list the transitions of ${issueKey}`, () => this.client.listTransitions(issueKey)),
-    );
-    return arrayOf(listed.transitions).flatMap((value) => {
-      const transition = record(value);
-      const id = stringOf(transition.id);
-      const name = stringOf(transition.name);
-      return id !== undefined && name !== undefined
-        ? [{ id, name, to: stringOf(record(transition.to).name) ?? name }]
-        : [];
-    });
-  }
-
-  /** Writes a comment unless one carrying the key's marker is already on the issue (a lost answer, a restart). */
-  private async commentOnce(issueKey: string, idempotencyKey: string, body: JiraText): Promise<void> {
-    const marker = commentMarker(idempotencyKey);
-    const existing = record(
-      await this.call(`read the comments of ${issueKey}`, () => this.client.getComments(issueKey)),
-    );
-    if (arrayOf(existing.comments).some((comment) => textOf(record(comment).body).includes(marker))) return;
-    await this.call(`comment on ${issueKey}`, () => this.client.addCommentAdvanced(issueKey, { body }));
-  }
-
-  /** Runs one jira-client call, turning its failure into a TicketRejectedError or a retryable JiraUnavailableError. */
-  private async call(
-    what: string,
-    run: () => Promise<unknown>,
-    fix?: (said: readonly string[]) => string,
-  ): Promise<unknown> {
-    try {
-      return await run();
-    } catch (error) {
-      throw ticketingFailure(error, what, this.config, fix);
-    }
   }
 }
 

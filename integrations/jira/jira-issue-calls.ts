@@ -1,0 +1,133 @@
+/**
+ * The REST calls both Jira adapters make (change tickets and campaign tickets): a label search through the search
+ * API each flavour still has, transitions by name, comments written once by their marker, and every jira-client
+ * call's failure turned into a TicketRejectedError with its fix or a retryable JiraUnavailableError.
+ */
+import type JiraApi from 'jira-client';
+import { TicketRejectedError } from '../ticketing/ticketing-port';
+import { commentMarker, textOf, type JiraText } from './change-ticket-fields';
+import type { JiraConfig } from './jira-config';
+import { ticketingFailure } from './jira-rest';
+
+/** jira-client's generic request helpers: public in its JavaScript, declared private in @types/jira-client. */
+interface GenericRequests {
+  makeUri(options: { pathname: string; intermediatePath?: string }): string;
+  makeRequestHeader(uri: string, options: Record<string, unknown>): Record<string, unknown>;
+  doRequest(options: Record<string, unknown>): Promise<unknown>;
+}
+
+/** A transition as the transitions API lists it. */
+export interface ListedTransition {
+  readonly id: string;
+  readonly name: string;
+  readonly to: string;
+}
+
+/** Whether two Jira names are the same, ignoring case. */
+export const sameName = (left: string | undefined, right: string): boolean =>
+  left !== undefined && left.localeCompare(right, undefined, { sensitivity: 'accent' }) === 0;
+
+/** The value as a record, or an empty one. */
+export function record(value: unknown): Record<string, unknown> {
+  return typeof value === 'object' && value !== null ? (value as Record<string, unknown>) : {};
+}
+
+/** The value if it is a string. */
+export function stringOf(value: unknown): string | undefined {
+  return typeof value === 'string' ? value : undefined;
+}
+
+/** The value if it is an array, else an empty one. */
+export function arrayOf(value: unknown): unknown[] {
+  return Array.isArray(value) ? (value as unknown[]) : [];
+}
+
+/** Jira calls shared by the adapters, on one client and configuration. */
+export class JiraIssueCalls {
+  constructor(
+    readonly client: JiraApi,
+    private readonly config: JiraConfig,
+  ) {}
+
+  /** Runs one jira-client call, turning its failure into a TicketRejectedError or a retryable JiraUnavailableError. */
+  async call(what: string, run: () => Promise<unknown>, fix?: (said: readonly string[]) => string): Promise<unknown> {
+    try {
+      return await run();
+    } catch (error) {
+      throw ticketingFailure(error, what, this.config, fix);
+    }
+  }
+
+  /** The oldest issue carrying the label, through the search API this flavour still has. */
+  async findByLabel(label: string): Promise<string | undefined> {
+    const generic = this.client as unknown as GenericRequests;
+    const cloud = this.config.flavour === 'cloud';
+    // jira-client's searchJira calls /rest/api/2/search, which Jira Cloud removed with 410 Gone.
+    const uri = generic.makeUri({
+      pathname: cloud ? '/search/jql' : '/search',
+      intermediatePath: cloud ? '/rest/api/3' : '/rest/api/2',
+    });
+    const jql = `labels = "${label}" ORDER BY created ASC`;
+    const result = record(
+      await this.call(`search Jira for the ticket labelled ${label}`, () =>
+        generic.doRequest(
+          generic.makeRequestHeader(uri, { method: 'GET', qs: { jql, fields: 'created', maxResults: 10 } }),
+        ),
+      ),
+    );
+    return arrayOf(result.issues)
+      .map((issue) => stringOf(record(issue).key))
+      .find((key) => key !== undefined);
+  }
+
+  /** The transitions Jira offers from the issue's status. */
+  async listTransitions(issueKey: string): Promise<ListedTransition[]> {
+    const listed = record(
+      await this.call(`list the transitions of ${issueKey}`, () => this.client.listTransitions(issueKey)),
+    );
+    return arrayOf(listed.transitions).flatMap((value) => {
+      const transition = record(value);
+      const id = stringOf(transition.id);
+      const name = stringOf(transition.name);
+      return id !== undefined && name !== undefined
+        ? [{ id, name, to: stringOf(record(transition.to).name) ?? name }]
+        : [];
+    });
+  }
+
+  /**
+   * Moves the issue, now in `current`, through the transition (or to the status) named `name`; an issue already
+   * there stays. `setting` and `purpose` name the configuration to fix when Jira offers no such transition.
+   */
+  async moveTo(issueKey: string, current: string, name: string, setting: string, purpose: string): Promise<void> {
+    if (sameName(current, name)) return;
+    const transitions = await this.listTransitions(issueKey);
+    const match =
+      transitions.find((transition) => sameName(transition.name, name)) ??
+      transitions.find((transition) => sameName(transition.to, name));
+    if (match === undefined) {
+      const available = transitions.map((transition) => `"${transition.name}" (to ${transition.to})`).join(', ');
+      throw new TicketRejectedError(
+        `${issueKey} is in status "${current}", from which Jira offers no transition "${name}" ` +
+          `(${setting}); available: ${available || 'none'}. Set ${setting} ` +
+          `to the transition that ${purpose}, or move the ticket on in Jira first`,
+      );
+    }
+    if (sameName(current, match.to)) return;
+    await this.call(
+      `move ${issueKey} to "${match.to}"`,
+      () => this.client.transitionIssue(issueKey, { transition: { id: match.id } }),
+      () => `Fill the fields Jira's "${match.name}" transition screen requires, or make them optional`,
+    );
+  }
+
+  /** Writes a comment unless one carrying the key's marker is already on the issue (a lost answer, a restart). */
+  async commentOnce(issueKey: string, idempotencyKey: string, body: JiraText): Promise<void> {
+    const marker = commentMarker(idempotencyKey);
+    const existing = record(
+      await this.call(`read the comments of ${issueKey}`, () => this.client.getComments(issueKey)),
+    );
+    if (arrayOf(existing.comments).some((comment) => textOf(record(comment).body).includes(marker))) return;
+    await this.call(`comment on ${issueKey}`, () => this.client.addCommentAdvanced(issueKey, { body }));
+  }
+}
