@@ -97,9 +97,14 @@ function oneTarget(kind: 'status' | 'renew', args: readonly string[]): string {
 
 const CAMPAIGN_ACTIONS = ['preview', 'start', 'status', 'list'] as const;
 
-/** `campaign <action> …`; the selector is the rest of the text as typed (Slack's links undone), spaces kept. */
+/** Undoes Slack's escaping of `&`, `<` and `>` in command text, so `key-size<2048` arrives as typed. */
+function decodeSlackEntities(text: string): string {
+  return text.replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
+}
+
+/** `campaign <action> …`; the selector is the rest of the text as typed (Slack's links and escapes undone). */
 function parseCampaignCommand(text: string): CampaignCommand {
-  const match = /^\s*\S+\s*(\S*)\s*([\s\S]*)$/.exec(unwrapSlackLinks(text));
+  const match = /^\s*\S+\s*(\S*)\s*([\s\S]*)$/.exec(decodeSlackEntities(unwrapSlackLinks(text)));
   const word = (match?.[1] ?? '').toLowerCase();
   const rest = (match?.[2] ?? '').trim();
   const action = CAMPAIGN_ACTIONS.find((candidate) => candidate === word);

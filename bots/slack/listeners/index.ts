@@ -1,13 +1,17 @@
 /** Every Slack listener of certflow, registered on one Bolt app. */
 import type { App } from '@slack/bolt';
+import type { CampaignOperations } from '../../../client/campaign-operations';
 import type { LifecycleClient } from '../../../client/lifecycle-client';
 import type { InventoryStore } from '../../../integrations/inventory/inventory-store';
 import { registerApproveRequest } from './actions/approve-request';
+import { registerCampaignControls } from './actions/campaign-controls';
+import { registerCampaignStartOpen } from './actions/campaign-start-open';
 import { registerRejectRequest } from './actions/reject-request';
 import { registerRequestRenewal } from './actions/request-renewal';
 import { registerCertflowCommand } from './commands/certflow-command';
 import { registerAppHomeOpened } from './events/app-home-opened';
 import { SlackIdentities } from './slack-identity';
+import { registerCampaignStartSubmission } from './views/campaign-start-submission';
 import { registerRejectSubmission } from './views/reject-request-submission';
 
 /**
@@ -17,6 +21,8 @@ import { registerRejectSubmission } from './views/reject-request-submission';
 export interface SlackListenerDependencies {
   readonly lifecycles: Pick<LifecycleClient, 'decide' | 'requestRenewal' | 'status'>;
   readonly store: InventoryStore;
+  /** Crypto-agility campaigns; without them `/certflow campaign` answers that campaigns are not available. */
+  readonly campaigns?: CampaignOperations;
   readonly log: (message: string) => void;
   /** The clock of answers and audit entries; the wall clock by default. */
   readonly now?: () => Date;
@@ -36,7 +42,7 @@ async function roleUserGroups(store: InventoryStore): Promise<string[]> {
     .filter((id): id is string => id !== undefined);
 }
 
-/** Registers the approval buttons, the reject modal, *Request renewal*, `/certflow` and App Home. */
+/** Registers the approval buttons, the reject modal, *Request renewal*, `/certflow`, App Home and the campaign UI. */
 export function registerListeners(app: App, dependencies: SlackListenerDependencies): void {
   const identities = new SlackIdentities(dependencies.log, { userGroups: () => roleUserGroups(dependencies.store) });
   const context: SlackListenerContext = { ...dependencies, identities };
@@ -46,4 +52,7 @@ export function registerListeners(app: App, dependencies: SlackListenerDependenc
   registerRequestRenewal(app, context);
   registerCertflowCommand(app, context);
   registerAppHomeOpened(app, context);
+  registerCampaignStartOpen(app, context);
+  registerCampaignStartSubmission(app, context);
+  registerCampaignControls(app, context);
 }

@@ -1,7 +1,7 @@
 /**
- * `/certflow`: help, status, expiring, renew and approvals, answered to the asker only (R-SEC-2, R-RA-1, R-MON-1).
- * Slack wants the acknowledgement within 3 seconds, so it goes first and empty; the answer follows on the command's
- * response_url once the inventory and the lifecycles have been asked.
+ * `/certflow`: help, status, expiring, renew, approvals and campaign, answered to the asker only (R-SEC-2, R-RA-1,
+ * R-MON-1, R-CAM-1). Slack wants the acknowledgement within 3 seconds, so it goes first and empty; the answer follows
+ * on the command's response_url once the inventory and the lifecycles have been asked.
  */
 import type { App, RespondFn, SlashCommand } from '@slack/bolt';
 import type { WebClient } from '@slack/web-api';
@@ -34,6 +34,7 @@ import {
 import { SLACK_RENEWAL_REASON } from '../actions/request-renewal';
 import type { SlackListenerContext } from '../index';
 import { auditSlackRefusal } from '../refusal-audit';
+import { answerCampaignCommand } from './campaign-command';
 import {
   AmbiguousCertificateNameError,
   dueCertificates,
@@ -61,7 +62,7 @@ async function answer(
   context: SlackListenerContext,
   parsed: CertflowCommand,
   who: { readonly command: SlashCommand; readonly client: WebClient },
-): Promise<EphemeralMessage> {
+): Promise<EphemeralMessage | null> {
   const { store, lifecycles } = context;
   const now = (context.now ?? (() => new Date()))();
   const actor = (): Promise<Actor> =>
@@ -118,15 +119,20 @@ async function answer(
       const found = await pendingApprovals(context, me, approverOf, APPROVALS_MAX_ITEMS);
       return approvalsAnswer(found.approvals, found.unchecked);
     }
+    case 'campaign':
+      return answerCampaignCommand(context, parsed, who);
   }
 }
 
-/** What the asker sees for the text they typed: the answer, a usage error, a refusal or what failed. */
+/**
+ * What the asker sees for the text they typed: the answer, a usage error, a refusal or what failed; null when the
+ * answer was a modal.
+ */
 async function answerText(
   context: SlackListenerContext,
   command: SlashCommand,
   client: WebClient,
-): Promise<EphemeralMessage> {
+): Promise<EphemeralMessage | null> {
   let parsed: CertflowCommand;
   try {
     parsed = parseCertflowCommand(command.text);
@@ -167,6 +173,7 @@ async function send(
 export function registerCertflowCommand(app: App, context: SlackListenerContext): void {
   app.command(CERTFLOW_COMMAND, async ({ ack, command, respond, client }) => {
     await ack();
-    await send(context, respond, command, await answerText(context, command, client));
+    const message = await answerText(context, command, client);
+    if (message !== null) await send(context, respond, command, message);
   });
 }

@@ -66,6 +66,10 @@ describe('parseCertflowCommand campaign', () => {
       'campaign preview names=<http://api.example.com|api.example.com>',
       { kind: 'campaign', action: 'preview', selectorText: 'names=api.example.com' },
     ],
+    [
+      'campaign preview key-size&lt;2048 name="a&amp;b"',
+      { kind: 'campaign', action: 'preview', selectorText: 'key-size<2048 name="a&b"' },
+    ],
     ['campaign status', { kind: 'campaign', action: 'status', campaignId: null }],
     ['campaign status cmp-20261201-7f3a2c', { kind: 'campaign', action: 'status', campaignId: 'cmp-20261201-7f3a2c' }],
     ['campaign list', { kind: 'campaign', action: 'list' }],
