@@ -81,6 +81,16 @@ export interface JiraConfig {
    * ticket: Jira Cloud's search shows a new issue after a delay, and creating again sooner could open a second one.
    */
   readonly searchLagSeconds: number;
+  /** How crypto-agility campaigns appear (R-CAM-3): an epic per campaign, a task per owner group under it. */
+  readonly campaigns: JiraCampaignSettings;
+}
+
+/** The issue types of campaign tickets and, on Data Center, the Epic Link field tying a task to its epic. */
+export interface JiraCampaignSettings {
+  readonly epicIssueType: string;
+  readonly taskIssueType: string;
+  /** Data Center only: the Epic Link custom field id (`customfield_10101`); Cloud uses the `parent` field. */
+  readonly epicLinkField: string | null;
 }
 
 /** Invalid Jira settings: every problem with the field it is about and the fix. */
@@ -204,6 +214,20 @@ const schema = z
     rateLimitRetries: z.number().int().min(0).max(10, { error: 'expected 0 to 10' }).default(3),
     maxRetryAfterSeconds: z.number().int().min(0).max(600, { error: 'expected 0 to 600 seconds' }).default(10),
     searchLagSeconds: z.number().int().min(0).max(600, { error: 'expected 0 to 600 seconds' }).default(30),
+    campaigns: z
+      .strictObject({
+        epicIssueType: nonEmpty('expected the name of the epic issue type of the project, e.g. Epic').default('Epic'),
+        taskIssueType: nonEmpty('expected the name of an issue type for group tasks, e.g. Task').default('Task'),
+        epicLinkField: z
+          .string()
+          .regex(/^customfield_\d+$/, {
+            error:
+              'expected the Epic Link custom field id like "customfield_10101"; find it in GET /rest/api/2/field ' +
+              '(the field named Epic Link)',
+          })
+          .optional(),
+      })
+      .prefault({}),
   })
   .superRefine((value, context) => {
     const { email, apiToken, personalAccessToken } = value.auth;
@@ -238,6 +262,13 @@ const schema = z
         message: 'Jira Cloud has no personal access tokens: set email and apiToken instead',
       });
     }
+    if (value.flavour === 'cloud' && value.campaigns.epicLinkField !== undefined) {
+      context.addIssue({
+        code: 'custom',
+        path: ['campaigns', 'epicLinkField'],
+        message: 'Jira Cloud links a task to its epic with the parent field: leave epicLinkField out',
+      });
+    }
     if (value.flavour === 'data-center' && value.apiVersion === '3') {
       context.addIssue({
         code: 'custom',
@@ -259,9 +290,10 @@ function describe(issue: z.core.$ZodIssue): string {
 export function parseJiraConfig(input: unknown): JiraConfig {
   const result = schema.safeParse(input);
   if (!result.success) throw new JiraConfigError(result.error.issues.map(describe));
-  const { auth, apiVersion, port, ...rest } = result.data;
+  const { auth, apiVersion, port, campaigns, ...rest } = result.data;
   return {
     ...rest,
+    campaigns: { ...campaigns, epicLinkField: campaigns.epicLinkField ?? null },
     port: port ?? null,
     apiVersion: apiVersion ?? (rest.flavour === 'cloud' ? '3' : '2'),
     auth:

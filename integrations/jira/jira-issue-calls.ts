@@ -7,7 +7,8 @@ import type JiraApi from 'jira-client';
 import { TicketRejectedError } from '../ticketing/ticketing-port';
 import { commentMarker, textOf, type JiraText } from './change-ticket-fields';
 import type { JiraConfig } from './jira-config';
-import { ticketingFailure } from './jira-rest';
+import { JiraUnavailableError, ticketingFailure } from './jira-rest';
+import type { JiraTicketStore } from './jira-ticket-store';
 
 /** jira-client's generic request helpers: public in its JavaScript, declared private in @types/jira-client. */
 interface GenericRequests {
@@ -129,5 +130,29 @@ export class JiraIssueCalls {
     );
     if (arrayOf(existing.comments).some((comment) => textOf(record(comment).body).includes(marker))) return;
     await this.call(`comment on ${issueKey}`, () => this.client.addCommentAdvanced(issueKey, { body }));
+  }
+}
+
+/**
+ * Refuses, as retryable, to create again while an earlier attempt for this key is younger than the search lag: that
+ * attempt may have opened an issue whose answer was lost and which Jira's search does not show yet.
+ */
+export async function awaitSearchLag(
+  store: JiraTicketStore,
+  config: Pick<JiraConfig, 'searchLagSeconds'>,
+  now: number,
+  idempotencyKey: string,
+  what: string,
+): Promise<void> {
+  const waited = now - (await store.noteCreateAttempt(idempotencyKey, now));
+  const lag = config.searchLagSeconds * 1000;
+  if (waited > 0 && waited < lag) {
+    throw new JiraUnavailableError(
+      `an attempt ${Math.ceil(waited / 1000)} s ago to open ${what} of ${idempotencyKey} got no answer ` +
+        `and Jira's search does not show a ticket for it yet; certflow opens one only when the search still finds ` +
+        `none ${config.searchLagSeconds} s after that attempt (jira.searchLagSeconds), so it never opens two; the ` +
+        'step is retried',
+      null,
+    );
   }
 }

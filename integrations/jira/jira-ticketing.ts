@@ -31,8 +31,8 @@ import {
   userField,
 } from './change-ticket-fields';
 import { browseUrl, projectKeyFor, type JiraConfig } from './jira-config';
-import { JiraIssueCalls, record, sameName, stringOf } from './jira-issue-calls';
-import { createJiraClient, JiraUnavailableError, type JiraClientOptions } from './jira-rest';
+import { awaitSearchLag, JiraIssueCalls, record, sameName, stringOf } from './jira-issue-calls';
+import { createJiraClient, type JiraClientOptions } from './jira-rest';
 import type { JiraTicketStore } from './jira-ticket-store';
 
 /** Options of {@link JiraTicketing}. */
@@ -83,7 +83,7 @@ export class JiraTicketing implements TicketingPort {
     if (known !== undefined) return known;
     const found = await this.issues.findByLabel(cycleLabel(request.idempotencyKey));
     if (found !== undefined) return await this.store.saveTicket(request.idempotencyKey, this.ref(found));
-    await this.awaitSearchLag(request.idempotencyKey);
+    await awaitSearchLag(this.store, this.config, this.nowMs(), request.idempotencyKey, 'the change ticket');
     const project = projectKeyFor(this.config, request.group);
     const fields = changeTicketFields(request, this.config);
     const created = record(
@@ -175,25 +175,6 @@ export class JiraTicketing implements TicketingPort {
       statusCategory: stringOf(record(status.statusCategory).key) ?? 'unknown',
       changeWindowStart: windowField !== undefined ? (stringOf(fields[windowField]) ?? null) : null,
     };
-  }
-
-  /**
-   * Refuses, as retryable, to create again while an earlier attempt of this cycle is younger than the search lag:
-   * that attempt may have opened a ticket whose answer was lost and which Jira's search does not show yet.
-   */
-  private async awaitSearchLag(idempotencyKey: string): Promise<void> {
-    const now = this.nowMs();
-    const waited = now - (await this.store.noteCreateAttempt(idempotencyKey, now));
-    const lag = this.config.searchLagSeconds * 1000;
-    if (waited > 0 && waited < lag) {
-      throw new JiraUnavailableError(
-        `an attempt ${Math.ceil(waited / 1000)} s ago to open the change ticket of ${idempotencyKey} got no answer ` +
-          `and Jira's search does not show a ticket for it yet; certflow opens one only when the search still finds ` +
-          `none ${this.config.searchLagSeconds} s after that attempt (jira.searchLagSeconds), so a cycle never gets ` +
-          'two; the step is retried',
-        null,
-      );
-    }
   }
 
   private ref(key: string): TicketRef {

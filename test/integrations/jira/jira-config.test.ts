@@ -42,6 +42,7 @@ describe('parseJiraConfig', () => {
       rateLimitRetries: 3,
       maxRetryAfterSeconds: 10,
       searchLagSeconds: 30,
+      campaigns: { epicIssueType: 'Epic', taskIssueType: 'Task', epicLinkField: null },
     });
   });
 
