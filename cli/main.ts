@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+import { CampaignNotFoundError, CampaignRefusedError, CampaignTimeoutError } from '../client/campaign-operations';
 import {
   InvalidRequestIdError,
   LifecycleNotFoundError,
@@ -23,6 +24,7 @@ import { DataDirInUseError, DevServerStartError, PortInUseError } from '../worke
 import { SearchAttributeConflictError } from '../worker/search-attributes';
 import { TemporalToolsMissingError } from '../worker/temporal-tools';
 import { AUDIT_OPTIONS, runAudit } from './commands/audit';
+import { askOnTerminal, readCampaignCommand, runCampaign } from './commands/campaign';
 import { runCanary } from './commands/canary';
 import { GROUP_OPTIONS, runGroups } from './commands/groups';
 import { IMPORT_OPTIONS, readImportCommand, runImport } from './commands/import';
@@ -99,6 +101,20 @@ Lifecycles (need certflow running; you act as CERTFLOW_ACTOR, default user:<logi
          cessationOfOperation|unspecified [--no-replace]   ask for a revocation (replaced first unless --no-replace)
   (<id>: a managed certificate id, or the id, fingerprint or an 8+ digit prefix of any of its versions)
 
+Crypto-agility campaigns (need certflow running; security leads and admins only, except status, report and list):
+  campaign preview <selector>...   how many certificates and owner groups a selector hits (by group, issuer, expiry)
+  campaign start <selector>... --reason <text>   replace every selected certificate through the renewal path
+      --kind ca-compromise|algorithm-deprecation|weak-key|key-generation-bug|other (default other)
+      --title <text>  --deadline <2d|48h|ISO instant> (default 2d)  --no-emergency (owner groups approve)
+      --parallel <n> (default 50)  --max-attempts <n> (default 3)  --channel <Slack channel id>
+      --yes                    start without typing the count (needed when not on a terminal)
+      (<selector>: as in Slack's /certflow campaign, or --selector-file <file.json> with the selector as JSON)
+  campaign status [<campaign id>] [--watch]   the running campaigns, or one with its groups and laggards; --watch
+                               redraws until it ends (exit 1 when it ends cancelled or with failed members)
+  campaign pause <campaign id> --reason <text> | resume <campaign id> | cancel <campaign id> --reason <text>
+  campaign report <campaign id> [--format markdown|csv] [--output <file>]   (--json: the summary)
+  campaign list [--limit 50]   campaigns, newest first
+
 Every command takes --json for scripts (except start and worker) and exits 0 on success, 1 when some items failed
 or a request was refused, 2 on a bad command line or configuration. Configuration comes from environment variables;
 see the README.`;
@@ -128,6 +144,7 @@ const COMMANDS = [
   'approve',
   'reject',
   'revoke',
+  'campaign',
 ];
 
 /** What a command line needs from the process: output streams, environment and working directory. */
@@ -143,6 +160,10 @@ export interface CliIo {
   now?: () => Date;
   /** How lifecycle commands reach Temporal; tests inject their own. */
   connectLifecycles?: LifecycleConnector;
+  /** Asks on the terminal (campaign start's confirmation); absent when stdin is not a terminal. */
+  ask?: (question: string) => Promise<string>;
+  /** Waits between `campaign status --watch` polls; false once interrupted. Default: a timer and Ctrl-C. */
+  tick?: (ms: number) => Promise<boolean>;
 }
 
 async function withInventory<T>(
@@ -312,6 +333,12 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
       await runStart({ config: loadConfig(io.env, io.cwd), workerOnly: command === 'worker', out: io.out });
       return EXIT.ok;
     }
+    if (command === 'campaign') {
+      const parsed = readCampaignCommand(rest, io.now?.() ?? new Date());
+      return (await withInventory(io, undefined, (context) => runCampaign(parsed, context, io)))
+        ? EXIT.ok
+        : EXIT.failure;
+    }
     const lifecycleCommand = ['lifecycle', 'renew', 'approve', 'reject', 'revoke'].includes(command);
     const succeeded = lifecycleCommand
       ? await runLifecycleCommand(command, rest, io)
@@ -347,6 +374,9 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
       error instanceof LifecycleTimeoutError ||
       error instanceof ManagedCertificateNotFoundError ||
       error instanceof SearchAttributesMissingError ||
+      error instanceof CampaignRefusedError ||
+      error instanceof CampaignNotFoundError ||
+      error instanceof CampaignTimeoutError ||
       error instanceof TemporalUnavailableError;
     io.err(`certflow: ${known ? (error as Error).message : String((error as Error).stack ?? error)}`);
     return EXIT.failure;
@@ -361,6 +391,7 @@ if (require.main === module) {
     cwd: process.cwd(),
     progress: process.stderr.isTTY ? (text) => process.stderr.write(text) : undefined,
     columns: process.stderr.columns,
+    ask: process.stdin.isTTY ? askOnTerminal : undefined,
   }).then((code) => {
     process.exitCode = code;
   });
