@@ -108,7 +108,8 @@ Crypto-agility campaigns (need certflow running; security leads and admins only,
       --title <text>  --deadline <2d|48h|ISO instant> (default 2d)  --no-emergency (owner groups approve)
       --parallel <n> (default 50)  --max-attempts <n> (default 3)  --channel <Slack channel id>
       --yes                    start without typing the count (needed when not on a terminal)
-      (<selector>: as in Slack's /certflow campaign, or --selector-file <file.json> with the selector as JSON)
+      (<selector>: key=value as in Slack, e.g. issuer="CN=Old Issuing CA" sig=sha1 'key-size<2048' group=payments,web,
+       or --selector-file <file.json> with the selector as JSON)
   campaign status [<campaign id>] [--watch]   the running campaigns, or one with its groups and laggards; --watch
                                redraws until it ends (exit 1 when it ends cancelled or with failed members)
   campaign pause <campaign id> --reason <text> | resume <campaign id> | cancel <campaign id> --reason <text>
