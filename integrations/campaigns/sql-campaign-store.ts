@@ -201,8 +201,10 @@ export class SqlCampaignStore implements CampaignStore {
     const conditions = selectionConditions(selector);
     // Never again a managed certificate the campaign replaced or is replacing (its replacement may still match);
     // only one whose every membership was skipped may join with a newer version.
+    // Two NOT EXISTS, not one with OR: each then walks its own index (the primary key, the managed-id index).
     conditions.push(
-      sql`not exists (select 1 from campaign_members x where x.campaign_id = ${campaignId} and (x.fingerprint = c.fingerprint or (x.managed_certificate_id = m.id and x.state <> 'skipped')))`,
+      sql`not exists (select 1 from campaign_members x where x.campaign_id = ${campaignId} and x.fingerprint = c.fingerprint)`,
+      sql`not exists (select 1 from campaign_members y where y.campaign_id = ${campaignId} and y.managed_certificate_id = m.id and y.state <> 'skipped')`,
     );
     return await this.db.transaction().execute(async (db) => {
       const top = await sql<{ top: number | null }>`
