@@ -2,6 +2,7 @@ import type { CampaignDefinition, CampaignGroupProgress } from '../../domain/cam
 import type { OwnerGroup } from '../../domain/inventory/model';
 import type { TicketRef } from '../../domain/lifecycle/model';
 import type { CampaignTicketing } from './campaign-ports';
+import { campaignTaskStage, type CampaignTaskStage } from './campaign-task-stage';
 
 /** One call of a {@link CampaignTicketing}, as recorded (repeats included, so tests see retries). */
 export type RecordedCampaignTicketingCall =
@@ -9,15 +10,6 @@ export type RecordedCampaignTicketingCall =
   | ({ readonly method: 'ensureGroupTask' } & Parameters<CampaignTicketing['ensureGroupTask']>[0])
   | ({ readonly method: 'syncGroupTask' } & Parameters<CampaignTicketing['syncGroupTask']>[0])
   | ({ readonly method: 'escalateGroupTask' } & Parameters<CampaignTicketing['escalateGroupTask']>[0]);
-
-/** Where a group task stands: open, in progress once any member moved past pending, done once the group is. */
-export type CampaignTaskStage = 'open' | 'in-progress' | 'done';
-
-/** The stage a group task should be in for this progress. */
-export function campaignTaskStage(progress: CampaignGroupProgress): CampaignTaskStage {
-  if (progress.total > 0 && progress.done >= progress.total) return 'done';
-  return progress.counts.pending < progress.total ? 'in-progress' : 'open';
-}
 
 /** A campaign epic as the recording adapter holds it. */
 export interface RecordedCampaignEpic {

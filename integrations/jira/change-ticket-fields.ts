@@ -307,6 +307,21 @@ function customValue(field: JiraCustomFieldRef, value: string): unknown {
   return field.type === 'date' ? isoDate(value) : jiraDateTime(value);
 }
 
+/** The component and assignee of a group's new issues, as configured (`componentFromGroup`, `assignToGroupContact`). */
+export function groupRoutingFields(
+  group: OwnerGroup | null,
+  settings: Pick<TicketFieldSettings, 'flavour' | 'componentFromGroup' | 'assignToGroupContact'>,
+): Record<string, unknown> {
+  const fields: Record<string, unknown> = {};
+  const jiraGroup = group?.jira.group;
+  if (settings.componentFromGroup && jiraGroup !== undefined) fields.components = [{ name: jiraGroup }];
+  const assignee = settings.assignToGroupContact
+    ? group?.contacts.find((person) => person.jiraAccountId !== undefined)
+    : undefined;
+  if (assignee !== undefined) fields.assignee = userField(settings.flavour, assignee);
+  return fields;
+}
+
 /** The `fields` of the create-issue call for a change ticket request. */
 export function changeTicketFields(
   request: ChangeTicketRequest,
@@ -322,12 +337,8 @@ export function changeTicketFields(
     labels,
     duedate: isoDate(request.renewalDeadline),
   };
+  Object.assign(fields, groupRoutingFields(group, settings));
   const jiraGroup = group?.jira.group;
-  if (settings.componentFromGroup && jiraGroup !== undefined) fields.components = [{ name: jiraGroup }];
-  const assignee = settings.assignToGroupContact
-    ? group?.contacts.find((person) => person.jiraAccountId !== undefined)
-    : undefined;
-  if (assignee !== undefined) fields.assignee = userField(settings.flavour, assignee);
   const custom = settings.customFields;
   if (custom.renewalDeadline)
     fields[custom.renewalDeadline.id] = customValue(custom.renewalDeadline, request.renewalDeadline);
