@@ -85,7 +85,7 @@ describe(`campaign store with ${SIZE.toLocaleString('en-US')} matching certifica
             reason: 'bench',
             selector,
             deadline: NOW,
-            launchedBy: { id: 'bench' } as never,
+            launchedBy: { id: 'bench' },
             launchedAt: NOW,
             emergency: false,
             parallelism: 10,
