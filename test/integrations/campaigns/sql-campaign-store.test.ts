@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { CertificateFacts, KeyAlgorithm, SignatureHash } from '../../../domain/certificates/certificate-facts';
 import type { CampaignDefinition, CampaignSelector } from '../../../domain/campaigns/model';
 import {
@@ -13,6 +13,7 @@ import {
 import { SqlCampaignStore } from '../../../integrations/campaigns/sql-campaign-store';
 import { openInventoryDatabase, type InventoryDatabaseHandle } from '../../../integrations/inventory/database';
 import type { CertificateUpsert } from '../../../integrations/inventory/inventory-store';
+import { startTestPostgres, type TestPostgres } from '../../support/postgres';
 
 const NOW = '2026-06-01T00:00:00.000Z';
 const OLD_CA = 'CN=Old CA, O=Example';
@@ -100,7 +101,35 @@ const SPECS: Spec[] = [
   { cn: 'wide.example.com', notBefore: '2026-03-01T00:00:00.000Z', notAfter: '2026-10-01T00:00:00.000Z' },
 ];
 
-describe('SqlCampaignStore on SQLite', () => {
+/** Where a test's inventory lives: a fresh SQLite file or a fresh PostgreSQL database. */
+interface Backend {
+  name: string;
+  setup(): Promise<void>;
+  url(dir: string): Promise<string>;
+  teardown(): Promise<void>;
+}
+
+let postgres: TestPostgres | undefined;
+const backends: Backend[] = [
+  {
+    name: 'SQLite',
+    setup: async () => {},
+    url: async (dir) => `sqlite:${path.join(dir, 'inventory.sqlite')}`,
+    teardown: async () => {},
+  },
+  {
+    name: 'PostgreSQL',
+    setup: async () => {
+      postgres = await startTestPostgres();
+    },
+    url: async () => await postgres!.createDatabase(),
+    teardown: async () => await postgres?.stop(),
+  },
+];
+
+describe.each(backends)('SqlCampaignStore on $name', (backend) => {
+  beforeAll(() => backend.setup());
+  afterAll(() => backend.teardown());
   let dir: string;
   let handle: InventoryDatabaseHandle;
   let store: SqlCampaignStore;
@@ -124,7 +153,7 @@ describe('SqlCampaignStore on SQLite', () => {
 
   beforeEach(async () => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'certflow-campaigns-'));
-    handle = await openInventoryDatabase({ url: `sqlite:${path.join(dir, 'inventory.sqlite')}` });
+    handle = await openInventoryDatabase({ url: await backend.url(dir) });
     await handle.store.upsertCertificates(upserts, NOW);
     const assignment = await handle.store.assignManagedCertificates(
       upserts.map((upsert) => upsert.facts.fingerprintSha256),
