@@ -161,11 +161,14 @@ export class JiraCampaignTicketing implements CampaignTicketing {
     const name = stringOf(status.name) ?? 'unknown';
     const category = stringOf(record(status.statusCategory).key) ?? 'new';
     const stage = campaignTaskStage(input.progress);
+    const inProgress = this.config.transitions['in-progress'];
+    // A task workflow may reach Done only through In Progress, so a group done at once passes through it.
+    if (stage !== 'open' && category === 'new') {
+      await this.issues.moveTo(issueKey, name, inProgress, 'jira.transitions.in-progress', 'starts work');
+    }
     if (stage === 'done' && category !== 'done') {
-      await this.issues.moveTo(issueKey, name, this.config.transitions.done, 'jira.transitions.done', 'completes work');
-    } else if (stage === 'in-progress' && category === 'new') {
-      const wanted = this.config.transitions['in-progress'];
-      await this.issues.moveTo(issueKey, name, wanted, 'jira.transitions.in-progress', 'starts work');
+      const from = category === 'new' ? inProgress : name;
+      await this.issues.moveTo(issueKey, from, this.config.transitions.done, 'jira.transitions.done', 'completes work');
     }
   }
 

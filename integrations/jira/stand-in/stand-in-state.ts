@@ -147,6 +147,7 @@ const SYSTEM_FIELDS = new Set([
   'issuetype',
   'project',
   'components',
+  'parent',
 ]);
 
 const ISSUE_TYPE_IDS = new Map([
@@ -573,6 +574,15 @@ export class StandInState {
             errors.duedate = 'Error parsing date string: give the due date as YYYY-MM-DD';
           } else target.duedate = value;
           break;
+        case 'parent': {
+          // Jira Cloud's epic link: {key} or {id} of an existing Epic; the task shows it as {id, key}.
+          const wanted = isRecord(value) ? (value.key ?? value.id) : undefined;
+          const parent = [...this.byKey.values()].find((issue) => issue.key === wanted || issue.id === wanted);
+          if (parent === undefined) errors.parent = `Could not find issue by id or key: ${String(wanted)}`;
+          else if (parent.fields.issuetype.name !== 'Epic') errors.parent = `${parent.key} is not an Epic`;
+          else target.parent = { id: parent.id, key: parent.key };
+          break;
+        }
         case 'components': {
           const names = Array.isArray(value)
             ? value.map((component) => (isRecord(component) ? component.name : undefined))
