@@ -18,6 +18,8 @@ export interface JqlIssueView {
   readonly updatedMilliseconds: number;
   /** Issue ids grow with creation; the tie-breaker for equal timestamps. */
   readonly sequence: number;
+  /** The epic the issue is under (Cloud's parent, Data Center's Epic Link field), or null. */
+  readonly parentKey: string | null;
 }
 
 /** A query Jira would answer with 400: the message says what went wrong and what the stand-in supports. */
@@ -38,7 +40,7 @@ type Token =
   | { readonly kind: 'symbol'; readonly text: string; readonly at: number };
 
 const SUPPORTED =
-  'the Jira stand-in supports project, key, labels, status, statusCategory and issuetype with =, !=, in and not in, ' +
+  'the Jira stand-in supports project, key, labels, status, statusCategory, issuetype and parent with =, !=, in and not in, ' +
   'joined by AND, and ORDER BY created, updated or key';
 
 function tokenize(jql: string): Token[] {
@@ -77,7 +79,7 @@ function tokenize(jql: string): Token[] {
   return tokens;
 }
 
-type Field = 'project' | 'key' | 'labels' | 'status' | 'statusCategory' | 'issuetype';
+type Field = 'project' | 'key' | 'labels' | 'status' | 'statusCategory' | 'issuetype' | 'parent';
 
 const FIELDS: ReadonlyMap<string, Field> = new Map([
   ['project', 'project'],
@@ -88,6 +90,7 @@ const FIELDS: ReadonlyMap<string, Field> = new Map([
   ['statuscategory', 'statusCategory'],
   ['issuetype', 'issuetype'],
   ['type', 'issuetype'],
+  ['parent', 'parent'],
 ]);
 
 const ORDER_FIELDS = ['created', 'updated', 'key'] as const;
@@ -249,6 +252,10 @@ function predicate(field: Field, values: readonly string[], projectKeys: readonl
     case 'issuetype': {
       const names = values.map((name) => name.toLowerCase());
       return (issue: JqlIssueView) => names.includes(issue.issueType.toLowerCase());
+    }
+    case 'parent': {
+      const keys = values.map((key) => key.toUpperCase());
+      return (issue: JqlIssueView) => issue.parentKey !== null && keys.includes(issue.parentKey);
     }
   }
 }

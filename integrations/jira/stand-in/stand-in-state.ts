@@ -276,7 +276,17 @@ export class StandInState {
       createdMilliseconds: Date.parse(issue.fields.created.replace('+0000', 'Z')),
       updatedMilliseconds: Date.parse(issue.fields.updated.replace('+0000', 'Z')),
       sequence: Number(issue.id),
+      parentKey: this.parentKeyOf(issue),
     };
+  }
+
+  /** The epic an issue is under: Cloud's `parent`, or a custom field named Epic Link (Data Center). */
+  parentKeyOf(issue: StandInIssue): string | null {
+    const parent = issue.fields.parent;
+    if (isRecord(parent) && typeof parent.key === 'string') return parent.key;
+    const epicLink = [...this.customFields.values()].find((field) => field.name === 'Epic Link');
+    const linked = epicLink === undefined ? undefined : issue.fields[epicLink.id];
+    return typeof linked === 'string' ? linked : null;
   }
 
   /**

@@ -70,8 +70,17 @@ function issueRow(state: StandInState, issue: StandInIssue, userId: string): str
         `<button type="submit">${escapeHtml(transition.name)}</button></form>`,
     )
     .join('');
+  // A campaign's epic lists its tasks and each task names its epic, so the page reads as the campaign's progress.
+  const parentKey = state.parentKeyOf(issue);
+  const children = state
+    .issues()
+    .filter((other) => state.parentKeyOf(other) === issue.key)
+    .map((child) => child.key);
+  const hierarchy =
+    (parentKey === null ? '' : `<br><small>in epic ${escapeHtml(parentKey)}</small>`) +
+    (children.length === 0 ? '' : `<br><small>tasks: ${escapeHtml(children.join(', '))}</small>`);
   return (
-    `<tr data-key="${escapeHtml(issue.key)}"><td>${escapeHtml(issue.key)}<br><small>${escapeHtml(fields.issuetype.name)}</small></td>` +
+    `<tr data-key="${escapeHtml(issue.key)}"><td>${escapeHtml(issue.key)}<br><small>${escapeHtml(fields.issuetype.name)}</small>${hierarchy}</td>` +
     `<td>${escapeHtml(fields.summary)}${fields.duedate === null ? '' : `<br><small>due ${escapeHtml(fields.duedate)}</small>`}</td>` +
     `<td><span class="status ${fields.status.statusCategory.key}">${escapeHtml(fields.status.name)}</span></td>` +
     `<td>${escapeHtml(fields.priority.name)}</td>` +

@@ -121,6 +121,18 @@ describe.each(['cloud', 'data-center'] as const)('JiraCampaignTicketing against 
     if (flavour === 'cloud') expect(fields.parent).toEqual({ id: expect.any(String), key: epic.key });
     else expect(fields.customfield_10101).toBe(epic.key);
     expect(String(fields.description)).toContain('0/4 (0 %)');
+    const search = flavour === 'cloud' ? '/rest/api/3/search/jql' : '/rest/api/2/search';
+    const auth =
+      flavour === 'cloud' ? `Basic ${Buffer.from('certflow@example.com:token-1').toString('base64')}` : 'Bearer pat-1';
+    const found = (await (
+      await fetch(`${jira.url}${search}?jql=${encodeURIComponent(`parent = ${epic.key}`)}&fields=summary`, {
+        headers: { authorization: auth },
+      })
+    ).json()) as { issues: { key: string }[] };
+    expect(found.issues.map((issue) => issue.key)).toEqual([task.key]);
+    const page = await (await fetch(`${jira.url}/`)).text();
+    expect(page).toContain(`in epic ${epic.key}`);
+    expect(page).toContain(`tasks: ${task.key}`);
 
     await ticketing.syncGroupTask({ task, campaign, progress: start });
     expect(jira.calls.filter((call) => call.method === 'PUT')).toHaveLength(0);
