@@ -113,14 +113,14 @@ export class JiraCampaignTicketing implements CampaignTicketing {
   /** The campaign's epic from the store, else found by its label, else created; recorded before returned. */
   async ensureEpic(input: Parameters<CampaignTicketing['ensureEpic']>[0]): Promise<TicketRef> {
     const { campaign } = input;
-    const fields: Record<string, unknown> = {
+    const fields = (): Record<string, unknown> => ({
       project: { key: this.config.projectKey },
       issuetype: { name: this.config.campaigns.epicIssueType },
       summary: summary(`[certflow] ${campaign.title}`),
       description: jiraText(campaignEpicSections(campaign), this.config.apiVersion),
       labels: this.labels([campaignEpicLabel(campaign.id)]),
       duedate: isoDate(campaign.deadline),
-    };
+    });
     return await this.ensureIssue(input.idempotencyKey, campaignEpicLabel(campaign.id), 'epic', fields);
   }
 
@@ -128,7 +128,7 @@ export class JiraCampaignTicketing implements CampaignTicketing {
   async ensureGroupTask(input: Parameters<CampaignTicketing['ensureGroupTask']>[0]): Promise<TicketRef> {
     const { campaign, progress, group } = input;
     const label = cycleLabel(input.idempotencyKey);
-    const fields: Record<string, unknown> = {
+    const fields = (): Record<string, unknown> => ({
       project: { key: this.config.projectKey },
       issuetype: { name: this.config.campaigns.taskIssueType },
       summary: summary(`[certflow] ${campaign.title}: ${progress.group}`),
@@ -137,7 +137,7 @@ export class JiraCampaignTicketing implements CampaignTicketing {
       duedate: isoDate(campaign.deadline),
       ...groupRoutingFields(group, this.config),
       ...this.epicLink(input.epic),
-    };
+    });
     return await this.ensureIssue(input.idempotencyKey, label, 'task', fields);
   }
 
@@ -219,7 +219,8 @@ export class JiraCampaignTicketing implements CampaignTicketing {
     idempotencyKey: string,
     label: string,
     kind: 'epic' | 'task',
-    fields: Record<string, unknown>,
+    /** Built only when a create is needed, so a recorded issue never depends on today's settings. */
+    fields: () => Record<string, unknown>,
   ): Promise<TicketRef> {
     const known = await this.store.findTicket(idempotencyKey);
     if (known !== undefined) return known;
@@ -227,10 +228,11 @@ export class JiraCampaignTicketing implements CampaignTicketing {
     if (found !== undefined) return await this.store.saveTicket(idempotencyKey, this.ref(found));
     await awaitSearchLag(this.store, this.config, this.nowMs(), idempotencyKey, `the campaign ${kind}`);
     const project = this.config.projectKey;
+    const body = { fields: fields() };
     const created = record(
       await this.issues.call(
         `open a campaign ${kind} in project ${project}`,
-        () => this.client.addNewIssue({ fields }),
+        () => this.client.addNewIssue(body),
         (said) => createFix(said, kind, project, this.config),
       ),
     );
