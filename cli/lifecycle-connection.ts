@@ -4,14 +4,20 @@
  */
 import net from 'node:net';
 import { Client, Connection } from '@temporalio/client';
+import type { Kysely } from 'kysely';
+import { createCampaignClient } from '../client/campaign-client';
+import type { CampaignOperations } from '../client/campaign-operations';
 import { createLifecycleClient, type LifecycleClient } from '../client/lifecycle-client';
+import { SqlCampaignStore } from '../integrations/campaigns/sql-campaign-store';
 import type { InventoryStore } from '../integrations/inventory/inventory-store';
+import type { InventoryDatabase } from '../integrations/inventory/kysely-inventory-store';
 import type { CertflowConfig } from '../worker/config';
 import { TemporalUnreachableError } from './errors';
 
-/** A lifecycle client and the connection under it. */
+/** The lifecycle and campaign clients and the connection under them. */
 export interface LifecycleSession {
   readonly lifecycles: LifecycleClient;
+  readonly campaigns: CampaignOperations;
   close(): Promise<void>;
 }
 
@@ -20,6 +26,8 @@ export type LifecycleConnector = (
   config: CertflowConfig,
   store: InventoryStore,
   where: string,
+  /** The inventory database, where campaigns are kept. */
+  db: Kysely<InventoryDatabase>,
 ) => Promise<LifecycleSession>;
 
 /** The Temporal frontend the CLI talks to: TEMPORAL_ADDRESS, or the embedded dev server `certflow start` runs. */
@@ -53,7 +61,7 @@ async function probe(address: string, timeoutMs: number): Promise<void> {
 }
 
 /** Connects to the configured Temporal server and builds the lifecycle client on it. */
-export const connectLifecycles: LifecycleConnector = async (config, store, where) => {
+export const connectLifecycles: LifecycleConnector = async (config, store, where, db) => {
   const address = temporalAddress(config);
   let connection: Connection;
   try {
@@ -65,6 +73,16 @@ export const connectLifecycles: LifecycleConnector = async (config, store, where
   const client = new Client({ connection, namespace: config.namespace });
   return {
     lifecycles: createLifecycleClient({ client, taskQueue: config.taskQueue, store, where }),
+    campaigns: createCampaignClient({
+      client,
+      taskQueue: config.taskQueue,
+      store,
+      campaigns: new SqlCampaignStore({ db }),
+      securityLeads: config.securityLeads,
+      admins: config.admins,
+      defaultChannelId: config.campaignChannelId ?? null,
+      where,
+    }),
     close: () => connection.close(),
   };
 };

@@ -72,7 +72,7 @@ export interface LifecycleIo {
 const DAY_MS = 86_400_000;
 
 async function withSession<T>(context: LifecycleCommandContext, work: (session: LifecycleSession) => Promise<T>) {
-  const session = await context.connect(context.config, context.store, context.where);
+  const session = await context.connect(context.config, context.store, context.where, context.db);
   try {
     return await work(session);
   } finally {

@@ -4,9 +4,11 @@ import os from 'node:os';
 import path from 'node:path';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createCampaignClient } from '../../client/campaign-client';
 import { createLifecycleClient } from '../../client/lifecycle-client';
 import { EXIT, main } from '../../cli/main';
 import type { LifecycleConnector } from '../../cli/lifecycle-connection';
+import { SqlCampaignStore } from '../../integrations/campaigns/sql-campaign-store';
 import { openInventoryStore } from '../../integrations/inventory/database';
 import type { InventoryStore } from '../../integrations/inventory/inventory-store';
 import type { LifecycleView } from '../../workflows/definitions';
@@ -70,11 +72,22 @@ async function recorded(certificate: IssuedCertificate, kind: string, detail?: s
 }
 
 /** The client layer on the time-skipping server, which cannot hold certflow's search attributes. */
-const testConnector: LifecycleConnector = async (config, store, where) => ({
+const testConnector: LifecycleConnector = async (config, store, where, db) => ({
   lifecycles: createLifecycleClient({
     client: env.client,
     taskQueue: config.taskQueue,
     store,
+    where,
+    searchAttributes: false,
+    now: () => NOW,
+  }),
+  campaigns: createCampaignClient({
+    client: env.client,
+    taskQueue: config.taskQueue,
+    store,
+    campaigns: new SqlCampaignStore({ db }),
+    securityLeads: config.securityLeads,
+    admins: config.admins,
     where,
     searchAttributes: false,
     now: () => NOW,
