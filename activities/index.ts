@@ -1,9 +1,12 @@
+import { createCampaignActivities, type CampaignActivityDeps } from './campaign';
 import { createCanaryActivities, type CanaryActivityDeps } from './canary';
 import { createLifecycleActivities, type LifecycleActivityDeps } from './lifecycle';
 
 /** Everything the activities of a certflow worker need from the outside world. */
 export interface ActivityDeps extends CanaryActivityDeps {
   readonly lifecycle: LifecycleActivityDeps;
+  /** Campaign activities; absent in workers (and tests) that run no campaigns. */
+  readonly campaign?: CampaignActivityDeps;
 }
 
 /** All of certflow's activities, wired with their dependencies, for Worker.create. */
@@ -11,6 +14,7 @@ export function createActivities(deps: ActivityDeps) {
   return {
     ...createCanaryActivities(deps),
     ...createLifecycleActivities(deps.lifecycle),
+    ...(deps.campaign === undefined ? {} : createCampaignActivities(deps.campaign)),
   };
 }
 
