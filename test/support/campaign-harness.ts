@@ -1,0 +1,356 @@
+/**
+ * Everything a campaign test (and the campaign benchmark) runs against: a Temporal server of its own (time-skipping
+ * by default, the dev server for the benchmark), a SQLite inventory with the campaign store, a compromised "old" CA
+ * that issued the certificates in service and certflow's internal CA that renews them, a file key store, the files
+ * deployer (certificates are PEM files in a temporary folder), recording Slack and Jira campaign adapters, and the
+ * real lifecycle and campaign clients.
+ */
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { Worker, type WorkflowBundleOption } from '@temporalio/worker';
+import { createActivities } from '../../activities';
+import type { CampaignActivityDeps } from '../../activities/campaign';
+import type { LifecycleActivityDeps } from '../../activities/lifecycle';
+import { createCampaignClient } from '../../client/campaign-client';
+import type { CampaignOperations } from '../../client/campaign-operations';
+import { createLifecycleClient, type LifecycleClient } from '../../client/lifecycle-client';
+import type { CampaignProgress } from '../../domain/campaigns/model';
+import { decodeCertificates } from '../../domain/certificates/decode-certificates';
+import type { CertificateLocation, OwnerGroup } from '../../domain/inventory/model';
+import { DEFAULT_POLICY } from '../../domain/policy/load-policy';
+import type { Policy } from '../../domain/policy/policy';
+import { RecordingCampaignNotifier } from '../../integrations/campaigns/recording-campaign-notifier';
+import { RecordingCampaignTicketing } from '../../integrations/campaigns/recording-campaign-ticketing';
+import { SqlCampaignStore } from '../../integrations/campaigns/sql-campaign-store';
+import type { CertificateAuthorityPort } from '../../integrations/ca/certificate-authority';
+import { openInternalCa, type InternalCa } from '../../integrations/ca/internal-ca';
+import type { Deployer } from '../../integrations/deploy/deployer';
+import { FileDeployer } from '../../integrations/deploy/file-deployer';
+import { openInventoryDatabase } from '../../integrations/inventory/database';
+import type { InventoryStore } from '../../integrations/inventory/inventory-store';
+import { FileKeyStore } from '../../integrations/keys/file-key-store';
+import { RecordingNotifier } from '../../integrations/notifications/recording-notifier';
+import { RecordingTicketing } from '../../integrations/ticketing/recording-ticketing';
+import { campaignProgressQuery, campaignWorkflowId, type CampaignTimings } from '../../workflows/definitions';
+import { createTimeSkippingEnv, uniqueTaskQueue, workflowBundle } from './temporal';
+import { waitForQuietQuery } from './wait-for-lifecycle';
+
+/** One day in milliseconds. */
+export const DAY_MS = 86_400_000;
+
+/** People of the campaign tests. */
+export const CAMPAIGN_PEOPLE = {
+  securityLead: { id: 'email:sec@example.com', displayName: 'Sam Security' },
+  approver: { id: 'email:approver@example.com', displayName: 'Ann Approver' },
+  stranger: { id: 'email:mallory@example.com' },
+} as const;
+
+/** An owner group of the campaign tests: `group-<n>` with its own approver, channel and escalation contacts. */
+export function campaignGroup(id: string): OwnerGroup {
+  return {
+    id,
+    name: `Group ${id}`,
+    contacts: [{ email: `owner@${id}.example.com` }],
+    approvers: [{ email: 'approver@example.com' }],
+    managementContact: { email: `boss@${id}.example.com` },
+    incidentResponseContact: { email: `ir@${id}.example.com` },
+    slack: { channelId: `C${id.toUpperCase().replace(/[^A-Z0-9]/g, '')}` },
+    jira: { projectKey: 'CHG' },
+    reminderDays: null,
+    autoRenew: false,
+  };
+}
+
+/** A certificate in service the campaign may replace. */
+export interface CampaignSeed {
+  readonly managedCertificateId: string;
+  readonly fingerprint: string;
+  readonly serialNumber: string;
+  readonly ownerGroup: string;
+  readonly location: CertificateLocation;
+}
+
+/** Options of {@link createCampaignHarness}. */
+export interface CampaignHarnessOptions {
+  /** A server of the caller's (the benchmark's dev server); a time-skipping one by default. */
+  readonly env?: TestWorkflowEnvironment;
+  /** The caller's workflow bundle; the one global-setup built by default. */
+  readonly workflowBundle?: WorkflowBundleOption;
+  readonly timings?: Partial<CampaignTimings>;
+}
+
+/** A running campaign test setup; `close()` tears everything down. */
+export interface CampaignHarness {
+  readonly env: TestWorkflowEnvironment;
+  readonly taskQueue: string;
+  readonly folder: string;
+  readonly store: InventoryStore;
+  readonly campaignStore: SqlCampaignStore;
+  /** The CA that issued the certificates in service (the compromised one). */
+  readonly oldCa: InternalCa;
+  /** certflow's CA: renewals come from it. */
+  readonly newCa: InternalCa;
+  /** Issuer DN of the old CA's issuing certificate. */
+  readonly oldIssuerDn: string;
+  readonly notifier: RecordingNotifier;
+  readonly ticketing: RecordingTicketing;
+  readonly campaignNotifier: RecordingCampaignNotifier;
+  readonly campaignTicketing: RecordingCampaignTicketing;
+  readonly lifecycles: LifecycleClient;
+  readonly campaigns: CampaignOperations;
+  policy: Policy;
+  /** The deployers the activities use; tests wrap them to fail. */
+  deployers: Deployer[];
+  /** Issues `count` certificates per group from the old CA (or the new one), installs them as files, records them. */
+  seed(
+    groups: readonly string[],
+    count: number,
+    options?: { ca?: 'old' | 'new'; daysLeft?: number },
+  ): Promise<CampaignSeed[]>;
+  /** Starts (or finds) the lifecycles of the seeded certificates. */
+  startLifecycles(seeds: readonly CampaignSeed[]): Promise<void>;
+  /** Runs a worker (a new one each call) while `fn` runs. */
+  withWorker<T>(fn: () => Promise<T>, options?: { identity?: string; maxCachedWorkflows?: number }): Promise<T>;
+  /** Starts a worker and returns a function that stops it (a worker killed mid-campaign). */
+  startWorker(options?: { identity?: string; maxCachedWorkflows?: number }): Promise<() => Promise<void>>;
+  progress(campaignId: string): Promise<CampaignProgress>;
+  /** Activity calls the harness's workers have run so far (attempts included), for the benchmark's baseline. */
+  activityCalls(): number;
+  /** Polls the progress query until `predicate` holds: waits for a state, not for a guessed time. */
+  waitForProgress(
+    campaignId: string,
+    predicate: (progress: CampaignProgress) => boolean,
+    what: string,
+  ): Promise<CampaignProgress>;
+  close(): Promise<void>;
+}
+
+/** Creates a campaign harness with a server, inventory, two CAs, key store and file deployer of its own. */
+export async function createCampaignHarness(options: CampaignHarnessOptions = {}): Promise<CampaignHarness> {
+  const folder = await fs.mkdtemp(path.join(os.tmpdir(), 'certflow-campaign-'));
+  const ownEnv = options.env === undefined;
+  const env = options.env ?? (await createTimeSkippingEnv());
+  const { store, db } = await openInventoryDatabase({ url: `sqlite:${path.join(folder, 'inventory.sqlite')}` });
+  const campaignStore = new SqlCampaignStore({ db });
+  const caBase = { passphrase: 'test passphrase', publicBaseUrl: 'http://127.0.0.1:1' };
+  const oldCa = await openInternalCa({
+    ...caBase,
+    folder: path.join(folder, 'old-ca'),
+    name: 'old',
+    organization: 'Old Corp',
+  });
+  const newCa = await openInternalCa({ ...caBase, folder: path.join(folder, 'ca') });
+  const keyStore = new FileKeyStore(path.join(folder, 'keys'));
+  const fileDeployer = new FileDeployer({ keyStore });
+  const notifier = new RecordingNotifier();
+  const ticketing = new RecordingTicketing();
+  const campaignNotifier = new RecordingCampaignNotifier();
+  const campaignTicketing = new RecordingCampaignTicketing();
+  const taskQueue = uniqueTaskQueue('campaign');
+  const securityLeads = [CAMPAIGN_PEOPLE.securityLead.id];
+  const lifecycles = createLifecycleClient({ client: env.client, taskQueue, store, searchAttributes: false });
+  const campaigns = createCampaignClient({
+    client: env.client,
+    taskQueue,
+    store,
+    campaigns: campaignStore,
+    securityLeads,
+    admins: [],
+    defaultChannelId: 'CCAMPAIGN',
+    searchAttributes: false,
+    ...(options.timings ? { timings: options.timings } : {}),
+  });
+  const oldIssuerDn = decodeCertificates(new TextEncoder().encode(oldCa.issuingPem()), 'old CA').certificates[0]?.facts
+    .subject.text;
+  if (!oldIssuerDn) throw new Error('the old CA has no issuing certificate');
+  // Renewals come from the new CA; revocations go to whichever CA issued the certificate.
+  const ca: CertificateAuthorityPort = {
+    name: 'internal',
+    issue: (request) => newCa.issue(request),
+    revoke: async (request) => ((await oldCa.issues(request.issuer)) ? oldCa : newCa).revoke(request),
+    issues: async (issuer) => (await oldCa.issues(issuer)) || (await newCa.issues(issuer)),
+  };
+  let seeds = 0;
+  let activityCalls = 0;
+  /** Counts every activity call, so the benchmark's baseline runs as many no-op activities. */
+  const counted = <T extends Record<string, (...args: never[]) => Promise<unknown>>>(activities: T): T =>
+    Object.fromEntries(
+      Object.entries(activities).map(([name, fn]) => [
+        name,
+        (...args: never[]) => {
+          activityCalls += 1;
+          return fn(...args);
+        },
+      ]),
+    ) as T;
+
+  const workerOptions = (identity: string, maxCachedWorkflows: number | undefined) => {
+    const lifecycle: LifecycleActivityDeps = {
+      store,
+      loadPolicy: () => Promise.resolve(harness.policy),
+      keyStore,
+      ca,
+      deployers: harness.deployers,
+      notifications: notifier,
+      ticketing,
+      securityLeads,
+      admins: [],
+      publicUrl: 'https://certflow.test',
+      campaigns: campaignStore,
+    };
+    const campaign: CampaignActivityDeps = {
+      store,
+      campaigns: campaignStore,
+      notifier: campaignNotifier,
+      ticketing: campaignTicketing,
+      lifecycles: () => lifecycles,
+      securityLeads,
+      admins: [],
+    };
+    return {
+      connection: env.nativeConnection,
+      taskQueue,
+      identity,
+      workflowBundle: options.workflowBundle ?? workflowBundle(),
+      ...(maxCachedWorkflows === undefined ? {} : { maxCachedWorkflows }),
+      activities: counted(createActivities({ workerIdentity: identity, lifecycle, campaign })),
+    };
+  };
+
+  const harness: CampaignHarness = {
+    env,
+    taskQueue,
+    folder,
+    store,
+    campaignStore,
+    oldCa,
+    newCa,
+    oldIssuerDn,
+    notifier,
+    ticketing,
+    campaignNotifier,
+    campaignTicketing,
+    lifecycles,
+    campaigns,
+    policy: DEFAULT_POLICY,
+    deployers: [fileDeployer],
+
+    async seed(groups, count, seedOptions = {}) {
+      const issuer = seedOptions.ca === 'new' ? newCa : oldCa;
+      const daysLeft = seedOptions.daysLeft ?? 200;
+      const made: CampaignSeed[] = [];
+      for (const group of groups) {
+        if ((await store.getOwnerGroup(group)) === null) await store.upsertOwnerGroup(campaignGroup(group));
+        const upserts = [];
+        for (let i = 0; i < count; i += 1) {
+          seeds += 1;
+          const name = `svc-${seeds}.${group}.example.com`;
+          const keyRef = `seed/${seeds}`;
+          await keyStore.ensureKeyPair(keyRef, { algorithm: 'EC', curve: 'P-256' });
+          const subject = `CN=${name}, O=Example`;
+          const issued = await issuer.issue({
+            idempotencyKey: `seed-${seeds}`,
+            csrPem: await keyStore.createCsr(keyRef, { subject, dnsNames: [name], ipAddresses: [] }),
+            subject,
+            dnsNames: [name],
+            ipAddresses: [],
+            validityDays: daysLeft + 30,
+          });
+          const location: CertificateLocation = {
+            kind: 'file',
+            path: path.join(folder, 'deploy', group, String(seeds), 'cert.pem'),
+          };
+          await fs.mkdir(path.dirname(location.path), { recursive: true });
+          await fileDeployer.install({
+            idempotencyKey: `seed-${seeds}`,
+            location,
+            certificatePem: issued.certificatePem,
+            chainPems: issued.chainPems,
+            keyRef,
+            fingerprintSha256: issued.fingerprintSha256,
+          });
+          const parsed = decodeCertificates(new TextEncoder().encode(issued.certificatePem), 'seed').certificates[0];
+          if (!parsed) throw new Error('seed certificate did not parse');
+          upserts.push({ parsed, issued, location, group });
+        }
+        const at = new Date().toISOString();
+        await store.upsertCertificates(
+          upserts.map(({ parsed, location }) => ({
+            facts: parsed.facts,
+            der: parsed.der,
+            metadata: { ownerGroup: group, locations: [location] },
+          })),
+          at,
+        );
+        const assigned = await store.assignManagedCertificates(
+          upserts.map(({ parsed }) => parsed.facts.fingerprintSha256),
+          at,
+        );
+        const byFingerprint = new Map(assigned.created.map((managed) => [managed.currentFingerprint, managed.id]));
+        for (const { parsed, issued, location } of upserts) {
+          const managedCertificateId = byFingerprint.get(parsed.facts.fingerprintSha256);
+          if (!managedCertificateId) throw new Error(`seed ${parsed.facts.subject.text} was not assigned`);
+          made.push({
+            managedCertificateId,
+            fingerprint: parsed.facts.fingerprintSha256,
+            serialNumber: issued.serialNumber,
+            ownerGroup: group,
+            location,
+          });
+        }
+      }
+      return made;
+    },
+
+    async startLifecycles(seeded) {
+      const report = await lifecycles.ensureLifecycles(seeded.map((seed) => seed.managedCertificateId));
+      if (report.failed.length > 0 || report.skipped.length > 0) {
+        throw new Error(`lifecycles did not start: ${JSON.stringify([...report.failed, ...report.skipped])}`);
+      }
+    },
+
+    async withWorker(fn, runOptions = {}) {
+      const worker = await Worker.create(
+        workerOptions(runOptions.identity ?? 'campaign-test-worker', runOptions.maxCachedWorkflows),
+      );
+      return await worker.runUntil(fn);
+    },
+
+    async startWorker(runOptions = {}) {
+      const worker = await Worker.create(
+        workerOptions(runOptions.identity ?? 'campaign-test-worker', runOptions.maxCachedWorkflows),
+      );
+      const running = worker.run();
+      return async () => {
+        worker.shutdown();
+        await running;
+      };
+    },
+
+    activityCalls: () => activityCalls,
+
+    async progress(campaignId) {
+      return await env.client.workflow.getHandle(campaignWorkflowId(campaignId)).query(campaignProgressQuery);
+    },
+
+    async waitForProgress(campaignId, predicate, what) {
+      return await waitForQuietQuery(
+        env,
+        campaignWorkflowId(campaignId),
+        campaignProgressQuery,
+        predicate,
+        what,
+        120_000,
+      );
+    },
+
+    async close() {
+      await store.close();
+      if (ownEnv) await env.teardown();
+      await fs.rm(folder, { recursive: true, force: true });
+    },
+  };
+  return harness;
+}
