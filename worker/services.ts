@@ -22,6 +22,12 @@ import { SqlSlackDeliveryStore } from '../integrations/slack/sql-slack-delivery-
 import { JiraTicketing } from '../integrations/jira/jira-ticketing';
 import { SqlJiraTicketStore } from '../integrations/jira/sql-jira-ticket-store';
 import { ConsoleTicketing } from '../integrations/ticketing/console-ticketing';
+import type { CampaignNotifier, CampaignTicketing } from '../integrations/campaigns/campaign-ports';
+import { ConsoleCampaignNotifier } from '../integrations/campaigns/console-campaign-notifier';
+import { ConsoleCampaignTicketing } from '../integrations/campaigns/console-campaign-ticketing';
+import { SqlCampaignStore } from '../integrations/campaigns/sql-campaign-store';
+import { JiraCampaignTicketing } from '../integrations/jira/jira-campaign-ticketing';
+import { SlackCampaignNotifier } from '../integrations/slack/slack-campaign-notifier';
 import { readPolicyFile, type CertflowConfig, type TlsEndpointAddress } from './config';
 
 /** Everything the worker's activities use, opened from the configuration; `close()` releases it all. */
@@ -34,6 +40,12 @@ export interface CertflowServices {
   readonly lifecycle: LifecycleActivityDeps;
   /** The Jira adapter, when Jira is configured: the change-ticket poller reads ticket statuses through it. */
   readonly jira: JiraTicketing | undefined;
+  /** Campaigns: their store in the inventory database, and Slack and Jira (or the console) for their progress. */
+  readonly campaigns: {
+    readonly store: SqlCampaignStore;
+    readonly notifier: CampaignNotifier;
+    readonly ticketing: CampaignTicketing;
+  };
   close(): Promise<void>;
 }
 
@@ -91,14 +103,18 @@ export async function openCertflowServices(options: OpenServicesOptions): Promis
       log,
     });
     opened.push(http);
-    const slack =
+    const slackClient =
       config.slackBotToken === undefined
         ? undefined
+        : createSlackWebClient({
+            botToken: config.slackBotToken,
+            ...(config.slackApiUrl === undefined ? {} : { slackApiUrl: `${config.slackApiUrl}/` }),
+          });
+    const slack =
+      slackClient === undefined
+        ? undefined
         : new SlackNotifier({
-            client: createSlackWebClient({
-              botToken: config.slackBotToken,
-              ...(config.slackApiUrl === undefined ? {} : { slackApiUrl: `${config.slackApiUrl}/` }),
-            }),
+            client: slackClient,
             // In the inventory database, so a restarted worker never posts a delivered notification again.
             deliveries: new SqlSlackDeliveryStore({ db }),
             digestWindowMs: config.slackDigestWindowMs,
@@ -109,6 +125,22 @@ export async function openCertflowServices(options: OpenServicesOptions): Promis
       config.jira === undefined
         ? undefined
         : new JiraTicketing({ config: config.jira.config, store: new SqlJiraTicketStore({ db }) });
+    const campaignStore = new SqlCampaignStore({ db });
+    const campaigns = {
+      store: campaignStore,
+      notifier:
+        slackClient === undefined
+          ? new ConsoleCampaignNotifier(log)
+          : new SlackCampaignNotifier({
+              client: slackClient,
+              deliveries: new SqlSlackDeliveryStore({ db }),
+              log: (event) => log(`[slack] ${JSON.stringify(event)}`),
+            }),
+      ticketing:
+        config.jira === undefined
+          ? new ConsoleCampaignTicketing(log)
+          : new JiraCampaignTicketing({ config: config.jira.config, store: new SqlJiraTicketStore({ db }) }),
+    };
     // Digests still collecting go out before the inventory (their delivery store) closes.
     if (slack !== undefined) opened.push({ close: () => slack.flush() });
     const lifecycle: LifecycleActivityDeps = {
@@ -126,6 +158,7 @@ export async function openCertflowServices(options: OpenServicesOptions): Promis
       securityLeads: config.securityLeads,
       admins: config.admins,
       publicUrl: config.publicUrl,
+      campaigns: campaignStore,
     };
     return {
       store,
@@ -134,6 +167,7 @@ export async function openCertflowServices(options: OpenServicesOptions): Promis
       http,
       lifecycle,
       jira,
+      campaigns,
       async close() {
         for (const resource of opened.reverse()) await resource.close();
       },

@@ -8,6 +8,7 @@ import {
   type WorkflowBundleOption,
 } from '@temporalio/worker';
 import { createActivities } from '../activities';
+import type { CampaignActivityDeps } from '../activities/campaign';
 import type { LifecycleActivityDeps } from '../activities/lifecycle';
 
 /** Options of {@link createCertflowWorker}. */
@@ -20,6 +21,8 @@ export interface CertflowWorkerOptions {
   identity?: string;
   /** Ports and stores of the lifecycle activities (see worker/services.ts). */
   lifecycle: LifecycleActivityDeps;
+  /** Ports of the campaign activities; without them the worker runs no campaigns. */
+  campaign?: CampaignActivityDeps;
 }
 
 /** The folder the worker bundles workflows from: workflows/ next to this module, in source and in dist/. */
@@ -39,6 +42,10 @@ export async function createCertflowWorker(options: CertflowWorkerOptions): Prom
     taskQueue: options.taskQueue,
     identity,
     workflowBundle: options.workflowBundle ?? (await bundleWorkflows()),
-    activities: createActivities({ workerIdentity: identity, lifecycle: options.lifecycle }),
+    activities: createActivities({
+      workerIdentity: identity,
+      lifecycle: options.lifecycle,
+      ...(options.campaign === undefined ? {} : { campaign: options.campaign }),
+    }),
   });
 }

@@ -1,6 +1,8 @@
 import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime, type Worker } from '@temporalio/worker';
 import { createSlackApp, SLACK_EVENTS_PATH, type SlackApp, SlackStartError } from '../../bots/slack/app';
+import { createCampaignClient } from '../../client/campaign-client';
+import type { CampaignOperations } from '../../client/campaign-operations';
 import { createLifecycleClient, type LifecycleClient } from '../../client/lifecycle-client';
 import type { HttpHandler, HttpMount } from '../../integrations/http/http-server';
 import { redactDatabaseUrl } from '../../integrations/inventory/database';
@@ -14,7 +16,12 @@ import { type ChangeTicketPoller, startChangeTicketPoller } from '../../integrat
 import { parseJiraConfig } from '../../integrations/jira/jira-config';
 import { createJiraWebhookMount, JIRA_WEBHOOK_PATH } from '../../integrations/jira/webhook/jira-webhook-endpoint';
 import { DEFAULT_CHANGE_STATUS_NAMES } from '../../integrations/jira/webhook/parse-issue-updated';
-import { type DemoSlack, ensureDemoOwnerGroup, startDemoSlack } from '../../integrations/slack/stand-in/demo-workspace';
+import {
+  DEMO_CHANNEL,
+  type DemoSlack,
+  ensureDemoOwnerGroup,
+  startDemoSlack,
+} from '../../integrations/slack/stand-in/demo-workspace';
 import { certflowSearchAttributes } from '../../workflows/search-attributes';
 import type { CertflowConfig, JiraSettings } from '../../worker/config';
 import { startDevServer, type DevServer } from '../../worker/dev-server';
@@ -155,6 +162,7 @@ function attachJiraWebhook(input: {
 async function startSlack(input: {
   config: CertflowConfig;
   lifecycles: LifecycleClient;
+  campaigns: CampaignOperations;
   store: CertflowServices['store'];
   slack: ReturnType<typeof lateMount>;
   out: (line: string) => void;
@@ -177,6 +185,7 @@ async function startSlack(input: {
       ...mode,
       ...(config.slackApiUrl === undefined ? {} : { slackApiUrl: `${config.slackApiUrl}/` }),
       lifecycles: input.lifecycles,
+      campaigns: input.campaigns,
       store: input.store,
       log: out,
     });
@@ -351,24 +360,47 @@ export async function runStart({ config, workerOnly, out }: StartOptions): Promi
       if (demoSlack !== undefined && (await ensureDemoOwnerGroup(services.store))) {
         out(`created owner group demo for the Slack stand-in's demo users and channel`);
       }
+      clientConnection = await Connection.connect({ address });
+      const client = new Client({ connection: clientConnection, namespace: config.namespace });
+      const lifecycles = createLifecycleClient({
+        client,
+        taskQueue: config.taskQueue,
+        store: services.store,
+        where: 'certflow start',
+      });
+      const opened = services;
       worker = await createCertflowWorker({
         connection,
         namespace: config.namespace,
         taskQueue: config.taskQueue,
         lifecycle: services.lifecycle,
+        campaign: {
+          store: opened.store,
+          campaigns: opened.campaigns.store,
+          notifier: opened.campaigns.notifier,
+          ticketing: opened.campaigns.ticketing,
+          lifecycles: () => lifecycles,
+          securityLeads: config.securityLeads,
+          admins: config.admins,
+          where: 'certflow worker',
+        },
       });
       if (stopping.signal.aborted) return;
       out(banner(config, address, devServer, services, demoSlack, demoJira).join('\n'));
       running = true;
       const run = worker.run();
-      clientConnection = await Connection.connect({ address });
-      const lifecycles = createLifecycleClient({
-        client: new Client({ connection: clientConnection, namespace: config.namespace }),
+      const campaigns = createCampaignClient({
+        client,
         taskQueue: config.taskQueue,
         store: services.store,
-        where: 'certflow start',
+        campaigns: services.campaigns.store,
+        securityLeads: config.securityLeads,
+        admins: config.admins,
+        // The Slack stand-in's demo channel shows campaign progress when no channel is configured.
+        defaultChannelId: config.campaignChannelId ?? (demoSlack === undefined ? null : DEMO_CHANNEL.id),
+        where: 'slack',
       });
-      slackApp = await startSlack({ config, lifecycles, store: services.store, slack, out });
+      slackApp = await startSlack({ config, lifecycles, campaigns, store: services.store, slack, out });
       attachJiraWebhook({ config, lifecycles, webhook: jiraWebhook, out });
       jiraPoller = startJiraPolling({ config, services, lifecycles, out });
       await startLifecycles({ services, lifecycles, out });
