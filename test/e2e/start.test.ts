@@ -19,6 +19,7 @@ describe('npm start: embedded dev server + worker, end to end', () => {
     env = {
       ...(await ownStartEnv(dataDir)),
       CERTFLOW_TLS_ENDPOINTS: `127.0.0.1:${await freePort()}`,
+      CERTFLOW_SECURITY_LEADS: 'email:sec@example.com',
     };
     certflow = runCertflow(['start'], env);
     await certflow.waitForLine(/^Ctrl-C stops the worker and the dev server\.$/);
@@ -65,6 +66,41 @@ describe('npm start: embedded dev server + worker, end to end', () => {
       `http://127.0.0.1:${env.TEMPORAL_UI_PORT}/namespaces/default/workflows/${report.workflowId as string}`,
     );
     canaryWorkflowId = report.workflowId as string;
+  });
+
+  it('R-CAM-1, R-CAM-2, R-SEC-2: a security lead replaces the endpoint certificate with a campaign from the CLI; anyone else is refused', async () => {
+    await certflow.waitForLine(/^lifecycles: /);
+    const stranger = runCertflow(['campaign', 'preview', 'name=localhost'], {
+      ...env,
+      CERTFLOW_ACTOR: 'email:mallory@example.com',
+    });
+    expect(await stranger.exited).toBe(1);
+    expect(stranger.stderr.join('\n')).toMatch(/not a security lead/);
+    const lead = { ...env, CERTFLOW_ACTOR: 'email:sec@example.com' };
+    const start = runCertflow(
+      ['campaign', 'start', 'name=localhost', '--reason', 'e2e: key generation bug', '--kind', 'key-generation-bug'],
+      lead,
+    );
+    expect(await start.exited).toBe(2);
+    expect(start.stderr.join('\n')).toMatch(/--yes/);
+    const started = runCertflow(
+      ['campaign', 'start', 'name=localhost', '--reason', 'e2e: key generation bug', '--yes', '--json'],
+      lead,
+    );
+    expect(await started.exited).toBe(0);
+    const { campaign } = JSON.parse(started.stdout.join('\n')) as { campaign: { id: string } };
+    let status: { status: string; counts: Record<string, number> } | undefined;
+    // Each poll is a whole CLI run (about a second): waits for the campaign's state, not for a guessed time.
+    for (let poll = 0; poll < 60 && status?.status !== 'completed'; poll += 1) {
+      const run = runCertflow(['campaign', 'status', campaign.id, '--json'], lead);
+      expect(await run.exited).toBe(0);
+      status = JSON.parse(run.stdout.join('\n')) as typeof status;
+    }
+    expect(status?.status).toBe('completed');
+    expect(status?.counts['old-revoked']).toBe(1);
+    const report = runCertflow(['campaign', 'report', campaign.id, '--format', 'csv'], lead);
+    expect(await report.exited).toBe(0);
+    expect(report.stdout.join('\n')).toMatch(/old-revoked/);
   });
 
   it('serves the Temporal Web UI', async () => {
