@@ -181,35 +181,27 @@ export async function campaignWorkflow(input: CampaignWorkflowInput): Promise<Ca
     wake = true;
     return progress();
   };
-  setHandler(
-    pauseCampaignUpdate,
-    async (input) => {
-      if (roles === null) await condition(() => roles !== null);
-      checkControl(input, 'pause', true);
-      if (st.status === 'paused') return progress();
-      return control('paused', input);
-    },
-    { validator: (input: CampaignControlInput) => checkControl(input, 'pause', true) },
-  );
-  setHandler(
-    resumeCampaignUpdate,
-    async (input) => {
-      if (roles === null) await condition(() => roles !== null);
-      checkControl(input, 'resume', false);
-      if (st.status === 'running') return progress();
-      return control('running', input);
-    },
-    { validator: (input: CampaignControlInput) => checkControl(input, 'resume', false) },
-  );
-  setHandler(
-    cancelCampaignUpdate,
-    async (input) => {
-      if (roles === null) await condition(() => roles !== null);
-      checkControl(input, 'cancel', true);
-      return control('cancelled', input);
-    },
-    { validator: (input: CampaignControlInput) => checkControl(input, 'cancel', true) },
-  );
+  /** Registers pause, resume or cancel: validated (a security lead, a reason), then applied unless already so. */
+  const controlUpdate = (
+    update: typeof pauseCampaignUpdate,
+    action: 'pause' | 'resume' | 'cancel',
+    status: CampaignStatus,
+  ) => {
+    const needsReason = action !== 'resume';
+    setHandler(
+      update,
+      async (input) => {
+        if (roles === null) await condition(() => roles !== null);
+        checkControl(input, action, needsReason);
+        if (st.status === status) return progress();
+        return control(status, input);
+      },
+      { validator: (input: CampaignControlInput) => checkControl(input, action, needsReason) },
+    );
+  };
+  controlUpdate(pauseCampaignUpdate, 'pause', 'paused');
+  controlUpdate(resumeCampaignUpdate, 'resume', 'running');
+  controlUpdate(cancelCampaignUpdate, 'cancel', 'cancelled');
 
   // ---- acting ----------------------------------------------------------------------------------------------------
   async function enrol(): Promise<void> {
