@@ -1,7 +1,7 @@
 /** The campaign activities with MockActivityEnvironment and fakes: what asking each member's lifecycle does. */
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { describe, expect, it } from 'vitest';
-import { createCampaignActivities, type DispatchCampaign } from '../../activities/campaign';
+import { createCampaignActivities, type DispatchCampaign, type DispatchOutcome } from '../../activities/campaign';
 import {
   LifecycleNotFoundError,
   LifecycleRefusedError,
@@ -82,15 +82,26 @@ function activities(lifecycles: LifecycleClient, campaigns: CampaignStore) {
   });
 }
 
+/** Runs the dispatch activity for these members in a mock activity context. */
+async function dispatch(
+  lifecycles: LifecycleClient,
+  campaigns: CampaignStore,
+  members: ClaimedMember[],
+): Promise<DispatchOutcome[]> {
+  const acts = activities(lifecycles, campaigns);
+  type Input = Parameters<typeof acts.dispatchCampaignRenewals>[0];
+  return await new MockActivityEnvironment().run((input: Input) => acts.dispatchCampaignRenewals(input), {
+    campaign: CAMPAIGN,
+    members,
+    at: AT,
+  });
+}
+
 describe('dispatchCampaignRenewals', () => {
   it('R-CAM-2: asks each lifecycle for the campaign renewal, pre-approved by the launching security lead', async () => {
     const { client, asked } = fakeLifecycles({});
     const { campaigns } = fakeStore({});
-    const outcomes = await new MockActivityEnvironment().run(activities(client, campaigns).dispatchCampaignRenewals, {
-      campaign: CAMPAIGN,
-      members: [member('a1'), member('b2')],
-      at: AT,
-    });
+    const outcomes = await dispatch(client, campaigns, [member('a1'), member('b2')]);
     expect(outcomes.map((outcome) => outcome.outcome)).toEqual(['requested', 'requested']);
     expect(asked[0]?.input).toMatchObject({
       source: 'campaign',
@@ -103,11 +114,7 @@ describe('dispatchCampaignRenewals', () => {
   it('R-CAM-2: starts a missing lifecycle and asks again', async () => {
     const { client, asked, ensured } = fakeLifecycles({ a1: ['not-found', 'ok'] });
     const { campaigns } = fakeStore({});
-    const [outcome] = await new MockActivityEnvironment().run(activities(client, campaigns).dispatchCampaignRenewals, {
-      campaign: CAMPAIGN,
-      members: [member('a1')],
-      at: AT,
-    });
+    const [outcome] = await dispatch(client, campaigns, [member('a1')]);
     expect(outcome?.outcome).toBe('requested');
     expect(ensured).toEqual(['a1']);
     expect(asked).toHaveLength(2);
@@ -117,11 +124,7 @@ describe('dispatchCampaignRenewals', () => {
     const replaced = new LifecycleRefusedError('already-replaced', 'the campaign selected fp-a1, but …');
     const { client } = fakeLifecycles({ a1: [replaced], b2: [replaced] });
     const { campaigns, changes } = fakeStore({ 'fp-a1': { state: 'issued' }, 'fp-b2': { state: 'pending' } });
-    const outcomes = await new MockActivityEnvironment().run(activities(client, campaigns).dispatchCampaignRenewals, {
-      campaign: CAMPAIGN,
-      members: [member('a1'), member('b2')],
-      at: AT,
-    });
+    const outcomes = await dispatch(client, campaigns, [member('a1'), member('b2')]);
     expect(outcomes.map((outcome) => outcome.outcome)).toEqual(['already-handled', 'skipped']);
     expect(changes).toEqual([
       expect.objectContaining({
@@ -136,11 +139,7 @@ describe('dispatchCampaignRenewals', () => {
     const retired = new LifecycleRefusedError('not-active', 'this certificate is retired; nothing to renew');
     const { client } = fakeLifecycles({ a1: [retired], b2: [new Error('Temporal is not reachable')] });
     const { campaigns, changes } = fakeStore({});
-    const run = new MockActivityEnvironment().run(activities(client, campaigns).dispatchCampaignRenewals, {
-      campaign: CAMPAIGN,
-      members: [member('a1'), member('b2')],
-      at: AT,
-    });
+    const run = dispatch(client, campaigns, [member('a1'), member('b2')]);
     await expect(run).rejects.toThrow('Temporal is not reachable');
     expect(changes.map((change) => [change.fingerprintSha256, change.state, change.detail])).toEqual([
       ['fp-a1', 'skipped', 'this certificate is retired; nothing to renew'],
