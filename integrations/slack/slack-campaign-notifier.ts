@@ -23,7 +23,8 @@ import {
 } from '../notifications/notification-port';
 import { InMemorySlackDeliveryStore, type SlackDeliveryStore } from './slack-delivery-store';
 import type { SlackNotifierEvent } from './slack-notifier';
-import { deliveryFailure, slackErrorName, stopsWholeSend, UNREACHABLE_PERSON_ERRORS } from './slack-web-client';
+import { SlackPeopleDirectory, unreachableReason } from './slack-people';
+import { deliveryFailure, slackErrorName, stopsWholeSend } from './slack-web-client';
 
 /** What the Slack campaign notifier needs; the same client and delivery store as the lifecycle's SlackNotifier. */
 export interface SlackCampaignNotifierOptions {
@@ -60,7 +61,7 @@ export class SlackCampaignNotifier implements CampaignNotifier {
   private readonly client: WebClient;
   private readonly deliveries: SlackDeliveryStore;
   private readonly log: (event: SlackNotifierEvent) => void;
-  private readonly userIdsByEmail = new Map<string, string>();
+  private readonly people: SlackPeopleDirectory;
   private readonly directChannels = new Map<string, string>();
   /** Calls under way, so two concurrent calls with one key post once. */
   private readonly inFlight = new Map<string, Promise<NotificationReceipt>>();
@@ -69,6 +70,7 @@ export class SlackCampaignNotifier implements CampaignNotifier {
     this.client = options.client;
     this.deliveries = options.deliveries ?? new InMemorySlackDeliveryStore();
     this.log = options.log ?? (() => undefined);
+    this.people = new SlackPeopleDirectory({ client: this.client, log: this.log });
   }
 
   /** Posts the progress message, or updates the receipt's messages in place (posting anew if they were deleted). */
@@ -105,7 +107,7 @@ export class SlackCampaignNotifier implements CampaignNotifier {
         const people = [escalated.group?.managementContact, escalated.group?.incidentResponseContact];
         for (const person of people) {
           if (person === null || person === undefined) continue;
-          const userId = await this.slackUserId(person, input.idempotencyKey);
+          const userId = await this.people.userIdOf(person, input.idempotencyKey);
           if (userId === null) continue;
           const theirs = groupsByUser.get(userId) ?? [];
           if (!theirs.includes(escalated)) theirs.push(escalated);
@@ -228,27 +230,6 @@ export class SlackCampaignNotifier implements CampaignNotifier {
     return receipt;
   }
 
-  /** The person's Slack user id (by id, else by e-mail), or null (logged) when Slack does not know them. */
-  private async slackUserId(person: Person, idempotencyKey: string): Promise<string | null> {
-    if (person.slackUserId) return person.slackUserId;
-    if (!person.email) {
-      this.log({ kind: 'person-skipped', idempotencyKey, person, reason: 'no slackUserId or email' });
-      return null;
-    }
-    const email = person.email.toLowerCase();
-    const known = this.userIdsByEmail.get(email);
-    if (known !== undefined) return known;
-    try {
-      const answer = await this.client.users.lookupByEmail({ email });
-      const id = answer.user?.id;
-      if (id === undefined) throw new Error('Slack answered users.lookupByEmail without a user id');
-      this.userIdsByEmail.set(email, id);
-      return id;
-    } catch (error) {
-      return this.unreachable(error, person, idempotencyKey, `looking up ${email} in Slack`);
-    }
-  }
-
   /** The app's DM channel with a user, or null (logged) when Slack cannot reach them. */
   private async directChannel(userId: string, idempotencyKey: string): Promise<string | null> {
     const known = this.directChannels.get(userId);
@@ -270,9 +251,7 @@ export class SlackCampaignNotifier implements CampaignNotifier {
   }
 
   private unreachable(error: unknown, person: Person, idempotencyKey: string, what: string): null {
-    const name = slackErrorName(error);
-    if (name === undefined || !UNREACHABLE_PERSON_ERRORS.has(name)) throw deliveryFailure(error, 'Slack', what);
-    this.log({ kind: 'person-skipped', idempotencyKey, person, reason: name });
+    this.log({ kind: 'person-skipped', idempotencyKey, person, reason: unreachableReason(error, what) });
     return null;
   }
 }

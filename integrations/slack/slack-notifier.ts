@@ -28,7 +28,8 @@ import {
   NotificationRejectedError,
 } from '../notifications/notification-port';
 import { InMemorySlackDeliveryStore, type SlackDeliveryStore } from './slack-delivery-store';
-import { deliveryFailure, slackErrorName, stopsWholeSend, UNREACHABLE_PERSON_ERRORS } from './slack-web-client';
+import { SlackPeopleDirectory, unreachableReason } from './slack-people';
+import { deliveryFailure, slackErrorName, stopsWholeSend } from './slack-web-client';
 
 /** Something the notifier could not do but did not fail for: worth a log line. */
 export type SlackNotifierEvent =
@@ -135,8 +136,7 @@ export class SlackNotifier implements NotificationPort {
   private readonly digestMaxBatch: number;
   private readonly schedule: DigestScheduler;
   private readonly now: () => Date;
-  /** Lower-cased e-mail → Slack user id; only hits are kept, so someone who joins Slack later is found then. */
-  private readonly userIdsByEmail = new Map<string, string>();
+  private readonly people: SlackPeopleDirectory;
   /** Slack user id → the app's DM channel with them. */
   private readonly directChannels = new Map<string, string>();
   /** Sends under way, so two concurrent sends of one key post once. */
@@ -150,6 +150,7 @@ export class SlackNotifier implements NotificationPort {
     this.client = options.client;
     this.deliveries = options.deliveries ?? new InMemorySlackDeliveryStore();
     this.log = options.log ?? (() => undefined);
+    this.people = new SlackPeopleDirectory({ client: this.client, log: this.log, describe: personLabel });
     this.digestWindowMs = options.digestWindowMs ?? DEFAULT_DIGEST_WINDOW_MS;
     this.digestMaxBatch = options.digestMaxBatch ?? DIGEST_MAX_ITEMS;
     this.schedule = options.schedule ?? timerScheduler;
@@ -341,7 +342,7 @@ export class SlackNotifier implements NotificationPort {
     }
     const reached = new Set<string>();
     for (const person of people) {
-      const userId = await this.slackUserId(person, key);
+      const userId = await this.people.userIdOf(person, key);
       if (userId === null || reached.has(userId)) continue;
       reached.add(userId);
       targets.push({
@@ -426,27 +427,6 @@ export class SlackNotifier implements NotificationPort {
     }
   }
 
-  /** The person's Slack user id, or null (logged) when they have none Slack knows. */
-  private async slackUserId(person: Person, idempotencyKey: string): Promise<string | null> {
-    if (person.slackUserId) return person.slackUserId;
-    if (!person.email) {
-      this.log({ kind: 'person-skipped', idempotencyKey, person, reason: 'no slackUserId or email' });
-      return null;
-    }
-    const email = person.email.toLowerCase();
-    const known = this.userIdsByEmail.get(email);
-    if (known !== undefined) return known;
-    try {
-      const answer = await this.client.users.lookupByEmail({ email });
-      const id = answer.user?.id;
-      if (id === undefined) throw new Error('Slack answered users.lookupByEmail without a user id');
-      this.userIdsByEmail.set(email, id);
-      return id;
-    } catch (error) {
-      return this.unreachable(error, person, [idempotencyKey], `looking up ${personLabel(person)} in Slack`);
-    }
-  }
-
   /** The app's DM channel with a user, or null (logged per key) when Slack cannot reach them. */
   private async directChannel(userId: string, person: Person, keys: readonly string[]): Promise<string | null> {
     const known = this.directChannels.get(userId);
@@ -463,8 +443,7 @@ export class SlackNotifier implements NotificationPort {
   }
 
   private unreachable(error: unknown, person: Person, keys: readonly string[], what: string): null {
-    const name = slackErrorName(error);
-    if (name === undefined || !UNREACHABLE_PERSON_ERRORS.has(name)) throw deliveryFailure(error, 'Slack', what);
+    const name = unreachableReason(error, what);
     for (const idempotencyKey of keys) this.log({ kind: 'person-skipped', idempotencyKey, person, reason: name });
     return null;
   }
