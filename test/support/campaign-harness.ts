@@ -113,7 +113,7 @@ export interface CampaignHarness {
   startLifecycles(seeds: readonly CampaignSeed[]): Promise<void>;
   /** Runs a worker (a new one each call) while `fn` runs. */
   withWorker<T>(fn: () => Promise<T>, options?: { identity?: string; maxCachedWorkflows?: number }): Promise<T>;
-  /** Starts a worker and returns a function that stops it (a worker killed mid-campaign). */
+  /** Starts a worker and returns a function that stops it mid-campaign (in-flight activities finish first). */
   startWorker(options?: { identity?: string; maxCachedWorkflows?: number }): Promise<() => Promise<void>>;
   progress(campaignId: string): Promise<CampaignProgress>;
   /** Activity calls the harness's workers have run so far (attempts included), for the benchmark's baseline. */
@@ -319,9 +319,12 @@ export async function createCampaignHarness(options: CampaignHarnessOptions = {}
     },
 
     async startWorker(runOptions = {}) {
-      const worker = await Worker.create(
-        workerOptions(runOptions.identity ?? 'campaign-test-worker', runOptions.maxCachedWorkflows),
-      );
+      const worker = await Worker.create({
+        ...workerOptions(runOptions.identity ?? 'campaign-test-worker', runOptions.maxCachedWorkflows),
+        // Stopping lets the activities under way finish, as a rolling restart does: an abandoned one would hold the
+        // time-skipping server's clock until its timeout.
+        shutdownGraceTime: '1 minute',
+      });
       const running = worker.run();
       return async () => {
         worker.shutdown();

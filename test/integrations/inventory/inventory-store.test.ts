@@ -1253,6 +1253,7 @@ describe('opening the inventory database', () => {
       { name: '003-slack-deliveries' },
       { name: '004-jira-tickets' },
       { name: '005-managed-ticket-index' },
+      { name: '006-campaigns' },
     ]);
     database.close();
   });

@@ -127,6 +127,10 @@ export async function startSlackLifecycleSetup(): Promise<SlackLifecycleSetup> {
   const report = await lifecycles.ensureLifecycles(Object.values(ids));
   if (report.started !== Object.keys(CERTIFICATES).length)
     throw new Error(`lifecycles did not start: ${JSON.stringify(report)}`);
+  // Until a lifecycle has read its context its state query knows no certificate: tests start from loaded ones.
+  for (const id of Object.values(ids)) {
+    await worker.waitFor(id, (view) => view.certificate !== null, `the lifecycle of ${id} to load`);
+  }
   const standIn = await startSlackStandIn({
     botToken: BOT_TOKEN,
     signingSecret: SIGNING_SECRET,
