@@ -33,6 +33,7 @@ import {
 import { campaignIdAttribute } from '../workflows/search-attributes';
 import type { CampaignClientOptions } from './campaign-client-options';
 import {
+  CAMPAIGN_LIMITS,
   CampaignNotFoundError,
   CampaignRefusedError,
   CampaignTimeoutError,
@@ -46,9 +47,9 @@ const DAY_MS = 86_400_000;
 const DEFAULT_DEADLINE_MS = 2 * DAY_MS;
 /** One machine renews this many at once comfortably (CA, deploy and verify are short). */
 export const DEFAULT_CAMPAIGN_PARALLELISM = 50;
-const MAX_PARALLELISM = 1000;
+const MAX_PARALLELISM = CAMPAIGN_LIMITS.maxParallelism;
 const DEFAULT_MAX_ATTEMPTS = 3;
-const MAX_ATTEMPTS = 10;
+const MAX_ATTEMPTS = CAMPAIGN_LIMITS.maxAttempts;
 
 /** `cmp-20261201-7f3a2c`: sortable by day, unique enough for people to type. */
 function newCampaignId(now: Date): string {

@@ -16,6 +16,9 @@ import type {
 import type { Actor } from '../domain/lifecycle/model';
 import type { StoredCampaign } from '../integrations/campaigns/campaign-ports';
 
+/** The largest parallelism and attempts a campaign may have: the client refuses more, the CLI says so first. */
+export const CAMPAIGN_LIMITS = { maxParallelism: 1000, maxAttempts: 10 } as const;
+
 /** What a security lead gives to start a campaign. */
 export interface StartCampaignInput {
   readonly selector: CampaignSelector;

@@ -6,6 +6,7 @@
 import fs from 'node:fs/promises';
 import readline from 'node:readline';
 import {
+  CAMPAIGN_LIMITS,
   CampaignRefusedError,
   type CampaignOperations,
   type StartCampaignInput,
@@ -59,8 +60,7 @@ const REASON_OPTIONS = { reason: { type: 'string' }, ...JSON_OPTION } as const;
 export const CAMPAIGN_ACTIONS = ['preview', 'start', 'status', 'pause', 'resume', 'cancel', 'report', 'list'] as const;
 
 // The campaign client refuses more; the command line says so before anything is asked.
-const MAX_PARALLEL = 1000;
-const MAX_ATTEMPTS = 10;
+const { maxParallelism: MAX_PARALLEL, maxAttempts: MAX_ATTEMPTS } = CAMPAIGN_LIMITS;
 /** How often `status --watch` asks for the progress. */
 export const WATCH_INTERVAL_MS = 2000;
 
