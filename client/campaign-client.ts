@@ -40,7 +40,7 @@ import {
   type CampaignOperations,
   type StartCampaignInput,
 } from './campaign-operations';
-import { TemporalUnavailableError } from './lifecycle-client';
+import { temporalUnavailable } from './lifecycle-client';
 
 const DAY_MS = 86_400_000;
 /** R-CAM-2: every selected certificate replaced within two days unless the security lead says otherwise. */
@@ -103,10 +103,7 @@ export function createCampaignClient(options: CampaignClientOptions): CampaignOp
     if (error instanceof WorkflowUpdateRPCTimeoutOrCancelledError) {
       return new CampaignTimeoutError(campaignId, callTimeoutMs, options.taskQueue);
     }
-    if ((error as { code?: unknown }).code === 14) {
-      return new TemporalUnavailableError(error instanceof Error ? error.message : String(error), { cause: error });
-    }
-    return error;
+    return temporalUnavailable(error) ?? error;
   }
 
   async function call<T>(campaignId: string, work: () => Promise<T>): Promise<T> {

@@ -314,9 +314,7 @@ export function createLifecycleClient(options: LifecycleClientOptions): Lifecycl
     if (error instanceof WorkflowUpdateRPCTimeoutOrCancelledError || isGrpcDeadlineError(error)) {
       return new LifecycleTimeoutError(managedCertificateId, callTimeoutMs, taskQueue);
     }
-    const code = grpcCode(error);
-    if (code === GRPC.unavailable) return new TemporalUnavailableError(messageOf(error), { cause: error });
-    return error;
+    return temporalUnavailable(error) ?? error;
   }
 
   /** Starts one lifecycle unless it runs; throws for failures that would fail every start (stop the batch). */
@@ -363,8 +361,9 @@ export function createLifecycleClient(options: LifecycleClientOptions): Lifecycl
       });
       return response.started === false ? { kind: 'already-running' } : { kind: 'started' };
     } catch (error) {
+      const unavailable = temporalUnavailable(error);
+      if (unavailable) throw unavailable;
       const code = grpcCode(error);
-      if (code === GRPC.unavailable) throw new TemporalUnavailableError(messageOf(error), { cause: error });
       if (code === GRPC.invalidArgument && /search attribute/i.test(messageOf(error))) {
         throw new SearchAttributesMissingError(messageOf(error));
       }
@@ -419,7 +418,8 @@ export function createLifecycleClient(options: LifecycleClientOptions): Lifecycl
       const query = `WorkflowType = '${LIFECYCLE_WORKFLOW_TYPE}' AND ExecutionStatus = 'Running'`;
       for await (const execution of client.workflow.list({ query })) ids.add(execution.workflowId);
     } catch (error) {
-      if (grpcCode(error) === GRPC.unavailable) throw new TemporalUnavailableError(messageOf(error), { cause: error });
+      const unavailable = temporalUnavailable(error);
+      if (unavailable) throw unavailable;
       ids.clear();
     }
     return ids;
@@ -445,7 +445,8 @@ export function createLifecycleClient(options: LifecycleClientOptions): Lifecycl
       for await (const execution of client.workflow.list({ query })) ids.push(execution.workflowId);
       return { ids, via: 'visibility' };
     } catch (error) {
-      if (grpcCode(error) === GRPC.unavailable) throw new TemporalUnavailableError(messageOf(error), { cause: error });
+      const unavailable = temporalUnavailable(error);
+      if (unavailable) throw unavailable;
     }
     // Servers without certflow's search attributes or advanced visibility: the inventory knows the group too.
     const ids = new Set<string>();
@@ -642,6 +643,11 @@ function toAsyncIterator<T>(items: Iterable<T> | AsyncIterable<T>): AsyncIterato
   if (Symbol.asyncIterator in items) return items[Symbol.asyncIterator]();
   const iterator = items[Symbol.iterator]();
   return { next: async () => iterator.next() };
+}
+
+/** The TemporalUnavailableError an error means when Temporal could not be reached (gRPC UNAVAILABLE), else null. */
+export function temporalUnavailable(error: unknown): TemporalUnavailableError | null {
+  return grpcCode(error) === GRPC.unavailable ? new TemporalUnavailableError(messageOf(error), { cause: error }) : null;
 }
 
 function grpcCode(error: unknown): number | undefined {
