@@ -130,7 +130,7 @@ export async function openCertflowServices(options: OpenServicesOptions): Promis
       store: campaignStore,
       notifier:
         slackClient === undefined
-          ? new ConsoleCampaignNotifier(log)
+          ? new ConsoleCampaignNotifier({ db, log })
           : new SlackCampaignNotifier({
               client: slackClient,
               deliveries: new SqlSlackDeliveryStore({ db }),
@@ -138,7 +138,7 @@ export async function openCertflowServices(options: OpenServicesOptions): Promis
             }),
       ticketing:
         config.jira === undefined
-          ? new ConsoleCampaignTicketing(log)
+          ? new ConsoleCampaignTicketing({ db, log })
           : new JiraCampaignTicketing({ config: config.jira.config, store: new SqlJiraTicketStore({ db }) }),
     };
     // Digests still collecting go out before the inventory (their delivery store) closes.
@@ -153,8 +153,8 @@ export async function openCertflowServices(options: OpenServicesOptions): Promis
         new TlsEndpointDeployer({ keyStore, registry }),
         new FileDeployer({ keyStore, reloadCommand: config.reloadCommand }),
       ],
-      notifications: slack ?? new ConsoleNotifier(log),
-      ticketing: jira ?? new ConsoleTicketing(log),
+      notifications: slack ?? new ConsoleNotifier({ db, log }),
+      ticketing: jira ?? new ConsoleTicketing({ db, log }),
       securityLeads: config.securityLeads,
       admins: config.admins,
       publicUrl: config.publicUrl,

@@ -9,7 +9,7 @@ export type RecordedCampaignCall =
 
 /**
  * A campaign notifier that keeps what it was asked to do, once per idempotency key, in memory, and returns
- * deterministic receipts: for workflow and activity tests, and under the console adapter.
+ * deterministic receipts: for workflow and activity tests.
  */
 export class RecordingCampaignNotifier implements CampaignNotifier {
   /** Every call delivered, in order; a repeated key is not delivered again. */

@@ -33,7 +33,7 @@ export interface RecordedCampaignTask {
 
 /**
  * A campaign ticketing adapter that keeps epics and tasks in memory with deterministic keys (`CAMP-1`, `CAMP-2`, …),
- * applying every idempotency key once: for workflow and activity tests, and under the console adapter.
+ * applying every idempotency key once: for workflow and activity tests.
  */
 export class RecordingCampaignTicketing implements CampaignTicketing {
   /** Every call received, in order, including repeats and failed ones. */

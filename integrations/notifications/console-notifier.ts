@@ -1,6 +1,8 @@
+import type { Kysely } from 'kysely';
 import { formatPerson } from '../../domain/inventory/person';
+import type { InventoryDatabase } from '../inventory/kysely-inventory-store';
 import type { DecisionUpdate, LifecycleNotification, NotificationPort, NotificationReceipt } from './notification-port';
-import { RecordingNotifier } from './recording-notifier';
+import { SqlConsoleDeliveryStore } from './sql-console-delivery-store';
 
 function describe(notification: LifecycleNotification): string {
   const name = notification.certificate.commonName ?? notification.certificate.id;
@@ -20,29 +22,51 @@ function describe(notification: LifecycleNotification): string {
   }
 }
 
+/** Options of {@link ConsoleNotifier}. */
+export interface ConsoleNotifierOptions {
+  /** The inventory database, migrated: what was printed outlives the worker. */
+  readonly db: Kysely<InventoryDatabase>;
+  readonly log: (line: string) => void;
+}
+
 /**
  * The notification adapter of `npm start` without Slack credentials: one readable log line per notification, once
- * per idempotency key.
+ * per idempotency key, also across restarts (the keys and receipts are kept in the inventory database).
  */
 export class ConsoleNotifier implements NotificationPort {
-  private readonly delivered = new RecordingNotifier();
+  private readonly deliveries: SqlConsoleDeliveryStore;
+  private readonly log: (line: string) => void;
 
-  constructor(private readonly log: (line: string) => void) {}
+  constructor(options: ConsoleNotifierOptions) {
+    this.deliveries = new SqlConsoleDeliveryStore(options.db);
+    this.log = options.log;
+  }
 
   /** Logs the notification with its recipients, once per key. */
   async send(notification: LifecycleNotification): Promise<NotificationReceipt> {
-    const before = this.delivered.sent.length;
-    const receipt = await this.delivered.send(notification);
-    if (this.delivered.sent.length > before) {
+    const { receipt, delivered } = await this.deliveries.deliverOnce({
+      idempotencyKey: notification.idempotencyKey,
+      channel: notification.audience.channelId ?? 'direct',
+      continues: null,
+    });
+    if (delivered) {
       const to = notification.audience.people.map(formatPerson).join(', ') || 'nobody configured';
       this.log(`[notify] ${describe(notification)} (to ${to})`);
     }
     return receipt;
   }
 
-  /** Logs the decision shown on an approval request. */
+  /** Logs the decision shown on an approval request, once per request message. */
   async showDecision(receipt: NotificationReceipt, update: DecisionUpdate): Promise<void> {
-    await this.delivered.showDecision(receipt, update);
-    this.log(`[notify] ${update.request.id} ${update.request.status} by ${update.decidedBy.id} at ${update.decidedAt}`);
+    const { delivered } = await this.deliveries.deliverOnce({
+      idempotencyKey: `${receipt.idempotencyKey}#decision`,
+      channel: receipt.messages[0]?.channel ?? 'direct',
+      continues: receipt,
+    });
+    if (delivered) {
+      this.log(
+        `[notify] ${update.request.id} ${update.request.status} by ${update.decidedBy.id} at ${update.decidedAt}`,
+      );
+    }
   }
 }

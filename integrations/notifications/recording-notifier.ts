@@ -8,7 +8,7 @@ export interface RecordedDecision {
 
 /**
  * A notification adapter that keeps what it was asked to send, once per idempotency key, in memory: for workflow
- * tests, and under the console adapter for `npm start` without Slack.
+ * tests.
  */
 export class RecordingNotifier implements NotificationPort {
   /** Every notification delivered, in order; a repeated key is not delivered again. */

@@ -17,10 +17,7 @@ export interface RecordedTicket {
   readonly escalations: { level: TicketEscalationLevel; reason: string }[];
 }
 
-/**
- * A ticketing adapter that keeps tickets in memory, applying every idempotency key once: for workflow tests, and
- * under the console adapter for `npm start` without Jira.
- */
+/** A ticketing adapter that keeps tickets in memory, applying every idempotency key once: for workflow tests. */
 export class RecordingTicketing implements TicketingPort {
   readonly tickets: RecordedTicket[] = [];
   private readonly byKey = new Map<string, RecordedTicket>();

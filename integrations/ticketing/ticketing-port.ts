@@ -1,7 +1,7 @@
 /**
  * The ticketing port of the certificate lifecycle: a change ticket per renewal cycle (R-MON-2), comments for each
  * step, transitions, escalation (R-MON-3). The Jira adapter (integrations/jira) implements it; the recording adapter
- * serves tests and the console adapter `npm start` without Jira credentials.
+ * serves tests and the console adapter (kept in the inventory database) `npm start` without Jira credentials.
  *
  * `ensureChangeTicket` is idempotent per `idempotencyKey` (one key per renewal cycle): an adapter finds the ticket
  * it opened for that key before opening one, so one cycle never gets two open tickets, under retries and restarts.

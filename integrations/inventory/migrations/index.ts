@@ -9,6 +9,7 @@ import { slackDeliveriesMigration } from './003-slack-deliveries';
 import { jiraTicketsMigration } from './004-jira-tickets';
 import { managedTicketIndexMigration } from './005-managed-ticket-index';
 import { campaignsMigration } from './006-campaigns';
+import { consoleAdaptersMigration } from './007-console-adapters';
 
 /** The two databases the inventory runs on. */
 export type InventoryDialect = 'sqlite' | 'postgres';
@@ -22,5 +23,6 @@ export function inventoryMigrations(dialect: InventoryDialect): Record<string, M
     '004-jira-tickets': jiraTicketsMigration(),
     '005-managed-ticket-index': managedTicketIndexMigration(),
     '006-campaigns': campaignsMigration(),
+    '007-console-adapters': consoleAdaptersMigration(dialect),
   };
 }

@@ -1,5 +1,6 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import { ConsoleCampaignNotifier } from '../../../integrations/campaigns/console-campaign-notifier';
+import { openInventoryDatabase } from '../../../integrations/inventory/database';
 import { RecordingCampaignNotifier } from '../../../integrations/campaigns/recording-campaign-notifier';
 import { groupFixture, progressFixture } from '../../bots/slack/campaign-fixtures';
 
@@ -33,7 +34,9 @@ describe('RecordingCampaignNotifier', () => {
 describe('ConsoleCampaignNotifier', () => {
   it('logs one line per call, once per key', async () => {
     const lines: string[] = [];
-    const notifier = new ConsoleCampaignNotifier((line) => lines.push(line));
+    const { db, store } = await openInventoryDatabase({ url: ':memory:' });
+    onTestFinished(() => store.close());
+    const notifier = new ConsoleCampaignNotifier({ db, log: (line) => lines.push(line) });
     await notifier.publishProgress({ idempotencyKey: 'c/p0', progress, receipt: null });
     await notifier.publishProgress({ idempotencyKey: 'c/p0', progress, receipt: null });
     await notifier.escalateLaggards({

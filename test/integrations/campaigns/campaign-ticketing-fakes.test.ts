@@ -1,12 +1,13 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import { ConsoleCampaignTicketing } from '../../../integrations/campaigns/console-campaign-ticketing';
+import { openInventoryDatabase } from '../../../integrations/inventory/database';
 import { RecordingCampaignTicketing } from '../../../integrations/campaigns/recording-campaign-ticketing';
 import { campaignFixture, groupFixture } from '../../bots/slack/campaign-fixtures';
 
 const campaign = campaignFixture();
 
 describe('RecordingCampaignTicketing', () => {
-  it('R-CAM-3: one epic and one task per key with deterministic keys, stages forward only, escalation once', async () => {
+  it('one epic and one task per key with deterministic keys, stages forward only, escalation once', async () => {
     const ticketing = new RecordingCampaignTicketing();
     const epic = await ticketing.ensureEpic({ idempotencyKey: 'c/epic', campaign });
     expect(epic).toEqual({ key: 'CAMP-1', url: 'local://tickets/CAMP-1' });
@@ -62,9 +63,11 @@ describe('RecordingCampaignTicketing', () => {
 });
 
 describe('ConsoleCampaignTicketing', () => {
-  it('logs one line per call', async () => {
+  it('logs one line per call, an escalation once per key', async () => {
     const lines: string[] = [];
-    const ticketing = new ConsoleCampaignTicketing((line) => lines.push(line));
+    const { db, store } = await openInventoryDatabase({ url: ':memory:' });
+    onTestFinished(() => store.close());
+    const ticketing = new ConsoleCampaignTicketing({ db, log: (line) => lines.push(line) });
     const epic = await ticketing.ensureEpic({ idempotencyKey: 'c/epic', campaign });
     const task = await ticketing.ensureGroupTask({
       idempotencyKey: 'c/task',
@@ -74,6 +77,7 @@ describe('ConsoleCampaignTicketing', () => {
       progress: groupFixture('pay', 0, 2),
     });
     await ticketing.syncGroupTask({ task, campaign, progress: groupFixture('pay', 2, 2) });
+    await ticketing.escalateGroupTask({ idempotencyKey: 'c/esc', task, reason: 'deadline passed', group: null });
     await ticketing.escalateGroupTask({ idempotencyKey: 'c/esc', task, reason: 'deadline passed', group: null });
     expect(lines).toEqual([
       `[campaign ticket] epic LOCAL-1: ${campaign.title} by ${campaign.deadline}`,
