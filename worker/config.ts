@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { accessSync, constants as fsConstants, readFileSync, statSync } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { parse as parseYaml } from 'yaml';
@@ -51,7 +51,7 @@ export interface CertflowConfig {
   publicUrl: string;
   /** Passphrase encrypting the internal CA's keys; undefined means a generated one kept in the data folder. */
   caPassphrase: string | undefined;
-  /** Command (argv) run after certificate files are written, e.g. `systemctl reload nginx`; empty: none. */
+  /** Command (argv) run after certificate files are written, e.g. `nginx -s reload`; empty: no reload. */
   reloadCommand: string[];
   /** TLS endpoints certflow runs and renews itself, e.g. for the demo; IPv6 hosts without brackets. */
   tlsEndpoints: TlsEndpointAddress[];
@@ -146,8 +146,8 @@ export const CONFIG_VARIABLES: readonly ConfigVariable[] = [
   },
   {
     name: 'CERTFLOW_RELOAD_COMMAND',
-    default: '(unset: none)',
-    description: 'command run after certificate files are written, e.g. `systemctl reload nginx`',
+    default: '(unset: no reload)',
+    description: 'program and arguments (no shell) run after certificate files are written, e.g. `nginx -s reload`',
   },
   {
     name: 'CERTFLOW_TLS_ENDPOINTS',
@@ -528,6 +528,43 @@ function readDatabaseUrl(env: NodeJS.ProcessEnv, cwd: string, dataDir: string): 
   );
 }
 
+function isExecutableFile(file: string): boolean {
+  try {
+    accessSync(file, fsConstants.X_OK);
+    return statSync(file).isFile();
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The reload command as argv (split at white space, no shell), or [] when unset: no reload. A program that cannot run
+ * is refused here, at start-up, rather than by the first installation after the new files are written.
+ */
+function readReloadCommand(env: NodeJS.ProcessEnv, cwd: string): string[] {
+  const argv = (env.CERTFLOW_RELOAD_COMMAND ?? '').split(/\s+/).filter(Boolean);
+  const [program, ...args] = argv;
+  if (program === undefined) return [];
+  if (program.includes('/')) {
+    const file = path.resolve(cwd, program);
+    if (isExecutableFile(file)) return [file, ...args];
+    throw new ConfigError(
+      'CERTFLOW_RELOAD_COMMAND',
+      `${file} is not an executable file; give the path of the program that reloads the server, e.g. /usr/sbin/nginx -s reload, or unset it for no reload`,
+    );
+  }
+  const searchPath = env.PATH ?? process.env.PATH ?? '';
+  const found = searchPath
+    .split(path.delimiter)
+    .filter(Boolean)
+    .some((folder) => isExecutableFile(path.join(folder, program)));
+  if (found) return argv;
+  throw new ConfigError(
+    'CERTFLOW_RELOAD_COMMAND',
+    `program "${program}" is not found on PATH; give its full path (e.g. /usr/sbin/nginx -s reload), or unset it for no reload`,
+  );
+}
+
 /** Reads and validates certflow's configuration from environment variables (see {@link CONFIG_VARIABLES}). */
 export function loadConfig(env: NodeJS.ProcessEnv, cwd: string): CertflowConfig {
   const level = (env.CERTFLOW_LOG_LEVEL ?? 'INFO').toUpperCase();
@@ -557,7 +594,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, cwd: string): CertflowConfig 
     httpPort,
     publicUrl: readHttpUrl(env, 'CERTFLOW_PUBLIC_URL') ?? `http://127.0.0.1:${httpPort}`,
     caPassphrase: env.CERTFLOW_CA_PASSPHRASE || undefined,
-    reloadCommand: (env.CERTFLOW_RELOAD_COMMAND ?? '').split(/\s+/).filter(Boolean),
+    reloadCommand: readReloadCommand(env, cwd),
     tlsEndpoints: readEndpoints(env.CERTFLOW_TLS_ENDPOINTS ?? ''),
     slackBotToken: readSlackToken(env),
     slackApiUrl: readHttpUrl(env, 'SLACK_API_URL'),

@@ -228,24 +228,25 @@ export async function installPemFiles(input: {
   for (const role of roles) {
     if (current.get(role) !== content[role]) await writeFileAtomic(files[role]!, content[role], modeOf(role));
   }
-  await input.reload();
+  try {
+    await input.reload();
+  } catch (error) {
+    // The server did not take the new files: put the replaced ones back, so a server restart before the retry (or
+    // after the renewal gives up) still finds the certificate it serves. The backups stay for the retry.
+    await restoreFiles(files, state.previous);
+    if (!(error instanceof ReloadCommandError)) throw error;
+    throw new ReloadCommandError(`${error.message}; the previous files are back in place`);
+  }
   await writeState(files.state, { ...state, reloaded: true });
   return { changed: true, previousFingerprint: state.previousFingerprint, reloaded: true };
 }
 
-/** Restores the files an installation replaced (removing those it created), then reloads; false: nothing to restore. */
-export async function rollbackPemFiles(input: {
-  readonly files: PemFiles;
-  readonly idempotencyKey: string;
-  readonly reload: () => Promise<void>;
-}): Promise<boolean> {
-  const { files } = input;
-  const state = await readState(files.state);
-  if (state === null || state.idempotencyKey !== input.idempotencyKey || state.rolledBack) return false;
+/** Puts back the backed-up files of `previous` and removes the others an installation created. */
+async function restoreFiles(files: PemFiles, previous: readonly FileRole[]): Promise<void> {
   for (const role of ROLES) {
     const file = files[role];
     if (file === undefined) continue;
-    if (!state.previous.includes(role)) {
+    if (!previous.includes(role)) {
       await removeFile(file);
       continue;
     }
@@ -258,12 +259,24 @@ export async function rollbackPemFiles(input: {
     }
     await writeFileAtomic(file, backup, modeOf(role));
   }
+}
+
+/** Restores the files an installation replaced (removing those it created), then reloads; false: nothing to restore. */
+export async function rollbackPemFiles(input: {
+  readonly files: PemFiles;
+  readonly idempotencyKey: string;
+  readonly reload: () => Promise<void>;
+}): Promise<boolean> {
+  const { files } = input;
+  const state = await readState(files.state);
+  if (state === null || state.idempotencyKey !== input.idempotencyKey || state.rolledBack) return false;
+  await restoreFiles(files, state.previous);
   await input.reload();
   await writeState(files.state, { ...state, rolledBack: true });
   return true;
 }
 
-/** A reload command failed, timed out or could not start; the new files are in place and a retry runs it again. */
+/** A reload command failed, timed out or could not start; the replaced files are put back and a retry installs again. */
 export class ReloadCommandError extends Error {
   override readonly name = 'ReloadCommandError';
 }
@@ -327,7 +340,10 @@ export function runReloadCommand(argv: readonly string[], timeoutMs: number, env
 /** Options of the files deployer. */
 export interface FileDeployerOptions {
   readonly keyStore: KeyStore;
-  /** Program and arguments run after installing and after rolling back (no shell), e.g. `['nginx', '-s', 'reload']`. */
+  /**
+   * Program and arguments run after installing and after rolling back (no shell), e.g. `['nginx', '-s', 'reload']`;
+   * unset or empty: no reload (the server reads the files itself, or is reloaded by other means).
+   */
   readonly reloadCommand?: readonly string[];
   /** How long the reload command may run; default 30 s. */
   readonly reloadTimeoutMs?: number;
@@ -497,9 +513,15 @@ export class FileDeployer implements Deployer {
     return pemFilesFor(location.path);
   }
 
+  /** The configured reload command, or null when there is none (unset or empty: nothing to reload). */
+  private get reloadCommand(): readonly string[] | null {
+    const command = this.options.reloadCommand;
+    return command === undefined || command.length === 0 ? null : command;
+  }
+
   private async reload(files: PemFiles, action: 'install' | 'rollback'): Promise<void> {
-    if (!this.options.reloadCommand) return;
-    await runReloadCommand(this.options.reloadCommand, this.options.reloadTimeoutMs ?? 30_000, {
+    if (this.reloadCommand === null) return;
+    await runReloadCommand(this.reloadCommand, this.options.reloadTimeoutMs ?? 30_000, {
       CERTFLOW_ACTION: action,
       CERTFLOW_CERTIFICATE_FILE: files.certificate,
       CERTFLOW_CHAIN_FILE: files.chain,
@@ -519,7 +541,7 @@ export class FileDeployer implements Deployer {
       reload: () => this.reload(files, 'install'),
     });
     const written = `${files.certificate}, ${files.chain}, ${files.fullchain}, ${files.key} (0600)`;
-    const reloaded = this.options.reloadCommand ? `; ran ${this.options.reloadCommand.join(' ')}` : '';
+    const reloaded = this.reloadCommand === null ? '' : `; ran ${this.reloadCommand.join(' ')}`;
     return {
       location: request.location,
       changed: outcome.changed,

@@ -6,6 +6,8 @@ import { DEFAULT_POLICY } from '../../domain/policy/load-policy';
 import { CONFIG_VARIABLES, ConfigError, loadConfig, readPolicyFile } from '../../worker/config';
 
 const CWD = '/srv/certflow';
+/** A program surely on the test machine: the Node.js that runs the tests, by its name on its folder's PATH. */
+const NODE = path.basename(process.execPath);
 
 describe('loadConfig', () => {
   it('defaults to the embedded dev server, namespace default, task queue certflow, ./data', () => {
@@ -65,7 +67,8 @@ describe('loadConfig', () => {
         CERTFLOW_HTTP_PORT: '9443',
         CERTFLOW_PUBLIC_URL: 'https://certflow.example.com/',
         CERTFLOW_CA_PASSPHRASE: 'correct horse',
-        CERTFLOW_RELOAD_COMMAND: 'systemctl reload nginx',
+        CERTFLOW_RELOAD_COMMAND: `${NODE} reload.js`,
+        PATH: path.dirname(process.execPath),
         CERTFLOW_TLS_ENDPOINTS: '127.0.0.1:8443, [::1]:9443',
         SLACK_BOT_TOKEN: 'xoxb-1234-5678-abcdef',
         SLACK_API_URL: 'http://127.0.0.1:3999/api/',
@@ -99,7 +102,7 @@ describe('loadConfig', () => {
       httpPort: 9443,
       publicUrl: 'https://certflow.example.com',
       caPassphrase: 'correct horse',
-      reloadCommand: ['systemctl', 'reload', 'nginx'],
+      reloadCommand: [NODE, 'reload.js'],
       tlsEndpoints: [
         { host: '127.0.0.1', port: 8443 },
         { host: '::1', port: 9443 },
@@ -221,6 +224,49 @@ describe('loadConfig', () => {
     for (const variable of CONFIG_VARIABLES) {
       expect(rows).toContainEqual([`\`${variable.name}\``, variable.default, variable.description]);
     }
+  });
+});
+
+describe('CERTFLOW_RELOAD_COMMAND', () => {
+  const folder = fs.mkdtempSync(path.join(os.tmpdir(), 'certflow-reload-config-'));
+  const script = path.join(folder, 'reload-nginx');
+  fs.writeFileSync(script, '#!/bin/sh\nexit 0\n', { mode: 0o755 });
+  const notExecutable = path.join(folder, 'notes.txt');
+  fs.writeFileSync(notExecutable, 'not a program\n', { mode: 0o644 });
+  const reloadCommand = (value: string | undefined, extra: NodeJS.ProcessEnv = {}) =>
+    loadConfig({ CERTFLOW_RELOAD_COMMAND: value, ...extra }, folder).reloadCommand;
+
+  it('unset, empty or blank means no reload: an empty argv, which the file deployer skips', () => {
+    expect(reloadCommand(undefined)).toEqual([]);
+    expect(reloadCommand('')).toEqual([]);
+    expect(reloadCommand('  \t ')).toEqual([]);
+  });
+
+  it('splits at white space and keeps a program found on PATH by its name', () => {
+    expect(
+      reloadCommand(` ${NODE}   -e  0 `, { PATH: `/nowhere${path.delimiter}${path.dirname(process.execPath)}` }),
+    ).toEqual([NODE, '-e', '0']);
+  });
+
+  it('resolves a relative path against the working folder', () => {
+    expect(reloadCommand('./reload-nginx --now')).toEqual([script, '--now']);
+    expect(reloadCommand(`${script} -s reload`)).toEqual([script, '-s', 'reload']);
+  });
+
+  it.each<[string, string, RegExp]>([
+    [
+      'a program not on PATH',
+      'no-such-reloader -s reload',
+      /program "no-such-reloader" is not found on PATH; give its full path/,
+    ],
+    ['a path that does not exist', '/no/such/nginx -s reload', /\/no\/such\/nginx is not an executable file/],
+    ['a file that is not executable', './notes.txt', /notes\.txt is not an executable file/],
+    ['a folder', folder, /is not an executable file/],
+  ])('%s is refused at start-up, naming the variable and the fix', (_case, value, message) => {
+    const load = () => reloadCommand(value, { PATH: path.dirname(process.execPath) });
+    expect(load).toThrow(ConfigError);
+    expect(load).toThrow(/^CERTFLOW_RELOAD_COMMAND: /);
+    expect(load).toThrow(message);
   });
 });
 

@@ -138,6 +138,45 @@ describe('FileDeployer', () => {
     expect((await fixed.install(request(first, location, 'install-1'))).changed).toBe(false);
   });
 
+  it('R-REN-2: an empty reload command (CERTFLOW_RELOAD_COMMAND unset) means no reload: install and rollback succeed', async () => {
+    const deployer = new FileDeployer({ keyStore, reloadCommand: [] });
+    await deployer.install(request(first, location, 'install-1'));
+    const result = await deployer.install(request(second, location, 'install-2'));
+    expect(result).toMatchObject({ changed: true, previousFingerprint: first.fingerprint });
+    expect(result.detail).not.toContain('; ran');
+    expect(read(files.certificate)).toBe(second.certificate.pem);
+    await deployer.rollback({ idempotencyKey: 'install-2', location });
+    expect(read(files.certificate)).toBe(first.certificate.pem);
+  });
+
+  it('R-REN-2: a failed reload puts the replaced files back, so the old certificate stays in place; the retry installs', async () => {
+    const deployer = new FileDeployer({ keyStore });
+    await deployer.install(request(first, location, 'install-1'));
+    const failing = new FileDeployer({ keyStore, reloadCommand: failingCommand });
+    await expect(failing.install(request(second, location, 'install-2'))).rejects.toThrow(
+      /failed with exit code 3.*; the previous files are back in place$/,
+    );
+    expect(read(files.certificate)).toBe(first.certificate.pem);
+    expect(read(files.key)).toBe(privateKeyPem(first.certificate.key));
+    expect(read(files.fullchain)).toBe(first.certificate.pem + intermediate.pem);
+    expect(modeOf(files.key)).toBe(0o600);
+    expect((await deployer.verify(verifyRequest(first.fingerprint))).ok).toBe(true);
+
+    const retried = await deployer.install(request(second, location, 'install-2'));
+    expect(retried).toMatchObject({ changed: true, previousFingerprint: first.fingerprint });
+    expect(read(files.certificate)).toBe(second.certificate.pem);
+    await deployer.rollback({ idempotencyKey: 'install-2', location });
+    expect(read(files.certificate)).toBe(first.certificate.pem);
+  });
+
+  it('a failed reload of a first installation removes the files it wrote', async () => {
+    const failing = new FileDeployer({ keyStore, reloadCommand: failingCommand });
+    await expect(failing.install(request(first, location, 'install-1'))).rejects.toThrow(ReloadCommandError);
+    for (const file of [files.certificate, files.chain, files.fullchain, files.key]) {
+      expect(fs.existsSync(file)).toBe(false);
+    }
+  });
+
   it('a reload command that hangs is killed after its timeout', async () => {
     const hanging = [process.execPath, '-e', 'setInterval(() => {}, 1000)'];
     const deployer = new FileDeployer({ keyStore, reloadCommand: hanging, reloadTimeoutMs: 300 });
