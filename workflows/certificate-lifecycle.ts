@@ -8,8 +8,10 @@ import {
   patched,
   proxyActivities,
   setHandler,
+  upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
+import type { SearchAttributeUpdatePair } from '@temporalio/common';
 import type { LifecycleActivities, LifecycleContext, ReplacementCertificate } from '../activities/lifecycle';
 import type { CampaignMemberState } from '../domain/campaigns/model';
 import type { CertificateLocation } from '../domain/inventory/model';
@@ -66,6 +68,7 @@ import {
   type RequestRenewalInput,
   type RequestRevocationInput,
 } from './definitions';
+import { notAfterAttribute, ownerGroupAttribute } from './search-attributes';
 
 const DAY_MS = 86_400_000;
 /** Records kept for the state query and carried over; older ones live in the audit log. */
@@ -84,6 +87,8 @@ interface CampaignStep {
 
 /** Patch id of the change-approval gate (`renewal.requireChangeApproval`), for runs that started without it. */
 const CHANGE_APPROVAL_GATE = 'change-approval-gate';
+/** Patch id: the expiry and owner search attributes follow the version and group a run watches. */
+const SEARCH_ATTRIBUTES_FOLLOW_VERSION = 'search-attributes-follow-version';
 
 /** Notifications, tickets, the inventory: quick, retried patiently, idempotent per key. */
 const acts = proxyActivities<LifecycleActivities>({
@@ -168,8 +173,27 @@ export async function certificateLifecycleWorkflow(
   let campaignJoined = false;
   /** A cancelled campaign withdrew the request it asked for: the main loop reports the member skipped. */
   let campaignWithdrawn: { reason: string; by: string } | null = null;
+  /**
+   * This run's certificate has been replaced and the run is handing over to the next cycle: a request now would be
+   * about a certificate that is no longer in service, so it is refused before it is accepted, never accepted and lost.
+   */
+  let closing: Refusal | null = null;
+  const replacedRefusal = (replacement: string, how: string): Refusal => ({
+    code: 'already-replaced',
+    message: `this certificate was just ${how}: ${replacement.slice(0, 16)} replaces it, so there is nothing to request for it`,
+  });
 
   const key = (step: string) => `${workflowId}/c${st.cycle}/${step}`;
+  /** Work a handler accepted that only this run knows of: the loop must do it before the run may end. */
+  const handlerWorkPending = () =>
+    reload !== null ||
+    replacedBy !== null ||
+    pendingRequestAudit !== null ||
+    campaignJoined ||
+    campaignWithdrawn !== null ||
+    undisclosedDecision !== null ||
+    undisclosedChangeRejection !== null ||
+    unauditedChanges.length > 0;
   const requestOpen = () => st.request?.status === 'awaiting-approval' || st.request?.status === 'approved';
   // Revocations are not gated: they answer a compromise or a retirement, which must not wait for a change board.
   const gated = (request: LifecycleRequest | null) => changeGateOn && request?.kind === 'renewal';
@@ -522,6 +546,7 @@ export async function certificateLifecycleWorkflow(
 
   const assertActive = () => {
     if (phase === 'retired') refuse({ code: 'not-active', message: 'this certificate is retired; nothing to renew' });
+    if (closing !== null) refuse(closing);
   };
 
   setHandler(
@@ -1159,6 +1184,7 @@ export async function certificateLifecycleWorkflow(
       actor,
     });
     updateRequest({ status: 'completed' });
+    closing = replacedRefusal(fresh.fingerprintSha256, `renewed (request ${request.id})`);
     record('renewal.completed', `${fresh.id} replaces ${replacing.id}`);
     // A version replaced earlier and still waiting for its revocation is superseded twice now: revoke it before the
     // next cycle carries only the version just replaced.
@@ -1214,6 +1240,7 @@ export async function certificateLifecycleWorkflow(
       actor,
     );
     updateRequest({ status: 'completed' });
+    closing = { code: 'not-active', message: `this certificate was just revoked without replacement (${request.id})` };
     await commentTicket('revoked', `revoked/${request.id}`, `Revoked without replacement: ${detail}`, actor);
     await acts.sendLifecycleNotification({
       ...notificationBase(key(`retired/${request.id}`)),
@@ -1258,6 +1285,7 @@ export async function certificateLifecycleWorkflow(
 
   async function adoptOutsideReplacement(replaced: CertificateReplacedInput): Promise<void> {
     replacedBy = null;
+    closing = replacedRefusal(replaced.fingerprintSha256, 'replaced outside certflow');
     const detail = `replaced outside certflow by ${replaced.fingerprintSha256.slice(0, 16)} (seen by ${replaced.detectedBy})`;
     if (requestOpen()) updateRequest({ status: 'superseded', failure: detail });
     record('certificate.replaced-outside-certflow', detail);
@@ -1296,6 +1324,26 @@ export async function certificateLifecycleWorkflow(
     await nextCycle(replaced.fingerprintSha256, null, st.pendingRevocation);
   }
 
+  /**
+   * Keeps CertflowNotAfter and CertflowOwnerGroup true to the version and group this run watches (continue-as-new
+   * carries the previous run's values). A lifecycle started without certflow's search attributes (a server where they
+   * are not registered) has none to keep.
+   */
+  function followVersionInSearchAttributes(): void {
+    const indexed = workflowInfo().typedSearchAttributes;
+    const notAfter = indexed.get(notAfterAttribute);
+    if (notAfter === undefined) return;
+    const updates: SearchAttributeUpdatePair[] = [];
+    if (notAfter.getTime() !== Date.parse(ctx.certificate.notAfter)) {
+      updates.push({ key: notAfterAttribute, value: new Date(ctx.certificate.notAfter) });
+    }
+    const group = ctx.group?.id ?? null;
+    if (group !== null && indexed.get(ownerGroupAttribute) !== group) {
+      updates.push({ key: ownerGroupAttribute, value: group });
+    }
+    if (updates.length > 0 && patched(SEARCH_ATTRIBUTES_FOLLOW_VERSION)) upsertSearchAttributes(updates);
+  }
+
   // ---- the loop ----------------------------------------------------------------------------------------------------
   ctx = await acts.loadLifecycleContext({
     managedCertificateId: managedId,
@@ -1318,6 +1366,7 @@ export async function certificateLifecycleWorkflow(
   // Before `loaded`, so the handlers see it; patched only when the policy asks, so older histories replay as they ran.
   changeGateOn = ctx.renewal.requireChangeApproval && patched(CHANGE_APPROVAL_GATE);
   loaded = true;
+  followVersionInSearchAttributes();
   if (ctx.retired) {
     phase = 'retired';
     return { managedCertificateId: managedId, outcome: 'retired', cycle: st.cycle, records: st.records };
@@ -1332,6 +1381,7 @@ export async function certificateLifecycleWorkflow(
       ctx = await acts.loadLifecycleContext({ managedCertificateId: managedId, fingerprint: st.fingerprintSha256 });
       changeGateOn = ctx.renewal.requireChangeApproval && patched(CHANGE_APPROVAL_GATE);
       record('re-planned', why);
+      followVersionInSearchAttributes();
       if (ctx.currentFingerprint !== st.fingerprintSha256 && replacedBy === null) {
         replacedBy = { fingerprintSha256: ctx.currentFingerprint, detectedBy: 'inventory' };
       }
@@ -1409,10 +1459,15 @@ export async function certificateLifecycleWorkflow(
     const graceEnd = Date.parse(ctx.certificate.notAfter) + EXPIRED_GRACE_DAYS * DAY_MS;
     if (plan.next === null && Date.now() >= graceEnd && !requestOpen() && st.pendingRevocation === null) {
       await condition(allHandlersFinished);
+      // A request accepted while the handlers finished restores service: the loop serves it instead of ending.
+      if (requestOpen() || handlerWorkPending()) continue;
       return { managedCertificateId: managedId, outcome: 'expired', cycle: st.cycle, records: st.records };
     }
     const info = workflowInfo();
     if (info.continueAsNewSuggested || info.historyLength > historyEventBudget) {
+      await condition(allHandlersFinished);
+      // Handlers that finished meanwhile may have left work only this run knows of: do it first, then continue.
+      if (handlerWorkPending()) continue;
       await nextCycleInPlace();
     }
 
@@ -1432,7 +1487,6 @@ export async function certificateLifecycleWorkflow(
 
   /** Continues as new within the same cycle, carrying everything, to keep the history short. */
   async function nextCycleInPlace(): Promise<never> {
-    await condition(allHandlersFinished);
     return await continueAsNew<typeof certificateLifecycleWorkflow>({
       managedCertificateId: managedId,
       carried: st,

@@ -123,7 +123,7 @@ export interface Refusal {
     | 'request-pending'
     | 'reason-required'
     | 'not-active'
-    /** A campaign asked to replace a version the lifecycle no longer has. */
+    /** The version asked about is no longer in service (a campaign's stale member, or a request as a renewal ends). */
     | 'already-replaced'
     /** Another campaign is replacing the certificate. */
     | 'in-other-campaign';

@@ -7,9 +7,11 @@ import type { Actor } from '../../domain/lifecycle/model';
 import { x509 } from '../../integrations/ca/x509';
 import { verifyTlsEndpoint } from '../../integrations/deploy/verify-tls';
 import type { LifecycleView } from '../../workflows/definitions';
+import { notAfterAttribute, ownerGroupAttribute } from '../../workflows/search-attributes';
 import { bootstrapEndpointCertificates } from '../../worker/services';
 import { createCertflowWorker } from '../../worker/worker';
 import { openTestServices, type TestServices } from '../support/services';
+import { until as untilValue } from '../support/until';
 import { createDevServerEnv, uniqueTaskQueue, workflowBundle } from '../support/temporal';
 
 const OWNER: Actor = { id: 'email:owner@example.com' };
@@ -88,6 +90,16 @@ describe('the certificate lifecycle end to end: dev server, production worker wi
           (v) => v.cycle === 2 && v.pendingRevocation === null && v.phase === 'monitoring',
           'the renewal and the revocation of the old certificate',
         );
+        // Visibility queries and the Web UI see the installed version's expiry, not the replaced one's (issue 14.9).
+        const installedNotAfter = Date.parse(renewed.certificate!.notAfter);
+        const indexed = await untilValue(async () => {
+          const { typedSearchAttributes } = await env.client.workflow.getHandle(renewed.workflowId).describe();
+          return typedSearchAttributes.get(notAfterAttribute)?.getTime() === installedNotAfter
+            ? typedSearchAttributes
+            : undefined;
+        }, 'CertflowNotAfter to follow the renewal');
+        expect(indexed.get(ownerGroupAttribute)).toBe('demo');
+        expect(renewed.certificate!.notAfter).not.toBe(first.certificate!.notAfter);
         // A policy change (certflow policy check) reaches every running lifecycle, which re-reads it and re-plans.
         expect(await lifecycles.notifyInputsChanged({ all: true }, { reason: 'policy', by: 'user:e2e' })).toMatchObject(
           {

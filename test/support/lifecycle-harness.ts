@@ -43,6 +43,9 @@ import {
 import { createTimeSkippingEnv, uniqueTaskQueue, workflowBundle } from './temporal';
 import { waitForLifecycle } from './wait-for-lifecycle';
 
+/** The activities a lifecycle test worker runs. */
+export type Activities = ReturnType<typeof createActivities>;
+
 /** One day in milliseconds. */
 export const DAY_MS = 86_400_000;
 
@@ -114,8 +117,15 @@ export interface LifecycleHarness {
     managedCertificateId: string,
     options?: { historyEventBudget?: number },
   ): Promise<WorkflowHandleWithFirstExecutionRunId<typeof certificateLifecycleWorkflow>>;
-  /** Runs a worker (a new one each call) while `fn` runs. */
-  withWorker<T>(fn: () => Promise<T>, options?: { identity?: string; maxCachedWorkflows?: number }): Promise<T>;
+  /** Runs a worker (a new one each call) while `fn` runs; `wrapActivities` lets a test hold a step at a chosen point. */
+  withWorker<T>(
+    fn: () => Promise<T>,
+    options?: {
+      identity?: string;
+      maxCachedWorkflows?: number;
+      wrapActivities?: (activities: Activities) => Activities;
+    },
+  ): Promise<T>;
   view(managedCertificateId: string): Promise<LifecycleView>;
   /** Polls the state query until `predicate` holds: waits for a state, not for a guessed time. */
   waitFor(
@@ -242,7 +252,9 @@ export async function createLifecycleHarness(): Promise<LifecycleHarness> {
         identity: options.identity ?? 'lifecycle-test-worker',
         workflowBundle: workflowBundle(),
         ...(options.maxCachedWorkflows === undefined ? {} : { maxCachedWorkflows: options.maxCachedWorkflows }),
-        activities: createActivities({ workerIdentity: options.identity ?? 'lifecycle-test-worker', lifecycle }),
+        activities: (options.wrapActivities ?? ((activities) => activities))(
+          createActivities({ workerIdentity: options.identity ?? 'lifecycle-test-worker', lifecycle }),
+        ),
       });
       return await worker.runUntil(fn);
     },
