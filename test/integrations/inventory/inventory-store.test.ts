@@ -1254,6 +1254,7 @@ describe('opening the inventory database', () => {
       { name: '004-jira-tickets' },
       { name: '005-managed-ticket-index' },
       { name: '006-campaigns' },
+      { name: '007-console-adapters' },
     ]);
     database.close();
   });
