@@ -50,6 +50,7 @@ import { TemporalUnreachableError, UsageError } from './errors';
 import { openInventoryContext } from './inventory-context';
 import { connectLifecycles, type LifecycleConnector } from './lifecycle-connection';
 import { parseCommandLine } from './options';
+import { processOutput, READER_GONE_EXIT, ReaderGoneError } from './process-output';
 
 /** Text of `certflow help`. */
 export const HELP = `certflow: keeps TLS certificates from expiring or staying compromised
@@ -120,8 +121,8 @@ Every command takes --json for scripts (except start and worker) and exits 0 on 
 or a request was refused, 2 on a bad command line or configuration. Configuration comes from environment variables;
 see the README.`;
 
-/** Process exit codes: 0 success, 1 failure, 2 bad command line or configuration. */
-export const EXIT = { ok: 0, failure: 1, usage: 2 } as const;
+/** Process exit codes: 0 success, 1 failure, 2 bad command line or configuration, 141 the output's reader went away. */
+export const EXIT = { ok: 0, failure: 1, usage: 2, readerGone: READER_GONE_EXIT } as const;
 
 const CANARY_OPTIONS = {
   sleep: { type: 'string', default: '5s' },
@@ -165,6 +166,8 @@ export interface CliIo {
   ask?: (question: string) => Promise<string>;
   /** Waits between `campaign status --watch` polls; false once interrupted. Default: a timer and Ctrl-C. */
   tick?: (ms: number) => Promise<boolean>;
+  /** Stops `start` and `worker` in order, as Ctrl-C does (their output's reader went away). */
+  stop?: AbortSignal;
 }
 
 async function withInventory<T>(
@@ -331,7 +334,12 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
     }
     if (command === 'start' || command === 'worker') {
       parseCommandLine(rest, {});
-      await runStart({ config: loadConfig(io.env, io.cwd), workerOnly: command === 'worker', out: io.out });
+      await runStart({
+        config: loadConfig(io.env, io.cwd),
+        workerOnly: command === 'worker',
+        out: io.out,
+        ...(io.stop === undefined ? {} : { stop: io.stop }),
+      });
       return EXIT.ok;
     }
     if (command === 'campaign') {
@@ -346,6 +354,8 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
       : await runInventoryCommand(command, rest, io);
     return succeeded ? EXIT.ok : EXIT.failure;
   } catch (error) {
+    // Nobody reads any more: nothing to say, and no stack to show.
+    if (error instanceof ReaderGoneError) return EXIT.readerGone;
     const usage =
       error instanceof UsageError ||
       error instanceof ConfigError ||
@@ -385,15 +395,27 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
 }
 
 if (require.main === module) {
+  // A one-shot command stops at its next line once its reader goes away (`certflow audit export | head -2`);
+  // start and worker keep their lines to themselves and shut down in order, as on Ctrl-C.
+  const longRunning = process.argv[2] === 'start' || process.argv[2] === 'worker';
+  const readerGone = new AbortController();
+  const output = processOutput(process.stdout, process.stderr, {
+    whenGone: longRunning ? 'drop' : 'throw',
+    onGone: () => {
+      process.exitCode = EXIT.readerGone;
+      readerGone.abort();
+    },
+  });
   void main(process.argv.slice(2), {
-    out: (line) => process.stdout.write(`${line}\n`),
-    err: (line) => process.stderr.write(`${line}\n`),
+    out: output.out,
+    err: output.err,
     env: process.env,
     cwd: process.cwd(),
     progress: process.stderr.isTTY ? (text) => process.stderr.write(text) : undefined,
     columns: process.stderr.columns,
     ask: process.stdin.isTTY ? askOnTerminal : undefined,
+    stop: readerGone.signal,
   }).then((code) => {
-    process.exitCode = code;
+    process.exitCode = output.readerGone ? EXIT.readerGone : code;
   });
 }

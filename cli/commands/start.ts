@@ -39,6 +39,8 @@ export interface StartOptions {
   /** Run only the worker against config.temporalAddress (the container mode), never the embedded dev server. */
   workerOnly: boolean;
   out: (line: string) => void;
+  /** Stops certflow in order, as Ctrl-C does (the reader of its output went away). */
+  stop?: AbortSignal;
 }
 
 /**
@@ -275,7 +277,7 @@ async function registerSearchAttributes(connection: NativeConnection, namespace:
  * certflow's main job: starts the embedded Temporal dev server (unless TEMPORAL_ADDRESS names one), runs the
  * worker until SIGINT/SIGTERM/SIGHUP, then shuts both down and returns; a second signal stops at once.
  */
-export async function runStart({ config, workerOnly, out }: StartOptions): Promise<void> {
+export async function runStart({ config, workerOnly, out, stop }: StartOptions): Promise<void> {
   // certflow handles the stop signals itself so that the dev server is always stopped after the worker.
   Runtime.install({ logger: new DefaultLogger(config.logLevel), shutdownSignals: [] });
   const stopping = new AbortController();
@@ -293,6 +295,7 @@ export async function runStart({ config, workerOnly, out }: StartOptions): Promi
     if (worker?.getState() === 'RUNNING') worker.shutdown();
   };
   for (const signal of STOP_SIGNALS) process.on(signal, onSignal);
+  stop?.addEventListener('abort', () => onSignal('SIGPIPE'), { once: true });
   try {
     let address = config.temporalAddress;
     if (!address && workerOnly) address = `127.0.0.1:${config.devServerPort}`;
