@@ -1,6 +1,7 @@
 import { normalizeHex } from '../certificates/hex';
 import { InvalidLocationError, parseEndpoint, parseLocation } from './location';
 import type { CertificateLocation, CertificateMetadataPatch } from './model';
+import { InvalidPersonError, parsePerson, personIdentities } from './person';
 
 /** The CSV columns certflow reads, in the order `certflow` documents them. */
 export const METADATA_COLUMNS = [
@@ -129,12 +130,28 @@ export function parseMetadataRow(
     throw error;
   }
 
+  // People are read exactly as `certflow groups --contact/--approver` reads them, so a CSV cannot slip in what the
+  // command line refuses (a formula, a name nobody can reach).
+  const people: Partial<Record<'contacts' | 'approvers', string[]>> = {};
+  for (const column of ['contacts', 'approvers'] as const) {
+    try {
+      const identities = listCell(cell(column)).flatMap((entry) => personIdentities(parsePerson(entry)));
+      if (identities.length > 0) people[column] = [...new Set(identities)];
+    } catch (error) {
+      if (error instanceof InvalidPersonError) {
+        return fail(`${column}: ${error.message}; correct the cell (entries separated by ;) and import the file again`);
+      }
+      throw error;
+    }
+  }
+
   const patch: { -readonly [K in keyof CertificateMetadataPatch]: CertificateMetadataPatch[K] } = {};
   if (ownerGroup) patch.ownerGroup = ownerGroup;
   if (locations.length > 0) patch.locations = locations;
-  const lists = { contacts: 'contacts', approvers: 'approvers', regulations: 'regulations', tags: 'tags' } as const;
-  for (const [field, column] of Object.entries(lists) as [keyof typeof lists, MetadataColumn][]) {
-    const values = listCell(cell(column));
+  if (people.contacts) patch.contacts = people.contacts;
+  if (people.approvers) patch.approvers = people.approvers;
+  for (const field of ['regulations', 'tags'] as const) {
+    const values = listCell(cell(field));
     if (values.length > 0) patch[field] = values;
   }
   const systemType = cell('system_type');
