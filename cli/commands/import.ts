@@ -6,6 +6,7 @@ import type { EnsureIssue } from '../../client/lifecycle-client';
 import { importCertificateFiles, type ImportReport } from '../../integrations/inventory/import-certificates';
 import { applyMetadataRows, type MetadataImportReport } from '../../integrations/inventory/import-metadata';
 import { UsageError } from '../errors';
+import { printable } from '../format/printable';
 import { createProgressBar, SILENT_PROGRESS, type ProgressReporter } from '../format/progress';
 import { whenLifecyclesReachable, type LifecycleCommandContext } from './lifecycle';
 
@@ -90,7 +91,8 @@ function describeImport(report: ImportReport, seconds: number): string[] {
   ];
   if (report.errors.length > 0) {
     lines.push(`  failed         ${report.errors.length.toLocaleString('en-US')}:`);
-    for (const issue of report.errors) lines.push(`    ${issue.message}`);
+    // A file name may hold a newline or a terminal escape; --json keeps it exact.
+    for (const issue of report.errors) lines.push(`    ${printable(issue.message)}`);
   }
   return lines;
 }
@@ -186,15 +188,16 @@ function describeLifecycles(lifecycles: ImportLifecycles): string[] {
       (lifecycles.alreadyRunning > 0 ? `, ${lifecycles.alreadyRunning.toLocaleString('en-US')} already running` : ''),
   ];
   for (const issue of lifecycles.failed)
-    lines.push(`    lifecycle of ${issue.managedCertificateId} not started: ${issue.reason}`);
+    lines.push(`    lifecycle of ${issue.managedCertificateId} not started: ${printable(issue.reason)}`);
   return lines;
 }
 
 function describeMetadata(source: string, report: MetadataImportReport): string[] {
   const lines = [
-    `Metadata from ${source}: ${plural(report.rows, 'row')}, ${plural(report.certificatesUpdated, 'certificate')} updated`,
+    `Metadata from ${printable(source)}: ${plural(report.rows, 'row')}, ${plural(report.certificatesUpdated, 'certificate')} updated`,
   ];
-  for (const error of report.errors) lines.push(`    ${source} line ${error.line}: ${error.message}`);
+  for (const error of report.errors)
+    lines.push(`    ${printable(source)} line ${error.line}: ${printable(error.message)}`);
   return lines;
 }
 

@@ -1,5 +1,6 @@
 import { formatLocation } from '../../domain/inventory/location';
 import type { InventoryCertificate } from '../../domain/inventory/model';
+import { printable } from '../format/printable';
 import { UsageError } from '../errors';
 import type { InventoryContext } from '../inventory-context';
 import { daysLeft, describeCompliance, describeKey } from './list';
@@ -96,5 +97,6 @@ export async function runShow(
     ? await context.store.getCertificate(certificate.issuerFingerprint)
     : null;
   const issuerName = issuer ? `${issuer.id} in the inventory` : null;
-  describe(certificate, now, issuerName).forEach((line) => io.out(line));
+  // Names, paths and metadata come from files and CSVs: a newline or escape in them must not forge a line.
+  describe(certificate, now, issuerName).forEach((line) => io.out(printable(line)));
 }

@@ -1,3 +1,5 @@
+import { printable } from './printable';
+
 /** One column of a text table: header, how to read a cell, alignment and an optional width cap. */
 export interface TableColumn<T> {
   readonly header: string;
@@ -8,7 +10,7 @@ export interface TableColumn<T> {
 }
 
 function fit(text: string, maxWidth: number | undefined): string {
-  const flat = text.replace(/\s+/g, ' ');
+  const flat = printable(text.replace(/\s+/g, ' '));
   if (maxWidth === undefined || flat.length <= maxWidth) return flat;
   return `${flat.slice(0, Math.max(0, maxWidth - 1))}…`;
 }
