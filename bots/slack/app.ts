@@ -3,12 +3,14 @@
  * HTTP server at `/slack/events` (no Express, no second port), and Bolt verifies every request's signature and its
  * 5-minute replay window before any listener runs (R-SEC-1). In Socket Mode, for installs without a public URL, the
  * app opens a WebSocket to Slack with its app-level token instead and nothing is mounted: Slack's payloads arrive on
- * that connection, which the token authenticated.
+ * that connection, which the token authenticated. Over HTTP, {@link SlackRequestGuard} goes before Bolt: it refuses
+ * replayed requests and timestamps off by more than a small skew either way, and answers what Bolt cannot route.
  */
 import { App, HTTPReceiver, LogLevel, type Logger, SocketModeReceiver } from '@slack/bolt';
 import { type RetryOptions, WebClient, type WebClientOptions } from '@slack/web-api';
 import type { HttpMount } from '../../integrations/http/http-server';
 import { registerListeners, type SlackListenerDependencies } from './listeners';
+import { SlackRequestGuard } from './slack-request-guard';
 
 /** Path Slack posts interactions, commands and events to. */
 export const SLACK_EVENTS_PATH = '/slack/events';
@@ -167,6 +169,7 @@ export async function createSlackApp(options: SlackAppOptions): Promise<SlackApp
             logger,
             processBeforeResponse: false,
           }),
+          guard: new SlackRequestGuard({ signingSecret, log: options.log }),
         }
       : {
           kind: 'socket' as const,
@@ -222,13 +225,15 @@ export async function createSlackApp(options: SlackAppOptions): Promise<SlackApp
     }
     return { app, mount: null, idle, stop: () => client.disconnect() };
   }
-  const { receiver } = mode;
+  const { receiver, guard } = mode;
   return {
     app,
     mount: {
       prefix: SLACK_EVENTS_PATH,
-      handler: (request, response) => {
-        receiver.requestListener(request, response);
+      handler: async (request, response) => {
+        // Bolt throws (a 500 with a stack in the log) for any path but its endpoint.
+        if (new URL(request.url ?? '/', 'http://localhost').pathname !== SLACK_EVENTS_PATH) return false;
+        if (await guard.admit(request, response)) receiver.requestListener(request, response);
         return true;
       },
     },

@@ -8,9 +8,11 @@ import { registerCampaignControls } from './actions/campaign-controls';
 import { registerCampaignStartOpen } from './actions/campaign-start-open';
 import { registerRejectRequest } from './actions/reject-request';
 import { registerRequestRenewal } from './actions/request-renewal';
+import { registerViewDetails } from './actions/view-details';
 import { registerCertflowCommand } from './commands/certflow-command';
 import { registerAppHomeOpened } from './events/app-home-opened';
 import { SlackIdentities } from './slack-identity';
+import { registerUnknownRequests } from './unknown-requests';
 import { registerCampaignStartSubmission } from './views/campaign-start-submission';
 import { registerRejectSubmission } from './views/reject-request-submission';
 
@@ -42,14 +44,19 @@ async function roleUserGroups(store: InventoryStore): Promise<string[]> {
     .filter((id): id is string => id !== undefined);
 }
 
-/** Registers the approval buttons, the reject modal, *Request renewal*, `/certflow`, App Home and the campaign UI. */
+/**
+ * Registers the approval buttons, the reject modal, *Request renewal*, *View details*, `/certflow`, App Home and the
+ * campaign UI, after the middleware that acknowledges what none of them takes.
+ */
 export function registerListeners(app: App, dependencies: SlackListenerDependencies): void {
   const identities = new SlackIdentities(dependencies.log, { userGroups: () => roleUserGroups(dependencies.store) });
   const context: SlackListenerContext = { ...dependencies, identities };
+  registerUnknownRequests(app, dependencies.log);
   registerApproveRequest(app, context);
   registerRejectRequest(app, context);
   registerRejectSubmission(app, context);
   registerRequestRenewal(app, context);
+  registerViewDetails(app, context);
   registerCertflowCommand(app, context);
   registerAppHomeOpened(app, context);
   registerCampaignStartOpen(app, context);

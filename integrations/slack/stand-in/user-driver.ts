@@ -11,8 +11,11 @@ import type { EnvelopeType, SocketModeStandIn } from './socket-mode';
 import { type RecordedView, STAND_IN_BOT, STAND_IN_TEAM, type StandInState, type StandInUser } from './stand-in-state';
 import { messageJson, viewJson } from './web-api-methods';
 
-/** How the driver signs: correctly, with the wrong secret, correctly but 6 minutes old, or not at all (R-SEC-1). */
-export type SignatureMode = 'valid' | 'forged' | 'stale' | 'missing';
+/**
+ * How the driver signs: correctly, with the wrong secret, correctly but 6 minutes old or 6 minutes ahead, or not at
+ * all, so tests can check that the app refuses what Slack would never send.
+ */
+export type SignatureMode = 'valid' | 'forged' | 'stale' | 'future' | 'missing';
 
 /** How a driver reaches the app. */
 export interface UserDriverOptions {
@@ -29,12 +32,38 @@ export type AppTransport =
   | { readonly kind: 'http'; readonly appUrl: string; readonly signature: SignatureMode }
   | { readonly kind: 'socket'; readonly socketMode: SocketModeStandIn };
 
+/** One request exactly as the driver posted it over HTTP, so a test can send it again byte for byte (a replay). */
+export interface SentRequest {
+  readonly url: string;
+  readonly headers: Readonly<Record<string, string>>;
+  readonly body: string;
+}
+
 /** The app's answer to one action: its HTTP answer, or over Socket Mode status 200 and the acknowledgement's payload. */
 export interface AppAnswer {
   readonly status: number;
   readonly body: string;
   /** The body parsed as JSON, or undefined when it is empty or not JSON. */
   readonly json: unknown;
+  /** Over HTTP, the request that got this answer. */
+  readonly sent?: SentRequest;
+}
+
+/** Posts a request again as it was sent (same body, timestamp and signature): what an attacker replaying it does. */
+export async function resendRequest(sent: SentRequest): Promise<AppAnswer> {
+  const response = await fetch(sent.url, { method: 'POST', headers: sent.headers, body: sent.body });
+  return { ...(await answerOf(response)), sent };
+}
+
+async function answerOf(response: Response): Promise<AppAnswer> {
+  const text = await response.text();
+  let json: unknown;
+  try {
+    json = text === '' ? undefined : JSON.parse(text);
+  } catch {
+    json = undefined;
+  }
+  return { status: response.status, body: text, json };
 }
 
 /** The answer to an interaction, with the ids Slack gave the app along with it. */
@@ -70,7 +99,7 @@ export function signSlackRequest(signingSecret: string, timestampSeconds: number
   return `v0=${createHmac('sha256', signingSecret).update(`v0:${timestampSeconds}:${rawBody}`).digest('hex')}`;
 }
 
-const STALE_BY_SECONDS = 6 * 60;
+const OFF_BY_SECONDS = 6 * 60;
 
 function findAction(blocks: unknown, actionId: string) {
   for (const block of Array.isArray(blocks) ? (blocks as unknown[]) : []) {
@@ -292,8 +321,8 @@ export class SlackUserDriver {
     contentType: string,
     body: string,
   ): Promise<AppAnswer> {
-    const timestamp =
-      Math.floor(this.context.nowMilliseconds() / 1000) - (signature === 'stale' ? STALE_BY_SECONDS : 0);
+    const offset = signature === 'stale' ? -OFF_BY_SECONDS : signature === 'future' ? OFF_BY_SECONDS : 0;
+    const timestamp = Math.floor(this.context.nowMilliseconds() / 1000) + offset;
     const secret = signature === 'forged' ? `forged-${this.context.signingSecret}` : this.context.signingSecret;
     const headers: Record<string, string> = { 'Content-Type': contentType };
     if (signature !== 'missing') {
@@ -301,13 +330,6 @@ export class SlackUserDriver {
       headers['X-Slack-Request-Timestamp'] = String(timestamp);
     }
     const response = await fetch(appUrl, { method: 'POST', headers, body });
-    const text = await response.text();
-    let json: unknown;
-    try {
-      json = text === '' ? undefined : JSON.parse(text);
-    } catch {
-      json = undefined;
-    }
-    return { status: response.status, body: text, json };
+    return { ...(await answerOf(response)), sent: { url: appUrl, headers, body } };
   }
 }

@@ -104,7 +104,7 @@ async function postApprovalRequest(): Promise<string> {
 }
 
 describe('Slack stand-in user driver', () => {
-  it('R-SEC-1: a click is a signed block_actions payload, form-encoded as Bolt requires', async () => {
+  it('a click is a signed block_actions payload, form-encoded as Bolt requires', async () => {
     const ts = await postApprovalRequest();
     const answer = await standIn.as('U0BOB').click({ channel: 'C0APPROVERS', ts, actionId: 'approve' });
     expect(answer.status).toBe(200);
@@ -196,7 +196,7 @@ describe('Slack stand-in user driver', () => {
     expect(standIn.responseUrl(responseUrl)?.posts).toEqual([]);
   });
 
-  it('R-SEC-1: a slash command is a signed form post; a body in the ack is shown to the user', async () => {
+  it('a slash command is a signed form post; a body in the ack is shown to the user', async () => {
     nextAnswer = { contentType: 'application/json', body: JSON.stringify({ text: 'certflow help' }) };
     const answer = await standIn.as('U0ALICE').slashCommand('/certflow', 'help');
     expect(() => verify(last())).not.toThrow();
@@ -212,7 +212,7 @@ describe('Slack stand-in user driver', () => {
     expect(standIn.ephemeral('U0ALICE').at(-1)).toMatchObject({ text: 'certflow help', source: 'command_ack' });
   });
 
-  it('R-SEC-1: opening App Home sends a signed app_home_opened event', async () => {
+  it('opening App Home sends a signed app_home_opened event', async () => {
     await standIn.as('U0ALICE').openHome();
     expect(last().headers['content-type']).toBe('application/json');
     expect(() => verify(last())).not.toThrow();
@@ -222,11 +222,15 @@ describe('Slack stand-in user driver', () => {
     });
   });
 
-  it('R-SEC-1: forged and stale signatures fail Bolt verification, and a missing one sends no headers', async () => {
+  it('signs forged, stale and future requests as asked, and a missing signature sends no headers', async () => {
     await standIn.as('U0BOB', { signature: 'forged' }).openHome();
     expect(() => verify(last())).toThrow();
     await standIn.as('U0BOB', { signature: 'stale' }).openHome();
     expect(() => verify(last())).toThrow(/stale|timestamp/i);
+    const future = await standIn.as('U0BOB', { signature: 'future' }).openHome();
+    const ahead = Number(last().headers['x-slack-request-timestamp']) - Date.now() / 1000;
+    expect(ahead).toBeGreaterThan(5 * 60);
+    expect(future.sent?.body).toBe(last().body);
     await standIn.as('U0BOB', { signature: 'missing' }).openHome();
     expect(last().headers['x-slack-signature']).toBeUndefined();
     expect(last().headers['x-slack-request-timestamp']).toBeUndefined();
