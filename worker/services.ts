@@ -12,6 +12,7 @@ import { selectDeployer } from '../integrations/deploy/select-deployer';
 import { connectHostOf, startManagedTlsEndpoint, TlsEndpointRegistry } from '../integrations/deploy/tls-endpoint';
 import { TlsEndpointDeployer } from '../integrations/deploy/tls-endpoint-deployer';
 import { startHttpServer, type HttpMount, type RunningHttpServer } from '../integrations/http/http-server';
+import { CERTIFICATE_PAGE_PREFIX, createCertificatePageHandler } from '../integrations/http/certificate-page';
 import { openInventoryDatabase } from '../integrations/inventory/database';
 import type { InventoryStore } from '../integrations/inventory/inventory-store';
 import { FileKeyStore } from '../integrations/keys/file-key-store';
@@ -99,7 +100,12 @@ export async function openCertflowServices(options: OpenServicesOptions): Promis
     const http = await startHttpServer({
       host: options.httpHost ?? '0.0.0.0',
       port: config.httpPort,
-      handlers: [{ prefix: '/ca/', handler: createCaHttpHandler(ca) }, ...(options.httpMounts ?? [])],
+      handlers: [
+        { prefix: '/ca/', handler: createCaHttpHandler(ca) },
+        // What Slack's View details and the Jira ticket's link back open.
+        { prefix: CERTIFICATE_PAGE_PREFIX, handler: createCertificatePageHandler({ store }) },
+        ...(options.httpMounts ?? []),
+      ],
       log,
     });
     opened.push(http);

@@ -19,6 +19,7 @@ import {
   startJiraStandIn,
   webhookSignature,
   type JiraStandIn,
+  type StandInComment,
 } from '../../../integrations/jira/stand-in/jira-stand-in';
 import { createJiraWebhookMount, JIRA_WEBHOOK_PATH } from '../../../integrations/jira/webhook/jira-webhook-endpoint';
 import { DEFAULT_CHANGE_STATUS_NAMES } from '../../../integrations/jira/webhook/parse-issue-updated';
@@ -112,11 +113,17 @@ async function setUp(requireChangeApproval: boolean): Promise<JiraSetUp> {
 
 const renewed = (v: LifecycleView) => v.cycle === 2 && v.certificate !== null;
 
-/** The comments certflow wrote on the ticket, without their idempotency markers. */
+/** The idempotency key certflow keeps in a comment's property. */
+function keyOf(comment: StandInComment): string | undefined {
+  const value = comment.properties.find((property) => property.key === 'certflow')?.value;
+  return (value as { idempotencyKey?: string } | undefined)?.idempotencyKey;
+}
+
+/** The comments certflow wrote on the ticket, as people read them. */
 function commentTexts(jira: JiraStandIn, key: string): string[] {
   return (jira.issue(key)?.comments ?? [])
     .filter((comment) => comment.author.accountId === BOT.accountId)
-    .map((comment) => comment.body.replace(/\s*\[certflow:[^\]]+\]\s*$/, ''));
+    .map((comment) => comment.body);
 }
 
 /** The owner asks for a renewal and Bob approves it; resolves once the approval is in. */
@@ -256,7 +263,7 @@ describe('a certificate lifecycle through Jira (jira-client over HTTP against th
       expect(jira.issues()).toHaveLength(1);
       const issue = jira.issues()[0]!;
       expect(issue.fields.priority).toMatchObject({ name: 'High' });
-      const escalations = issue.comments.filter((comment) => comment.body.includes('/escalate/'));
+      const escalations = issue.comments.filter((comment) => keyOf(comment)?.includes('/escalate/'));
       expect(escalations).toHaveLength(1);
       // The plan's escalation instant is 30 days before expiry; the text counts whole days left, so 29 or 30.
       expect(escalations[0]?.body).toMatch(/^ESCALATION: not renewed and replaced (29|30) days before expiry/);
@@ -304,7 +311,7 @@ describe('a certificate lifecycle through Jira (jira-client over HTTP against th
       expect(jira.issues()).toHaveLength(1);
       expect(jira.calls.filter((call) => call.method === 'POST' && call.path === '/rest/api/3/issue')).toHaveLength(1);
       const issue = jira.issues()[0]!;
-      const markers = issue.comments.map((comment) => /\[certflow:([^\]]+)\]/.exec(comment.body)?.[1]);
+      const markers = issue.comments.map(keyOf);
       expect(new Set(markers).size).toBe(markers.length);
       expect(markers).toContain(
         `${lifecycleWorkflowId(seeded.managedCertificateId)}/c1/comment/issued/${seeded.managedCertificateId}.1.1`,
