@@ -55,9 +55,20 @@ export function cycleLabel(idempotencyKey: string): string {
   return `certflow-${createHash('sha256').update(idempotencyKey).digest('hex').slice(0, 16)}`;
 }
 
-/** The marker ending a comment certflow wrote for `idempotencyKey`, found again after a lost answer or a restart. */
-export function commentMarker(idempotencyKey: string): string {
+/**
+ * The marker that ended the comments of earlier certflow versions: still recognised on tickets they commented,
+ * never written again (people read comments; the key now travels in a comment property).
+ */
+export function legacyCommentMarker(idempotencyKey: string): string {
   return `[certflow:${idempotencyKey}]`;
+}
+
+/** The key of the comment property carrying a comment's idempotency key; Jira's UI does not show properties. */
+export const COMMENT_PROPERTY_KEY = 'certflow';
+
+/** A comment property as `POST …/comment` takes it in `properties`: the idempotency key, created with the comment. */
+export function commentProperty(idempotencyKey: string): { key: string; value: { idempotencyKey: string } } {
+  return { key: COMMENT_PROPERTY_KEY, value: { idempotencyKey } };
 }
 
 /** YYYY-MM-DD of an ISO 8601 UTC instant. */
@@ -239,9 +250,9 @@ export function textOf(value: unknown): string {
   return '';
 }
 
-/** A lifecycle comment ending in the marker of its idempotency key. */
-export function commentText(body: string, idempotencyKey: string, apiVersion: '2' | '3'): JiraText {
-  return jiraText([{ paragraphs: [body, commentMarker(idempotencyKey)] }], apiVersion);
+/** A lifecycle comment as people read it; its idempotency key goes in a comment property. */
+export function commentText(body: string, apiVersion: '2' | '3'): JiraText {
+  return jiraText([{ paragraphs: [body] }], apiVersion);
 }
 
 /** Who an escalation is addressed to: the management contact, and incident response for an incident. */
@@ -258,9 +269,9 @@ export function escalationAssignee(group: OwnerGroup | null, level: TicketEscala
   return person?.jiraAccountId !== undefined ? person : null;
 }
 
-/** The escalation comment: addressed to the group's management (and incident response), the reason, the marker. */
+/** The escalation comment: addressed to the group's management (and incident response), and the reason. */
 export function escalationText(
-  input: { idempotencyKey: string; level: TicketEscalationLevel; reason: string; group: OwnerGroup | null },
+  input: { level: TicketEscalationLevel; reason: string; group: OwnerGroup | null },
   apiVersion: '2' | '3',
   flavour: JiraConfig['flavour'],
 ): JiraText {
@@ -271,13 +282,12 @@ export function escalationText(
       ? `${audience.map(describePerson).join(', ')}: this change needs your attention.`
       : `${input.group === null ? 'The certificate has no owner group' : `Group ${input.group.name} has no management contact`}: ` +
         'set one with `certflow groups update <group> --management <person>` so escalations reach someone.';
-  const marker = commentMarker(input.idempotencyKey);
   if (apiVersion === '2') {
     // Wiki-markup mentions notify the person: by account id on Cloud, by user name on Data Center.
     const mentions = audience
       .filter((person) => person.jiraAccountId !== undefined)
       .map((person) => (flavour === 'cloud' ? `[~accountid:${person.jiraAccountId}]` : `[~${person.jiraAccountId}]`));
-    return [`${heading}: ${input.reason}`, [...mentions, address].join(' '), marker].join('\n\n');
+    return [`${heading}: ${input.reason}`, [...mentions, address].join(' ')].join('\n\n');
   }
   const mentions: AdfNode[] = audience
     .filter((person) => person.jiraAccountId !== undefined)
@@ -291,7 +301,6 @@ export function escalationText(
     content: [
       paragraph([{ ...text(`${heading}: `), marks: [{ type: 'strong' }] }, text(input.reason)]),
       paragraph([...mentions, text(address)]),
-      paragraph([text(marker)]),
     ],
   };
 }

@@ -190,11 +190,7 @@ export class JiraCampaignTicketing implements CampaignTicketing {
     }
     const management = input.group?.managementContact;
     const body = `Escalated: ${input.reason}${management ? ` (management: ${describePerson(management)})` : ''}`;
-    await this.issues.commentOnce(
-      issueKey,
-      input.idempotencyKey,
-      commentText(body, input.idempotencyKey, this.config.apiVersion),
-    );
+    await this.issues.commentOnce(issueKey, input.idempotencyKey, commentText(body, this.config.apiVersion));
     await this.store.markApplied(input.idempotencyKey, issueKey, 'escalation');
   }
 

@@ -1,13 +1,19 @@
 /**
  * The REST calls both Jira adapters make (change tickets and campaign tickets): a label search through the search
- * API each flavour still has, transitions by name, comments written once by their marker, and every jira-client
+ * API each flavour still has, transitions by name, comments written once by the idempotency key in their property, and every jira-client
  * call's failure turned into a TicketRejectedError with its fix or a retryable JiraUnavailableError.
  */
 import type JiraApi from 'jira-client';
 import { TicketRejectedError } from '../ticketing/ticketing-port';
-import { commentMarker, textOf, type JiraText } from './change-ticket-fields';
+import {
+  COMMENT_PROPERTY_KEY,
+  commentProperty,
+  legacyCommentMarker,
+  textOf,
+  type JiraText,
+} from './change-ticket-fields';
 import type { JiraConfig } from './jira-config';
-import { JiraUnavailableError, ticketingFailure } from './jira-rest';
+import { jiraHttpFailure, JiraUnavailableError, ticketingFailure } from './jira-rest';
 import type { JiraTicketStore } from './jira-ticket-store';
 
 /** jira-client's generic request helpers: public in its JavaScript, declared private in @types/jira-client. */
@@ -122,15 +128,66 @@ export class JiraIssueCalls {
     );
   }
 
-  /** Writes a comment unless one carrying the key's marker is already on the issue (a lost answer, a restart). */
+  /**
+   * Writes a comment unless the issue has one for the key already (a lost answer, a restart). The key is a comment
+   * property created in the same request as the comment, so no crash can leave a comment without it; comments of
+   * earlier versions are recognised by the marker that ended their text.
+   */
   async commentOnce(issueKey: string, idempotencyKey: string, body: JiraText): Promise<void> {
-    const marker = commentMarker(idempotencyKey);
-    const existing = record(
-      await this.call(`read the comments of ${issueKey}`, () => this.client.getComments(issueKey)),
+    if (await this.hasComment(issueKey, idempotencyKey)) return;
+    await this.call(`comment on ${issueKey}`, () =>
+      this.client.addCommentAdvanced(issueKey, { body, properties: [commentProperty(idempotencyKey)] }),
     );
-    if (arrayOf(existing.comments).some((comment) => textOf(record(comment).body).includes(marker))) return;
-    await this.call(`comment on ${issueKey}`, () => this.client.addCommentAdvanced(issueKey, { body }));
   }
+
+  /** Whether a comment of the issue carries the key, in its property or (written before) its text's marker. */
+  private async hasComment(issueKey: string, idempotencyKey: string): Promise<boolean> {
+    const generic = this.client as unknown as GenericRequests;
+    const uri = generic.makeUri({ pathname: `/issue/${encodeURIComponent(issueKey)}/comment` });
+    const listed = record(
+      await this.call(`read the comments of ${issueKey}`, () =>
+        generic.doRequest(
+          generic.makeRequestHeader(uri, { method: 'GET', qs: { expand: 'properties', maxResults: 5000 } }),
+        ),
+      ),
+    );
+    const marker = legacyCommentMarker(idempotencyKey);
+    const unexpanded: string[] = [];
+    for (const value of arrayOf(listed.comments)) {
+      const comment = record(value);
+      if (textOf(comment.body).includes(marker)) return true;
+      if (!Array.isArray(comment.properties)) {
+        const id = stringOf(comment.id);
+        if (id !== undefined) unexpanded.push(id);
+      } else if (comment.properties.some((property) => carriesKey(record(property), idempotencyKey))) {
+        return true;
+      }
+    }
+    // A Jira that ignores expand=properties on this endpoint is asked comment by comment.
+    for (const id of unexpanded) {
+      const property = await this.commentProperty(issueKey, id);
+      if (property !== undefined && carriesKey(property, idempotencyKey)) return true;
+    }
+    return false;
+  }
+
+  /** certflow's property of a comment, or undefined when the comment has none (404). */
+  private async commentProperty(issueKey: string, commentId: string): Promise<Record<string, unknown> | undefined> {
+    const generic = this.client as unknown as GenericRequests;
+    const uri = generic.makeUri({
+      pathname: `/comment/${encodeURIComponent(commentId)}/properties/${COMMENT_PROPERTY_KEY}`,
+    });
+    try {
+      return record(await generic.doRequest(generic.makeRequestHeader(uri, { method: 'GET' })));
+    } catch (error) {
+      if (jiraHttpFailure(error)?.status === 404) return undefined;
+      throw ticketingFailure(error, `read the properties of a comment on ${issueKey}`, this.config);
+    }
+  }
+}
+
+function carriesKey(property: Record<string, unknown>, idempotencyKey: string): boolean {
+  return property.key === COMMENT_PROPERTY_KEY && record(property.value).idempotencyKey === idempotencyKey;
 }
 
 /**

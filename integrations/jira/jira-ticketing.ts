@@ -7,8 +7,8 @@
  * a ticket created, and its key recorded before it is returned. A retry soon after an unanswered create waits for
  * the search to catch up (`jira.searchLagSeconds`) rather than risk a second ticket. Cloud searches through `GET /rest/api/3/search/jql`
  * (jira-client's `searchJira` calls `/rest/api/2/search`, which Jira Cloud removed with 410 Gone), Data Center
- * through the v2 search. Comments and escalations end in a marker of their key and are looked for before they are
- * written; transitions are resolved by their configured names and leave a ticket already there alone; every applied
+ * through the v2 search. Comments and escalations carry their key in a comment property (created with the comment)
+ * and are looked for before they are written; transitions are resolved by their configured names and leave a ticket already there alone; every applied
  * key is recorded in the store.
  */
 import type JiraApi from 'jira-client';
@@ -106,7 +106,7 @@ export class JiraTicketing implements TicketingPort {
   /** Adds the step's comment once: a key recorded, or a comment carrying its marker, is not written again. */
   async comment(input: { ticket: TicketRef; idempotencyKey: string; step: TicketStep; body: string }): Promise<void> {
     if (await this.store.isApplied(input.idempotencyKey)) return;
-    const body = commentText(input.body, input.idempotencyKey, this.config.apiVersion);
+    const body = commentText(input.body, this.config.apiVersion);
     await this.issues.commentOnce(input.ticket.key, input.idempotencyKey, body);
     await this.store.markApplied(input.idempotencyKey, input.ticket.key, 'comment');
   }

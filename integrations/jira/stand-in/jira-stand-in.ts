@@ -54,6 +54,11 @@ export interface JiraStandInOptions {
   readonly webhook?: JiraWebhookTarget;
   /** The clock for created/updated and webhook timestamps; `Date.now` by default. */
   readonly nowMilliseconds?: () => number;
+  /**
+   * Whether `GET …/issue/{key}/comment` honours `expand=properties` (true by default); false acts as a Jira that
+   * ignores it there, so a client must read `GET …/comment/{id}/properties/{key}`.
+   */
+  readonly expandsCommentProperties?: boolean;
 }
 
 /** A running stand-in. */
@@ -134,6 +139,7 @@ export async function startJiraStandIn(options: JiraStandInOptions): Promise<Jir
     faults,
     calls,
     baseUrl: () => baseUrl,
+    expandsCommentProperties: options.expandsCommentProperties ?? true,
     hold,
     changed: (issue, items, by) => void sendWebhook(issue, items, by),
   });

@@ -41,8 +41,13 @@ export function renderUser(person: StandInPerson, context: RenderContext): Recor
   };
 }
 
-/** A comment resource. */
-export function renderComment(issue: StandInIssue, comment: StandInComment, context: RenderContext) {
+/** A comment resource; its properties only when asked for (`expand=properties`), as Jira does. */
+export function renderComment(
+  issue: StandInIssue,
+  comment: StandInComment,
+  context: RenderContext,
+  withProperties = false,
+) {
   return {
     self: `${apiBase(context)}/issue/${issue.id}/comment/${comment.id}`,
     id: comment.id,
@@ -52,6 +57,7 @@ export function renderComment(issue: StandInIssue, comment: StandInComment, cont
     created: comment.created,
     updated: comment.created,
     jsdPublic: true,
+    ...(withProperties ? { properties: comment.properties.map(({ key, value }) => ({ key, value })) } : {}),
   };
 }
 

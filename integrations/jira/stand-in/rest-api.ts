@@ -20,7 +20,9 @@ import {
 import {
   type ChangelogItem,
   commentText,
+  entityProperties,
   JiraRequestError,
+  requireComment,
   type StandInIssue,
   type StandInPerson,
   type StandInState,
@@ -40,6 +42,8 @@ export interface RestApiDependencies {
   readonly faults: JiraFaults;
   readonly calls: RecordedJiraCall[];
   readonly baseUrl: () => string;
+  /** Whether the issue's comment list honours `expand=properties`. */
+  readonly expandsCommentProperties: boolean;
   /** Holds a slow call for `milliseconds`; resolves false when the stand-in closes meanwhile. */
   readonly hold: (milliseconds: number, response: ServerResponse) => Promise<boolean>;
   /** Called after a status change made through the API, to send the webhook. */
@@ -214,6 +218,25 @@ export function createRestApi(deps: RestApiDependencies) {
       }
       return wrongMethod();
     }
+    if (resource === 'comment' && key !== undefined && sub === 'properties' && segments.length <= 4) {
+      const { comment } = requireComment(state, key);
+      if (method !== 'GET') return wrongMethod();
+      if (extra === undefined) {
+        const keys = comment.properties.map((property) => ({
+          self: `${context.baseUrl}/rest/api/${context.version}/comment/${comment.id}/properties/${property.key}`,
+          key: property.key,
+        }));
+        return { status: 200, body: { keys } };
+      }
+      const property = comment.properties.find((candidate) => candidate.key === extra);
+      if (property === undefined) {
+        return {
+          status: 404,
+          body: { errorMessages: [`The property with key '${extra}' does not exist.`], errors: {} },
+        };
+      }
+      return { status: 200, body: { key: property.key, value: property.value } };
+    }
     if (resource !== 'issue') return notHere();
     if (key === undefined) {
       if (method !== 'POST') return wrongMethod();
@@ -273,7 +296,9 @@ export function createRestApi(deps: RestApiDependencies) {
     }
     if (sub === 'comment') {
       if (method === 'GET') {
-        const comments = issue.comments.map((comment) => renderComment(issue, comment, context));
+        const withProperties =
+          deps.expandsCommentProperties && (call.query.get('expand') ?? '').split(',').includes('properties');
+        const comments = issue.comments.map((comment) => renderComment(issue, comment, context, withProperties));
         return { status: 200, body: { startAt: 0, maxResults: comments.length, total: comments.length, comments } };
       }
       if (method !== 'POST') return wrongMethod();
@@ -284,7 +309,8 @@ export function createRestApi(deps: RestApiDependencies) {
           comment: 'Comment body can not be empty! Give text (v2) or an ADF document (v3).',
         });
       }
-      return { status: 201, body: renderComment(issue, state.addComment(issue, text, user), context) };
+      const properties = entityProperties(object.properties);
+      return { status: 201, body: renderComment(issue, state.addComment(issue, text, user, properties), context) };
     }
     if (sub === 'assignee') {
       if (method !== 'PUT') return wrongMethod();

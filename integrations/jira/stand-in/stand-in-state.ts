@@ -49,6 +49,12 @@ export interface StandInPerson {
   readonly emailAddress: string;
 }
 
+/** An entity property of a comment: data for apps, never shown to people. */
+export interface StandInProperty {
+  readonly key: string;
+  readonly value: unknown;
+}
+
 /** A comment, kept as plain text whichever API version posted it. */
 export interface StandInComment {
   readonly id: string;
@@ -56,6 +62,8 @@ export interface StandInComment {
   readonly body: string;
   /** Jira's timestamp format, e.g. `2026-12-01T20:30:00.000+0000`. */
   readonly created: string;
+  /** Set with the comment (`properties` of POST …/comment); read with `expand=properties` or …/properties/{key}. */
+  readonly properties: readonly StandInProperty[];
 }
 
 /** One status change. */
@@ -419,8 +427,19 @@ export class StandInState {
     return items;
   }
 
-  addComment(issue: StandInIssue, body: string, author: StandInPerson): StandInComment {
-    const comment = { id: String(this.nextCommentId++), author, body, created: jiraTimestamp(this.nowMilliseconds()) };
+  addComment(
+    issue: StandInIssue,
+    body: string,
+    author: StandInPerson,
+    properties: readonly StandInProperty[] = [],
+  ): StandInComment {
+    const comment = {
+      id: String(this.nextCommentId++),
+      author,
+      body,
+      created: jiraTimestamp(this.nowMilliseconds()),
+      properties,
+    };
     issue.comments.push(comment);
     this.touch(issue);
     return comment;
@@ -607,6 +626,36 @@ export class StandInState {
       }
     }
   }
+}
+
+/** The comment with this id on any issue, or Jira's 404. */
+export function requireComment(
+  state: StandInState,
+  commentId: string,
+): { issue: StandInIssue; comment: StandInComment } {
+  for (const issue of state.issues()) {
+    const comment = issue.comments.find((candidate) => candidate.id === commentId);
+    if (comment !== undefined) return { issue, comment };
+  }
+  throw new JiraRequestError(404, [`Can not find a comment for the id: ${commentId}.`]);
+}
+
+/** Entity properties as Jira takes them with a new comment: `[{key, value}]`, keys 1 to 255 characters, unique. */
+export function entityProperties(value: unknown): StandInProperty[] {
+  if (value === undefined) return [];
+  const problem = 'give properties as a list of {"key": "…", "value": <JSON>} with keys of 1 to 255 characters';
+  if (!Array.isArray(value)) throw new JiraRequestError(400, [], { properties: problem });
+  const properties = value.map((entry: unknown) => {
+    if (!isRecord(entry) || typeof entry.key !== 'string' || entry.key === '' || entry.key.length > 255) {
+      throw new JiraRequestError(400, [], { properties: problem });
+    }
+    if (entry.value === undefined) throw new JiraRequestError(400, [], { properties: `give "${entry.key}" a value` });
+    return { key: entry.key, value: entry.value };
+  });
+  if (new Set(properties.map((property) => property.key)).size !== properties.length) {
+    throw new JiraRequestError(400, [], { properties: 'each property key may appear once' });
+  }
+  return properties;
 }
 
 /** A comment or description body as plain text: a string (v2) or an ADF document (v3); undefined when neither. */

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import {
   adfDocument,
   changeTicketFields,
-  commentMarker,
+  commentProperty,
   commentText,
   cycleLabel,
   escalationAssignee,
@@ -226,14 +226,17 @@ describe('changeTicketFields', () => {
 });
 
 describe('comments', () => {
-  it.each(['2', '3'] as const)('end in the marker of their key on API v%s', (version) => {
-    const body = commentText('Certificate issued.', 'wf/c1/comment/issued', version);
-    expect(textOf(body)).toContain('Certificate issued.');
-    expect(textOf(body).endsWith(commentMarker('wf/c1/comment/issued'))).toBe(true);
+  it.each(['2', '3'] as const)('show people only their text on API v%s: no machine tag', (version) => {
+    const body = commentText('Certificate issued.', version);
+    expect(textOf(body)).toBe('Certificate issued.');
+    expect(textOf(body)).not.toContain('[certflow:');
   });
 
-  it('finds no marker in an unrelated comment', () => {
-    expect(textOf(commentText('x', 'wf/c1/a', '3'))).not.toContain(commentMarker('wf/c1/b'));
+  it('carry their idempotency key in a comment property', () => {
+    expect(commentProperty('wf/c1/comment/issued')).toEqual({
+      key: 'certflow',
+      value: { idempotencyKey: 'wf/c1/comment/issued' },
+    });
   });
 });
 
@@ -259,7 +262,6 @@ describe('escalation', () => {
   ] as const)('a %s on API v%s addresses and mentions management (%s)', (level, version, flavour, expected) => {
     const text = escalationText(
       {
-        idempotencyKey: 'wf/c1/escalate/x',
         level,
         reason: level === 'incident' ? 'expired' : 'nobody approved',
         group,
@@ -268,21 +270,17 @@ describe('escalation', () => {
       flavour,
     );
     for (const part of expected) expect(text).toContain(part);
-    expect(textOf(text).endsWith(commentMarker('wf/c1/escalate/x'))).toBe(true);
+    expect(textOf(text)).not.toContain('[certflow:');
   });
 
   it('mentions by account id in ADF on API v3', () => {
-    const document = escalationText({ idempotencyKey: 'k', level: 'escalation', reason: 'late', group }, '3', 'cloud');
+    const document = escalationText({ level: 'escalation', reason: 'late', group }, '3', 'cloud');
     expect(JSON.stringify(document)).toContain('{"type":"mention","attrs":{"id":"acc-mona","text":"@Mona Manager"}}');
     expect(textOf(document)).toContain('ESCALATION: late');
   });
 
   it('says how to set a management contact when the group has none', () => {
-    const text = escalationText(
-      { idempotencyKey: 'k', level: 'escalation', reason: 'late', group: ownerGroupFixture() },
-      '2',
-      'cloud',
-    );
+    const text = escalationText({ level: 'escalation', reason: 'late', group: ownerGroupFixture() }, '2', 'cloud');
     expect(text).toContain(
       'Group Payments Web has no management contact: set one with `certflow groups update <group> --management',
     );

@@ -53,10 +53,11 @@ afterEach(async () => {
 /** A stand-in closed after the test; on Cloud the test fails if anything called the removed /rest/api/2/search. */
 async function standIn(
   flavour: 'cloud' | 'data-center' = 'cloud',
-  options: { callsRemovedSearch?: boolean } = {},
+  options: { callsRemovedSearch?: boolean; expandsCommentProperties?: boolean } = {},
 ): Promise<JiraStandIn> {
   const jira = await startJiraStandIn({
     flavour,
+    expandsCommentProperties: options.expandsCommentProperties ?? true,
     users,
     projects: [{ key: 'CHG' }, { key: 'PAY' }],
     customFields: [{ id: 'customfield_10050', name: 'Change window start', type: 'datetime' }],
@@ -255,11 +256,81 @@ describe('Jira ticketing adapter against the Jira stand-in (Cloud; no test but t
     await ticketing.comment(step);
     await adapter(jira).ticketing.comment(step);
     await ticketing.comment({ ...step, idempotencyKey: `${CYCLE}/comment/installed`, body: 'Installed.' });
-    const comments = jira.issue(ticket.key)!.comments.map((comment) => comment.body);
-    expect(comments).toHaveLength(2);
-    expect(comments[0]).toContain('Certificate issued.');
-    expect(comments[0]).toContain(`[certflow:${CYCLE}/comment/issued]`);
+    const comments = jira.issue(ticket.key)!.comments;
+    // People read only the step; the idempotency key is a comment property, created with the comment.
+    expect(comments.map((comment) => comment.body)).toEqual(['Certificate issued.', 'Installed.']);
+    expect(comments.map((comment) => comment.properties)).toEqual([
+      [{ key: 'certflow', value: { idempotencyKey: `${CYCLE}/comment/issued` } }],
+      [{ key: 'certflow', value: { idempotencyKey: `${CYCLE}/comment/installed` } }],
+    ]);
     expect(callsTo(jira, 'POST', /^\/rest\/api\/3\/issue\/CHG-1\/comment$/)).toHaveLength(2);
+  });
+
+  it('R-LOG-1: a comment whose answer was lost (500 after Jira wrote it) is found by its property, not written again', async () => {
+    const jira = await standIn();
+    const { ticketing } = adapter(jira);
+    const ticket = await ticketing.ensureChangeTicket(request());
+    const step = { ticket, idempotencyKey: `${CYCLE}/comment/approved`, step: 'approved' as const, body: 'Approved.' };
+    jira.faults.next('POST /issue/*/comment', { status: 500, afterProcessing: true });
+    await expect(ticketing.comment(step)).rejects.toBeInstanceOf(JiraUnavailableError);
+    await ticketing.comment(step);
+    await ticketing.comment({ ...step, idempotencyKey: `${CYCLE}/comment/other`, body: 'Approved.' });
+    expect(jira.issue(ticket.key)!.comments.map((comment) => comment.body)).toEqual(['Approved.', 'Approved.']);
+  });
+
+  it("R-LOG-1: a Jira that ignores expand=properties on the comment list is asked for each comment's property", async () => {
+    const jira = await standIn('cloud', { expandsCommentProperties: false });
+    const { ticketing } = adapter(jira);
+    const ticket = await ticketing.ensureChangeTicket(request());
+    const step = { ticket, idempotencyKey: `${CYCLE}/comment/issued`, step: 'issued' as const, body: 'Issued.' };
+    await ticketing.comment(step);
+    await adapter(jira).ticketing.comment(step);
+    await adapter(jira).ticketing.comment({
+      ...step,
+      idempotencyKey: `${CYCLE}/comment/installed`,
+      body: 'Installed.',
+    });
+    expect(jira.issue(ticket.key)!.comments.map((comment) => comment.body)).toEqual(['Issued.', 'Installed.']);
+    expect(callsTo(jira, 'GET', /^\/rest\/api\/3\/comment\/\d+\/properties\/certflow$/)).toHaveLength(2);
+  });
+
+  it('R-LOG-1: a comment an earlier version ended with its [certflow:…] marker is still recognised, and the web page shows no machine tag', async () => {
+    const jira = await standIn();
+    const { ticketing } = adapter(jira);
+    const ticket = await ticketing.ensureChangeTicket(request());
+    const client = new JiraApi({
+      protocol: 'http',
+      host: '127.0.0.1',
+      port: String(jira.port),
+      username: 'certflow@example.com',
+      password: 'token-1',
+      apiVersion: '2',
+    });
+    await client.addComment(ticket.key, `Certificate issued.\n[certflow:${CYCLE}/comment/issued]`);
+    await ticketing.comment({
+      ticket,
+      idempotencyKey: `${CYCLE}/comment/issued`,
+      step: 'issued',
+      body: 'Certificate issued.',
+    });
+    await ticketing.comment({
+      ticket,
+      idempotencyKey: `${CYCLE}/comment/installed`,
+      step: 'installed',
+      body: 'Installed.',
+    });
+    await ticketing.escalate({
+      ticket,
+      idempotencyKey: `${CYCLE}/escalate/30d`,
+      level: 'escalation',
+      reason: 'Not renewed 30 days before expiry.',
+      group,
+    });
+    expect(jira.issue(ticket.key)!.comments).toHaveLength(3);
+    const page = await (await fetch(`${jira.url}/`)).text();
+    expect(page).toContain('Installed.');
+    expect(page).toContain('ESCALATION: Not renewed 30 days before expiry.');
+    expect(page.match(/\[certflow:/g)).toHaveLength(1);
   });
 
   it('R-MON-2: transitions by the configured names through the Change workflow to Done, leaving a ticket already there alone', async () => {
@@ -407,7 +478,7 @@ describe('Jira ticketing adapter against the Jira stand-in (Cloud; no test but t
       .catch((error: unknown) => error);
     expect(failure).toBeInstanceOf(TicketRejectedError);
     expect((failure as Error).message).toMatch(
-      /^Jira refused to read the comments of CHG-99 \(404, GET \/rest\/api\/3\/issue\/CHG-99\/comment\): .*The issue was deleted or moved/,
+      /^Jira refused to read the comments of CHG-99 \(404, GET \/rest\/api\/3\/issue\/CHG-99\/comment\?expand=properties[^)]*\): .*The issue was deleted or moved/,
     );
   });
 
@@ -463,8 +534,8 @@ describe('Jira ticketing adapter against the Jira stand-in (Data Center)', () =>
     const step = { ticket, idempotencyKey: `${CYCLE}/comment/verified`, step: 'verified' as const, body: 'Verified.' };
     await ticketing.comment(step);
     await adapter(jira, { config: dataCenter }).ticketing.comment(step);
-    expect(jira.issue(ticket.key)!.comments.map((comment) => comment.body)).toEqual([
-      `Verified.\n[certflow:${CYCLE}/comment/verified]`,
+    expect(jira.issue(ticket.key)!.comments.map((comment) => [comment.body, comment.properties])).toEqual([
+      ['Verified.', [{ key: 'certflow', value: { idempotencyKey: `${CYCLE}/comment/verified` } }]],
     ]);
 
     const wrong = adapter(jira, { config: { ...dataCenter, auth: { personalAccessToken: 'stale' } } }).ticketing;
