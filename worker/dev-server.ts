@@ -3,7 +3,8 @@ import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { Connection } from '@temporalio/client';
-import { TypedSearchAttributes, type SearchAttributeType } from '@temporalio/common';
+import { TypedSearchAttributes } from '@temporalio/common';
+import { certflowSearchAttributes } from '../workflows/search-attributes';
 
 /** A port the embedded dev server needs is taken; the message says which variable moves it. */
 export class PortInUseError extends Error {
@@ -47,7 +48,6 @@ export interface DevServerOptions {
   namespace: string;
   /** Folder holding the SQLite file, the log and the lock. */
   dataDir: string;
-  searchAttributes: readonly { name: string; type: SearchAttributeType }[];
   /** How long to wait for the namespace to answer, in ms. */
   readyTimeoutMs?: number;
 }
@@ -171,7 +171,8 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
     options.namespace,
     '--log-level',
     'warn',
-    ...options.searchAttributes.flatMap((key) => [
+    // certflow's own search attributes, with their types: workflows that set them fail on a server without them.
+    ...certflowSearchAttributes.flatMap((key) => [
       '--search-attribute',
       `${key.name}=${TypedSearchAttributes.toMetadataType(key.type)}`,
     ]),

@@ -22,7 +22,6 @@ import {
   ensureDemoOwnerGroup,
   startDemoSlack,
 } from '../../integrations/slack/stand-in/demo-workspace';
-import { certflowSearchAttributes } from '../../workflows/search-attributes';
 import type { CertflowConfig, JiraSettings } from '../../worker/config';
 import { startDevServer, type DevServer } from '../../worker/dev-server';
 import { ensureSearchAttributes, SearchAttributeConflictError } from '../../worker/search-attributes';
@@ -314,7 +313,6 @@ export async function runStart({ config, workerOnly, out, stop }: StartOptions):
         uiPort: config.devServerUiPort,
         namespace: config.namespace,
         dataDir: config.dataDir,
-        searchAttributes: certflowSearchAttributes,
       });
       address = devServer.address;
     }
