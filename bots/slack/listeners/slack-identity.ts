@@ -32,6 +32,12 @@ function errorText(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
+/**
+ * Whether the workspace's directory lists a user: `listed`, `not-listed` (Slack does not find them, or they were
+ * deactivated: someone from another organisation in a shared channel), or `unknown` when Slack could not be asked.
+ */
+export type DirectoryStatus = 'listed' | 'not-listed' | 'unknown';
+
 /** Resolves and caches the e-mail addresses and user group memberships of Slack users. */
 export class SlackIdentities {
   private readonly emails = new Map<string, string | null>();
@@ -66,6 +72,22 @@ export class SlackIdentities {
       ...(displayName ? { displayName } : {}),
       ...(aliases.length > 0 ? { aliases } : {}),
     };
+  }
+
+  /** Whether Slack's directory lists the user; only a listed user is remembered, so a failure is asked again. */
+  async directoryStatus(client: WebClient, userId: string): Promise<DirectoryStatus> {
+    if (this.emails.has(userId)) return 'listed';
+    try {
+      const answer = await client.users.info({ user: userId });
+      if (answer.user === undefined || answer.user.deleted === true) return 'not-listed';
+      this.emails.set(userId, answer.user.profile?.email ?? null);
+      return 'listed';
+    } catch (error) {
+      const name = (error as { data?: { error?: string } } | null)?.data?.error;
+      if (name === 'user_not_found' || name === 'user_not_visible') return 'not-listed';
+      this.log(`Slack users.info for ${userId} failed: ${errorText(error)}`);
+      return 'unknown';
+    }
   }
 
   private async emailOf(client: WebClient, userId: string): Promise<string | null> {

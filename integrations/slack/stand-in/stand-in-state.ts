@@ -17,6 +17,11 @@ export interface StandInUser {
   readonly name: string;
   readonly realName?: string;
   readonly email?: string;
+  /**
+   * Someone from another organisation in a shared channel: they can click and run commands, but the workspace's
+   * directory does not list them, so `users.info` answers `user_not_found` and `users.lookupByEmail` misses them.
+   */
+  readonly external?: boolean;
 }
 
 /** A user group (`S…`) and the ids of its members, as `usergroups.users.list` returns them. */

@@ -200,11 +200,17 @@ export const WEB_API_METHODS: Readonly<Record<string, WebApiMethod>> = {
     return { view: viewJson(storeView(state, existing.user, viewArgument(args), existing)) };
   },
 
-  'users.info': (args, state) => ({ user: userJson(knownUser(args, state, 'user')) }),
+  'users.info': (args, state) => {
+    const user = knownUser(args, state, 'user');
+    if (user.external === true) throw new SlackMethodError('user_not_found', `${user.id} is not in this workspace`);
+    return { user: userJson(user) };
+  },
 
   'users.lookupByEmail': (args, state) => {
     const email = requiredText(args, 'email', 'users_not_found').toLowerCase();
-    const user = [...state.users.values()].find((candidate) => candidate.email?.toLowerCase() === email);
+    const user = [...state.users.values()].find(
+      (candidate) => candidate.external !== true && candidate.email?.toLowerCase() === email,
+    );
     if (user === undefined) throw new SlackMethodError('users_not_found', `nobody has the address ${email}`);
     return { user: userJson(user) };
   },

@@ -125,6 +125,34 @@ async function answer(
 }
 
 /**
+ * certflow answers people of its Slack workspace only: someone Slack's directory does not list (a member of another
+ * organisation in a shared channel, a deactivated account) is refused like any other unknown person, and so is
+ * everyone while Slack cannot say who they are. Null when the asker is listed.
+ */
+async function directoryRefusal(
+  context: SlackListenerContext,
+  command: SlashCommand,
+  client: WebClient,
+  kind: CertflowCommand['kind'],
+): Promise<EphemeralMessage | null> {
+  const status = await context.identities.directoryStatus(client, command.user_id);
+  if (status === 'listed') return null;
+  const reason =
+    status === 'not-listed'
+      ? "certflow answers only people of this Slack workspace, and the workspace's directory does not list you: " +
+        'ask a workspace admin to make you a member'
+      : 'certflow could not ask Slack who you are; try again in a minute';
+  await auditSlackRefusal(context, {
+    userId: command.user_id,
+    action: `command.${kind}`,
+    subject: command.text.slice(0, 80),
+    code: status === 'not-listed' ? 'not-in-directory' : 'directory-unavailable',
+    reason,
+  });
+  return refusalAnswer(reason);
+}
+
+/**
  * What the asker sees for the text they typed: the answer, a usage error, a refusal or what failed; null when the
  * answer was a modal.
  */
@@ -139,6 +167,10 @@ async function answerText(
   } catch (error) {
     if (error instanceof CertflowCommandError) return usageAnswer(error.message, error.usage);
     throw error;
+  }
+  if (parsed.kind !== 'help') {
+    const refusal = await directoryRefusal(context, command, client, parsed.kind);
+    if (refusal !== null) return refusal;
   }
   try {
     return await answer(context, parsed, { command, client });
