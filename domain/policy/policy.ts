@@ -107,6 +107,12 @@ export interface LifecycleSettings {
   readonly shortLivedThresholdDays: number;
   /** Fraction of a short-lived certificate's lifetime by which renewal must be complete. */
   readonly shortLivedRenewalFraction: number;
+  /**
+   * No reminder or ticket falls more than this fraction of a certificate's lifetime before its notAfter (0.6: none in
+   * the first 40% of its life); offsets that would are compressed toward the renewal deadline. Absent only in
+   * lifecycle contexts recorded before it existed, which keep the uncompressed plan.
+   */
+  readonly maxLeadFraction?: number;
 }
 
 /** A group's own schedule settings inside the policy file. */
@@ -479,6 +485,12 @@ export const policySchema = mapping({
       .gt(0)
       .lt(1)
       .default(0.8),
+    // 0.6 continues the short-lived plan's shape: NIST's 90-day reminder at 80% × 90/30 = 60% of the lifetime before expiry.
+    maxLeadFraction: z
+      .number({ error: 'expected a fraction greater than 0 and less than 1, e.g. 0.6' })
+      .gt(0)
+      .lt(1)
+      .default(0.6),
     groups: z
       .record(
         text('an owner-group id'),

@@ -4,15 +4,21 @@
  *
  * Dates are ISO 8601 strings with a zone, in and out, like `CertificateFacts`; only `next.inMs` is a duration.
  *
- * Short-lived certificates (lifetime under `shortLivedThresholdDays`) have their renewal deadline at
- * `shortLivedRenewalFraction` of their lifetime (R-MON-4), and every other offset scales by the same factor:
- * `scale = (1 − fraction) × lifetime / renewalDeadlineDaysBefore`. With NIST's values a 20-day certificate has its
- * deadline 4 days before expiry (80%), so the 90/60/30-day reminders fall 12, 8 and 4 days before expiry, the ticket
- * at 8 and the escalation at 4: the same shape as a long-lived certificate's plan, compressed.
+ * The plan scales with the certificate's lifetime (R-MON-4), so no reminder is due on a freshly issued certificate:
+ * - The renewal deadline is `renewalDeadlineDaysBefore` (30) days before expiry, or for short-lived certificates
+ *   (lifetime under `shortLivedThresholdDays`, 60) at `shortLivedRenewalFraction` (80%) of their lifetime. Offsets
+ *   at or after the deadline (the 30-day reminder, the escalation) scale with it: `scale = deadline / configured`.
+ * - Offsets before the deadline (the 90- and 60-day reminders, the ticket) keep their configured days when they fit;
+ *   when they do not, they are compressed toward the deadline so that the earliest falls `maxLeadFraction` (0.6) of the
+ *   lifetime before expiry: never in the first 40% of a certificate's life. With NIST's values this is exactly the
+ *   short-lived plan's shape (a 47-day certificate is reminded 28.2, 18.8 and 9.4 days before expiry), a 90-day one
+ *   at 54, 42 and 30 with its deadline at two thirds of its life, a 100-day one at 60, 45 and 30, and from 150 days on
+ *   the configured 90/60/30.
+ * Contexts recorded before `maxLeadFraction` existed lack it and keep the earlier plan (no compression), so recorded
+ * workflow histories replay unchanged.
  *
- * Instants that would fall at or before notBefore make no sense: such reminders are dropped (a 90-day certificate
- * gets no "90 days left" reminder at the moment it is issued), while the ticket, deadline and escalation are moved
- * to notBefore because the workflow needs them.
+ * Instants that still fall at or before notBefore (odd settings) make no sense: such reminders are dropped, while the
+ * ticket, deadline and escalation are moved to notBefore because the workflow needs them.
  *
  * Everything due at or before `now` (and after `handledUntil`) is folded into one `due` step at `now`, whose level
  * is the most serious event in it: a certificate found 20 days before expiry gets one escalation, not three stale
@@ -86,7 +92,7 @@ export interface LifecycleSchedule {
   readonly notAfter: string;
   readonly lifetimeDays: number;
   readonly shortLived: boolean;
-  /** Factor applied to every offset: 1 unless short-lived. */
+  /** Factor applied to the renewal deadline and the offsets at or after it: 1 unless short-lived. */
   readonly scale: number;
   /** The reminder offsets used, largest first, and whether they came from the group or the policy. */
   readonly reminderDays: readonly number[];
@@ -154,7 +160,15 @@ function readSettings(settings: LifecycleSettings): LifecycleSettings {
       `${String(fraction)} is not a fraction between 0 and 1 (exclusive), e.g. 0.8`,
     );
   }
+  const lead = settings.maxLeadFraction;
+  if (lead !== undefined && (typeof lead !== 'number' || !(lead > 0 && lead < 1))) {
+    throw new LifecycleScheduleError(
+      'settings.maxLeadFraction',
+      `${String(lead)} is not a fraction between 0 and 1 (exclusive), e.g. 0.6`,
+    );
+  }
   return {
+    ...(lead === undefined ? {} : { maxLeadFraction: lead }),
     reminderDays: readReminderDays('settings.reminderDays', settings.reminderDays),
     ticketDaysBefore: readDays('settings.ticketDaysBefore', settings.ticketDaysBefore),
     escalationDaysBefore: readDays('settings.escalationDaysBefore', settings.escalationDaysBefore),
@@ -218,14 +232,33 @@ export function computeLifecycleSchedule(input: LifecycleScheduleInput): Lifecyc
   const reminderDays = fromGroup ? readReminderDays('groupReminderDays', groupDays) : settings.reminderDays;
 
   const lifetimeMs = notAfter - notBefore;
+  const lifetimeDays = lifetimeMs / DAY_MS;
   const shortLived = lifetimeMs < settings.shortLivedThresholdDays * DAY_MS;
-  const scale = shortLived
-    ? ((1 - settings.shortLivedRenewalFraction) * lifetimeMs) / (settings.renewalDeadlineDaysBefore * DAY_MS)
-    : 1;
+  const configuredDeadline = settings.renewalDeadlineDaysBefore;
+  const scale = shortLived ? ((1 - settings.shortLivedRenewalFraction) * lifetimeDays) / configuredDeadline : 1;
+  const deadlineDays = configuredDeadline * scale;
+  const longestDays = Math.max(
+    ...reminderDays,
+    settings.ticketDaysBefore,
+    settings.escalationDaysBefore,
+    configuredDeadline,
+  );
+  // The earliest offset may lie at most maxLeadFraction of the lifetime before expiry; the offsets before the
+  // deadline are compressed toward it when it would lie earlier.
+  const leadLimit = (settings.maxLeadFraction ?? Number.POSITIVE_INFINITY) * lifetimeDays;
+  const compressed = longestDays > configuredDeadline && longestDays * scale > leadLimit;
+  const leadFactor = compressed
+    ? (Math.max(deadlineDays, leadLimit) - deadlineDays) / (longestDays - configuredDeadline)
+    : scale;
+  /** Days before notAfter of a configured offset, for this certificate's lifetime. */
+  const daysFor = (offsetDays: number): number =>
+    !compressed || offsetDays <= configuredDeadline
+      ? offsetDays * scale
+      : deadlineDays + (offsetDays - configuredDeadline) * leadFactor;
 
   const planned: PlannedEvent[] = [];
   const plan = (kind: LifecycleEventKind, offsetDays: number, clampToNotBefore: boolean): void => {
-    let ms = Math.round(notAfter - offsetDays * DAY_MS * scale);
+    let ms = Math.round(notAfter - daysFor(offsetDays) * DAY_MS);
     if (ms <= notBefore) {
       if (!clampToNotBefore) return;
       ms = notBefore;
@@ -250,7 +283,7 @@ export function computeLifecycleSchedule(input: LifecycleScheduleInput): Lifecyc
   return {
     notBefore: new Date(notBefore).toISOString(),
     notAfter: new Date(notAfter).toISOString(),
-    lifetimeDays: Math.round((lifetimeMs / DAY_MS) * 1000) / 1000,
+    lifetimeDays: Math.round(lifetimeDays * 1000) / 1000,
     shortLived,
     scale,
     reminderDays,
@@ -263,4 +296,14 @@ export function computeLifecycleSchedule(input: LifecycleScheduleInput): Lifecyc
     upcoming,
     next: first === undefined ? null : { ...first, inMs: Date.parse(first.at) - now },
   };
+}
+
+/**
+ * The reminder planned at the same instant as the escalation (with NIST's values the 30-day one), or null. The
+ * workflow acts on that instant at the escalation's level, so the owners' reminder goes out beside it (R-MON-1).
+ */
+export function reminderWithEscalation(schedule: Pick<LifecycleSchedule, 'events'>): LifecycleEvent | null {
+  const escalation = schedule.events.find((event) => event.kind === 'escalation');
+  if (escalation === undefined) return null;
+  return schedule.events.find((event) => event.kind === 'reminder' && event.at === escalation.at) ?? null;
 }

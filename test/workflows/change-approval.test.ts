@@ -102,7 +102,7 @@ describe('the change-approval gate (renewal.requireChangeApproval) on the time-s
     { timeout: 60_000 },
     async () => {
       const h = await setUp(false);
-      const seeded = await h.seed({ daysLeft: 85, lifetimeDays: 100 });
+      const seeded = await h.seed({ daysLeft: 85, lifetimeDays: 200 });
       const next = await h.withWorker(async () => {
         const handle = await requestAndApprove(h, seeded.managedCertificateId);
         const view = await h.waitFor(seeded.managedCertificateId, renewed, 'the next cycle');
@@ -121,7 +121,7 @@ describe('the change-approval gate (renewal.requireChangeApproval) on the time-s
     { timeout: 60_000 },
     async () => {
       const h = await setUp(true);
-      const seeded = await h.seed({ daysLeft: 85, lifetimeDays: 100 });
+      const seeded = await h.seed({ daysLeft: 85, lifetimeDays: 200 });
       const next = await h.withWorker(async () => {
         const handle = await requestAndApprove(h, seeded.managedCertificateId);
         const held = await waitUntilHeld(h, seeded.managedCertificateId);
@@ -168,7 +168,7 @@ describe('the change-approval gate (renewal.requireChangeApproval) on the time-s
     { timeout: 60_000 },
     async () => {
       const h = await setUp(true);
-      const seeded = await h.seed({ daysLeft: 85, lifetimeDays: 100 });
+      const seeded = await h.seed({ daysLeft: 85, lifetimeDays: 200 });
       const { next, windowStart } = await h.withWorker(async () => {
         const handle = await requestAndApprove(h, seeded.managedCertificateId);
         const held = await waitUntilHeld(h, seeded.managedCertificateId);
@@ -208,7 +208,7 @@ describe('the change-approval gate (renewal.requireChangeApproval) on the time-s
     { timeout: 60_000 },
     async () => {
       const h = await setUp(true);
-      const seeded = await h.seed({ daysLeft: 85, lifetimeDays: 100 });
+      const seeded = await h.seed({ daysLeft: 85, lifetimeDays: 200 });
       const view = await h.withWorker(async () => {
         const handle = await requestAndApprove(h, seeded.managedCertificateId);
         const held = await waitUntilHeld(h, seeded.managedCertificateId);
@@ -250,7 +250,7 @@ describe('the change-approval gate (renewal.requireChangeApproval) on the time-s
     { timeout: 60_000 },
     async () => {
       const h = await setUp(true);
-      const seeded = await h.seed({ daysLeft: 85, lifetimeDays: 100 });
+      const seeded = await h.seed({ daysLeft: 85, lifetimeDays: 200 });
       const view = await h.withWorker(async () => {
         const handle = await requestAndApprove(h, seeded.managedCertificateId);
         await waitUntilHeld(h, seeded.managedCertificateId);
@@ -275,7 +275,7 @@ describe('the change-approval gate (renewal.requireChangeApproval) on the time-s
     { timeout: 60_000 },
     async () => {
       const h = await setUp(true);
-      const seeded = await h.seed({ daysLeft: 85, lifetimeDays: 100 });
+      const seeded = await h.seed({ daysLeft: 85, lifetimeDays: 200 });
       const view = await h.withWorker(async () => {
         const handle = await requestAndApprove(h, seeded.managedCertificateId);
         await waitUntilHeld(h, seeded.managedCertificateId);
@@ -308,7 +308,7 @@ describe('the change-approval gate (renewal.requireChangeApproval) on the time-s
     { timeout: 60_000 },
     async () => {
       const h = await setUp(true);
-      const seeded = await h.seed({ daysLeft: 85, lifetimeDays: 100 });
+      const seeded = await h.seed({ daysLeft: 85, lifetimeDays: 200 });
       const next = await h.withWorker(async () => {
         const handle = await requestAndApprove(h, seeded.managedCertificateId);
         const held = await waitUntilHeld(h, seeded.managedCertificateId);

@@ -41,7 +41,7 @@ describe('a lifecycle handing over to its next cycle (continue-as-new)', () => {
     { timeout: 120_000 },
     async () => {
       const h = (harness = await createLifecycleHarness());
-      const seeded = await h.seed({ daysLeft: 85, lifetimeDays: 100 });
+      const seeded = await h.seed({ daysLeft: 85, lifetimeDays: 200 });
       // Hold the run between "renewal completed" and its continue-as-new: the ~80 ms window the user's click hit.
       const gate = holdAt('renewal.completed');
       const { refusal, next, first } = await h.withWorker(

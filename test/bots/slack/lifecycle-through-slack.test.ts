@@ -101,7 +101,7 @@ describe('a renewal asked for and approved in Slack (R-MON-1, R-RA-1, R-RA-2, R-
     { timeout: 90_000 },
     async () => {
       const { h, standIn, appUrl, log } = world;
-      const seeded = await h.seed({ daysLeft: 85, lifetimeDays: 100 });
+      const seeded = await h.seed({ daysLeft: 85, lifetimeDays: 200 });
       await h.withWorker(async () => {
         const handle = await h.start(seeded.managedCertificateId);
         // 85 days before expiry: the 90-day reminder is caught up, in the owner group's channel.
@@ -194,7 +194,7 @@ describe('R-SEC-2: approvers from a Slack user group', () => {
     { timeout: 90_000 },
     async () => {
       const { h, standIn, appUrl } = world;
-      const seeded = await h.seed({ daysLeft: 85, lifetimeDays: 100 });
+      const seeded = await h.seed({ daysLeft: 85, lifetimeDays: 200 });
       await h.withWorker(async () => {
         const handle = await h.start(seeded.managedCertificateId);
         const reminder = await until(

@@ -49,15 +49,22 @@ describe('the plan', () => {
     ['an 825-day certificate', 825, longLived],
     ['a 398-day certificate', 398, longLived],
     ['a 397-day certificate', 397, longLived],
+    ['a 200-day certificate (public CAs’ maximum from 2026-03-15)', 200, longLived],
+    ['a 150-day certificate: the first from which 90/60/30 fit after 40% of its life', 150, longLived],
     [
-      'a 90-day (Let’s Encrypt) certificate: no reminder at the moment of issue',
-      90,
-      ['reminder@60', 'ticket@60', 'reminder@30', 'renewal-deadline@30', 'escalation@30', 'expiry@0'],
+      'a 100-day certificate (public maximum from 2027-03-15): reminders compressed toward the 30-day deadline',
+      100,
+      ['reminder@60', 'reminder@45', 'ticket@45', 'reminder@30', 'renewal-deadline@30', 'escalation@30', 'expiry@0'],
     ],
     [
-      'a 60-day certificate (not short-lived): the ticket moves to notBefore',
+      'a 90-day (Let’s Encrypt) certificate: three reminders after 40% of its life, renewal due at two thirds',
+      90,
+      ['reminder@54', 'reminder@42', 'ticket@42', 'reminder@30', 'renewal-deadline@30', 'escalation@30', 'expiry@0'],
+    ],
+    [
+      'a 60-day certificate (not short-lived): nothing before 40% of its life, renewal due halfway',
       60,
-      ['ticket@60', 'reminder@30', 'renewal-deadline@30', 'escalation@30', 'expiry@0'],
+      ['reminder@36', 'reminder@33', 'ticket@33', 'reminder@30', 'renewal-deadline@30', 'escalation@30', 'expiry@0'],
     ],
     [
       'a 59-day certificate: short-lived, everything scales to 80% of its life',
@@ -73,7 +80,7 @@ describe('the plan', () => {
       ],
     ],
     [
-      'a 47-day certificate',
+      'a 47-day certificate (public maximum from 2029-03-15)',
       47,
       [
         'reminder@28.2',
@@ -98,8 +105,56 @@ describe('the plan', () => {
         'expiry@0',
       ],
     ],
-  ])('R-MON-1: %s', (_case, lifetimeDays, expected) => {
+  ])('R-MON-1, R-MON-4: %s', (_case, lifetimeDays, expected) => {
     expect(planOf(scheduleOf(lifetimeDays, lifetimeDays + 1))).toEqual(expected);
+  });
+
+  it.each([1, 7, 20, 47, 59, 60, 61, 89, 90, 100, 149, 150, 200, 397, 398, 825])(
+    'R-MON-4: a %d-day certificate, backdated 5 minutes as CAs issue them, is not reminded in the first 40%% of its life',
+    (lifetimeDays) => {
+      const notBefore = plusDays(NOT_BEFORE, -5 / 1440);
+      const notAfter = plusDays(NOT_BEFORE, lifetimeDays);
+      const at = (now: string) => computeLifecycleSchedule({ notBefore, notAfter, now, settings: SETTINGS });
+      const fresh = at(plusDays(NOT_BEFORE, 6 / 86_400));
+      expect(fresh.due).toBeNull();
+      expect(fresh.stage).toBe('pending');
+      const first = fresh.events[0]!;
+      const elapsed = (Date.parse(first.at) - Date.parse(notBefore)) / (Date.parse(notAfter) - Date.parse(notBefore));
+      expect(elapsed).toBeGreaterThanOrEqual(0.4 - 1e-9);
+      expect(fresh.events.filter((event) => event.kind === 'reminder')).toHaveLength(3);
+    },
+  );
+
+  it('R-MON-4: the first reminder moves continuously with the lifetime, and the deadline only at the 60-day threshold', () => {
+    const firstReminder = (lifetimeDays: number) =>
+      scheduleOf(lifetimeDays, lifetimeDays + 1).events[0]!.daysBeforeExpiry;
+    let previous = 0;
+    for (let lifetimeDays = 1; lifetimeDays <= 400; lifetimeDays++) {
+      const days = firstReminder(lifetimeDays);
+      expect(days).toBeGreaterThanOrEqual(previous);
+      expect(days - previous).toBeLessThanOrEqual(0.6 + 1e-9);
+      previous = days;
+    }
+    expect(firstReminder(59.99)).toBeCloseTo(36, 1);
+    expect(firstReminder(60)).toBe(36);
+  });
+
+  it('R-MON-4: maxLeadFraction is configurable; without it (contexts recorded before it existed) nothing is compressed', () => {
+    const { maxLeadFraction: _dropped, ...recorded } = SETTINGS;
+    expect(planOf(scheduleOf(90, 91, { settings: recorded }))).toEqual([
+      'reminder@60',
+      'ticket@60',
+      'reminder@30',
+      'renewal-deadline@30',
+      'escalation@30',
+      'expiry@0',
+    ]);
+    expect(planOf(scheduleOf(47, 48, { settings: recorded }))).toEqual(planOf(scheduleOf(47, 48)));
+    expect(planOf(scheduleOf(90, 91, { settings: { ...SETTINGS, maxLeadFraction: 0.5 } })).slice(0, 3)).toEqual([
+      'reminder@45',
+      'reminder@37.5',
+      'ticket@37.5',
+    ]);
   });
 
   it('R-MON-1: reminders are dated 90, 60 and 30 days before notAfter and tagged with their offset', () => {
@@ -234,7 +289,7 @@ describe('where a certificate stands at now', () => {
 
   it.each<[number, LifecycleEventKind[]]>([
     [397, ['reminder', 'ticket', 'escalation', 'expiry']],
-    [90, ['ticket', 'escalation', 'expiry']],
+    [90, ['reminder', 'ticket', 'escalation', 'expiry']],
     [7, ['reminder', 'ticket', 'escalation', 'expiry']],
   ])(
     'R-MON-1: a workflow that sleeps from step to step acts once per step for a %d-day certificate',
@@ -358,6 +413,16 @@ describe('bad input', () => {
       'a fraction of 1',
       { settings: { ...SETTINGS, shortLivedRenewalFraction: 1 } },
       /^settings\.shortLivedRenewalFraction: 1 is not a fraction/,
+    ],
+    [
+      'a lead fraction of 1',
+      { settings: { ...SETTINGS, maxLeadFraction: 1 } },
+      /^settings\.maxLeadFraction: 1 is not a fraction between 0 and 1/,
+    ],
+    [
+      'a lead fraction that is not a number',
+      { settings: { ...SETTINGS, maxLeadFraction: Number.NaN } },
+      /^settings\.maxLeadFraction: NaN is not a fraction/,
     ],
     [
       'a missing fraction',

@@ -277,7 +277,7 @@ describe('the change-ticket poller against the Jira stand-in and the real lifecy
           now: () => new Date(),
         });
 
-      const seeded = await h.seed({ daysLeft: 85, lifetimeDays: 100 });
+      const seeded = await h.seed({ daysLeft: 85, lifetimeDays: 200 });
       const view = await h.withWorker(async () => {
         const handle = await h.start(seeded.managedCertificateId);
         await h.waitFor(seeded.managedCertificateId, (v) => v.plan.length > 0, 'the first plan');
@@ -335,7 +335,7 @@ describe('the change-ticket poller against the Jira stand-in and the real lifecy
       const h = await createLifecycleHarness();
       closers.push(() => h.close());
       h.policy = { ...DEFAULT_POLICY, renewal: { ...DEFAULT_POLICY.renewal, requireChangeApproval: true } };
-      const seeded = await h.seed({ daysLeft: 85, lifetimeDays: 100 });
+      const seeded = await h.seed({ daysLeft: 85, lifetimeDays: 200 });
       const lifecycles = createLifecycleClient({
         client: h.env.client,
         taskQueue: h.taskQueue,

@@ -160,7 +160,7 @@ describe('a certificate lifecycle through Jira (jira-client over HTTP against th
     { timeout: 90_000 },
     async () => {
       const { h, jira } = await setUp(true);
-      const seeded = await h.seed({ daysLeft: 65, lifetimeDays: 100 });
+      const seeded = await h.seed({ daysLeft: 65, lifetimeDays: 200 });
       const key = await h.withWorker(async () => {
         const handle = await h.start(seeded.managedCertificateId);
         const early = await h.waitFor(seeded.managedCertificateId, (v) => v.plan.length > 0, 'the first plan');
@@ -225,7 +225,7 @@ describe('a certificate lifecycle through Jira (jira-client over HTTP against th
     { timeout: 60_000 },
     async () => {
       const { h, jira } = await setUp(false);
-      const seeded = await h.seed({ daysLeft: 65, lifetimeDays: 100 });
+      const seeded = await h.seed({ daysLeft: 65, lifetimeDays: 200 });
       await h.withWorker(async () => {
         const handle = await h.start(seeded.managedCertificateId);
         await h.waitFor(seeded.managedCertificateId, (v) => v.plan.length > 0, 'the first plan');
@@ -248,7 +248,7 @@ describe('a certificate lifecycle through Jira (jira-client over HTTP against th
     { timeout: 60_000 },
     async () => {
       const { h, jira } = await setUp(false);
-      const seeded = await h.seed({ daysLeft: 65, lifetimeDays: 100 });
+      const seeded = await h.seed({ daysLeft: 65, lifetimeDays: 200 });
       await h.withWorker(async () => {
         const handle = await h.start(seeded.managedCertificateId);
         await h.waitFor(seeded.managedCertificateId, (v) => v.plan.length > 0, 'the first plan');
@@ -277,7 +277,7 @@ describe('a certificate lifecycle through Jira (jira-client over HTTP against th
     { timeout: 90_000 },
     async () => {
       const { h, jira, newAdapter } = await setUp(false);
-      const seeded = await h.seed({ daysLeft: 65, lifetimeDays: 100 });
+      const seeded = await h.seed({ daysLeft: 65, lifetimeDays: 200 });
       jira.faults.next('POST /rest/api/*/issue', { status: 500, afterProcessing: true });
       const handle = await h.withWorker(
         async () => {
@@ -328,7 +328,7 @@ describe('a certificate lifecycle through Jira (jira-client over HTTP against th
     { timeout: 60_000 },
     async () => {
       const { h, jira } = await setUp(true);
-      const seeded = await h.seed({ daysLeft: 85, lifetimeDays: 100 });
+      const seeded = await h.seed({ daysLeft: 85, lifetimeDays: 200 });
       const view = await h.withWorker(async () => {
         const handle = await h.start(seeded.managedCertificateId);
         await h.waitFor(seeded.managedCertificateId, (v) => v.plan.length > 0, 'the first plan');
@@ -364,7 +364,7 @@ describe('a certificate lifecycle through Jira (jira-client over HTTP against th
     { timeout: 60_000 },
     async () => {
       const { h, jira } = await setUp(true);
-      const seeded = await h.seed({ daysLeft: 85, lifetimeDays: 100 });
+      const seeded = await h.seed({ daysLeft: 85, lifetimeDays: 200 });
       const { next, windowStart } = await h.withWorker(async () => {
         const handle = await h.start(seeded.managedCertificateId);
         await h.waitFor(seeded.managedCertificateId, (v) => v.plan.length > 0, 'the first plan');
@@ -402,7 +402,7 @@ describe('a certificate lifecycle through Jira (jira-client over HTTP against th
     { timeout: 60_000 },
     async () => {
       const { h, jira, webhookUrl } = await setUp(true);
-      const seeded = await h.seed({ daysLeft: 85, lifetimeDays: 100 });
+      const seeded = await h.seed({ daysLeft: 85, lifetimeDays: 200 });
       await h.withWorker(async () => {
         const handle = await h.start(seeded.managedCertificateId);
         await h.waitFor(seeded.managedCertificateId, (v) => v.plan.length > 0, 'the first plan');
