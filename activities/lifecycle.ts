@@ -24,6 +24,7 @@ import { summarizeCertificate } from '../domain/lifecycle/renewal-plan';
 import { buildRoster, type LifecycleRoster } from '../domain/lifecycle/roles';
 import { evaluateCertificatePolicy } from '../domain/policy/evaluate-policy';
 import { groupReminderDays, type LifecycleSettings, type Policy, type RenewalSettings } from '../domain/policy/policy';
+import { computeLifecycleSchedule, reminderWithEscalation } from '../domain/schedule/lifecycle-schedule';
 import {
   CaRejectedError,
   type CertificateAuthorityPort,
@@ -43,9 +44,11 @@ import {
   NotificationRejectedError,
   type Audience,
   type DecisionUpdate,
+  type EscalationNotification,
   type LifecycleNotification,
   type NotificationPort,
   type NotificationReceipt,
+  type ReminderNotification,
 } from '../integrations/notifications/notification-port';
 import {
   TicketRejectedError,
@@ -175,7 +178,13 @@ function peopleOf(group: OwnerGroup | null, extra: readonly string[], role: Audi
   }
 }
 
-/** Creates the lifecycle activities over their ports. */
+/** The Slack user groups whose members share a role's DMs: the group's owners' or approvers' (R-OWN-1). */
+function slackUserGroupsOf(group: OwnerGroup | null, role: AudienceRole): string[] {
+  const id =
+    role === 'owners' ? group?.slack.userGroupId : role === 'approvers' ? group?.slack.approverUserGroupId : undefined;
+  return id ? [id] : [];
+}
+
 /** What became of a comment, transition or escalation: applied, or refused for good by the ticketing system. */
 export interface TicketStepOutcome {
   readonly applied: boolean;
@@ -183,6 +192,7 @@ export interface TicketStepOutcome {
   readonly problem: string | null;
 }
 
+/** Creates the lifecycle activities over their ports. */
 export function createLifecycleActivities(deps: LifecycleActivityDeps) {
   const { store } = deps;
 
@@ -235,6 +245,73 @@ export function createLifecycleActivities(deps: LifecycleActivityDeps) {
     return {
       contacts: [...(certificate?.metadata.contacts ?? [])],
       approvers: [...(certificate?.metadata.approvers ?? [])],
+    };
+  }
+
+  async function deliver(
+    notification: DistributiveOmit<LifecycleNotification, 'audience'>,
+    audienceRole: AudienceRole,
+    actor: string,
+  ): Promise<NotificationReceipt> {
+    const extra = await metadataContacts(notification.certificate.fingerprintSha256);
+    const people = peopleOf(
+      notification.group,
+      audienceRole === 'owners' ? extra.contacts : audienceRole === 'approvers' ? extra.approvers : [],
+      audienceRole,
+    );
+    const userGroupIds = slackUserGroupsOf(notification.group, audienceRole);
+    const audience: Audience = {
+      people,
+      channelId: notification.group?.slack.channelId ?? null,
+      ...(userGroupIds.length > 0 ? { userGroupIds } : {}),
+    };
+    const receipt = await permanentOnRejection(() => deps.notifications.send({ ...notification, audience }));
+    await audit({
+      idempotencyKey: notification.idempotencyKey,
+      actor,
+      action: `notification.${notification.kind}`,
+      subject: notification.certificate.fingerprintSha256,
+      details: {
+        audience: audienceRole,
+        recipients: people.length,
+        ...(userGroupIds.length > 0 ? { userGroups: userGroupIds } : {}),
+        channel: audience.channelId,
+        messages: receipt.messages.length,
+      },
+    });
+    return receipt;
+  }
+
+  /**
+   * The owners' reminder due with the schedule's escalation: gathered from the policy in force and the lifecycle's
+   * phase, decided by the pure schedule. Null when no reminder falls at the escalation's instant (a group's own
+   * reminder days may have none there) or a request is under way (the reminder would ask for what is asked already).
+   */
+  async function reminderBesideEscalation(
+    escalation: Omit<EscalationNotification, 'audience'>,
+  ): Promise<Omit<ReminderNotification, 'audience'> | null> {
+    const { certificate } = escalation;
+    const managed = await store.getManagedCertificate(certificate.managedCertificateId);
+    if (managed !== null && managed.phase !== 'monitoring') return null;
+    const policy = await deps.loadPolicy();
+    const schedule = computeLifecycleSchedule({
+      notBefore: certificate.notBefore,
+      notAfter: certificate.notAfter,
+      now: escalation.dueAt,
+      settings: policy.schedule,
+      groupReminderDays: groupReminderDays(policy, escalation.group),
+    });
+    if (reminderWithEscalation(schedule) === null) return null;
+    return {
+      kind: 'reminder',
+      idempotencyKey: `${escalation.idempotencyKey}/owners`,
+      dueAt: escalation.dueAt,
+      certificate,
+      group: escalation.group,
+      ticket: escalation.ticket,
+      link: escalation.link,
+      daysLeft: escalation.daysLeft,
+      renewalDeadline: schedule.renewalDeadline,
     };
   }
 
@@ -303,30 +380,18 @@ export function createLifecycleActivities(deps: LifecycleActivityDeps) {
       if (campaignMember && deps.campaigns) await deps.campaigns.updateMemberState(campaignMember);
     },
 
-    /** Sends one notification to the people of `audienceRole` (idempotent per key) and audits it. */
+    /**
+     * Sends one notification to the people of `audienceRole` (idempotent per key) and audits it. The schedule's
+     * escalation also sends the owners the reminder planned at its instant (R-MON-1: owners keep their 30-day
+     * reminder when management is told), unless a request is already under way.
+     */
     sendLifecycleNotification: async (input: LifecycleNotificationInput): Promise<NotificationReceipt> => {
       const { audienceRole, actor, ...notification } = input;
-      const extra = await metadataContacts(notification.certificate.fingerprintSha256);
-      const people = peopleOf(
-        notification.group,
-        audienceRole === 'owners' ? extra.contacts : audienceRole === 'approvers' ? extra.approvers : [],
-        audienceRole,
-      );
-      const audience: Audience = { people, channelId: notification.group?.slack.channelId ?? null };
-      const receipt = await permanentOnRejection(() => deps.notifications.send({ ...notification, audience }));
-      await audit({
-        idempotencyKey: notification.idempotencyKey,
-        actor,
-        action: `notification.${notification.kind}`,
-        subject: notification.certificate.fingerprintSha256,
-        details: {
-          audience: audienceRole,
-          recipients: people.length,
-          channel: audience.channelId,
-          messages: receipt.messages.length,
-        },
-      });
-      return receipt;
+      if (notification.kind === 'escalation' && notification.cause === 'not-renewed') {
+        const reminder = await reminderBesideEscalation(notification);
+        if (reminder !== null) await deliver(reminder, 'owners', actor);
+      }
+      return await deliver(notification, audienceRole, actor);
     },
 
     /** Replaces an approval request's buttons with its decision, in place. */

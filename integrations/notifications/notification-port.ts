@@ -15,6 +15,11 @@ export interface Audience {
   readonly people: readonly Person[];
   /** Slack channel id of the owner group, when configured. */
   readonly channelId: string | null;
+  /**
+   * Slack user groups whose members are recipients too (the group's owners' or approvers' user group): members act
+   * in the role, so they get its direct messages, each person once. Adapters without Slack ignore them.
+   */
+  readonly userGroupIds?: readonly string[];
 }
 
 /** What every notification has. */

@@ -160,6 +160,134 @@ describe('lifecycle activities (MockActivityEnvironment, real store, CA and key 
     ]);
   });
 
+  it('R-MON-1, R-MON-3: the schedule’s escalation also sends the owners the reminder planned with it, once per key', async () => {
+    const id = await recordCertificate();
+    const context = await env.run(activities.loadLifecycleContext, { managedCertificateId: id, fingerprint: null });
+    const escalation = {
+      idempotencyKey: `${WORKFLOW_ID}/c1/escalation-30`,
+      dueAt: new Date(Date.parse(context.certificate.notAfter) - 30 * 86_400_000).toISOString(),
+      certificate: context.certificate,
+      group: context.group,
+      ticket: null,
+      link: null,
+      kind: 'escalation' as const,
+      cause: 'not-renewed' as const,
+      reason: 'not renewed and replaced 30 days before expiry',
+      daysLeft: 30,
+      audienceRole: 'escalation' as const,
+      actor: `workflow:${WORKFLOW_ID}`,
+    };
+    await env.run(activities.sendLifecycleNotification, escalation);
+    await env.run(activities.sendLifecycleNotification, escalation);
+    expect(notifier.sent.map((n) => [n.kind, n.idempotencyKey, n.audience.people])).toEqual([
+      [
+        'reminder',
+        `${escalation.idempotencyKey}/owners`,
+        [{ email: 'owner@example.com' }, { slackUserId: 'U0CONTACT' }],
+      ],
+      ['escalation', escalation.idempotencyKey, [{ email: 'boss@example.com' }]],
+    ]);
+    expect(notifier.sent[0]).toMatchObject({
+      daysLeft: 30,
+      renewalDeadline: new Date(Date.parse(context.certificate.notAfter) - 30 * 86_400_000).toISOString(),
+    });
+    const audit = await store.queryAudit({ action: 'notification.' }, { limit: 10 });
+    expect(audit.items.map((entry) => [entry.action, entry.details.audience])).toEqual([
+      ['notification.reminder', 'owners'],
+      ['notification.escalation', 'escalation'],
+    ]);
+  });
+
+  it.each<['approval-overdue' | 'renewal-failed']>([['approval-overdue'], ['renewal-failed']])(
+    'R-MON-3: an escalation for %s is for management only',
+    async (cause) => {
+      const id = await recordCertificate();
+      const context = await env.run(activities.loadLifecycleContext, { managedCertificateId: id, fingerprint: null });
+      await env.run(activities.sendLifecycleNotification, {
+        idempotencyKey: `${WORKFLOW_ID}/c1/escalation`,
+        dueAt: new Date(Date.parse(context.certificate.notAfter) - 30 * 86_400_000).toISOString(),
+        certificate: context.certificate,
+        group: context.group,
+        ticket: null,
+        link: null,
+        kind: 'escalation',
+        cause,
+        reason: cause,
+        daysLeft: 30,
+        audienceRole: 'escalation',
+        actor: `workflow:${WORKFLOW_ID}`,
+      });
+      expect(notifier.sent.map((n) => n.kind)).toEqual(['escalation']);
+    },
+  );
+
+  it('R-MON-1: no owner reminder beside the escalation while a request is under way, or when none is planned there', async () => {
+    const id = await recordCertificate();
+    const context = await env.run(activities.loadLifecycleContext, { managedCertificateId: id, fingerprint: null });
+    const escalation = (key: string) => ({
+      idempotencyKey: `${WORKFLOW_ID}/c1/${key}`,
+      dueAt: new Date().toISOString(),
+      certificate: context.certificate,
+      group: context.group,
+      ticket: null,
+      link: null,
+      kind: 'escalation' as const,
+      cause: 'not-renewed' as const,
+      reason: 'not renewed',
+      daysLeft: 30,
+      audienceRole: 'escalation' as const,
+      actor: `workflow:${WORKFLOW_ID}`,
+    });
+    await store.updateManagedLifecycle(id, { phase: 'awaiting-approval', detail: null }, new Date().toISOString());
+    await env.run(activities.sendLifecycleNotification, escalation('escalation-a'));
+    await store.updateManagedLifecycle(id, { phase: 'monitoring', detail: null }, new Date().toISOString());
+    const groupDays = {
+      ...DEFAULT_POLICY,
+      schedule: { ...DEFAULT_POLICY.schedule, groups: { web: { reminderDays: [45, 14, 7] } } },
+    };
+    activities = createLifecycleActivities({ ...deps, loadPolicy: () => Promise.resolve(groupDays) });
+    await env.run(activities.sendLifecycleNotification, escalation('escalation-b'));
+    expect(notifier.sent.map((n) => n.kind)).toEqual(['escalation', 'escalation']);
+  });
+
+  it('R-OWN-1: the owners’ and approvers’ DMs also go to the members of the group’s Slack user groups', async () => {
+    await store.upsertOwnerGroup({
+      ...GROUP,
+      slack: { ...GROUP.slack, userGroupId: 'S0OWNERS', approverUserGroupId: 'S0APPROVERS' },
+    });
+    const id = await recordCertificate();
+    const context = await env.run(activities.loadLifecycleContext, { managedCertificateId: id, fingerprint: null });
+    const base = {
+      dueAt: new Date().toISOString(),
+      certificate: context.certificate,
+      group: context.group,
+      ticket: null,
+      link: null,
+      kind: 'reminder' as const,
+      daysLeft: 60,
+      renewalDeadline: context.certificate.notAfter,
+      actor: `workflow:${WORKFLOW_ID}`,
+    };
+    await env.run(activities.sendLifecycleNotification, {
+      ...base,
+      idempotencyKey: 'k-owners',
+      audienceRole: 'owners',
+    });
+    await env.run(activities.sendLifecycleNotification, {
+      ...base,
+      idempotencyKey: 'k-approvers',
+      audienceRole: 'approvers',
+    });
+    await env.run(activities.sendLifecycleNotification, {
+      ...base,
+      idempotencyKey: 'k-escalation',
+      audienceRole: 'escalation',
+    });
+    expect(notifier.sent.map((n) => n.audience.userGroupIds)).toEqual([['S0OWNERS'], ['S0APPROVERS'], undefined]);
+    const audit = await store.queryAudit({ action: 'notification.' }, { limit: 10 });
+    expect(audit.items.map((entry) => entry.details.userGroups)).toEqual([['S0OWNERS'], ['S0APPROVERS'], undefined]);
+  });
+
   it('R-LOG-1: a ticket step the ticketing system refuses for good is audited as refused and does not fail the lifecycle', async () => {
     const refusing = createLifecycleActivities({
       ...deps,

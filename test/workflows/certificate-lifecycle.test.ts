@@ -100,7 +100,7 @@ describe('certificateLifecycleWorkflow on the time-skipping server', () => {
     { timeout: 90_000 },
     async () => {
       const h = await setUp();
-      const seeded = await h.seed({ daysLeft: 85, lifetimeDays: 100 });
+      const seeded = await h.seed({ daysLeft: 85, lifetimeDays: 200 });
       const workflowId = lifecycleWorkflowId(seeded.managedCertificateId);
       const { firstRunId, renewed } = await h.withWorker(async () => {
         const handle = await h.start(seeded.managedCertificateId);
@@ -232,14 +232,18 @@ describe('certificateLifecycleWorkflow on the time-skipping server', () => {
 
       expect(result.outcome).toBe('expired');
       const sent = h.notifier.sent.map((n) => [n.kind, Math.round(daysBefore(n, seeded.notAfter) * 1000) / 1000]);
-      expect(sent.map(([kind]) => kind)).toEqual(['reminder', 'reminder', 'escalation', 'incident']);
+      // The owners keep their 30-day reminder when management is told (issue 14.7): reminders at 90, 60 AND 30.
+      expect(sent.map(([kind]) => kind)).toEqual(['reminder', 'reminder', 'reminder', 'escalation', 'incident']);
       // Timers fire on the skipped clock at their instant; an activity in between may add a moment of wall time.
       const reminders = h.notifier.ofKind('reminder');
       expect(daysBefore(reminders[0]!, seeded.notAfter)).toBeCloseTo(90, 3);
       expect(daysBefore(reminders[1]!, seeded.notAfter)).toBeCloseTo(60, 3);
+      expect(daysBefore(reminders[2]!, seeded.notAfter)).toBeCloseTo(30, 3);
+      expect(reminders[2]!.renewalDeadline).toBe(new Date(Date.parse(seeded.notAfter) - 30 * DAY_MS).toISOString());
       expect(daysBefore(h.notifier.ofKind('escalation')[0]!, seeded.notAfter)).toBeCloseTo(30, 3);
       expect(daysBefore(h.notifier.ofKind('incident')[0]!, seeded.notAfter)).toBeCloseTo(0, 3);
       expect(reminders.map((n) => n.audience.people.map((p) => p.email))).toEqual([
+        ['owner@example.com'],
         ['owner@example.com'],
         ['owner@example.com'],
       ]);
@@ -259,6 +263,7 @@ describe('certificateLifecycleWorkflow on the time-skipping server', () => {
       expect(audit.items.map((entry) => entry.action)).toEqual([
         'notification.reminder',
         'notification.reminder',
+        'notification.reminder',
         'notification.escalation',
         'notification.incident',
       ]);
@@ -271,7 +276,7 @@ describe('certificateLifecycleWorkflow on the time-skipping server', () => {
   );
 
   it(
-    'R-MON-4: a 20-day certificate is reminded at 12, 8 and 4 days before expiry (80% rule)',
+    'R-MON-1, R-MON-4: a 20-day certificate is reminded at 12, 8 and 4 days before expiry (80% rule)',
     { timeout: 60_000 },
     async () => {
       const h = await setUp();
@@ -282,7 +287,8 @@ describe('certificateLifecycleWorkflow on the time-skipping server', () => {
         .map((n) => Math.round(daysBefore(n, seeded.notAfter) * 1000) / 1000);
       expect(reminders[0]).toBeCloseTo(12, 2);
       expect(reminders[1]).toBeCloseTo(8, 2);
-      expect(reminders).toHaveLength(2);
+      expect(reminders[2]).toBeCloseTo(4, 2);
+      expect(reminders).toHaveLength(3);
       expect(daysBefore(h.notifier.ofKind('escalation')[0]!, seeded.notAfter)).toBeCloseTo(4, 2);
       const deadline = h.ticketing.tickets[0]!.request.renewalDeadline;
       expect((Date.parse(seeded.notAfter) - Date.parse(deadline)) / DAY_MS).toBeCloseTo(4, 2);
@@ -291,7 +297,7 @@ describe('certificateLifecycleWorkflow on the time-skipping server', () => {
 
   it('R-RA-2: strangers cannot request, non-approvers and the requester cannot approve; the refusal says why', async () => {
     const h = await setUp();
-    const seeded = await h.seed({ daysLeft: 85, lifetimeDays: 100 });
+    const seeded = await h.seed({ daysLeft: 85, lifetimeDays: 200 });
     await h.withWorker(async () => {
       const handle = await h.start(seeded.managedCertificateId);
       const stranger = await refusalOf(
@@ -391,7 +397,7 @@ describe('certificateLifecycleWorkflow on the time-skipping server', () => {
 
   it('R-RA-3: an unanswered approval is re-sent after 3 days and escalated after 6', { timeout: 60_000 }, async () => {
     const h = await setUp();
-    const seeded = await h.seed({ daysLeft: 85, lifetimeDays: 100 });
+    const seeded = await h.seed({ daysLeft: 85, lifetimeDays: 200 });
     const requestedAt = await h.withWorker(async () => {
       const handle = await h.start(seeded.managedCertificateId);
       const request = await requestRenewal(h, handle, seeded.managedCertificateId, 'renew');
@@ -427,7 +433,7 @@ describe('certificateLifecycleWorkflow on the time-skipping server', () => {
     { timeout: 60_000 },
     async () => {
       const h = await setUp();
-      const seeded = await h.seed({ daysLeft: 85, lifetimeDays: 100 });
+      const seeded = await h.seed({ daysLeft: 85, lifetimeDays: 200 });
       const calls: string[] = [];
       let failuresLeft = 2;
       h.deps.ca = {
@@ -488,7 +494,7 @@ describe('certificateLifecycleWorkflow on the time-skipping server', () => {
     { timeout: 60_000 },
     async () => {
       const h = await setUp();
-      const seeded = await h.seed({ daysLeft: 85, lifetimeDays: 100 });
+      const seeded = await h.seed({ daysLeft: 85, lifetimeDays: 200 });
       const [endpointDeployer] = h.deps.deployers;
       // An installer that reports success but never reloads the server: the endpoint keeps serving the old certificate.
       h.deps.deployers.splice(0, 1, {
@@ -537,7 +543,7 @@ describe('certificateLifecycleWorkflow on the time-skipping server', () => {
     { timeout: 60_000 },
     async () => {
       const h = await setUp();
-      const seeded = await h.seed({ daysLeft: 70, lifetimeDays: 100, slot: 'old' });
+      const seeded = await h.seed({ daysLeft: 70, lifetimeDays: 200, slot: 'old' });
       await h.withWorker(async () => {
         await h.start(seeded.managedCertificateId);
         await h.waitFor(
@@ -609,7 +615,7 @@ describe('certificateLifecycleWorkflow on the time-skipping server', () => {
     { timeout: 60_000 },
     async () => {
       const h = await setUp();
-      const seeded = await h.seed({ daysLeft: 85, lifetimeDays: 100 });
+      const seeded = await h.seed({ daysLeft: 85, lifetimeDays: 200 });
       const result = await h.withWorker(async () => {
         const handle = await h.start(seeded.managedCertificateId);
         const stranger = await refusalOf(
@@ -659,7 +665,7 @@ describe('certificateLifecycleWorkflow on the time-skipping server', () => {
     async () => {
       const h = await setUp();
       await h.store.upsertOwnerGroup({ ...GROUP, autoRenew: true });
-      const seeded = await h.seed({ daysLeft: 59, lifetimeDays: 100 });
+      const seeded = await h.seed({ daysLeft: 59, lifetimeDays: 200 });
       await h.withWorker(async () => {
         await h.start(seeded.managedCertificateId);
         const view = await h.waitFor(
@@ -683,7 +689,7 @@ describe('certificateLifecycleWorkflow on the time-skipping server', () => {
     { timeout: 60_000 },
     async () => {
       const h = await setUp();
-      const seeded = await h.seed({ daysLeft: 85, lifetimeDays: 100 });
+      const seeded = await h.seed({ daysLeft: 85, lifetimeDays: 200 });
       const [endpointDeployer] = h.deps.deployers;
       let installs = 0;
       h.deps.deployers.splice(0, 1, {
@@ -745,7 +751,7 @@ describe('certificateLifecycleWorkflow on the time-skipping server', () => {
     { timeout: 60_000 },
     async () => {
       const h = await setUp();
-      const seeded = await h.seed({ daysLeft: 85, lifetimeDays: 100 });
+      const seeded = await h.seed({ daysLeft: 85, lifetimeDays: 200 });
       await h.withWorker(async () => {
         await requestAndApprove(h, seeded.managedCertificateId);
         const second = await h.waitFor(
@@ -790,7 +796,7 @@ describe('certificateLifecycleWorkflow on the time-skipping server', () => {
     { timeout: 60_000 },
     async () => {
       const h = await setUp();
-      const seeded = await h.seed({ daysLeft: 85, lifetimeDays: 100 });
+      const seeded = await h.seed({ daysLeft: 85, lifetimeDays: 200 });
       // The certificate is also installed on another host, where certflow has no agent: no deployer can install there.
       await h.store.mergeMetadata(seeded.fingerprint, {
         locations: [{ kind: 'file', path: '/etc/ssl/api.pem', host: 'lb-2.internal' }],
@@ -831,7 +837,7 @@ describe('certificateLifecycleWorkflow on the time-skipping server', () => {
     { timeout: 60_000 },
     async () => {
       const h = await setUp();
-      const seeded = await h.seed({ daysLeft: 85, lifetimeDays: 100 });
+      const seeded = await h.seed({ daysLeft: 85, lifetimeDays: 200 });
       const workflowId = lifecycleWorkflowId(seeded.managedCertificateId);
       await h.withWorker(async () => {
         const handle = await h.start(seeded.managedCertificateId, { historyEventBudget: 60 });
