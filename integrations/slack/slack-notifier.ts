@@ -40,6 +40,13 @@ export type SlackNotifierEvent =
       /** Why, e.g. `no slackUserId or email` or Slack's `users_not_found`. */
       readonly reason: string;
     }
+  | {
+      readonly kind: 'user-group-skipped';
+      readonly idempotencyKey: string;
+      readonly userGroupId: string;
+      /** Slack's reason, e.g. `no_such_subteam`. */
+      readonly reason: string;
+    }
   | { readonly kind: 'nobody-reached'; readonly idempotencyKey: string }
   | {
       readonly kind: 'message-not-updated';
@@ -331,7 +338,10 @@ export class SlackNotifier implements NotificationPort {
     };
   }
 
-  /** The group's channel, then each person Slack knows once, in audience order. */
+  /**
+   * The group's channel, then each person Slack knows once, in audience order, then the members of the audience's
+   * Slack user groups (they act in the role, so they get its messages) not reached already.
+   */
   private async targets(notification: LifecycleNotification): Promise<Target[]> {
     const key = notification.idempotencyKey;
     const { channelId, people } = notification.audience;
@@ -351,6 +361,19 @@ export class SlackNotifier implements NotificationPort {
         label: personLabel(person),
         channel: (keys) => this.directChannel(userId, person, keys),
       });
+    }
+    for (const userGroupId of notification.audience.userGroupIds ?? []) {
+      for (const userId of await this.people.membersOf(userGroupId, key)) {
+        if (reached.has(userId)) continue;
+        reached.add(userId);
+        const member: Person = { slackUserId: userId };
+        targets.push({
+          key: `user:${userId}`,
+          recipient: userId,
+          label: personLabel(member),
+          channel: (keys) => this.directChannel(userId, member, keys),
+        });
+      }
     }
     return targets;
   }
