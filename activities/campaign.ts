@@ -57,11 +57,18 @@ export interface DispatchOutcome {
   readonly ownerGroup: string;
   /**
    * `requested`: the lifecycle took the renewal and reports its steps; `already-handled`: it did before (a retried
-   * activity); `skipped`: nothing to replace (retired, replaced already, another campaign has it).
+   * activity); `skipped`: nothing to replace (retired, replaced already, another campaign has it); `failed`: the
+   * lifecycle refused the renewal for a reason no retry fixes (the launcher may not pre-approve, say), with why.
    */
-  readonly outcome: 'requested' | 'already-handled' | 'skipped';
+  readonly outcome: 'requested' | 'already-handled' | 'skipped' | 'failed';
   readonly detail: string | null;
 }
+
+/**
+ * Lifecycle refusals that mean there is nothing for the campaign to replace: the member is skipped. Any other refusal
+ * (a role the launcher lacks, self-approval) is a failure no retry fixes: the member fails at once, with the reason.
+ */
+const NOTHING_TO_REPLACE = new Set(['already-replaced', 'in-other-campaign', 'not-active']);
 
 /** Updates in flight at once within one dispatch batch. */
 const DISPATCH_CONCURRENCY = 16;
@@ -120,6 +127,17 @@ export function createCampaignActivities(deps: CampaignActivityDeps) {
       });
       return { ...base, outcome: 'skipped', detail };
     };
+    const fail = async (detail: string): Promise<DispatchOutcome> => {
+      await deps.campaigns.updateMemberState({
+        campaignId: campaign.id,
+        fingerprintSha256: member.fingerprintSha256,
+        state: 'failed',
+        detail,
+        final: true,
+        at,
+      });
+      return { ...base, outcome: 'failed', detail };
+    };
     try {
       try {
         await ask();
@@ -140,7 +158,8 @@ export function createCampaignActivities(deps: CampaignActivityDeps) {
         if (row !== null && row.state !== 'pending') return { ...base, outcome: 'already-handled', detail: null };
         return await skip(`already replaced: ${error.message}`);
       }
-      return await skip(error.message);
+      if (NOTHING_TO_REPLACE.has(error.code)) return await skip(error.message);
+      return await fail(`its lifecycle refused the renewal (${error.code}): ${error.message}`);
     }
   }
 

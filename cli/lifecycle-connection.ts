@@ -11,6 +11,7 @@ import { createLifecycleClient, type LifecycleClient } from '../client/lifecycle
 import { SqlCampaignStore } from '../integrations/campaigns/sql-campaign-store';
 import type { InventoryStore } from '../integrations/inventory/inventory-store';
 import type { InventoryDatabase } from '../integrations/inventory/kysely-inventory-store';
+import { SqlPublishedRoles } from '../integrations/inventory/sql-published-roles';
 import type { CertflowConfig } from '../worker/config';
 import { TemporalUnreachableError } from './errors';
 
@@ -60,7 +61,34 @@ async function probe(address: string, timeoutMs: number): Promise<void> {
   });
 }
 
-/** Connects to the configured Temporal server and builds the lifecycle client on it. */
+/**
+ * The lifecycle and campaign clients on a Temporal client. Campaign roles are the ones the worker published to the
+ * inventory (its configuration), never this process's own CERTFLOW_SECURITY_LEADS or CERTFLOW_ADMINS.
+ */
+export function openLifecycleSession(
+  client: Client,
+  config: CertflowConfig,
+  store: InventoryStore,
+  where: string,
+  db: Kysely<InventoryDatabase>,
+  close: () => Promise<void>,
+): LifecycleSession {
+  return {
+    lifecycles: createLifecycleClient({ client, taskQueue: config.taskQueue, store, where }),
+    campaigns: createCampaignClient({
+      client,
+      taskQueue: config.taskQueue,
+      store,
+      campaigns: new SqlCampaignStore({ db }),
+      roles: new SqlPublishedRoles({ db }).readerFor(config.taskQueue),
+      defaultChannelId: config.campaignChannelId ?? null,
+      where,
+    }),
+    close,
+  };
+}
+
+/** Connects to the configured Temporal server and builds the lifecycle and campaign clients on it. */
 export const connectLifecycles: LifecycleConnector = async (config, store, where, db) => {
   const address = temporalAddress(config);
   let connection: Connection;
@@ -71,18 +99,5 @@ export const connectLifecycles: LifecycleConnector = async (config, store, where
     throw new TemporalUnreachableError(address, error);
   }
   const client = new Client({ connection, namespace: config.namespace });
-  return {
-    lifecycles: createLifecycleClient({ client, taskQueue: config.taskQueue, store, where }),
-    campaigns: createCampaignClient({
-      client,
-      taskQueue: config.taskQueue,
-      store,
-      campaigns: new SqlCampaignStore({ db }),
-      securityLeads: config.securityLeads,
-      admins: config.admins,
-      defaultChannelId: config.campaignChannelId ?? null,
-      where,
-    }),
-    close: () => connection.close(),
-  };
+  return openLifecycleSession(client, config, store, where, db, () => connection.close());
 };

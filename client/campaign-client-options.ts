@@ -1,6 +1,7 @@
 /** Options of `createCampaignClient` (client/campaign-client.ts), kept apart so user interfaces can wire it early. */
 import type { Client } from '@temporalio/client';
 import type { CampaignStore } from '../integrations/campaigns/campaign-ports';
+import type { ReadPublishedRoles } from '../integrations/inventory/sql-published-roles';
 import type { InventoryStore } from '../integrations/inventory/inventory-store';
 import type { CampaignTimings } from '../workflows/definitions';
 
@@ -11,9 +12,11 @@ export interface CampaignClientOptions {
   readonly taskQueue: string;
   readonly store: InventoryStore;
   readonly campaigns: CampaignStore;
-  /** Principals of the security leads (CERTFLOW_SECURITY_LEADS) and admins (CERTFLOW_ADMINS). */
-  readonly securityLeads: readonly string[];
-  readonly admins: readonly string[];
+  /**
+   * The security leads and admins the worker published (SqlPublishedRoles): its configuration is the one source of
+   * roles, never the client's own environment. Null before any worker has published: role-gated calls are refused.
+   */
+  readonly roles: ReadPublishedRoles;
   /** Slack channel of progress messages when the launch names none (CERTFLOW_CAMPAIGN_CHANNEL). */
   readonly defaultChannelId?: string | null;
   /** Set certflow's search attributes on the campaign workflow (default true; false on the time-skipping server). */

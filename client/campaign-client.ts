@@ -17,12 +17,19 @@ import {
   type CampaignProgress,
   type CampaignStateCounts,
 } from '../domain/campaigns/model';
-import { buildCampaignProgress, campaignRoleRefusal, emptyStateCounts } from '../domain/campaigns/progress';
+import {
+  buildCampaignProgress,
+  campaignRoleRefusal,
+  emptyStateCounts,
+  recordFailureReason,
+} from '../domain/campaigns/progress';
 import type { Actor } from '../domain/lifecycle/model';
+import { rolesNotPublishedMessage } from '../domain/lifecycle/roles';
 import {
   CAMPAIGN_REFUSAL,
   CAMPAIGN_WORKFLOW_TYPE,
   cancelCampaignUpdate,
+  campaignInventoryChangedSignal,
   campaignProgressQuery,
   campaignWorkflowId,
   pauseCampaignUpdate,
@@ -38,6 +45,7 @@ import {
   CampaignRefusedError,
   CampaignTimeoutError,
   type CampaignOperations,
+  type InventoryChangeReport,
   type StartCampaignInput,
 } from './campaign-operations';
 import { temporalUnavailable } from './lifecycle-client';
@@ -63,7 +71,6 @@ export function createCampaignClient(options: CampaignClientOptions): CampaignOp
   const now = options.now ?? (() => new Date());
   const callTimeoutMs = options.callTimeoutMs ?? 30_000;
   const where = options.where ?? 'certflow-client';
-  const roles = { securityLeads: options.securityLeads, admins: options.admins };
   const handleOf = (campaignId: string) => client.workflow.getHandle(campaignWorkflowId(campaignId));
 
   async function refuse(actor: Actor, code: string, message: string, operation: string): Promise<never> {
@@ -80,8 +87,11 @@ export function createCampaignClient(options: CampaignClientOptions): CampaignOp
     throw new CampaignRefusedError(code, message);
   }
 
+  /** Checks the actor against the roles the worker published, read afresh so a restarted worker's roles count. */
   async function requireSecurityLead(actor: Actor, action: string): Promise<void> {
-    const refusal = campaignRoleRefusal(actor, roles, action);
+    const roles = await options.roles();
+    if (roles === null) await refuse(actor, 'roles-not-published', rolesNotPublishedMessage(options.taskQueue), action);
+    const refusal = roles === null ? null : campaignRoleRefusal(actor, roles, action);
     if (refusal !== null) await refuse(actor, 'not-security-lead', refusal, action);
   }
 
@@ -121,12 +131,17 @@ export function createCampaignClient(options: CampaignClientOptions): CampaignOp
     for (const { group, state, count } of await campaigns.countMembers(campaignId)) {
       (groups[group] ??= emptyStateCounts())[state] += count;
     }
+    const failureReasons: Record<string, number> = {};
+    for (const member of await campaigns.listMembers(campaignId, { states: ['failed'], limit: 1000 })) {
+      recordFailureReason(failureReasons, member.detail);
+    }
     return buildCampaignProgress({
       campaign: stored.definition,
       status: stored.status,
       statusReason: null,
       groups,
       failedAttempts: 0,
+      failureReasons,
       milestones: { p50: null, p90: null, p100: null },
       escalated: false,
       now: now().toISOString(),
@@ -295,6 +310,26 @@ export function createCampaignClient(options: CampaignClientOptions): CampaignOp
       const members: CampaignMember[] = [];
       for await (const batch of campaigns.eachMember(campaignId, 1000)) members.push(...batch);
       return { progress, members };
+    },
+
+    async inventoryChanged(by) {
+      const open = [
+        ...(await campaigns.listCampaigns({ status: 'running', limit: 1000 })),
+        ...(await campaigns.listCampaigns({ status: 'paused', limit: 1000 })),
+      ];
+      const report: { told: string[]; unreachable: Array<{ campaignId: string; reason: string }> } = {
+        told: [],
+        unreachable: [],
+      };
+      for (const { definition } of open) {
+        try {
+          await call(definition.id, () => handleOf(definition.id).signal(campaignInventoryChangedSignal, { by }));
+          report.told.push(definition.id);
+        } catch (error) {
+          report.unreachable.push({ campaignId: definition.id, reason: (error as Error).message });
+        }
+      }
+      return report satisfies InventoryChangeReport;
     },
   };
 }

@@ -68,6 +68,17 @@ export interface CampaignOperations {
     options?: { readonly states?: readonly CampaignMemberState[]; readonly limit?: number },
   ): Promise<CampaignMember[]>;
   report(campaignId: string): Promise<CampaignReportData>;
+  /**
+   * Tells every running or paused campaign that the inventory changed (an import), so what its selector now selects
+   * joins at once instead of at the next rescan. A campaign that cannot be told is listed, not an error.
+   */
+  inventoryChanged(by: string): Promise<InventoryChangeReport>;
+}
+
+/** Which campaigns {@link CampaignOperations.inventoryChanged} told, and which it could not reach, with why. */
+export interface InventoryChangeReport {
+  readonly told: readonly string[];
+  readonly unreachable: ReadonlyArray<{ readonly campaignId: string; readonly reason: string }>;
 }
 
 /** The actor may not do this (R-SEC-2), or the input is refused; the message says why and what to do. */

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
 import type { LifecycleActivityDeps } from '../activities/lifecycle';
 import { decodeCertificates } from '../domain/certificates/decode-certificates';
@@ -15,6 +16,7 @@ import { startHttpServer, type HttpMount, type RunningHttpServer } from '../inte
 import { CERTIFICATE_PAGE_PREFIX, createCertificatePageHandler } from '../integrations/http/certificate-page';
 import { openInventoryDatabase } from '../integrations/inventory/database';
 import type { InventoryStore } from '../integrations/inventory/inventory-store';
+import { SqlPublishedRoles } from '../integrations/inventory/sql-published-roles';
 import { FileKeyStore } from '../integrations/keys/file-key-store';
 import { ConsoleNotifier } from '../integrations/notifications/console-notifier';
 import { SlackNotifier } from '../integrations/slack/slack-notifier';
@@ -47,6 +49,8 @@ export interface CertflowServices {
     readonly notifier: CampaignNotifier;
     readonly ticketing: CampaignTicketing;
   };
+  /** The roles this worker published (its CERTFLOW_SECURITY_LEADS and CERTFLOW_ADMINS), read by the clients. */
+  readonly roles: SqlPublishedRoles;
   close(): Promise<void>;
 }
 
@@ -81,6 +85,14 @@ export async function openCertflowServices(options: OpenServicesOptions): Promis
   const { store, db } = await openInventoryDatabase({ url: config.databaseUrl });
   const opened: { close(): Promise<void> }[] = [store];
   try {
+    // The worker's configuration is the one source of roles: clients (the CLI) read what it publishes here.
+    const roles = new SqlPublishedRoles({ db });
+    await roles.publish(config.taskQueue, {
+      securityLeads: config.securityLeads,
+      admins: config.admins,
+      publishedBy: `certflow worker on ${os.hostname()} (pid ${process.pid})`,
+      publishedAt: new Date().toISOString(),
+    });
     const keyStore = new FileKeyStore(path.join(config.dataDir, 'keys'));
     const ca = await openInternalCa({
       folder: path.join(config.dataDir, 'ca', 'internal'),
@@ -174,6 +186,7 @@ export async function openCertflowServices(options: OpenServicesOptions): Promis
       lifecycle,
       jira,
       campaigns,
+      roles,
       async close() {
         for (const resource of opened.reverse()) await resource.close();
       },

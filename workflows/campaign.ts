@@ -3,19 +3,22 @@ import {
   ApplicationFailure,
   condition,
   continueAsNew,
+  patched,
   proxyActivities,
   setHandler,
   workflowInfo,
 } from '@temporalio/workflow';
 import type { CampaignActivities } from '../activities/campaign';
-import type { CampaignProgress, CampaignStatus } from '../domain/campaigns/model';
+import { campaignEnded, type CampaignProgress, type CampaignStatus } from '../domain/campaigns/model';
 import {
   buildCampaignProgress,
+  campaignEndStatus,
   campaignRoleRefusal,
   finishedCount,
   inWorkCount,
   memberCount,
   moveMembers,
+  recordFailureReason,
   totalCounts,
   updateMilestones,
 } from '../domain/campaigns/progress';
@@ -57,11 +60,29 @@ const dispatching = proxyActivities<CampaignActivities>({
   retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 30 },
 });
 
-/** Slack and Jira: shown to people, never allowed to stop the campaign (a failure is recorded and retried later). */
+/** Slack and Jira in runs from before best-effort publication (patched): retried for up to about 4 minutes. */
 const telling = proxyActivities<CampaignActivities>({
   startToCloseTimeout: '1 minute',
   retry: { initialInterval: '5 seconds', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 4 },
 });
+
+/**
+ * Slack and Jira, best effort: shown to people, never allowed to hold the campaign, so each call is short and tried
+ * twice at most; a failure is audited and the next publication (after a backoff) carries the latest state anyway.
+ */
+const showing = proxyActivities<CampaignActivities>({
+  startToCloseTimeout: '20 seconds',
+  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '5 seconds', maximumAttempts: 2 },
+});
+
+/**
+ * Publication runs beside dispatch instead of in front of it, and completion and continue-as-new no longer wait for
+ * a due publication (issue 14): runs started before this patch replay the earlier command order.
+ */
+export const BEST_EFFORT_PUBLICATION_PATCH = 'campaign-best-effort-publication';
+/** After a failed publication the next one waits this long, doubled per failure in a row up to the maximum. */
+const PUBLICATION_BACKOFF_MS = 30_000;
+const MAX_PUBLICATION_BACKOFF_MS = 10 * 60_000;
 
 function refuse(code: string, message: string): never {
   throw ApplicationFailure.create({ type: CAMPAIGN_REFUSAL, message, details: [code], nonRetryable: true });
@@ -89,6 +110,7 @@ function messageOf(error: unknown): string {
  * carries only counters through continue-as-new.
  */
 export async function campaignWorkflow(input: CampaignWorkflowInput): Promise<CampaignProgress> {
+  const bestEffort = patched(BEST_EFFORT_PUBLICATION_PATCH);
   const campaign = input.definition;
   const timings: CampaignTimings = { ...DEFAULT_TIMINGS, ...input.timings };
   const historyEventBudget = input.historyEventBudget ?? DEFAULT_HISTORY_EVENT_BUDGET;
@@ -120,7 +142,12 @@ export async function campaignWorkflow(input: CampaignWorkflowInput): Promise<Ca
   const changedGroups = new Set<string>(Object.keys(st.groups));
   /** The store has nothing to claim now: don't ask again until something changes (a failure, an enrolment, time). */
   let claimIdle = false;
-  let rescanRequested = false;
+  let rescanRequested = st.rescanRequested ?? false;
+  const failureReasons: Record<string, number> = { ...(st.failureReasons ?? {}) };
+  /** The publication under way beside the loop (best effort), or null. */
+  let publishing: Promise<void> | null = null;
+  /** When the next publication may start: a failed one backs off. */
+  let nextPublicationAt = Number.NEGATIVE_INFINITY;
   /** Status changes for the audit log and the store, applied by the loop (handlers run no activities). */
   const statusChanges: { status: CampaignStatus; action: string; actor: string; reason: string | null }[] = [];
 
@@ -131,6 +158,7 @@ export async function campaignWorkflow(input: CampaignWorkflowInput): Promise<Ca
       statusReason: st.statusReason,
       groups: st.groups,
       failedAttempts: st.failedAttempts,
+      failureReasons,
       milestones: st.milestones,
       escalated: st.escalated,
       now: nowIso(),
@@ -150,6 +178,7 @@ export async function campaignWorkflow(input: CampaignWorkflowInput): Promise<Ca
     if (report.from === 'pending') st.unacknowledged = Math.max(0, st.unacknowledged - 1);
     if (report.to === 'failed') {
       st.failedAttempts += 1;
+      recordFailureReason(failureReasons, report.detail);
       claimIdle = false;
     }
     moveMembers(st.groups, report.ownerGroup, report.from, report.to);
@@ -167,7 +196,7 @@ export async function campaignWorkflow(input: CampaignWorkflowInput): Promise<Ca
     if (needsReason && !control.reason?.trim()) {
       refuse('reason-required', `say why you ${action} the campaign (a reason is required and audited)`);
     }
-    if (st.status === 'completed' || st.status === 'cancelled') {
+    if (campaignEnded(st.status)) {
       refuse('not-running', `campaign ${campaign.id} is ${st.status}`);
     }
   };
@@ -253,9 +282,13 @@ export async function campaignWorkflow(input: CampaignWorkflowInput): Promise<Ca
       at: nowIso(),
     });
     for (const outcome of outcomes) {
-      if (outcome.outcome !== 'skipped') continue;
+      if (outcome.outcome !== 'skipped' && outcome.outcome !== 'failed') continue;
       st.unacknowledged = Math.max(0, st.unacknowledged - 1);
-      moveMembers(st.groups, outcome.ownerGroup, 'pending', 'skipped');
+      moveMembers(st.groups, outcome.ownerGroup, 'pending', outcome.outcome);
+      if (outcome.outcome === 'failed') {
+        st.failedAttempts += 1;
+        recordFailureReason(failureReasons, outcome.detail);
+      }
       changed(outcome.ownerGroup);
     }
     return true;
@@ -276,25 +309,29 @@ export async function campaignWorkflow(input: CampaignWorkflowInput): Promise<Ca
     await store.withdrawCampaignRequests({ campaignId: campaign.id, reason, by: `campaign:${campaign.id}` });
   }
 
-  async function publish(): Promise<void> {
+  /** Publishes the progress to Slack and the changed groups to Jira; true when both went through. */
+  async function publish(): Promise<boolean> {
+    const people = bestEffort ? showing : telling;
     dirty = false;
     lastPublishedAt = Date.now();
     st.publications += 1;
     const view = progress();
+    let succeeded = true;
     try {
-      st.progressReceipt = await telling.publishCampaignProgress({
+      st.progressReceipt = await people.publishCampaignProgress({
         idempotencyKey: key(`progress/${st.publications}`),
         progress: view,
         receipt: st.progressReceipt,
       });
     } catch (error) {
       dirty = true;
+      succeeded = false;
       await recordProblem('slack', messageOf(error));
     }
     const groups = view.groups.filter((group) => changedGroups.has(group.group));
-    if (groups.length === 0 && st.epic !== null) return;
+    if (groups.length === 0 && st.epic !== null) return succeeded;
     try {
-      const synced = await telling.syncCampaignTickets({
+      const synced = await people.syncCampaignTickets({
         campaign,
         epic: st.epic,
         groupTasks: st.groupTasks,
@@ -305,8 +342,33 @@ export async function campaignWorkflow(input: CampaignWorkflowInput): Promise<Ca
       for (const group of groups) changedGroups.delete(group.group);
     } catch (error) {
       dirty = true;
+      succeeded = false;
       await recordProblem('jira', messageOf(error));
     }
+    return succeeded;
+  }
+
+  /** Starts a publication beside the loop; a failure backs the next one off, a success resets the backoff. */
+  function startPublication(): void {
+    publishing = publish()
+      // Only the audit of a failure can throw, after its own retries: the next publication tries again.
+      .catch(() => false)
+      .then((succeeded) => {
+        st.publicationFailures = succeeded ? 0 : (st.publicationFailures ?? 0) + 1;
+        const backoff = succeeded
+          ? timings.progressEveryMs
+          : Math.min(PUBLICATION_BACKOFF_MS * 2 ** ((st.publicationFailures ?? 1) - 1), MAX_PUBLICATION_BACKOFF_MS);
+        nextPublicationAt = lastPublishedAt + Math.max(timings.progressEveryMs, backoff);
+      })
+      .finally(() => {
+        publishing = null;
+        wake = true;
+      });
+  }
+
+  /** Waits for the publication under way, if any (bounded: its activities are short and tried twice at most). */
+  async function publicationSettled(): Promise<void> {
+    while (publishing !== null) await publishing;
   }
 
   async function recordProblem(where: string, problem: string): Promise<void> {
@@ -323,7 +385,7 @@ export async function campaignWorkflow(input: CampaignWorkflowInput): Promise<Ca
     st.escalated = true;
     dirty = true;
     const view = progress();
-    await telling
+    await (bestEffort ? showing : telling)
       .escalateCampaignLaggards({ idempotencyKey: key('deadline'), progress: view, groupTasks: st.groupTasks })
       .catch((error: unknown) => recordProblem('escalation', messageOf(error)));
   }
@@ -403,23 +465,28 @@ export async function campaignWorkflow(input: CampaignWorkflowInput): Promise<Ca
       await escalate();
       continue;
     }
-    if (dirty && Date.now() >= lastPublishedAt + timings.progressEveryMs) {
+    if (bestEffort) {
+      if (dirty && publishing === null && Date.now() >= nextPublicationAt) startPublication();
+    } else if (dirty && Date.now() >= lastPublishedAt + timings.progressEveryMs) {
       await publish();
       continue;
     }
     if (finished()) {
       if (st.status === 'running') {
-        st.status = 'completed';
+        const status = campaignEndStatus(totalCounts(st.groups));
+        st.status = status;
         await applyStatusChange({
-          status: 'completed',
-          action: 'campaign.completed',
+          status,
+          action: `campaign.${status}`,
           actor: `campaign:${campaign.id}`,
           reason: null,
         });
       }
+      // The final state is published once more, best effort: a failing Slack or Jira never keeps a campaign open.
+      await publicationSettled();
       await publish();
       const view = progress();
-      await telling
+      await (bestEffort ? showing : telling)
         .postCampaignReport({ idempotencyKey: key('report'), progress: view })
         .catch((error: unknown) => recordProblem('report', messageOf(error)));
       await condition(allHandlersFinished);
@@ -427,16 +494,30 @@ export async function campaignWorkflow(input: CampaignWorkflowInput): Promise<Ca
     }
     const info = workflowInfo();
     if (info.continueAsNewSuggested || info.historyLength > historyEventBudget) {
-      await condition(allHandlersFinished);
+      if (bestEffort) {
+        // A publication's receipt and a status change accepted meanwhile must reach the next run.
+        await publicationSettled();
+        await condition(allHandlersFinished);
+        if (statusChanges.length > 0) continue;
+      } else {
+        await condition(allHandlersFinished);
+      }
       return await continueAsNew<typeof campaignWorkflow>({
         definition: campaign,
-        carried: st,
+        carried: { ...st, failureReasons, rescanRequested },
         ...(input.timings ? { timings: input.timings } : {}),
         ...(input.historyEventBudget ? { historyEventBudget: input.historyEventBudget } : {}),
       });
     }
+    const publicationAt = bestEffort
+      ? dirty && publishing === null
+        ? nextPublicationAt
+        : Number.POSITIVE_INFINITY
+      : dirty
+        ? lastPublishedAt + timings.progressEveryMs
+        : Number.POSITIVE_INFINITY;
     const wakeAt = Math.min(
-      dirty ? lastPublishedAt + timings.progressEveryMs : Number.POSITIVE_INFINITY,
+      publicationAt,
       st.status === 'running' && st.lastRescanAt !== null
         ? Date.parse(st.lastRescanAt) + timings.rescanEveryMs
         : Number.POSITIVE_INFINITY,

@@ -361,6 +361,12 @@ export interface CampaignCarryOver {
   nextRetryAt: string | null;
   /** Progress published so far, for idempotency keys. */
   publications: number;
+  /** Failed attempts per reason (absent in runs from before it was kept). */
+  failureReasons?: Record<string, number>;
+  /** Publications that failed in a row: the next one waits longer (absent in runs from before the backoff). */
+  publicationFailures?: number;
+  /** An inventory change was signalled and not enrolled yet (absent in runs from before it was carried). */
+  rescanRequested?: boolean;
 }
 
 /** Input of {@link campaignWorkflow}. */

@@ -19,6 +19,7 @@ import {
 } from '../../domain/campaigns/campaign-report';
 import {
   CAMPAIGN_KINDS,
+  campaignEnded,
   NO_OWNER_GROUP,
   type CampaignDefinition,
   type CampaignKind,
@@ -35,6 +36,7 @@ import {
 } from '../../domain/campaigns/selector';
 import { InvalidDurationError, parseDuration } from '../../domain/duration';
 import type { Actor } from '../../domain/lifecycle/model';
+import { ignoredRoleVariablesWarning } from '../../domain/lifecycle/roles';
 import { UsageError } from '../errors';
 import { renderTable } from '../format/table';
 import { parseCommandLine, readInteger } from '../options';
@@ -91,6 +93,8 @@ export type CampaignCommand =
 /** Output and input of the campaign commands; tests inject the prompt and the watch ticker. */
 export interface CampaignIo {
   out: (line: string) => void;
+  /** Warnings (stderr). */
+  err?: (line: string) => void;
   /** Redraws (stderr on a terminal); absent when output is not interactive. */
   progress?: (text: string) => void;
   columns?: number;
@@ -386,7 +390,9 @@ function describeProgress(progress: CampaignProgress): string[] {
       `approved ${count(counts.approved)}, issued ${count(counts.issued)}, installed ${count(counts.installed)}, ` +
       `verified ${count(counts.verified)}, revoked ${count(counts['old-revoked'])}, failed ${count(counts.failed)}, ` +
       `skipped ${count(counts.skipped)}`,
-    `  failures     ${plural(progress.failedAttempts, 'failed attempt')} so far`,
+    `  failures     ${plural(progress.failedAttempts, 'failed attempt')} so far` +
+      (progress.counts.failed > 0 ? `; ${plural(progress.counts.failed, 'member')} failed` : ''),
+    ...(progress.failureReasons ?? []).map((failure) => `    ${count(failure.count)} × ${failure.reason}`),
     `  milestones   ${milestone('50 %', progress.milestones.p50)}, ${milestone('90 %', progress.milestones.p90)}, ` +
       milestone('100 %', progress.milestones.p100),
     `  as of        ${progress.asOf}`,
@@ -469,10 +475,6 @@ async function start(
   return true;
 }
 
-function isFinished(progress: CampaignProgress): boolean {
-  return progress.status === 'completed' || progress.status === 'cancelled';
-}
-
 /** Interruptible wait: a timer, cut short by Ctrl-C (SIGINT), which then only ends the watch. */
 export function waitOrInterrupt(ms: number): Promise<boolean> {
   return new Promise((resolve) => {
@@ -517,7 +519,7 @@ async function watch(id: string, json: boolean, campaigns: CampaignOperations, i
     else if (io.progress) io.progress(`\r${line.slice(0, columns - 1).padEnd(columns - 1)}`);
     else if (line !== last) io.out(line);
     last = line;
-    if (isFinished(progress)) break;
+    if (campaignEnded(progress.status)) break;
     if (!(await tick(WATCH_INTERVAL_MS))) {
       interrupted = true;
       break;
@@ -653,7 +655,8 @@ function inCliWords(error: unknown, context: LifecycleCommandContext, action: st
   return new CampaignRefusedError(
     error.code,
     `you (${context.actor}) are not a security lead: only security leads and admins ${action} campaigns; ` +
-      'an admin adds you to CERTFLOW_SECURITY_LEADS',
+      "an admin adds you to CERTFLOW_SECURITY_LEADS of the certflow worker's configuration and restarts it " +
+      "(this command's own environment does not decide roles)",
   );
 }
 
@@ -663,6 +666,9 @@ export async function runCampaign(
   context: LifecycleCommandContext,
   io: CampaignIo,
 ): Promise<boolean> {
+  // Roles come from the worker alone: a role variable set for this command would mislead whoever set it.
+  const warning = ignoredRoleVariablesWarning(context.config);
+  if (warning !== null) io.err?.(`certflow: warning: ${warning}`);
   const session = await context.connect(context.config, context.store, context.where, context.db);
   try {
     const { campaigns } = session;

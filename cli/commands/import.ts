@@ -2,6 +2,7 @@ import fs from 'node:fs/promises';
 import { OWNER_GROUP_ID } from '../../domain/inventory/metadata-row';
 import type { CertificateMetadataPatch } from '../../domain/inventory/model';
 import { readMetadataCsv, type MetadataCsv } from '../../integrations/certificate-files/read-metadata-csv';
+import type { InventoryChangeReport } from '../../client/campaign-operations';
 import type { EnsureIssue } from '../../client/lifecycle-client';
 import { importCertificateFiles, type ImportReport } from '../../integrations/inventory/import-certificates';
 import { applyMetadataRows, type MetadataImportReport } from '../../integrations/inventory/import-metadata';
@@ -105,6 +106,8 @@ export type ImportLifecycles =
       /** Managed certificates whose lifecycle was told about their newer version. */
       readonly signalled: number;
       readonly failed: readonly EnsureIssue[];
+      /** Running campaigns told of the new certificates (their selectors may select them). */
+      readonly campaigns: InventoryChangeReport;
     }
   | { readonly notStarted: string };
 
@@ -119,7 +122,7 @@ async function startImportedLifecycles(
   context: LifecycleCommandContext,
   progress: ProgressReporter,
 ): Promise<ImportLifecycles> {
-  const outcome = await whenLifecyclesReachable(context, async ({ lifecycles }) => {
+  const outcome = await whenLifecyclesReachable(context, async ({ lifecycles, campaigns }) => {
     const notRunning: string[] = [];
     let signalled = 0;
     const queue = report.managed.replaced.values();
@@ -144,6 +147,8 @@ async function startImportedLifecycles(
       alreadyRunning: ensured.alreadyRunning,
       signalled,
       failed: ensured.failed,
+      // After the lifecycles started: a campaign asks them for renewals as soon as it enrols the new certificates.
+      campaigns: await campaigns.inventoryChanged(context.actor),
     };
   });
   return 'done' in outcome ? outcome.done : { notStarted: outcome.unavailable };
@@ -189,6 +194,12 @@ function describeLifecycles(lifecycles: ImportLifecycles): string[] {
   ];
   for (const issue of lifecycles.failed)
     lines.push(`    lifecycle of ${issue.managedCertificateId} not started: ${printable(issue.reason)}`);
+  const { told, unreachable } = lifecycles.campaigns;
+  if (told.length > 0)
+    lines.push(`  campaigns      ${plural(told.length, 'running campaign')} told of the new certificates`);
+  for (const miss of unreachable) {
+    lines.push(`    warning: campaign ${miss.campaignId} not told (it rescans on its own): ${printable(miss.reason)}`);
+  }
   return lines;
 }
 

@@ -395,8 +395,7 @@ export async function runStart({ config, workerOnly, out, stop }: StartOptions):
         taskQueue: config.taskQueue,
         store: services.store,
         campaigns: services.campaigns.store,
-        securityLeads: config.securityLeads,
-        admins: config.admins,
+        roles: services.roles.readerFor(config.taskQueue),
         // The Slack stand-in's demo channel shows campaign progress when no channel is configured.
         defaultChannelId: config.campaignChannelId ?? (demoSlack === undefined ? null : DEMO_CHANNEL.id),
         where: 'slack',

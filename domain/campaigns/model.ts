@@ -84,8 +84,24 @@ export type CampaignStateCounts = Record<CampaignMemberState, number>;
 /** Owner group key of members without an owner group. */
 export const NO_OWNER_GROUP = '(no group)';
 
-/** Lifecycle of the campaign itself. */
-export type CampaignStatus = 'running' | 'paused' | 'cancelled' | 'completed';
+/**
+ * Lifecycle of the campaign itself. It ends `completed` when no member failed, `completed-with-failures` when some
+ * were replaced and some failed, `failed` when members failed and none was replaced, or `cancelled`.
+ */
+export type CampaignStatus = 'running' | 'paused' | 'cancelled' | 'completed' | 'completed-with-failures' | 'failed';
+
+/** Statuses of a campaign that has ended: nothing more happens to it. */
+export const ENDED_CAMPAIGN_STATUSES: readonly CampaignStatus[] = [
+  'completed',
+  'completed-with-failures',
+  'failed',
+  'cancelled',
+];
+
+/** Whether a campaign in this status has ended. */
+export function campaignEnded(status: CampaignStatus): boolean {
+  return ENDED_CAMPAIGN_STATUSES.includes(status);
+}
 
 /** What a security lead launches (R-CAM-1, R-CAM-2). */
 export interface CampaignDefinition {
@@ -137,6 +153,11 @@ export interface CampaignProgress {
   readonly laggards: readonly CampaignGroupProgress[];
   /** Attempts that failed so far, retried or not. */
   readonly failedAttempts: number;
+  /**
+   * Why attempts failed (a lifecycle's refusal, a failed step), most frequent first, at most a few; absent in the
+   * progress of campaigns from before it was kept.
+   */
+  readonly failureReasons?: ReadonlyArray<{ readonly reason: string; readonly count: number }>;
   /** ISO 8601 UTC when 50 %, 90 % and 100 % of the members were finished, once reached. */
   readonly milestones: { readonly p50: string | null; readonly p90: string | null; readonly p100: string | null };
   /** The deadline passed and the laggards were escalated. */

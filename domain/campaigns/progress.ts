@@ -80,9 +80,51 @@ export interface CampaignProgressInput {
   readonly statusReason: string | null;
   readonly groups: Record<string, CampaignStateCounts>;
   readonly failedAttempts: number;
+  /** Failed attempts per reason ({@link recordFailureReason}). */
+  readonly failureReasons?: Readonly<Record<string, number>>;
   readonly milestones: CampaignProgress['milestones'];
   readonly escalated: boolean;
   readonly now: string;
+}
+
+/** Failure reasons a progress view lists, most frequent first. */
+export const SHOWN_FAILURE_REASONS = 5;
+/** Distinct failure reasons a campaign keeps; later ones are counted under {@link OTHER_FAILURE_REASONS}. */
+export const KEPT_FAILURE_REASONS = 20;
+/** The reason failures beyond {@link KEPT_FAILURE_REASONS} distinct ones are counted under. */
+export const OTHER_FAILURE_REASONS = 'other reasons (the report lists every failed member)';
+const MAX_REASON_LENGTH = 300;
+
+/**
+ * Counts one failed attempt under its reason (one line, at most 300 characters), keeping at most
+ * {@link KEPT_FAILURE_REASONS} distinct reasons so the counters a campaign carries stay small. Mutates `reasons`.
+ */
+export function recordFailureReason(reasons: Record<string, number>, detail: string | null): void {
+  const text = (detail ?? 'no reason given').replace(/\s+/g, ' ').trim() || 'no reason given';
+  const reason = text.length > MAX_REASON_LENGTH ? `${text.slice(0, MAX_REASON_LENGTH - 1)}…` : text;
+  const known = reason in reasons || Object.keys(reasons).length < KEPT_FAILURE_REASONS;
+  const key = known ? reason : OTHER_FAILURE_REASONS;
+  reasons[key] = (reasons[key] ?? 0) + 1;
+}
+
+/** The most frequent failure reasons, most first (then alphabetically), at most {@link SHOWN_FAILURE_REASONS}. */
+export function topFailureReasons(
+  reasons: Readonly<Record<string, number>>,
+): Array<{ readonly reason: string; readonly count: number }> {
+  return Object.entries(reasons)
+    .map(([reason, count]) => ({ reason, count }))
+    .sort((a, b) => b.count - a.count || (a.reason < b.reason ? -1 : a.reason > b.reason ? 1 : 0))
+    .slice(0, SHOWN_FAILURE_REASONS);
+}
+
+/**
+ * How a campaign that has nothing left to do ends: `completed` when no member failed, `completed-with-failures` when
+ * some were replaced and some failed, `failed` when members failed and none was replaced (every lifecycle refused,
+ * say), so a campaign that replaced nothing never reads as a success.
+ */
+export function campaignEndStatus(counts: CampaignStateCounts): 'completed' | 'completed-with-failures' | 'failed' {
+  if (counts.failed === 0) return 'completed';
+  return counts['old-revoked'] > 0 ? 'completed-with-failures' : 'failed';
 }
 
 /** The progress view (R-CAM-3): overall and per-group counts, and the laggards, least done first. */
@@ -108,6 +150,7 @@ export function buildCampaignProgress(input: CampaignProgressInput): CampaignPro
     groups,
     laggards,
     failedAttempts: input.failedAttempts,
+    failureReasons: topFailureReasons(input.failureReasons ?? {}),
     milestones: input.milestones,
     escalated: input.escalated,
     asOf: input.now,
@@ -128,5 +171,8 @@ export function campaignRoleRefusal(
   });
   const held = rolesOf(actor, roster);
   if (held.includes('security-lead') || held.includes('admin')) return null;
-  return `${actor.displayName ?? actor.id} is not a security lead and cannot ${action} campaigns; security leads are set in CERTFLOW_SECURITY_LEADS`;
+  return (
+    `${actor.displayName ?? actor.id} is not a security lead and cannot ${action} campaigns; security leads are set in ` +
+    "CERTFLOW_SECURITY_LEADS of the certflow worker's configuration"
+  );
 }

@@ -207,3 +207,45 @@ export function checkDecisionAllowed(
   }
   return null;
 }
+
+/**
+ * The security leads and admins a certflow worker runs with (its CERTFLOW_SECURITY_LEADS and CERTFLOW_ADMINS), as it
+ * publishes them to the inventory when it starts: the one source of roles for the CLI and other clients.
+ */
+export interface PublishedRoles {
+  readonly securityLeads: readonly string[];
+  readonly admins: readonly string[];
+  /** The worker that published them (`certflow worker` on a host, with its pid). */
+  readonly publishedBy: string;
+  /** ISO 8601 UTC. */
+  readonly publishedAt: string;
+}
+
+/**
+ * The one warning of a CLI run whose own environment sets role variables (`own`: the lists it read from
+ * CERTFLOW_SECURITY_LEADS and CERTFLOW_ADMINS): they are ignored, roles come from the worker's configuration. Null
+ * when neither is set.
+ */
+export function ignoredRoleVariablesWarning(own: {
+  readonly securityLeads: readonly string[];
+  readonly admins: readonly string[];
+}): string | null {
+  const set = [
+    ...(own.securityLeads.length > 0 ? ['CERTFLOW_SECURITY_LEADS'] : []),
+    ...(own.admins.length > 0 ? ['CERTFLOW_ADMINS'] : []),
+  ];
+  if (set.length === 0) return null;
+  return (
+    `${set.join(' and ')} ${set.length === 1 ? 'is' : 'are'} ignored here: roles come from the certflow worker's ` +
+    'configuration, which it publishes to the inventory when it starts; set them where `certflow start` or ' +
+    '`certflow worker` runs and restart it'
+  );
+}
+
+/** Why a role-gated action is refused before any worker has published its roles. */
+export function rolesNotPublishedMessage(taskQueue: string): string {
+  return (
+    `no certflow worker has published its roles for task queue "${taskQueue}" to this inventory yet, so nobody may ` +
+    'run campaigns: start certflow (`npm start`, or `certflow worker`) with CERTFLOW_SECURITY_LEADS set, then try again'
+  );
+}

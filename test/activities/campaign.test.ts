@@ -145,4 +145,27 @@ describe('dispatchCampaignRenewals', () => {
       ['fp-a1', 'skipped', 'this certificate is retired; nothing to renew'],
     ]);
   });
+
+  it('R-CAM-2: a member whose lifecycle refuses the pre-approval fails at once with the reason, without burning its attempts; one another campaign has is skipped', async () => {
+    const notApprover = new LifecycleRefusedError(
+      'not-approver',
+      'email:sec@example.com is neither an approver nor a security lead and cannot approve in advance',
+    );
+    const selfApproval = new LifecycleRefusedError('self-approval', 'a request cannot be approved in advance by …');
+    const otherCampaign = new LifecycleRefusedError('in-other-campaign', 'campaign cmp-x is already replacing this');
+    const { client, asked } = fakeLifecycles({ a1: [notApprover], b2: [selfApproval], c3: [otherCampaign] });
+    const { campaigns, changes } = fakeStore({});
+    const outcomes = await dispatch(client, campaigns, [member('a1'), member('b2'), member('c3')]);
+    expect(outcomes.map((outcome) => [outcome.outcome, outcome.detail])).toEqual([
+      ['failed', expect.stringContaining('neither an approver nor a security lead')],
+      ['failed', expect.stringContaining('(self-approval)')],
+      ['skipped', 'campaign cmp-x is already replacing this'],
+    ]);
+    expect(changes.map((change) => [change.fingerprintSha256, change.state, change.final ?? false])).toEqual([
+      ['fp-a1', 'failed', true],
+      ['fp-b2', 'failed', true],
+      ['fp-c3', 'skipped', false],
+    ]);
+    expect(asked).toHaveLength(3);
+  });
 });

@@ -206,6 +206,11 @@ class FakeCampaigns implements CampaignOperations {
     return { progress: progressOf('running', { web: { failed: 1 } }, { failedAttempts: 3 }), members: [MEMBER] };
   }
 
+  inventoryChanged(by: string) {
+    this.calls.push({ operation: 'inventoryChanged', args: [by] });
+    return Promise.resolve({ told: [], unreachable: [] });
+  }
+
   operations(): string[] {
     return this.calls.map((call) => call.operation);
   }

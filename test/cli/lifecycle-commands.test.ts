@@ -86,8 +86,14 @@ const testConnector: LifecycleConnector = async (config, store, where, db) => ({
     taskQueue: config.taskQueue,
     store,
     campaigns: new SqlCampaignStore({ db }),
-    securityLeads: config.securityLeads,
-    admins: config.admins,
+    // As the worker of these tests would publish them.
+    roles: () =>
+      Promise.resolve({
+        securityLeads: config.securityLeads,
+        admins: config.admins,
+        publishedBy: 'test worker',
+        publishedAt: NOW.toISOString(),
+      }),
     where,
     searchAttributes: false,
     now: () => NOW,

@@ -9,6 +9,7 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import type { Kysely } from 'kysely';
 import { Worker, type WorkflowBundleOption } from '@temporalio/worker';
 import { createActivities } from '../../activities';
 import type { CampaignActivityDeps } from '../../activities/campaign';
@@ -24,12 +25,20 @@ import type { Policy } from '../../domain/policy/policy';
 import { RecordingCampaignNotifier } from '../../integrations/campaigns/recording-campaign-notifier';
 import { RecordingCampaignTicketing } from '../../integrations/campaigns/recording-campaign-ticketing';
 import { SqlCampaignStore } from '../../integrations/campaigns/sql-campaign-store';
+import type {
+  CampaignNotifier,
+  CampaignStore,
+  CampaignTicketing,
+  MemberStateChange,
+} from '../../integrations/campaigns/campaign-ports';
 import type { CertificateAuthorityPort } from '../../integrations/ca/certificate-authority';
 import { openInternalCa, type InternalCa } from '../../integrations/ca/internal-ca';
 import type { Deployer } from '../../integrations/deploy/deployer';
 import { FileDeployer } from '../../integrations/deploy/file-deployer';
 import { openInventoryDatabase } from '../../integrations/inventory/database';
+import { SqlPublishedRoles } from '../../integrations/inventory/sql-published-roles';
 import type { InventoryStore } from '../../integrations/inventory/inventory-store';
+import type { InventoryDatabase } from '../../integrations/inventory/kysely-inventory-store';
 import { FileKeyStore } from '../../integrations/keys/file-key-store';
 import { RecordingNotifier } from '../../integrations/notifications/recording-notifier';
 import { RecordingTicketing } from '../../integrations/ticketing/recording-ticketing';
@@ -87,7 +96,11 @@ export interface CampaignHarness {
   readonly taskQueue: string;
   readonly folder: string;
   readonly store: InventoryStore;
+  /** The inventory database (for `certflow import` through the CLI's code). */
+  readonly db: Kysely<InventoryDatabase>;
   readonly campaignStore: SqlCampaignStore;
+  /** Every member state change the lifecycles wrote to the store, in order (what the campaign's counts follow). */
+  readonly memberChanges: MemberStateChange[];
   /** The CA that issued the certificates in service (the compromised one). */
   readonly oldCa: InternalCa;
   /** certflow's CA: renewals come from it. */
@@ -98,16 +111,21 @@ export interface CampaignHarness {
   readonly ticketing: RecordingTicketing;
   readonly campaignNotifier: RecordingCampaignNotifier;
   readonly campaignTicketing: RecordingCampaignTicketing;
+  /** The Slack and Jira adapters the next worker's campaign activities use; tests wrap them to fail or hold. */
+  publishing: { notifier: CampaignNotifier; ticketing: CampaignTicketing };
   readonly lifecycles: LifecycleClient;
   readonly campaigns: CampaignOperations;
   policy: Policy;
   /** The deployers the activities use; tests wrap them to fail. */
   deployers: Deployer[];
-  /** Issues `count` certificates per group from the old CA (or the new one), installs them as files, records them. */
+  /**
+   * Issues `count` certificates per group from the old CA (or the new one), installs them as files and records them
+   * (`record: false`: only the files and the groups, for `certflow import`; the seeds' managed ids are then empty).
+   */
   seed(
     groups: readonly string[],
     count: number,
-    options?: { ca?: 'old' | 'new'; daysLeft?: number },
+    options?: { ca?: 'old' | 'new'; daysLeft?: number; record?: boolean },
   ): Promise<CampaignSeed[]>;
   /** Starts (or finds) the lifecycles of the seeded certificates. */
   startLifecycles(seeds: readonly CampaignSeed[]): Promise<void>;
@@ -150,14 +168,21 @@ export async function createCampaignHarness(options: CampaignHarnessOptions = {}
   const campaignTicketing = new RecordingCampaignTicketing();
   const taskQueue = uniqueTaskQueue('campaign');
   const securityLeads = [CAMPAIGN_PEOPLE.securityLead.id];
+  // As a certflow worker does when it starts: the client reads the roles the worker publishes.
+  const publishedRoles = new SqlPublishedRoles({ db });
+  await publishedRoles.publish(taskQueue, {
+    securityLeads,
+    admins: [],
+    publishedBy: 'campaign harness',
+    publishedAt: new Date().toISOString(),
+  });
   const lifecycles = createLifecycleClient({ client: env.client, taskQueue, store, searchAttributes: false });
   const campaigns = createCampaignClient({
     client: env.client,
     taskQueue,
     store,
     campaigns: campaignStore,
-    securityLeads,
-    admins: [],
+    roles: publishedRoles.readerFor(taskQueue),
     defaultChannelId: 'CCAMPAIGN',
     searchAttributes: false,
     ...(options.timings ? { timings: options.timings } : {}),
@@ -174,6 +199,20 @@ export async function createCampaignHarness(options: CampaignHarnessOptions = {}
   };
   let seeds = 0;
   let activityCalls = 0;
+  const memberChanges: MemberStateChange[] = [];
+  /** The campaign store as the lifecycles see it: every state change they write is observed first. */
+  const observedStore = new Proxy(campaignStore, {
+    get(target, property) {
+      if (property === 'updateMemberState') {
+        return (change: MemberStateChange) => {
+          memberChanges.push(change);
+          return target.updateMemberState(change);
+        };
+      }
+      const value: unknown = Reflect.get(target, property, target);
+      return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value;
+    },
+  }) as CampaignStore;
   /** Counts every activity call, so the benchmark's baseline runs as many no-op activities. */
   const counted = <T extends Record<string, (...args: never[]) => Promise<unknown>>>(activities: T): T =>
     Object.fromEntries(
@@ -198,13 +237,13 @@ export async function createCampaignHarness(options: CampaignHarnessOptions = {}
       securityLeads,
       admins: [],
       publicUrl: 'https://certflow.test',
-      campaigns: campaignStore,
+      campaigns: observedStore,
     };
     const campaign: CampaignActivityDeps = {
       store,
       campaigns: campaignStore,
-      notifier: campaignNotifier,
-      ticketing: campaignTicketing,
+      notifier: harness.publishing.notifier,
+      ticketing: harness.publishing.ticketing,
       lifecycles: () => lifecycles,
       securityLeads,
       admins: [],
@@ -224,7 +263,9 @@ export async function createCampaignHarness(options: CampaignHarnessOptions = {}
     taskQueue,
     folder,
     store,
+    db,
     campaignStore,
+    memberChanges,
     oldCa,
     newCa,
     oldIssuerDn,
@@ -232,6 +273,7 @@ export async function createCampaignHarness(options: CampaignHarnessOptions = {}
     ticketing,
     campaignNotifier,
     campaignTicketing,
+    publishing: { notifier: campaignNotifier, ticketing: campaignTicketing },
     lifecycles,
     campaigns,
     policy: DEFAULT_POLICY,
@@ -274,6 +316,18 @@ export async function createCampaignHarness(options: CampaignHarnessOptions = {}
           const parsed = decodeCertificates(new TextEncoder().encode(issued.certificatePem), 'seed').certificates[0];
           if (!parsed) throw new Error('seed certificate did not parse');
           upserts.push({ parsed, issued, location, group });
+        }
+        if (seedOptions.record === false) {
+          made.push(
+            ...upserts.map(({ parsed, issued, location }) => ({
+              managedCertificateId: '',
+              fingerprint: parsed.facts.fingerprintSha256,
+              serialNumber: issued.serialNumber,
+              ownerGroup: group,
+              location,
+            })),
+          );
+          continue;
         }
         const at = new Date().toISOString();
         await store.upsertCertificates(
@@ -321,9 +375,9 @@ export async function createCampaignHarness(options: CampaignHarnessOptions = {}
     async startWorker(runOptions = {}) {
       const worker = await Worker.create({
         ...workerOptions(runOptions.identity ?? 'campaign-test-worker', runOptions.maxCachedWorkflows),
-        // Stopping lets the activities under way finish, as a rolling restart does: an abandoned one would hold the
-        // time-skipping server's clock until its timeout.
-        shutdownGraceTime: '1 minute',
+        // Stopping waits for the activities under way to finish, as a rolling restart does, however slow the machine
+        // is: an abandoned one would hold the time-skipping server's clock until its timeout (issue 14 item 17).
+        shutdownGraceTime: '1 hour',
       });
       const running = worker.run();
       return async () => {
@@ -345,7 +399,9 @@ export async function createCampaignHarness(options: CampaignHarnessOptions = {}
         campaignProgressQuery,
         predicate,
         what,
-        120_000,
+        // Generous: under load (other test files on the same cores) a campaign is slow, not stuck; a stuck one fails
+        // the test at its own timeout with this wait's last state.
+        540_000,
       );
     },
 

@@ -67,6 +67,8 @@ const STATUS_LABELS: Readonly<Record<CampaignProgress['status'], string>> = {
   paused: '⏸️ paused',
   cancelled: '⏹️ cancelled',
   completed: '✅ completed',
+  'completed-with-failures': '⚠️ completed with failures',
+  failed: '❌ failed: nothing was replaced',
 };
 
 /** `▓▓▓▓▓░░░░░ 48% (96/200)`: full only once all is done, so 199/200 never looks finished. */
@@ -174,6 +176,15 @@ export function campaignProgressMessage(progress: CampaignProgress): SlackMessag
       section(`⚠️ *${groupsPhrase(progress.laggards.length)} not done after the deadline*`, BLOCK_IDS.problem),
     );
     blocks.push(...laggards.blocks, ...moreGroups(left, itemBlockId(BLOCK_IDS.more, 'laggards')));
+  }
+  const reasons = progress.failureReasons ?? [];
+  if (reasons.length > 0) {
+    const lines = reasons.map((failure) => `• ${failure.count} × ${userText(failure.reason, 300)}`);
+    const headline =
+      progress.counts.failed > 0
+        ? `❌ *${progress.counts.failed} failed* (${progress.failedAttempts} failed attempts)`
+        : `*${progress.failedAttempts} failed attempts, retried*`;
+    blocks.push(section(`${headline}, why:\n${lines.join('\n')}`, itemBlockId(BLOCK_IDS.problem, 'failures')));
   }
   const milestones = (['p50', 'p90', 'p100'] as const)
     .filter((key) => progress.milestones[key] !== null)

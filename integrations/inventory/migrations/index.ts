@@ -10,6 +10,7 @@ import { jiraTicketsMigration } from './004-jira-tickets';
 import { managedTicketIndexMigration } from './005-managed-ticket-index';
 import { campaignsMigration } from './006-campaigns';
 import { consoleAdaptersMigration } from './007-console-adapters';
+import { publishedRolesMigration } from './008-published-roles';
 
 /** The two databases the inventory runs on. */
 export type InventoryDialect = 'sqlite' | 'postgres';
@@ -24,5 +25,6 @@ export function inventoryMigrations(dialect: InventoryDialect): Record<string, M
     '005-managed-ticket-index': managedTicketIndexMigration(),
     '006-campaigns': campaignsMigration(),
     '007-console-adapters': consoleAdaptersMigration(dialect),
+    '008-published-roles': publishedRolesMigration(),
   };
 }

@@ -1255,6 +1255,7 @@ describe('opening the inventory database', () => {
       { name: '005-managed-ticket-index' },
       { name: '006-campaigns' },
       { name: '007-console-adapters' },
+      { name: '008-published-roles' },
     ]);
     database.close();
   });

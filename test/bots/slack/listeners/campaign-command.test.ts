@@ -106,6 +106,7 @@ class FakeCampaigns implements CampaignOperations {
 
   members = () => Promise.resolve([]);
   report = () => Promise.reject(new Error('not used here'));
+  inventoryChanged = () => Promise.reject(new Error('not used here'));
 }
 
 /** The lifecycle operations these tests never reach. */
