@@ -87,6 +87,7 @@ Inventory:
       --incident-response <person> --slack-channel <id> --slack-usergroup <id (owners)>
       --slack-approver-usergroup <id (approvers)> --jira-group <name> --jira-project <key>
       --reminder-days 90,60,30 --auto-renew on|off
+      --if-missing             (create) a group that exists already is left as it is, exit 0
       (a person: alice@example.com, "Alice <alice@example.com>", slack:U024BE7LH, jira:<account id>)
   policy check | show          re-evaluate every certificate against the policy (--policy <file>); exit 1 on violations
   audit list | export          the audit log; export --format jsonl|csv [--output <file>]; filters --action

@@ -19,6 +19,7 @@ export const GROUP_OPTIONS = {
   'jira-project': { type: 'string' },
   'reminder-days': { type: 'string' },
   'auto-renew': { type: 'string' },
+  'if-missing': { type: 'boolean', default: false },
   json: { type: 'boolean', default: false },
 } as const;
 
@@ -178,7 +179,22 @@ export async function runGroups(
     else describeGroup(existing).forEach((line) => io.out(line));
     return;
   }
-  if (action === 'create' && existing) throw new UsageError(`group ${id} exists already; change it with groups update`);
+  if (action === 'create' && existing) {
+    if (!values['if-missing']) {
+      throw new UsageError(
+        `group ${id} exists already; change it with groups update, or add --if-missing to leave it as it is`,
+      );
+    }
+    // Like mkdir -p: scripts and the README's demo run it again. The options are still checked, so a typo is no
+    // silent success.
+    applyGroupOptions(id, null, values);
+    if (values.json) io.out(JSON.stringify(existing, null, 2));
+    else {
+      io.out(`group ${id} exists already; left as it is (change it with certflow groups update ${id})`);
+      describeGroup(existing).forEach((line) => io.out(line));
+    }
+    return;
+  }
   if (action === 'update' && !existing) throw new UsageError(`no owner group "${id}"; create it with groups create`);
   const group = applyGroupOptions(id, existing, values);
   const outcome = await context.store.upsertOwnerGroup(group);

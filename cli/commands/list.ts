@@ -165,7 +165,12 @@ export async function runList(
     }
     io.out(
       renderTable(groups, [
-        { header: request.groupBy.toUpperCase(), cell: (row) => row.key ?? '(none)', maxWidth: 70 },
+        {
+          // Headed by the word the user typed (owner, key-algorithm), not the store's field name.
+          header: (Object.keys(GROUPINGS).find((word) => GROUPINGS[word] === request.groupBy) ?? '').toUpperCase(),
+          cell: (row) => row.key ?? '(none)',
+          maxWidth: 70,
+        },
         { header: 'CERTIFICATES', cell: (row) => row.count.toLocaleString('en-US'), align: 'right' },
       ]),
     );

@@ -209,6 +209,12 @@ function slackStandInRow(demoSlack: DemoSlack): [string, string] {
   return ['Slack stand-in', `${demoSlack.standIn.url}/ (open it in a browser to approve as the demo users)`];
 }
 
+/** Where certflow's HTTP server listens, as bound: a wildcard address says that every interface is reachable. */
+function boundTo(address: string): string {
+  const everywhere = address.startsWith('0.0.0.0:') || address.startsWith('[::]:');
+  return `listening on ${address}${everywhere ? ', every interface' : ''}`;
+}
+
 function banner(
   config: CertflowConfig,
   address: string,
@@ -228,7 +234,7 @@ function banner(
       : []),
     ['Task queue', config.taskQueue],
     ['Inventory', redactDatabaseUrl(config.databaseUrl)],
-    ['CA and CRL', `${config.publicUrl}/ca/internal/crl (listening on ${services.http.url})`],
+    ['CA and CRL', `${config.publicUrl}/ca/internal/crl (${boundTo(services.http.boundTo)})`],
     ...services.registry.list().map(({ address: endpoint }): [string, string] => ['TLS endpoint', endpoint]),
     ...(demoSlack ? [slackStandInRow(demoSlack)] : []),
     ...(demoJira

@@ -41,6 +41,8 @@ export interface RunningHttpServer {
   /** Base URL, e.g. `http://127.0.0.1:43117`. */
   readonly url: string;
   readonly port: number;
+  /** The address and port the socket is bound to, as the OS reports them: `0.0.0.0:8088` listens on every interface. */
+  readonly boundTo: string;
   /** Stops accepting connections, closes idle keep-alive ones and resolves when every connection has ended. */
   close(): Promise<void>;
 }
@@ -216,12 +218,13 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
     });
   });
 
-  const { port } = server.address() as AddressInfo;
+  const { port, address } = server.address() as AddressInfo;
   const shownHost = options.host === '0.0.0.0' || options.host === '::' ? 'localhost' : options.host;
   const url = `http://${shownHost.includes(':') ? `[${shownHost}]` : shownHost}:${port}`;
   return {
     url,
     port,
+    boundTo: address.includes(':') ? `[${address}]:${port}` : `${address}:${port}`,
     close: () => {
       closing ??= new Promise<void>((resolve, reject) => {
         server.close((error) => (error ? reject(error) : resolve()));

@@ -142,6 +142,9 @@ describe('certflow inventory commands', () => {
     const result = await run('list', '--group-by', 'issuer', '--json');
     const groups = JSON.parse(result.out) as { key: string; count: number }[];
     expect(groups).toContainEqual({ key: 'CN=Certflow Test Issuing CA 1, O=Certflow Test, C=US', count: 3 });
+    // The table is headed by the word the user typed, not the store's field (OWNERGROUP, KEYALGORITHM).
+    expect((await run('list', '--group-by', 'owner')).out).toMatch(/^OWNER +CERTIFICATES\n/);
+    expect((await run('list', '--group-by', 'key-algorithm')).out).toMatch(/^KEY-ALGORITHM +CERTIFICATES\n/);
   });
 
   it('R-OWN-1: creates and updates an owner group with approvers, escalation contacts, Slack and Jira identities', async () => {

@@ -6,6 +6,64 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { assertPortFree } from '../../worker/dev-server';
 import { freePort } from '../support/ports';
 import { buildDist, type CertflowProcess, ownStartEnv, processesMentioning, runCertflow } from '../support/processes';
+import { REPO_ROOT } from '../support/temporal';
+
+/** One command of a README shell block: its environment assignments and its words, comments and `\\` joins gone. */
+interface ReadmeCommand {
+  readonly env: Record<string, string>;
+  readonly words: readonly string[];
+}
+
+/** Splits a shell line into words: double and single quotes group, `#` outside quotes starts a comment. */
+function shellWords(line: string): string[] {
+  const words: string[] = [];
+  let word: string | null = null;
+  let quote: '"' | "'" | null = null;
+  for (const char of line) {
+    if (quote !== null) {
+      if (char === quote) quote = null;
+      else word = (word ?? '') + char;
+    } else if (char === '"' || char === "'") {
+      quote = char;
+      word ??= '';
+    } else if (char === '#' && word === null) {
+      break;
+    } else if (/\s/.test(char)) {
+      if (word !== null) words.push(word);
+      word = null;
+    } else {
+      word = (word ?? '') + char;
+    }
+  }
+  if (word !== null) words.push(word);
+  return words;
+}
+
+/** The certflow commands of the README's shell block under `heading`, in order, `npx certflow` dropped. */
+function readmeCertflowCommands(heading: string): ReadmeCommand[] {
+  const readme = fs.readFileSync(path.join(REPO_ROOT, 'README.md'), 'utf8');
+  const section = readme.slice(readme.indexOf(heading));
+  const block = /```sh\n([\s\S]*?)```/.exec(section)?.[1] ?? '';
+  return (
+    block
+      .replace(/\\\n\s*/g, ' ')
+      // A placeholder (`<request id printed by renew>`) is one word.
+      .replace(/<([a-z ]+)>/g, (_, inner: string) => `<${inner.replace(/ /g, '-')}>`)
+      .split('\n')
+      .flatMap((line) => line.split('&&'))
+      .map(shellWords)
+      .flatMap((words) => {
+        const env: Record<string, string> = {};
+        let rest = words;
+        while (rest[0] !== undefined && /^[A-Z_]+=/.test(rest[0])) {
+          const [name = '', ...value] = rest[0].split('=');
+          env[name] = value.join('=');
+          rest = rest.slice(1);
+        }
+        return rest[0] === 'npx' && rest[1] === 'certflow' ? [{ env, words: rest.slice(2) }] : [];
+      })
+  );
+}
 
 describe('npm start: embedded dev server + worker, end to end', () => {
   let dataDir: string;
@@ -39,7 +97,10 @@ describe('npm start: embedded dev server + worker, end to end', () => {
     expect(banner).toContain(`Temporal Web UI   http://127.0.0.1:${env.TEMPORAL_UI_PORT}`);
     expect(banner).toContain(`Temporal history  ${path.join(dataDir, 'temporal.sqlite')}`);
     expect(banner).toContain('Task queue        certflow');
-    expect(banner).toContain(`CA and CRL        http://127.0.0.1:${env.CERTFLOW_HTTP_PORT}/ca/internal/crl`);
+    expect(banner).toContain(
+      `CA and CRL        http://127.0.0.1:${env.CERTFLOW_HTTP_PORT}/ca/internal/crl ` +
+        `(listening on 0.0.0.0:${env.CERTFLOW_HTTP_PORT}, every interface)`,
+    );
     expect(banner).toContain(`TLS endpoint      ${env.CERTFLOW_TLS_ENDPOINTS}`);
     expect(banner).toMatch(/^ {2}Slack stand-in {4}http:\/\/127\.0\.0\.1:\d+\/ \(open it in a browser/m);
     expect(banner).toMatch(/^ {2}Jira stand-in {5}http:\/\/127\.0\.0\.1:\d+\/ \(change tickets/m);
@@ -51,6 +112,45 @@ describe('npm start: embedded dev server + worker, end to end', () => {
     expect(certflow.stdout).toContain('lifecycles: 1 started, 0 already running');
     const crl = await fetch(`http://127.0.0.1:${env.CERTFLOW_HTTP_PORT}/ca/internal/crl.pem`);
     expect(crl.status).toBe(200);
+    expect(await crl.text()).toMatch(/^-----BEGIN X509 CRL-----/);
+  });
+
+  it("R-RA-1: the README's renewal from start to finish works in order after npm start made the demo group", async () => {
+    await certflow.waitForLine(/^lifecycles: /);
+    expect(certflow.stdout).toContain("created owner group demo for the Slack stand-in's demo users and channel");
+    const commands = readmeCertflowCommands('#### A renewal from start to finish');
+    expect(commands.map((command) => command.words[0])).toEqual(['groups', 'list', 'renew', 'approve', 'lifecycle']);
+    let id = '<id>';
+    let request = '<request-id-printed-by-renew>';
+    const outputs: string[] = [];
+    for (const command of commands) {
+      const words = command.words.map((word) =>
+        word === '<id>' ? id : word === '<request-id-printed-by-renew>' ? request : word,
+      );
+      const run = runCertflow(words, { ...env, ...command.env });
+      const code = await run.exited;
+      const out = [...run.stdout, ...run.stderr].join('\n');
+      expect(code, `certflow ${words.join(' ')}:\n${out}`).toBe(0);
+      outputs.push(out);
+      if (words[0] === 'list') id = /^([0-9a-f]{16}) +localhost /m.exec(out)?.[1] ?? id;
+      if (words[0] === 'renew') request = /request ([0-9a-f]{16}\.\d+\.\d+)/.exec(out)?.[1] ?? request;
+    }
+    expect(outputs[0]).toMatch(/^group demo exists already; left as it is/);
+    expect(id).toMatch(/^[0-9a-f]{16}$/);
+    expect(request).toMatch(new RegExp(`^${id}\\.1\\.\\d+$`));
+    // The renewal runs after the approval: the README's status command, again until its plan shows cycle 2.
+    const status = commands.at(-1)!;
+    let shown = outputs.at(-1) ?? '';
+    while (!/, cycle 2\n/.test(shown) || !/renewal\.completed/.test(shown)) {
+      const run = runCertflow(
+        status.words.map((word) => (word === '<id>' ? id : word)),
+        env,
+      );
+      expect(await run.exited).toBe(0);
+      shown = run.stdout.join('\n') + '\n';
+    }
+    expect(shown).toMatch(/revocation +serial [0-9a-f]+ \(superseded\) due /);
+    const crl = await fetch(`http://127.0.0.1:${env.CERTFLOW_HTTP_PORT}/ca/internal/crl.pem`);
     expect(await crl.text()).toMatch(/^-----BEGIN X509 CRL-----/);
   });
 
