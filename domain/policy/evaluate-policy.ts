@@ -6,6 +6,7 @@ import { normalizeHex } from '../certificates/hex';
 import type { CertificateFacts } from '../certificates/certificate-facts';
 import type { PolicyResult, PolicyViolation, ViolationSeverity } from '../inventory/model';
 import { policyVersion } from './load-policy';
+import { exceedsValidity, publicTrustMaxValidity } from './public-trust';
 import {
   dnAttributeKey,
   foldDnValue,
@@ -154,10 +155,48 @@ function approvedCaCheck(rule: Policy['rules']['approvedCas']): Check | null {
   };
 }
 
+/**
+ * The issuing-CA name certflow's internal CA gives itself (integrations/ca/internal-ca.ts: `certflow Internal Issuing
+ * CA`, plus ` (<name>)` for a named one): its certificates are private without being listed.
+ */
+const CERTFLOW_INTERNAL_ISSUER = /^certflow Internal Issuing CA( \(.+\))?$/;
+
+/** Private when self-signed, issued by certflow's internal CA or by a CA listed in `privateCas` (R-POL-2). */
+function isPrivatelyIssued(
+  facts: CertificateFacts,
+  context: PolicyEvaluationContext,
+  privateCas: readonly CompiledCa[],
+): boolean {
+  if (facts.selfSigned) return true;
+  const issuerCn = facts.issuer.attributes.find((attribute) => attribute.oid === '2.5.4.3')?.value ?? '';
+  if (CERTFLOW_INTERNAL_ISSUER.test(issuerCn)) return true;
+  return anyCaMatches(
+    privateCas,
+    () => issuerDnKey(facts),
+    facts.authorityKeyId,
+    context.issuerFingerprint?.toLowerCase() ?? null,
+  );
+}
+
 function validityCheck(rule: Policy['rules']['validityPeriod']): Check | null {
   if (!rule.enabled) return null;
-  return (facts, _context, out) => {
+  const privateCas = rule.privateCas.map(compileCa);
+  return (facts, context, out) => {
     const isCa = facts.role !== 'end-entity';
+    const forum = isCa || !rule.publicTrust ? null : publicTrustMaxValidity(facts.notBefore);
+    if (forum !== null && forum.maxDays < rule.maxDays && !isPrivatelyIssued(facts, context, privateCas)) {
+      const limit = forum.maxDays;
+      if (facts.validityDays <= limit && !exceedsValidity(facts.notBefore, facts.notAfter, limit)) return;
+      out.push(
+        violation(
+          POLICY_RULES.validityPeriod,
+          rule.severity,
+          `${certificateLabel(facts)} is valid for ${facts.validityDays} days (${facts.notBefore.slice(0, 10)} to ${facts.notAfter.slice(0, 10)}); publicly-trusted certificates issued ${forum.since === null ? 'before 2026-03-15' : `from ${forum.since.slice(0, 10)}`} may be valid for at most ${limit} days, both ends counted (CA/Browser Forum ballot SC-081v3)`,
+          `reissue it with a validity period of ${limit} days or less (notAfter earlier than notBefore + ${limit} days); if ${facts.issuer.text || 'its issuer'} is a private CA, list it under rules.validityPeriod.privateCas`,
+        ),
+      );
+      return;
+    }
     const limit = isCa ? rule.caMaxDays : rule.maxDays;
     if (limit === null || facts.validityDays <= limit) return;
     out.push(

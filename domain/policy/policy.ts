@@ -34,10 +34,20 @@ export interface ApprovedCasRule extends RuleSettings {
 
 /** R-POL-2: the longest allowed validity period, notBefore to notAfter, in days. */
 export interface ValidityPeriodRule extends RuleSettings {
-  /** Limit for end-entity certificates. */
+  /** Limit for end-entity certificates of private CAs, and for every certificate when `publicTrust` is off. */
   readonly maxDays: number;
   /** Limit for CA certificates (intermediates and roots), or null: CA certificates are exempt. */
   readonly caMaxDays: number | null;
+  /**
+   * Also hold end-entity certificates of publicly-trusted CAs to the CA/Browser Forum maximum in force on their
+   * notBefore (SC-081v3: 200 days from 2026-03-15, 100 from 2027-03-15, 47 from 2029-03-15), when it is lower.
+   */
+  readonly publicTrust: boolean;
+  /**
+   * Private CAs: their certificates keep `maxDays`. certflow's own internal CA and self-signed certificates are private
+   * without being listed; every other issuer counts as publicly trusted.
+   */
+  readonly privateCas: readonly ApprovedCa[];
 }
 
 /** R-POL-3: which public-key algorithms are allowed and their minimum sizes. */
@@ -406,8 +416,11 @@ export const renewalSchema = mapping({
  * The zod schema of a policy file. Defaults are NIST SP 1800-16B Vol. B's suggested values:
  * - 5.1.3 Approved CAs: NIST lists placeholders only ("<External CA1> …"), so the list starts empty and the rule is
  *   off until configured: a made-up list would flag every certificate in a fresh inventory.
- * - 5.1.4 Validity Periods: "one year or less"; certflow uses 398 days, the CA/Browser Forum's reading of a year
- *   plus renewal overlap. CA certificates are exempt by default: the section is about TLS server certificates, and
+ * - 5.1.4 Validity Periods: "one year or less"; certflow uses 398 days for private CAs, the CA/Browser Forum's
+ *   reading of a year plus renewal overlap, and for publicly-trusted CAs the Forum's maximum in force on the issue
+ *   date (SC-081v3). A CA is private when listed in `privateCas`, when it is certflow's internal CA, or for a
+ *   self-signed certificate; any other issuer is taken as public, so the stricter limit applies unless a CA is
+ *   declared private. CA certificates are exempt by default: the section is about TLS server certificates, and
  *   roots and intermediates legitimately live for many years (set `caMaxDays` to limit them).
  * - 5.1.5 Key Length: RSA >= 2048, ECDSA >= 224 (NIST SP 800-131A). DSA is not allowed: SP 800-131A and FIPS
  *   186-5 withdrew it for signature generation.
@@ -431,6 +444,8 @@ export const policySchema = mapping({
       severity: severitySchema.default('medium'),
       maxDays: wholeNumber(1, 36_500).default(398),
       caMaxDays: wholeNumber(1, 36_500).nullable().default(null),
+      publicTrust: flag().default(true),
+      privateCas: z.array(approvedCaSchema, { error: 'expected a list of CAs' }).default([]),
     }),
     keySize: mapping({
       enabled: flag().default(true),
