@@ -12,6 +12,7 @@ describe('recorded workflow histories', () => {
   it('has histories of every workflow type to replay', () => {
     expect(recorded.some((name) => name.startsWith('lifecycle-'))).toBe(true);
     expect(recorded.some((name) => name.startsWith('timer-canary-'))).toBe(true);
+    expect(recorded.some((name) => name.startsWith('campaign-'))).toBe(true);
   });
 
   it.each(recorded)('R-MON-1: the current workflow code replays %s deterministically', async (file) => {
