@@ -5,7 +5,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openInventoryDatabase } from '../../integrations/inventory/database';
 import { freePort } from '../support/ports';
-import { buildDist, runCertflowToEnd } from '../support/processes';
+import { buildDist, ownStartEnv, processesMentioning, runCertflowToEnd } from '../support/processes';
 import { REPO_ROOT } from '../support/temporal';
 
 const CLI = path.join(REPO_ROOT, 'dist', 'cli', 'main.js');
@@ -18,10 +18,11 @@ let env: NodeJS.ProcessEnv;
  */
 async function runWithReaderGone(
   args: string[],
+  extraEnv: NodeJS.ProcessEnv = {},
 ): Promise<{ code: number | null; signal: string | null; stderr: string }> {
   const child = spawn(process.execPath, [CLI, ...args], {
     cwd: REPO_ROOT,
-    env: { ...process.env, ...env },
+    env: { ...process.env, ...env, ...extraEnv },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   child.stdout.destroy();
@@ -102,6 +103,21 @@ describe('certflow ends quietly when the reader of its output goes away (issue 1
       expect(await runWithReaderGone(args)).toEqual({ code: 141, signal: null, stderr: '' });
     },
   );
+
+  it('certflow start shuts down in order, as on Ctrl-C, leaving nothing running', async () => {
+    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'certflow-start-reader-gone-'));
+    try {
+      const result = await runWithReaderGone(['start'], {
+        ...(await ownStartEnv(dataDir)),
+        CERTFLOW_LOG_LEVEL: 'ERROR',
+      });
+      expect(result).toEqual({ code: 141, signal: null, stderr: '' });
+      expect(processesMentioning(dataDir)).toEqual([]);
+      expect(fs.existsSync(path.join(dataDir, 'certflow.lock'))).toBe(false);
+    } finally {
+      fs.rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
 
   it('audit export --format jsonl | head -2 prints two entries and stops the export quietly', async () => {
     const result = await runIntoHead(['audit', 'export', '--format', 'jsonl'], 2);
