@@ -22,6 +22,27 @@ export interface SlackDelivery {
 export interface PostedMember {
   readonly idempotencyKey: string;
   readonly certificate: CertificateSummary | null;
+  /**
+   * Set when the message, posted alone, shows buttons for this version of the certificate: the notification's kind
+   * and its request, so the message can be updated once that version is gone.
+   */
+  readonly buttons?: { readonly kind: string; readonly requestId: string | null };
+}
+
+/** A message of a key, or every message of it when `target` is absent. */
+export interface MessageRef {
+  readonly idempotencyKey: string;
+  readonly target?: string;
+}
+
+/** A message still showing buttons for a version of a managed certificate. */
+export interface CertificateMessage {
+  readonly idempotencyKey: string;
+  /** `channel:<id>` or `user:<Slack user id>`. */
+  readonly target: string;
+  /** The notification's kind: `reminder`, `approval-request`, `escalation`, `incident`. */
+  readonly kind: string;
+  readonly message: DeliveredMessage;
 }
 
 /** One message Slack accepted for one target. */
@@ -43,6 +64,19 @@ export interface SlackDeliveryStore {
   saveMessage(posted: PostedMessage): Promise<void>;
   /** Records the finished receipt of a key. */
   saveReceipt(receipt: NotificationReceipt, certificate: CertificateSummary | null): Promise<void>;
+  /** The messages posted with buttons for this version of the managed certificate and not closed yet. */
+  openCertificateMessages(managedCertificateId: string, fingerprintSha256: string): Promise<CertificateMessage[]>;
+  /** Marks messages closed (every target of a key when no target is given): they say what happened, or cannot. */
+  closeCertificateMessages(messages: readonly MessageRef[]): Promise<void>;
+  /** The targets (`channel:<id>`, `user:<id>`) that were sent the approval request of `requestId`. */
+  requestTargets(requestId: string): Promise<ReadonlySet<string>>;
+}
+
+interface MutableCertificateMessage extends CertificateMessage {
+  readonly managedCertificateId: string;
+  readonly fingerprintSha256: string;
+  readonly requestId: string | null;
+  closed: boolean;
 }
 
 interface MutableDelivery {
@@ -55,6 +89,8 @@ interface MutableDelivery {
 /** Keeps deliveries in process memory: for tests and tools; the worker uses the inventory database's store. */
 export class InMemorySlackDeliveryStore implements SlackDeliveryStore {
   private readonly deliveries = new Map<string, MutableDelivery>();
+  /** By `<idempotency key> <target>`. */
+  private readonly certificateMessages = new Map<string, MutableCertificateMessage>();
 
   /** The deliveries of a key, as a copy the caller cannot change. */
   load(idempotencyKey: string): Promise<SlackDelivery | undefined> {
@@ -70,8 +106,54 @@ export class InMemorySlackDeliveryStore implements SlackDeliveryStore {
       if (!delivery.delivered.has(posted.target)) delivery.delivered.set(posted.target, posted.message);
       delivery.digest ??= posted.digest;
       delivery.certificate = member.certificate;
+      const id = `${member.idempotencyKey} ${posted.target}`;
+      if (member.buttons && member.certificate && posted.digest === null && !this.certificateMessages.has(id)) {
+        this.certificateMessages.set(id, {
+          idempotencyKey: member.idempotencyKey,
+          target: posted.target,
+          kind: member.buttons.kind,
+          message: posted.message,
+          managedCertificateId: member.certificate.managedCertificateId,
+          fingerprintSha256: member.certificate.fingerprintSha256,
+          requestId: member.buttons.requestId,
+          closed: false,
+        });
+      }
     }
     return Promise.resolve();
+  }
+
+  /** Open messages of the version, in posting order. */
+  openCertificateMessages(managedCertificateId: string, fingerprintSha256: string): Promise<CertificateMessage[]> {
+    const open = [...this.certificateMessages.values()].filter(
+      (message) =>
+        !message.closed &&
+        message.managedCertificateId === managedCertificateId &&
+        message.fingerprintSha256 === fingerprintSha256,
+    );
+    return Promise.resolve(
+      open.map(({ idempotencyKey, target, kind, message }) => ({ idempotencyKey, target, kind, message })),
+    );
+  }
+
+  /** Marks the messages closed. */
+  closeCertificateMessages(messages: readonly MessageRef[]): Promise<void> {
+    for (const { idempotencyKey, target } of messages) {
+      for (const message of this.certificateMessages.values()) {
+        if (message.idempotencyKey === idempotencyKey && (target === undefined || message.target === target)) {
+          message.closed = true;
+        }
+      }
+    }
+    return Promise.resolve();
+  }
+
+  /** Targets of the request's approval messages. */
+  requestTargets(requestId: string): Promise<ReadonlySet<string>> {
+    const targets = [...this.certificateMessages.values()]
+      .filter((message) => message.requestId === requestId && message.kind === 'approval-request')
+      .map((message) => message.target);
+    return Promise.resolve(new Set(targets));
   }
 
   /** Marks a key finished with its receipt. */

@@ -18,7 +18,12 @@ import type { Person } from '../../domain/inventory/model';
 import { checkMessage } from '../../bots/slack/views/block-kit-check';
 import type { SlackMessage } from '../../bots/slack/views/blocks';
 import { DIGEST_MAX_ITEMS, digestMessage, isDigestible } from '../../bots/slack/views/digest-message';
-import { approvalDecisionMessage, notificationMessage } from '../../bots/slack/views/notification-messages';
+import {
+  approvalDecisionMessage,
+  notificationMessage,
+  supersededMessage,
+  type SupersedingStep,
+} from '../../bots/slack/views/notification-messages';
 import {
   type DecisionUpdate,
   type DeliveredMessage,
@@ -26,8 +31,9 @@ import {
   type NotificationPort,
   type NotificationReceipt,
   NotificationRejectedError,
+  type RenewalProgressNotification,
 } from '../notifications/notification-port';
-import { InMemorySlackDeliveryStore, type SlackDeliveryStore } from './slack-delivery-store';
+import { InMemorySlackDeliveryStore, type PostedMember, type SlackDeliveryStore } from './slack-delivery-store';
 import { SlackPeopleDirectory, unreachableReason } from './slack-people';
 import { deliveryFailure, slackErrorName, stopsWholeSend } from './slack-web-client';
 
@@ -182,7 +188,20 @@ export class SlackNotifier implements NotificationPort {
     const key = notification.idempotencyKey;
     const running = this.inFlight.get(key);
     if (running !== undefined) return running;
-    const sending = new Promise<NotificationReceipt>((resolve, reject) => {
+    // The old version's messages say what happened first: a retried send finishes what a failed one left open.
+    const sending = (
+      supersedes(notification)
+        ? this.closeSuperseded(notification).then(() => this.enqueue(notification))
+        : this.enqueue(notification)
+    ).finally(() => this.inFlight.delete(key));
+    this.inFlight.set(key, sending);
+    return sending;
+  }
+
+  /** Posts at once, or collects for a digest. */
+  private enqueue(notification: LifecycleNotification): Promise<NotificationReceipt> {
+    const key = notification.idempotencyKey;
+    return new Promise<NotificationReceipt>((resolve, reject) => {
       const pending: PendingSend = { notification, resolve, reject };
       if (!isDigestible(notification) || this.digestWindowMs === 0 || this.digestMaxBatch === 1) {
         this.post([pending]);
@@ -199,9 +218,49 @@ export class SlackNotifier implements NotificationPort {
             "instant: this is a bug in certflow's lifecycle, please report it with the notification kind",
         ),
       );
-    }).finally(() => this.inFlight.delete(key));
-    this.inFlight.set(key, sending);
-    return sending;
+    });
+  }
+
+  /**
+   * When a version was renewed, replaced outside certflow or retired, updates its reminders, approval requests,
+   * escalations and incidents still showing buttons to say so, without buttons. A message Slack no longer has, or
+   * will not let the app edit, is logged and left; Slack being unreachable fails the send, to be retried.
+   */
+  private async closeSuperseded(notification: RenewalProgressNotification & { step: SupersedingStep }): Promise<void> {
+    const { certificate } = notification;
+    const open = await this.deliveries.openCertificateMessages(
+      certificate.managedCertificateId,
+      certificate.fingerprintSha256,
+    );
+    for (const old of open) {
+      const message = supersededMessage({
+        certificate,
+        kind: old.kind,
+        step: notification.step,
+        at: notification.dueAt,
+        replacement: notification.replacement,
+      });
+      try {
+        await this.client.chat.update({ channel: old.message.channel, ts: old.message.ts, ...message });
+      } catch (error) {
+        const name = slackErrorName(error);
+        if (name === undefined || stopsWholeSend(error)) {
+          throw deliveryFailure(
+            error,
+            old.message.channel,
+            `updating message ${old.message.ts} in ${old.message.channel}`,
+          );
+        }
+        this.log({
+          kind: 'message-not-updated',
+          idempotencyKey: old.idempotencyKey,
+          channel: old.message.channel,
+          ts: old.message.ts,
+          reason: name,
+        });
+      }
+      await this.deliveries.closeCertificateMessages([old]);
+    }
   }
 
   /** Sends every open collection now and waits until every send under way is done: call it before shutting down. */
@@ -240,6 +299,8 @@ export class SlackNotifier implements NotificationPort {
       }
     }
     if (rejections.length > 0) throw combined(rejections);
+    // The decision replaced the buttons: a renewal later has nothing left to update there.
+    await this.deliveries.closeCertificateMessages([{ idempotencyKey: receipt.idempotencyKey }]);
   }
 
   /** Adds a send to its day's collection, opening it (and its window) for the first one. */
@@ -329,9 +390,13 @@ export class SlackNotifier implements NotificationPort {
       return null;
     }
     checked(notificationMessage(notification), `a ${notification.kind} message`);
+    const targets = await this.targets(notification);
+    // Where the approval request was updated with the decision, the decision is not posted a second time.
+    const shown =
+      notification.kind === 'decision' ? await this.deliveries.requestTargets(notification.request.id) : new Set();
     return {
       ...pending,
-      targets: await this.targets(notification),
+      targets: targets.filter((target) => !shown.has(target.key)),
       delivered: new Map(progress?.delivered ?? []),
       digest: progress?.digest ?? null,
       rejections: [],
@@ -400,9 +465,10 @@ export class SlackNotifier implements NotificationPort {
       target: target.key,
       message: record,
       digest,
-      members: sends.map((send) => ({
+      members: sends.map((send): PostedMember => ({
         idempotencyKey: send.notification.idempotencyKey,
         certificate: send.notification.certificate,
+        ...(alone ? buttonsOf(send.notification) : {}),
       })),
     });
     for (const send of sends) {
@@ -469,6 +535,28 @@ export class SlackNotifier implements NotificationPort {
     const name = unreachableReason(error, what);
     for (const idempotencyKey of keys) this.log({ kind: 'person-skipped', idempotencyKey, person, reason: name });
     return null;
+  }
+}
+
+/** Whether the notification ends a certificate version: renewed, replaced outside certflow, or retired. */
+function supersedes(
+  notification: LifecycleNotification,
+): notification is RenewalProgressNotification & { step: SupersedingStep } {
+  const step = notification.kind === 'renewal-progress' ? notification.step : null;
+  return step === 'installed-and-verified' || step === 'replaced-outside-certflow' || step === 'revoked';
+}
+
+/** What a message posted alone shows buttons for, when its kind has buttons that act on this certificate version. */
+function buttonsOf(notification: LifecycleNotification): Pick<PostedMember, 'buttons'> {
+  switch (notification.kind) {
+    case 'reminder':
+    case 'escalation':
+    case 'incident':
+      return { buttons: { kind: notification.kind, requestId: null } };
+    case 'approval-request':
+      return { buttons: { kind: notification.kind, requestId: notification.request.id } };
+    default:
+      return {};
   }
 }
 

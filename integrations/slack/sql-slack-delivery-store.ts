@@ -8,13 +8,22 @@
  * - `slack_delivered_messages(idempotency_key, target)`: every message Slack accepted for a key, `position` in
  *   delivery order, with its channel, ts, recipient and `digest_id` when the message was a digest: the rows sharing a
  *   digest id are its members. A digest's rows are written in one transaction, so its members agree on it.
+ * - `slack_certificate_messages(idempotency_key, target)` (migration 009): each message posted alone with buttons for
+ *   one version of a managed certificate, with the notification's kind and request, closed once updated to say that
+ *   version was renewed, replaced or retired.
  * Instants are epoch milliseconds in a bigint, like the inventory's.
  */
 import { sql, type Kysely } from 'kysely';
 import type { CertificateSummary } from '../../domain/lifecycle/model';
 import type { InventoryDatabase } from '../inventory/kysely-inventory-store';
 import type { DeliveredMessage, NotificationReceipt } from '../notifications/notification-port';
-import type { PostedMessage, SlackDelivery, SlackDeliveryStore } from './slack-delivery-store';
+import type {
+  CertificateMessage,
+  MessageRef,
+  PostedMessage,
+  SlackDelivery,
+  SlackDeliveryStore,
+} from './slack-delivery-store';
 
 /** Row of `slack_deliveries`. */
 interface SlackDeliveriesTable {
@@ -38,10 +47,26 @@ interface SlackDeliveredMessagesTable {
   delivered_at: number;
 }
 
+/** Row of `slack_certificate_messages`. */
+interface SlackCertificateMessagesTable {
+  idempotency_key: string;
+  target: string;
+  channel: string;
+  ts: string;
+  recipient: string | null;
+  managed_certificate_id: string;
+  fingerprint_sha256: string;
+  kind: string;
+  request_id: string | null;
+  posted_at: number;
+  closed_at: number | null;
+}
+
 /** The tables of this store. */
 interface SlackDeliveryTables {
   slack_deliveries: SlackDeliveriesTable;
   slack_delivered_messages: SlackDeliveredMessagesTable;
+  slack_certificate_messages: SlackCertificateMessagesTable;
 }
 
 /** A stored delivery certflow cannot read back; the message says which key and what to do. */
@@ -142,8 +167,75 @@ export class SqlSlackDeliveryStore implements SlackDeliveryStore {
           })
           .onConflict((conflict) => conflict.columns(['idempotency_key', 'target']).doNothing())
           .execute();
+        if (member.buttons && member.certificate && posted.digest === null) {
+          await db
+            .insertInto('slack_certificate_messages')
+            .values({
+              idempotency_key: key,
+              target: posted.target,
+              channel: posted.message.channel,
+              ts: posted.message.ts,
+              recipient: posted.message.recipient,
+              managed_certificate_id: member.certificate.managedCertificateId,
+              fingerprint_sha256: member.certificate.fingerprintSha256,
+              kind: member.buttons.kind,
+              request_id: member.buttons.requestId,
+              posted_at: at,
+              closed_at: null,
+            })
+            .onConflict((conflict) => conflict.columns(['idempotency_key', 'target']).doNothing())
+            .execute();
+        }
       }
     });
+  }
+
+  /** Open messages of the version, in posting order. */
+  async openCertificateMessages(
+    managedCertificateId: string,
+    fingerprintSha256: string,
+  ): Promise<CertificateMessage[]> {
+    const rows = await this.db
+      .selectFrom('slack_certificate_messages')
+      .selectAll()
+      .where('managed_certificate_id', '=', managedCertificateId)
+      .where('fingerprint_sha256', '=', fingerprintSha256)
+      .where('closed_at', 'is', null)
+      .orderBy('posted_at')
+      .orderBy('idempotency_key')
+      .orderBy('target')
+      .execute();
+    return rows.map((row) => ({
+      idempotencyKey: row.idempotency_key,
+      target: row.target,
+      kind: row.kind,
+      message: { channel: row.channel, ts: row.ts, recipient: row.recipient },
+    }));
+  }
+
+  /** Marks the messages closed (a message already closed keeps its first instant). */
+  async closeCertificateMessages(messages: readonly MessageRef[]): Promise<void> {
+    const at = this.nowMs();
+    for (const { idempotencyKey, target } of messages) {
+      let update = this.db
+        .updateTable('slack_certificate_messages')
+        .set({ closed_at: at })
+        .where('idempotency_key', '=', idempotencyKey)
+        .where('closed_at', 'is', null);
+      if (target !== undefined) update = update.where('target', '=', target);
+      await update.execute();
+    }
+  }
+
+  /** Targets of the request's approval messages. */
+  async requestTargets(requestId: string): Promise<ReadonlySet<string>> {
+    const rows = await this.db
+      .selectFrom('slack_certificate_messages')
+      .select('target')
+      .where('request_id', '=', requestId)
+      .where('kind', '=', 'approval-request')
+      .execute();
+    return new Set(rows.map((row) => row.target));
   }
 
   /** Records the finished receipt of a key (also of one that reached nobody, so it is not tried again). */

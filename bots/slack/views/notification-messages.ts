@@ -311,6 +311,60 @@ export function renewalProgressMessage(notification: RenewalProgressNotification
   };
 }
 
+/** What ended a certificate version's reminders and requests: the step of its renewal-progress notification. */
+export type SupersedingStep = 'installed-and-verified' | 'replaced-outside-certflow' | 'revoked';
+
+const SUPERSEDED: Record<SupersedingStep, { readonly header: string; readonly verb: string }> = {
+  'installed-and-verified': { header: '✅ Renewed', verb: 'was renewed' },
+  'replaced-outside-certflow': { header: '🔄 Replaced outside certflow', verb: 'was replaced outside certflow' },
+  revoked: { header: '🗑️ Retired', verb: 'was revoked and retired' },
+};
+
+const MESSAGE_KINDS: Record<string, string> = {
+  reminder: 'reminder',
+  'approval-request': 'approval request',
+  escalation: 'escalation',
+  incident: 'incident',
+};
+
+/** Input of {@link supersededMessage}. */
+export interface SupersededInput {
+  /** The version the old message was about. */
+  readonly certificate: CertificateSummary;
+  /** The old message's notification kind. */
+  readonly kind: string;
+  readonly step: SupersedingStep;
+  /** ISO 8601: when it happened. */
+  readonly at: string;
+  readonly replacement: CertificateSummary | null;
+}
+
+/**
+ * An old reminder, approval request, escalation or incident, updated in place once its certificate version was
+ * renewed, replaced or retired: what happened, and no buttons, so nobody asks again for a version that is gone.
+ */
+export function supersededMessage(input: SupersededInput): SlackMessage {
+  const { certificate, replacement } = input;
+  const name = certificateName(certificate);
+  const { header: title, verb } = SUPERSEDED[input.step];
+  const what = MESSAGE_KINDS[input.kind] ?? 'message';
+  const next = replacement
+    ? ` The new certificate is valid until ${slackDate(replacement.notAfter)} (SHA-256 \`${escapeMrkdwn(replacement.fingerprintSha256.slice(0, 16))}…\`).`
+    : '';
+  return {
+    text: fallback(`${escapeMrkdwn(name)} ${verb}: this ${what} needs nothing more`),
+    blocks: [
+      header(`${title}: ${name}`, BLOCK_IDS.header),
+      section(
+        `This ${what} was about *${userText(name, 500)}*, valid until ${slackDate(certificate.notAfter)}. It ${verb} ` +
+          `on ${slackDate(input.at, true)}.${next} Nothing is left to do here.`,
+        BLOCK_IDS.summary,
+      ),
+      fingerprintContext(certificate),
+    ],
+  };
+}
+
 /** The message of any lifecycle notification sent on its own (not folded into a digest). */
 export function notificationMessage(
   notification: LifecycleNotification,

@@ -11,6 +11,7 @@ import { managedTicketIndexMigration } from './005-managed-ticket-index';
 import { campaignsMigration } from './006-campaigns';
 import { consoleAdaptersMigration } from './007-console-adapters';
 import { publishedRolesMigration } from './008-published-roles';
+import { slackCertificateMessagesMigration } from './009-slack-certificate-messages';
 
 /** The two databases the inventory runs on. */
 export type InventoryDialect = 'sqlite' | 'postgres';
@@ -26,5 +27,6 @@ export function inventoryMigrations(dialect: InventoryDialect): Record<string, M
     '006-campaigns': campaignsMigration(),
     '007-console-adapters': consoleAdaptersMigration(dialect),
     '008-published-roles': publishedRolesMigration(),
+    '009-slack-certificate-messages': slackCertificateMessagesMigration(),
   };
 }

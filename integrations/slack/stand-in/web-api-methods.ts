@@ -147,6 +147,15 @@ export const WEB_API_METHODS: Readonly<Record<string, WebApiMethod>> = {
     return { channel, ts, text: message.text, message: messageJson(message) };
   },
 
+  'chat.delete': (args, state) => {
+    const channel = channelOf(args, state);
+    const ts = requiredText(args, 'ts', 'message_not_found');
+    const message = state.messages.get(channel)?.find((candidate) => candidate.ts === ts && !candidate.deleted);
+    if (message === undefined) throw new SlackMethodError('message_not_found', `no message ${ts} in ${channel}`);
+    message.deleted = true;
+    return { channel, ts };
+  },
+
   'chat.postEphemeral': (args, state) => {
     const channel = channelOf(args, state);
     const user = knownUser(args, state, 'user');

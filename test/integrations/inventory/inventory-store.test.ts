@@ -1256,6 +1256,7 @@ describe('opening the inventory database', () => {
       { name: '006-campaigns' },
       { name: '007-console-adapters' },
       { name: '008-published-roles' },
+      { name: '009-slack-certificate-messages' },
     ]);
     database.close();
   });
