@@ -15,7 +15,6 @@ import {
 import { type ChangeTicketPoller, startChangeTicketPoller } from '../../integrations/jira/change-ticket-poller';
 import { parseJiraConfig } from '../../integrations/jira/jira-config';
 import { createJiraWebhookMount, JIRA_WEBHOOK_PATH } from '../../integrations/jira/webhook/jira-webhook-endpoint';
-import { DEFAULT_CHANGE_STATUS_NAMES } from '../../integrations/jira/webhook/parse-issue-updated';
 import {
   DEMO_CHANNEL,
   type DemoSlack,
@@ -126,7 +125,7 @@ function startJiraPolling(input: {
     store: input.services.store,
     readTicketStatus: (key) => adapter.readTicketStatus(key),
     notify: (update) => input.lifecycles.notifyChangeTicketUpdated(update),
-    reading: { statuses: DEFAULT_CHANGE_STATUS_NAMES },
+    config: jira.config,
     now: () => new Date(),
     log: input.out,
   });
@@ -141,14 +140,9 @@ function attachJiraWebhook(input: {
 }): void {
   const { jira } = input.config;
   if (jira?.webhookSecret === undefined) return;
-  const window = jira.config.customFields.changeWindowStart;
   const { handler } = createJiraWebhookMount({
     secret: jira.webhookSecret,
-    reading: {
-      statuses: DEFAULT_CHANGE_STATUS_NAMES,
-      changeWindowField: window?.id ?? null,
-      reasonField: null,
-    },
+    config: jira.config,
     deliver: (update) => input.lifecycles.notifyChangeTicketUpdated(update),
     log: input.out,
   });

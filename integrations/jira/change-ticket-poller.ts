@@ -1,14 +1,16 @@
 /**
  * The polling fallback of the Jira webhook (issue 6, R-MON-2) for installs Jira cannot reach: every pass reads the
  * status of each change ticket a lifecycle waits on (managed certificates in phase `awaiting-approval` with a ticket
- * open), reads it with the webhook's status names, and signals the lifecycle. The same status is signalled on every
+ * open), reads it with the configured status names (`jira.changeStatuses`, as the webhook does), and signals the
+ * lifecycle, with the decline reason the adapter read. The same status is signalled on every
  * pass: the workflow drops an update that repeats the decision it has, so polling needs no state of its own.
  */
 import type { InventoryStore } from '../inventory/inventory-store';
 import type { ChangeTicketUpdatedInput } from '../../workflows/definitions';
 import type { JiraTicketStatus } from './jira-ticketing';
 import type { ChangeTicketDelivery } from './webhook/jira-webhook-endpoint';
-import { changeDecisionOf, jiraInstant, type IssueUpdatedReading } from './webhook/parse-issue-updated';
+import type { JiraConfig } from './jira-config';
+import { changeDecisionOf, jiraInstant } from './webhook/parse-issue-updated';
 
 /** The lifecycle phase in which a lifecycle waits on its change ticket. */
 const WAITING_PHASE = 'awaiting-approval';
@@ -23,8 +25,8 @@ export interface ChangeTicketPollOptions {
   readonly readTicketStatus: (ticketKey: string) => Promise<JiraTicketStatus>;
   /** Signals the lifecycle whose ticket it is: the lifecycle client's `notifyChangeTicketUpdated`. */
   readonly notify: (update: ChangeTicketUpdatedInput) => Promise<ChangeTicketDelivery>;
-  /** The status names the webhook reads (`jira.changeStatuses`); the window comes from the adapter's read. */
-  readonly reading: Pick<IssueUpdatedReading, 'statuses'>;
+  /** JIRA_CONFIG_FILE's settings: the status names of the change workflow (`jira.changeStatuses`). */
+  readonly config: Pick<JiraConfig, 'changeStatuses'>;
   /** The clock of the updates' `at`. */
   readonly now: () => Date;
   /** Tickets read at once (default 8): a pass must not hit Jira's rate limit. */
@@ -55,16 +57,15 @@ function messageOf(error: unknown): string {
 /** The lifecycle signal for a ticket's current status, or null when the status means nothing to the gate. */
 export function pollUpdateOf(
   status: JiraTicketStatus,
-  reading: Pick<IssueUpdatedReading, 'statuses'>,
+  config: Pick<JiraConfig, 'changeStatuses'>,
   at: Date,
 ): ChangeTicketUpdatedInput | null {
-  const decision = changeDecisionOf(status.status, reading.statuses);
+  const decision = changeDecisionOf(status.status, config.changeStatuses);
   if (decision === null) return null;
   return {
     ticketKey: status.key,
     decision,
-    // The adapter reads status and window only; a rejection's reason comes with the webhook.
-    reason: null,
+    reason: decision === 'rejected' ? status.reason : null,
     changeWindowStart: jiraInstant(status.changeWindowStart),
     changedBy: POLLER_ACTOR,
     at: at.toISOString(),
@@ -82,7 +83,7 @@ export async function pollChangeTickets(options: ChangeTicketPollOptions): Promi
     for (let next = queue.next(); !next.done; next = queue.next()) {
       const ticketKey = next.value;
       try {
-        const update = pollUpdateOf(await options.readTicketStatus(ticketKey), options.reading, options.now());
+        const update = pollUpdateOf(await options.readTicketStatus(ticketKey), options.config, options.now());
         if (update === null) {
           counts.ignored += 1;
           continue;

@@ -28,7 +28,26 @@ export interface JiraCustomFields {
   readonly ownerGroup?: JiraCustomFieldRef;
   /** Read only: the change manager's approved window start, for deploying no earlier. */
   readonly changeWindowStart?: JiraCustomFieldRef;
+  /** Read only: why the change manager declined (a text or select field on the decline screen). */
+  readonly declineReason?: JiraCustomFieldRef;
 }
+
+/**
+ * The statuses of the change workflow by what they mean to the change gate, compared case-insensitively: an approved
+ * status releases the waiting renewal, a rejected one ends it, a pending one takes an earlier approval back.
+ */
+export interface JiraChangeStatuses {
+  readonly approved: readonly string[];
+  readonly rejected: readonly string[];
+  readonly pending: readonly string[];
+}
+
+/** Jira's default change workflow: Awaiting approval → Approved | Declined. */
+export const DEFAULT_CHANGE_STATUSES: JiraChangeStatuses = {
+  approved: ['Approved'],
+  rejected: ['Declined', 'Rejected', 'Cancelled'],
+  pending: ['Awaiting approval'],
+};
 
 /** Email + API token (HTTP Basic; Jira Cloud, or a Data Center user and password) or a Data Center personal access token. */
 export type JiraAuth =
@@ -58,6 +77,8 @@ export interface JiraConfig {
    * against the transitions API; a status name also lets certflow recognise a ticket already there.
    */
   readonly transitions: Readonly<Record<TicketState, string>>;
+  /** What the webhook and the poller read a change ticket's status as (`changeStatuses` in JIRA_CONFIG_FILE). */
+  readonly changeStatuses: JiraChangeStatuses;
   /** The priority names an escalation and an incident raise the ticket to. */
   readonly priorities: Readonly<Record<TicketEscalationLevel, string>>;
   /** Put new tickets in the component named by the owner group's `jira.group`. */
@@ -122,6 +143,12 @@ const customFieldSchema = z.union(
 );
 
 const textFieldSchema = customFieldSchema.transform((field) => ({ ...field, type: 'text' as const }));
+
+const statusNames = (what: string, defaults: readonly string[]) =>
+  z
+    .array(nonEmpty(`expected ${what}, e.g. ${defaults[0]}`), { error: `expected a list of ${what}` })
+    .min(1, { error: `expected at least one of ${what}` })
+    .default([...defaults]);
 
 const portSchema = z
   .union([z.number(), z.string().regex(/^\d+$/).transform(Number)])
@@ -188,6 +215,13 @@ const schema = z
         rejected: nonEmpty('expected the transition name that declines the change').default('Declined'),
       })
       .prefault({}),
+    changeStatuses: z
+      .strictObject({
+        approved: statusNames('the status names of an approved change', DEFAULT_CHANGE_STATUSES.approved),
+        rejected: statusNames('the status names of a declined change', DEFAULT_CHANGE_STATUSES.rejected),
+        pending: statusNames('the status names of a change awaiting approval', DEFAULT_CHANGE_STATUSES.pending),
+      })
+      .prefault({}),
     priorities: z
       .strictObject({
         escalation: nonEmpty('expected the priority name of an escalated ticket').default('High'),
@@ -204,6 +238,7 @@ const schema = z
         certificateId: textFieldSchema.optional(),
         ownerGroup: textFieldSchema.optional(),
         changeWindowStart: customFieldSchema.optional(),
+        declineReason: textFieldSchema.optional(),
       })
       .default({}),
     timeoutMs: z
@@ -268,6 +303,20 @@ const schema = z
         path: ['campaigns', 'epicLinkField'],
         message: 'Jira Cloud links a task to its epic with the parent field: leave epicLinkField out',
       });
+    }
+    const seen = new Map<string, string>();
+    for (const meaning of ['approved', 'rejected', 'pending'] as const) {
+      for (const name of value.changeStatuses[meaning]) {
+        const other = seen.get(name.toLowerCase());
+        if (other !== undefined && other !== meaning) {
+          context.addIssue({
+            code: 'custom',
+            path: ['changeStatuses', meaning],
+            message: `"${name}" is also listed under changeStatuses.${other}: a status has one meaning, keep it in one list`,
+          });
+        }
+        seen.set(name.toLowerCase(), meaning);
+      }
     }
     if (value.flavour === 'data-center' && value.apiVersion === '3') {
       context.addIssue({

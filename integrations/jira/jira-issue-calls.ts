@@ -140,17 +140,22 @@ export class JiraIssueCalls {
     );
   }
 
-  /** Whether a comment of the issue carries the key, in its property or (written before) its text's marker. */
-  private async hasComment(issueKey: string, idempotencyKey: string): Promise<boolean> {
+  /** The issue's comments, oldest first, with their properties where Jira expands them. */
+  private async listComments(issueKey: string): Promise<Record<string, unknown>> {
     const generic = this.client as unknown as GenericRequests;
     const uri = generic.makeUri({ pathname: `/issue/${encodeURIComponent(issueKey)}/comment` });
-    const listed = record(
+    return record(
       await this.call(`read the comments of ${issueKey}`, () =>
         generic.doRequest(
           generic.makeRequestHeader(uri, { method: 'GET', qs: { expand: 'properties', maxResults: 5000 } }),
         ),
       ),
     );
+  }
+
+  /** Whether a comment of the issue carries the key, in its property or (written before) its text's marker. */
+  private async hasComment(issueKey: string, idempotencyKey: string): Promise<boolean> {
+    const listed = await this.listComments(issueKey);
     const marker = legacyCommentMarker(idempotencyKey);
     const unexpanded: string[] = [];
     for (const value of arrayOf(listed.comments)) {
@@ -171,6 +176,17 @@ export class JiraIssueCalls {
     return false;
   }
 
+  /** The text of the newest comment not written by certflow's own Jira user, or null when there is none. */
+  async lastCommentByPerson(issueKey: string): Promise<string | null> {
+    const me = userId(
+      record(await this.call('read the Jira user certflow acts as', () => this.client.getCurrentUser())),
+    );
+    const comments = arrayOf((await this.listComments(issueKey)).comments).map(record);
+    const theirs = comments.filter((comment) => userId(record(comment.author)) !== me);
+    const text = textOf(theirs.at(-1)?.body).trim();
+    return text === '' ? null : text;
+  }
+
   /** certflow's property of a comment, or undefined when the comment has none (404). */
   private async commentProperty(issueKey: string, commentId: string): Promise<Record<string, unknown> | undefined> {
     const generic = this.client as unknown as GenericRequests;
@@ -184,6 +200,11 @@ export class JiraIssueCalls {
       throw ticketingFailure(error, `read the properties of a comment on ${issueKey}`, this.config);
     }
   }
+}
+
+/** A Jira user's identity: the account id on Cloud, the user key or name on Data Center. */
+function userId(user: Record<string, unknown>): string | undefined {
+  return stringOf(user.accountId) ?? stringOf(user.key) ?? stringOf(user.name);
 }
 
 function carriesKey(property: Record<string, unknown>, idempotencyKey: string): boolean {

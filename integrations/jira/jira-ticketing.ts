@@ -34,6 +34,7 @@ import { browseUrl, projectKeyFor, type JiraConfig } from './jira-config';
 import { awaitSearchLag, JiraIssueCalls, record, sameName, stringOf } from './jira-issue-calls';
 import { createJiraClient, type JiraClientOptions } from './jira-rest';
 import type { JiraTicketStore } from './jira-ticket-store';
+import { changeDecisionOf, declineReasonOf, reasonFieldText } from './webhook/parse-issue-updated';
 
 /** Options of {@link JiraTicketing}. */
 export interface JiraTicketingOptions extends JiraClientOptions {
@@ -53,6 +54,11 @@ export interface JiraTicketStatus {
   readonly statusCategory: string;
   /** The change window start (`jira.customFields.changeWindowStart`) as Jira holds it, or null. */
   readonly changeWindowStart: string | null;
+  /**
+   * Why the change was declined, when the status is a declined one (`jira.changeStatuses.rejected`): the decline
+   * reason field, else the last comment a person wrote, else the resolution; null otherwise.
+   */
+  readonly reason: string | null;
 }
 
 const PURPOSE: Readonly<Record<TicketState, string>> = {
@@ -162,18 +168,26 @@ export class JiraTicketing implements TicketingPort {
     await this.store.markApplied(input.idempotencyKey, issueKey, 'escalation');
   }
 
-  /** The ticket's status and change window start, for the webhook's polling fallback. */
+  /** The ticket's status, change window start and decline reason, for the webhook's polling fallback. */
   async readTicketStatus(issueKey: string): Promise<JiraTicketStatus> {
     const windowField = this.config.customFields.changeWindowStart?.id;
-    const wanted = ['status', ...(windowField !== undefined ? [windowField] : [])].join(',');
+    const reasonField = this.config.customFields.declineReason?.id;
+    const wanted = ['status', 'resolution', windowField, reasonField].filter((field) => field !== undefined).join(',');
     const issue = record(await this.issues.call(`read ${issueKey}`, () => this.client.findIssue(issueKey, '', wanted)));
     const fields = record(issue.fields);
     const status = record(fields.status);
+    const name = stringOf(status.name) ?? 'unknown';
+    const declined = changeDecisionOf(name, this.config.changeStatuses) === 'rejected';
+    const field = reasonField === undefined ? undefined : fields[reasonField];
+    // Comments are read only for a decline whose reason field is empty: a poll of waiting tickets stays one call each.
+    const comment =
+      declined && reasonFieldText(field) === null ? await this.issues.lastCommentByPerson(issueKey) : null;
     return {
       key: stringOf(issue.key) ?? issueKey,
-      status: stringOf(status.name) ?? 'unknown',
+      status: name,
       statusCategory: stringOf(record(status.statusCategory).key) ?? 'unknown',
       changeWindowStart: windowField !== undefined ? (stringOf(fields[windowField]) ?? null) : null,
+      reason: declined ? declineReasonOf({ field, comment, resolution: fields.resolution }) : null,
     };
   }
 

@@ -7,17 +7,19 @@
 import type { ServerResponse } from 'node:http';
 import { type RunningHttpServer, startHttpServer } from '../../http/http-server';
 import { JiraFaults } from './faults';
-import { renderFields } from './rendering';
+import { renderComment, renderFields } from './rendering';
 import { createRestApi, type RecordedJiraCall } from './rest-api';
 import {
   type ChangelogItem,
   type JiraStandInCustomField,
   type JiraStandInProject,
   type JiraStandInUser,
+  type StandInComment,
   type StandInIssue,
   type StandInPerson,
   StandInState,
 } from './stand-in-state';
+import type { StandInWorkflowOptions } from './workflow';
 import { type JiraWebhookTarget, type WebhookDelivery, WebhookSender } from './webhooks';
 import { createStandInPage } from './web-page';
 
@@ -32,6 +34,8 @@ export type {
 export { JiraRequestError, JiraStandInConfigError } from './stand-in-state';
 export type { JiraFault } from './faults';
 export { InvalidJiraFaultError, JiraFaults } from './faults';
+export type { StandInWorkflowOptions } from './workflow';
+export { InvalidStandInWorkflowError } from './workflow';
 export type { RecordedJiraCall } from './rest-api';
 export type { WebhookDelivery } from './webhooks';
 export { webhookSignature } from './webhooks';
@@ -50,6 +54,8 @@ export interface JiraStandInOptions {
   readonly projects: readonly JiraStandInProject[];
   /** Custom fields issues may carry, e.g. a change window date. */
   readonly customFields?: readonly JiraStandInCustomField[];
+  /** Statuses and per-issue-type workflows beyond the defaults, e.g. a change workflow with its own status names. */
+  readonly workflows?: StandInWorkflowOptions;
   /** Where `jira:issue_updated` goes on status changes and setField, signed with `secret`. */
   readonly webhook?: JiraWebhookTarget;
   /** The clock for created/updated and webhook timestamps; `Date.now` by default. */
@@ -74,14 +80,25 @@ export interface JiraStandIn {
   /** Every issue, oldest first. */
   issues(): readonly StandInIssue[];
   issue(key: string): StandInIssue | undefined;
-  /** A person moves the ticket in Jira's UI: changes status (must be a valid transition), records it, sends the webhook. */
-  transitionAs(key: string, toStatus: string, accountId: string): Promise<void>;
+  /**
+   * A person moves the ticket in Jira's UI: changes status (must be a valid transition), with the transition screen's
+   * fields and comment if given, records it, and sends one webhook carrying the changelog and the comment.
+   */
+  transitionAs(key: string, toStatus: string, accountId: string, screen?: TransitionScreen): Promise<void>;
   /** A person sets a field (e.g. a change-window date custom field); sends the webhook with a changelog item. */
   setField(key: string, fieldId: string, value: unknown, accountId: string): Promise<void>;
   /** Resolves once every webhook sent so far (including those of REST transitions) was answered or failed. */
   webhooksSettled(): Promise<void>;
   /** Stops the server after pending webhooks; calls held by a delay fault are dropped unanswered. */
   close(): Promise<void>;
+}
+
+/** What a person fills in on a transition screen. */
+export interface TransitionScreen {
+  /** Field values by id, e.g. a decline reason custom field. */
+  readonly fields?: Readonly<Record<string, unknown>>;
+  /** A comment added with the transition, e.g. why the change was declined. */
+  readonly comment?: string;
 }
 
 /** Starts the stand-in; resolves once it listens. */
@@ -109,8 +126,18 @@ export async function startJiraStandIn(options: JiraStandInOptions): Promise<Jir
       held.add(entry);
     });
 
-  const sendWebhook = (issue: StandInIssue, items: readonly ChangelogItem[], by: StandInPerson): Promise<void> => {
-    const context = { baseUrl, version: '2', flavour } as const;
+  const sendWebhook = (
+    issue: StandInIssue,
+    items: readonly ChangelogItem[],
+    by: StandInPerson,
+    comment?: StandInComment,
+  ): Promise<void> => {
+    const context = {
+      baseUrl,
+      version: '2',
+      flavour,
+      status: (name: string) => state.workflows.status(name),
+    } as const;
     return webhooks.send({
       timestamp: nowMilliseconds(),
       webhookEvent: 'jira:issue_updated',
@@ -123,14 +150,20 @@ export async function startJiraStandIn(options: JiraStandInOptions): Promise<Jir
         fields: renderFields(issue, context),
       },
       changelog: { id: state.changelogId(), items },
+      // Jira adds a comment made with the change to the same event.
+      ...(comment === undefined ? {} : { comment: renderComment(issue, comment, context) }),
     });
   };
 
-  const transitionAs = async (key: string, toStatus: string, accountId: string) => {
+  const transitionAs = async (key: string, toStatus: string, accountId: string, screen: TransitionScreen = {}) => {
     const person = state.requirePerson(accountId);
     const issue = state.require(key);
+    // Checked first, so a refused transition applies neither the screen's fields nor its comment.
+    state.availableTransition(issue, { toStatus });
+    const fields = screen.fields === undefined ? [] : state.edit(issue, screen.fields, undefined, person);
+    const comment = screen.comment === undefined ? undefined : state.addComment(issue, screen.comment, person);
     const item = state.transition(issue, { toStatus }, person, 'person');
-    await sendWebhook(issue, [item], person);
+    await sendWebhook(issue, [...fields, item], person, comment);
   };
 
   const restApi = createRestApi({

@@ -4,7 +4,7 @@
  */
 import { adfDocument } from './adf';
 import type { StandInComment, StandInIssue, StandInPerson } from './stand-in-state';
-import { STATUS_CATEGORIES, STATUSES, type WorkflowTransition } from './workflow';
+import { STATUS_CATEGORIES, type WorkflowStatus, type WorkflowTransition } from './workflow';
 
 /** The REST API version a request came in on; `latest` renders as v2. */
 export type ApiVersion = '2' | '3';
@@ -15,6 +15,8 @@ export interface RenderContext {
   readonly baseUrl: string;
   readonly version: ApiVersion;
   readonly flavour: 'cloud' | 'data-center';
+  /** The stand-in's status of a name (its own workflows included). */
+  readonly status: (name: string) => WorkflowStatus;
 }
 
 function apiBase(context: RenderContext): string {
@@ -62,7 +64,7 @@ export function renderComment(
 }
 
 function renderStatus(name: string, context: RenderContext) {
-  const status = STATUSES.get(name)!;
+  const status = context.status(name);
   const category = STATUS_CATEGORIES[status.category];
   return {
     self: `${apiBase(context)}/status/${status.id}`,

@@ -384,7 +384,12 @@ export function createRestApi(deps: RestApiDependencies) {
       }
     }
     const version: ApiVersion = match[1] === '3' ? '3' : '2';
-    const context: RenderContext = { baseUrl: deps.baseUrl(), version, flavour: deps.flavour };
+    const context: RenderContext = {
+      baseUrl: deps.baseUrl(),
+      version,
+      flavour: deps.flavour,
+      status: (name) => state.workflows.status(name),
+    };
     let result: Answer;
     try {
       result = route({ method, route: match[2] ?? '/', query: url.searchParams, body, user, context });

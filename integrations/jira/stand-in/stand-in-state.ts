@@ -10,10 +10,9 @@ import {
   DEFAULT_PRIORITY,
   PRIORITIES,
   STATUS_CATEGORIES,
-  STATUSES,
+  type StandInWorkflowOptions,
+  StandInWorkflows,
   type StatusCategoryKey,
-  transitionsFrom,
-  workflowOf,
   type WorkflowTransition,
 } from './workflow';
 
@@ -189,6 +188,7 @@ export class StandInState {
     { id: string; key: string; name: string; issueTypes: string[]; components: string[] }
   >;
   readonly customFields: ReadonlyMap<string, JiraStandInCustomField>;
+  readonly workflows: StandInWorkflows;
   private readonly byKey = new Map<string, StandInIssue>();
   private readonly sequences = new Map<string, number>();
   private nextIssueId = 10000;
@@ -201,8 +201,10 @@ export class StandInState {
       readonly users: readonly JiraStandInUser[];
       readonly projects: readonly JiraStandInProject[];
       readonly customFields?: readonly JiraStandInCustomField[];
+      readonly workflows?: StandInWorkflowOptions;
     },
   ) {
+    this.workflows = new StandInWorkflows(options.workflows);
     if (options.users.length === 0) throw new JiraStandInConfigError('give the Jira stand-in at least one user');
     if (options.projects.length === 0) throw new JiraStandInConfigError('give the Jira stand-in at least one project');
     this.users = options.users;
@@ -329,7 +331,7 @@ export class StandInState {
     }
     // The other fields are checked even when project or type is wrong, so one answer names every problem.
     const knownType = typeName ?? 'Task';
-    const status = STATUSES.get(workflowOf(knownType).initial)!;
+    const status = this.workflows.status(this.workflows.workflowOf(knownType).initial);
     const now = jiraTimestamp(this.nowMilliseconds());
     const issueFields: StandInIssueFields = {
       summary: '',
@@ -447,7 +449,7 @@ export class StandInState {
 
   /** The transitions available to an issue now. */
   transitions(issue: StandInIssue): readonly WorkflowTransition[] {
-    return transitionsFrom(issue.fields.issuetype.name, issue.fields.status.name);
+    return this.workflows.transitionsFrom(issue.fields.issuetype.name, issue.fields.status.name);
   }
 
   /**
@@ -483,7 +485,7 @@ export class StandInState {
   ): ChangelogItem {
     const transition = this.availableTransition(issue, choose);
     const from = issue.fields.status;
-    const to = STATUSES.get(transition.to)!;
+    const to = this.workflows.status(transition.to);
     issue.fields.status = {
       id: to.id,
       name: to.name,

@@ -73,14 +73,63 @@ const TASK_WORKFLOW: Workflow = {
 /** The issue types of a project that names none. */
 export const DEFAULT_ISSUE_TYPES: readonly string[] = ['Change', 'Task', 'Epic', 'Incident'];
 
-/** The workflow of an issue type: Change has the approval workflow, every other type the task workflow. */
-export function workflowOf(issueType: string): Workflow {
-  return issueType === 'Change' ? CHANGE_WORKFLOW : TASK_WORKFLOW;
+/**
+ * A stand-in's own workflows, as a Jira admin configures them: statuses beyond the defaults and, per issue type, a
+ * workflow replacing the default one (e.g. a change workflow whose approval status is named "CAB approved").
+ */
+export interface StandInWorkflowOptions {
+  readonly statuses?: readonly { readonly name: string; readonly category: StatusCategoryKey }[];
+  readonly workflows?: Readonly<Record<string, Workflow>>;
 }
 
-/** The transitions available from a status. */
-export function transitionsFrom(issueType: string, status: string): readonly WorkflowTransition[] {
-  return workflowOf(issueType).transitions.filter((transition) => transition.from.includes(status));
+/** A workflow option that names an unknown status; the message names it and the known ones. */
+export class InvalidStandInWorkflowError extends Error {
+  override readonly name = 'InvalidStandInWorkflowError';
+}
+
+/** The statuses and workflows of one stand-in: the defaults, and what its options add or replace. */
+export class StandInWorkflows {
+  private readonly statuses: ReadonlyMap<string, WorkflowStatus>;
+  private readonly workflows: ReadonlyMap<string, Workflow>;
+
+  constructor(options: StandInWorkflowOptions = {}) {
+    const statuses = new Map(STATUSES);
+    (options.statuses ?? []).forEach((status, index) =>
+      statuses.set(status.name, { id: String(20000 + index), name: status.name, category: status.category }),
+    );
+    this.statuses = statuses;
+    this.workflows = new Map(Object.entries(options.workflows ?? {}));
+    for (const [issueType, workflow] of this.workflows) {
+      const named = [
+        workflow.initial,
+        ...workflow.transitions.flatMap((transition) => [...transition.from, transition.to]),
+      ];
+      const unknown = named.find((name) => !statuses.has(name));
+      if (unknown !== undefined) {
+        throw new InvalidStandInWorkflowError(
+          `the ${issueType} workflow names status "${unknown}", which the stand-in does not have: add it to ` +
+            `statuses (known: ${[...statuses.keys()].join(', ')})`,
+        );
+      }
+    }
+  }
+
+  /** The status of this name (every status a workflow names exists). */
+  status(name: string): WorkflowStatus {
+    const status = this.statuses.get(name);
+    if (status === undefined) throw new InvalidStandInWorkflowError(`the stand-in has no status "${name}"`);
+    return status;
+  }
+
+  /** The workflow of an issue type: its own, else Change's approval workflow or the task workflow. */
+  workflowOf(issueType: string): Workflow {
+    return this.workflows.get(issueType) ?? (issueType === 'Change' ? CHANGE_WORKFLOW : TASK_WORKFLOW);
+  }
+
+  /** The transitions available from a status. */
+  transitionsFrom(issueType: string, status: string): readonly WorkflowTransition[] {
+    return this.workflowOf(issueType).transitions.filter((transition) => transition.from.includes(status));
+  }
 }
 
 /** Jira's default priorities, highest first, with their ids. */

@@ -6,11 +6,12 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { readRequestBody, RequestBodyTooLargeError, sendJson, type HttpMount } from '../../http/http-server';
+import type { JiraConfig } from '../jira-config';
 import {
+  changeTicketReading,
   JiraWebhookPayloadError,
   parseIssueUpdated,
   type ChangeTicketUpdate,
-  type IssueUpdatedReading,
 } from './parse-issue-updated';
 
 /** Where Jira posts its webhooks on certflow's HTTP server. */
@@ -26,7 +27,8 @@ export type ChangeTicketDelivery = 'signalled' | 'unknown-ticket' | 'not-running
 export interface JiraWebhookOptions {
   /** The secret set on the webhook in Jira (System → WebHooks → Secret). */
   readonly secret: string;
-  readonly reading: IssueUpdatedReading;
+  /** JIRA_CONFIG_FILE's settings: the change statuses and the change window and decline reason fields to read. */
+  readonly config: Pick<JiraConfig, 'changeStatuses' | 'customFields'>;
   /** Hands the update to the lifecycle waiting on the ticket (the lifecycle client's signal). */
   readonly deliver: (update: ChangeTicketUpdate) => Promise<ChangeTicketDelivery>;
   readonly log: (line: string) => void;
@@ -69,7 +71,8 @@ async function handle(options: JiraWebhookOptions, request: IncomingMessage, res
   }
   let update: ChangeTicketUpdate | null;
   try {
-    update = parseIssueUpdated(JSON.parse(Buffer.from(body).toString('utf8')) as unknown, options.reading);
+    const payload = JSON.parse(Buffer.from(body).toString('utf8')) as unknown;
+    update = parseIssueUpdated(payload, changeTicketReading(options.config));
   } catch (error) {
     if (!(error instanceof SyntaxError) && !(error instanceof JiraWebhookPayloadError)) throw error;
     answer(response, 400, { error: `not a Jira webhook certflow can read: ${error.message}` });

@@ -3,31 +3,28 @@
  * means for the renewal waiting on it. Pure, so every malformed payload is a table row in a test.
  */
 import type { ChangeTicketUpdatedInput } from '../../../workflows/definitions';
-
-/** Status names of the change workflow by what they mean to certflow; compared case-insensitively. */
-export interface ChangeStatusNames {
-  /** The change manager approved: the renewal may deploy (from the change window on, if one is set). */
-  readonly approved: readonly string[];
-  /** The change manager declined: the renewal request ends with the reason. */
-  readonly rejected: readonly string[];
-  /** The change went back to waiting for approval: an earlier approval no longer counts. */
-  readonly pending: readonly string[];
-}
-
-/** Jira's default change workflow: Awaiting approval → Approved | Declined. */
-export const DEFAULT_CHANGE_STATUS_NAMES: ChangeStatusNames = {
-  approved: ['Approved'],
-  rejected: ['Declined', 'Rejected', 'Cancelled'],
-  pending: ['Awaiting approval'],
-};
+import { textOf } from '../change-ticket-fields';
+import type { JiraChangeStatuses, JiraConfig } from '../jira-config';
 
 /** How to read a payload: status names, and the fields holding the change window and the rejection reason. */
 export interface IssueUpdatedReading {
-  readonly statuses: ChangeStatusNames;
+  readonly statuses: JiraChangeStatuses;
   /** Field id of the change window's start (a date-time or date custom field), e.g. `customfield_10100`. */
   readonly changeWindowField: string | null;
-  /** Field id of the change manager's reason, e.g. `customfield_10101`; the resolution's name otherwise. */
+  /**
+   * Field id of the change manager's reason, e.g. `customfield_10101`; when it is empty, the comment made with the
+   * decline, else the resolution's name.
+   */
   readonly reasonField: string | null;
+}
+
+/** How to read the webhooks and polled statuses of the configured Jira (`changeStatuses`, custom fields). */
+export function changeTicketReading(config: Pick<JiraConfig, 'changeStatuses' | 'customFields'>): IssueUpdatedReading {
+  return {
+    statuses: config.changeStatuses,
+    changeWindowField: config.customFields.changeWindowStart?.id ?? null,
+    reasonField: config.customFields.declineReason?.id ?? null,
+  };
 }
 
 /** A change ticket's new status: the lifecycle's `changeTicketUpdated` signal. */
@@ -57,7 +54,7 @@ export function jiraInstant(value: unknown): string | null {
 }
 
 /** What a change ticket's status means to certflow (webhook and poller alike); null for a status it leaves alone. */
-export function changeDecisionOf(name: string, statuses: ChangeStatusNames): ChangeTicketUpdate['decision'] | null {
+export function changeDecisionOf(name: string, statuses: JiraChangeStatuses): ChangeTicketUpdate['decision'] | null {
   const matches = (names: readonly string[]) =>
     names.some((candidate) => candidate.toLowerCase() === name.toLowerCase());
   if (matches(statuses.approved)) return 'approved';
@@ -66,13 +63,23 @@ export function changeDecisionOf(name: string, statuses: ChangeStatusNames): Cha
   return null;
 }
 
-function reasonOf(fields: Record<string, unknown>, reading: IssueUpdatedReading): string | null {
-  if (reading.reasonField !== null) {
-    const value = fields[reading.reasonField];
-    const reason = text(value) ?? (isObject(value) ? text(value.value) : null);
-    if (reason !== null) return reason;
-  }
-  return isObject(fields.resolution) ? text(fields.resolution.name) : null;
+/** The text of a reason field: a text field (v2 string or v3 ADF) or a select list's value; null when empty. */
+export function reasonFieldText(value: unknown): string | null {
+  if (isObject(value) && typeof value.value === 'string') return text(value.value);
+  return text(textOf(value));
+}
+
+/** Why a change was declined: the reason field, else the comment made with the decline, else the resolution. */
+export function declineReasonOf(input: {
+  readonly field: unknown;
+  readonly comment: string | null;
+  readonly resolution: unknown;
+}): string | null {
+  return (
+    reasonFieldText(input.field) ??
+    text(input.comment) ??
+    (isObject(input.resolution) ? text(input.resolution.name) : null)
+  );
 }
 
 /**
@@ -113,7 +120,15 @@ export function parseIssueUpdated(body: unknown, reading: IssueUpdatedReading): 
   return {
     ticketKey: text(issue.key) ?? '',
     decision,
-    reason: decision === 'rejected' ? reasonOf(fields, reading) : null,
+    reason:
+      decision === 'rejected'
+        ? declineReasonOf({
+            field: reading.reasonField === null ? undefined : fields[reading.reasonField],
+            // Jira adds the comment made on the transition screen to the same webhook.
+            comment: isObject(body.comment) ? text(textOf(body.comment.body)) : null,
+            resolution: fields.resolution,
+          })
+        : null,
     changeWindowStart: reading.changeWindowField === null ? null : jiraInstant(fields[reading.changeWindowField]),
     changedBy: {
       id: accountId === null ? 'jira:unknown' : `jira:${accountId}`,

@@ -13,11 +13,10 @@ import {
   type ChangeTicketPollOptions,
   type ChangeTicketPollReport,
 } from '../../../integrations/jira/change-ticket-poller';
-import { parseJiraConfig } from '../../../integrations/jira/jira-config';
+import { DEFAULT_CHANGE_STATUSES, parseJiraConfig } from '../../../integrations/jira/jira-config';
 import { JiraTicketing, type JiraTicketStatus } from '../../../integrations/jira/jira-ticketing';
 import { SqlJiraTicketStore } from '../../../integrations/jira/sql-jira-ticket-store';
 import { startJiraStandIn } from '../../../integrations/jira/stand-in/jira-stand-in';
-import { DEFAULT_CHANGE_STATUS_NAMES } from '../../../integrations/jira/webhook/parse-issue-updated';
 import {
   decideRequestUpdate,
   lifecycleWorkflowId,
@@ -28,13 +27,19 @@ import { createLifecycleHarness, PEOPLE } from '../../support/lifecycle-harness'
 import { until } from '../../support/until';
 
 const NOW = new Date('2026-12-01T10:00:00.000Z');
-const READING = { statuses: DEFAULT_CHANGE_STATUS_NAMES };
+const CONFIG = { changeStatuses: DEFAULT_CHANGE_STATUSES };
 
-const status = (key: string, name: string, changeWindowStart: string | null = null): JiraTicketStatus => ({
+const status = (
+  key: string,
+  name: string,
+  changeWindowStart: string | null = null,
+  reason: string | null = null,
+): JiraTicketStatus => ({
   key,
   status: name,
   statusCategory: 'new',
   changeWindowStart,
+  reason,
 });
 
 const managed = (ticketKey: string | null, index: number): ManagedCertificate => ({
@@ -71,7 +76,7 @@ function fake(statuses: Record<string, JiraTicketStatus | Error>, overrides: Par
       notified.push(update);
       return Promise.resolve('signalled');
     },
-    reading: READING,
+    config: CONFIG,
     now: () => NOW,
     log: (line) => logged.push(line),
     ...overrides,
@@ -87,7 +92,7 @@ describe('the change-ticket poller, one pass (unit)', () => {
     ['Cancelled', 'rejected'],
     ['Awaiting approval', 'pending'],
   ] as const)('R-MON-2: status %s reads as %s, as the webhook reads it', (name, decision) => {
-    expect(pollUpdateOf(status('CHG-1', name), READING, NOW)).toEqual({
+    expect(pollUpdateOf(status('CHG-1', name), CONFIG, NOW)).toEqual({
       ticketKey: 'CHG-1',
       decision,
       reason: null,
@@ -98,23 +103,31 @@ describe('the change-ticket poller, one pass (unit)', () => {
   });
 
   it.each(['In Progress', 'Done', 'Some custom status'])('status %s means nothing to the gate: no signal', (name) => {
-    expect(pollUpdateOf(status('CHG-1', name), READING, NOW)).toBeNull();
+    expect(pollUpdateOf(status('CHG-1', name), CONFIG, NOW)).toBeNull();
   });
 
   it("reads the change window in Jira's formats as ISO 8601 UTC, and an unreadable one as none", () => {
     expect(
-      pollUpdateOf(status('CHG-1', 'Approved', '2026-12-03T08:00:00.000+0100'), READING, NOW)?.changeWindowStart,
+      pollUpdateOf(status('CHG-1', 'Approved', '2026-12-03T08:00:00.000+0100'), CONFIG, NOW)?.changeWindowStart,
     ).toBe('2026-12-03T07:00:00.000Z');
-    expect(pollUpdateOf(status('CHG-1', 'Approved', '2026-12-03'), READING, NOW)?.changeWindowStart).toBe(
+    expect(pollUpdateOf(status('CHG-1', 'Approved', '2026-12-03'), CONFIG, NOW)?.changeWindowStart).toBe(
       '2026-12-03T00:00:00.000Z',
     );
-    expect(pollUpdateOf(status('CHG-1', 'Approved', 'next week'), READING, NOW)?.changeWindowStart).toBeNull();
+    expect(pollUpdateOf(status('CHG-1', 'Approved', 'next week'), CONFIG, NOW)?.changeWindowStart).toBeNull();
   });
 
-  it('uses configured status names', () => {
-    const reading = { statuses: { approved: ['Go'], rejected: ['No go'], pending: ['Review'] } };
-    expect(pollUpdateOf(status('CHG-1', 'Go'), reading, NOW)?.decision).toBe('approved');
-    expect(pollUpdateOf(status('CHG-1', 'Approved'), reading, NOW)).toBeNull();
+  it('R-MON-2: uses the status names JIRA_CONFIG_FILE configures (changeStatuses)', () => {
+    const config = { changeStatuses: { approved: ['Go'], rejected: ['No go'], pending: ['Review'] } };
+    expect(pollUpdateOf(status('CHG-1', 'Go'), config, NOW)?.decision).toBe('approved');
+    expect(pollUpdateOf(status('CHG-1', 'Approved'), config, NOW)).toBeNull();
+  });
+
+  it('R-MON-2: a decline carries the reason the adapter read; no other decision does', () => {
+    expect(pollUpdateOf(status('CHG-1', 'Declined', null, 'change freeze'), CONFIG, NOW)).toMatchObject({
+      decision: 'rejected',
+      reason: 'change freeze',
+    });
+    expect(pollUpdateOf(status('CHG-1', 'Approved', null, 'stale'), CONFIG, NOW)?.reason).toBeNull();
   });
 
   it('signals each waiting ticket once, counts what it did, and goes on past a ticket that fails', async () => {
@@ -273,7 +286,7 @@ describe('the change-ticket poller against the Jira stand-in and the real lifecy
           store: h.store,
           readTicketStatus: (key) => ticketing.readTicketStatus(key),
           notify: (update) => lifecycles.notifyChangeTicketUpdated(update),
-          reading: READING,
+          config: CONFIG,
           now: () => new Date(),
         });
 
@@ -325,6 +338,97 @@ describe('the change-ticket poller against the Jira stand-in and the real lifecy
       expect(jira.issues()[0]?.fields.status).toMatchObject({ name: 'Done' });
       const audit = (await h.store.queryAudit({ action: 'change.approved' }, { limit: 10 })).items;
       expect(audit.map((entry) => entry.actor)).toEqual([POLLER_ACTOR.id]);
+    },
+  );
+
+  it(
+    'R-MON-2: with its own status names (jira.changeStatuses) a decline polled from Jira ends the held renewal with the comment the change manager wrote as the reason',
+    { timeout: 60_000 },
+    async () => {
+      const h = await createLifecycleHarness();
+      closers.push(() => h.close());
+      h.policy = { ...DEFAULT_POLICY, renewal: { ...DEFAULT_POLICY.renewal, requireChangeApproval: true } };
+      const { db } = await openInventoryDatabase({ url: `sqlite:${path.join(h.folder, 'inventory.sqlite')}` });
+      closers.push(() => db.destroy());
+      const bot = { accountId: 'acc-certflow', email: 'certflow@example.com', displayName: 'certflow', apiToken: 't' };
+      const cleo = { accountId: 'acc-cleo', email: 'cleo@example.com', displayName: 'Cleo', apiToken: 'c' };
+      const jira = await startJiraStandIn({
+        users: [bot, cleo],
+        projects: [{ key: 'CHG' }],
+        workflows: {
+          statuses: [
+            { name: 'Pending CAB', category: 'new' },
+            { name: 'CAB rejected', category: 'done' },
+          ],
+          workflows: {
+            Change: {
+              initial: 'Pending CAB',
+              transitions: [{ id: '21', name: 'Reject', from: ['Pending CAB'], to: 'CAB rejected' }],
+            },
+          },
+        },
+      });
+      closers.push(() => jira.close());
+      const config = parseJiraConfig({
+        flavour: 'cloud',
+        host: '127.0.0.1',
+        protocol: 'http',
+        port: jira.port,
+        auth: { email: bot.email, apiToken: bot.apiToken },
+        projectKey: 'CHG',
+        transitions: { rejected: 'CAB rejected' },
+        changeStatuses: { approved: ['CAB approved'], rejected: ['CAB rejected'], pending: ['Pending CAB'] },
+      });
+      const ticketing = new JiraTicketing({ config, store: new SqlJiraTicketStore({ db }) });
+      h.deps.ticketing = ticketing;
+      const lifecycles = createLifecycleClient({
+        client: h.env.client,
+        taskQueue: h.taskQueue,
+        store: h.store,
+        searchAttributes: false,
+      });
+      const poll = () =>
+        pollChangeTickets({
+          store: h.store,
+          readTicketStatus: (key) => ticketing.readTicketStatus(key),
+          notify: (update) => lifecycles.notifyChangeTicketUpdated(update),
+          config,
+          now: () => new Date(),
+        });
+      const seeded = await h.seed({ daysLeft: 85, lifetimeDays: 200 });
+      const view = await h.withWorker(async () => {
+        const handle = await h.start(seeded.managedCertificateId);
+        await h.waitFor(seeded.managedCertificateId, (v) => v.plan.length > 0, 'the first plan');
+        const request = await handle.executeUpdate(requestRenewalUpdate, {
+          args: [{ requestedBy: PEOPLE.owner, reason: 'renew' }],
+        });
+        await h.waitFor(
+          seeded.managedCertificateId,
+          (v) => v.records.some((r) => r.kind === 'approval.requested'),
+          'approval',
+        );
+        await handle.executeUpdate(decideRequestUpdate, {
+          args: [{ requestId: request.id, decision: 'approve', decidedBy: PEOPLE.bob }],
+        });
+        const held = await h.waitFor(
+          seeded.managedCertificateId,
+          (v) => v.phase === 'awaiting-approval' && v.changeApproval?.status === 'waiting' && v.ticket !== null,
+          'the renewal to wait for the change approval',
+        );
+        await jira.transitionAs(held.ticket!.key, 'CAB rejected', cleo.accountId, {
+          comment: 'No rollback plan attached.',
+        });
+        expect(await poll()).toMatchObject({ tickets: 1, signalled: 1, failed: 0 });
+        const view = await h.waitFor(
+          seeded.managedCertificateId,
+          (v) => v.request?.status === 'rejected' && v.phase === 'monitoring',
+          'the request to end rejected',
+        );
+        await handle.terminate('test done');
+        return view;
+      });
+      expect(view.request).toMatchObject({ status: 'rejected', decisionReason: 'No rollback plan attached.' });
+      expect(view.changeApproval).toMatchObject({ status: 'rejected', decidedBy: POLLER_ACTOR });
     },
   );
 

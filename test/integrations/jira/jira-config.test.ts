@@ -33,6 +33,11 @@ describe('parseJiraConfig', () => {
       issueType: 'Change',
       labels: [],
       transitions: { 'in-progress': 'In Progress', done: 'Done', rejected: 'Declined' },
+      changeStatuses: {
+        approved: ['Approved'],
+        rejected: ['Declined', 'Rejected', 'Cancelled'],
+        pending: ['Awaiting approval'],
+      },
       priorities: { escalation: 'High', incident: 'Highest' },
       componentFromGroup: false,
       assignToGroupContact: false,
@@ -103,6 +108,34 @@ describe('parseJiraConfig', () => {
     ],
     [{ ...cloud, projectkey: 'CHG' }, 'jira: unknown key projectkey'],
   ])('names the field and the fix: %j', (input, expected) => {
+    expect(problems(input).join('\n')).toContain(expected);
+  });
+
+  it("R-MON-2: takes the change workflow's own status names and a decline reason field", () => {
+    const config = parseJiraConfig({
+      ...cloud,
+      changeStatuses: { approved: ['CAB approved', 'Pre-approved'], rejected: ['CAB rejected'] },
+      customFields: { declineReason: 'customfield_10102' },
+    });
+    expect(config.changeStatuses).toEqual({
+      approved: ['CAB approved', 'Pre-approved'],
+      rejected: ['CAB rejected'],
+      pending: ['Awaiting approval'],
+    });
+    expect(config.customFields.declineReason).toEqual({ id: 'customfield_10102', type: 'text' });
+  });
+
+  it.each([
+    [{ ...cloud, changeStatuses: { approved: [] } }, 'jira.changeStatuses.approved: expected at least one'],
+    [{ ...cloud, changeStatuses: { approved: [' '] } }, 'jira.changeStatuses.approved.0: expected the status names'],
+    [{ ...cloud, changeStatuses: { rejected: 'Declined' } }, 'jira.changeStatuses.rejected: expected a list'],
+    [
+      { ...cloud, changeStatuses: { approved: ['Done'], rejected: ['done'] } },
+      'jira.changeStatuses.rejected: "done" is also listed under changeStatuses.approved',
+    ],
+    [{ ...cloud, changeStatuses: { approve: ['x'] } }, 'jira.changeStatuses: unknown key approve'],
+    [{ ...cloud, customFields: { declineReason: 'reason' } }, 'jira.customFields.declineReason: expected a custom'],
+  ])('names the change status or reason field to fix: %j', (input, expected) => {
     expect(problems(input).join('\n')).toContain(expected);
   });
 

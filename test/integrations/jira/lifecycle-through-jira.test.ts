@@ -9,7 +9,7 @@ import type { Kysely } from 'kysely';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createLifecycleClient } from '../../../client/lifecycle-client';
 import { DEFAULT_POLICY } from '../../../domain/policy/load-policy';
-import { startHttpServer } from '../../../integrations/http/http-server';
+import { startHttpServer, type HttpHandler } from '../../../integrations/http/http-server';
 import { openInventoryDatabase } from '../../../integrations/inventory/database';
 import type { InventoryDatabase } from '../../../integrations/inventory/kysely-inventory-store';
 import { parseJiraConfig } from '../../../integrations/jira/jira-config';
@@ -22,7 +22,6 @@ import {
   type StandInComment,
 } from '../../../integrations/jira/stand-in/jira-stand-in';
 import { createJiraWebhookMount, JIRA_WEBHOOK_PATH } from '../../../integrations/jira/webhook/jira-webhook-endpoint';
-import { DEFAULT_CHANGE_STATUS_NAMES } from '../../../integrations/jira/webhook/parse-issue-updated';
 import {
   decideRequestUpdate,
   lifecycleWorkflowId,
@@ -55,7 +54,30 @@ afterEach(async () => {
   for (const close of closers.splice(0).reverse()) await close();
 });
 
-async function setUp(requireChangeApproval: boolean): Promise<JiraSetUp> {
+/** A change workflow whose statuses are not Jira's default names, and JIRA_CONFIG_FILE's changeStatuses naming them. */
+const CAB_WORKFLOW = {
+  workflows: {
+    statuses: [
+      { name: 'Pending CAB', category: 'new' as const },
+      { name: 'CAB approved', category: 'indeterminate' as const },
+      { name: 'CAB rejected', category: 'done' as const },
+    ],
+    workflows: {
+      Change: {
+        initial: 'Pending CAB',
+        transitions: [
+          { id: '11', name: 'Approve', from: ['Pending CAB'], to: 'CAB approved' },
+          { id: '21', name: 'Reject', from: ['Pending CAB'], to: 'CAB rejected' },
+          { id: '31', name: 'In Progress', from: ['CAB approved'], to: 'In Progress' },
+          { id: '41', name: 'Done', from: ['In Progress'], to: 'Done' },
+        ],
+      },
+    },
+  },
+  changeStatuses: { approved: ['CAB approved'], rejected: ['CAB rejected'], pending: ['Pending CAB'] },
+};
+
+async function setUp(requireChangeApproval: boolean, own: Partial<typeof CAB_WORKFLOW> = {}): Promise<JiraSetUp> {
   const h = await createLifecycleHarness();
   closers.push(() => h.close());
   h.policy = { ...DEFAULT_POLICY, renewal: { ...DEFAULT_POLICY.renewal, requireChangeApproval } };
@@ -68,16 +90,13 @@ async function setUp(requireChangeApproval: boolean): Promise<JiraSetUp> {
     store: h.store,
     searchAttributes: false,
   });
+  // The webhook reads the same parsed JIRA_CONFIG_FILE settings as the adapter, which need the stand-in's port.
+  const webhook: { handler?: HttpHandler } = {};
   const server = await startHttpServer({
     host: '127.0.0.1',
     port: 0,
     handlers: [
-      createJiraWebhookMount({
-        secret: SECRET,
-        reading: { statuses: DEFAULT_CHANGE_STATUS_NAMES, changeWindowField: WINDOW_FIELD, reasonField: REASON_FIELD },
-        deliver: (update) => lifecycles.notifyChangeTicketUpdated(update),
-        log: () => undefined,
-      }),
+      { prefix: JIRA_WEBHOOK_PATH, handler: (request, response) => webhook.handler?.(request, response) ?? false },
     ],
   });
   closers.push(() => server.close());
@@ -91,6 +110,7 @@ async function setUp(requireChangeApproval: boolean): Promise<JiraSetUp> {
       { id: REASON_FIELD, name: 'Change reason', type: 'string' },
     ],
     webhook: { url: webhookUrl, secret: SECRET },
+    ...(own.workflows === undefined ? {} : { workflows: own.workflows }),
   });
   closers.push(async () => {
     await jira.close();
@@ -104,8 +124,15 @@ async function setUp(requireChangeApproval: boolean): Promise<JiraSetUp> {
     port: jira.port,
     auth: { email: BOT.email, apiToken: BOT.apiToken },
     projectKey: 'CHG',
-    customFields: { changeWindowStart: { id: WINDOW_FIELD, type: 'datetime' } },
+    customFields: { changeWindowStart: { id: WINDOW_FIELD, type: 'datetime' }, declineReason: REASON_FIELD },
+    ...(own.changeStatuses === undefined ? {} : { changeStatuses: own.changeStatuses }),
   });
+  webhook.handler = createJiraWebhookMount({
+    secret: SECRET,
+    config,
+    deliver: (update) => lifecycles.notifyChangeTicketUpdated(update),
+    log: () => undefined,
+  }).handler;
   const newAdapter = () => new JiraTicketing({ config, store: new SqlJiraTicketStore({ db }) });
   h.deps.ticketing = newAdapter();
   return { h, jira, db, newAdapter, webhookUrl };
@@ -356,6 +383,45 @@ describe('a certificate lifecycle through Jira (jira-client over HTTP against th
       const issue = jira.issues()[0]!;
       expect(commentTexts(jira, issue.key).at(-1)).toMatch(/rejected by jira:acc-cleo: change freeze until 5 January$/);
       expect(await auditActions(h, 'change.rejected')).toEqual(['change.rejected']);
+    },
+  );
+
+  it.each([
+    ['"CAB approved" releases the held renewal', 'CAB approved', undefined],
+    [
+      '"CAB rejected" ends it with the comment made with the decline as the reason',
+      'CAB rejected',
+      'No rollback plan.',
+    ],
+  ] as const)(
+    'R-MON-2: a change workflow with its own status names (jira.changeStatuses), through the signed webhook: %s',
+    { timeout: 60_000 },
+    async (_, status, comment) => {
+      const { h, jira } = await setUp(true, CAB_WORKFLOW);
+      const seeded = await h.seed({ daysLeft: 85, lifetimeDays: 200 });
+      const view = await h.withWorker(async () => {
+        const handle = await h.start(seeded.managedCertificateId);
+        await h.waitFor(seeded.managedCertificateId, (v) => v.plan.length > 0, 'the first plan');
+        await requestAndApprove(h, seeded.managedCertificateId);
+        const held = await waitUntilHeld(h, seeded.managedCertificateId);
+        expect(jira.issue(held.ticket!.key)?.fields.status).toMatchObject({ name: 'Pending CAB' });
+        await jira.transitionAs(held.ticket!.key, status, CLEO.accountId, comment === undefined ? {} : { comment });
+        expect(jira.webhookDeliveries.at(-1)).toMatchObject({ status: 200 });
+        const view = await h.waitFor(
+          seeded.managedCertificateId,
+          (v) => renewed(v) || (v.request?.status === 'rejected' && v.phase === 'monitoring'),
+          'the change decision to take effect',
+        );
+        await handle.terminate('test done');
+        return view;
+      });
+      if (comment === undefined) {
+        expect(view).toMatchObject({ cycle: 2 });
+        expect(await auditActions(h, 'change.approved')).toEqual(['change.approved']);
+      } else {
+        expect(view.request).toMatchObject({ status: 'rejected', decisionReason: comment });
+        expect(await auditActions(h, 'change.rejected')).toEqual(['change.rejected']);
+      }
     },
   );
 

@@ -6,10 +6,8 @@ import {
   JIRA_WEBHOOK_PATH,
   type ChangeTicketDelivery,
 } from '../../../../integrations/jira/webhook/jira-webhook-endpoint';
-import {
-  DEFAULT_CHANGE_STATUS_NAMES,
-  type ChangeTicketUpdate,
-} from '../../../../integrations/jira/webhook/parse-issue-updated';
+import { DEFAULT_CHANGE_STATUSES } from '../../../../integrations/jira/jira-config';
+import type { ChangeTicketUpdate } from '../../../../integrations/jira/webhook/parse-issue-updated';
 
 const SECRET = 'jira-webhook-secret';
 
@@ -38,7 +36,7 @@ describe('R-SEC-1, R-MON-2: the Jira webhook endpoint', () => {
       handlers: [
         createJiraWebhookMount({
           secret: SECRET,
-          reading: { statuses: DEFAULT_CHANGE_STATUS_NAMES, changeWindowField: null, reasonField: null },
+          config: { changeStatuses: DEFAULT_CHANGE_STATUSES, customFields: {} },
           deliver: (update) => {
             delivered.push(update);
             return outcome instanceof Error ? Promise.reject(outcome) : Promise.resolve(outcome);

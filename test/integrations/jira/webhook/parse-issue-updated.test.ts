@@ -1,13 +1,14 @@
 import { describe, expect, it } from 'vitest';
+import { DEFAULT_CHANGE_STATUSES, parseJiraConfig } from '../../../../integrations/jira/jira-config';
 import {
-  DEFAULT_CHANGE_STATUS_NAMES,
+  changeTicketReading,
   JiraWebhookPayloadError,
   parseIssueUpdated,
   type IssueUpdatedReading,
 } from '../../../../integrations/jira/webhook/parse-issue-updated';
 
 const READING: IssueUpdatedReading = {
-  statuses: DEFAULT_CHANGE_STATUS_NAMES,
+  statuses: DEFAULT_CHANGE_STATUSES,
   changeWindowField: 'customfield_10100',
   reasonField: 'customfield_10101',
 };
@@ -19,8 +20,10 @@ function webhook(options: {
   items?: unknown[];
   event?: string;
   user?: Record<string, unknown>;
+  comment?: unknown;
 }): Record<string, unknown> {
   return {
+    ...(options.comment === undefined ? {} : { comment: options.comment }),
     webhookEvent: options.event ?? 'jira:issue_updated',
     timestamp: AT,
     user: options.user ?? { accountId: '5b10ac8d82e05b22cc7d4ef5', displayName: 'Chris Change' },
@@ -57,6 +60,34 @@ describe('R-MON-2: reading Jira’s issue_updated webhook', () => {
       { decision: 'rejected', reason: 'Too risky' },
     ],
     [
+      'declined with an empty reason field and a comment on the transition screen: the comment',
+      webhook({
+        to: 'Declined',
+        fields: { customfield_10101: ' ', resolution: { name: 'Declined' } },
+        comment: { body: 'Overlaps the payment freeze; retry on 6 January.' },
+      }),
+      { decision: 'rejected', reason: 'Overlaps the payment freeze; retry on 6 January.' },
+    ],
+    [
+      'declined with the reason field and a comment: the field',
+      webhook({
+        to: 'Declined',
+        fields: { customfield_10101: 'freeze' },
+        comment: { body: { type: 'doc', content: [{ type: 'paragraph', content: [{ type: 'text', text: 'x' }] }] } },
+      }),
+      { decision: 'rejected', reason: 'freeze' },
+    ],
+    [
+      'declined with an ADF comment (API v3 shape)',
+      webhook({
+        to: 'Declined',
+        comment: {
+          body: { type: 'doc', content: [{ type: 'paragraph', content: [{ type: 'text', text: 'Too risky' }] }] },
+        },
+      }),
+      { decision: 'rejected', reason: 'Too risky' },
+    ],
+    [
       'cancelled, the resolution as reason',
       webhook({ to: 'Cancelled', fields: { resolution: { name: "Won't Do" } } }),
       { decision: 'rejected', reason: "Won't Do" },
@@ -87,6 +118,29 @@ describe('R-MON-2: reading Jira’s issue_updated webhook', () => {
     ['a changelog item whose toString is not its own', webhook({ items: [{ field: 'status' }] })],
   ])('ignores %s', (_, body) => {
     expect(parseIssueUpdated(body, READING)).toBeNull();
+  });
+
+  it('R-MON-2: reads the status names and the decline reason field JIRA_CONFIG_FILE configures', () => {
+    const reading = changeTicketReading(
+      parseJiraConfig({
+        flavour: 'cloud',
+        host: 'example.atlassian.net',
+        auth: { email: 'certflow@example.com', apiToken: 't' },
+        projectKey: 'CHG',
+        changeStatuses: { approved: ['CAB approved'], rejected: ['CAB rejected'], pending: ['Pending CAB'] },
+        customFields: { changeWindowStart: 'customfield_10100', declineReason: 'customfield_10102' },
+      }),
+    );
+    expect(reading).toEqual({
+      statuses: { approved: ['CAB approved'], rejected: ['CAB rejected'], pending: ['Pending CAB'] },
+      changeWindowField: 'customfield_10100',
+      reasonField: 'customfield_10102',
+    });
+    expect(parseIssueUpdated(webhook({ to: 'cab approved' }), reading)).toMatchObject({ decision: 'approved' });
+    expect(parseIssueUpdated(webhook({ to: 'Approved' }), reading)).toBeNull();
+    expect(
+      parseIssueUpdated(webhook({ to: 'CAB rejected', fields: { customfield_10102: 'no rollback plan' } }), reading),
+    ).toMatchObject({ decision: 'rejected', reason: 'no rollback plan' });
   });
 
   it('takes a Data Center user by name', () => {
