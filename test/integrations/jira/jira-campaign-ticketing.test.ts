@@ -4,7 +4,9 @@ import type { OwnerGroup } from '../../../domain/inventory/model';
 import { JiraCampaignTicketing } from '../../../integrations/jira/jira-campaign-ticketing';
 import { JiraConfigError, parseJiraConfig } from '../../../integrations/jira/jira-config';
 import { JiraUnavailableError } from '../../../integrations/jira/jira-rest';
+import { openInventoryDatabase } from '../../../integrations/inventory/database';
 import { InMemoryJiraTicketStore, type JiraTicketStore } from '../../../integrations/jira/jira-ticket-store';
+import { SqlJiraTicketStore } from '../../../integrations/jira/sql-jira-ticket-store';
 import { startJiraStandIn, type JiraStandIn } from '../../../integrations/jira/stand-in/jira-stand-in';
 import { TicketRejectedError } from '../../../integrations/ticketing/ticketing-port';
 import { campaignFixture, countsOf } from '../../bots/slack/campaign-fixtures';
@@ -149,6 +151,31 @@ describe.each(['cloud', 'data-center'] as const)('JiraCampaignTicketing against 
     expect(issue.fields.status.name).toBe('Done');
     expect(issue.transitions.map((transition) => transition.to)).toEqual(['In Progress', 'Done']);
     expect(String(issue.fields.description)).toContain('4/4 (100 %)');
+  });
+
+  it('R-CAM-3: one epic and one task per key across a lost task create and a worker restart over the inventory database', async () => {
+    const jira = await standIn(flavour);
+    const { db, store } = await openInventoryDatabase({ url: ':memory:' });
+    open.push(() => store.close());
+    const first = adapter(jira, flavour, { store: new SqlJiraTicketStore({ db }) });
+    const epic = await first.ticketing.ensureEpic({ idempotencyKey: EPIC_KEY, campaign });
+    const input = { idempotencyKey: taskKey(group.id), epic, campaign, group, progress: progress({ pending: 2 }) };
+    jira.faults.next('POST /issue', { status: 500, afterProcessing: true });
+    await expect(first.ticketing.ensureGroupTask(input)).rejects.toBeInstanceOf(JiraUnavailableError);
+
+    // A restarted worker: a new adapter over the same database finds the epic in it and the task by its label.
+    const restarted = adapter(jira, flavour, { store: new SqlJiraTicketStore({ db }) });
+    restarted.clock.nowMs += 60_000;
+    expect(await restarted.ticketing.ensureEpic({ idempotencyKey: EPIC_KEY, campaign })).toEqual(epic);
+    const task = await restarted.ticketing.ensureGroupTask(input);
+    expect(await first.ticketing.ensureGroupTask(input)).toEqual(task);
+    await restarted.ticketing.syncGroupTask({ task, campaign, progress: progress({ pending: 1, issued: 1 }) });
+    expect(jira.issues().map((issue) => [issue.key, issue.fields.issuetype.name])).toEqual([
+      [epic.key, 'Epic'],
+      [task.key, 'Task'],
+    ]);
+    expect(jira.issue(task.key)!.fields.status.name).toBe('In Progress');
+    expect(jira.calls.filter((call) => call.method === 'POST' && call.path.endsWith('/issue'))).toHaveLength(2);
   });
 
   it('R-CAM-3: a group done before its first sync passes through In Progress to Done', async () => {
