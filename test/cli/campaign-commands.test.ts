@@ -340,7 +340,8 @@ describe('certflow campaign preview', () => {
     expect(result.out).toBe('');
     expect(result.err).toBe(
       `certflow: you (${OWNER}) are not a security lead: only security leads and admins preview campaigns; ` +
-        'an admin adds you to CERTFLOW_SECURITY_LEADS',
+        "an admin adds you to CERTFLOW_SECURITY_LEADS of the certflow worker's configuration and restarts it " +
+        "(this command's own environment does not decide roles)",
     );
     expect(closed).toBe(1);
   });
@@ -446,7 +447,8 @@ describe('certflow campaign start', () => {
     expect(result.code).toBe(EXIT.failure);
     expect(result.err).toBe(
       `certflow: you (${OWNER}) are not a security lead: only security leads and admins start campaigns; ` +
-        'an admin adds you to CERTFLOW_SECURITY_LEADS',
+        "an admin adds you to CERTFLOW_SECURITY_LEADS of the certflow worker's configuration and restarts it " +
+        "(this command's own environment does not decide roles)",
     );
     expect(fake.operations()).toEqual(['preview']);
   });
