@@ -18,6 +18,7 @@ import {
   type StandInIssue,
   type StandInPerson,
   StandInState,
+  type TransitionScreen,
 } from './stand-in-state';
 import type { StandInWorkflowOptions } from './workflow';
 import { type JiraWebhookTarget, type WebhookDelivery, WebhookSender } from './webhooks';
@@ -30,6 +31,7 @@ export type {
   StandInComment,
   StandInIssue,
   StandInTransitionRecord,
+  TransitionScreen,
 } from './stand-in-state';
 export { JiraRequestError, JiraStandInConfigError } from './stand-in-state';
 export type { JiraFault } from './faults';
@@ -91,14 +93,6 @@ export interface JiraStandIn {
   webhooksSettled(): Promise<void>;
   /** Stops the server after pending webhooks; calls held by a delay fault are dropped unanswered. */
   close(): Promise<void>;
-}
-
-/** What a person fills in on a transition screen. */
-export interface TransitionScreen {
-  /** Field values by id, e.g. a decline reason custom field. */
-  readonly fields?: Readonly<Record<string, unknown>>;
-  /** A comment added with the transition, e.g. why the change was declined. */
-  readonly comment?: string;
 }
 
 /** Starts the stand-in; resolves once it listens. */

@@ -65,6 +65,14 @@ export interface StandInComment {
   readonly properties: readonly StandInProperty[];
 }
 
+/** What a person fills in on a transition screen. */
+export interface TransitionScreen {
+  /** Field values by id, e.g. a decline reason custom field. */
+  readonly fields?: Readonly<Record<string, unknown>>;
+  /** A comment added with the transition, e.g. why the change was declined. */
+  readonly comment?: string;
+}
+
 /** One status change. */
 export interface StandInTransitionRecord {
   readonly from: string;

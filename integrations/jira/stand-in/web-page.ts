@@ -7,15 +7,15 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { type HttpHandler, readRequestBody, sendJson, sendText } from '../../http/http-server';
 import { escapeHtml } from '../../slack/stand-in/block-kit-html';
-import { JiraRequestError, type StandInIssue, type StandInState } from './stand-in-state';
+import { JiraRequestError, type StandInIssue, type StandInState, type TransitionScreen } from './stand-in-state';
 
 /** What the page needs from the stand-in. */
 export interface StandInPageDependencies {
   readonly state: StandInState;
-  readonly transitionAs: (key: string, toStatus: string, accountId: string) => Promise<void>;
+  readonly transitionAs: (key: string, toStatus: string, accountId: string, screen?: TransitionScreen) => Promise<void>;
 }
 
-/** Where the page's transition buttons post: form-encoded or JSON `{key, toStatus, user}`. */
+/** Where the page's transition buttons post: form-encoded or JSON `{key, toStatus, user}`, optionally `comment`. */
 export const TRANSITION_PATH = '/stand-in/transition';
 
 /** A page request that cannot be acted on; nothing changed. */
@@ -67,6 +67,10 @@ function issueRow(state: StandInState, issue: StandInIssue, userId: string): str
         `<input type="hidden" name="key" value="${escapeHtml(issue.key)}">` +
         `<input type="hidden" name="toStatus" value="${escapeHtml(transition.to)}">` +
         `<input type="hidden" name="user" value="${escapeHtml(userId)}">` +
+        // A transition that closes the ticket (a decline) asks why, as Jira's transition screens do.
+        (state.workflows.status(transition.to).category === 'done'
+          ? `<input type="text" name="comment" placeholder="Comment (optional)" aria-label="Comment on ${escapeHtml(transition.name)}">`
+          : '') +
         `<button type="submit">${escapeHtml(transition.name)}</button></form>`,
     )
     .join('');
@@ -114,7 +118,9 @@ export function pageHtml(state: StandInState, userId: string): string {
   );
 }
 
-async function transitionInput(request: IncomingMessage): Promise<{ key: string; toStatus: string; user: string }> {
+async function transitionInput(
+  request: IncomingMessage,
+): Promise<{ key: string; toStatus: string; user: string; comment: string | undefined }> {
   const text = new TextDecoder().decode(await readRequestBody(request));
   const contentType = request.headers['content-type'] ?? '';
   let input: Record<string, unknown>;
@@ -143,7 +149,14 @@ async function transitionInput(request: IncomingMessage): Promise<{ key: string;
       throw new PageRequestError(400, `give "${name}" as a non-empty string`);
     return value;
   };
-  return { key: field('key'), toStatus: field('toStatus'), user: field('user') };
+  const comment = input.comment;
+  if (comment !== undefined && typeof comment !== 'string') throw new PageRequestError(400, 'give "comment" as text');
+  return {
+    key: field('key'),
+    toStatus: field('toStatus'),
+    user: field('user'),
+    comment: comment === undefined || comment.trim() === '' ? undefined : comment.trim(),
+  };
 }
 
 /** The page's handler: `GET /` and `POST /stand-in/transition`; other paths are left to the 404. */
@@ -172,7 +185,12 @@ export function createStandInPage(deps: StandInPageDependencies): HttpHandler {
       if (state.issue(input.key) === undefined)
         throw new PageRequestError(404, `no ticket ${input.key} in the Jira stand-in`);
       try {
-        await deps.transitionAs(input.key, input.toStatus, input.user);
+        await deps.transitionAs(
+          input.key,
+          input.toStatus,
+          input.user,
+          input.comment === undefined ? {} : { comment: input.comment },
+        );
       } catch (error) {
         // The ticket moved on since the page was drawn, or the status was made up: the page is stale, not broken.
         if (error instanceof JiraRequestError) throw new PageRequestError(409, error.message);

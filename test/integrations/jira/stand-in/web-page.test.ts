@@ -50,6 +50,31 @@ describe('Jira stand-in page', () => {
     expect(html).not.toContain('>Approve</button>');
   });
 
+  it('a decline asks for an optional comment, which is added with the transition', async () => {
+    const html = await (await fetch(`${standIn.url}/?user=${ALICE.accountId}`)).text();
+    // Decline and Cancelled close the ticket; Approve does not.
+    expect(html.match(/<input type="text" name="comment"/g)).toHaveLength(2);
+    const form = new URLSearchParams({
+      key: 'CERT-1',
+      toStatus: 'Declined',
+      user: ALICE.accountId,
+      comment: '  Overlaps the freeze.  ',
+    }).toString();
+    expect((await transition(form, 'application/x-www-form-urlencoded')).status).toBe(303);
+    expect(standIn.issue('CERT-1')?.comments.at(-1)).toMatchObject({
+      body: 'Overlaps the freeze.',
+      author: { accountId: ALICE.accountId },
+    });
+    expect(
+      (
+        await transition(
+          JSON.stringify({ key: 'CERT-1', toStatus: 'Done', user: ALICE.accountId, comment: 7 }),
+          'application/json',
+        )
+      ).status,
+    ).toBe(400);
+  });
+
   it('a JSON post answers with the new status', async () => {
     const response = await transition(
       JSON.stringify({ key: 'CERT-1', toStatus: 'Declined', user: CERTFLOW_BOT.accountId }),
