@@ -115,7 +115,7 @@ describe('npm start: embedded dev server + worker, end to end', () => {
     expect(await crl.text()).toMatch(/^-----BEGIN X509 CRL-----/);
   });
 
-  it("R-RA-1: the README's renewal from start to finish works in order after npm start made the demo group", async () => {
+  it("the README's renewal from start to finish works in order after npm start made the demo group", async () => {
     await certflow.waitForLine(/^lifecycles: /);
     expect(certflow.stdout).toContain("created owner group demo for the Slack stand-in's demo users and channel");
     const commands = readmeCertflowCommands('#### A renewal from start to finish');
