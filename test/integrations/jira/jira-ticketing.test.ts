@@ -60,7 +60,10 @@ async function standIn(
     expandsCommentProperties: options.expandsCommentProperties ?? true,
     users,
     projects: [{ key: 'CHG' }, { key: 'PAY' }],
-    customFields: [{ id: 'customfield_10050', name: 'Change window start', type: 'datetime' }],
+    customFields: [
+      { id: 'customfield_10050', name: 'Change window start', type: 'datetime' },
+      { id: 'customfield_10051', name: 'Decline reason', type: 'string' },
+    ],
   });
   open.push(async () => {
     await jira.close();
@@ -371,6 +374,7 @@ describe('Jira ticketing adapter against the Jira stand-in (Cloud; no test but t
       status: 'Done',
       statusCategory: 'done',
       changeWindowStart: null,
+      reason: null,
     });
   });
 
@@ -385,7 +389,26 @@ describe('Jira ticketing adapter against the Jira stand-in (Cloud; no test but t
       status: 'Approved',
       statusCategory: 'indeterminate',
       changeWindowStart: '2025-06-10T22:00:00.000+0000',
+      reason: null,
     });
+  });
+
+  it("R-MON-2: reads a decline's reason from the configured field, else the newest comment a person wrote", async () => {
+    const jira = await standIn();
+    const config = { customFields: { declineReason: 'customfield_10051' } };
+    const { ticketing } = adapter(jira, { config });
+    const first = await ticketing.ensureChangeTicket(request());
+    const second = await ticketing.ensureChangeTicket(request({ idempotencyKey: `${CYCLE}-2` }));
+    await jira.transitionAs(first.key, 'Declined', 'acc-carla', {
+      fields: { customfield_10051: 'change freeze' },
+      comment: 'see the CAB minutes',
+    });
+    await jira.transitionAs(second.key, 'Declined', 'acc-carla', { comment: 'No rollback plan.' });
+    // certflow's own comment after the decline is not the change manager's reason.
+    await ticketing.comment({ ticket: second, idempotencyKey: `${CYCLE}-2/rejected`, step: 'rejected', body: 'x' });
+    expect(await ticketing.readTicketStatus(first.key)).toMatchObject({ status: 'Declined', reason: 'change freeze' });
+    expect(await ticketing.readTicketStatus(second.key)).toMatchObject({ reason: 'No rollback plan.' });
+    expect(callsTo(jira, 'GET', /^\/rest\/api\/3\/issue\/CHG-1\/comment$/)).toHaveLength(0);
   });
 
   it('R-MON-3: an escalation raises the priority, comments to management and reassigns once; an incident goes to Highest and incident response, and stays there', async () => {
