@@ -35,9 +35,14 @@ const MAX_VETTED_NAMES = 20;
 /** Room for the vetted names in their section, below Slack's 3000 characters with the heading. */
 const VETTED_NAMES_CHARS = 2400;
 
-/** The *Request renewal* button of a certificate. */
+/**
+ * The *Request renewal* button of a certificate. Its value names the managed certificate and the version the message
+ * shows (`<managed id>:<first 16 hex digits of its SHA-256>`), so a click on a message whose version was renewed
+ * since is answered with what happened instead of renewing the new version.
+ */
 export function requestRenewalButton(certificate: CertificateSummary, primary = true): Button {
-  return button('Request renewal', ACTION_IDS.requestRenewal, certificate.managedCertificateId, {
+  const version = certificate.fingerprintSha256 ? `:${certificate.fingerprintSha256.slice(0, 16)}` : '';
+  return button('Request renewal', ACTION_IDS.requestRenewal, `${certificate.managedCertificateId}${version}`, {
     ...(primary ? { style: 'primary' as const } : {}),
   });
 }

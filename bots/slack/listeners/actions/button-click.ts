@@ -13,6 +13,8 @@ export class ButtonClickError extends Error {
 export interface ButtonClick {
   /** The button's value: a request id or a managed certificate id. */
   readonly value: string;
+  /** The start of the SHA-256 of the certificate version the message showed; null when the button does not say. */
+  readonly version: string | null;
   /** The clicker's Slack user id. */
   readonly userId: string;
   readonly triggerId: string;
@@ -21,6 +23,7 @@ export interface ButtonClick {
 function readClick(body: BlockAction, action: ButtonAction): ButtonClick {
   return {
     value: (action.value ?? '').trim(),
+    version: null,
     userId: body.user.id,
     triggerId: body.trigger_id,
   };
@@ -37,15 +40,19 @@ export function readRequestClick(body: BlockAction, action: ButtonAction): Butto
   return click;
 }
 
-/** A click on *Request renewal*: the button's value must be a managed certificate id. */
+/**
+ * A click on *Request renewal* or *View details*: the button's value must be a managed certificate id, optionally
+ * with the version it showed (`<id>:<SHA-256 prefix>`, messages since issue 14).
+ */
 export function readRenewalClick(body: BlockAction, action: ButtonAction): ButtonClick {
   const click = readClick(body, action);
-  if (!/^[0-9a-f]{8,64}$/.test(click.value)) {
+  const parts = /^([0-9a-f]{8,64})(?::([0-9a-f]{16,64}))?$/.exec(click.value);
+  if (parts === null) {
     throw new ButtonClickError(
       `the button does not name a managed certificate ("${click.value.slice(0, 80)}"); use \`/certflow renew <name>\` instead`,
     );
   }
-  return click;
+  return { ...click, value: parts[1] ?? '', version: parts[2] ?? null };
 }
 
 /**

@@ -41,7 +41,11 @@ describe('digest message', () => {
     expect(checkMessage(message)).toEqual([]);
     const buttons = renewalButtons(message);
     expect(buttons).toHaveLength(20);
-    expect(buttons[0]).toMatchObject({ type: 'button', action_id: 'request_renewal', value: '0000000000000000' });
+    expect(buttons[0]).toMatchObject({
+      type: 'button',
+      action_id: 'request_renewal',
+      value: '0000000000000000:a1b2c3d4e5f60718',
+    });
     expect(message.text).toMatch(/^20 certificates need attention: host-0\.example\.com, .* and 15 more$/);
     expect(JSON.stringify(message.blocks)).not.toContain('more. Run');
   });

@@ -127,7 +127,7 @@ describe('App Home', () => {
     expect(json).toContain('host-3.example.com');
     expect(json).not.toContain('host-2.example.com');
     expect(buttons(home.blocks)).toEqual([
-      { action_id: 'request_renewal', value: '0000000000000001' },
+      { action_id: 'request_renewal', value: '0000000000000001:a1b2c3d4e5f60718' },
       { action_id: 'approve_request', value: '0000000000000007.1.1' },
       { action_id: 'reject_request', value: '0000000000000007.1.1' },
     ]);
@@ -200,9 +200,9 @@ describe('/certflow answers', () => {
     });
     expect(checkMessage(answer)).toEqual([]);
     expect(buttons(answer.blocks).map((b) => b.value)).toEqual([
-      '0000000000000004',
-      '0000000000000002',
-      '0000000000000001',
+      '0000000000000004:a1b2c3d4e5f60718',
+      '0000000000000002:a1b2c3d4e5f60718',
+      '0000000000000001:a1b2c3d4e5f60718',
     ]);
     expect(JSON.stringify(answer.blocks)).toContain('2 days ago');
     const many = expiringAnswer({

@@ -112,7 +112,11 @@ describe('notification messages', () => {
     }
     expect(message.text).toContain('expires in 30 days');
     expect(buttons(message)).toEqual([
-      expect.objectContaining({ action_id: ACTION_IDS.requestRenewal, value: 'a1b2c3d4e5f60718', style: 'primary' }),
+      expect.objectContaining({
+        action_id: ACTION_IDS.requestRenewal,
+        value: 'a1b2c3d4e5f60718:a1b2c3d4e5f60718',
+        style: 'primary',
+      }),
       expect.objectContaining({ action_id: ACTION_IDS.viewDetails, value: 'a1b2c3d4e5f60718', url: BASE.link }),
     ]);
   });
@@ -232,10 +236,12 @@ describe('notification messages', () => {
     expect(names.text?.text).toMatch(/\nand 49\d more$/);
   });
 
-  it('button values carry only the request or managed certificate id', () => {
+  it('button values carry only the request id, or the managed certificate id and the version shown', () => {
     for (const notification of ALL) {
       for (const element of buttons(notificationMessage(notification))) {
-        expect(['a1b2c3d4e5f60718', 'a1b2c3d4e5f60718.1.1']).toContain(element.value);
+        expect(['a1b2c3d4e5f60718', 'a1b2c3d4e5f60718:a1b2c3d4e5f60718', 'a1b2c3d4e5f60718.1.1']).toContain(
+          element.value,
+        );
       }
     }
   });

@@ -82,7 +82,8 @@ describe('App Home', () => {
     const block = (view.definition.blocks as { block_id?: string; accessory?: { value?: string } }[]).find(
       (candidate) => candidate.block_id === itemBlockId(BLOCK_IDS.homeDueItem, id),
     );
-    expect(block?.accessory?.value).toBe(id);
+    const managed = await setup.store.getManagedCertificate(id);
+    expect(block?.accessory?.value).toBe(`${id}:${managed?.currentFingerprint.slice(0, 16)}`);
     // The driver clicks the first Request renewal of the view: the soonest certificate's, which is not this one.
     await setup.lifecycles.requestRenewal(setup.ids['soon.example.com'], {
       requestedBy: { id: `email:${USERS.alice.email}` },
