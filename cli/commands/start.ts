@@ -347,6 +347,7 @@ export async function runStart({ config, workerOnly, out, stop }: StartOptions):
         demoJira = await startDemoJira({
           port: config.jiraStandIn.port,
           webhookUrl: `http://127.0.0.1:${config.httpPort}${JIRA_WEBHOOK_PATH}`,
+          dataDir: config.dataDir,
         });
         config = { ...config, jira: demoJiraSettings(demoJira) };
       }

@@ -4,6 +4,7 @@
  * per run, and webhooks to certflow's endpoint, so a newcomer can approve or decline a change in a browser.
  */
 import { randomBytes } from 'node:crypto';
+import path from 'node:path';
 import { HttpPortInUseError } from '../../http/http-server';
 import { PortInUseError } from '../../../worker/dev-server';
 import { type JiraStandIn, startJiraStandIn } from './jira-stand-in';
@@ -30,6 +31,9 @@ export const DEMO_CHANGE_WINDOW_FIELD = {
   type: 'date',
 } as const satisfies JiraStandInCustomField;
 
+/** The file in certflow's data folder where the demo stand-in journals its tickets. */
+export const DEMO_JIRA_JOURNAL = 'jira-stand-in.jsonl';
+
 /** The stand-in's port is taken: a PortInUseError (which the CLI reports as such) whose fix fits the stand-in. */
 export class JiraStandInPortInUseError extends PortInUseError {
   constructor(port: number) {
@@ -55,6 +59,8 @@ export interface DemoJira {
 export async function startDemoJira(options: {
   readonly port: number;
   readonly webhookUrl?: string;
+  /** certflow's data folder: the tickets are journalled there, so a restarted certflow finds the tickets it opened. */
+  readonly dataDir?: string;
 }): Promise<DemoJira> {
   // Fresh per run: nothing outside this process ever needs them, and a leaked one is worthless after a restart.
   const apiToken = `stand-in-${randomBytes(12).toString('hex')}`;
@@ -65,6 +71,7 @@ export async function startDemoJira(options: {
       users: [{ ...DEMO_JIRA_USERS.certflow, apiToken }, DEMO_JIRA_USERS.owner, DEMO_JIRA_USERS.changeManager],
       projects: [DEMO_JIRA_PROJECT],
       customFields: [DEMO_CHANGE_WINDOW_FIELD],
+      ...(options.dataDir === undefined ? {} : { journalFile: path.join(options.dataDir, DEMO_JIRA_JOURNAL) }),
       ...(options.webhookUrl === undefined ? {} : { webhook: { url: options.webhookUrl, secret: webhookSecret } }),
     });
     return { standIn, email: DEMO_JIRA_USERS.certflow.email, apiToken, webhookSecret };

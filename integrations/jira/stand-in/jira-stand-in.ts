@@ -4,7 +4,10 @@
  * type, switchable faults, signed outgoing `jira:issue_updated` webhooks, recorded state for tests, and a page at
  * `<url>/` where a person moves tickets. The cloud flavour answers the removed `/rest/api/2/search` with 410 Gone.
  */
+import fs from 'node:fs';
 import type { ServerResponse } from 'node:http';
+import path from 'node:path';
+import { errorCode } from '../../files/durable-file';
 import { type RunningHttpServer, startHttpServer } from '../../http/http-server';
 import { JiraFaults } from './faults';
 import { renderComment, renderFields } from './rendering';
@@ -17,8 +20,10 @@ import {
   type StandInComment,
   type StandInIssue,
   type StandInPerson,
+  type StandInJournalEntry,
   StandInState,
   type TransitionScreen,
+  JiraStandInConfigError,
 } from './stand-in-state';
 import type { StandInWorkflowOptions } from './workflow';
 import { type JiraWebhookTarget, type WebhookDelivery, WebhookSender } from './webhooks';
@@ -67,6 +72,12 @@ export interface JiraStandInOptions {
    * ignores it there, so a client must read `GET …/comment/{id}/properties/{key}`.
    */
   readonly expandsCommentProperties?: boolean;
+  /**
+   * Where the stand-in journals its issues, one JSON line per change, written before it answers; a stand-in started
+   * on the same file finds them again (a restarted `certflow start`), so keys certflow recorded still name the same
+   * issues and new keys never repeat old ones. In memory only when left out.
+   */
+  readonly journalFile?: string;
 }
 
 /** A running stand-in. */
@@ -95,10 +106,41 @@ export interface JiraStandIn {
   close(): Promise<void>;
 }
 
+/** Restores the issues journalled in `file`, compacts it to one line per issue, and journals every change to it. */
+function keepJournal(state: StandInState, file: string): void {
+  let text = '';
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch (error) {
+    if (errorCode(error) !== 'ENOENT') throw error;
+  }
+  const lines = text.split('\n').filter((line) => line.trim() !== '');
+  const entries = lines.flatMap((line, index) => {
+    try {
+      return [JSON.parse(line) as StandInJournalEntry];
+    } catch (error) {
+      // A line cut short by a crash while it was written is the last one: that change was never answered.
+      if (index === lines.length - 1) return [];
+      throw new JiraStandInConfigError(
+        `the Jira stand-in's journal ${file} is damaged at line ${index + 1} (${(error as Error).message}): ` +
+          'delete it to start the stand-in empty',
+      );
+    }
+  });
+  state.restore(entries);
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  const compacted = state.issues().map((issue) => JSON.stringify({ ...entries.at(-1), issue }));
+  fs.writeFileSync(`${file}.tmp`, compacted.map((line) => `${line}\n`).join(''));
+  fs.renameSync(`${file}.tmp`, file);
+  // Synchronous, so the change is in the file before the REST call that made it is answered.
+  state.onChange = (entry) => fs.appendFileSync(file, `${JSON.stringify(entry)}\n`);
+}
+
 /** Starts the stand-in; resolves once it listens. */
 export async function startJiraStandIn(options: JiraStandInOptions): Promise<JiraStandIn> {
   const nowMilliseconds = options.nowMilliseconds ?? (() => Date.now());
   const state = new StandInState(nowMilliseconds, options);
+  if (options.journalFile !== undefined) keepJournal(state, options.journalFile);
   const flavour = options.flavour ?? 'cloud';
   const faults = new JiraFaults();
   const calls: RecordedJiraCall[] = [];

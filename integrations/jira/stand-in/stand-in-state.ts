@@ -73,6 +73,16 @@ export interface TransitionScreen {
   readonly comment?: string;
 }
 
+/** One line of the stand-in's journal: an issue as a change left it, and the counters new keys and ids come from. */
+export interface StandInJournalEntry {
+  readonly issue: StandInIssue;
+  readonly counters: {
+    readonly sequences: readonly (readonly [string, number])[];
+    readonly nextIssueId: number;
+    readonly nextCommentId: number;
+  };
+}
+
 /** One status change. */
 export interface StandInTransitionRecord {
   readonly from: string;
@@ -197,6 +207,8 @@ export class StandInState {
   >;
   readonly customFields: ReadonlyMap<string, JiraStandInCustomField>;
   readonly workflows: StandInWorkflows;
+  /** Told every change with the issue as it is now, for the stand-in's journal. */
+  onChange: ((entry: StandInJournalEntry) => void) | null = null;
   private readonly byKey = new Map<string, StandInIssue>();
   private readonly sequences = new Map<string, number>();
   private nextIssueId = 10000;
@@ -377,6 +389,7 @@ export class StandInState {
     this.nextIssueId++;
     this.sequences.set(project.key, sequence);
     this.byKey.set(issue.key, issue);
+    this.onChange?.(this.entryOf(issue));
     return issue;
   }
 
@@ -518,8 +531,35 @@ export class StandInState {
     return String(this.nextChangelogId++);
   }
 
+  /** Puts back issues and counters an earlier run recorded (its journal, oldest first; the last entry per key wins). */
+  restore(entries: readonly StandInJournalEntry[]): void {
+    for (const entry of entries) {
+      this.byKey.set(entry.issue.key, {
+        ...entry.issue,
+        comments: entry.issue.comments.map((comment) => ({ ...comment, properties: comment.properties ?? [] })),
+      });
+      this.sequences.clear();
+      for (const [project, sequence] of entry.counters.sequences) this.sequences.set(project, sequence);
+      this.nextIssueId = entry.counters.nextIssueId;
+      this.nextCommentId = entry.counters.nextCommentId;
+    }
+  }
+
+  private entryOf(issue: StandInIssue): StandInJournalEntry {
+    return {
+      issue,
+      counters: {
+        sequences: [...this.sequences],
+        nextIssueId: this.nextIssueId,
+        nextCommentId: this.nextCommentId,
+      },
+    };
+  }
+
   private touch(issue: StandInIssue): void {
     issue.fields.updated = jiraTimestamp(this.nowMilliseconds());
+    // Every change to an issue passes here, before the stand-in answers: a recorded change is never one Jira denied.
+    this.onChange?.(this.entryOf(issue));
   }
 
   private changelog(before: StandInIssueFields, after: StandInIssueFields): ChangelogItem[] {
