@@ -4,6 +4,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ACTION_IDS } from '../../bots/slack/views/block-ids';
 import { startSlackStandIn, type SlackStandIn } from '../../integrations/slack/stand-in/slack-stand-in';
+import { resendRequest } from '../../integrations/slack/stand-in/user-driver';
 import { freePort } from '../support/ports';
 import { until } from '../support/until';
 import { buildDist, type CertflowProcess, ownStartEnv, runCertflow, runCertflowToEnd } from '../support/processes';
@@ -75,7 +76,7 @@ describe('certflow start with Slack (the stand-in): a renewal approved with a bu
     fs.rmSync(dataDir, { recursive: true, force: true });
   });
 
-  it("R-RA-1, R-RA-2, R-REN-2, R-MON-2: the approver gets the request in Slack, a stranger is refused, Approve renews the endpoint, the message shows the decision and the Jira stand-in's change ticket is done", async () => {
+  it("R-RA-1, R-RA-2, R-REN-2, R-MON-2, R-SEC-1: the approver gets the request in Slack, View details opens certflow's page, a stranger is refused, Approve renews the endpoint and its replay is refused, the channel shows the decision once and the Jira stand-in's change ticket is done", async () => {
     expect(certflow.stdout).toContain(`Slack app listening at http://127.0.0.1:${env.CERTFLOW_HTTP_PORT}/slack/events`);
     const listed = await runCertflowToEnd(['list', '--json'], env);
     const id = (JSON.parse(listed.out) as { items: { id: string }[] }).items[0]!.id;
@@ -102,9 +103,25 @@ describe('certflow start with Slack (the stand-in): a renewal approved with a bu
     const refusal = await until(() => standIn.ephemeral('U0EVE')[0], "Eve's refusal");
     expect(JSON.stringify(refusal)).toMatch(/only approvers of group demo/);
 
-    await standIn
+    // View details leads to certflow's page of the certificate, and its click is acknowledged (issue 14 item 5).
+    const details = (approval.blocks as { elements?: { action_id?: string; url?: string }[] }[])
+      .flatMap((block) => block.elements ?? [])
+      .find((element) => element.action_id === ACTION_IDS.viewDetails)?.url;
+    expect(details).toBe(`http://127.0.0.1:${env.CERTFLOW_HTTP_PORT}/certificates/${id}`);
+    const page = await fetch(details ?? '');
+    expect(page.status).toBe(200);
+    expect(await page.text()).toContain('Demo');
+    const viewed = await standIn
+      .as('U0BOB', { appUrl })
+      .click({ channel: approverDm, ts: approval.ts, actionId: ACTION_IDS.viewDetails });
+    expect(viewed.status).toBe(200);
+
+    const approved = await standIn
       .as('U0BOB', { appUrl })
       .click({ channel: approverDm, ts: approval.ts, actionId: ACTION_IDS.approveRequest });
+    expect(approved.status).toBe(200);
+    // The same signed click sent again is a replay: refused before any listener runs (R-SEC-1).
+    expect((await resendRequest(approved.sent!)).status).toBe(401);
     // The approval request is updated in place with the decision, and the lifecycle moves to its next cycle.
     await until(
       () => standIn.messages(approverDm).find((message) => message.ts === approval.ts && message.edits.length > 0),
@@ -116,6 +133,9 @@ describe('certflow start with Slack (the stand-in): a renewal approved with a bu
       return view.lifecycle.cycle === 2 ? view : undefined;
     }, 'the renewal');
     expect(status.lifecycle.cycle).toBe(2);
+    // The channel shows the decision once: in the approval request it replaced (issue 14 item 12).
+    const decided = standIn.messages('C0DEMO').filter((message) => /Approved: renewal/.test(message.text));
+    expect(decided, JSON.stringify(standIn.messages('C0DEMO').map((message) => message.text))).toHaveLength(1);
 
     // Without Jira credentials the Jira stand-in played Jira: the renewal's change ticket is done (R-MON-2).
     const jiraRow = certflow.stdout.find((line) => line.startsWith('  Jira stand-in'));
