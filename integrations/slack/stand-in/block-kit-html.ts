@@ -107,7 +107,10 @@ function buttonHtml(element: Record<string, unknown>, context: RenderContext): s
   // An ephemeral message's buttons cannot be clicked through the user driver, which clicks recorded messages only.
   const disabled =
     target.kind === 'none' ? ' disabled title="buttons of ephemeral messages are not clickable here"' : '';
-  return `<button type="button" class="slack-button${style}" data-action-id="${escapeHtml(actionId)}"${data}${disabled}>${escapeHtml(textOf(element.text))}</button>`;
+  // A link button opens its page, and Slack still sends the app the click, as here.
+  const url =
+    typeof element.url === 'string' && /^https?:\/\//.test(element.url) ? ` data-url="${escapeHtml(element.url)}"` : '';
+  return `<button type="button" class="slack-button${style}" data-action-id="${escapeHtml(actionId)}"${data}${url}${disabled}>${escapeHtml(textOf(element.text))}</button>`;
 }
 
 function elementHtml(element: unknown, context: RenderContext): string {

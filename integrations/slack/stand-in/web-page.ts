@@ -186,6 +186,7 @@ document.addEventListener('click', (event) => {
   if (home) return void act('/page/home', { user });
   const button = event.target.closest('button.slack-button[data-action-id]');
   if (!button || button.disabled) return;
+  if (button.dataset.url) window.open(button.dataset.url, '_blank', 'noopener');
   const body = { user, actionId: button.dataset.actionId };
   if (button.dataset.viewId) body.viewId = button.dataset.viewId;
   else Object.assign(body, { channel: button.dataset.channel, ts: button.dataset.ts });

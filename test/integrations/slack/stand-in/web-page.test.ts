@@ -158,6 +158,39 @@ describe('the Slack stand-in web page', () => {
     expect(text).not.toMatch(/<script>x|<img/);
   });
 
+  it('a link button (View details) carries its URL, escaped, for the page to open beside the click', async () => {
+    await slack.chat.postMessage({
+      channel: 'C0DEMO',
+      text: 'details',
+      blocks: [
+        {
+          type: 'actions',
+          block_id: 'links',
+          elements: [
+            {
+              type: 'button',
+              action_id: 'view_details',
+              value: 'a1',
+              url: 'http://127.0.0.1:8088/certificates/a1?x="y"',
+              text: { type: 'plain_text', text: 'View details' },
+            },
+            {
+              type: 'button',
+              action_id: 'odd_link',
+              value: 'a1',
+              url: 'javascript:alert(1)',
+              text: { type: 'plain_text', text: 'Odd' },
+            },
+          ],
+        },
+      ],
+    });
+    const { text } = await page(`/?user=${APPROVER}`);
+    expect(text).toContain('data-url="http://127.0.0.1:8088/certificates/a1?x=&quot;y&quot;"');
+    expect(text).not.toContain('javascript:alert');
+    expect(text).toContain("window.open(button.dataset.url, '_blank', 'noopener')");
+  });
+
   it('a click posts a correctly signed block_actions for the selected user to the app', async () => {
     const { ts } = await slack.chat.postMessage({ channel: 'C0DEMO', text: 'approve?', blocks: [BUTTONS] });
     const clicked = await post(
