@@ -64,13 +64,15 @@ describe('npm start without Slack credentials: a renewal requested and approved 
     await page.waitForURL(`**/?user=${userId}`);
   }
 
-  it('R-RA-1, R-RA-2: the owner requests it from the reminder, a stranger is refused, the approver approves and the endpoint is renewed; a second request is rejected with a reason in the dialog', async () => {
+  it('R-RA-1, R-RA-2: the owner requests it from App Home, a stranger is refused, the approver approves and the endpoint is renewed, View details opens its page; a second request is rejected with a reason in the dialog', async () => {
     expect(certflow.stdout).toContain("created owner group demo for the Slack stand-in's demo users and channel");
 
-    // The 90-day reminder of the demo endpoint's 90-day certificate is due at once, in the demo channel.
+    // A fresh 90-day certificate gets no reminder yet (R-MON-4): the owner asks from App Home, which lists what is
+    // due in the next 90 days, and is answered in the app's DM (a view has no response_url).
     await actAs(DEMO_USERS.owner.id);
-    await page.click('section.channel button[data-action-id="request_renewal"]', { timeout: 30_000 }).catch(explain);
-    await page.waitForSelector('section.ephemeral >> text=Renewal requested', { timeout: 30_000 }).catch(explain);
+    await page.click('section.home button.open-home', { timeout: 30_000 }).catch(explain);
+    await page.click('section.home button[data-action-id="request_renewal"]', { timeout: 30_000 }).catch(explain);
+    await page.waitForSelector('section.dm >> text=Renewal requested', { timeout: 30_000 }).catch(explain);
 
     // Sam holds no role: his click changes nothing and he alone is told why.
     await actAs(DEMO_USERS.stranger.id);
@@ -95,6 +97,17 @@ describe('npm start without Slack credentials: a renewal requested and approved 
       return view.lifecycle.cycle === 2 ? view : undefined;
     }, 'the renewal').catch(explain);
     expect(renewed.lifecycle.cycle).toBe(2);
+
+    // View details on the renewal's message opens certflow's page of the certificate in a new tab.
+    await page.reload();
+    const [details] = await Promise.all([
+      page.waitForEvent('popup', { timeout: 30_000 }),
+      page.click('section.channel button[data-action-id="view_details"]', { timeout: 30_000 }),
+    ]).catch(explain);
+    await details.waitForLoadState();
+    expect(details.url()).toContain(`/certificates/${id}`);
+    expect(await details.textContent('body')).toContain(`Managed certificate ${id}`);
+    await details.close();
 
     // Asked again, Adam rejects in the dialog: a blank reason keeps it open, a reason closes it and rejects.
     const renew = await runCertflowToEnd(['renew', id, '--reason', 'again'], {
