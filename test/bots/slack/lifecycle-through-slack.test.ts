@@ -97,7 +97,7 @@ describe('a renewal asked for and approved in Slack (R-MON-1, R-RA-1, R-RA-2, R-
   });
 
   it(
-    'the reminder reaches the channel, the requester and a stranger cannot approve, another approver’s double click approves once, the endpoint is renewed and the request shows the outcome',
+    'the reminder reaches the channel, the requester and a stranger cannot approve, another approver’s double click approves once, the endpoint is renewed, the request shows the outcome once and the reminder says it was renewed',
     { timeout: 90_000 },
     async () => {
       const { h, standIn, appUrl, log } = world;
@@ -166,6 +166,15 @@ describe('a renewal asked for and approved in Slack (R-MON-1, R-RA-1, R-RA-2, R-
         expect(decided.text).toMatch(/bob/i);
         expect(JSON.stringify(decided.blocks)).not.toContain(ACTION_IDS.approveRequest);
         expect(standIn.messages(CHANNEL).filter(withAction(ACTION_IDS.approveRequest))).toEqual([]);
+        // The channel shows the decision once, in the request it replaced (issue 14 item 12) ...
+        expect(
+          standIn.messages(CHANNEL).filter((message) => message.text.startsWith('Approved: renewal')),
+        ).toHaveLength(1);
+        // ... and the reminder of the replaced version says it was renewed, without its button.
+        const oldReminder = standIn.messages(CHANNEL).find((message) => message.ts === reminder.ts);
+        expect(oldReminder?.text).toContain('was renewed');
+        expect(JSON.stringify(oldReminder?.blocks)).not.toContain(ACTION_IDS.requestRenewal);
+        expect(JSON.stringify(oldReminder?.blocks)).toContain(next.certificate?.fingerprintSha256.slice(0, 16));
         await handle.terminate('test done');
       });
       expect(log).toEqual([]);
