@@ -138,4 +138,46 @@ describe.each(backends)('Slack delivery store on $name', (backend) => {
       );
       await expect(store.load('k3/reminder-30')).rejects.toThrow(/certificate is not a certificate summary/);
     }));
+
+  it('keeps the messages posted alone with buttons per certificate version and request, until closed', () =>
+    withStore(async (store) => {
+      const approval = {
+        idempotencyKey: 'k1/approval/r1/0',
+        certificate: certificate(1),
+        buttons: { kind: 'approval-request', requestId: 'r1' },
+      };
+      const reminder = { ...member(1), buttons: { kind: 'reminder', requestId: null } };
+      await store.saveMessage({ target: 'channel:C0PAY', message: message('2.1'), digest: null, members: [reminder] });
+      await store.saveMessage({ target: 'channel:C0PAY', message: message('2.2'), digest: null, members: [approval] });
+      await store.saveMessage({ target: 'user:U1', message: message('2.3', 'U1'), digest: null, members: [approval] });
+      // A digest lists several certificates: not one version's message, so never updated as one.
+      await store.saveMessage({
+        target: 'user:U2',
+        message: message('2.4', 'U2'),
+        digest: 'digest-x',
+        members: [{ ...member(2), buttons: { kind: 'reminder', requestId: null } }],
+      });
+      // A decision has no buttons to take away.
+      await store.saveMessage({ target: 'user:U3', message: message('2.5', 'U3'), digest: null, members: [member(3)] });
+
+      const { managedCertificateId, fingerprintSha256 } = certificate(1);
+      const open = await store.openCertificateMessages(managedCertificateId, fingerprintSha256);
+      expect(open.map((item) => [item.idempotencyKey, item.target, item.kind, item.message.ts])).toEqual([
+        ['k1/approval/r1/0', 'channel:C0PAY', 'approval-request', '2.2'],
+        ['k1/approval/r1/0', 'user:U1', 'approval-request', '2.3'],
+        ['k1/reminder-30', 'channel:C0PAY', 'reminder', '2.1'],
+      ]);
+      expect(await store.openCertificateMessages(managedCertificateId, 'f'.repeat(64))).toEqual([]);
+      expect(await store.openCertificateMessages(fixtureCertificateId(2), certificate(2).fingerprintSha256)).toEqual(
+        [],
+      );
+      expect([...(await store.requestTargets('r1'))].sort()).toEqual(['channel:C0PAY', 'user:U1']);
+      expect(await store.requestTargets('r2')).toEqual(new Set());
+
+      await store.closeCertificateMessages([{ idempotencyKey: 'k1/reminder-30', target: 'channel:C0PAY' }]);
+      await store.closeCertificateMessages([{ idempotencyKey: 'k1/approval/r1/0' }]);
+      expect(await store.openCertificateMessages(managedCertificateId, fingerprintSha256)).toEqual([]);
+      // Closed messages still tell where a request's decision is shown.
+      expect((await store.requestTargets('r1')).size).toBe(2);
+    }));
 });
