@@ -198,6 +198,7 @@ describe('certflow lifecycle commands', () => {
       alreadyRunning: 0,
       signalled: 0,
       failed: [],
+      campaigns: { told: [], unreachable: [] },
     });
     // The lifecycle has loaded version 1 before version 2 arrives, so it is told of it rather than finding it.
     await worker.waitFor(
