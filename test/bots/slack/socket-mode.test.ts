@@ -110,6 +110,28 @@ describe('Slack app in Socket Mode', () => {
     ]);
   });
 
+  it('a click on a button certflow does not know is acknowledged on the socket at once and logged once', async () => {
+    const web = new WebClient(BOT_TOKEN, { slackApiUrl: standIn.apiUrl });
+    const posted = await web.chat.postMessage({
+      channel: CHANNEL,
+      text: 'other app',
+      blocks: [
+        {
+          type: 'actions',
+          block_id: 'other',
+          elements: [{ type: 'button', action_id: 'other_app_button', text: { type: 'plain_text', text: 'Other' } }],
+        },
+      ],
+    });
+    const answer = await standIn
+      .as('U0BOB')
+      .click({ channel: CHANNEL, ts: posted.ts ?? '', actionId: 'other_app_button' });
+    await slack.idle();
+    expect(answer.status).toBe(200);
+    expect(standIn.socketMode.envelopes.at(-1)).toMatchObject({ type: 'interactive', ack: {} });
+    expect(logged.filter((line) => line.includes('other_app_button'))).toHaveLength(1);
+  });
+
   it('R-RA-1: an empty reject reason comes back in the acknowledgement as a modal error', async () => {
     const ts = await postApprovalMessage();
     await standIn.as('U0BOB').click({ channel: CHANNEL, ts, actionId: ACTION_IDS.rejectRequest });
