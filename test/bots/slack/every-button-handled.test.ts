@@ -10,10 +10,13 @@ import { HANDLED_REQUESTS } from '../../../bots/slack/listeners/unknown-requests
 import { appHomeView } from '../../../bots/slack/views/app-home';
 import { BLOCK_IDS } from '../../../bots/slack/views/block-ids';
 import {
+  campaignEscalationMessage,
   campaignPreviewAnswer,
   campaignProgressMessage,
   campaignReportMessage,
+  campaignStartedAnswer,
   campaignStartModal,
+  campaignStatusAnswer,
 } from '../../../bots/slack/views/campaign-messages';
 import {
   approvalsAnswer,
@@ -22,7 +25,11 @@ import {
   renewalRequestedAnswer,
 } from '../../../bots/slack/views/command-answers';
 import { digestMessage } from '../../../bots/slack/views/digest-message';
-import { notificationMessage } from '../../../bots/slack/views/notification-messages';
+import {
+  approvalDecisionMessage,
+  notificationMessage,
+  supersededMessage,
+} from '../../../bots/slack/views/notification-messages';
 import { rejectModal } from '../../../bots/slack/views/reject-modal';
 import type { LifecycleRequest } from '../../../domain/lifecycle/model';
 import { startHttpServer, type RunningHttpServer } from '../../../integrations/http/http-server';
@@ -32,7 +39,7 @@ import type { LifecycleNotification } from '../../../integrations/notifications/
 import { startSlackStandIn, type SlackStandIn } from '../../../integrations/slack/stand-in/slack-stand-in';
 import type { LifecycleView } from '../../../workflows/definitions';
 import { FIXTURE_NOW, ownerGroupFixture, requestFixture, summaryFixture } from '../../support/lifecycle-fixtures';
-import { groupFixture, previewFixture, progressFixture } from './campaign-fixtures';
+import { campaignFixture, groupFixture, memberFixture, previewFixture, progressFixture } from './campaign-fixtures';
 
 const BOT_TOKEN = 'xoxb-every-button';
 const SIGNING_SECRET = 'every-button-secret';
@@ -104,6 +111,17 @@ function everyView(): unknown[][] {
     renewalRequestedAnswer(request),
     campaignProgressMessage(running),
     campaignProgressMessage({ ...running, status: 'paused' }),
+    campaignStatusAnswer(running),
+    campaignStartedAnswer(campaignFixture(), 3),
+    campaignEscalationMessage({ progress: running, groups: [], examples: [memberFixture()] }),
+    approvalDecisionMessage({ request, decidedBy: { id: 'slack:U0BOB' }, decidedAt: FIXTURE_NOW }, certificate),
+    supersededMessage({
+      certificate,
+      kind: 'reminder',
+      step: 'installed-and-verified',
+      at: FIXTURE_NOW,
+      replacement: certificate,
+    }),
     campaignReportMessage({ ...running, status: 'completed' }, '# Report'),
     campaignPreviewAnswer({ preview: previewFixture(), selectorText: 'issuer="CN=Old"', description: 'issuer' }),
     rejectModal(request, certificate),
