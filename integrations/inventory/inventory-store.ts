@@ -1,6 +1,7 @@
 /**
  * The inventory store port: everything certflow keeps about certificates, owner groups, policy results and the
- * audit log. One interface, two adapters (SQLite by default, PostgreSQL for scale) built on the same migrations.
+ * audit log. One narrow port per aggregate, composed into `InventoryStore`; two adapters (SQLite by default,
+ * PostgreSQL for scale) built on the same migrations.
  */
 import type { CertificateFacts, KeyAlgorithm, SignatureHash } from '../../domain/certificates/certificate-facts';
 import type {
@@ -127,7 +128,7 @@ export interface ManagedCertificate {
   readonly updatedAt: string;
 }
 
-/** What {@link InventoryStore.assignManagedCertificates} did. */
+/** What {@link ManagedCertificateStore.assignManagedCertificates} did. */
 export interface ManagedAssignment {
   /** New managed certificates, one per new end-entity certificate whose names no managed certificate has. */
   readonly created: readonly ManagedCertificate[];
@@ -135,7 +136,7 @@ export interface ManagedAssignment {
   readonly replaced: ReadonlyArray<{ readonly managed: ManagedCertificate; readonly previousFingerprint: string }>;
 }
 
-/** Filters for {@link InventoryStore.eachManagedCertificate}. */
+/** Filters for {@link ManagedCertificateStore.eachManagedCertificate}. */
 export interface ManagedCertificateFilter {
   /** Only managed certificates whose current version expires after this instant (ISO 8601). */
   readonly notAfterFrom?: string;
@@ -143,8 +144,8 @@ export interface ManagedCertificateFilter {
   readonly includeRetired?: boolean;
 }
 
-/** The inventory store. Implementations are safe to call concurrently from one process. */
-export interface InventoryStore {
+/** Certificates by fingerprint: their facts, DER, metadata, issuer links and revocations, and searches over them. */
+export interface CertificateStore {
   /** Records certificates by SHA-256 fingerprint: new ones are created, known ones get metadata merged and lastSeen bumped. */
   upsertCertificates(items: readonly CertificateUpsert[], seenAt: string): Promise<UpsertOutcome>;
   /** Which of these fingerprints are already recorded. */
@@ -166,10 +167,23 @@ export interface InventoryStore {
   ): Promise<ReadonlyArray<{ key: string | null; count: number }>>;
   /** Links every certificate whose issuer is in the inventory (issuer DN and AKI/SKI agree); returns how many links changed. */
   linkIssuers(): Promise<number>;
-  /** Stores the latest policy results (replacing earlier ones per certificate). */
-  savePolicyResults(results: readonly PolicyResult[]): Promise<void>;
   /** Streams every certificate in fingerprint order, in batches, for re-evaluation and exports. */
   eachCertificate(batchSize: number): AsyncIterable<readonly InventoryCertificate[]>;
+  /**
+   * Records that a certificate was revoked (the first revocation counts): it stays in the inventory, but assignment
+   * never makes it a managed certificate's version again. Throws UnknownCertificateError for an unknown fingerprint.
+   */
+  recordRevocation(fingerprint: string, revocation: { readonly at: string; readonly reason: string }): Promise<void>;
+}
+
+/** The latest policy result per certificate (R-POL-6). */
+export interface PolicyResultStore {
+  /** Stores the latest policy results (replacing earlier ones per certificate). */
+  savePolicyResults(results: readonly PolicyResult[]): Promise<void>;
+}
+
+/** Managed certificates: a certificate across its renewals, with the lifecycle phase its workflow reports. */
+export interface ManagedCertificateStore {
   /**
    * Assigns end-entity certificates (CA certificates are ignored) to managed certificates by their names: a certificate
    * whose names no active managed certificate has starts one (id = its inventory id); one newer (later notBefore) than
@@ -189,11 +203,6 @@ export interface InventoryStore {
   listManagedCertificatesWithTicket(phase: string): Promise<ManagedCertificate[]>;
   /** Makes a recorded certificate the current version of a managed certificate (after certflow renewed it). */
   setManagedCertificateVersion(id: string, fingerprint: string, at: string): Promise<ManagedCertificate>;
-  /**
-   * Records that a certificate was revoked (the first revocation counts): it stays in the inventory, but assignment
-   * never makes it a managed certificate's version again. Throws UnknownCertificateError for an unknown fingerprint.
-   */
-  recordRevocation(fingerprint: string, revocation: { readonly at: string; readonly reason: string }): Promise<void>;
   /** Records the lifecycle phase its workflow reports; `ticketKey` undefined leaves the ticket as is. */
   updateManagedLifecycle(
     id: string,
@@ -210,9 +219,17 @@ export interface InventoryStore {
     filter: ManagedCertificateFilter,
     batchSize: number,
   ): AsyncIterable<ReadonlyArray<{ readonly managed: ManagedCertificate; readonly notAfter: string }>>;
+}
+
+/** Owner groups (R-OWN-1). */
+export interface OwnerGroupStore {
   upsertOwnerGroup(group: OwnerGroup): Promise<'created' | 'updated'>;
   getOwnerGroup(id: string): Promise<OwnerGroup | null>;
   listOwnerGroups(): Promise<readonly OwnerGroup[]>;
+}
+
+/** The append-only audit log (R-LOG-1). */
+export interface AuditLog {
   /**
    * Appends audit entries (never updated or deleted); returns them numbered. An entry whose `idempotencyKey` is
    * already in the log is not appended again (a retried activity) and the stored one is returned in its place.
@@ -221,5 +238,14 @@ export interface InventoryStore {
   queryAudit(filter: AuditFilter, page: { limit: number; offset?: number }): Promise<Page<AuditEntry>>;
   /** Streams the audit log in sequence order, in batches, for export. */
   eachAuditEntry(filter: AuditFilter, batchSize: number): AsyncIterable<readonly AuditEntry[]>;
+}
+
+/**
+ * The inventory store: every aggregate's port over one database. Implementations are safe to call concurrently
+ * from one process; a caller that needs one aggregate can depend on its narrow port instead.
+ */
+export interface InventoryStore
+  extends CertificateStore, PolicyResultStore, ManagedCertificateStore, OwnerGroupStore, AuditLog {
+  /** Closes the database connection. */
   close(): Promise<void>;
 }
