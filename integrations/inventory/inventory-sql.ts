@@ -1,0 +1,86 @@
+/**
+ * What the inventory's aggregate stores share on one database: the Kysely instance and its dialect, write
+ * transactions, and multi-row statements kept under the dialect's bound-parameter limit.
+ */
+import { CompiledQuery, sql } from 'kysely';
+import type { InventoryDb } from './inventory-schema';
+import type { InventoryDialect } from './migrations';
+
+/** Bound parameters per statement: SQLite's default limit is 32,766, PostgreSQL's 65,535. */
+const PARAMETER_LIMIT: Record<InventoryDialect, number> = { sqlite: 32_000, postgres: 65_000 };
+
+/** A migrated inventory database and its dialect, shared by the aggregate stores behind one inventory store. */
+export class InventorySql {
+  constructor(
+    readonly db: InventoryDb,
+    readonly dialect: InventoryDialect,
+  ) {}
+
+  /**
+   * Runs `work` in one transaction. SQLite's starts IMMEDIATE: it takes the write lock up front, so a second
+   * process waits for it (busy timeout) instead of failing when a read would later have to become a write.
+   */
+  async write<T>(work: (db: InventoryDb) => Promise<T>): Promise<T> {
+    if (this.dialect === 'postgres') return await this.db.transaction().execute(work);
+    return await this.db.connection().execute(async (connection) => {
+      await sql`begin immediate`.execute(connection);
+      try {
+        const result = await work(connection);
+        await sql`commit`.execute(connection);
+        return result;
+      } catch (error) {
+        // SQLite may already have rolled back (a full disk); the original error is the one to report.
+        await sql`rollback`.execute(connection).catch(() => undefined);
+        throw error;
+      }
+    });
+  }
+
+  /** Splits `items` so a multi-row statement binding `columns` parameters per item stays under the limit. */
+  chunks<T>(items: readonly T[], columns: number): T[][] {
+    const size = Math.max(1, Math.floor(PARAMETER_LIMIT[this.dialect] / columns));
+    const chunks: T[][] = [];
+    for (let start = 0; start < items.length; start += size) chunks.push(items.slice(start, start + size));
+    return chunks;
+  }
+
+  /** Which of `fingerprints` are recorded, read through `db` (the transaction, when writing). */
+  async selectKnown(db: InventoryDb, fingerprints: readonly string[]): Promise<Set<string>> {
+    const known = new Set<string>();
+    for (const chunk of this.chunks(fingerprints, 1)) {
+      const rows = await db
+        .selectFrom('certificates')
+        .select('fingerprint')
+        .where('fingerprint', 'in', chunk)
+        .execute();
+      for (const row of rows) known.add(row.fingerprint);
+    }
+    return known;
+  }
+
+  /**
+   * Multi-row INSERT for the import hot path, written as SQL text: building Kysely's query tree for thousands of
+   * rows costs more than the database's work on them. `tail` is the dialect-neutral ON CONFLICT / RETURNING clause.
+   */
+  async insertRows<R>(
+    db: InventoryDb,
+    table: string,
+    columns: readonly string[],
+    rows: readonly (readonly unknown[])[],
+    tail: string,
+  ): Promise<R[]> {
+    const result: R[] = [];
+    const head = `insert into ${table} (${columns.map((column) => `"${column}"`).join(', ')}) values `;
+    const sqliteTuple = `(${columns.map(() => '?').join(', ')})`;
+    for (const chunk of this.chunks(rows, columns.length)) {
+      let next = 0;
+      const tuples =
+        this.dialect === 'sqlite'
+          ? Array<string>(chunk.length).fill(sqliteTuple).join(', ')
+          : chunk.map(() => `(${columns.map(() => `$${++next}`).join(', ')})`).join(', ');
+      const { rows: returned } = await db.executeQuery<R>(CompiledQuery.raw(`${head}${tuples} ${tail}`, chunk.flat()));
+      result.push(...returned);
+    }
+    return result;
+  }
+}
