@@ -6,13 +6,12 @@ import {
   continueAsNew,
   getExternalWorkflowHandle,
   patched,
-  proxyActivities,
   setHandler,
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
 import type { SearchAttributeUpdatePair } from '@temporalio/common';
-import type { LifecycleActivities, LifecycleContext, ReplacementCertificate } from '../activities/lifecycle';
+import type { LifecycleContext, ReplacementCertificate } from '../activities/lifecycle';
 import type { CampaignMemberState } from '../domain/campaigns/model';
 import type { CertificateLocation } from '../domain/inventory/model';
 import type {
@@ -68,6 +67,7 @@ import {
   type RequestRenewalInput,
   type RequestRevocationInput,
 } from './definitions';
+import { acts, deploying, issuing } from './lifecycle/activities';
 import { notAfterAttribute, ownerGroupAttribute } from './search-attributes';
 
 const DAY_MS = 86_400_000;
@@ -89,25 +89,6 @@ interface CampaignStep {
 const CHANGE_APPROVAL_GATE = 'change-approval-gate';
 /** Patch id: the expiry and owner search attributes follow the version and group a run watches. */
 const SEARCH_ATTRIBUTES_FOLLOW_VERSION = 'search-attributes-follow-version';
-
-/** Notifications, tickets, the inventory: quick, retried patiently, idempotent per key. */
-const acts = proxyActivities<LifecycleActivities>({
-  startToCloseTimeout: '1 minute',
-  retry: { initialInterval: '10 seconds', backoffCoefficient: 2, maximumInterval: '10 minutes', maximumAttempts: 12 },
-});
-
-/** Issuance: a CA outage is retried for about an hour, then the renewal fails and is escalated. */
-const issuing = proxyActivities<LifecycleActivities>({
-  startToCloseTimeout: '2 minutes',
-  retry: { initialInterval: '1 minute', backoffCoefficient: 2, maximumInterval: '30 minutes', maximumAttempts: 6 },
-});
-
-/** Installation and verification talk to servers: a few retries, then a person looks. */
-const deploying = proxyActivities<LifecycleActivities>({
-  startToCloseTimeout: '2 minutes',
-  heartbeatTimeout: '1 minute',
-  retry: { initialInterval: '15 seconds', backoffCoefficient: 2, maximumInterval: '5 minutes', maximumAttempts: 5 },
-});
 
 function refuse(refusal: Refusal): never {
   throw ApplicationFailure.create({
