@@ -73,6 +73,7 @@ export function replacedRefusal(replacement: string, how: string): Refusal {
  */
 export class LifecycleRun {
   readonly managedId: string;
+  /** History events after which the run continues as new. */
   readonly historyEventBudget: number;
   readonly workflowId = workflowInfo().workflowId;
   /** The actor for steps certflow takes by itself. */
@@ -80,13 +81,20 @@ export class LifecycleRun {
 
   // Every handler is registered before the first await (Temporal does not buffer updates), so the context and the
   // carried state are assigned by the time any handler body touches them: queries and updates wait for `loaded`.
+  /** What the context activity read: the certificate, its group, the policy and the roster. */
   ctx!: LifecycleContext;
+  /** The state continue-as-new carries to the next run. */
   st!: LifecycleCarryOver;
+  /** `ctx` and `st` are assigned. */
   loaded = false;
   phase: LifecyclePhase;
+  /** The last failure, for the state query. */
   lastProblem: string | null = null;
+  /** A handler changed something: the loop looks again before its timer fires. */
   wake = false;
+  /** Why the context must be read again (a policy or group changed), until the loop has. */
   reload: string | null = null;
+  /** Another certificate is in service, until the loop hands over to the next cycle. */
   replacedBy: CertificateReplacedInput | null = null;
   /** A decision (or pre-approval) not yet shown to people and the ticket. */
   undisclosedDecision: LifecycleRequest | null = null;
