@@ -75,12 +75,13 @@ module.exports = tseslint.config(
           message: 'Workflows import only @temporalio/workflow and @temporalio/common.',
         },
         {
-          group: ['../activities', '../activities/*'],
+          // At any depth: workflows/lifecycle/*.ts reach them as ../../activities.
+          group: ['**/activities', '**/activities/*'],
           allowTypeImports: true,
           message: 'Import activities by type only and call them through proxyActivities.',
         },
         {
-          group: ['../integrations/*', '../bots/*', '../worker/*', '../cli/*'],
+          group: ['**/integrations/*', '**/bots/*', '**/worker/*', '**/cli/*', '**/client/*'],
           allowTypeImports: true,
           message: 'Workflows only orchestrate: reach the outside world through activities.',
         },
@@ -98,7 +99,16 @@ module.exports = tseslint.config(
       ...bannedImports([
         { group: ['@temporalio/*'], message: 'domain/ is pure logic: no Temporal here.' },
         {
-          group: ['../activities*', '../workflows*', '../integrations*', '../bots*', '../worker*', '../cli*'],
+          group: [
+            '**/activities',
+            '**/activities/*',
+            '**/workflows/*',
+            '**/integrations/*',
+            '**/bots/*',
+            '**/worker/*',
+            '**/cli/*',
+            '**/client/*',
+          ],
           message: 'domain/ depends on nothing else in certflow.',
         },
       ]),

@@ -7,7 +7,7 @@ import {
   type CertificateLifecycleInput,
   type CertificateLifecycleResult,
 } from './definitions';
-import { acts } from './lifecycle/activities';
+import { acts } from './lifecycle/activity-proxies';
 import { auditNewRequest, discloseDecision, followUpApproval, sendApprovalRequest } from './lifecycle/approval-steps';
 import { setDecisionHandler, setRenewalRequestHandler, setRevocationRequestHandler } from './lifecycle/approvals';
 import { auditCampaignJoin, auditCampaignWithdrawal, setCampaignWithdrawalHandler } from './lifecycle/campaign-link';

@@ -27,6 +27,14 @@ describe('architecture rules enforced by ESLint', () => {
     expect((await violations('workflows/probe.ts', code)).join('\n')).toMatch(message);
   });
 
+  it.each([
+    ["import { createActivities } from '../../activities';", /Import activities by type only/],
+    ["import { openInventoryStore } from '../../integrations/inventory/database';", /Workflows only orchestrate/],
+    ["import { createLifecycleClient } from '../../client/lifecycle-client';", /Workflows only orchestrate/],
+  ])('workflows/ at any depth: %s is refused', async (code, message) => {
+    expect((await violations('workflows/lifecycle/probe.ts', code)).join('\n')).toMatch(message);
+  });
+
   it('workflows/: type-only imports of activities and SDK workflow APIs are allowed', async () => {
     const code = [
       "import { proxyActivities, sleep } from '@temporalio/workflow';",
@@ -47,6 +55,16 @@ describe('architecture rules enforced by ESLint', () => {
     ['setTimeout(() => undefined, 1);', /Unexpected use of 'setTimeout'/],
   ])('domain/: %s is refused', async (code, message) => {
     expect((await violations('domain/probe.ts', code)).join('\n')).toMatch(message);
+  });
+
+  it.each([
+    "import { createActivities } from '../../activities';",
+    "import { certificateLifecycleWorkflow } from '../../workflows/certificate-lifecycle';",
+    "import { SqlCampaignStore } from '../../integrations/campaigns/sql-campaign-store';",
+  ])('domain/ at any depth: %s is refused', async (code) => {
+    expect((await violations('domain/lifecycle/probe.ts', code)).join('\n')).toMatch(
+      /domain\/ depends on nothing else in certflow/,
+    );
   });
 
   it('domain/: dates built from arguments are fine', async () => {

@@ -1,5 +1,5 @@
 import type { Actor, LifecycleRequest } from '../../domain/lifecycle/model';
-import { acts } from './activities';
+import { acts } from './activity-proxies';
 import { requestCampaignState } from './campaign-link';
 import { setPhase } from './phase';
 import { daysLeft, type LifecycleRun } from './state';

@@ -1,7 +1,7 @@
 import { condition, patched, setHandler } from '@temporalio/workflow';
 import type { LifecycleRequest } from '../../domain/lifecycle/model';
 import { changeTicketUpdatedSignal, type ChangeApprovalView, type ChangeTicketUpdatedInput } from '../definitions';
-import { acts } from './activities';
+import { acts } from './activity-proxies';
 import { setPhase } from './phase';
 import { nowIso, type LifecycleRun } from './state';
 import { ensureTicket, transitionInProgress } from './tickets';

@@ -1,7 +1,7 @@
 import { allHandlersFinished, condition, continueAsNew } from '@temporalio/workflow';
 import type { certificateLifecycleWorkflow } from '../certificate-lifecycle';
 import type { CertificateReplacedInput, LifecycleCarryOver, PendingRevocation } from '../definitions';
-import { acts } from './activities';
+import { acts } from './activity-proxies';
 import { setPhase } from './phase';
 import { replacedRefusal, type LifecycleRun } from './state';
 import { commentTicket } from './tickets';

@@ -1,7 +1,7 @@
 import { getExternalWorkflowHandle } from '@temporalio/workflow';
 import type { LifecyclePhase } from '../../domain/lifecycle/model';
 import { campaignMemberProgressSignal, campaignWorkflowId, type LifecycleCampaignLink } from '../definitions';
-import { acts } from './activities';
+import { acts } from './activity-proxies';
 import { failureMessage, nowIso, type CampaignStep, type LifecycleRun } from './state';
 
 /**

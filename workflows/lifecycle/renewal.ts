@@ -3,7 +3,7 @@ import type { CertificateLocation } from '../../domain/inventory/model';
 import type { CertificateSummary, LifecycleRequest } from '../../domain/lifecycle/model';
 import { certificateNames, chooseRenewalKeySpec, renewalValidityDays } from '../../domain/lifecycle/renewal-plan';
 import type { PendingRevocation } from '../definitions';
-import { acts, deploying, issuing } from './activities';
+import { acts, deploying, issuing } from './activity-proxies';
 import { nextCycle } from './handover';
 import { setPhase } from './phase';
 import { revokeNow, revokePrevious } from './revocation';

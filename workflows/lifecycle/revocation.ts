@@ -1,7 +1,7 @@
 import { allHandlersFinished, condition } from '@temporalio/workflow';
 import type { LifecycleRequest } from '../../domain/lifecycle/model';
 import type { CertificateLifecycleResult, PendingRevocation } from '../definitions';
-import { acts, issuing } from './activities';
+import { acts, issuing } from './activity-proxies';
 import { setPhase } from './phase';
 import { nowIso, type LifecycleRun } from './state';
 import { commentTicket, ensureTicket } from './tickets';

@@ -1,5 +1,5 @@
 import type { LifecycleStep } from '../../domain/schedule/lifecycle-schedule';
-import { acts } from './activities';
+import { acts } from './activity-proxies';
 import { setPhase } from './phase';
 import { daysLeft, type LifecycleRun } from './state';
 import { commentTicket, ensureTicket } from './tickets';

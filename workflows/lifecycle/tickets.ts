@@ -1,6 +1,6 @@
 import type { LifecycleRequest, TicketRef } from '../../domain/lifecycle/model';
 import type { TicketStep } from '../../integrations/ticketing/ticketing-port';
-import { acts } from './activities';
+import { acts } from './activity-proxies';
 import type { LifecycleRun } from './state';
 
 /** The cycle's change ticket, opened on first need. */
