@@ -13,8 +13,7 @@ import {
   uniqueTaskQueue,
   workflowBundle,
 } from '../test/support/temporal';
-
-const DAY_MS = 86_400_000;
+import { DAY_MS } from '../domain/duration';
 
 /**
  * One bench task: a Temporal server and a worker polling its own task queue, started before the warm-up and

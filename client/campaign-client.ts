@@ -49,8 +49,8 @@ import {
   type StartCampaignInput,
 } from './campaign-operations';
 import { temporalUnavailable } from './lifecycle-client';
+import { DAY_MS } from '../domain/duration';
 
-const DAY_MS = 86_400_000;
 /** R-CAM-2: every selected certificate replaced within two days unless the security lead says otherwise. */
 const DEFAULT_DEADLINE_MS = 2 * DAY_MS;
 /** One machine renews this many at once comfortably (CA, deploy and verify are short). */

@@ -9,6 +9,9 @@ export class InvalidDurationError extends Error {
   }
 }
 
+/** One day in milliseconds: the one definition every module uses. */
+export const DAY_MS = 86_400_000;
+
 const UNIT_MS: Readonly<Record<string, number>> = {
   ms: 1,
   millisecond: 1,

@@ -16,7 +16,8 @@ import { adoptOutsideReplacement, nextCycleInPlace } from './lifecycle/handover'
 import { renew } from './lifecycle/renewal';
 import { retire, revokePrevious } from './lifecycle/revocation';
 import { actOnScheduleStep } from './lifecycle/schedule-steps';
-import { DAY_MS, LifecycleRun, nowIso } from './lifecycle/state';
+import { DAY_MS } from '../domain/duration';
+import { LifecycleRun, nowIso } from './lifecycle/state';
 import { lifecycleView } from './lifecycle/state-view';
 import { followVersionInSearchAttributes } from './lifecycle/version-attributes';
 

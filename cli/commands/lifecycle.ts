@@ -20,6 +20,7 @@ import { createProgressBar, SILENT_PROGRESS, type ProgressReporter } from '../fo
 import { renderTable } from '../format/table';
 import type { InventoryContext } from '../inventory-context';
 import type { LifecycleConnector, LifecycleSession } from '../lifecycle-connection';
+import { DAY_MS } from '../../domain/duration';
 
 /** Options of `certflow lifecycle sync`. */
 export const LIFECYCLE_SYNC_OPTIONS = {
@@ -68,8 +69,6 @@ export interface LifecycleIo {
   progress?: (text: string) => void;
   columns?: number;
 }
-
-const DAY_MS = 86_400_000;
 
 async function withSession<T>(context: LifecycleCommandContext, work: (session: LifecycleSession) => Promise<T>) {
   const session = await context.connect(context.config, context.store, context.where, context.db);

@@ -11,6 +11,7 @@ import { UsageError } from '../errors';
 import { readInteger } from '../options';
 import { renderTable } from '../format/table';
 import type { InventoryContext } from '../inventory-context';
+import { DAY_MS } from '../../domain/duration';
 
 /** Options of `certflow list`. */
 export const LIST_OPTIONS = {
@@ -125,8 +126,6 @@ export function readListRequest(values: ListValues, now: Date): ListRequest {
     },
   };
 }
-
-const DAY_MS = 86_400_000;
 
 /** Human key description: `RSA 2048`, `EC P-256`, `Ed25519`. */
 export function describeKey(certificate: InventoryCertificate): string {

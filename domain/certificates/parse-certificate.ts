@@ -31,6 +31,7 @@ import {
 } from './der';
 import { decodeName, distinguishedNameKey } from './distinguished-name';
 import { CertificateParseError } from './errors';
+import { DAY_MS } from '../duration';
 
 const HASH_BY_OID: Readonly<Record<string, SignatureHash>> = {
   '1.2.840.113549.2.2': 'MD2',
@@ -120,8 +121,6 @@ const KEY_USAGE_BITS: readonly KeyUsageName[] = [
   'encipherOnly',
   'decipherOnly',
 ];
-
-const DAY_MS = 86_400_000;
 
 /** The significant bits of an unsigned big-endian integer held in bytes[start, end). */
 function bitLength(bytes: Uint8Array, start: number, end: number): number {

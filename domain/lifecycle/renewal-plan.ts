@@ -6,8 +6,7 @@ import type { KeyAlgorithm } from '../certificates/certificate-facts';
 import type { InventoryCertificate } from '../inventory/model';
 import type { Policy, RenewalKeyType } from '../policy/policy';
 import type { CertificateSummary, KeySpec, LifecycleRequest } from './model';
-
-const DAY_MS = 86_400_000;
+import { DAY_MS } from '../duration';
 
 /** The summary of one version of a managed certificate, as notifications, tickets and queries show it. */
 export function summarizeCertificate(

@@ -1,10 +1,9 @@
+import { DAY_MS } from '../duration';
 /**
  * The CA/Browser Forum's maximum validity of publicly-trusted TLS server certificates (R-POL-2), by the date they are
  * issued: 398 days until ballot SC-081v3 takes effect, then 200 days from 2026-03-15, 100 from 2027-03-15 and 47 from
  * 2029-03-15. The Baseline Requirements count validity with both ends included (RFC 5280): notAfter − notBefore + 1 s.
  */
-
-const DAY_MS = 86_400_000;
 
 /** SC-081v3's steps, latest first: certificates issued on or after `from` may live at most `maxDays`. */
 export const PUBLIC_TRUST_MAX_VALIDITY: readonly { readonly from: string; readonly maxDays: number }[] = [

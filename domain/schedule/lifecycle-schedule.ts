@@ -26,8 +26,7 @@
  * the next call's `handledUntil`, sleep `next.inMs`; recomputing after a policy change never repeats a handled step.
  */
 import type { LifecycleSettings } from '../policy/policy';
-
-const DAY_MS = 86_400_000;
+import { DAY_MS } from '../duration';
 
 /** What happens at an instant of the plan, from least to most serious. */
 export const LIFECYCLE_EVENT_KINDS = ['reminder', 'ticket', 'renewal-deadline', 'escalation', 'expiry'] as const;

@@ -32,8 +32,8 @@ import {
 } from './certificate-authority';
 import { errorCode, writeFileAtomic } from '../files/durable-file';
 import { nameFromRfc4514, sameDistinguishedName, toPem, x509 } from './x509';
+import { DAY_MS } from '../../domain/duration';
 
-const DAY_MS = 86_400_000;
 /** Accepted clock skew between certflow and the servers and clients checking its certificates. */
 const CLOCK_SKEW_MS = 5 * 60_000;
 const ROOT_VALIDITY_DAYS = 20 * 365;

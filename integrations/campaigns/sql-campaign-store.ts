@@ -25,6 +25,7 @@ import {
 import { globToLikePattern, validateCampaignSelector } from '../../domain/campaigns/selector';
 import type { InventoryDatabase } from '../inventory/kysely-inventory-store';
 import type { CampaignStore, ClaimResult, EnrolmentResult, MemberStateChange, StoredCampaign } from './campaign-ports';
+import { DAY_MS } from '../../domain/duration';
 
 /** Row of `campaigns`. */
 interface CampaignsTable {
@@ -68,7 +69,6 @@ export interface SqlCampaignStoreOptions {
   readonly nowMs?: () => number;
 }
 
-const DAY_MS = 86_400_000;
 const SAMPLE_SIZE = 20;
 const ms = (iso: string) => Date.parse(iso);
 const iso = (value: number | null) => (value === null ? null : new Date(Number(value)).toISOString());

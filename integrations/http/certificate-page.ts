@@ -10,12 +10,12 @@ import { formatLocation } from '../../domain/inventory/location';
 import type { InventoryCertificate, OwnerGroup } from '../../domain/inventory/model';
 import type { InventoryStore, ManagedCertificate } from '../inventory/inventory-store';
 import type { HttpHandler } from './http-server';
+import { DAY_MS } from '../../domain/duration';
 
 /** Where the pages are mounted. */
 export const CERTIFICATE_PAGE_PREFIX = '/certificates';
 
 const MANAGED_ID = /^[0-9a-f]{8,64}$/;
-const DAY_MS = 86_400_000;
 
 /** What the page shows, gathered from the inventory. */
 export interface CertificatePageInput {

@@ -46,8 +46,7 @@ import { campaignProgressQuery, campaignWorkflowId, type CampaignTimings } from 
 import { createTimeSkippingEnv, uniqueTaskQueue, workflowBundle } from './temporal';
 import { waitForQuietQuery } from './wait-for-lifecycle';
 
-/** One day in milliseconds. */
-export const DAY_MS = 86_400_000;
+export { DAY_MS } from '../../domain/duration';
 
 /** People of the campaign tests. */
 export const CAMPAIGN_PEOPLE = {

@@ -13,8 +13,7 @@ import type {
   SignatureHash,
   SubjectAltNames,
 } from '../../domain/certificates/certificate-facts';
-
-const DAY_MS = 86_400_000;
+import { DAY_MS } from '../../domain/duration';
 
 const ATTRIBUTE_OIDS: Readonly<Record<string, string>> = {
   CN: '2.5.4.3',

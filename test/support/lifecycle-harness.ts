@@ -42,12 +42,12 @@ import {
 } from '../../workflows/definitions';
 import { createTimeSkippingEnv, uniqueTaskQueue, workflowBundle } from './temporal';
 import { waitForLifecycle } from './wait-for-lifecycle';
+import { DAY_MS } from '../../domain/duration';
 
 /** The activities a lifecycle test worker runs. */
 export type Activities = ReturnType<typeof createActivities>;
 
-/** One day in milliseconds. */
-export const DAY_MS = 86_400_000;
+export { DAY_MS };
 
 /** The people of the test owner group, by role. */
 export const PEOPLE = {

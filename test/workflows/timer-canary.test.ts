@@ -11,8 +11,8 @@ import { createCanaryActivities } from '../../activities/canary';
 import { timerCanaryStateQuery } from '../../workflows/definitions';
 import { INVALID_CANARY_INPUT, type timerCanaryWorkflow } from '../../workflows/timer-canary';
 import { createTimeSkippingEnv, uniqueTaskQueue, workflowBundle } from '../support/temporal';
+import { DAY_MS } from '../../domain/duration';
 
-const DAY_MS = 86_400_000;
 /** Where this test records its history for replay-recorded-histories.test.ts. */
 const HISTORIES = path.join(__dirname, 'histories');
 const WORKER_IDENTITY = 'timer-canary-test-worker';

@@ -7,7 +7,8 @@ import { acts, deploying, issuing } from './activity-proxies';
 import { nextCycle } from './handover';
 import { setPhase } from './phase';
 import { revokeNow, revokePrevious } from './revocation';
-import { DAY_MS, daysLeft, failureMessage, nowIso, replacedRefusal, type LifecycleRun } from './state';
+import { DAY_MS } from '../../domain/duration';
+import { daysLeft, failureMessage, nowIso, replacedRefusal, type LifecycleRun } from './state';
 import { commentTicket, ensureTicket } from './tickets';
 
 /** Ends a renewal that failed: audited, reported to its campaign, escalated to people and on the ticket. */

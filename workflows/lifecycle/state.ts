@@ -17,9 +17,8 @@ import {
   type ChangeTicketUpdatedInput,
   type LifecycleCarryOver,
 } from '../definitions';
+import { DAY_MS } from '../../domain/duration';
 
-/** One day in milliseconds. */
-export const DAY_MS = 86_400_000;
 /** Records kept for the state query and carried over; older ones live in the audit log. */
 const MAX_RECORDS = 50;
 /** Continue-as-new well before Temporal's limits, so a lifecycle's history stays small (campaigns need < 10k). */

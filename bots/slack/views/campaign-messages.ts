@@ -21,6 +21,7 @@ import { ACTION_IDS, BLOCK_IDS, CALLBACK_IDS, itemBlockId } from './block-ids';
 import { actions, button, context, fallback, header, plainText, section, type EphemeralMessage } from './blocks';
 import type { SlackMessage } from './blocks';
 import { actorMrkdwn, escapeMrkdwn, isoMinute, personMrkdwn, SLACK_LIMITS, slackDate, userText } from './mrkdwn';
+import { DAY_MS } from '../../../domain/duration';
 
 /** Characters of one progress bar. */
 export const PROGRESS_BAR_WIDTH = 10;
@@ -481,7 +482,7 @@ export function campaignStartModal(input: {
   readonly now: string;
 }): ModalView {
   const { metadata } = input;
-  const deadline = new Date(Date.parse(input.now) + DEFAULT_DEADLINE_DAYS * 86_400_000).toISOString();
+  const deadline = new Date(Date.parse(input.now) + DEFAULT_DEADLINE_DAYS * DAY_MS).toISOString();
   const kindOption = (kind: CampaignKind) => ({ text: plainText(KIND_LABELS[kind], 75), value: kind });
   return {
     type: 'modal',
@@ -606,7 +607,7 @@ function readMetadata(text: string | undefined): CampaignStartMetadata | null {
   }
 }
 
-const MAX_DEADLINE_MS = 366 * 86_400_000;
+const MAX_DEADLINE_MS = 366 * DAY_MS;
 
 /** A deadline as typed (`2d`, `36h`, `2026-12-03`, an ISO instant) as an ISO instant after `now`. */
 export function parseCampaignDeadline(text: string, now: string): string {
@@ -614,7 +615,7 @@ export function parseCampaignDeadline(text: string, now: string): string {
   const nowMs = Date.parse(now);
   const relative = /^(\d{1,4})\s*([dh])$/i.exec(typed);
   let at: number;
-  if (relative) at = nowMs + Number(relative[1]) * (relative[2]?.toLowerCase() === 'd' ? 86_400_000 : 3_600_000);
+  if (relative) at = nowMs + Number(relative[1]) * (relative[2]?.toLowerCase() === 'd' ? DAY_MS : 3_600_000);
   else if (/^\d{4}-\d{2}-\d{2}$/.test(typed)) at = Date.parse(`${typed}T23:59:59Z`);
   else if (/^\d{4}-\d{2}-\d{2}T[\d:.]+(Z|[+-]\d{2}:\d{2})$/.test(typed)) at = Date.parse(typed);
   else at = NaN;

@@ -2,6 +2,7 @@
 import { formatLocation } from '../../../domain/inventory/location';
 import type { CertificateSummary, TicketRef } from '../../../domain/lifecycle/model';
 import { escapeMrkdwn, link, userText } from './mrkdwn';
+import { DAY_MS } from '../../../domain/duration';
 
 /** The one name people know a certificate by: its common name, else its first DNS name or IP, else its id. */
 export function certificateName(certificate: CertificateSummary): string {
@@ -58,7 +59,7 @@ export function ticketText(ticket: TicketRef | null): string {
 
 /** Whole days between notBefore and notAfter. */
 export function validityDays(certificate: Pick<CertificateSummary, 'notBefore' | 'notAfter'>): number {
-  return Math.round((Date.parse(certificate.notAfter) - Date.parse(certificate.notBefore)) / 86_400_000);
+  return Math.round((Date.parse(certificate.notAfter) - Date.parse(certificate.notBefore)) / DAY_MS);
 }
 
 /**

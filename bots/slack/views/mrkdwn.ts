@@ -4,6 +4,7 @@
  */
 import type { Person } from '../../../domain/inventory/model';
 import type { Actor } from '../../../domain/lifecycle/model';
+import { DAY_MS } from '../../../domain/duration';
 
 /** Slack's documented limits that certflow's views must stay within; beyond them Slack refuses the whole message. */
 export const SLACK_LIMITS = {
@@ -104,7 +105,7 @@ export function slackDate(iso: string, withTime = false): string {
 
 /** Whole days from `now` to `iso` (negative once past), rounded down like the lifecycle's "days left". */
 export function daysFrom(now: string, iso: string): number {
-  return Math.floor((Date.parse(iso) - Date.parse(now)) / 86_400_000);
+  return Math.floor((Date.parse(iso) - Date.parse(now)) / DAY_MS);
 }
 
 /** `in 12 days`, `today`, `3 days ago`. */

@@ -15,8 +15,8 @@ import { publicTrustMaxValidity } from '../../../domain/policy/public-trust';
 import { openInternalCa } from '../../../integrations/ca/internal-ca';
 import { FileKeyStore } from '../../../integrations/keys/file-key-store';
 import { type FactsOverrides, makeFacts } from '../../support/certificate-facts-builder';
+import { DAY_MS } from '../../../domain/duration';
 
-const DAY_MS = 86_400_000;
 const NOW = '2026-12-07T00:00:00.000Z';
 const PUBLIC_ISSUER = 'CN=Example Public TLS CA R1, O=Example Trust Services, C=US';
 const CORP_ISSUER = 'CN=Corp Issuing CA 2, O=Corp, C=DE';

@@ -8,8 +8,8 @@ import {
   type LifecycleScheduleInput,
   LifecycleScheduleError,
 } from '../../../domain/schedule/lifecycle-schedule';
+import { DAY_MS } from '../../../domain/duration';
 
-const DAY_MS = 86_400_000;
 const NOT_BEFORE = '2026-01-01T00:00:00.000Z';
 const SETTINGS = DEFAULT_POLICY.schedule;
 

@@ -19,6 +19,7 @@ import type {
   ManagedCertificate,
 } from '../../../../integrations/inventory/inventory-store';
 import type { DueCertificate, PendingApproval } from '../../views/certificate-lists';
+import { DAY_MS } from '../../../../domain/duration';
 
 /** What gathering needs: the inventory, the lifecycles' state query, and where failed queries are logged. */
 export interface MyCertificatesDependencies {
@@ -33,7 +34,6 @@ interface CurrentCertificate {
   readonly certificate: InventoryCertificate;
 }
 
-const DAY_MS = 86_400_000;
 /** Inventory page size; the store's maximum. */
 const PAGE = 1000;
 /** Lifecycle queries (or single inventory lookups) in flight at once for one answer. */

@@ -19,8 +19,8 @@ import { createIntermediateCa, createLeaf, createRootCa } from '../../../support
 import { startLifecycleTestWorker, type LifecycleTestWorker } from '../../../support/lifecycle-test-worker';
 import { ownerGroupFixture } from '../../../support/lifecycle-fixtures';
 import { createTimeSkippingEnv, uniqueTaskQueue } from '../../../support/temporal';
+import { DAY_MS } from '../../../../domain/duration';
 
-const DAY_MS = 86_400_000;
 const BOT_TOKEN = 'xoxb-test-token';
 const SIGNING_SECRET = 'test-signing-secret';
 

@@ -11,8 +11,8 @@ import type { InventoryStore } from '../../../../../integrations/inventory/inven
 import type { LifecycleView } from '../../../../../workflows/definitions';
 import { createIntermediateCa, createLeaf, createRootCa } from '../../../../support/certificate-factory';
 import { ownerGroupFixture, requestFixture, summaryFixture } from '../../../../support/lifecycle-fixtures';
+import { DAY_MS } from '../../../../../domain/duration';
 
-const DAY_MS = 86_400_000;
 const NOW = new Date('2026-06-01T00:00:00Z');
 /** More certificates than are matched one lookup each, so the batched pass over the managed ones runs. */
 const MANY = 230;
