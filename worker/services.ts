@@ -51,6 +51,8 @@ export interface CertflowServices {
   };
   /** The roles this worker published (its CERTFLOW_SECURITY_LEADS and CERTFLOW_ADMINS), read by the clients. */
   readonly roles: SqlPublishedRoles;
+  /** The roles this worker published differ from those an earlier start published (or none had). */
+  readonly rolesChanged: boolean;
   close(): Promise<void>;
 }
 
@@ -87,7 +89,7 @@ export async function openCertflowServices(options: OpenServicesOptions): Promis
   try {
     // The worker's configuration is the one source of roles: clients (the CLI) read what it publishes here.
     const roles = new SqlPublishedRoles({ db });
-    await roles.publish(config.taskQueue, {
+    const { changed: rolesChanged } = await roles.publish(config.taskQueue, {
       securityLeads: config.securityLeads,
       admins: config.admins,
       publishedBy: `certflow worker on ${os.hostname()} (pid ${process.pid})`,
@@ -187,6 +189,7 @@ export async function openCertflowServices(options: OpenServicesOptions): Promis
       jira,
       campaigns,
       roles,
+      rolesChanged,
       async close() {
         for (const resource of opened.reverse()) await resource.close();
       },

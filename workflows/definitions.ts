@@ -248,8 +248,8 @@ export interface DecideRequestInput {
 
 /** Input of {@link lifecycleInputsChangedSignal}. */
 export interface LifecycleInputsChangedInput {
-  /** What changed: the policy, the owner group or the certificate's metadata. */
-  reason: 'policy' | 'owner-group' | 'metadata';
+  /** What changed: the policy, the owner group, the certificate's metadata or the worker's role lists. */
+  reason: 'policy' | 'owner-group' | 'metadata' | 'roles';
   by: string;
 }
 

@@ -64,6 +64,14 @@ async function startLifecycles(input: {
       `lifecycles: ${report.started} started, ${report.alreadyRunning} already running` +
         (report.failed.length > 0 ? `, ${report.failed.length} failed (first: ${report.failed[0]?.reason})` : ''),
     );
+    if (services.rolesChanged && report.alreadyRunning > 0) {
+      // Running lifecycles hold the roster they read; security leads or admins changed, so they read it again.
+      const told = await input.lifecycles.notifyInputsChanged(
+        { all: true },
+        { reason: 'roles', by: 'certflow worker' },
+      );
+      out(`roles changed: ${told.signalled} running lifecycle(s) told to re-read them`);
+    }
   } catch (error) {
     out(`warning: lifecycles not started (${(error as Error).message}); run \`npx certflow lifecycle sync\``);
   }

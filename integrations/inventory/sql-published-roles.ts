@@ -29,8 +29,12 @@ export class SqlPublishedRoles {
     this.db = options.db as unknown as Kysely<{ published_roles: PublishedRolesTable }>;
   }
 
-  /** Records the roles the worker of `taskQueue` runs with, replacing what an earlier start published. */
-  async publish(taskQueue: string, roles: PublishedRoles): Promise<void> {
+  /**
+   * Records the roles the worker of `taskQueue` runs with, replacing what an earlier start published; tells whether
+   * the lists differ from those (running lifecycles then have stale rosters to re-read).
+   */
+  async publish(taskQueue: string, roles: PublishedRoles): Promise<{ changed: boolean }> {
+    const before = await this.read(taskQueue);
     const row = {
       security_leads: JSON.stringify(roles.securityLeads),
       admins: JSON.stringify(roles.admins),
@@ -42,6 +46,12 @@ export class SqlPublishedRoles {
       .values({ task_queue: taskQueue, ...row })
       .onConflict((conflict) => conflict.column('task_queue').doUpdateSet(row))
       .execute();
+    const same = (a: readonly string[], b: readonly string[]) =>
+      a.length === b.length && [...a].sort().every((item, index) => item === [...b].sort()[index]);
+    return {
+      changed:
+        before === null || !same(before.securityLeads, roles.securityLeads) || !same(before.admins, roles.admins),
+    };
   }
 
   /** The roles the worker of `taskQueue` last published, or null when none has. */

@@ -256,4 +256,29 @@ describe('npm start: embedded dev server + worker, end to end', () => {
     expect(await certflow.exited).toBe(0);
     expect(processesMentioning(dataDir)).toEqual([]);
   });
+
+  it("R-SEC-2: a security lead added to the worker's configuration is one for lifecycles already running (issue 14.2)", async () => {
+    const changed = { ...env, CERTFLOW_SECURITY_LEADS: 'email:lead2@example.com' };
+    certflow = runCertflow(['start'], changed);
+    // Lifecycles read their roster when they start: a restart with other role lists tells them to read it again.
+    await certflow.waitForLine(/^roles changed: [1-9]\d* running lifecycle\(s\) told to re-read them$/);
+    const lead = { ...changed, CERTFLOW_ACTOR: 'email:lead2@example.com' };
+    const started = runCertflow(
+      ['campaign', 'start', 'name=localhost', '--reason', 'e2e: new lead', '--yes', '--json'],
+      lead,
+    );
+    expect(await started.exited).toBe(0);
+    const { campaign } = JSON.parse(started.stdout.join('\n')) as { campaign: { id: string } };
+    let status: { status: string; failureReasons?: unknown } | undefined;
+    for (let poll = 0; poll < 60 && (status === undefined || status.status === 'running'); poll += 1) {
+      const run = runCertflow(['campaign', 'status', campaign.id, '--json'], lead);
+      expect(await run.exited).toBe(0);
+      status = JSON.parse(run.stdout.join('\n')) as typeof status;
+    }
+    // Before, the lifecycle kept the roster of its first start and refused the new lead's pre-approval.
+    expect(status).toMatchObject({ status: 'completed' });
+    certflow.child.kill('SIGTERM');
+    expect(await certflow.exited).toBe(0);
+    expect(processesMentioning(dataDir)).toEqual([]);
+  });
 });

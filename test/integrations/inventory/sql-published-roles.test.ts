@@ -52,4 +52,27 @@ describe('SqlPublishedRoles', () => {
       await second.store.close();
     }
   });
+
+  it('R-SEC-2: tells whether a start changed the role lists (in any order), so running lifecycles re-read their roster', async () => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'certflow-roles-'));
+    const { store, db } = await openInventoryDatabase({ url: `sqlite:${path.join(dir, 'inventory.sqlite')}` });
+    try {
+      const roles = new SqlPublishedRoles({ db });
+      const publish = (securityLeads: string[], admins: string[]) =>
+        roles.publish('certflow', {
+          securityLeads,
+          admins,
+          publishedBy: 'worker',
+          publishedAt: '2026-12-07T10:00:00Z',
+        });
+      expect(await publish([], [])).toEqual({ changed: true });
+      expect(await publish([], [])).toEqual({ changed: false });
+      expect(await publish(['email:a@example.com', 'email:b@example.com'], [])).toEqual({ changed: true });
+      expect(await publish(['email:b@example.com', 'email:a@example.com'], [])).toEqual({ changed: false });
+      expect(await publish(['email:b@example.com', 'email:a@example.com'], ['user:root'])).toEqual({ changed: true });
+      expect(await publish(['email:a@example.com'], ['user:root'])).toEqual({ changed: true });
+    } finally {
+      await store.close();
+    }
+  });
 });
