@@ -11,6 +11,7 @@ import type { InventoryCertificate, OwnerGroup } from '../../domain/inventory/mo
 import type { InventoryStore, ManagedCertificate } from '../inventory/inventory-store';
 import type { HttpHandler } from './http-server';
 import { DAY_MS } from '../../domain/duration';
+import { escapeHtml } from './escape-html';
 
 /** Where the pages are mounted. */
 export const CERTIFICATE_PAGE_PREFIX = '/certificates';
@@ -25,16 +26,6 @@ export interface CertificatePageInput {
   readonly group: OwnerGroup | null;
   /** ISO 8601: the instant days left count from. */
   readonly now: string;
-}
-
-/** Text made safe for HTML element content and quoted attribute values. */
-export function escapeHtml(text: string): string {
-  return text
-    .replace(/&/g, '&amp;')
-    .replace(/</g, '&lt;')
-    .replace(/>/g, '&gt;')
-    .replace(/"/g, '&quot;')
-    .replace(/'/g, '&#39;');
 }
 
 const STYLE = `body{font:15px/1.5 system-ui,sans-serif;margin:2rem auto;max-width:60rem;padding:0 1rem;color:#1d1c1d}

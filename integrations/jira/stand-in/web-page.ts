@@ -6,7 +6,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { type HttpHandler, readRequestBody, sendJson, sendText } from '../../http/http-server';
-import { escapeHtml } from '../../slack/stand-in/block-kit-html';
+import { escapeHtml } from '../../http/escape-html';
 import { JiraRequestError, type StandInIssue, type StandInState, type TransitionScreen } from './stand-in-state';
 
 /** What the page needs from the stand-in. */

@@ -4,16 +4,7 @@
  * Everything from the app is escaped: a message can never inject markup into the page.
  */
 import { isObject } from './method-arguments';
-
-/** Escapes text for HTML element content and quoted attribute values. */
-export function escapeHtml(text: string): string {
-  return text
-    .replace(/&/g, '&amp;')
-    .replace(/</g, '&lt;')
-    .replace(/>/g, '&gt;')
-    .replace(/"/g, '&quot;')
-    .replace(/'/g, '&#39;');
-}
+import { escapeHtml } from '../../http/escape-html';
 
 /** Where a rendered button acts: a message in a channel, a view, or nowhere (an ephemeral message's copy). */
 export type ButtonTarget =

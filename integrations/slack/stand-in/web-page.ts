@@ -6,7 +6,8 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { readRequestBody, sendJson, type HttpHandler } from '../../http/http-server';
-import { blocksHtml, escapeHtml, textOf, type ButtonTarget } from './block-kit-html';
+import { escapeHtml } from '../../http/escape-html';
+import { blocksHtml, textOf, type ButtonTarget } from './block-kit-html';
 import { isObject } from './method-arguments';
 import { type RecordedMessage, STAND_IN_BOT, type StandInState } from './stand-in-state';
 import { type AppAnswer, SlackDriverError, type SlackUserDriver } from './user-driver';

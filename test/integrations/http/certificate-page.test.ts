@@ -1,10 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseCertificateDer } from '../../../domain/certificates/parse-certificate';
-import {
-  CERTIFICATE_PAGE_PREFIX,
-  createCertificatePageHandler,
-  escapeHtml,
-} from '../../../integrations/http/certificate-page';
+import { CERTIFICATE_PAGE_PREFIX, createCertificatePageHandler } from '../../../integrations/http/certificate-page';
+import { escapeHtml } from '../../../integrations/http/escape-html';
 import { startHttpServer, type RunningHttpServer } from '../../../integrations/http/http-server';
 import { openInventoryStore } from '../../../integrations/inventory/database';
 import type { InventoryStore } from '../../../integrations/inventory/inventory-store';
