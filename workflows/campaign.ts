@@ -6,6 +6,7 @@ import {
   patched,
   proxyActivities,
   setHandler,
+  sleep,
   workflowInfo,
 } from '@temporalio/workflow';
 import type { CampaignActivities } from '../activities/campaign';
@@ -80,6 +81,11 @@ const showing = proxyActivities<CampaignActivities>({
  * a due publication (issue 14): runs started before this patch replay the earlier command order.
  */
 export const BEST_EFFORT_PUBLICATION_PATCH = 'campaign-best-effort-publication';
+/**
+ * The loop's wake-up timers are never cancelled (see armWakeTimer): runs started before this patch replay their
+ * cancelled condition timeouts.
+ */
+export const UNCANCELLED_WAKE_TIMERS_PATCH = 'campaign-uncancelled-wake-timers';
 /** After a failed publication the next one waits this long, doubled per failure in a row up to the maximum. */
 const PUBLICATION_BACKOFF_MS = 30_000;
 const MAX_PUBLICATION_BACKOFF_MS = 10 * 60_000;
@@ -111,6 +117,7 @@ function messageOf(error: unknown): string {
  */
 export async function campaignWorkflow(input: CampaignWorkflowInput): Promise<CampaignProgress> {
   const bestEffort = patched(BEST_EFFORT_PUBLICATION_PATCH);
+  const uncancelledWakeTimers = bestEffort && patched(UNCANCELLED_WAKE_TIMERS_PATCH);
   const campaign = input.definition;
   const timings: CampaignTimings = { ...DEFAULT_TIMINGS, ...input.timings };
   const historyEventBudget = input.historyEventBudget ?? DEFAULT_HISTORY_EVENT_BUDGET;
@@ -148,6 +155,8 @@ export async function campaignWorkflow(input: CampaignWorkflowInput): Promise<Ca
   let publishing: Promise<void> | null = null;
   /** When the next publication may start: a failed one backs off. */
   let nextPublicationAt = Number.NEGATIVE_INFINITY;
+  /** When the earliest wake-up timer still pending fires (uncancelled wake timers), or +Infinity. */
+  let wakeTimerAt = Number.POSITIVE_INFINITY;
   /** Status changes for the audit log and the store, applied by the loop (handlers run no activities). */
   const statusChanges: { status: CampaignStatus; action: string; actor: string; reason: string | null }[] = [];
 
@@ -371,6 +380,25 @@ export async function campaignWorkflow(input: CampaignWorkflowInput): Promise<Ca
     while (publishing !== null) await publishing;
   }
 
+  /**
+   * Wakes the loop at `at` with a timer that is never cancelled: a publication settling or a member's report wakes the
+   * loop at any moment, and cancelling a timer in the workflow task in which it fires is refused by the Java
+   * time-skipping server ("invalid history builder state for action"), which then never completes that task and stops
+   * its clock. A timer that fires after the loop moved on only wakes it once more to find nothing due.
+   */
+  function armWakeTimer(at: number): void {
+    if (at >= wakeTimerAt) return;
+    wakeTimerAt = at;
+    sleep(Math.max(1, at - Date.now())).then(
+      () => {
+        if (wakeTimerAt === at) wakeTimerAt = Number.POSITIVE_INFINITY;
+        wake = true;
+      },
+      // Cancelled with the workflow: the loop's own condition reports that.
+      () => undefined,
+    );
+  }
+
   async function recordProblem(where: string, problem: string): Promise<void> {
     await store.recordCampaignStep({
       campaignId: campaign.id,
@@ -525,7 +553,12 @@ export async function campaignWorkflow(input: CampaignWorkflowInput): Promise<Ca
       st.nextRetryAt !== null && st.status === 'running' ? Date.parse(st.nextRetryAt) : Number.POSITIVE_INFINITY,
     );
     wake = false;
-    if (wakeAt === Number.POSITIVE_INFINITY) await condition(() => wake);
+    if (uncancelledWakeTimers) {
+      // Publications settle at any moment, so a timeout timer would often be cancelled as it fires (see armWakeTimer);
+      // runs from before the patch replay their cancelled condition timers below.
+      if (wakeAt !== Number.POSITIVE_INFINITY) armWakeTimer(wakeAt);
+      await condition(() => wake);
+    } else if (wakeAt === Number.POSITIVE_INFINITY) await condition(() => wake);
     else await condition(() => wake, Math.max(1, wakeAt - Date.now()));
   }
 }
