@@ -182,6 +182,14 @@ export interface PolicyResultStore {
   savePolicyResults(results: readonly PolicyResult[]): Promise<void>;
 }
 
+/** The lifecycle state a workflow reports for its managed certificate; `ticketKey` undefined leaves the ticket as is. */
+export interface ManagedLifecycleState {
+  readonly phase: string;
+  readonly detail: string | null;
+  readonly ticketKey?: string | null;
+  readonly retired?: boolean;
+}
+
 /** Managed certificates: a certificate across its renewals, with the lifecycle phase its workflow reports. */
 export interface ManagedCertificateStore {
   /**
@@ -204,16 +212,7 @@ export interface ManagedCertificateStore {
   /** Makes a recorded certificate the current version of a managed certificate (after certflow renewed it). */
   setManagedCertificateVersion(id: string, fingerprint: string, at: string): Promise<ManagedCertificate>;
   /** Records the lifecycle phase its workflow reports; `ticketKey` undefined leaves the ticket as is. */
-  updateManagedLifecycle(
-    id: string,
-    state: {
-      readonly phase: string;
-      readonly detail: string | null;
-      readonly ticketKey?: string | null;
-      readonly retired?: boolean;
-    },
-    at: string,
-  ): Promise<void>;
+  updateManagedLifecycle(id: string, state: ManagedLifecycleState, at: string): Promise<void>;
   /** Streams managed certificates in id order, in batches, for `certflow lifecycle sync`. */
   eachManagedCertificate(
     filter: ManagedCertificateFilter,

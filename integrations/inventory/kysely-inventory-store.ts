@@ -22,6 +22,7 @@ import type {
 import type { InventoryDb } from './inventory-schema';
 import { InventorySql } from './inventory-sql';
 import type {
+  ManagedLifecycleState,
   AuditFilter,
   CertificateFilter,
   CertificateGrouping,
@@ -141,16 +142,7 @@ export class KyselyInventoryStore implements InventoryStore {
     return this.managed.setManagedCertificateVersion(id, fingerprint, at);
   }
 
-  updateManagedLifecycle(
-    id: string,
-    state: {
-      readonly phase: string;
-      readonly detail: string | null;
-      readonly ticketKey?: string | null;
-      readonly retired?: boolean;
-    },
-    at: string,
-  ): Promise<void> {
+  updateManagedLifecycle(id: string, state: ManagedLifecycleState, at: string): Promise<void> {
     return this.managed.updateManagedLifecycle(id, state, at);
   }
 

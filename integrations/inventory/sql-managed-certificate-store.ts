@@ -19,6 +19,7 @@ import {
 import type { InventoryDb, ManagedCertificatesTable } from './inventory-schema';
 import type { InventorySql } from './inventory-sql';
 import type {
+  ManagedLifecycleState,
   ManagedAssignment,
   ManagedCertificate,
   ManagedCertificateFilter,
@@ -246,16 +247,7 @@ export class SqlManagedCertificateStore implements ManagedCertificateStore {
     });
   }
 
-  async updateManagedLifecycle(
-    id: string,
-    state: {
-      readonly phase: string;
-      readonly detail: string | null;
-      readonly ticketKey?: string | null;
-      readonly retired?: boolean;
-    },
-    at: string,
-  ): Promise<void> {
+  async updateManagedLifecycle(id: string, state: ManagedLifecycleState, at: string): Promise<void> {
     const managed = managedId(id, 'id');
     if (state === null || typeof state !== 'object')
       throw new InventoryInputError('state', 'must be { phase, detail }');
