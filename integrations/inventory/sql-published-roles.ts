@@ -46,11 +46,13 @@ export class SqlPublishedRoles {
       .values({ task_queue: taskQueue, ...row })
       .onConflict((conflict) => conflict.column('task_queue').doUpdateSet(row))
       .execute();
-    const same = (a: readonly string[], b: readonly string[]) =>
-      a.length === b.length && [...a].sort().every((item, index) => item === [...b].sort()[index]);
+    const sorted = (list: readonly string[]) => JSON.stringify([...list].sort());
+    const sameMembers = (a: readonly string[], b: readonly string[]) => sorted(a) === sorted(b);
     return {
       changed:
-        before === null || !same(before.securityLeads, roles.securityLeads) || !same(before.admins, roles.admins),
+        before === null ||
+        !sameMembers(before.securityLeads, roles.securityLeads) ||
+        !sameMembers(before.admins, roles.admins),
     };
   }
 
