@@ -5,11 +5,7 @@ WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm install --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json ./
-COPY domain ./domain
-COPY workflows ./workflows
-COPY activities ./activities
-COPY worker ./worker
-COPY cli ./cli
+COPY src ./src
 RUN npm run build && npm prune --omit=dev
 
 # glibc base: the Temporal core bridge ships glibc binaries.

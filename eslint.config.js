@@ -30,7 +30,7 @@ function bannedImports(extra) {
           message: 'No Node built-ins here: pass data in, do I/O in activities.',
         })),
         patterns: [
-          { group: ioClients, message: 'No I/O clients here: they belong in integrations/ behind a port.' },
+          { group: ioClients, message: 'No I/O clients here: they belong in an adapter behind a port.' },
           ...extra,
         ],
       },
@@ -67,7 +67,7 @@ module.exports = tseslint.config(
     rules: { '@typescript-eslint/no-unsafe-assignment': 'off' },
   },
   {
-    files: ['workflows/**/*.ts'],
+    files: ['src/core/workflows/**/*.ts'],
     rules: {
       ...bannedImports([
         {
@@ -81,7 +81,7 @@ module.exports = tseslint.config(
           message: 'Import activities by type only and call them through proxyActivities.',
         },
         {
-          group: ['**/integrations/*', '**/bots/*', '**/worker/*', '**/cli/*', '**/client/*'],
+          group: ['**/ports/*', '**/application/*', '**/adapters/*', '**/runtime/*', '**/cli/*'],
           allowTypeImports: true,
           message: 'Workflows only orchestrate: reach the outside world through activities.',
         },
@@ -94,7 +94,7 @@ module.exports = tseslint.config(
     },
   },
   {
-    files: ['domain/**/*.ts'],
+    files: ['src/core/domain/**/*.ts'],
     rules: {
       ...bannedImports([
         { group: ['@temporalio/*'], message: 'domain/ is pure logic: no Temporal here.' },
@@ -103,11 +103,11 @@ module.exports = tseslint.config(
             '**/activities',
             '**/activities/*',
             '**/workflows/*',
-            '**/integrations/*',
-            '**/bots/*',
-            '**/worker/*',
+            '**/ports/*',
+            '**/application/*',
+            '**/adapters/*',
+            '**/runtime/*',
             '**/cli/*',
-            '**/client/*',
           ],
           message: 'domain/ depends on nothing else in certflow.',
         },

@@ -6,11 +6,11 @@ import os from 'node:os';
 import path from 'node:path';
 import { sql } from 'kysely';
 import { bench, describe } from 'vitest';
-import type { CertificateFacts } from '../domain/certificates/certificate-facts';
-import { parseCampaignSelectorText } from '../domain/campaigns/selector';
-import { SqlCampaignStore } from '../integrations/campaigns/sql-campaign-store';
-import { openInventoryDatabase } from '../integrations/inventory/database';
-import type { CertificateUpsert } from '../integrations/inventory/inventory-store';
+import type { CertificateFacts } from '../src/core/domain/certificates/certificate-facts';
+import { parseCampaignSelectorText } from '../src/core/domain/campaigns/selector';
+import { SqlCampaignStore } from '../src/adapters/database/sql-campaign-store';
+import { openInventoryDatabase } from '../src/adapters/database/database';
+import type { CertificateUpsert } from '../src/core/ports/inventory-store';
 
 const SIZE = 10_000;
 const NOW = '2026-06-01T00:00:00.000Z';

@@ -6,11 +6,11 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { bench, describe } from 'vitest';
-import { decodeCertificates } from '../domain/certificates/decode-certificates';
-import { DEFAULT_POLICY } from '../domain/policy/load-policy';
-import { compilePolicy, evaluateCertificatePolicy } from '../domain/policy/evaluate-policy';
-import { openInventoryStore } from '../integrations/inventory/database';
-import { importCertificateSources, type CertificateSource } from '../integrations/inventory/import-certificates';
+import { decodeCertificates } from '../src/core/domain/certificates/decode-certificates';
+import { DEFAULT_POLICY } from '../src/core/domain/policy/load-policy';
+import { compilePolicy, evaluateCertificatePolicy } from '../src/core/domain/policy/evaluate-policy';
+import { openInventoryStore } from '../src/adapters/database/database';
+import { importCertificateSources, type CertificateSource } from '../src/core/application/import-certificates';
 import { generateLeafSet, toPem } from '../test/support/certificate-factory';
 import { startTestPostgres, type TestPostgres } from '../test/support/postgres';
 

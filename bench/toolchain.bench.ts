@@ -4,8 +4,8 @@ import path from 'node:path';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
 import { bench, describe } from 'vitest';
-import { createCanaryActivities } from '../activities/canary';
-import type { timerCanaryWorkflow } from '../workflows/timer-canary';
+import { createCanaryActivities } from '../src/core/activities/canary';
+import type { timerCanaryWorkflow } from '../src/core/workflows/timer-canary';
 import {
   createDevServerEnv,
   createTimeSkippingEnv,
@@ -13,7 +13,7 @@ import {
   uniqueTaskQueue,
   workflowBundle,
 } from '../test/support/temporal';
-import { DAY_MS } from '../domain/duration';
+import { DAY_MS } from '../src/core/domain/duration';
 
 /**
  * One bench task: a Temporal server and a worker polling its own task queue, started before the warm-up and

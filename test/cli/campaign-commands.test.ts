@@ -7,12 +7,12 @@ import {
   CampaignRefusedError,
   type CampaignOperations,
   type StartCampaignInput,
-} from '../../client/campaign-operations';
-import type { LifecycleClient } from '../../client/lifecycle-client';
-import { readDeadline, selectorText } from '../../cli/commands/campaign';
-import type { LifecycleConnector } from '../../cli/lifecycle-connection';
-import { EXIT, main } from '../../cli/main';
-import { CAMPAIGN_REPORT_CSV_COLUMNS } from '../../domain/campaigns/campaign-report';
+} from '../../src/core/application/campaign-operations';
+import type { LifecycleClient } from '../../src/core/application/lifecycle-client';
+import { readDeadline, selectorText } from '../../src/cli/commands/campaign';
+import type { LifecycleConnector } from '../../src/cli/lifecycle-connection';
+import { EXIT, main } from '../../src/cli/main';
+import { CAMPAIGN_REPORT_CSV_COLUMNS } from '../../src/core/domain/campaigns/campaign-report';
 import type {
   CampaignDefinition,
   CampaignMember,
@@ -20,11 +20,11 @@ import type {
   CampaignProgress,
   CampaignSelector,
   CampaignStatus,
-} from '../../domain/campaigns/model';
-import { buildCampaignProgress, campaignRoleRefusal, emptyStateCounts } from '../../domain/campaigns/progress';
-import { parseCampaignSelectorText } from '../../domain/campaigns/selector';
-import type { Actor } from '../../domain/lifecycle/model';
-import type { StoredCampaign } from '../../integrations/campaigns/campaign-ports';
+} from '../../src/core/domain/campaigns/model';
+import { buildCampaignProgress, campaignRoleRefusal, emptyStateCounts } from '../../src/core/domain/campaigns/progress';
+import { parseCampaignSelectorText } from '../../src/core/domain/campaigns/selector';
+import type { Actor } from '../../src/core/domain/lifecycle/model';
+import type { StoredCampaign } from '../../src/core/ports/campaign-ports';
 
 const NOW = new Date('2026-12-01T10:00:00.000Z');
 const LEAD = 'email:lead@example.com';

@@ -9,10 +9,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { Client } from '@temporalio/client';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { openLifecycleSession, type LifecycleConnector } from '../../cli/lifecycle-connection';
-import { EXIT, main } from '../../cli/main';
-import { openInventoryDatabase } from '../../integrations/inventory/database';
-import { SqlPublishedRoles } from '../../integrations/inventory/sql-published-roles';
+import { openLifecycleSession, type LifecycleConnector } from '../../src/cli/lifecycle-connection';
+import { EXIT, main } from '../../src/cli/main';
+import { openInventoryDatabase } from '../../src/adapters/database/database';
+import { SqlPublishedRoles } from '../../src/adapters/database/sql-published-roles';
 
 const LEAD = 'email:sec@example.com';
 const TASK_QUEUE = 'certflow';

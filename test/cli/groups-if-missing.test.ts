@@ -2,9 +2,9 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { EXIT, main } from '../../cli/main';
-import { openInventoryDatabase } from '../../integrations/inventory/database';
-import { ensureDemoOwnerGroup } from '../../integrations/slack/stand-in/demo-workspace';
+import { EXIT, main } from '../../src/cli/main';
+import { openInventoryDatabase } from '../../src/adapters/database/database';
+import { ensureDemoOwnerGroup } from '../../src/adapters/slack/stand-in/demo-workspace';
 import { freePort } from '../support/ports';
 
 let dir: string;

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { EXIT, main } from '../../cli/main';
+import { EXIT, main } from '../../src/cli/main';
 import {
   createIntermediateCa,
   createLeaf,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { EXIT, HELP, main } from '../../cli/main';
+import { EXIT, HELP, main } from '../../src/cli/main';
 import { freePort } from '../support/ports';
 
 async function run(argv: string[], env: NodeJS.ProcessEnv = {}) {

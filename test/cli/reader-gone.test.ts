@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openInventoryDatabase } from '../../integrations/inventory/database';
+import { openInventoryDatabase } from '../../src/adapters/database/database';
 import { freePort } from '../support/ports';
 import { buildDist, ownStartEnv, processesMentioning, runCertflowToEnd } from '../support/processes';
 import { REPO_ROOT } from '../support/temporal';

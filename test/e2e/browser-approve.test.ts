@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEMO_USERS } from '../../integrations/slack/stand-in/demo-workspace';
+import { DEMO_USERS } from '../../src/adapters/slack/stand-in/demo-workspace';
 import { freePort } from '../support/ports';
 import { buildDist, type CertflowProcess, ownStartEnv, runCertflow, runCertflowToEnd } from '../support/processes';
 

@@ -11,21 +11,21 @@ import os from 'node:os';
 import path from 'node:path';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { CampaignProgress } from '../../domain/campaigns/model';
-import { decodeCertificates } from '../../domain/certificates/decode-certificates';
-import { SqlCampaignStore } from '../../integrations/campaigns/sql-campaign-store';
-import { openInternalCa } from '../../integrations/ca/internal-ca';
-import { DEMO_JIRA_PROJECT, startDemoJira, type DemoJira } from '../../integrations/jira/stand-in/demo-jira';
-import { openInventoryDatabase } from '../../integrations/inventory/database';
-import { FileKeyStore } from '../../integrations/keys/file-key-store';
+import type { CampaignProgress } from '../../src/core/domain/campaigns/model';
+import { decodeCertificates } from '../../src/core/domain/certificates/decode-certificates';
+import { SqlCampaignStore } from '../../src/adapters/database/sql-campaign-store';
+import { openInternalCa } from '../../src/adapters/ca/internal-ca';
+import { DEMO_JIRA_PROJECT, startDemoJira, type DemoJira } from '../../src/adapters/jira/stand-in/demo-jira';
+import { openInventoryDatabase } from '../../src/adapters/database/database';
+import { FileKeyStore } from '../../src/adapters/keys/file-key-store';
 import {
   DEMO_CHANNEL,
   DEMO_GROUP_ID,
   ensureDemoOwnerGroup,
   startDemoSlack,
   type DemoSlack,
-} from '../../integrations/slack/stand-in/demo-workspace';
-import { campaignWorkflowId } from '../../workflows/definitions';
+} from '../../src/adapters/slack/stand-in/demo-workspace';
+import { campaignWorkflowId } from '../../src/core/workflows/definitions';
 import { freePort } from '../support/ports';
 import { buildDist, runCertflow, runCertflowToEnd, type CertflowProcess } from '../support/processes';
 import { createDevServerEnv, uniqueTaskQueue } from '../support/temporal';

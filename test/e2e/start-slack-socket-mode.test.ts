@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startSlackStandIn, type SlackStandIn } from '../../integrations/slack/stand-in/slack-stand-in';
+import { startSlackStandIn, type SlackStandIn } from '../../src/adapters/slack/stand-in/slack-stand-in';
 import { buildDist, type CertflowProcess, ownStartEnv, runCertflow } from '../support/processes';
 
 const BOT_TOKEN = 'xoxb-e2e-socket-0001';

@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { assertPortFree } from '../../worker/dev-server';
+import { assertPortFree } from '../../src/runtime/dev-server';
 import { freePort } from '../support/ports';
 import { buildDist, type CertflowProcess, ownStartEnv, processesMentioning, runCertflow } from '../support/processes';
 import { REPO_ROOT } from '../support/temporal';

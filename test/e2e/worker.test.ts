@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { certflowSearchAttributes } from '../../workflows/search-attributes';
+import { certflowSearchAttributes } from '../../src/core/workflows/search-attributes';
 import { freePort } from '../support/ports';
 import { buildDist, runCertflow } from '../support/processes';
 import { createDevServerEnv, uniqueTaskQueue } from '../support/temporal';

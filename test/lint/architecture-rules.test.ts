@@ -20,19 +20,19 @@ describe('architecture rules enforced by ESLint', () => {
     ["import axios from 'axios';", /No I\/O clients here/],
     ["import { Client } from '@temporalio/client';", /Workflows import only @temporalio\/workflow/],
     ["import { createActivities } from '../activities';", /Import activities by type only/],
-    ["import { loadConfig } from '../worker/config';", /Workflows only orchestrate/],
+    ["import { loadConfig } from '../../runtime/config';", /Workflows only orchestrate/],
     ['export const id = Math.random();', /Use uuid4\(\)/],
     ['export const pid = process.pid;', /Unexpected use of 'process'/],
   ])('workflows/: %s is refused', async (code, message) => {
-    expect((await violations('workflows/probe.ts', code)).join('\n')).toMatch(message);
+    expect((await violations('src/core/workflows/probe.ts', code)).join('\n')).toMatch(message);
   });
 
   it.each([
     ["import { createActivities } from '../../activities';", /Import activities by type only/],
-    ["import { openInventoryStore } from '../../integrations/inventory/database';", /Workflows only orchestrate/],
-    ["import { createLifecycleClient } from '../../client/lifecycle-client';", /Workflows only orchestrate/],
+    ["import { openInventoryStore } from '../../../adapters/database/database';", /Workflows only orchestrate/],
+    ["import { createLifecycleClient } from '../../application/lifecycle-client';", /Workflows only orchestrate/],
   ])('workflows/ at any depth: %s is refused', async (code, message) => {
-    expect((await violations('workflows/lifecycle/probe.ts', code)).join('\n')).toMatch(message);
+    expect((await violations('src/core/workflows/lifecycle/probe.ts', code)).join('\n')).toMatch(message);
   });
 
   it('workflows/: type-only imports of activities and SDK workflow APIs are allowed', async () => {
@@ -42,38 +42,41 @@ describe('architecture rules enforced by ESLint', () => {
       'export const activities = proxyActivities<CertflowActivities>({ startToCloseTimeout: 1000 });',
       'export const wait = sleep;',
     ].join('\n');
-    expect(await violations('workflows/probe.ts', code)).toEqual([]);
+    expect(await violations('src/core/workflows/probe.ts', code)).toEqual([]);
   });
 
   it.each([
     ["import { sleep } from '@temporalio/workflow';", /domain\/ is pure logic: no Temporal here/],
     ["import path from 'node:path';", /No Node built-ins here/],
-    ["import { runStart } from '../cli/commands/start';", /domain\/ depends on nothing else in certflow/],
+    ["import { runStart } from '../../cli/commands/start';", /domain\/ depends on nothing else in certflow/],
     ['export const now = Date.now();', /Take `now` as an argument/],
     ['export const now = new Date();', /Take `now` as an argument/],
     ['export const jitter = Math.random();', /Take jitter as an argument/],
     ['setTimeout(() => undefined, 1);', /Unexpected use of 'setTimeout'/],
   ])('domain/: %s is refused', async (code, message) => {
-    expect((await violations('domain/probe.ts', code)).join('\n')).toMatch(message);
+    expect((await violations('src/core/domain/probe.ts', code)).join('\n')).toMatch(message);
   });
 
   it.each([
     "import { createActivities } from '../../activities';",
     "import { certificateLifecycleWorkflow } from '../../workflows/certificate-lifecycle';",
-    "import { SqlCampaignStore } from '../../integrations/campaigns/sql-campaign-store';",
+    "import { SqlCampaignStore } from '../../../adapters/database/sql-campaign-store';",
   ])('domain/ at any depth: %s is refused', async (code) => {
-    expect((await violations('domain/lifecycle/probe.ts', code)).join('\n')).toMatch(
+    expect((await violations('src/core/domain/lifecycle/probe.ts', code)).join('\n')).toMatch(
       /domain\/ depends on nothing else in certflow/,
     );
   });
 
   it('domain/: dates built from arguments are fine', async () => {
-    expect(await violations('domain/probe.ts', 'export const at = (ms: number) => new Date(ms);')).toEqual([]);
+    expect(await violations('src/core/domain/probe.ts', 'export const at = (ms: number) => new Date(ms);')).toEqual([]);
   });
 
   it('activities/ may do I/O', async () => {
     expect(
-      await violations('activities/probe.ts', "import fs from 'node:fs';\nexport const read = fs.readFileSync;"),
+      await violations(
+        'src/core/activities/probe.ts',
+        "import fs from 'node:fs';\nexport const read = fs.readFileSync;",
+      ),
     ).toEqual([]);
   });
 });

@@ -11,42 +11,42 @@ import path from 'node:path';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Kysely } from 'kysely';
 import { Worker, type WorkflowBundleOption } from '@temporalio/worker';
-import { createActivities } from '../../activities';
-import type { CampaignActivityDeps } from '../../activities/campaign';
-import type { LifecycleActivityDeps } from '../../activities/lifecycle';
-import { createCampaignClient } from '../../client/campaign-client';
-import type { CampaignOperations } from '../../client/campaign-operations';
-import { createLifecycleClient, type LifecycleClient } from '../../client/lifecycle-client';
-import type { CampaignProgress } from '../../domain/campaigns/model';
-import { decodeCertificates } from '../../domain/certificates/decode-certificates';
-import type { CertificateLocation, OwnerGroup } from '../../domain/inventory/model';
-import { DEFAULT_POLICY } from '../../domain/policy/load-policy';
-import type { Policy } from '../../domain/policy/policy';
-import { RecordingCampaignNotifier } from '../../integrations/campaigns/recording-campaign-notifier';
-import { RecordingCampaignTicketing } from '../../integrations/campaigns/recording-campaign-ticketing';
-import { SqlCampaignStore } from '../../integrations/campaigns/sql-campaign-store';
+import { createActivities } from '../../src/core/activities';
+import type { CampaignActivityDeps } from '../../src/core/activities/campaign';
+import type { LifecycleActivityDeps } from '../../src/core/activities/lifecycle';
+import { createCampaignClient } from '../../src/core/application/campaign-client';
+import type { CampaignOperations } from '../../src/core/application/campaign-operations';
+import { createLifecycleClient, type LifecycleClient } from '../../src/core/application/lifecycle-client';
+import type { CampaignProgress } from '../../src/core/domain/campaigns/model';
+import { decodeCertificates } from '../../src/core/domain/certificates/decode-certificates';
+import type { CertificateLocation, OwnerGroup } from '../../src/core/domain/inventory/model';
+import { DEFAULT_POLICY } from '../../src/core/domain/policy/load-policy';
+import type { Policy } from '../../src/core/domain/policy/policy';
+import { RecordingCampaignNotifier } from './fakes/recording-campaign-notifier';
+import { RecordingCampaignTicketing } from './fakes/recording-campaign-ticketing';
+import { SqlCampaignStore } from '../../src/adapters/database/sql-campaign-store';
 import type {
   CampaignNotifier,
   CampaignStore,
   CampaignTicketing,
   MemberStateChange,
-} from '../../integrations/campaigns/campaign-ports';
-import type { CertificateAuthorityPort } from '../../integrations/ca/certificate-authority';
-import { openInternalCa, type InternalCa } from '../../integrations/ca/internal-ca';
-import type { Deployer } from '../../integrations/deploy/deployer';
-import { FileDeployer } from '../../integrations/deploy/file-deployer';
-import { openInventoryDatabase } from '../../integrations/inventory/database';
-import { SqlPublishedRoles } from '../../integrations/inventory/sql-published-roles';
-import type { InventoryStore } from '../../integrations/inventory/inventory-store';
-import type { InventoryDatabase } from '../../integrations/inventory/kysely-inventory-store';
-import { FileKeyStore } from '../../integrations/keys/file-key-store';
-import { RecordingNotifier } from '../../integrations/notifications/recording-notifier';
-import { RecordingTicketing } from '../../integrations/ticketing/recording-ticketing';
-import { campaignProgressQuery, campaignWorkflowId, type CampaignTimings } from '../../workflows/definitions';
+} from '../../src/core/ports/campaign-ports';
+import type { CertificateAuthorityPort } from '../../src/core/ports/certificate-authority';
+import { openInternalCa, type InternalCa } from '../../src/adapters/ca/internal-ca';
+import type { Deployer } from '../../src/core/ports/deployer';
+import { FileDeployer } from '../../src/adapters/deploy/file-deployer';
+import { openInventoryDatabase } from '../../src/adapters/database/database';
+import { SqlPublishedRoles } from '../../src/adapters/database/sql-published-roles';
+import type { InventoryStore } from '../../src/core/ports/inventory-store';
+import type { InventoryDatabase } from '../../src/adapters/database/kysely-inventory-store';
+import { FileKeyStore } from '../../src/adapters/keys/file-key-store';
+import { RecordingNotifier } from './fakes/recording-notifier';
+import { RecordingTicketing } from './fakes/recording-ticketing';
+import { campaignProgressQuery, campaignWorkflowId, type CampaignTimings } from '../../src/core/workflows/definitions';
 import { createTimeSkippingEnv, uniqueTaskQueue, workflowBundle } from './temporal';
 import { waitForQuietQuery } from './wait-for-lifecycle';
 
-export { DAY_MS } from '../../domain/duration';
+export { DAY_MS } from '../../src/core/domain/duration';
 
 /** People of the campaign tests. */
 export const CAMPAIGN_PEOPLE = {

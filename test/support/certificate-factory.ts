@@ -22,7 +22,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { X509Certificate as PeculiarCertificate, X509Certificates } from '@peculiar/x509';
 import forge from 'node-forge';
-import type { KeyUsageName } from '../../domain/certificates/certificate-facts';
+import type { KeyUsageName } from '../../src/core/domain/certificates/certificate-facts';
 import {
   bitString,
   bmpString,

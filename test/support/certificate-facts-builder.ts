@@ -12,8 +12,8 @@ import type {
   SignatureAlgorithmFacts,
   SignatureHash,
   SubjectAltNames,
-} from '../../domain/certificates/certificate-facts';
-import { DAY_MS } from '../../domain/duration';
+} from '../../src/core/domain/certificates/certificate-facts';
+import { DAY_MS } from '../../src/core/domain/duration';
 
 const ATTRIBUTE_OIDS: Readonly<Record<string, string>> = {
   CN: '2.5.4.3',

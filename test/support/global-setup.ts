@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { TestProject } from 'vitest/node' with { 'resolution-mode': 'import' };
 import { provision } from '../../scripts/provision-temporal';
-import { bundleWorkflows } from '../../worker/worker';
+import { bundleWorkflows } from '../../src/runtime/worker';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -14,7 +14,7 @@ declare module 'vitest' {
 
 const ROOT = path.resolve(__dirname, '..', '..');
 /** Everything a workflow bundle is built from: workflows may import domain/ and the SDK, nothing else by value. */
-const BUNDLE_INPUTS = ['workflows', 'domain', 'package-lock.json'];
+const BUNDLE_INPUTS = ['src/core/workflows', 'src/core/domain', 'package-lock.json'];
 
 function filesUnder(target: string): string[] {
   if (!fs.existsSync(target)) return [];

@@ -10,7 +10,7 @@ import {
   type KeySpec,
   type KeyStore,
   type StoredKeyPair,
-} from '../../integrations/keys/key-store';
+} from '../../src/core/ports/key-store';
 
 function generate(spec: KeySpec): KeyObject {
   return spec.algorithm === 'EC'

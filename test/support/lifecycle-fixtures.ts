@@ -2,8 +2,8 @@
  * Builders for the lifecycle values unit tests share: one certificate of the Payments Web group, its renewal request
  * and its owner group. Each builder takes overrides, so a test states only what it is about.
  */
-import type { OwnerGroup } from '../../domain/inventory/model';
-import type { CertificateSummary, LifecycleRequest } from '../../domain/lifecycle/model';
+import type { OwnerGroup } from '../../src/core/domain/inventory/model';
+import type { CertificateSummary, LifecycleRequest } from '../../src/core/domain/lifecycle/model';
 
 /** The fixed `now` the fixtures are dated against: the certificate expires 30 days later. */
 export const FIXTURE_NOW = '2025-06-01T12:00:00.000Z';

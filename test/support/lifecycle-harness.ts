@@ -10,39 +10,39 @@ import path from 'node:path';
 import type { WorkflowHandleWithFirstExecutionRunId } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
-import { createActivities } from '../../activities';
-import type { LifecycleActivityDeps } from '../../activities/lifecycle';
-import { decodeCertificates } from '../../domain/certificates/decode-certificates';
-import type { CertificateLocation, OwnerGroup } from '../../domain/inventory/model';
-import { DEFAULT_POLICY } from '../../domain/policy/load-policy';
-import type { Policy } from '../../domain/policy/policy';
-import type { CertificateAuthorityPort } from '../../integrations/ca/certificate-authority';
-import { openInternalCa, type InternalCa } from '../../integrations/ca/internal-ca';
-import type { Deployer } from '../../integrations/deploy/deployer';
+import { createActivities } from '../../src/core/activities';
+import type { LifecycleActivityDeps } from '../../src/core/activities/lifecycle';
+import { decodeCertificates } from '../../src/core/domain/certificates/decode-certificates';
+import type { CertificateLocation, OwnerGroup } from '../../src/core/domain/inventory/model';
+import { DEFAULT_POLICY } from '../../src/core/domain/policy/load-policy';
+import type { Policy } from '../../src/core/domain/policy/policy';
+import type { CertificateAuthorityPort } from '../../src/core/ports/certificate-authority';
+import { openInternalCa, type InternalCa } from '../../src/adapters/ca/internal-ca';
+import type { Deployer } from '../../src/core/ports/deployer';
 import {
   startManagedTlsEndpoint,
   TlsEndpointRegistry,
   writeEndpointMaterial,
   type ManagedTlsEndpoint,
-} from '../../integrations/deploy/tls-endpoint';
-import { TlsEndpointDeployer } from '../../integrations/deploy/tls-endpoint-deployer';
-import { openInventoryStore } from '../../integrations/inventory/database';
-import type { InventoryStore } from '../../integrations/inventory/inventory-store';
-import { FileKeyStore } from '../../integrations/keys/file-key-store';
-import type { NotificationPort } from '../../integrations/notifications/notification-port';
-import { RecordingNotifier } from '../../integrations/notifications/recording-notifier';
-import { RecordingTicketing } from '../../integrations/ticketing/recording-ticketing';
-import type { TicketingPort } from '../../integrations/ticketing/ticketing-port';
-import type { certificateLifecycleWorkflow } from '../../workflows/certificate-lifecycle';
+} from '../../src/adapters/deploy/tls-endpoint';
+import { TlsEndpointDeployer } from '../../src/adapters/deploy/tls-endpoint-deployer';
+import { openInventoryStore } from '../../src/adapters/database/database';
+import type { InventoryStore } from '../../src/core/ports/inventory-store';
+import { FileKeyStore } from '../../src/adapters/keys/file-key-store';
+import type { NotificationPort } from '../../src/core/ports/notification-port';
+import { RecordingNotifier } from './fakes/recording-notifier';
+import { RecordingTicketing } from './fakes/recording-ticketing';
+import type { TicketingPort } from '../../src/core/ports/ticketing-port';
+import type { certificateLifecycleWorkflow } from '../../src/core/workflows/certificate-lifecycle';
 import {
   LIFECYCLE_WORKFLOW_TYPE,
   lifecycleStateQuery,
   lifecycleWorkflowId,
   type LifecycleView,
-} from '../../workflows/definitions';
+} from '../../src/core/workflows/definitions';
 import { createTimeSkippingEnv, uniqueTaskQueue, workflowBundle } from './temporal';
 import { waitForLifecycle } from './wait-for-lifecycle';
-import { DAY_MS } from '../../domain/duration';
+import { DAY_MS } from '../../src/core/domain/duration';
 
 /** The activities a lifecycle test worker runs. */
 export type Activities = ReturnType<typeof createActivities>;

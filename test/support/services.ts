@@ -1,8 +1,8 @@
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { loadConfig, type CertflowConfig, type TlsEndpointAddress } from '../../worker/config';
-import { openCertflowServices, type CertflowServices } from '../../worker/services';
+import { loadConfig, type CertflowConfig, type TlsEndpointAddress } from '../../src/runtime/config';
+import { openCertflowServices, type CertflowServices } from '../../src/runtime/services';
 import { freePort } from './ports';
 
 /** certflow's production services on a throwaway data folder, as `certflow start` opens them. */

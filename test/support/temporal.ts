@@ -3,8 +3,8 @@ import path from 'node:path';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { DefaultLogger, Runtime, type WorkflowBundlePath } from '@temporalio/worker';
 import { inject } from 'vitest';
-import { resolveTemporalServer } from '../../worker/temporal-tools';
-import { certflowSearchAttributes } from '../../workflows/search-attributes';
+import { resolveTemporalServer } from '../../src/runtime/temporal-tools';
+import { certflowSearchAttributes } from '../../src/core/workflows/search-attributes';
 
 /** The repository root. */
 export const REPO_ROOT = path.resolve(__dirname, '..', '..');

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { createProgressBar } from '../../../cli/format/progress';
-import { renderTable } from '../../../cli/format/table';
+import { createProgressBar } from '../../../src/cli/format/progress';
+import { renderTable } from '../../../src/cli/format/table';
 
 describe('renderTable', () => {
   it('aligns columns, right-aligns numbers and cuts long cells with an ellipsis', () => {

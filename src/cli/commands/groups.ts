@@ -1,0 +1,226 @@
+import { OWNER_GROUP_ID } from '../../core/domain/inventory/metadata-row';
+import type { OwnerGroup, Person } from '../../core/domain/inventory/model';
+import { formatPerson, InvalidPersonError, parsePerson } from '../../core/domain/inventory/person';
+import { UsageError } from '../errors';
+import { renderTable } from '../format/table';
+import { whenLifecyclesReachable, type LifecycleCommandContext } from './lifecycle';
+
+/** Options of `certflow groups create|update`. */
+export const GROUP_OPTIONS = {
+  name: { type: 'string' },
+  contact: { type: 'string', multiple: true },
+  approver: { type: 'string', multiple: true },
+  management: { type: 'string' },
+  'incident-response': { type: 'string' },
+  'slack-channel': { type: 'string' },
+  'slack-usergroup': { type: 'string' },
+  'slack-approver-usergroup': { type: 'string' },
+  'jira-group': { type: 'string' },
+  'jira-project': { type: 'string' },
+  'reminder-days': { type: 'string' },
+  'auto-renew': { type: 'string' },
+  'if-missing': { type: 'boolean', default: false },
+  json: { type: 'boolean', default: false },
+} as const;
+
+/** Raw option values of `certflow groups`. */
+export type GroupValues = {
+  [K in keyof typeof GROUP_OPTIONS]?: (typeof GROUP_OPTIONS)[K] extends { multiple: true }
+    ? string[]
+    : (typeof GROUP_OPTIONS)[K]['type'] extends 'boolean'
+      ? boolean
+      : string;
+};
+
+function person(flag: string, text: string): Person {
+  try {
+    return parsePerson(text);
+  } catch (error) {
+    if (error instanceof InvalidPersonError) throw new UsageError(`--${flag}: ${error.message}`);
+    throw error;
+  }
+}
+
+function reminderDays(raw: string): number[] {
+  const days = raw.split(',').map((part) => part.trim());
+  if (days.some((day) => !/^\d{1,4}$/.test(day)) || days.length === 0) {
+    throw new UsageError(`--reminder-days "${raw}" must be whole days before expiry, comma-separated (e.g. 90,60,30)`);
+  }
+  return [...new Set(days.map(Number))].sort((a, b) => b - a);
+}
+
+/** A Slack user group id (`S…`), as `usergroups.users.list` needs it; an empty value clears the setting. */
+function slackUserGroupId(flag: string, raw: string): string | undefined {
+  const value = raw.trim();
+  if (value === '') return undefined;
+  if (!/^S[A-Z0-9]{2,}$/.test(value)) {
+    throw new UsageError(
+      `--${flag} "${raw}" is not a Slack user group id; copy the id (S…) from the group's page in Slack, not its @handle`,
+    );
+  }
+  return value;
+}
+
+function onOff(flag: string, raw: string): boolean {
+  const value = raw.trim().toLowerCase();
+  if (value === 'on') return true;
+  if (value === 'off') return false;
+  throw new UsageError(`--${flag} "${raw}" must be on or off`);
+}
+
+/**
+ * Applies `certflow groups create|update` options to a group (R-OWN-1). Options given replace the group's field;
+ * fields not given are kept. A created group needs a name and at least one approver, so renewals can be approved.
+ */
+export function applyGroupOptions(id: string, existing: OwnerGroup | null, values: GroupValues): OwnerGroup {
+  if (!OWNER_GROUP_ID.test(id)) {
+    throw new UsageError(
+      `"${id}" is not a group id; use lowercase letters, digits, '.', '_' or '-' (e.g. payments-web)`,
+    );
+  }
+  const base: OwnerGroup = existing ?? {
+    id,
+    name: '',
+    contacts: [],
+    approvers: [],
+    managementContact: null,
+    incidentResponseContact: null,
+    slack: {},
+    jira: {},
+    reminderDays: null,
+    autoRenew: false,
+  };
+  const slack = { ...base.slack };
+  if (values['slack-channel'] !== undefined) slack.channelId = values['slack-channel'];
+  for (const [flag, field] of [
+    ['slack-usergroup', 'userGroupId'],
+    ['slack-approver-usergroup', 'approverUserGroupId'],
+  ] as const) {
+    const raw = values[flag];
+    if (raw === undefined) continue;
+    const userGroup = slackUserGroupId(flag, raw);
+    if (userGroup === undefined) delete slack[field];
+    else slack[field] = userGroup;
+  }
+  const jira = { ...base.jira };
+  if (values['jira-group'] !== undefined) jira.group = values['jira-group'];
+  if (values['jira-project'] !== undefined) jira.projectKey = values['jira-project'];
+  const group: OwnerGroup = {
+    ...base,
+    name: values.name ?? base.name,
+    contacts: values.contact ? values.contact.map((text) => person('contact', text)) : base.contacts,
+    approvers: values.approver ? values.approver.map((text) => person('approver', text)) : base.approvers,
+    managementContact: values.management ? person('management', values.management) : base.managementContact,
+    incidentResponseContact: values['incident-response']
+      ? person('incident-response', values['incident-response'])
+      : base.incidentResponseContact,
+    slack,
+    jira,
+    reminderDays: values['reminder-days'] ? reminderDays(values['reminder-days']) : base.reminderDays,
+    autoRenew: values['auto-renew'] !== undefined ? onOff('auto-renew', values['auto-renew']) : base.autoRenew,
+  };
+  if (!group.name) throw new UsageError(`group ${id} needs a display name: --name "Payments web team"`);
+  if (group.approvers.length === 0 && group.slack.approverUserGroupId === undefined) {
+    throw new UsageError(
+      `group ${id} needs at least one approver (--approver alice@example.com, or --slack-approver-usergroup S0123ABCD) to approve renewals`,
+    );
+  }
+  return group;
+}
+
+function describeGroup(group: OwnerGroup): string[] {
+  const people = (list: readonly Person[]) => (list.length > 0 ? list.map(formatPerson).join(', ') : '—');
+  return [
+    `Group ${group.id}: ${group.name}`,
+    `  contacts           ${people(group.contacts)}`,
+    `  approvers          ${people(group.approvers)}`,
+    `  management         ${group.managementContact ? formatPerson(group.managementContact) : '—'}`,
+    `  incident response  ${group.incidentResponseContact ? formatPerson(group.incidentResponseContact) : '—'}`,
+    `  Slack              channel ${group.slack.channelId ?? '—'}, owners' user group ${group.slack.userGroupId ?? '—'}, ` +
+      `approvers' user group ${group.slack.approverUserGroupId ?? '—'}`,
+    `  Jira               group ${group.jira.group ?? '—'}, project ${group.jira.projectKey ?? '—'}`,
+    `  reminder days      ${group.reminderDays ? group.reminderDays.join(', ') : 'policy default'}`,
+    `  auto-renew         ${group.autoRenew ? 'on: the schedule requests renewals, pre-approved' : 'off: owners request, approvers decide'}`,
+  ];
+}
+
+/** Runs `certflow groups list|show|create|update`. */
+export async function runGroups(
+  action: string,
+  id: string | undefined,
+  values: GroupValues,
+  context: LifecycleCommandContext,
+  io: { out: (line: string) => void },
+): Promise<void> {
+  if (action === 'list') {
+    const groups = await context.store.listOwnerGroups();
+    if (values.json) io.out(JSON.stringify(groups, null, 2));
+    else if (groups.length === 0) io.out('No owner groups yet: certflow groups create <id> --name … --approver …');
+    else
+      io.out(
+        renderTable(groups, [
+          { header: 'ID', cell: (group) => group.id },
+          { header: 'NAME', cell: (group) => group.name, maxWidth: 40 },
+          { header: 'APPROVERS', cell: (group) => group.approvers.map(formatPerson).join(', '), maxWidth: 50 },
+          { header: 'SLACK', cell: (group) => group.slack.channelId ?? '—' },
+          { header: 'JIRA', cell: (group) => group.jira.projectKey ?? '—' },
+        ]),
+      );
+    return;
+  }
+  if (!['show', 'create', 'update'].includes(action)) {
+    throw new UsageError(`unknown groups action "${action}"; use list, show, create or update`);
+  }
+  if (!id) throw new UsageError(`usage: certflow groups ${action} <group id>${action === 'show' ? '' : ' [options]'}`);
+  const existing = await context.store.getOwnerGroup(id);
+  if (action === 'show') {
+    if (!existing) throw new UsageError(`no owner group "${id}"; see certflow groups list`);
+    if (values.json) io.out(JSON.stringify(existing, null, 2));
+    else describeGroup(existing).forEach((line) => io.out(line));
+    return;
+  }
+  if (action === 'create' && existing) {
+    if (!values['if-missing']) {
+      throw new UsageError(
+        `group ${id} exists already; change it with groups update, or add --if-missing to leave it as it is`,
+      );
+    }
+    // Like mkdir -p: scripts and the README's demo run it again. The options are still checked, so a typo is no
+    // silent success.
+    applyGroupOptions(id, null, values);
+    if (values.json) io.out(JSON.stringify(existing, null, 2));
+    else {
+      io.out(`group ${id} exists already; left as it is (change it with certflow groups update ${id})`);
+      describeGroup(existing).forEach((line) => io.out(line));
+    }
+    return;
+  }
+  if (action === 'update' && !existing) throw new UsageError(`no owner group "${id}"; create it with groups create`);
+  const group = applyGroupOptions(id, existing, values);
+  const outcome = await context.store.upsertOwnerGroup(group);
+  await context.store.appendAudit([
+    {
+      at: new Date().toISOString(),
+      actor: context.actor,
+      action: `group.${outcome}`,
+      subject: id,
+      where: context.where,
+      details: { group },
+    },
+  ]);
+  // The group's lifecycles re-read it and re-plan (reminder days, auto-renew, contacts); a new group has none yet.
+  const told =
+    outcome === 'updated'
+      ? await whenLifecyclesReachable(context, ({ lifecycles }) =>
+          lifecycles.notifyInputsChanged({ ownerGroup: id }, { reason: 'owner-group', by: context.actor }),
+        )
+      : null;
+  if (values.json) {
+    io.out(JSON.stringify(group, null, 2));
+    return;
+  }
+  describeGroup(group).forEach((line) => io.out(line));
+  if (told && 'done' in told) io.out(`  lifecycles         ${told.done.signalled} told to re-plan`);
+  else if (told)
+    io.out(`lifecycles not told to re-plan: ${told.unavailable}; run this update again once certflow runs`);
+}

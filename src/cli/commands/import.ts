@@ -1,0 +1,292 @@
+import fs from 'node:fs/promises';
+import { OWNER_GROUP_ID } from '../../core/domain/inventory/metadata-row';
+import type { CertificateMetadataPatch } from '../../core/domain/inventory/model';
+import { readMetadataCsv, type MetadataCsv } from '../../adapters/certificate-files/read-metadata-csv';
+import type { InventoryChangeReport } from '../../core/application/campaign-operations';
+import type { EnsureIssue } from '../../core/application/lifecycle-client';
+import { importCertificateFiles, type ImportReport } from '../../core/application/import-certificates';
+import { applyMetadataRows, type MetadataImportReport } from '../../core/application/import-metadata';
+import { UsageError } from '../errors';
+import { printable } from '../format/printable';
+import { createProgressBar, SILENT_PROGRESS, type ProgressReporter } from '../format/progress';
+import { whenLifecyclesReachable, type LifecycleCommandContext } from './lifecycle';
+
+/** Options of `certflow import`. */
+export const IMPORT_OPTIONS = {
+  password: { type: 'string', multiple: true },
+  'password-env': { type: 'string', multiple: true },
+  metadata: { type: 'string' },
+  owner: { type: 'string' },
+  tag: { type: 'string', multiple: true },
+  application: { type: 'string' },
+  host: { type: 'string' },
+  json: { type: 'boolean', default: false },
+  policy: { type: 'string' },
+} as const;
+
+/** Parsed `certflow import` command line. */
+export interface ImportCommand {
+  readonly paths: readonly string[];
+  readonly passwords: readonly string[];
+  readonly metadataCsv: string | undefined;
+  readonly patch: CertificateMetadataPatch | undefined;
+  readonly host: string | undefined;
+  readonly json: boolean;
+}
+
+/** Turns `certflow import` options into an {@link ImportCommand}; bad flags are UsageErrors. */
+export function readImportCommand(
+  paths: readonly string[],
+  values: {
+    password?: string[];
+    'password-env'?: string[];
+    metadata?: string;
+    owner?: string;
+    tag?: string[];
+    application?: string;
+    host?: string;
+    json?: boolean;
+  },
+  env: NodeJS.ProcessEnv,
+): ImportCommand {
+  if (paths.length === 0 && !values.metadata) {
+    throw new UsageError('usage: certflow import <file or folder>... [--metadata <csv>]; name at least one path');
+  }
+  const passwords = [...(values.password ?? [])];
+  for (const variable of values['password-env'] ?? []) {
+    const value = env[variable];
+    if (value === undefined) throw new UsageError(`--password-env ${variable}: that environment variable is not set`);
+    passwords.push(value);
+  }
+  if (values.owner !== undefined && !OWNER_GROUP_ID.test(values.owner)) {
+    throw new UsageError(`--owner "${values.owner}" is not a group id (lowercase letters, digits, '.', '_', '-')`);
+  }
+  const patch: { -readonly [K in keyof CertificateMetadataPatch]: CertificateMetadataPatch[K] } = {};
+  if (values.owner) patch.ownerGroup = values.owner;
+  if (values.tag?.length) patch.tags = values.tag;
+  if (values.application) patch.application = values.application;
+  return {
+    paths,
+    passwords,
+    metadataCsv: values.metadata,
+    patch: Object.keys(patch).length > 0 ? patch : undefined,
+    host: values.host,
+    json: values.json ?? false,
+  };
+}
+
+function plural(count: number, noun: string): string {
+  return `${count.toLocaleString('en-US')} ${noun}${count === 1 ? '' : 's'}`;
+}
+
+function describeImport(report: ImportReport, seconds: number): string[] {
+  const rate = seconds > 0 ? ` (${Math.round(report.certificatesRead / seconds).toLocaleString('en-US')}/s)` : '';
+  const lines = [
+    `Read ${plural(report.certificatesRead, 'certificate')} from ${plural(report.sourcesWithCertificates, 'file')} ` +
+      `of ${report.sources.toLocaleString('en-US')} in ${seconds.toFixed(1)} s${rate}`,
+    `  new            ${report.created.toLocaleString('en-US')}`,
+    `  already known  ${report.updated.toLocaleString('en-US')} (metadata merged)`,
+    `  non-compliant  ${report.nonCompliant.toLocaleString('en-US')}${report.nonCompliant > 0 ? '  → certflow list --violations' : ''}`,
+    `  issuer links   ${report.issuerLinks.toLocaleString('en-US')}`,
+    `  skipped        ${plural(report.skipped.length, 'file')} without certificates`,
+  ];
+  if (report.errors.length > 0) {
+    lines.push(`  failed         ${report.errors.length.toLocaleString('en-US')}:`);
+    // A file name may hold a newline or a terminal escape; --json keeps it exact.
+    for (const issue of report.errors) lines.push(`    ${printable(issue.message)}`);
+  }
+  return lines;
+}
+
+/** What `certflow import` did to lifecycles: started and signalled them, or why it could not. */
+export type ImportLifecycles =
+  | {
+      readonly started: number;
+      readonly alreadyRunning: number;
+      /** Managed certificates whose lifecycle was told about their newer version. */
+      readonly signalled: number;
+      readonly failed: readonly EnsureIssue[];
+      /** Running campaigns told of the new certificates (their selectors may select them). */
+      readonly campaigns: InventoryChangeReport;
+    }
+  | { readonly notStarted: string };
+
+const SIGNAL_CONCURRENCY = 16;
+
+/**
+ * Starts the lifecycles of new managed certificates and tells those replaced outside certflow about their newer
+ * version (a replaced one without a running lifecycle gets one). Temporal being down is no import failure.
+ */
+async function startImportedLifecycles(
+  report: ImportReport,
+  context: LifecycleCommandContext,
+  progress: ProgressReporter,
+): Promise<ImportLifecycles> {
+  const outcome = await whenLifecyclesReachable(context, async ({ lifecycles, campaigns }) => {
+    const notRunning: string[] = [];
+    let signalled = 0;
+    const queue = report.managed.replaced.values();
+    const signal = async () => {
+      for (let next = queue.next(); !next.done; next = queue.next()) {
+        const replaced = next.value;
+        const answer = await lifecycles.notifyReplaced(replaced.managedCertificateId, {
+          fingerprintSha256: replaced.fingerprint,
+          detectedBy: context.actor,
+        });
+        if (answer === 'signalled') signalled += 1;
+        else notRunning.push(replaced.managedCertificateId);
+      }
+    };
+    await Promise.all(Array.from({ length: SIGNAL_CONCURRENCY }, signal));
+    const targets = [...report.managed.created, ...notRunning];
+    progress.setTotal(targets.length);
+    const ensured = await lifecycles.ensureLifecycles(targets, { onProgress: ({ done }) => progress.update(done) });
+    progress.finish();
+    return {
+      started: ensured.started,
+      alreadyRunning: ensured.alreadyRunning,
+      signalled,
+      failed: ensured.failed,
+      // After the lifecycles started: a campaign asks them for renewals as soon as it enrols the new certificates.
+      campaigns: await campaigns.inventoryChanged(context.actor),
+    };
+  });
+  return 'done' in outcome ? outcome.done : { notStarted: outcome.unavailable };
+}
+
+/**
+ * Owners, contacts and approvers come from metadata: the lifecycles of the current versions whose metadata changed
+ * re-read them (R-OWN-1). Null when nothing changed a current version.
+ */
+async function tellLifecyclesOfMetadata(
+  fingerprints: readonly string[],
+  context: LifecycleCommandContext,
+): Promise<{ readonly done: number } | { readonly unavailable: string } | null> {
+  const managedIds = new Set<string>();
+  for (const fingerprint of fingerprints) {
+    const managed = await context.store.findManagedCertificateByFingerprint(fingerprint);
+    if (managed && !managed.retired && managed.currentFingerprint === fingerprint) managedIds.add(managed.id);
+  }
+  if (managedIds.size === 0) return null;
+  return await whenLifecyclesReachable(context, async ({ lifecycles }) => {
+    let told = 0;
+    for (const managedCertificateId of managedIds) {
+      const report = await lifecycles.notifyInputsChanged(
+        { managedCertificateId },
+        { reason: 'metadata', by: context.actor },
+      );
+      told += report.signalled;
+    }
+    return told;
+  });
+}
+
+function describeLifecycles(lifecycles: ImportLifecycles): string[] {
+  if ('notStarted' in lifecycles) {
+    return [
+      `lifecycles not started: ${lifecycles.notStarted}; run \`certflow lifecycle sync\` once certflow is running`,
+    ];
+  }
+  const lines = [
+    `  lifecycles     ${lifecycles.started.toLocaleString('en-US')} started, ` +
+      `${lifecycles.signalled.toLocaleString('en-US')} told of a newer version` +
+      (lifecycles.alreadyRunning > 0 ? `, ${lifecycles.alreadyRunning.toLocaleString('en-US')} already running` : ''),
+  ];
+  for (const issue of lifecycles.failed)
+    lines.push(`    lifecycle of ${issue.managedCertificateId} not started: ${printable(issue.reason)}`);
+  const { told, unreachable } = lifecycles.campaigns;
+  if (told.length > 0)
+    lines.push(`  campaigns      ${plural(told.length, 'running campaign')} told of the new certificates`);
+  for (const miss of unreachable) {
+    lines.push(`    warning: campaign ${miss.campaignId} not told (it rescans on its own): ${printable(miss.reason)}`);
+  }
+  return lines;
+}
+
+function describeMetadata(source: string, report: MetadataImportReport): string[] {
+  const lines = [
+    `Metadata from ${printable(source)}: ${plural(report.rows, 'row')}, ${plural(report.certificatesUpdated, 'certificate')} updated`,
+  ];
+  for (const error of report.errors)
+    lines.push(`    ${printable(source)} line ${error.line}: ${printable(error.message)}`);
+  return lines;
+}
+
+/** Runs `certflow import`; returns true when every item went in (exit 0), false when some failed (exit 1). */
+export async function runImport(
+  command: ImportCommand,
+  context: LifecycleCommandContext,
+  io: { out: (line: string) => void; progress?: (text: string) => void; columns?: number },
+): Promise<boolean> {
+  let progress: ProgressReporter = SILENT_PROGRESS;
+  if (io.progress && !command.json) {
+    progress = createProgressBar({ label: 'importing', write: io.progress, columns: io.columns ?? 80 });
+  }
+  const owner = command.patch?.ownerGroup;
+  if (owner && !(await context.store.getOwnerGroup(owner))) {
+    throw new UsageError(
+      `--owner: owner group "${owner}" does not exist; create it with \`certflow groups create ${owner} --name …\``,
+    );
+  }
+  // Read the CSV before importing anything, so an unreadable file or header stops the command with nothing changed.
+  let csv: MetadataCsv | null = null;
+  if (command.metadataCsv) {
+    let text: string;
+    try {
+      text = await fs.readFile(command.metadataCsv, 'utf8');
+    } catch (error) {
+      throw new UsageError(`--metadata: cannot read ${command.metadataCsv}: ${(error as Error).message}`);
+    }
+    csv = readMetadataCsv(text, command.metadataCsv);
+  }
+  const started = performance.now();
+  let certificates: ImportReport | null = null;
+  if (command.paths.length > 0) {
+    certificates = await importCertificateFiles(command.paths, {
+      store: context.store,
+      policy: context.policy,
+      actor: context.actor,
+      where: context.where,
+      passwords: command.passwords,
+      metadata: command.patch,
+      host: command.host,
+      onFilesFound: (count) => progress.setTotal(count),
+      onProgress: (done) => progress.update(done),
+    });
+    progress.finish();
+  }
+  const seconds = (performance.now() - started) / 1000;
+  const managed = certificates?.managed;
+  const lifecycles =
+    certificates && managed && managed.created.length + managed.replaced.length > 0
+      ? await startImportedLifecycles(
+          certificates,
+          context,
+          io.progress && !command.json
+            ? createProgressBar({ label: 'lifecycles', write: io.progress, columns: io.columns ?? 80 })
+            : SILENT_PROGRESS,
+        )
+      : null;
+
+  let metadata: MetadataImportReport | null = null;
+  let replanned: Awaited<ReturnType<typeof tellLifecyclesOfMetadata>> = null;
+  if (csv && command.metadataCsv) {
+    const applied = await applyMetadataRows(csv.rows, { ...context, source: command.metadataCsv });
+    const errors = [...csv.errors, ...applied.errors].sort((a, b) => a.line - b.line);
+    metadata = { ...applied, rows: csv.rows.length + csv.errors.length, errors };
+    replanned = await tellLifecyclesOfMetadata(applied.updatedFingerprints, context);
+  }
+
+  if (command.json) {
+    io.out(JSON.stringify({ certificates, metadata, lifecycles }, null, 2));
+  } else {
+    if (certificates) describeImport(certificates, seconds).forEach((line) => io.out(line));
+    if (lifecycles) describeLifecycles(lifecycles).forEach((line) => io.out(line));
+    if (metadata && command.metadataCsv)
+      describeMetadata(command.metadataCsv, metadata).forEach((line) => io.out(line));
+    if (replanned && 'done' in replanned)
+      io.out(`  lifecycles     ${replanned.done} told to re-read owners and contacts`);
+    else if (replanned) io.out(`lifecycles not told of the new metadata: ${replanned.unavailable}`);
+  }
+  return (certificates?.errors.length ?? 0) === 0 && (metadata?.errors.length ?? 0) === 0;
+}

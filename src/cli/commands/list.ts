@@ -1,0 +1,208 @@
+import { parseDuration } from '../../core/domain/duration';
+import type { InventoryCertificate } from '../../core/domain/inventory/model';
+import { BANNABLE_HASHES, KEY_ALGORITHMS } from '../../core/domain/policy/policy';
+import type {
+  CertificateFilter,
+  CertificateGrouping,
+  CertificateSort,
+  PageRequest,
+} from '../../core/ports/inventory-store';
+import { UsageError } from '../errors';
+import { readInteger } from '../options';
+import { renderTable } from '../format/table';
+import type { InventoryContext } from '../inventory-context';
+import { DAY_MS } from '../../core/domain/duration';
+
+/** Options of `certflow list`. */
+export const LIST_OPTIONS = {
+  'expiring-within': { type: 'string' },
+  owner: { type: 'string' },
+  unowned: { type: 'boolean' },
+  issuer: { type: 'string' },
+  subject: { type: 'string' },
+  san: { type: 'string' },
+  search: { type: 'string' },
+  weak: { type: 'boolean' },
+  violations: { type: 'boolean' },
+  compliant: { type: 'boolean' },
+  rule: { type: 'string' },
+  ca: { type: 'boolean' },
+  role: { type: 'string' },
+  'key-algorithm': { type: 'string' },
+  'key-size-below': { type: 'string' },
+  'signature-hash': { type: 'string' },
+  application: { type: 'string' },
+  tag: { type: 'string' },
+  regulation: { type: 'string' },
+  host: { type: 'string' },
+  folder: { type: 'string' },
+  'group-by': { type: 'string' },
+  sort: { type: 'string' },
+  limit: { type: 'string' },
+  offset: { type: 'string' },
+  json: { type: 'boolean', default: false },
+} as const;
+
+/** Raw option values of `certflow list`. */
+export type ListValues = {
+  [K in keyof typeof LIST_OPTIONS]?: (typeof LIST_OPTIONS)[K]['type'] extends 'boolean' ? boolean : string;
+};
+
+const ROLES = ['end-entity', 'intermediate', 'root'] as const;
+const GROUPINGS: Record<string, CertificateGrouping> = {
+  owner: 'ownerGroup',
+  application: 'application',
+  folder: 'folder',
+  issuer: 'issuer',
+  'key-algorithm': 'keyAlgorithm',
+};
+const SORTS: Record<string, CertificateSort> = { expiry: 'notAfter', subject: 'subject', 'first-seen': 'firstSeen' };
+
+function oneOf<T extends string>(flag: string, raw: string, allowed: readonly T[]): T {
+  const found = allowed.find((value) => value.toLowerCase() === raw.toLowerCase());
+  if (!found) throw new UsageError(`--${flag} "${raw}" must be one of ${allowed.join(', ')}`);
+  return found;
+}
+
+/** The parsed `certflow list` request: a filter, a page and an optional grouping. */
+export interface ListRequest {
+  readonly filter: CertificateFilter;
+  readonly page: PageRequest;
+  readonly groupBy: CertificateGrouping | null;
+  readonly json: boolean;
+}
+
+/** Builds the store filter from `certflow list` options (R-INV-3); `now` anchors `--expiring-within`. */
+export function readListRequest(values: ListValues, now: Date): ListRequest {
+  const filter: { -readonly [K in keyof CertificateFilter]: CertificateFilter[K] } = {};
+  if (values['expiring-within'] !== undefined) {
+    filter.notAfterBefore = new Date(now.getTime() + parseDuration(values['expiring-within'])).toISOString();
+  }
+  if (values.owner !== undefined) filter.ownerGroup = values.owner;
+  if (values.unowned) filter.unowned = true;
+  if (values.issuer !== undefined) filter.issuer = values.issuer;
+  if (values.subject !== undefined) filter.subject = values.subject;
+  if (values.san !== undefined) filter.san = values.san;
+  if (values.search !== undefined) filter.text = values.search;
+  if (values.weak) filter.weak = true;
+  if (values.violations && values.compliant) throw new UsageError('--violations and --compliant exclude each other');
+  if (values.violations) filter.hasViolations = true;
+  if (values.compliant) filter.hasViolations = false;
+  if (values.rule !== undefined) {
+    if (!/^R-POL-\d+$/.test(values.rule)) throw new UsageError(`--rule "${values.rule}" is not a rule id like R-POL-4`);
+    filter.violatesRule = values.rule;
+  }
+  if (values.ca !== undefined) filter.isCa = values.ca;
+  if (values.role !== undefined) filter.role = oneOf('role', values.role, ROLES);
+  if (values['key-algorithm'] !== undefined) {
+    filter.keyAlgorithm = oneOf('key-algorithm', values['key-algorithm'], KEY_ALGORITHMS);
+  }
+  if (values['key-size-below'] !== undefined) {
+    filter.keySizeBelow = readInteger('key-size-below', values['key-size-below'], 0, 1, 65_536);
+  }
+  if (values['signature-hash'] !== undefined) {
+    filter.signatureHash = oneOf('signature-hash', values['signature-hash'], BANNABLE_HASHES);
+  }
+  if (values.application !== undefined) filter.application = values.application;
+  if (values.tag !== undefined) filter.tag = values.tag;
+  if (values.regulation !== undefined) filter.regulation = values.regulation;
+  if (values.host !== undefined) filter.host = values.host;
+  if (values.folder !== undefined) filter.folder = values.folder;
+  const groupBy = values['group-by'] === undefined ? null : GROUPINGS[values['group-by']];
+  if (groupBy === undefined) {
+    throw new UsageError(`--group-by "${values['group-by']}" must be one of ${Object.keys(GROUPINGS).join(', ')}`);
+  }
+  const sort = values.sort === undefined ? 'notAfter' : SORTS[values.sort];
+  if (sort === undefined)
+    throw new UsageError(`--sort "${values.sort}" must be one of ${Object.keys(SORTS).join(', ')}`);
+  return {
+    filter,
+    groupBy,
+    json: values.json ?? false,
+    page: {
+      limit: readInteger('limit', values.limit, 50, 1, 1000),
+      offset: readInteger('offset', values.offset, 0, 0, Number.MAX_SAFE_INTEGER),
+      sort,
+    },
+  };
+}
+
+/** Human key description: `RSA 2048`, `EC P-256`, `Ed25519`. */
+export function describeKey(certificate: InventoryCertificate): string {
+  const key = certificate.facts.publicKey;
+  if (key.algorithm === 'EC') return `EC ${key.curve ?? '?'}`;
+  if (key.algorithm === 'RSA' || key.algorithm === 'DSA') return `${key.algorithm} ${key.sizeBits ?? '?'}`;
+  return key.algorithm === 'other' ? key.algorithmOid : key.algorithm;
+}
+
+/** Days from `now` to notAfter, rounded down; negative once expired. */
+export function daysLeft(certificate: InventoryCertificate, now: Date): number {
+  return Math.floor((Date.parse(certificate.facts.notAfter) - now.getTime()) / DAY_MS);
+}
+
+/** Policy status for tables: `ok`, `2 violations`, or `—` before evaluation. */
+export function describeCompliance(certificate: InventoryCertificate): string {
+  if (!certificate.policy) return '—';
+  const count = certificate.policy.violations.length;
+  return count === 0
+    ? 'ok'
+    : `${count} violation${count === 1 ? '' : 's'} (${certificate.policy.violations.map((v) => v.ruleId).join(', ')})`;
+}
+
+/** Runs `certflow list`: a table (or JSON) of matching certificates, or counts per group. */
+export async function runList(
+  request: ListRequest,
+  context: InventoryContext,
+  io: { out: (line: string) => void },
+  now: Date,
+): Promise<void> {
+  if (request.groupBy) {
+    const groups = await context.store.groupCertificates(request.groupBy, request.filter);
+    if (request.json) {
+      io.out(JSON.stringify(groups, null, 2));
+      return;
+    }
+    io.out(
+      renderTable(groups, [
+        {
+          // Headed by the word the user typed (owner, key-algorithm), not the store's field name.
+          header: (Object.keys(GROUPINGS).find((word) => GROUPINGS[word] === request.groupBy) ?? '').toUpperCase(),
+          cell: (row) => row.key ?? '(none)',
+          maxWidth: 70,
+        },
+        { header: 'CERTIFICATES', cell: (row) => row.count.toLocaleString('en-US'), align: 'right' },
+      ]),
+    );
+    return;
+  }
+  const page = await context.store.searchCertificates(request.filter, request.page);
+  if (request.json) {
+    io.out(JSON.stringify(page, null, 2));
+    return;
+  }
+  if (page.items.length === 0) {
+    io.out(page.total === 0 ? 'No certificate matches.' : `No certificate on this page (${page.total} match).`);
+    return;
+  }
+  io.out(
+    renderTable(page.items, [
+      { header: 'ID', cell: (row) => row.id },
+      { header: 'SUBJECT', cell: (row) => row.facts.subject.commonName ?? row.facts.subject.text, maxWidth: 40 },
+      { header: 'EXPIRES', cell: (row) => row.facts.notAfter.slice(0, 10) },
+      {
+        header: 'DAYS',
+        cell: (row) => (daysLeft(row, now) < 0 ? 'expired' : String(daysLeft(row, now))),
+        align: 'right',
+      },
+      { header: 'ISSUER', cell: (row) => row.facts.issuer.commonName ?? row.facts.issuer.text, maxWidth: 30 },
+      { header: 'KEY', cell: describeKey },
+      { header: 'SIGNATURE', cell: (row) => row.facts.signatureAlgorithm.hash ?? row.facts.signatureAlgorithm.name },
+      { header: 'OWNER', cell: (row) => row.metadata.ownerGroup ?? '—', maxWidth: 24 },
+      { header: 'POLICY', cell: describeCompliance, maxWidth: 40 },
+    ]),
+  );
+  const first = page.offset + 1;
+  const last = page.offset + page.items.length;
+  const more = last < page.total ? ` (next page: --offset ${last})` : '';
+  io.out(`${first}–${last} of ${page.total.toLocaleString('en-US')}${more}`);
+}

@@ -1,0 +1,426 @@
+#!/usr/bin/env node
+import {
+  CampaignNotFoundError,
+  CampaignRefusedError,
+  CampaignTimeoutError,
+} from '../core/application/campaign-operations';
+import {
+  InvalidRequestIdError,
+  LifecycleNotFoundError,
+  LifecycleRefusedError,
+  LifecycleRequestFailedError,
+  LifecycleTimeoutError,
+  ManagedCertificateNotFoundError,
+  SearchAttributesMissingError,
+  TemporalUnavailableError,
+} from '../core/application/lifecycle-client';
+import { InvalidDurationError, parseDuration } from '../core/domain/duration';
+import { MetadataHeaderError } from '../core/domain/inventory/metadata-row';
+import { PolicyFileError } from '../core/domain/policy/load-policy';
+import {
+  AmbiguousIdError,
+  InventoryDatabaseError,
+  InventoryInputError,
+  UnknownCertificateError,
+} from '../core/ports/inventory-errors';
+import { ConfigError, loadConfig } from '../runtime/config';
+import { DataDirInUseError, DevServerStartError, PortInUseError } from '../runtime/dev-server';
+import { SearchAttributeConflictError } from '../runtime/search-attributes';
+import { TemporalToolsMissingError } from '../runtime/temporal-tools';
+import { AUDIT_OPTIONS, runAudit } from './commands/audit';
+import { askOnTerminal, readCampaignCommand, runCampaign } from './commands/campaign';
+import { runCanary } from './commands/canary';
+import { GROUP_OPTIONS, runGroups } from './commands/groups';
+import { IMPORT_OPTIONS, readImportCommand, runImport } from './commands/import';
+import {
+  APPROVE_OPTIONS,
+  LIFECYCLE_STATUS_OPTIONS,
+  LIFECYCLE_SYNC_OPTIONS,
+  REJECT_OPTIONS,
+  RENEW_OPTIONS,
+  REVOKE_OPTIONS,
+  runDecision,
+  runLifecycleStatus,
+  runLifecycleSync,
+  runRenew,
+  runRevoke,
+  type LifecycleCommandContext,
+} from './commands/lifecycle';
+import { LIST_OPTIONS, readListRequest, runList } from './commands/list';
+import { POLICY_OPTIONS, runPolicy } from './commands/policy';
+import { CertificateNotFoundError, runShow, SHOW_OPTIONS } from './commands/show';
+import { runStart } from './commands/start';
+import { TemporalUnreachableError, UsageError } from './errors';
+import { openInventoryContext } from './inventory-context';
+import { connectLifecycles, type LifecycleConnector } from './lifecycle-connection';
+import { parseCommandLine } from './options';
+import { processOutput, READER_GONE_EXIT, ReaderGoneError } from './process-output';
+
+/** Text of `certflow help`. */
+export const HELP = `certflow: keeps TLS certificates from expiring or staying compromised
+
+Usage: certflow <command> [options]     (from a clone: npm run certflow -- <command> [options])
+
+Run certflow:
+  start                  run certflow: the embedded Temporal dev server (unless TEMPORAL_ADDRESS is set) and the worker
+  worker                 run only the worker, against TEMPORAL_ADDRESS (default 127.0.0.1:TEMPORAL_PORT)
+  canary [options]       run a timer canary workflow: proves timers, the worker and activities work end to end
+      --sleep <duration>   how long its durable timer runs (default 5s; e.g. 30s, 10m, 90d)
+      --label <text>       free text kept in the result
+      --no-wait            print the workflow id and return at once
+  help                   show this text
+
+Inventory:
+  import <path>... [options]   import PEM/DER/PKCS#7/PKCS#12 files and folders (recursively); idempotent; starts
+                               the lifecycles of new certificates when certflow is running
+      --password <pw>          PKCS#12 password to try (repeatable); --password-env <VAR> reads one from a variable
+      --metadata <csv>         merge a metadata CSV: fingerprint or endpoint, owner_group, contacts, approvers,
+                               locations, system_type, application, regulations, tags (lists separated by ;)
+      --owner <group>  --tag <tag>  --application <name>   metadata for every imported certificate
+      --host <name>            host the imported files live on (recorded in their file locations)
+  list [filters]               certificates, soonest expiry first (--limit 50 --offset 0, --sort expiry|subject|first-seen)
+      --expiring-within <d>    notAfter before now + d (e.g. 30d), expired ones included
+      --owner <group> | --unowned   --issuer <text>  --subject <text>  --san <text>  --search <text>
+      --weak  --violations  --compliant  --rule R-POL-n   policy state
+      --ca  --role end-entity|intermediate|root  --key-algorithm RSA|EC|…  --key-size-below <bits>
+      --signature-hash SHA-1|…  --application <name>  --tag <tag>  --regulation <name>  --host <name>
+      --folder <path>  --group-by owner|application|folder|issuer|key-algorithm
+  show <id|fingerprint>        every field, metadata and policy result of one certificate (--pem for the PEM)
+  groups list | show <id> | create <id> | update <id>     owner groups (R-OWN-1); create/update options:
+      --name <text> --approver <person>... --contact <person>... --management <person>
+      --incident-response <person> --slack-channel <id> --slack-usergroup <id (owners)>
+      --slack-approver-usergroup <id (approvers)> --jira-group <name> --jira-project <key>
+      --reminder-days 90,60,30 --auto-renew on|off
+      --if-missing             (create) a group that exists already is left as it is, exit 0
+      (a person: alice@example.com, "Alice <alice@example.com>", slack:U024BE7LH, jira:<account id>)
+  policy check | show          re-evaluate every certificate against the policy (--policy <file>); exit 1 on violations
+  audit list | export          the audit log; export --format jsonl|csv [--output <file>]; filters --action
+                               --actor --subject --since <date|7d> --until <date|7d>
+
+Lifecycles (need certflow running; you act as CERTFLOW_ACTOR, default user:<login>):
+  lifecycle sync               start the lifecycle of every managed certificate that has none (--concurrency 32)
+  lifecycle status <id>        state, dated plan, open request, ticket and last records of one lifecycle
+  renew <id> [--reason <text>] ask for a renewal; an approver of the owner group decides
+  approve <request> [--note <text>]   approve a request (its id looks like 3f2a9c1e0b7d4a65.1.2)
+  reject <request> --reason <text>   reject a request, saying what to fix
+  revoke <id> --reason <text> --revocation-reason keyCompromise|cACompromise|affiliationChanged|superseded|
+         cessationOfOperation|unspecified [--no-replace]   ask for a revocation (replaced first unless --no-replace)
+  (<id>: a managed certificate id, or the id, fingerprint or an 8+ digit prefix of any of its versions)
+
+Crypto-agility campaigns (need certflow running; security leads and admins only, except status, report and list):
+  campaign preview <selector>...   how many certificates and owner groups a selector hits (by group, issuer, expiry)
+  campaign start <selector>... --reason <text>   replace every selected certificate through the renewal path
+      --kind ca-compromise|algorithm-deprecation|weak-key|key-generation-bug|other (default other)
+      --title <text>  --deadline <2d|48h|ISO instant> (default 2d)  --no-emergency (owner groups approve)
+      --parallel <n> (default 50)  --max-attempts <n> (default 3)  --channel <Slack channel id>
+      --yes                    start without typing the count (needed when not on a terminal)
+      (<selector>: key=value as in Slack, e.g. issuer="CN=Old Issuing CA" sig=sha1 'key-size<2048' group=payments,web,
+       or --selector-file <file.json> with the selector as JSON)
+  campaign status [<campaign id>] [--watch]   the running campaigns, or one with its groups and laggards; --watch
+                               redraws until it ends (exit 1 when it ends cancelled or with failed members)
+  campaign pause <campaign id> --reason <text> | resume <campaign id> | cancel <campaign id> --reason <text>
+  campaign report <campaign id> [--format markdown|csv] [--output <file>]   (--json: the summary)
+  campaign list [--limit 50]   campaigns, newest first
+
+Every command takes --json for scripts (except start and worker) and exits 0 on success, 1 when some items failed
+or a request was refused, 2 on a bad command line or configuration. Configuration comes from environment variables;
+see the README.`;
+
+/** Process exit codes: 0 success, 1 failure, 2 bad command line or configuration, 141 the output's reader went away. */
+export const EXIT = { ok: 0, failure: 1, usage: 2, readerGone: READER_GONE_EXIT } as const;
+
+const CANARY_OPTIONS = {
+  sleep: { type: 'string', default: '5s' },
+  label: { type: 'string', default: '' },
+  'no-wait': { type: 'boolean', default: false },
+  json: { type: 'boolean', default: false },
+} as const;
+
+const COMMANDS = [
+  'start',
+  'worker',
+  'canary',
+  'import',
+  'list',
+  'show',
+  'groups',
+  'policy',
+  'audit',
+  'lifecycle',
+  'renew',
+  'approve',
+  'reject',
+  'revoke',
+  'campaign',
+];
+
+/** What a command line needs from the process: output streams, environment and working directory. */
+export interface CliIo {
+  out: (line: string) => void;
+  err: (line: string) => void;
+  env: NodeJS.ProcessEnv;
+  cwd: string;
+  /** Writes progress bars (stderr on a terminal); absent when output is not interactive. */
+  progress?: (text: string) => void;
+  columns?: number;
+  /** The clock, injectable for tests. */
+  now?: () => Date;
+  /** How lifecycle commands reach Temporal; tests inject their own. */
+  connectLifecycles?: LifecycleConnector;
+  /** Asks on the terminal (campaign start's confirmation); absent when stdin is not a terminal. */
+  ask?: (question: string) => Promise<string>;
+  /** Waits between `campaign status --watch` polls; false once interrupted. Default: a timer and Ctrl-C. */
+  tick?: (ms: number) => Promise<boolean>;
+  /** Stops `start` and `worker` in order, as Ctrl-C does (their output's reader went away). */
+  stop?: AbortSignal;
+}
+
+async function withInventory<T>(
+  io: CliIo,
+  policyFile: string | undefined,
+  work: (context: LifecycleCommandContext) => Promise<T>,
+): Promise<T> {
+  const config = loadConfig(io.env, io.cwd);
+  const context = await openInventoryContext(config, io.env, policyFile);
+  try {
+    return await work({ ...context, config, connect: io.connectLifecycles ?? connectLifecycles });
+  } finally {
+    await context.store.close();
+  }
+}
+
+/** Runs `lifecycle`, `renew`, `approve`, `reject` and `revoke`; returns false when some items failed. */
+async function runLifecycleCommand(command: string, rest: string[], io: CliIo): Promise<boolean> {
+  const now = io.now?.() ?? new Date();
+  switch (command) {
+    case 'lifecycle': {
+      const action = rest[0];
+      if (action === 'sync') {
+        const { values } = parseCommandLine(rest.slice(1), LIFECYCLE_SYNC_OPTIONS);
+        return withInventory(io, undefined, (context) => runLifecycleSync(values, context, io));
+      }
+      if (action === 'status') {
+        const { values, positionals } = parseCommandLine(rest.slice(1), LIFECYCLE_STATUS_OPTIONS, {
+          min: 1,
+          max: 1,
+          usage: 'certflow lifecycle status <id> [--json]',
+        });
+        await withInventory(io, undefined, (context) =>
+          runLifecycleStatus(positionals[0] ?? '', values, context, io, now),
+        );
+        return true;
+      }
+      throw new UsageError(
+        `${action === undefined ? 'certflow lifecycle needs an action' : `unknown lifecycle action "${action}"`}; ` +
+          'use certflow lifecycle sync | status <id>',
+      );
+    }
+    case 'renew': {
+      const { values, positionals } = parseCommandLine(rest, RENEW_OPTIONS, {
+        min: 1,
+        max: 1,
+        usage: 'certflow renew <id> [--reason <text>] [--json]',
+      });
+      await withInventory(io, undefined, (context) => runRenew(positionals[0] ?? '', values, context, io));
+      return true;
+    }
+    case 'approve': {
+      const { values, positionals } = parseCommandLine(rest, APPROVE_OPTIONS, {
+        min: 1,
+        max: 1,
+        usage: 'certflow approve <request id> [--note <text>] [--json]',
+      });
+      await withInventory(io, undefined, (context) =>
+        runDecision('approve', positionals[0] ?? '', values, context, io),
+      );
+      return true;
+    }
+    case 'reject': {
+      const { values, positionals } = parseCommandLine(rest, REJECT_OPTIONS, {
+        min: 1,
+        max: 1,
+        usage: 'certflow reject <request id> --reason <text> [--json]',
+      });
+      await withInventory(io, undefined, (context) => runDecision('reject', positionals[0] ?? '', values, context, io));
+      return true;
+    }
+    default: {
+      const { values, positionals } = parseCommandLine(rest, REVOKE_OPTIONS, {
+        min: 1,
+        max: 1,
+        usage: 'certflow revoke <id> --reason <text> --revocation-reason <reason> [--no-replace] [--json]',
+      });
+      await withInventory(io, undefined, (context) => runRevoke(positionals[0] ?? '', values, context, io));
+      return true;
+    }
+  }
+}
+
+/** Runs one inventory command; returns false when some items failed. */
+async function runInventoryCommand(command: string, rest: string[], io: CliIo): Promise<boolean> {
+  const now = io.now?.() ?? new Date();
+  switch (command) {
+    case 'import': {
+      const { values, positionals } = parseCommandLine(rest, IMPORT_OPTIONS, {
+        min: 0,
+        max: Infinity,
+        usage: 'certflow import <file or folder>...',
+      });
+      const parsed = readImportCommand(positionals, values, io.env);
+      return withInventory(io, values.policy, (context) => runImport(parsed, context, io));
+    }
+    case 'list': {
+      const request = readListRequest(parseCommandLine(rest, LIST_OPTIONS).values, now);
+      await withInventory(io, undefined, (context) => runList(request, context, io, now));
+      return true;
+    }
+    case 'show': {
+      const { values, positionals } = parseCommandLine(rest, SHOW_OPTIONS, {
+        min: 1,
+        max: 1,
+        usage: 'certflow show <id or fingerprint> [--json] [--pem]',
+      });
+      await withInventory(io, undefined, (context) => runShow(positionals[0] ?? '', values, context, io, now));
+      return true;
+    }
+    case 'groups': {
+      const { values, positionals } = parseCommandLine(rest, GROUP_OPTIONS, {
+        min: 1,
+        max: 2,
+        usage: 'certflow groups list | show <id> | create <id> [options] | update <id> [options]',
+      });
+      const [action = 'list', id] = positionals;
+      await withInventory(io, undefined, (context) => runGroups(action, id, values, context, io));
+      return true;
+    }
+    case 'policy': {
+      const { values, positionals } = parseCommandLine(rest, POLICY_OPTIONS, {
+        min: 1,
+        max: 1,
+        usage: 'certflow policy check | show [--policy <file>] [--json]',
+      });
+      return withInventory(io, values.policy, (context) => runPolicy(positionals[0] ?? '', values, context, io));
+    }
+    default: {
+      const { values, positionals } = parseCommandLine(rest, AUDIT_OPTIONS, {
+        min: 1,
+        max: 1,
+        usage: 'certflow audit list | export [--format jsonl|csv] [--output <file>] [filters]',
+      });
+      await withInventory(io, undefined, (context) => runAudit(positionals[0] ?? '', values, context, io, now));
+      return true;
+    }
+  }
+}
+
+/** Runs one certflow command line and returns the process exit code; errors are printed, never thrown. */
+export async function main(argv: string[], io: CliIo): Promise<number> {
+  const [command = 'help', ...rest] = argv;
+  try {
+    if (command === 'help' || command === '--help' || command === '-h') {
+      io.out(HELP);
+      return EXIT.ok;
+    }
+    if (!COMMANDS.includes(command)) {
+      throw new UsageError(`unknown command "${command}"; commands are ${COMMANDS.join(', ')} and help`);
+    }
+    if (command === 'canary') {
+      const { values } = parseCommandLine(rest, CANARY_OPTIONS);
+      const sleepMs = parseDuration(values.sleep);
+      await runCanary({
+        config: loadConfig(io.env, io.cwd),
+        sleepMs,
+        label: values.label,
+        wait: !values['no-wait'],
+        json: values.json,
+        out: io.out,
+      });
+      return EXIT.ok;
+    }
+    if (command === 'start' || command === 'worker') {
+      parseCommandLine(rest, {});
+      await runStart({
+        config: loadConfig(io.env, io.cwd),
+        workerOnly: command === 'worker',
+        out: io.out,
+        ...(io.stop === undefined ? {} : { stop: io.stop }),
+      });
+      return EXIT.ok;
+    }
+    if (command === 'campaign') {
+      const parsed = readCampaignCommand(rest, io.now?.() ?? new Date());
+      return (await withInventory(io, undefined, (context) => runCampaign(parsed, context, io)))
+        ? EXIT.ok
+        : EXIT.failure;
+    }
+    const lifecycleCommand = ['lifecycle', 'renew', 'approve', 'reject', 'revoke'].includes(command);
+    const succeeded = lifecycleCommand
+      ? await runLifecycleCommand(command, rest, io)
+      : await runInventoryCommand(command, rest, io);
+    return succeeded ? EXIT.ok : EXIT.failure;
+  } catch (error) {
+    // Nobody reads any more: nothing to say, and no stack to show.
+    if (error instanceof ReaderGoneError) return EXIT.readerGone;
+    const usage =
+      error instanceof UsageError ||
+      error instanceof ConfigError ||
+      error instanceof InvalidDurationError ||
+      error instanceof PolicyFileError ||
+      error instanceof MetadataHeaderError ||
+      error instanceof InventoryInputError ||
+      error instanceof InvalidRequestIdError;
+    if (usage) {
+      io.err(`certflow: ${error.message}`);
+      return EXIT.usage;
+    }
+    const known =
+      error instanceof TemporalUnreachableError ||
+      error instanceof TemporalToolsMissingError ||
+      error instanceof PortInUseError ||
+      error instanceof DataDirInUseError ||
+      error instanceof DevServerStartError ||
+      error instanceof SearchAttributeConflictError ||
+      error instanceof InventoryDatabaseError ||
+      error instanceof AmbiguousIdError ||
+      error instanceof UnknownCertificateError ||
+      error instanceof CertificateNotFoundError ||
+      error instanceof LifecycleRefusedError ||
+      error instanceof LifecycleNotFoundError ||
+      error instanceof LifecycleRequestFailedError ||
+      error instanceof LifecycleTimeoutError ||
+      error instanceof ManagedCertificateNotFoundError ||
+      error instanceof SearchAttributesMissingError ||
+      error instanceof CampaignRefusedError ||
+      error instanceof CampaignNotFoundError ||
+      error instanceof CampaignTimeoutError ||
+      error instanceof TemporalUnavailableError;
+    io.err(`certflow: ${known ? (error as Error).message : String((error as Error).stack ?? error)}`);
+    return EXIT.failure;
+  }
+}
+
+if (require.main === module) {
+  // A one-shot command stops at its next line once its reader goes away (`certflow audit export | head -2`);
+  // start and worker keep their lines to themselves and shut down in order, as on Ctrl-C.
+  const longRunning = process.argv[2] === 'start' || process.argv[2] === 'worker';
+  const readerGone = new AbortController();
+  const output = processOutput(process.stdout, process.stderr, {
+    whenGone: longRunning ? 'drop' : 'throw',
+    onGone: () => {
+      process.exitCode = EXIT.readerGone;
+      readerGone.abort();
+    },
+  });
+  void main(process.argv.slice(2), {
+    out: output.out,
+    err: output.err,
+    env: process.env,
+    cwd: process.cwd(),
+    progress: process.stderr.isTTY ? (text) => process.stderr.write(text) : undefined,
+    columns: process.stderr.columns,
+    ask: process.stdin.isTTY ? askOnTerminal : undefined,
+    stop: readerGone.signal,
+  }).then((code) => {
+    process.exitCode = output.readerGone ? EXIT.readerGone : code;
+  });
+}

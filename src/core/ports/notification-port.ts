@@ -1,0 +1,131 @@
+/**
+ * The notification port of the certificate lifecycle: what certflow tells people and how a message is updated
+ * later. The Slack adapter (bots/slack) implements it with Block Kit; the recording adapter serves tests and the
+ * console adapter `npm start` without Slack credentials.
+ *
+ * Every notification carries an idempotency key (workflow id + step): an adapter that has delivered a key returns
+ * the first receipt instead of sending again, so a retried activity never notifies twice. Notifications carry their
+ * recipients and the instant they fell due, so an adapter may fold several due together into one digest (R-MON-5).
+ */
+import type { OwnerGroup, Person } from '../domain/inventory/model';
+import type { Actor, CertificateSummary, LifecycleRequest, TicketRef } from '../domain/lifecycle/model';
+
+/** Who a notification is for: people, and the owner group's channel when it has one. */
+export interface Audience {
+  readonly people: readonly Person[];
+  /** Slack channel id of the owner group, when configured. */
+  readonly channelId: string | null;
+  /**
+   * Slack user groups whose members are recipients too (the group's owners' or approvers' user group): members act
+   * in the role, so they get its direct messages, each person once. Adapters without Slack ignore them.
+   */
+  readonly userGroupIds?: readonly string[];
+}
+
+/** What every notification has. */
+interface NotificationBase {
+  /** Same key, same notification: adapters deliver each key once. */
+  readonly idempotencyKey: string;
+  /** ISO 8601 UTC: when the notification fell due (workflow time), for digests and ordering. */
+  readonly dueAt: string;
+  readonly certificate: CertificateSummary;
+  readonly group: OwnerGroup | null;
+  readonly audience: Audience;
+  readonly ticket: TicketRef | null;
+  /** Link back to certflow (Web UI or API) for this certificate, when configured. */
+  readonly link: string | null;
+}
+
+/** "N days left": sent to the owners at the schedule's reminder instants (R-MON-1). */
+export interface ReminderNotification extends NotificationBase {
+  readonly kind: 'reminder';
+  /** Whole days left before notAfter at `dueAt`. */
+  readonly daysLeft: number;
+  readonly renewalDeadline: string;
+}
+
+/** Asks the approvers to vet a request (R-RA-1); `reminder` > 0 for re-sends (R-RA-3). */
+export interface ApprovalRequestNotification extends NotificationBase {
+  readonly kind: 'approval-request';
+  readonly request: LifecycleRequest;
+  /** 0 for the first message, 1 for the first re-send, … */
+  readonly reminder: number;
+}
+
+/** Tells the requester and owners that a request was approved or rejected. */
+export interface DecisionNotification extends NotificationBase {
+  readonly kind: 'decision';
+  readonly request: LifecycleRequest;
+}
+
+/** Management and incident response must act (R-MON-3, R-RA-3, R-REN-2). */
+export interface EscalationNotification extends NotificationBase {
+  readonly kind: 'escalation';
+  /** What is wrong, in one sentence. */
+  readonly reason: string;
+  /** `not-renewed` at the schedule's escalation instant, `approval-overdue`, `renewal-failed`. */
+  readonly cause: 'not-renewed' | 'approval-overdue' | 'renewal-failed';
+  readonly daysLeft: number;
+}
+
+/** The certificate expired while still in use: an incident (R-MON-3). */
+export interface IncidentNotification extends NotificationBase {
+  readonly kind: 'incident';
+  readonly reason: string;
+}
+
+/** A step of a renewal that owners want to know about. */
+export interface RenewalProgressNotification extends NotificationBase {
+  readonly kind: 'renewal-progress';
+  readonly step: 'installed-and-verified' | 'revoked' | 'replaced-outside-certflow' | 'failed';
+  readonly detail: string;
+  /** The new certificate, after issuance. */
+  readonly replacement: CertificateSummary | null;
+}
+
+/** Everything the lifecycle sends. */
+export type LifecycleNotification =
+  | ReminderNotification
+  | ApprovalRequestNotification
+  | DecisionNotification
+  | EscalationNotification
+  | IncidentNotification
+  | RenewalProgressNotification;
+
+/** Kinds of {@link LifecycleNotification}. */
+export type LifecycleNotificationKind = LifecycleNotification['kind'];
+
+/** One message as delivered: Slack's channel and ts, or an adapter's own id in `channel`. */
+export interface DeliveredMessage {
+  readonly channel: string;
+  readonly ts: string;
+  /** The person it went to, when it was a direct message. */
+  readonly recipient: string | null;
+}
+
+/** What an adapter did with a notification; stored by the workflow to update the messages later. */
+export interface NotificationReceipt {
+  readonly idempotencyKey: string;
+  readonly messages: readonly DeliveredMessage[];
+  /** Set when the notification joined a digest rather than going out on its own. */
+  readonly digest: string | null;
+}
+
+/** A decision to show on an approval request already sent, in place of its buttons. */
+export interface DecisionUpdate {
+  readonly request: LifecycleRequest;
+  readonly decidedBy: Actor;
+  readonly decidedAt: string;
+}
+
+/** Sends lifecycle notifications. Implementations are idempotent per `idempotencyKey`. */
+export interface NotificationPort {
+  send(notification: LifecycleNotification): Promise<NotificationReceipt>;
+  /** Updates the messages of an approval request in place with its decision (buttons removed). */
+  showDecision(receipt: NotificationReceipt, update: DecisionUpdate): Promise<void>;
+}
+
+/** A notification the port refuses for good (unknown channel, invalid audience): retrying cannot help. */
+export class NotificationRejectedError extends Error {
+  override readonly name = 'NotificationRejectedError';
+}

@@ -1,0 +1,75 @@
+/**
+ * The ticketing port of the certificate lifecycle: a change ticket per renewal cycle (R-MON-2), comments for each
+ * step, transitions, escalation (R-MON-3). The Jira adapter (integrations/jira) implements it; the recording adapter
+ * serves tests and the console adapter (kept in the inventory database) `npm start` without Jira credentials.
+ *
+ * `ensureChangeTicket` is idempotent per `idempotencyKey` (one key per renewal cycle): an adapter finds the ticket
+ * it opened for that key before opening one, so one cycle never gets two open tickets, under retries and restarts.
+ * Comments, transitions and escalations carry their own keys and are applied once.
+ */
+import type { OwnerGroup, PolicyViolation } from '../domain/inventory/model';
+import type { CertificateSummary, TicketRef } from '../domain/lifecycle/model';
+
+/** Everything a change manager needs to judge a renewal. */
+export interface ChangeTicketRequest {
+  /** One key per managed certificate and renewal cycle. */
+  readonly idempotencyKey: string;
+  readonly certificate: CertificateSummary;
+  readonly group: OwnerGroup | null;
+  /** ISO 8601 UTC: the ticket's due date (R-MON-4). */
+  readonly renewalDeadline: string;
+  readonly violations: readonly PolicyViolation[];
+  /** Link back to certflow, when configured. */
+  readonly link: string | null;
+}
+
+/** Steps commented on a ticket. */
+export type TicketStep =
+  | 'reminder'
+  | 'approval-requested'
+  | 'approved'
+  | 'rejected'
+  | 'issued'
+  | 'installed'
+  | 'verified'
+  | 'verification-failed'
+  | 'revoked'
+  | 'replaced-outside-certflow'
+  | 'renewal-failed';
+
+/** Logical ticket states; adapters map them to their configured workflow status names. */
+export type TicketState = 'in-progress' | 'done' | 'rejected';
+
+/** Why a ticket is escalated. */
+export type TicketEscalationLevel = 'escalation' | 'incident';
+
+/** Opens, comments, transitions and escalates change tickets. Every method is idempotent per its key. */
+export interface TicketingPort {
+  /** Opens the cycle's change ticket, or returns the one already opened for `idempotencyKey`. */
+  ensureChangeTicket(request: ChangeTicketRequest): Promise<TicketRef>;
+  comment(input: {
+    readonly ticket: TicketRef;
+    readonly idempotencyKey: string;
+    readonly step: TicketStep;
+    readonly body: string;
+  }): Promise<void>;
+  /** Moves the ticket to a logical state; a ticket already there is left alone. */
+  transition(input: {
+    readonly ticket: TicketRef;
+    readonly idempotencyKey: string;
+    readonly to: TicketState;
+  }): Promise<void>;
+  /** Raises priority, comments to management, reassigns when configured; `incident` for expiry. */
+  escalate(input: {
+    readonly ticket: TicketRef;
+    readonly idempotencyKey: string;
+    readonly level: TicketEscalationLevel;
+    readonly reason: string;
+    readonly group: OwnerGroup | null;
+  }): Promise<void>;
+}
+
+/** The ticketing system refuses for good (unknown project, missing field): retrying cannot help. */
+export class TicketRejectedError extends Error {
+  override readonly name = 'TicketRejectedError';
+}

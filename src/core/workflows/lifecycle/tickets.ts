@@ -1,0 +1,53 @@
+import type { LifecycleRequest, TicketRef } from '../../domain/lifecycle/model';
+import type { TicketStep } from '../../ports/ticketing-port';
+import { acts } from './activity-proxies';
+import type { LifecycleRun } from './state';
+
+/** The cycle's change ticket, opened on first need. */
+export async function ensureTicket(run: LifecycleRun, actor: string): Promise<TicketRef> {
+  const { st, ctx } = run;
+  if (st.ticket) return st.ticket;
+  const plan = run.schedule();
+  st.ticket = await acts.ensureChangeTicket({
+    idempotencyKey: run.key('ticket'),
+    certificate: ctx.certificate,
+    group: ctx.group,
+    renewalDeadline: plan.renewalDeadline,
+    violations: [...ctx.violations],
+    link: ctx.link,
+    actor,
+  });
+  run.record('ticket.opened', `${st.ticket.key} ${st.ticket.url}`);
+  return st.ticket;
+}
+
+/** Comments on the cycle's ticket (or the given one), if there is one. */
+export async function commentTicket(
+  run: LifecycleRun,
+  step: TicketStep,
+  stepKey: string,
+  body: string,
+  actor: string,
+  ticket = run.st.ticket,
+): Promise<void> {
+  if (!ticket) return;
+  await acts.commentOnTicket({
+    ticket,
+    idempotencyKey: run.key(`comment/${stepKey}`),
+    step,
+    body,
+    actor,
+    subject: run.ctx.certificate.fingerprintSha256,
+  });
+}
+
+/** Moves the cycle's ticket to In Progress for the request. */
+export async function transitionInProgress(run: LifecycleRun, request: LifecycleRequest, actor: string): Promise<void> {
+  await acts.transitionTicket({
+    ticket: run.st.ticket as TicketRef,
+    idempotencyKey: run.key(`transition/in-progress/${request.id}`),
+    to: 'in-progress',
+    actor,
+    subject: run.ctx.certificate.fingerprintSha256,
+  });
+}

@@ -1,0 +1,253 @@
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import type { LifecycleActivityDeps } from '../core/activities/lifecycle';
+import { decodeCertificates } from '../core/domain/certificates/decode-certificates';
+import type { CertificateLocation } from '../core/domain/inventory/model';
+import { createCaHttpHandler } from '../adapters/ca/ca-http';
+import { createFileOnce } from '../adapters/shared/durable-file';
+import { openInternalCa, type InternalCa } from '../adapters/ca/internal-ca';
+import { FileDeployer } from '../adapters/deploy/file-deployer';
+import { selectDeployer } from '../core/ports/select-deployer';
+import { connectHostOf, startManagedTlsEndpoint, TlsEndpointRegistry } from '../adapters/deploy/tls-endpoint';
+import { TlsEndpointDeployer } from '../adapters/deploy/tls-endpoint-deployer';
+import { CERTIFICATE_PAGE_PREFIX, createCertificatePageHandler } from '../adapters/web/certificate-page';
+import { startHttpServer, type HttpMount, type RunningHttpServer } from '../adapters/shared/http';
+import { openInventoryDatabase } from '../adapters/database/database';
+import type { InventoryStore } from '../core/ports/inventory-store';
+import { SqlPublishedRoles } from '../adapters/database/sql-published-roles';
+import { FileKeyStore } from '../adapters/keys/file-key-store';
+import { ConsoleNotifier } from '../adapters/console/console-notifier';
+import { SlackNotifier } from '../adapters/slack/slack-notifier';
+import { createSlackWebClient } from '../adapters/slack/slack-web-client';
+import { SqlSlackDeliveryStore } from '../adapters/slack/sql-slack-delivery-store';
+import { JiraTicketing } from '../adapters/jira/jira-ticketing';
+import { SqlJiraTicketStore } from '../adapters/jira/sql-jira-ticket-store';
+import { ConsoleTicketing } from '../adapters/console/console-ticketing';
+import type { CampaignNotifier, CampaignTicketing } from '../core/ports/campaign-ports';
+import { ConsoleCampaignNotifier } from '../adapters/console/console-campaign-notifier';
+import { ConsoleCampaignTicketing } from '../adapters/console/console-campaign-ticketing';
+import { SqlCampaignStore } from '../adapters/database/sql-campaign-store';
+import { JiraCampaignTicketing } from '../adapters/jira/jira-campaign-ticketing';
+import { SlackCampaignNotifier } from '../adapters/slack/slack-campaign-notifier';
+import { readPolicyFile, type CertflowConfig, type TlsEndpointAddress } from './config';
+
+/** Everything the worker's activities use, opened from the configuration; `close()` releases it all. */
+export interface CertflowServices {
+  readonly store: InventoryStore;
+  readonly ca: InternalCa;
+  readonly registry: TlsEndpointRegistry;
+  /** certflow's HTTP server (CA certificates and CRL). */
+  readonly http: RunningHttpServer;
+  readonly lifecycle: LifecycleActivityDeps;
+  /** The Jira adapter, when Jira is configured: the change-ticket poller reads ticket statuses through it. */
+  readonly jira: JiraTicketing | undefined;
+  /** Campaigns: their store in the inventory database, and Slack and Jira (or the console) for their progress. */
+  readonly campaigns: {
+    readonly store: SqlCampaignStore;
+    readonly notifier: CampaignNotifier;
+    readonly ticketing: CampaignTicketing;
+  };
+  /** The roles this worker published (its CERTFLOW_SECURITY_LEADS and CERTFLOW_ADMINS), read by the clients. */
+  readonly roles: SqlPublishedRoles;
+  /** The roles this worker published differ from those an earlier start published (or none had). */
+  readonly rolesChanged: boolean;
+  close(): Promise<void>;
+}
+
+/** Options of {@link openCertflowServices}. */
+export interface OpenServicesOptions {
+  readonly config: CertflowConfig;
+  /** Where the console notification and ticketing adapters write. */
+  readonly log: (line: string) => void;
+  /** TLS endpoints certflow runs itself (the demo, tests): `host:port` each, served from the data folder. */
+  readonly tlsEndpoints?: readonly TlsEndpointAddress[];
+  /** Listen address of the HTTP server; 0.0.0.0 by default so relying parties can fetch the CRL. */
+  readonly httpHost?: string;
+  /** More endpoints on certflow's HTTP server (the Slack app's, mounted once it has started). */
+  readonly httpMounts?: readonly HttpMount[];
+}
+
+/**
+ * The internal CA's passphrase: CERTFLOW_CA_PASSPHRASE, or one generated once into `<data>/ca/passphrase` (0600) so a
+ * fresh `npm start` works; production sets the variable and keeps the passphrase out of the data folder.
+ */
+async function caPassphrase(config: CertflowConfig): Promise<string> {
+  if (config.caPassphrase !== undefined) return config.caPassphrase;
+  const file = path.join(config.dataDir, 'ca', 'passphrase');
+  await fs.mkdir(path.dirname(file), { recursive: true, mode: 0o700 });
+  await createFileOnce(file, randomBytes(32).toString('base64url'), 0o600);
+  return (await fs.readFile(file, 'utf8')).trim();
+}
+
+/** Opens the inventory, key store, internal CA, deployers, adapters and the HTTP server for a worker. */
+export async function openCertflowServices(options: OpenServicesOptions): Promise<CertflowServices> {
+  const { config, log } = options;
+  const { store, db } = await openInventoryDatabase({ url: config.databaseUrl });
+  const opened: { close(): Promise<void> }[] = [store];
+  try {
+    // The worker's configuration is the one source of roles: clients (the CLI) read what it publishes here.
+    const roles = new SqlPublishedRoles({ db });
+    const { changed: rolesChanged } = await roles.publish(config.taskQueue, {
+      securityLeads: config.securityLeads,
+      admins: config.admins,
+      publishedBy: `certflow worker on ${os.hostname()} (pid ${process.pid})`,
+      publishedAt: new Date().toISOString(),
+    });
+    const keyStore = new FileKeyStore(path.join(config.dataDir, 'keys'));
+    const ca = await openInternalCa({
+      folder: path.join(config.dataDir, 'ca', 'internal'),
+      passphrase: await caPassphrase(config),
+      publicBaseUrl: config.publicUrl,
+    });
+    const registry = new TlsEndpointRegistry();
+    opened.push({ close: () => registry.closeAll() });
+    for (const { host, port } of options.tlsEndpoints ?? []) {
+      const endpoint = await startManagedTlsEndpoint({
+        host,
+        port,
+        folder: path.join(config.dataDir, 'endpoints', `${host.replace(/[^A-Za-z0-9.-]/g, '_')}_${port}`),
+      });
+      registry.add(endpoint);
+    }
+    const http = await startHttpServer({
+      host: options.httpHost ?? '0.0.0.0',
+      port: config.httpPort,
+      handlers: [
+        { prefix: '/ca/', handler: createCaHttpHandler(ca) },
+        // What Slack's View details and the Jira ticket's link back open.
+        { prefix: CERTIFICATE_PAGE_PREFIX, handler: createCertificatePageHandler({ store }) },
+        ...(options.httpMounts ?? []),
+      ],
+      log,
+    });
+    opened.push(http);
+    const slackClient =
+      config.slackBotToken === undefined
+        ? undefined
+        : createSlackWebClient({
+            botToken: config.slackBotToken,
+            ...(config.slackApiUrl === undefined ? {} : { slackApiUrl: `${config.slackApiUrl}/` }),
+          });
+    const slack =
+      slackClient === undefined
+        ? undefined
+        : new SlackNotifier({
+            client: slackClient,
+            // In the inventory database, so a restarted worker never posts a delivered notification again.
+            deliveries: new SqlSlackDeliveryStore({ db }),
+            digestWindowMs: config.slackDigestWindowMs,
+            log: (event) => log(`[slack] ${JSON.stringify(event)}`),
+          });
+    // Tickets per renewal cycle are kept in the inventory database, so a restarted worker never opens a second one.
+    const jira =
+      config.jira === undefined
+        ? undefined
+        : new JiraTicketing({ config: config.jira.config, store: new SqlJiraTicketStore({ db }) });
+    const campaignStore = new SqlCampaignStore({ db });
+    const campaigns = {
+      store: campaignStore,
+      notifier:
+        slackClient === undefined
+          ? new ConsoleCampaignNotifier({ db, log })
+          : new SlackCampaignNotifier({
+              client: slackClient,
+              deliveries: new SqlSlackDeliveryStore({ db }),
+              log: (event) => log(`[slack] ${JSON.stringify(event)}`),
+            }),
+      ticketing:
+        config.jira === undefined
+          ? new ConsoleCampaignTicketing({ db, log })
+          : new JiraCampaignTicketing({ config: config.jira.config, store: new SqlJiraTicketStore({ db }) }),
+    };
+    // Digests still collecting go out before the inventory (their delivery store) closes.
+    if (slack !== undefined) opened.push({ close: () => slack.flush() });
+    const lifecycle: LifecycleActivityDeps = {
+      store,
+      // Read again on every lifecycle reload, so a changed policy file re-plans the lifecycles told about it.
+      loadPolicy: () => readPolicyFile(config.policyFile, 'CERTFLOW_POLICY_FILE'),
+      keyStore,
+      ca,
+      deployers: [
+        new TlsEndpointDeployer({ keyStore, registry }),
+        new FileDeployer({ keyStore, reloadCommand: config.reloadCommand }),
+      ],
+      notifications: slack ?? new ConsoleNotifier({ db, log }),
+      ticketing: jira ?? new ConsoleTicketing({ db, log }),
+      securityLeads: config.securityLeads,
+      admins: config.admins,
+      publicUrl: config.publicUrl,
+      campaigns: campaignStore,
+    };
+    return {
+      store,
+      ca,
+      registry,
+      http,
+      lifecycle,
+      jira,
+      campaigns,
+      roles,
+      rolesChanged,
+      async close() {
+        for (const resource of opened.reverse()) await resource.close();
+      },
+    };
+  } catch (error) {
+    for (const resource of opened.reverse()) await resource.close().catch(() => undefined);
+    throw error;
+  }
+}
+
+/**
+ * Issues a first certificate for every managed TLS endpoint that serves none yet (the demo), from the internal CA, and
+ * records it in the inventory with the endpoint as its location so its lifecycle starts like any other.
+ */
+export async function bootstrapEndpointCertificates(
+  services: CertflowServices,
+  options: { readonly ownerGroup: string | null; readonly lifetimeDays: number; readonly now: Date },
+): Promise<string[]> {
+  const created: string[] = [];
+  for (const { endpoint, address } of services.registry.list()) {
+    const { port } = endpoint.address();
+    const location: CertificateLocation = { kind: 'endpoint', host: connectHostOf(endpoint), port };
+    if (
+      await fs.stat(path.join(endpoint.folder, 'cert.pem')).then(
+        () => true,
+        () => false,
+      )
+    )
+      continue;
+    const keyRef = `endpoints/${port}/initial`;
+    const { keyStore } = services.lifecycle;
+    await keyStore.ensureKeyPair(keyRef, { algorithm: 'EC', curve: 'P-256' });
+    const subject = 'CN=localhost, O=certflow demo';
+    const issued = await services.ca.issue({
+      idempotencyKey: `bootstrap/${address}`,
+      csrPem: await keyStore.createCsr(keyRef, { subject, dnsNames: ['localhost'], ipAddresses: ['127.0.0.1'] }),
+      subject,
+      dnsNames: ['localhost'],
+      ipAddresses: ['127.0.0.1'],
+      validityDays: options.lifetimeDays,
+    });
+    await selectDeployer(services.lifecycle.deployers, location).install({
+      idempotencyKey: `bootstrap/${address}`,
+      location,
+      certificatePem: issued.certificatePem,
+      chainPems: issued.chainPems,
+      keyRef,
+      fingerprintSha256: issued.fingerprintSha256,
+    });
+    const parsed = decodeCertificates(new TextEncoder().encode(issued.certificatePem), address).certificates[0];
+    if (!parsed) continue;
+    const at = options.now.toISOString();
+    await services.store.upsertCertificates(
+      [{ facts: parsed.facts, der: parsed.der, metadata: { locations: [location], ownerGroup: options.ownerGroup } }],
+      at,
+    );
+    await services.store.assignManagedCertificates([parsed.facts.fingerprintSha256], at);
+    created.push(address);
+  }
+  return created;
+}

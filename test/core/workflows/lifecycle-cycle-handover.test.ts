@@ -1,0 +1,97 @@
+import { WorkflowUpdateFailedError } from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
+import { afterEach, describe, expect, it } from 'vitest';
+import {
+  decideRequestUpdate,
+  LIFECYCLE_REFUSAL,
+  requestRenewalUpdate,
+  type LifecycleView,
+} from '../../../src/core/workflows/definitions';
+import {
+  createLifecycleHarness,
+  PEOPLE,
+  type Activities,
+  type LifecycleHarness,
+} from '../../support/lifecycle-harness';
+
+let harness: LifecycleHarness | undefined;
+
+afterEach(async () => {
+  await harness?.close();
+  harness = undefined;
+});
+
+/** A gate a test opens by hand: `reached` resolves when an activity arrives at it, which then waits for `open()`. */
+function holdAt(action: string) {
+  let arrived!: () => void;
+  let open!: () => void;
+  const reached = new Promise<void>((resolve) => (arrived = resolve));
+  const opened = new Promise<void>((resolve) => (open = resolve));
+  const wrap = (activities: Activities): Activities => ({
+    ...activities,
+    recordLifecycleStep: async (input) => {
+      if (input.action === action) {
+        arrived();
+        await opened;
+      }
+      return await activities.recordLifecycleStep(input);
+    },
+  });
+  return { reached, open, wrap };
+}
+
+describe('a lifecycle handing over to its next cycle (continue-as-new)', () => {
+  it(
+    'R-RA-1: a renewal requested while the renewal completes is refused with what happened, never accepted and lost (issue 14.1)',
+    { timeout: 120_000 },
+    async () => {
+      const h = (harness = await createLifecycleHarness());
+      const seeded = await h.seed({ daysLeft: 85, lifetimeDays: 200 });
+      // Hold the run between "renewal completed" and its continue-as-new: the ~80 ms window the user's click hit.
+      const gate = holdAt('renewal.completed');
+      const { refusal, next, first } = await h.withWorker(
+        async () => {
+          const handle = await h.start(seeded.managedCertificateId);
+          await h.waitFor(seeded.managedCertificateId, (v) => v.certificate !== null, 'the first state');
+          const request = await handle.executeUpdate(requestRenewalUpdate, {
+            args: [{ requestedBy: PEOPLE.owner, reason: 'before the holidays' }],
+          });
+          await handle.executeUpdate(decideRequestUpdate, {
+            args: [{ requestId: request.id, decision: 'approve', decidedBy: PEOPLE.bob }],
+          });
+          await gate.reached;
+
+          const late = handle.executeUpdate(requestRenewalUpdate, {
+            args: [{ requestedBy: PEOPLE.owner, reason: 'clicked an old reminder' }],
+          });
+          const refused = await late.then(
+            (accepted) => ({ accepted }),
+            (error: unknown) => ({ error }),
+          );
+          gate.open();
+          const view: LifecycleView = await h.waitFor(
+            seeded.managedCertificateId,
+            (v) => v.cycle === 2 && v.certificate !== null,
+            'the next cycle',
+          );
+          return { refusal: refused, next: view, first: request };
+        },
+        { wrapActivities: gate.wrap },
+      );
+
+      expect(refusal).not.toHaveProperty('accepted');
+      const error = (refusal as { error: unknown }).error;
+      expect(error).toBeInstanceOf(WorkflowUpdateFailedError);
+      const cause = (error as WorkflowUpdateFailedError).cause as ApplicationFailure;
+      expect(cause).toBeInstanceOf(ApplicationFailure);
+      expect(cause.type).toBe(LIFECYCLE_REFUSAL);
+      expect(cause.details?.[0]).toBe('already-replaced');
+      expect(cause.message).toMatch(/was just renewed \(request .+\): [0-9a-f]{16} replaces it/);
+      // The next cycle starts clean, and nothing was asked of an approver for the refused click.
+      expect(next.request).toBeNull();
+      expect(h.notifier.ofKind('approval-request').filter((n) => n.request.id !== first.id)).toEqual([]);
+      const requested = (await h.store.queryAudit({ action: 'renewal.requested' }, { limit: 10 })).items;
+      expect(requested).toHaveLength(1);
+    },
+  );
+});
