@@ -25,7 +25,8 @@ import { SqlSlackDeliveryStore } from '../adapters/slack/sql-slack-delivery-stor
 import { JiraTicketing } from '../adapters/jira/jira-ticketing';
 import { SqlJiraTicketStore } from '../adapters/jira/sql-jira-ticket-store';
 import { ConsoleTicketing } from '../adapters/console/console-ticketing';
-import type { CampaignNotifier, CampaignTicketing } from '../core/ports/campaign-ports';
+import type { CampaignNotifier } from '../core/ports/notification-port';
+import type { CampaignTicketing } from '../core/ports/ticketing-port';
 import { ConsoleCampaignNotifier } from '../adapters/console/console-campaign-notifier';
 import { ConsoleCampaignTicketing } from '../adapters/console/console-campaign-ticketing';
 import { SqlCampaignStore } from '../adapters/database/sql-campaign-store';

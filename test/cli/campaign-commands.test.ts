@@ -24,7 +24,7 @@ import type {
 import { buildCampaignProgress, campaignRoleRefusal, emptyStateCounts } from '../../src/core/domain/campaigns/progress';
 import { parseCampaignSelectorText } from '../../src/core/domain/campaigns/selector';
 import type { Actor } from '../../src/core/domain/lifecycle/model';
-import type { StoredCampaign } from '../../src/core/ports/campaign-ports';
+import type { StoredCampaign } from '../../src/core/ports/campaign-store';
 
 const NOW = new Date('2026-12-01T10:00:00.000Z');
 const LEAD = 'email:lead@example.com';

@@ -25,12 +25,9 @@ import type { Policy } from '../../src/core/domain/policy/policy';
 import { RecordingCampaignNotifier } from './fakes/recording-campaign-notifier';
 import { RecordingCampaignTicketing } from './fakes/recording-campaign-ticketing';
 import { SqlCampaignStore } from '../../src/adapters/database/sql-campaign-store';
-import type {
-  CampaignNotifier,
-  CampaignStore,
-  CampaignTicketing,
-  MemberStateChange,
-} from '../../src/core/ports/campaign-ports';
+import type { CampaignStore, MemberStateChange } from '../../src/core/ports/campaign-store';
+import type { CampaignNotifier } from '../../src/core/ports/notification-port';
+import type { CampaignTicketing } from '../../src/core/ports/ticketing-port';
 import type { CertificateAuthorityPort } from '../../src/core/ports/certificate-authority';
 import { openInternalCa, type InternalCa } from '../../src/adapters/ca/internal-ca';
 import type { Deployer } from '../../src/core/ports/deployer';

@@ -1,9 +1,8 @@
 import type { Kysely } from 'kysely';
 import { progressBar } from '../slack/views/campaign-messages';
 import type { InventoryDatabase } from '../database/kysely-inventory-store';
-import type { NotificationReceipt } from '../../core/ports/notification-port';
+import type { CampaignNotifier, NotificationReceipt } from '../../core/ports/notification-port';
 import type { CampaignProgress } from '../../core/domain/campaigns/model';
-import type { CampaignNotifier } from '../../core/ports/campaign-ports';
 import { SqlConsoleDeliveryStore } from './sql-console-delivery-store';
 
 /** Options of {@link ConsoleCampaignNotifier}. */

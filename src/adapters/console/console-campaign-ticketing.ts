@@ -2,7 +2,7 @@ import type { Kysely } from 'kysely';
 import type { TicketRef } from '../../core/domain/lifecycle/model';
 import type { InventoryDatabase } from '../database/kysely-inventory-store';
 import { SqlConsoleTicketStore } from './sql-console-ticket-store';
-import type { CampaignTicketing } from '../../core/ports/campaign-ports';
+import type { CampaignTicketing } from '../../core/ports/ticketing-port';
 import { campaignTaskStage, type CampaignTaskStage } from '../../core/ports/campaign-task-stage';
 
 /** Options of {@link ConsoleCampaignTicketing}. */

@@ -30,7 +30,7 @@ import type {
   EnrolmentResult,
   MemberStateChange,
   StoredCampaign,
-} from '../../core/ports/campaign-ports';
+} from '../../core/ports/campaign-store';
 import { DAY_MS } from '../../core/domain/duration';
 
 /** Row of `campaigns`. */

@@ -14,9 +14,8 @@ import {
 } from '../../core/domain/campaigns/model';
 import { describeCampaignSelector } from '../../core/domain/campaigns/selector';
 import type { TicketRef } from '../../core/domain/lifecycle/model';
-import type { CampaignTicketing } from '../../core/ports/campaign-ports';
 import { campaignTaskStage } from '../../core/ports/campaign-task-stage';
-import { TicketRejectedError } from '../../core/ports/ticketing-port';
+import { TicketRejectedError, type CampaignTicketing } from '../../core/ports/ticketing-port';
 import {
   CERTFLOW_LABEL,
   commentText,

@@ -15,8 +15,8 @@ import {
   type EscalatedGroup,
 } from './views/campaign-messages';
 import type { Person } from '../../core/domain/inventory/model';
-import type { CampaignNotifier } from '../../core/ports/campaign-ports';
 import {
+  type CampaignNotifier,
   type DeliveredMessage,
   type NotificationReceipt,
   NotificationRejectedError,

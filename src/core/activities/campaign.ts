@@ -13,16 +13,10 @@ import {
   type CampaignStatus,
 } from '../domain/campaigns/model';
 import type { Actor, TicketRef } from '../domain/lifecycle/model';
-import type {
-  CampaignNotifier,
-  CampaignStore,
-  CampaignTicketing,
-  ClaimedMember,
-  ClaimResult,
-  EnrolmentResult,
-} from '../ports/campaign-ports';
+import type { CampaignStore, ClaimedMember, ClaimResult, EnrolmentResult } from '../ports/campaign-store';
 import type { InventoryStore } from '../ports/inventory-store';
-import type { NotificationReceipt } from '../ports/notification-port';
+import type { CampaignNotifier, NotificationReceipt } from '../ports/notification-port';
+import type { CampaignTicketing } from '../ports/ticketing-port';
 import { LifecycleNotFoundError, LifecycleRefusedError, type LifecycleClient } from '../application/lifecycle-client';
 import { campaignRevocationReason } from '../workflows/definitions';
 

@@ -29,7 +29,7 @@ import { CaRejectedError, type CertificateAuthorityPort, type IssuedCertificate 
 import { DeployRejectedError, type Deployer, type InstallResult, type VerificationResult } from '../ports/deployer';
 import { selectDeployer } from '../ports/select-deployer';
 import type { InventoryStore } from '../ports/inventory-store';
-import type { CampaignStore, MemberStateChange } from '../ports/campaign-ports';
+import type { CampaignStore, MemberStateChange } from '../ports/campaign-store';
 import { KeyNotFoundError, type KeyRef, type KeyStore } from '../ports/key-store';
 import {
   NotificationRejectedError,

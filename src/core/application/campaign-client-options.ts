@@ -1,6 +1,6 @@
 /** Options of `createCampaignClient` (client/campaign-client.ts), kept apart so user interfaces can wire it early. */
 import type { Client } from '@temporalio/client';
-import type { CampaignStore } from '../ports/campaign-ports';
+import type { CampaignStore } from '../ports/campaign-store';
 import type { ReadPublishedRoles } from '../../adapters/database/sql-published-roles';
 import type { InventoryStore } from '../ports/inventory-store';
 import type { CampaignTimings } from '../workflows/definitions';

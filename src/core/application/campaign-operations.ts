@@ -14,7 +14,7 @@ import type {
   CampaignSelector,
 } from '../domain/campaigns/model';
 import type { Actor } from '../domain/lifecycle/model';
-import type { StoredCampaign } from '../ports/campaign-ports';
+import type { StoredCampaign } from '../ports/campaign-store';
 
 /** The largest parallelism and attempts a campaign may have: the client refuses more, the CLI says so first. */
 export const CAMPAIGN_LIMITS = { maxParallelism: 1000, maxAttempts: 10 } as const;

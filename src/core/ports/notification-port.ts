@@ -1,12 +1,14 @@
 /**
- * The notification port of the certificate lifecycle: what certflow tells people and how a message is updated
- * later. The Slack adapter (bots/slack) implements it with Block Kit; the recording adapter serves tests and the
- * console adapter `npm start` without Slack credentials.
+ * The notification ports: what certflow tells people and how a message is updated later, in two faces by who uses
+ * them: {@link NotificationPort} for the certificate lifecycle, {@link CampaignNotifier} for campaigns. The Slack
+ * adapters (adapters/slack) implement them with Block Kit; the recording adapter serves tests and the console adapter
+ * `npm start` without Slack credentials, each implementing both faces.
  *
  * Every notification carries an idempotency key (workflow id + step): an adapter that has delivered a key returns
  * the first receipt instead of sending again, so a retried activity never notifies twice. Notifications carry their
  * recipients and the instant they fell due, so an adapter may fold several due together into one digest (R-MON-5).
  */
+import type { CampaignGroupProgress, CampaignMember, CampaignProgress } from '../domain/campaigns/model';
 import type { OwnerGroup, Person } from '../domain/inventory/model';
 import type { Actor, CertificateSummary, LifecycleRequest, TicketRef } from '../domain/lifecycle/model';
 
@@ -123,6 +125,36 @@ export interface NotificationPort {
   send(notification: LifecycleNotification): Promise<NotificationReceipt>;
   /** Updates the messages of an approval request in place with its decision (buttons removed). */
   showDecision(receipt: NotificationReceipt, update: DecisionUpdate): Promise<void>;
+}
+
+/** The Slack side of a campaign: its progress message, the deadline escalation and the final report. */
+export interface CampaignNotifier {
+  /**
+   * Posts the progress message on the first call (receipt null) and updates that same message in place afterwards
+   * (chat.update on its ts). Returns the receipt to pass next time.
+   */
+  publishProgress(input: {
+    readonly idempotencyKey: string;
+    readonly progress: CampaignProgress;
+    readonly receipt: NotificationReceipt | null;
+  }): Promise<NotificationReceipt>;
+  /**
+   * Tells management and incident response of every group not done at the deadline (and the campaign channel)
+   * which certificates are left; once per key.
+   */
+  escalateLaggards(input: {
+    readonly idempotencyKey: string;
+    readonly progress: CampaignProgress;
+    readonly groups: ReadonlyArray<{ readonly progress: CampaignGroupProgress; readonly group: OwnerGroup | null }>;
+    /** A few of each group's unfinished members, for the message. */
+    readonly examples: readonly CampaignMember[];
+  }): Promise<NotificationReceipt>;
+  /** Posts the campaign's report (Markdown) to the campaign channel; once per key. */
+  postReport(input: {
+    readonly idempotencyKey: string;
+    readonly progress: CampaignProgress;
+    readonly markdown: string;
+  }): Promise<NotificationReceipt>;
 }
 
 /** A notification the port refuses for good (unknown channel, invalid audience): retrying cannot help. */

@@ -1,12 +1,15 @@
 /**
- * The ticketing port of the certificate lifecycle: a change ticket per renewal cycle (R-MON-2), comments for each
- * step, transitions, escalation (R-MON-3). The Jira adapter (integrations/jira) implements it; the recording adapter
- * serves tests and the console adapter (kept in the inventory database) `npm start` without Jira credentials.
+ * The ticketing ports, in two faces by who uses them: {@link TicketingPort} for the certificate lifecycle (a change
+ * ticket per renewal cycle (R-MON-2), comments for each step, transitions, escalation (R-MON-3)) and
+ * {@link CampaignTicketing} for campaigns (an epic, a task per owner group). The Jira adapters (adapters/jira)
+ * implement them; the recording adapter serves tests and the console adapter (kept in the inventory database)
+ * `npm start` without Jira credentials, each implementing both faces.
  *
  * `ensureChangeTicket` is idempotent per `idempotencyKey` (one key per renewal cycle): an adapter finds the ticket
  * it opened for that key before opening one, so one cycle never gets two open tickets, under retries and restarts.
  * Comments, transitions and escalations carry their own keys and are applied once.
  */
+import type { CampaignDefinition, CampaignGroupProgress } from '../domain/campaigns/model';
 import type { OwnerGroup, PolicyViolation } from '../domain/inventory/model';
 import type { CertificateSummary, TicketRef } from '../domain/lifecycle/model';
 
@@ -64,6 +67,33 @@ export interface TicketingPort {
     readonly ticket: TicketRef;
     readonly idempotencyKey: string;
     readonly level: TicketEscalationLevel;
+    readonly reason: string;
+    readonly group: OwnerGroup | null;
+  }): Promise<void>;
+}
+
+/** The Jira side of a campaign: one epic, one task per owner group following the group's progress. */
+export interface CampaignTicketing {
+  /** Opens the campaign's epic, or returns the one opened for `idempotencyKey`. */
+  ensureEpic(input: { readonly idempotencyKey: string; readonly campaign: CampaignDefinition }): Promise<TicketRef>;
+  /** Opens the group's task under the epic, or returns the one opened for `idempotencyKey`. */
+  ensureGroupTask(input: {
+    readonly idempotencyKey: string;
+    readonly epic: TicketRef;
+    readonly campaign: CampaignDefinition;
+    readonly group: OwnerGroup | null;
+    readonly progress: CampaignGroupProgress;
+  }): Promise<TicketRef>;
+  /** Rewrites the task's description from the group's progress; moves it to Done once the group is done. */
+  syncGroupTask(input: {
+    readonly task: TicketRef;
+    readonly campaign: CampaignDefinition;
+    readonly progress: CampaignGroupProgress;
+  }): Promise<void>;
+  /** Raises the task's priority and comments the escalation; once per key. */
+  escalateGroupTask(input: {
+    readonly idempotencyKey: string;
+    readonly task: TicketRef;
     readonly reason: string;
     readonly group: OwnerGroup | null;
   }): Promise<void>;

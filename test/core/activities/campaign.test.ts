@@ -14,7 +14,7 @@ import {
 } from '../../../src/core/application/lifecycle-client';
 import type { CampaignMember } from '../../../src/core/domain/campaigns/model';
 import type { LifecycleRequest } from '../../../src/core/domain/lifecycle/model';
-import type { CampaignStore, ClaimedMember, MemberStateChange } from '../../../src/core/ports/campaign-ports';
+import type { CampaignStore, ClaimedMember, MemberStateChange } from '../../../src/core/ports/campaign-store';
 import { RecordingCampaignNotifier } from '../../support/fakes/recording-campaign-notifier';
 import { RecordingCampaignTicketing } from '../../support/fakes/recording-campaign-ticketing';
 import type { InventoryStore } from '../../../src/core/ports/inventory-store';

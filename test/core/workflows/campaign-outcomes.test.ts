@@ -14,7 +14,8 @@ import { renderCampaignReportCsv } from '../../../src/core/domain/campaigns/camp
 import type { CampaignMemberState, CampaignProgress } from '../../../src/core/domain/campaigns/model';
 import { inWorkCount, emptyStateCounts } from '../../../src/core/domain/campaigns/progress';
 import type { Deployer } from '../../../src/core/ports/deployer';
-import type { CampaignNotifier, CampaignTicketing } from '../../../src/core/ports/campaign-ports';
+import type { CampaignNotifier } from '../../../src/core/ports/notification-port';
+import type { CampaignTicketing } from '../../../src/core/ports/ticketing-port';
 import { campaignProgressMessage } from '../../../src/adapters/slack/views/campaign-messages';
 import { campaignWorkflowId } from '../../../src/core/workflows/definitions';
 import { CAMPAIGN_PEOPLE, createCampaignHarness, DAY_MS, type CampaignHarness } from '../../support/campaign-harness';

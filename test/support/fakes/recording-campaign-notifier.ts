@@ -1,5 +1,4 @@
-import type { CampaignNotifier } from '../../../src/core/ports/campaign-ports';
-import type { NotificationReceipt } from '../../../src/core/ports/notification-port';
+import type { CampaignNotifier, NotificationReceipt } from '../../../src/core/ports/notification-port';
 
 /** One call of a {@link CampaignNotifier}, as recorded. */
 export type RecordedCampaignCall =

@@ -1,7 +1,7 @@
 import type { CampaignDefinition, CampaignGroupProgress } from '../../../src/core/domain/campaigns/model';
 import type { OwnerGroup } from '../../../src/core/domain/inventory/model';
 import type { TicketRef } from '../../../src/core/domain/lifecycle/model';
-import type { CampaignTicketing } from '../../../src/core/ports/campaign-ports';
+import type { CampaignTicketing } from '../../../src/core/ports/ticketing-port';
 import { campaignTaskStage, type CampaignTaskStage } from '../../../src/core/ports/campaign-task-stage';
 
 /** One call of a {@link CampaignTicketing}, as recorded (repeats included, so tests see retries). */

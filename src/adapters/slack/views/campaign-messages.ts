@@ -16,7 +16,7 @@ import {
   type CampaignProgress,
 } from '../../../core/domain/campaigns/model';
 import type { OwnerGroup } from '../../../core/domain/inventory/model';
-import type { StoredCampaign } from '../../../core/ports/campaign-ports';
+import type { StoredCampaign } from '../../../core/ports/campaign-store';
 import { ACTION_IDS, BLOCK_IDS, CALLBACK_IDS, itemBlockId } from './block-ids';
 import { actions, button, context, fallback, header, plainText, section, type EphemeralMessage } from './blocks';
 import type { SlackMessage } from './blocks';

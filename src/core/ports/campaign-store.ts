@@ -1,21 +1,16 @@
 /**
- * The ports of crypto-agility campaigns (R-CAM-1 … R-CAM-4): where campaigns and their members are kept (the
- * inventory database), how progress reaches Slack (one message updated in place) and Jira (an epic with a task per
- * owner group). Each port has its real adapter and a fake; every method is idempotent per its key.
+ * The store of crypto-agility campaigns (R-CAM-1 … R-CAM-4): where campaigns and their members are kept (the
+ * inventory database). How their progress reaches Slack and Jira is the campaign face of the notification and
+ * ticketing ports. Every method is idempotent per its key.
  */
 import type {
   CampaignDefinition,
-  CampaignGroupProgress,
   CampaignMember,
   CampaignMemberState,
   CampaignPreview,
-  CampaignProgress,
   CampaignSelector,
   CampaignStatus,
 } from '../domain/campaigns/model';
-import type { OwnerGroup } from '../domain/inventory/model';
-import type { TicketRef } from '../domain/lifecycle/model';
-import type { NotificationReceipt } from './notification-port';
 
 /** A campaign as the store keeps it: its definition and the status its workflow last mirrored. */
 export interface StoredCampaign {
@@ -116,61 +111,4 @@ export interface CampaignStore {
   countMembers(
     campaignId: string,
   ): Promise<ReadonlyArray<{ readonly group: string; readonly state: CampaignMemberState; readonly count: number }>>;
-}
-
-/** The Slack side of a campaign: its progress message, the deadline escalation and the final report. */
-export interface CampaignNotifier {
-  /**
-   * Posts the progress message on the first call (receipt null) and updates that same message in place afterwards
-   * (chat.update on its ts). Returns the receipt to pass next time.
-   */
-  publishProgress(input: {
-    readonly idempotencyKey: string;
-    readonly progress: CampaignProgress;
-    readonly receipt: NotificationReceipt | null;
-  }): Promise<NotificationReceipt>;
-  /**
-   * Tells management and incident response of every group not done at the deadline (and the campaign channel)
-   * which certificates are left; once per key.
-   */
-  escalateLaggards(input: {
-    readonly idempotencyKey: string;
-    readonly progress: CampaignProgress;
-    readonly groups: ReadonlyArray<{ readonly progress: CampaignGroupProgress; readonly group: OwnerGroup | null }>;
-    /** A few of each group's unfinished members, for the message. */
-    readonly examples: readonly CampaignMember[];
-  }): Promise<NotificationReceipt>;
-  /** Posts the campaign's report (Markdown) to the campaign channel; once per key. */
-  postReport(input: {
-    readonly idempotencyKey: string;
-    readonly progress: CampaignProgress;
-    readonly markdown: string;
-  }): Promise<NotificationReceipt>;
-}
-
-/** The Jira side of a campaign: one epic, one task per owner group following the group's progress. */
-export interface CampaignTicketing {
-  /** Opens the campaign's epic, or returns the one opened for `idempotencyKey`. */
-  ensureEpic(input: { readonly idempotencyKey: string; readonly campaign: CampaignDefinition }): Promise<TicketRef>;
-  /** Opens the group's task under the epic, or returns the one opened for `idempotencyKey`. */
-  ensureGroupTask(input: {
-    readonly idempotencyKey: string;
-    readonly epic: TicketRef;
-    readonly campaign: CampaignDefinition;
-    readonly group: OwnerGroup | null;
-    readonly progress: CampaignGroupProgress;
-  }): Promise<TicketRef>;
-  /** Rewrites the task's description from the group's progress; moves it to Done once the group is done. */
-  syncGroupTask(input: {
-    readonly task: TicketRef;
-    readonly campaign: CampaignDefinition;
-    readonly progress: CampaignGroupProgress;
-  }): Promise<void>;
-  /** Raises the task's priority and comments the escalation; once per key. */
-  escalateGroupTask(input: {
-    readonly idempotencyKey: string;
-    readonly task: TicketRef;
-    readonly reason: string;
-    readonly group: OwnerGroup | null;
-  }): Promise<void>;
 }
