@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+import { PortInUseError } from '../adapters/shared/port-in-use-error';
 import {
   CampaignNotFoundError,
   CampaignRefusedError,
@@ -24,7 +25,7 @@ import {
   UnknownCertificateError,
 } from '../core/ports/inventory-errors';
 import { ConfigError, loadConfig } from '../runtime/config';
-import { DataDirInUseError, DevServerStartError, PortInUseError } from '../runtime/dev-server';
+import { DataDirInUseError, DevServerStartError } from '../runtime/dev-server';
 import { SearchAttributeConflictError } from '../runtime/search-attributes';
 import { TemporalToolsMissingError } from '../runtime/temporal-tools';
 import { AUDIT_OPTIONS, runAudit } from './commands/audit';

@@ -4,21 +4,8 @@ import net from 'node:net';
 import path from 'node:path';
 import { Connection } from '@temporalio/client';
 import { TypedSearchAttributes } from '@temporalio/common';
+import { PortInUseError } from '../adapters/shared/port-in-use-error';
 import { certflowSearchAttributes } from '../core/workflows/search-attributes';
-
-/** A port the embedded dev server needs is taken; the message says which variable moves it. */
-export class PortInUseError extends Error {
-  override readonly name = 'PortInUseError';
-  constructor(
-    readonly port: number,
-    readonly variable: string,
-  ) {
-    super(
-      `port ${port} (${variable}) is already in use: is certflow already running? Stop the other instance, ` +
-        `choose another port with ${variable}=<port>, or set TEMPORAL_ADDRESS to use the server on it`,
-    );
-  }
-}
 
 /** Another live certflow process owns the data folder; two dev servers must never share one SQLite file. */
 export class DataDirInUseError extends Error {

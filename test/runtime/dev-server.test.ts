@@ -9,9 +9,9 @@ import {
   DataDirInUseError,
   DevServerStartError,
   lockDataDir,
-  PortInUseError,
   startDevServer,
 } from '../../src/runtime/dev-server';
+import { PortInUseError } from '../../src/adapters/shared/port-in-use-error';
 import { freePort } from '../support/ports';
 
 async function listen(): Promise<net.Server> {

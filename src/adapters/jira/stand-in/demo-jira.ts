@@ -6,7 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { HttpPortInUseError } from '../../shared/http';
-import { PortInUseError } from '../../../runtime/dev-server';
+import { PortInUseError } from '../../shared/port-in-use-error';
 import { type JiraStandIn, startJiraStandIn } from './jira-stand-in';
 import type { JiraStandInCustomField } from './stand-in-state';
 

@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto';
 import type { OwnerGroup } from '../../../core/domain/inventory/model';
 import { HttpPortInUseError } from '../../shared/http';
 import type { InventoryStore } from '../../../core/ports/inventory-store';
-import { PortInUseError } from '../../../runtime/dev-server';
+import { PortInUseError } from '../../shared/port-in-use-error';
 import { type SlackStandIn, startSlackStandIn } from './slack-stand-in';
 import type { StandInChannel, StandInUser } from './stand-in-state';
 

@@ -5,7 +5,7 @@ import {
   JiraStandInPortInUseError,
   startDemoJira,
 } from '../../../../src/adapters/jira/stand-in/demo-jira';
-import { PortInUseError } from '../../../../src/runtime/dev-server';
+import { PortInUseError } from '../../../../src/adapters/shared/port-in-use-error';
 import JiraApi from 'jira-client';
 
 describe('the demo Jira site certflow start runs without Jira credentials', () => {

@@ -10,7 +10,7 @@ import {
   SlackStandInPortInUseError,
   startDemoSlack,
 } from '../../../../src/adapters/slack/stand-in/demo-workspace';
-import { PortInUseError } from '../../../../src/runtime/dev-server';
+import { PortInUseError } from '../../../../src/adapters/shared/port-in-use-error';
 
 describe('the demo Slack workspace certflow start runs without Slack credentials', () => {
   let store: InventoryStore;
