@@ -11,7 +11,7 @@ import type { InventoryCertificate, OwnerGroup } from '../../core/domain/invento
 import type { InventoryStore, ManagedCertificate } from '../../core/ports/inventory-store';
 import type { HttpHandler } from '../shared/http';
 import { DAY_MS } from '../../core/domain/duration';
-import { escapeHtml } from './escape-html';
+import { escapeHtml } from '../shared/escape-html';
 
 /** Where the pages are mounted. */
 export const CERTIFICATE_PAGE_PREFIX = '/certificates';

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseCertificateDer } from '../../../src/core/domain/certificates/parse-certificate';
 import { CERTIFICATE_PAGE_PREFIX, createCertificatePageHandler } from '../../../src/adapters/web/certificate-page';
-import { escapeHtml } from '../../../src/adapters/web/escape-html';
+import { escapeHtml } from '../../../src/adapters/shared/escape-html';
 import { startHttpServer, type RunningHttpServer } from '../../../src/adapters/shared/http';
 import { openInventoryStore } from '../../../src/adapters/database/database';
 import type { InventoryStore } from '../../../src/core/ports/inventory-store';

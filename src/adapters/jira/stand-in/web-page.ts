@@ -6,7 +6,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { type HttpHandler, readRequestBody, sendJson, sendText } from '../../shared/http';
-import { escapeHtml } from '../../web/escape-html';
+import { escapeHtml } from '../../shared/escape-html';
 import { JiraRequestError, type StandInIssue, type StandInState, type TransitionScreen } from './stand-in-state';
 
 /** What the page needs from the stand-in. */

@@ -4,7 +4,7 @@
  * Everything from the app is escaped: a message can never inject markup into the page.
  */
 import { isObject } from './method-arguments';
-import { escapeHtml } from '../../web/escape-html';
+import { escapeHtml } from '../../shared/escape-html';
 
 /** Where a rendered button acts: a message in a channel, a view, or nowhere (an ephemeral message's copy). */
 export type ButtonTarget =

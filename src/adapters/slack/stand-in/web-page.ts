@@ -6,7 +6,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { readRequestBody, sendJson, type HttpHandler } from '../../shared/http';
-import { escapeHtml } from '../../web/escape-html';
+import { escapeHtml } from '../../shared/escape-html';
 import { blocksHtml, textOf, type ButtonTarget } from './block-kit-html';
 import { isObject } from './method-arguments';
 import { type RecordedMessage, STAND_IN_BOT, type StandInState } from './stand-in-state';
