@@ -8,14 +8,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseCertificateDer } from '../../../src/core/domain/certificates/parse-certificate';
 import { createCaHttpHandler } from '../../../src/adapters/ca/ca-http';
 import { CaRejectedError, type IssueRequest } from '../../../src/core/ports/certificate-authority';
+import { type InternalCa, openInternalCa } from '../../../src/adapters/ca/internal-ca';
 import {
-  type InternalCa,
   InternalCaConfigError,
-  type InternalCaOptions,
   InternalCaPassphraseError,
   InternalCaStateError,
-  openInternalCa,
-} from '../../../src/adapters/ca/internal-ca';
+} from '../../../src/adapters/ca/internal-ca-errors';
+import type { InternalCaOptions } from '../../../src/adapters/ca/internal-ca-settings';
 import { x509 } from '../../../src/adapters/shared/x509';
 import { FileKeyStore } from '../../../src/adapters/keys/file-key-store';
 import { type HttpHandler, type RunningHttpServer, startHttpServer } from '../../../src/adapters/shared/http';

@@ -1,0 +1,97 @@
+/**
+ * The internal CA's revocations: the revoked serials, the CRL number and the current CRL, kept in one file so a
+ * revocation and its CRL are written together, and the CRL signed by the issuing CA.
+ */
+import { normalizeHex } from '../../core/domain/certificates/hex';
+import { DAY_MS } from '../../core/domain/duration';
+import type { RevocationReason } from '../../core/domain/lifecycle/model';
+import { x509 } from '../shared/x509';
+import { type Authority, SIGNING_ALGORITHM } from './internal-ca-authority';
+import { InternalCaStateError } from './internal-ca-errors';
+import { readJson } from './internal-ca-files';
+
+const CRL_VALIDITY_MS = 7 * DAY_MS;
+const CRL_NUMBER_OID = '2.5.29.20';
+
+/** One line of the CRL. */
+export interface RevokedEntry {
+  readonly serialNumber: string;
+  readonly revokedAt: string;
+  readonly reason: RevocationReason;
+  readonly idempotencyKey: string;
+}
+
+/** Everything about revocation in one file, so a revocation and its CRL are written together. */
+export interface RevocationState {
+  readonly crlNumber: number;
+  readonly crlThisUpdate: string;
+  /** The current CRL, DER in base64. */
+  readonly crl: string;
+  readonly revoked: readonly RevokedEntry[];
+}
+
+/** A serial as certflow's parser writes it: lower-case hex, leading zero bytes dropped; null if it is not hex. */
+export function canonicalSerial(text: string): string | null {
+  const hex = normalizeHex(text);
+  if (!/^[0-9a-f]{1,64}$/.test(hex)) return null;
+  const even = hex.length % 2 === 1 ? `0${hex}` : hex;
+  return even.replace(/^(00)+(?=..)/, '');
+}
+
+/** DER INTEGER of a non-negative number: the CRL number extension's value. */
+function derInteger(value: number): Uint8Array {
+  const bytes: number[] = [];
+  let rest = value;
+  do {
+    bytes.unshift(rest % 256);
+    rest = Math.floor(rest / 256);
+  } while (rest > 0);
+  if (bytes[0]! >= 0x80) bytes.unshift(0);
+  return new Uint8Array([0x02, bytes.length, ...bytes]);
+}
+
+/** The revocation file's state; a missing or damaged file is an InternalCaStateError. */
+export async function readRevocationState(file: string): Promise<RevocationState> {
+  const state = await readJson<RevocationState>(file);
+  if (state === null || !Number.isInteger(state.crlNumber) || !Array.isArray(state.revoked)) {
+    throw new InternalCaStateError(file, state === null ? 'is missing' : 'is damaged');
+  }
+  return state;
+}
+
+/** Whether the CRL is past half its life at `now`, and so due to be signed again. */
+export function crlIsDue(state: RevocationState, now: Date): boolean {
+  return now.getTime() >= Date.parse(state.crlThisUpdate) + CRL_VALIDITY_MS / 2;
+}
+
+/** Signs a CRL for `revoked` as of `thisUpdate`: the revocation state to store. */
+export async function signCrl(
+  authority: Authority,
+  thisUpdate: Date,
+  crlNumber: number,
+  revoked: readonly RevokedEntry[],
+): Promise<RevocationState> {
+  const crl = await x509.X509CrlGenerator.create({
+    issuer: authority.issuingCertificate.subjectName,
+    thisUpdate,
+    nextUpdate: new Date(thisUpdate.getTime() + CRL_VALIDITY_MS),
+    signingKey: authority.signingKey,
+    signingAlgorithm: SIGNING_ALGORITHM,
+    extensions: [
+      new x509.AuthorityKeyIdentifierExtension(authority.issuingKeyId),
+      new x509.Extension(CRL_NUMBER_OID, false, derInteger(crlNumber)),
+    ],
+    entries: revoked.map((entry) => ({
+      serialNumber: entry.serialNumber,
+      revocationDate: new Date(entry.revokedAt),
+      // RFC 5280 5.3.1: the reason code "unspecified" is left out rather than written.
+      ...(entry.reason === 'unspecified' ? {} : { reason: x509.X509CrlReason[entry.reason] }),
+    })),
+  });
+  return {
+    crlNumber,
+    crlThisUpdate: crl.thisUpdate.toISOString(),
+    crl: Buffer.from(crl.rawData).toString('base64'),
+    revoked,
+  };
+}
