@@ -10,7 +10,11 @@ import { decodeCertificates } from '../src/core/domain/certificates/decode-certi
 import { DEFAULT_POLICY } from '../src/core/domain/policy/load-policy';
 import { compilePolicy, evaluateCertificatePolicy } from '../src/core/domain/policy/evaluate-policy';
 import { openInventoryStore } from '../src/adapters/database/database';
-import { importCertificateSources, type CertificateSource } from '../src/core/application/import-certificates';
+import { importCertificates } from '../src/core/application/import-certificates';
+import {
+  decodeCertificateFiles,
+  type CertificateFile,
+} from '../src/adapters/certificate-files/decode-certificate-file';
 import { generateLeafSet, toPem } from '../test/support/certificate-factory';
 import { startTestPostgres, type TestPostgres } from '../test/support/postgres';
 
@@ -45,7 +49,7 @@ for (const size of SIZES) {
       'parse + policy + store, SQLite and PostgreSQL, against node:crypto X509Certificate',
       async () => {
         const { leaves } = generateLeafSet({ count: size, seed: `bench-${size}` });
-        const sources: CertificateSource[] = [];
+        const sources: CertificateFile[] = [];
         for (let index = 0; index < leaves.length; index += PER_FILE) {
           const pem = leaves
             .slice(index, index + PER_FILE)
@@ -89,11 +93,15 @@ for (const size of SIZES) {
         const sqlite = await openInventoryStore({ url: `sqlite:${path.join(dir, 'inventory.sqlite')}` });
         figures.push({
           stage: 'full pipeline on SQLite (file, WAL)',
-          seconds: await timeAsync(() => importCertificateSources(sources, { ...actor, store: sqlite })),
+          seconds: await timeAsync(() =>
+            importCertificates(decodeCertificateFiles(sources), { ...actor, store: sqlite }),
+          ),
         });
         figures.push({
           stage: 're-import on SQLite (all known: idempotent)',
-          seconds: await timeAsync(() => importCertificateSources(sources, { ...actor, store: sqlite })),
+          seconds: await timeAsync(() =>
+            importCertificates(decodeCertificateFiles(sources), { ...actor, store: sqlite }),
+          ),
         });
         await sqlite.close();
         fs.rmSync(dir, { recursive: true, force: true });
@@ -103,7 +111,7 @@ for (const size of SIZES) {
           const store = await openInventoryStore({ url: await postgres.createDatabase() });
           figures.push({
             stage: 'full pipeline on PostgreSQL',
-            seconds: await timeAsync(() => importCertificateSources(sources, { ...actor, store })),
+            seconds: await timeAsync(() => importCertificates(decodeCertificateFiles(sources), { ...actor, store })),
           });
           await store.close();
         } catch (error) {

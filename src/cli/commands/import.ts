@@ -1,10 +1,11 @@
 import fs from 'node:fs/promises';
 import { OWNER_GROUP_ID } from '../../core/domain/inventory/metadata-row';
 import type { CertificateMetadataPatch } from '../../core/domain/inventory/model';
+import { certificateFileSource } from '../../adapters/certificate-files/certificate-file-source';
 import { readMetadataCsv, type MetadataCsv } from '../../adapters/certificate-files/read-metadata-csv';
 import type { InventoryChangeReport } from '../../core/application/campaign-operations';
 import type { EnsureIssue } from '../../core/application/lifecycle-client';
-import { importCertificateFiles, type ImportReport } from '../../core/application/import-certificates';
+import { importCertificates, type ImportReport } from '../../core/application/import-certificates';
 import { applyMetadataRows, type MetadataImportReport } from '../../core/application/import-metadata';
 import { UsageError } from '../errors';
 import { printable } from '../format/printable';
@@ -242,15 +243,17 @@ export async function runImport(
   const started = performance.now();
   let certificates: ImportReport | null = null;
   if (command.paths.length > 0) {
-    certificates = await importCertificateFiles(command.paths, {
+    const source = certificateFileSource(command.paths, {
+      host: command.host,
+      passwords: command.passwords,
+      onFilesFound: (count) => progress.setTotal(count),
+    });
+    certificates = await importCertificates(source, {
       store: context.store,
       policy: context.policy,
       actor: context.actor,
       where: context.where,
-      passwords: command.passwords,
       metadata: command.patch,
-      host: command.host,
-      onFilesFound: (count) => progress.setTotal(count),
       onProgress: (done) => progress.update(done),
     });
     progress.finish();

@@ -1,12 +1,8 @@
-import fs from 'node:fs/promises';
 import type { ParsedCertificate } from '../domain/certificates/certificate-facts';
-import { decodeCertificates } from '../domain/certificates/decode-certificates';
-import type { CertificateParseError } from '../domain/certificates/errors';
 import type { CertificateLocation, CertificateMetadataPatch, NewAuditEntry } from '../domain/inventory/model';
 import { compilePolicy, evaluateCertificatePolicy } from '../domain/policy/evaluate-policy';
 import type { Policy } from '../domain/policy/policy';
-import { findCertificateFiles } from '../../adapters/certificate-files/find-certificate-files';
-import { openPkcs12, Pkcs12PasswordError } from '../../adapters/certificate-files/pkcs12';
+import type { CertificateSource } from '../ports/certificate-source';
 import type { InventoryStore } from '../ports/inventory-store';
 import { reevaluatePolicy } from './reevaluate-policy';
 
@@ -18,37 +14,17 @@ export interface ImportActor {
   readonly where: string;
 }
 
-/** One source of certificate bytes: a file, an endpoint, a CA's issuance record. */
-export interface CertificateSource {
-  /** Shown in reports and audit entries: a path or host:port. */
-  readonly name: string;
-  readonly bytes: Uint8Array;
-  /** Where the certificate is installed, when the source says so (a file path, an endpoint). */
-  readonly location?: CertificateLocation;
-}
-
-/** A source that could not be read or holds nothing to read; reported, never fatal. */
-export interface UnreadableSource {
-  readonly name: string;
-  /** Set for failures the user must fix (missing file, no permission). */
-  readonly error?: string;
-  /** Set for sources deliberately passed over (too large, not a regular file). */
-  readonly skipped?: string;
-}
-
-/** Options of {@link importCertificateSources} and {@link importCertificateFiles}. */
+/** Options of {@link importCertificates}. */
 export interface ImportOptions extends ImportActor {
   readonly store: InventoryStore;
   readonly policy: Policy;
   /** Clock for seen/evaluated instants; injectable for tests. */
   readonly now?: () => Date;
-  /** PKCS#12 passwords to try in order; the empty password is always tried first. */
-  readonly passwords?: readonly string[];
   /** Metadata merged into every imported certificate (`--owner`, `--tag` on the command line). */
   readonly metadata?: CertificateMetadataPatch;
   /** Certificates per store transaction. */
   readonly batchSize?: number;
-  /** Called after each source with the number of sources done. */
+  /** Called after each place the source yields, with the number of places done. */
   readonly onProgress?: (done: number, source: string) => void;
 }
 
@@ -98,19 +74,15 @@ interface Pending {
 }
 
 /**
- * Imports certificates from byte sources through parse → policy → store (R-INV-2): decodes every format
- * `decodeCertificates` knows, opens PKCS#12 with the given passwords, evaluates the policy, upserts in batches
- * (idempotent by fingerprint), links issuers and writes audit entries. Bad sources become per-item errors.
+ * Imports what a certificate source found through policy → store (R-INV-2): evaluates the policy, upserts in
+ * batches (idempotent by fingerprint), links issuers and writes audit entries. The source's per-place problems
+ * become per-item errors; the import itself does not throw on bad input.
  */
-export async function importCertificateSources(
-  sources: AsyncIterable<CertificateSource | UnreadableSource> | Iterable<CertificateSource | UnreadableSource>,
-  options: ImportOptions,
-): Promise<ImportReport> {
+export async function importCertificates(source: CertificateSource, options: ImportOptions): Promise<ImportReport> {
   const now = options.now ?? (() => new Date());
   const batchSize = options.batchSize ?? DEFAULT_BATCH;
   const compiled = compilePolicy(options.policy);
   const version = compiled.version;
-  const passwords = ['', ...(options.passwords ?? [])];
   const errors: ImportIssue[] = [];
   const skipped: ImportIssue[] = [];
   let pending = new Map<string, Pending>();
@@ -199,28 +171,14 @@ export async function importCertificateSources(
     if (!known) pending.set(fingerprint, entry);
   };
 
-  for await (const source of sources) {
+  for await (const found of source) {
     sourceCount += 1;
-    if (!('bytes' in source)) {
-      if (source.error) errors.push({ source: source.name, message: `${source.name}: ${source.error}` });
-      else skipped.push({ source: source.name, message: source.skipped ?? 'not read' });
-      options.onProgress?.(sourceCount, source.name);
-      continue;
-    }
-    const decoded = decodeCertificates(source.bytes, source.name);
-    let certificates: readonly ParsedCertificate[] = decoded.certificates;
-    if (decoded.pkcs12) {
-      certificates = openWithPasswords(source, passwords, errors);
-    } else if (certificates.length === 0 && isForeignFile(source.name, decoded.errors)) {
-      // A folder of certificates also holds READMEs and scripts: not being a certificate is no error for them.
-      skipped.push({ source: source.name, message: decoded.errors[0]?.reason ?? skipReason(decoded.skipped) });
-    } else {
-      for (const error of decoded.errors) errors.push({ source: source.name, message: error.message });
-    }
-    if (certificates.length > 0) withCertificates += 1;
-    for (const parsed of certificates) add(parsed, source.location);
+    for (const message of found.errors) errors.push({ source: found.name, message });
+    if (found.skipped !== undefined) skipped.push({ source: found.name, message: found.skipped });
+    if (found.certificates.length > 0) withCertificates += 1;
+    for (const parsed of found.certificates) add(parsed, found.location);
     if (pending.size >= batchSize) await flush();
-    options.onProgress?.(sourceCount, source.name);
+    options.onProgress?.(sourceCount, found.name);
   }
   await flush();
   const issuerLinks = await options.store.linkIssuers();
@@ -264,82 +222,10 @@ export async function importCertificateSources(
   return report;
 }
 
-function openWithPasswords(
-  source: CertificateSource,
-  passwords: readonly string[],
-  errors: ImportIssue[],
-): readonly ParsedCertificate[] {
-  for (const password of passwords) {
-    try {
-      return openPkcs12(source.bytes, password, source.name);
-    } catch (error) {
-      if (error instanceof Pkcs12PasswordError) continue;
-      errors.push({ source: source.name, message: (error as Error).message });
-      return [];
-    }
-  }
-  errors.push({
-    source: source.name,
-    message:
-      passwords.length > 1
-        ? `${source.name}: none of the ${passwords.length - 1} given password(s) opens this PKCS#12 file — pass the right one with --password`
-        : `${source.name}: this PKCS#12 file is password-protected — pass its password with --password`,
-  });
-  return [];
-}
-
-/** Names that promise certificate content: a file so named that holds none is an error, not a skip. */
-const CERTIFICATE_FILE = /\.(pem|crt|cer|cert|der|p7b|p7c|p12|pfx|ca-bundle|chain)$/i;
-
-/**
- * True when a file is no certificate material: it yielded nothing and no error at all, or it has no certificate name
- * and nothing in it even looked like a certificate.
- */
-function isForeignFile(name: string, errors: readonly CertificateParseError[]): boolean {
-  return errors.length === 0 || (!CERTIFICATE_FILE.test(name) && errors.every((error) => error.block === null));
-}
-
-function skipReason(skipped: readonly { reason: string }[]): string {
-  return skipped[0]?.reason ?? 'holds no certificate';
-}
-
 function mergePatch(
   base: CertificateMetadataPatch | undefined,
   locations: readonly CertificateLocation[],
 ): CertificateMetadataPatch | undefined {
   if (locations.length === 0) return base;
   return { ...base, locations: [...(base?.locations ?? []), ...locations] };
-}
-
-/** Options of {@link importCertificateFiles}: files and folders instead of byte sources. */
-export interface FileImportOptions extends ImportOptions {
-  /** Host name recorded in the file locations of imported certificates. */
-  readonly host?: string;
-  /** Called once the files are found, before reading them. */
-  readonly onFilesFound?: (count: number) => void;
-}
-
-/** Imports certificate files and folders (recursively); unreadable paths become per-item errors. */
-export async function importCertificateFiles(
-  paths: readonly string[],
-  options: FileImportOptions,
-): Promise<ImportReport> {
-  const found = await findCertificateFiles(paths);
-  options.onFilesFound?.(found.files.length + found.errors.length + found.skipped.length);
-  async function* sources(): AsyncIterable<CertificateSource | UnreadableSource> {
-    for (const issue of found.errors) yield { name: issue.path, error: issue.reason };
-    for (const issue of found.skipped) yield { name: issue.path, skipped: issue.reason };
-    for (const file of found.files) {
-      try {
-        const bytes = await fs.readFile(file.path);
-        const location: CertificateLocation = options.host
-          ? { kind: 'file', path: file.path, host: options.host }
-          : { kind: 'file', path: file.path };
-        yield { name: file.path, bytes, location };
-      } catch (error) {
-        yield { name: file.path, error: (error as Error).message };
-      }
-    }
-  }
-  return importCertificateSources(sources(), options);
 }

@@ -2,7 +2,11 @@ import { createHash } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { DEFAULT_POLICY } from '../../../src/core/domain/policy/load-policy';
 import { openInventoryStore } from '../../../src/adapters/database/database';
-import { importCertificateSources, type CertificateSource } from '../../../src/core/application/import-certificates';
+import { importCertificates } from '../../../src/core/application/import-certificates';
+import {
+  decodeCertificateFiles,
+  type CertificateFile,
+} from '../../../src/adapters/certificate-files/decode-certificate-file';
 import type { InventoryStore } from '../../../src/core/ports/inventory-store';
 import {
   createIntermediateCa,
@@ -25,14 +29,14 @@ const shop = (notBeforeDaysAgo: number) =>
 
 const fingerprintOf = (certificate: IssuedCertificate) => createHash('sha256').update(certificate.der).digest('hex');
 
-function source(name: string, certificate: IssuedCertificate): CertificateSource {
+function source(name: string, certificate: IssuedCertificate): CertificateFile {
   return { name, bytes: new TextEncoder().encode(certificate.pem) };
 }
 
 describe('importing certificates assigns managed certificates (issue 4)', () => {
   let store: InventoryStore;
-  const run = (sources: CertificateSource[], batchSize = 500) =>
-    importCertificateSources(sources, {
+  const run = (sources: CertificateFile[], batchSize = 500) =>
+    importCertificates(decodeCertificateFiles(sources), {
       store,
       policy: DEFAULT_POLICY,
       actor: 'user:tester',

@@ -18,11 +18,11 @@ import { decodeCertificates } from '../../../src/core/domain/certificates/decode
 import type { OwnerGroup } from '../../../src/core/domain/inventory/model';
 import { DEFAULT_POLICY } from '../../../src/core/domain/policy/load-policy';
 import { openInventoryStore } from '../../../src/adapters/database/database';
+import { importCertificates, type ImportReport } from '../../../src/core/application/import-certificates';
 import {
-  importCertificateSources,
-  type CertificateSource,
-  type ImportReport,
-} from '../../../src/core/application/import-certificates';
+  decodeCertificateFiles,
+  type CertificateFile,
+} from '../../../src/adapters/certificate-files/decode-certificate-file';
 import { InventoryInputError } from '../../../src/core/ports/inventory-errors';
 import type { InventoryStore, ManagedCertificate } from '../../../src/core/ports/inventory-store';
 import { lifecycleWorkflowId, type LifecycleView } from '../../../src/core/workflows/definitions';
@@ -84,11 +84,11 @@ async function importInto(
   ownerGroup: string,
   certificates: readonly IssuedCertificate[],
 ): Promise<ImportReport> {
-  const sources: CertificateSource[] = certificates.map((certificate, index) => ({
+  const sources: CertificateFile[] = certificates.map((certificate, index) => ({
     name: `${ownerGroup}-${index}.pem`,
     bytes: new TextEncoder().encode(certificate.pem),
   }));
-  const report = await importCertificateSources(sources, {
+  const report = await importCertificates(decodeCertificateFiles(sources), {
     store,
     policy: DEFAULT_POLICY,
     actor: 'user:tester',
@@ -346,8 +346,8 @@ describe('the lifecycle client on the time-skipping server', () => {
     });
     const bulk = await openInventoryStore({ url: ':memory:' });
     try {
-      await importCertificateSources(
-        set.leaves.map((der, index) => ({ name: `leaf-${index}.der`, bytes: der })),
+      await importCertificates(
+        decodeCertificateFiles(set.leaves.map((der, index) => ({ name: `leaf-${index}.der`, bytes: der }))),
         { store: bulk, policy: DEFAULT_POLICY, actor: 'user:tester', where: 'test', now: () => NOW },
       );
       const current: ManagedCertificate[] = [];
@@ -418,13 +418,16 @@ describe('the lifecycle client on the time-skipping server', () => {
 
   it('refuses to start lifecycles without their search attributes, saying how to register them', async () => {
     const fresh = leaf('fresh.example.com', 50);
-    const report = await importCertificateSources([{ name: 'fresh.pem', bytes: new TextEncoder().encode(fresh.pem) }], {
-      store,
-      policy: DEFAULT_POLICY,
-      actor: 'user:tester',
-      where: 'test',
-      now: () => NOW,
-    });
+    const report = await importCertificates(
+      decodeCertificateFiles([{ name: 'fresh.pem', bytes: new TextEncoder().encode(fresh.pem) }]),
+      {
+        store,
+        policy: DEFAULT_POLICY,
+        actor: 'user:tester',
+        where: 'test',
+        now: () => NOW,
+      },
+    );
     const strict = createLifecycleClient({ client: env.client, taskQueue, store, now: () => NOW });
     const error = await strict.ensureLifecycles(report.managed.created).catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(SearchAttributesMissingError);

@@ -11,7 +11,8 @@ import type { OwnerGroup } from '../../../../src/core/domain/inventory/model';
 import { DEFAULT_POLICY } from '../../../../src/core/domain/policy/load-policy';
 import { startHttpServer, type RunningHttpServer } from '../../../../src/adapters/shared/http';
 import { openInventoryStore } from '../../../../src/adapters/database/database';
-import { importCertificateSources } from '../../../../src/core/application/import-certificates';
+import { importCertificates } from '../../../../src/core/application/import-certificates';
+import { decodeCertificateFiles } from '../../../../src/adapters/certificate-files/decode-certificate-file';
 import type { InventoryStore } from '../../../../src/core/ports/inventory-store';
 import { startSlackStandIn, type SlackStandIn } from '../../../../src/adapters/slack/stand-in/slack-stand-in';
 import type { SlackUserDriver } from '../../../../src/adapters/slack/stand-in/user-driver';
@@ -100,14 +101,17 @@ export async function startSlackLifecycleSetup(): Promise<SlackLifecycleSetup> {
       notBefore: new Date(now.getTime() - 100 * DAY_MS),
       notAfter: new Date(now.getTime() + daysLeft * DAY_MS),
     });
-    await importCertificateSources([{ name: `${name}.pem`, bytes: new TextEncoder().encode(leaf.pem) }], {
-      store,
-      policy: DEFAULT_POLICY,
-      actor: 'user:tester',
-      where: 'test',
-      now: () => now,
-      metadata: { ownerGroup: group },
-    });
+    await importCertificates(
+      decodeCertificateFiles([{ name: `${name}.pem`, bytes: new TextEncoder().encode(leaf.pem) }]),
+      {
+        store,
+        policy: DEFAULT_POLICY,
+        actor: 'user:tester',
+        where: 'test',
+        now: () => now,
+        metadata: { ownerGroup: group },
+      },
+    );
     const managed = await store.findManagedCertificateByFingerprint(
       createHash('sha256').update(leaf.der).digest('hex'),
     );

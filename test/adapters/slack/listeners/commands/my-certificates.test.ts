@@ -6,7 +6,8 @@ import {
 } from '../../../../../src/adapters/slack/listeners/commands/my-certificates';
 import { DEFAULT_POLICY } from '../../../../../src/core/domain/policy/load-policy';
 import { openInventoryStore } from '../../../../../src/adapters/database/database';
-import { importCertificateSources } from '../../../../../src/core/application/import-certificates';
+import { importCertificates } from '../../../../../src/core/application/import-certificates';
+import { decodeCertificateFiles } from '../../../../../src/adapters/certificate-files/decode-certificate-file';
 import type { InventoryStore } from '../../../../../src/core/ports/inventory-store';
 import type { LifecycleView } from '../../../../../src/core/workflows/definitions';
 import { createIntermediateCa, createLeaf, createRootCa } from '../../../../support/certificate-factory';
@@ -52,7 +53,7 @@ beforeAll(async () => {
     });
     return { name: `host-${index}.pem`, bytes: new TextEncoder().encode(leaf.pem) };
   });
-  const report = await importCertificateSources(sources, {
+  const report = await importCertificates(decodeCertificateFiles(sources), {
     store,
     policy: DEFAULT_POLICY,
     actor: 'user:tester',
@@ -122,7 +123,7 @@ describe('what /certflow and App Home gather', () => {
       ),
     }));
     for (const version of versions) {
-      await importCertificateSources([version], {
+      await importCertificates(decodeCertificateFiles([version]), {
         store,
         policy: DEFAULT_POLICY,
         actor: 'user:tester',

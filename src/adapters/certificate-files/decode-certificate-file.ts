@@ -1,0 +1,87 @@
+/**
+ * Turns the bytes of one certificate file into what the import stores: every format `decodeCertificates` knows,
+ * PKCS#12 opened with the given passwords, and files that hold no certificate material told apart from broken ones.
+ */
+import type { ParsedCertificate } from '../../core/domain/certificates/certificate-facts';
+import { decodeCertificates } from '../../core/domain/certificates/decode-certificates';
+import type { CertificateParseError } from '../../core/domain/certificates/errors';
+import type { CertificateLocation } from '../../core/domain/inventory/model';
+import type { FoundCertificates } from '../../core/ports/certificate-source';
+import { openPkcs12, Pkcs12PasswordError } from './pkcs12';
+
+/** The bytes of one certificate file, read from disk or held in memory. */
+export interface CertificateFile {
+  /** Shown in reports and audit entries: the path. */
+  readonly name: string;
+  readonly bytes: Uint8Array;
+  /** Where the certificate is installed, when known. */
+  readonly location?: CertificateLocation;
+}
+
+/** Names that promise certificate content: a file so named that holds none is an error, not a skip. */
+const CERTIFICATE_FILE = /\.(pem|crt|cer|cert|der|p7b|p7c|p12|pfx|ca-bundle|chain)$/i;
+
+/**
+ * The certificates in one file. `passwords` open PKCS#12 files in order, after the empty password; a bad block is an
+ * error beside the good ones, and a file that is no certificate material is skipped.
+ */
+export function decodeCertificateFile(file: CertificateFile, passwords: readonly string[] = []): FoundCertificates {
+  const found = { name: file.name, location: file.location };
+  const decoded = decodeCertificates(file.bytes, file.name);
+  if (decoded.pkcs12) {
+    const errors: string[] = [];
+    return { ...found, certificates: openWithPasswords(file, ['', ...passwords], errors), errors };
+  }
+  if (decoded.certificates.length === 0 && isForeignFile(file.name, decoded.errors)) {
+    // A folder of certificates also holds READMEs and scripts: not being a certificate is no error for them.
+    return {
+      ...found,
+      certificates: [],
+      errors: [],
+      skipped: decoded.errors[0]?.reason ?? skipReason(decoded.skipped),
+    };
+  }
+  return { ...found, certificates: decoded.certificates, errors: decoded.errors.map((error) => error.message) };
+}
+
+/** {@link decodeCertificateFile} for each file in turn: a certificate source of files already read. */
+export function* decodeCertificateFiles(
+  files: Iterable<CertificateFile>,
+  passwords: readonly string[] = [],
+): Iterable<FoundCertificates> {
+  for (const file of files) yield decodeCertificateFile(file, passwords);
+}
+
+function openWithPasswords(
+  file: CertificateFile,
+  passwords: readonly string[],
+  errors: string[],
+): readonly ParsedCertificate[] {
+  for (const password of passwords) {
+    try {
+      return openPkcs12(file.bytes, password, file.name);
+    } catch (error) {
+      if (error instanceof Pkcs12PasswordError) continue;
+      errors.push((error as Error).message);
+      return [];
+    }
+  }
+  errors.push(
+    passwords.length > 1
+      ? `${file.name}: none of the ${passwords.length - 1} given password(s) opens this PKCS#12 file — pass the right one with --password`
+      : `${file.name}: this PKCS#12 file is password-protected — pass its password with --password`,
+  );
+  return [];
+}
+
+/**
+ * True when a file is no certificate material: it yielded nothing and no error at all, or it has no certificate name
+ * and nothing in it even looked like a certificate.
+ */
+function isForeignFile(name: string, errors: readonly CertificateParseError[]): boolean {
+  return errors.length === 0 || (!CERTIFICATE_FILE.test(name) && errors.every((error) => error.block === null));
+}
+
+function skipReason(skipped: readonly { reason: string }[]): string {
+  return skipped[0]?.reason ?? 'holds no certificate';
+}
