@@ -14,7 +14,9 @@ import { connectHostOf, startManagedTlsEndpoint, TlsEndpointRegistry } from '../
 import { TlsEndpointDeployer } from '../adapters/deploy/tls-endpoint-deployer';
 import { CERTIFICATE_PAGE_PREFIX, createCertificatePageHandler } from '../adapters/web/certificate-page';
 import { startHttpServer, type HttpMount, type RunningHttpServer } from '../adapters/shared/http';
+import type { Kysely } from 'kysely';
 import { openInventoryDatabase } from '../adapters/database/database';
+import type { InventoryDatabase } from '../adapters/database/kysely-inventory-store';
 import type { InventoryStore } from '../core/ports/inventory-store';
 import { SqlPublishedRoles } from '../adapters/database/sql-published-roles';
 import { FileKeyStore } from '../adapters/keys/file-key-store';
@@ -26,9 +28,8 @@ import { JiraTicketing } from '../adapters/jira/jira-ticketing';
 import { SqlJiraTicketStore } from '../adapters/jira/sql-jira-ticket-store';
 import { ConsoleTicketing } from '../adapters/console/console-ticketing';
 import type { CampaignNotifier } from '../core/ports/notification-port';
-import type { CampaignTicketing } from '../core/ports/ticketing-port';
+import type { CampaignTicketing, TicketingPort } from '../core/ports/ticketing-port';
 import { ConsoleCampaignNotifier } from '../adapters/console/console-campaign-notifier';
-import { ConsoleCampaignTicketing } from '../adapters/console/console-campaign-ticketing';
 import { SqlCampaignStore } from '../adapters/database/sql-campaign-store';
 import { JiraCampaignTicketing } from '../adapters/jira/jira-campaign-ticketing';
 import { SlackCampaignNotifier } from '../adapters/slack/slack-campaign-notifier';
@@ -80,6 +81,28 @@ async function caPassphrase(config: CertflowConfig): Promise<string> {
   await fs.mkdir(path.dirname(file), { recursive: true, mode: 0o700 });
   await createFileOnce(file, randomBytes(32).toString('base64url'), 0o600);
   return (await fs.readFile(file, 'utf8')).trim();
+}
+
+/**
+ * The ticketing adapters of lifecycles and campaigns: Jira's when configured, or else one console adapter serving
+ * both. Either keeps its tickets in the inventory database, so a restarted worker never opens a second one.
+ */
+function openTicketing(
+  config: CertflowConfig,
+  db: Kysely<InventoryDatabase>,
+  log: (line: string) => void,
+): {
+  readonly jira: JiraTicketing | undefined;
+  readonly lifecycles: TicketingPort;
+  readonly campaigns: CampaignTicketing;
+} {
+  if (config.jira === undefined) {
+    const consoleTicketing = new ConsoleTicketing({ db, log });
+    return { jira: undefined, lifecycles: consoleTicketing, campaigns: consoleTicketing };
+  }
+  const jira = new JiraTicketing({ config: config.jira.config, store: new SqlJiraTicketStore({ db }) });
+  const campaigns = new JiraCampaignTicketing({ config: config.jira.config, store: new SqlJiraTicketStore({ db }) });
+  return { jira, lifecycles: jira, campaigns };
 }
 
 /** Opens the inventory, key store, internal CA, deployers, adapters and the HTTP server for a worker. */
@@ -141,11 +164,7 @@ export async function openCertflowServices(options: OpenServicesOptions): Promis
             digestWindowMs: config.slackDigestWindowMs,
             log: (event) => log(`[slack] ${JSON.stringify(event)}`),
           });
-    // Tickets per renewal cycle are kept in the inventory database, so a restarted worker never opens a second one.
-    const jira =
-      config.jira === undefined
-        ? undefined
-        : new JiraTicketing({ config: config.jira.config, store: new SqlJiraTicketStore({ db }) });
+    const ticketing = openTicketing(config, db, log);
     const campaignStore = new SqlCampaignStore({ db });
     const campaigns = {
       store: campaignStore,
@@ -157,10 +176,7 @@ export async function openCertflowServices(options: OpenServicesOptions): Promis
               deliveries: new SqlSlackDeliveryStore({ db }),
               log: (event) => log(`[slack] ${JSON.stringify(event)}`),
             }),
-      ticketing:
-        config.jira === undefined
-          ? new ConsoleCampaignTicketing({ db, log })
-          : new JiraCampaignTicketing({ config: config.jira.config, store: new SqlJiraTicketStore({ db }) }),
+      ticketing: ticketing.campaigns,
     };
     // Digests still collecting go out before the inventory (their delivery store) closes.
     if (slack !== undefined) opened.push({ close: () => slack.flush() });
@@ -175,7 +191,7 @@ export async function openCertflowServices(options: OpenServicesOptions): Promis
         new FileDeployer({ keyStore, reloadCommand: config.reloadCommand }),
       ],
       notifications: slack ?? new ConsoleNotifier({ db, log }),
-      ticketing: jira ?? new ConsoleTicketing({ db, log }),
+      ticketing: ticketing.lifecycles,
       securityLeads: config.securityLeads,
       admins: config.admins,
       publicUrl: config.publicUrl,
@@ -187,7 +203,7 @@ export async function openCertflowServices(options: OpenServicesOptions): Promis
       registry,
       http,
       lifecycle,
-      jira,
+      jira: ticketing.jira,
       campaigns,
       roles,
       rolesChanged,

@@ -22,8 +22,6 @@ import { decodeCertificates } from '../../src/core/domain/certificates/decode-ce
 import type { CertificateLocation, OwnerGroup } from '../../src/core/domain/inventory/model';
 import { DEFAULT_POLICY } from '../../src/core/domain/policy/load-policy';
 import type { Policy } from '../../src/core/domain/policy/policy';
-import { RecordingCampaignNotifier } from './fakes/recording-campaign-notifier';
-import { RecordingCampaignTicketing } from './fakes/recording-campaign-ticketing';
 import { SqlCampaignStore } from '../../src/adapters/database/sql-campaign-store';
 import type { CampaignStore, MemberStateChange } from '../../src/core/ports/campaign-store';
 import type { CampaignNotifier } from '../../src/core/ports/notification-port';
@@ -105,8 +103,9 @@ export interface CampaignHarness {
   readonly oldIssuerDn: string;
   readonly notifier: RecordingNotifier;
   readonly ticketing: RecordingTicketing;
-  readonly campaignNotifier: RecordingCampaignNotifier;
-  readonly campaignTicketing: RecordingCampaignTicketing;
+  /** The campaign's own Slack and Jira fakes, apart from the lifecycles', so each numbers its receipts and keys. */
+  readonly campaignNotifier: RecordingNotifier;
+  readonly campaignTicketing: RecordingTicketing;
   /** The Slack and Jira adapters the next worker's campaign activities use; tests wrap them to fail or hold. */
   publishing: { notifier: CampaignNotifier; ticketing: CampaignTicketing };
   readonly lifecycles: LifecycleClient;
@@ -160,8 +159,8 @@ export async function createCampaignHarness(options: CampaignHarnessOptions = {}
   const fileDeployer = new FileDeployer({ keyStore });
   const notifier = new RecordingNotifier();
   const ticketing = new RecordingTicketing();
-  const campaignNotifier = new RecordingCampaignNotifier();
-  const campaignTicketing = new RecordingCampaignTicketing();
+  const campaignNotifier = new RecordingNotifier();
+  const campaignTicketing = new RecordingTicketing('CAMP');
   const taskQueue = uniqueTaskQueue('campaign');
   const securityLeads = [CAMPAIGN_PEOPLE.securityLead.id];
   // As a certflow worker does when it starts: the client reads the roles the worker publishes.

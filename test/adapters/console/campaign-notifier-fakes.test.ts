@@ -1,14 +1,14 @@
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { ConsoleCampaignNotifier } from '../../../src/adapters/console/console-campaign-notifier';
 import { openInventoryDatabase } from '../../../src/adapters/database/database';
-import { RecordingCampaignNotifier } from '../../support/fakes/recording-campaign-notifier';
+import { RecordingNotifier } from '../../support/fakes/recording-notifier';
 import { groupFixture, progressFixture } from '../slack/campaign-fixtures';
 
 const progress = progressFixture([groupFixture('payments', 1, 4)]);
 
-describe('RecordingCampaignNotifier', () => {
+describe('RecordingNotifier, campaign face', () => {
   it('records each key once, keeps the posted ts on updates and returns deterministic receipts', async () => {
-    const notifier = new RecordingCampaignNotifier();
+    const notifier = new RecordingNotifier();
     const first = await notifier.publishProgress({ idempotencyKey: 'c/p0', progress, receipt: null });
     expect(first).toEqual({
       idempotencyKey: 'c/p0',
@@ -21,7 +21,7 @@ describe('RecordingCampaignNotifier', () => {
     const report = await notifier.postReport({ idempotencyKey: 'c/report', progress, markdown: '# Report' });
     expect(report.messages[0]?.ts).toBe('2.000000');
     await notifier.escalateLaggards({ idempotencyKey: 'c/escalation', progress, groups: [], examples: [] });
-    expect(notifier.calls.map((call) => call.method)).toEqual([
+    expect(notifier.campaignCalls.map((call) => call.method)).toEqual([
       'publishProgress',
       'publishProgress',
       'postReport',

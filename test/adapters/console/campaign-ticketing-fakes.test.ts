@@ -1,14 +1,14 @@
 import { describe, expect, it, onTestFinished } from 'vitest';
-import { ConsoleCampaignTicketing } from '../../../src/adapters/console/console-campaign-ticketing';
+import { ConsoleTicketing } from '../../../src/adapters/console/console-ticketing';
 import { openInventoryDatabase } from '../../../src/adapters/database/database';
-import { RecordingCampaignTicketing } from '../../support/fakes/recording-campaign-ticketing';
+import { RecordingTicketing } from '../../support/fakes/recording-ticketing';
 import { campaignFixture, groupFixture } from '../slack/campaign-fixtures';
 
 const campaign = campaignFixture();
 
-describe('RecordingCampaignTicketing', () => {
+describe('RecordingTicketing, campaign face', () => {
   it('one epic and one task per key with deterministic keys, stages forward only, escalation once', async () => {
-    const ticketing = new RecordingCampaignTicketing();
+    const ticketing = new RecordingTicketing('CAMP');
     const epic = await ticketing.ensureEpic({ idempotencyKey: 'c/epic', campaign });
     expect(epic).toEqual({ key: 'CAMP-1', url: 'local://tickets/CAMP-1' });
     expect(await ticketing.ensureEpic({ idempotencyKey: 'c/epic', campaign })).toEqual(epic);
@@ -24,7 +24,7 @@ describe('RecordingCampaignTicketing', () => {
     await ticketing.escalateGroupTask(escalation);
     await ticketing.escalateGroupTask(escalation);
     expect(ticketing.findTask(task).escalations).toEqual(['late']);
-    expect(ticketing.calls.map((call) => call.method)).toEqual([
+    expect(ticketing.campaignCalls.map((call) => call.method)).toEqual([
       'ensureEpic',
       'ensureEpic',
       'ensureGroupTask',
@@ -39,17 +39,17 @@ describe('RecordingCampaignTicketing', () => {
   });
 
   it('throws what the failure hook returns, records the call and applies nothing', async () => {
-    const ticketing = new RecordingCampaignTicketing();
+    const ticketing = new RecordingTicketing('CAMP');
     ticketing.failure = (call) => (call.method === 'ensureEpic' ? new Error('Jira is down') : null);
     await expect(ticketing.ensureEpic({ idempotencyKey: 'c/epic', campaign })).rejects.toThrow('Jira is down');
     expect(ticketing.epics).toHaveLength(0);
-    expect(ticketing.calls).toHaveLength(1);
+    expect(ticketing.campaignCalls).toHaveLength(1);
     ticketing.failure = null;
     expect((await ticketing.ensureEpic({ idempotencyKey: 'c/epic', campaign })).key).toBe('CAMP-1');
   });
 
   it('refuses a task under an unknown epic, naming what to call first', async () => {
-    const ticketing = new RecordingCampaignTicketing();
+    const ticketing = new RecordingTicketing('CAMP');
     await expect(
       ticketing.ensureGroupTask({
         idempotencyKey: 'k',
@@ -62,12 +62,12 @@ describe('RecordingCampaignTicketing', () => {
   });
 });
 
-describe('ConsoleCampaignTicketing', () => {
+describe('ConsoleTicketing, campaign face', () => {
   it('logs one line per call, an escalation once per key', async () => {
     const lines: string[] = [];
     const { db, store } = await openInventoryDatabase({ url: ':memory:' });
     onTestFinished(() => store.close());
-    const ticketing = new ConsoleCampaignTicketing({ db, log: (line) => lines.push(line) });
+    const ticketing = new ConsoleTicketing({ db, log: (line) => lines.push(line) });
     const epic = await ticketing.ensureEpic({ idempotencyKey: 'c/epic', campaign });
     const task = await ticketing.ensureGroupTask({
       idempotencyKey: 'c/task',

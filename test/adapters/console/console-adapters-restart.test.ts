@@ -8,7 +8,6 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConsoleCampaignNotifier } from '../../../src/adapters/console/console-campaign-notifier';
-import { ConsoleCampaignTicketing } from '../../../src/adapters/console/console-campaign-ticketing';
 import { openInventoryDatabase, type InventoryDatabaseHandle } from '../../../src/adapters/database/database';
 import { ConsoleNotifier } from '../../../src/adapters/console/console-notifier';
 import type { LifecycleNotification } from '../../../src/core/ports/notification-port';
@@ -22,7 +21,6 @@ import { startTestPostgres, type TestPostgres } from '../../support/postgres';
 interface Worker {
   readonly lines: string[];
   readonly ticketing: ConsoleTicketing;
-  readonly campaignTicketing: ConsoleCampaignTicketing;
   readonly notifier: ConsoleNotifier;
   readonly campaignNotifier: ConsoleCampaignNotifier;
   stop(): Promise<void>;
@@ -35,7 +33,6 @@ async function startWorker(url: string): Promise<Worker> {
   return {
     lines,
     ticketing: new ConsoleTicketing({ db: handle.db, log }),
-    campaignTicketing: new ConsoleCampaignTicketing({ db: handle.db, log }),
     notifier: new ConsoleNotifier({ db: handle.db, log }),
     campaignNotifier: new ConsoleCampaignNotifier({ db: handle.db, log }),
     stop: () => handle.store.close(),
@@ -99,8 +96,8 @@ describe.each(backends)('console adapters across a worker restart ($name)', ({ u
     const ticket = await first.ticketing.ensureChangeTicket(changeRequest('wf-a/c1/ticket', 'a.example.com'));
     await first.ticketing.comment({ ticket, idempotencyKey: 'wf-a/c1/comment/issued', step: 'issued', body: 'issued' });
     await first.ticketing.transition({ ticket, idempotencyKey: 'wf-a/c1/transition/in', to: 'in-progress' });
-    const epic = await first.campaignTicketing.ensureEpic({ idempotencyKey: 'cmp/epic', campaign });
-    const task = await first.campaignTicketing.ensureGroupTask({
+    const epic = await first.ticketing.ensureEpic({ idempotencyKey: 'cmp/epic', campaign });
+    const task = await first.ticketing.ensureGroupTask({
       idempotencyKey: 'cmp/task/pay',
       epic,
       campaign,
@@ -121,15 +118,15 @@ describe.each(backends)('console adapters across a worker restart ($name)', ({ u
       expect(await second.ticketing.ensureChangeTicket(changeRequest('wf-a/c1/ticket', 'a.example.com'))).toEqual(
         ticket,
       );
-      expect(await second.campaignTicketing.ensureEpic({ idempotencyKey: 'cmp/epic', campaign })).toEqual(epic);
+      expect(await second.ticketing.ensureEpic({ idempotencyKey: 'cmp/epic', campaign })).toEqual(epic);
       const other = await second.ticketing.ensureChangeTicket(changeRequest('wf-b/c1/ticket', 'b.example.com'));
       expect([ticket.key, epic.key, task.key]).not.toContain(other.key);
       expect(new Set([ticket.key, epic.key, task.key, other.key]).size).toBe(4);
 
       // The task the first worker opened is synced by the second, forward to done.
-      await second.campaignTicketing.syncGroupTask({ task, campaign, progress: groupFixture('pay', 1, 2) });
-      await second.campaignTicketing.syncGroupTask({ task, campaign, progress: groupFixture('pay', 2, 2) });
-      await second.campaignTicketing.syncGroupTask({ task, campaign, progress: groupFixture('pay', 1, 2) });
+      await second.ticketing.syncGroupTask({ task, campaign, progress: groupFixture('pay', 1, 2) });
+      await second.ticketing.syncGroupTask({ task, campaign, progress: groupFixture('pay', 2, 2) });
+      await second.ticketing.syncGroupTask({ task, campaign, progress: groupFixture('pay', 1, 2) });
 
       // Comments, transitions, escalations and notifications applied before the restart are not applied again.
       await second.ticketing.comment({
@@ -146,8 +143,8 @@ describe.each(backends)('console adapters across a worker restart ($name)', ({ u
         body: 'b',
       });
       const escalation = { idempotencyKey: 'cmp/escalation/pay', task, reason: 'deadline passed', group: null };
-      await second.campaignTicketing.escalateGroupTask(escalation);
-      await second.campaignTicketing.escalateGroupTask(escalation);
+      await second.ticketing.escalateGroupTask(escalation);
+      await second.ticketing.escalateGroupTask(escalation);
       await second.notifier.send(reminder('wf-a/c1/reminder-30'));
       expect(
         await second.campaignNotifier.publishProgress({

@@ -15,8 +15,8 @@ import {
 import type { CampaignMember } from '../../../src/core/domain/campaigns/model';
 import type { LifecycleRequest } from '../../../src/core/domain/lifecycle/model';
 import type { CampaignStore, ClaimedMember, MemberStateChange } from '../../../src/core/ports/campaign-store';
-import { RecordingCampaignNotifier } from '../../support/fakes/recording-campaign-notifier';
-import { RecordingCampaignTicketing } from '../../support/fakes/recording-campaign-ticketing';
+import { RecordingNotifier } from '../../support/fakes/recording-notifier';
+import { RecordingTicketing } from '../../support/fakes/recording-ticketing';
 import type { InventoryStore } from '../../../src/core/ports/inventory-store';
 import type { RequestRenewalInput } from '../../../src/core/workflows/definitions';
 
@@ -78,8 +78,8 @@ function activities(lifecycles: LifecycleClient, campaigns: CampaignStore) {
   return createCampaignActivities({
     store: { appendAudit: () => Promise.resolve([]) } as unknown as InventoryStore,
     campaigns,
-    notifier: new RecordingCampaignNotifier(),
-    ticketing: new RecordingCampaignTicketing(),
+    notifier: new RecordingNotifier(),
+    ticketing: new RecordingTicketing('CAMP'),
     lifecycles: () => lifecycles,
     securityLeads: ['email:sec@example.com'],
     admins: [],

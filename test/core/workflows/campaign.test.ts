@@ -171,7 +171,7 @@ describe('campaign workflow', () => {
       expect(escalation?.groups.map((group) => group.group?.managementContact?.email)).toEqual(
         slow.map((group) => `boss@${group}.example.com`),
       );
-      const escalatedTasks = h.campaignTicketing.calls.filter((call) => call.method === 'escalateGroupTask');
+      const escalatedTasks = h.campaignTicketing.campaignCalls.filter((call) => call.method === 'escalateGroupTask');
       expect(escalatedTasks).toHaveLength(2);
 
       expect(await approveWaiting(h, campaign.id, slow)).toBe(80);
@@ -194,7 +194,7 @@ describe('campaign workflow', () => {
         new Set(['1.000000']),
       );
       expectConsistentPublications(h);
-      expect(h.campaignTicketing.calls.filter((call) => call.method === 'ensureEpic')).toHaveLength(1);
+      expect(h.campaignTicketing.campaignCalls.filter((call) => call.method === 'ensureEpic')).toHaveLength(1);
       expect(h.campaignNotifier.ofMethod('postReport')).toHaveLength(1);
     });
   }, 600_000);
