@@ -24,7 +24,8 @@ import {
   InventoryInputError,
   UnknownCertificateError,
 } from '../core/ports/inventory-errors';
-import { ConfigError, loadConfig } from '../runtime/config';
+import { loadConfig } from '../runtime/config';
+import { ConfigError } from '../runtime/config-error';
 import { DataDirInUseError, DevServerStartError } from '../runtime/dev-server';
 import { SearchAttributeConflictError } from '../runtime/search-attributes';
 import { TemporalToolsMissingError } from '../runtime/temporal-tools';

@@ -3,7 +3,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_POLICY } from '../../src/core/domain/policy/load-policy';
-import { CONFIG_VARIABLES, ConfigError, loadConfig, readPolicyFile } from '../../src/runtime/config';
+import { loadConfig, readPolicyFile } from '../../src/runtime/config';
+import { ConfigError } from '../../src/runtime/config-error';
+import { CONFIG_VARIABLES } from '../../src/runtime/config-variables';
 
 const CWD = '/srv/certflow';
 /** A program surely on the test machine: the Node.js that runs the tests, by its name on its folder's PATH. */

@@ -21,7 +21,8 @@ import {
   ensureDemoOwnerGroup,
   startDemoSlack,
 } from '../../adapters/slack/stand-in/demo-workspace';
-import type { CertflowConfig, JiraSettings } from '../../runtime/config';
+import type { CertflowConfig } from '../../runtime/config';
+import type { JiraSettings } from '../../runtime/config-jira';
 import { startDevServer, type DevServer } from '../../runtime/dev-server';
 import { ensureSearchAttributes, SearchAttributeConflictError } from '../../runtime/search-attributes';
 import { repoRoot, resolveTemporalServer, TemporalToolsMissingError } from '../../runtime/temporal-tools';

@@ -1,0 +1,231 @@
+/** Readers of single configuration variables: each parses one value, or refuses it naming the fix. */
+import { accessSync, constants as fsConstants, statSync } from 'node:fs';
+import path from 'node:path';
+import type { TlsEndpointAddress } from './config';
+import { ConfigError } from './config-error';
+
+const PRINCIPAL =
+  /^(email:[^\s@,]+@[^\s@,]+|slack:[UW][A-Z0-9]{2,}|jira:[A-Za-z0-9:-]{6,128}|user:[A-Za-z0-9._-]{1,64})$/;
+
+/** A principal (`email:…`, `slack:U…`, `jira:…`, `user:…`); a bare e-mail address becomes `email:`. */
+export function readPrincipal(name: string, raw: string): string {
+  const principal = raw.includes('@') && !raw.includes(':') ? `email:${raw}` : raw;
+  if (!PRINCIPAL.test(principal)) {
+    throw new ConfigError(
+      name,
+      `"${raw}" is not a principal; write email:alice@example.com, slack:U024BE7LH, jira:<account id> or user:<login>`,
+    );
+  }
+  return principal.startsWith('email:') ? principal.toLowerCase() : principal;
+}
+
+/** A comma-separated list of principals, or none when the variable is unset. */
+export function readPrincipals(env: NodeJS.ProcessEnv, name: string): string[] {
+  const raw = env[name] ?? '';
+  return raw
+    .split(',')
+    .map((entry) => entry.trim())
+    .filter(Boolean)
+    .map((entry) => readPrincipal(name, entry));
+}
+
+/** An http(s) URL without trailing slashes, or undefined when the variable is unset. */
+export function readHttpUrl(env: NodeJS.ProcessEnv, name: string): string | undefined {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return undefined;
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new ConfigError(name, `"${raw}" is not a URL; write e.g. https://certflow.example.com`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw new ConfigError(name, `"${raw}" must be an http:// or https:// URL`);
+  }
+  return raw.replace(/\/+$/, '');
+}
+
+/** A Slack channel id (C… or G…), or undefined when the variable is unset. */
+export function readSlackChannel(env: NodeJS.ProcessEnv, name: string): string | undefined {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return undefined;
+  if (!/^[CG][A-Z0-9]{2,}$/.test(raw)) {
+    throw new ConfigError(
+      name,
+      `"${raw}" is not a Slack channel id; copy the id (C…) from the bottom of the channel's details, not its #name`,
+    );
+  }
+  return raw;
+}
+
+/** SLACK_BOT_TOKEN, a bot token (`xoxb-…`), or undefined when unset. */
+export function readSlackToken(env: NodeJS.ProcessEnv): string | undefined {
+  const raw = env.SLACK_BOT_TOKEN;
+  if (raw === undefined || raw === '') return undefined;
+  if (!/^xoxb-[A-Za-z0-9-]+$/.test(raw)) {
+    throw new ConfigError(
+      'SLACK_BOT_TOKEN',
+      "is not a bot token (xoxb-…); copy the Bot User OAuth Token from the app's OAuth & Permissions page",
+    );
+  }
+  return raw;
+}
+
+/** SLACK_APP_TOKEN, an app-level token (`xapp-…`), or undefined when unset. */
+export function readSlackAppToken(env: NodeJS.ProcessEnv): string | undefined {
+  const raw = env.SLACK_APP_TOKEN;
+  if (raw === undefined || raw === '') return undefined;
+  if (!/^xapp-[A-Za-z0-9-]+$/.test(raw)) {
+    throw new ConfigError(
+      'SLACK_APP_TOKEN',
+      "is not an app-level token (xapp-…); generate one with the connections:write scope on the app's Basic " +
+        'Information page (App-Level Tokens)',
+    );
+  }
+  return raw;
+}
+
+/** CERTFLOW_TLS_ENDPOINTS: comma-separated `host:port`, IPv6 hosts in brackets. */
+export function readEndpoints(raw: string): TlsEndpointAddress[] {
+  return raw
+    .split(',')
+    .map((entry) => entry.trim())
+    .filter(Boolean)
+    .map((endpoint) => {
+      const match = /^(\[[0-9A-Fa-f:]+\]|[A-Za-z0-9.-]+):(\d{1,5})$/.exec(endpoint);
+      const port = Number(match?.[2]);
+      if (!match?.[1] || port < 1 || port > 65_535) {
+        throw new ConfigError('CERTFLOW_TLS_ENDPOINTS', `"${endpoint}" is not host:port, e.g. 127.0.0.1:8443`);
+      }
+      return { host: match[1].replace(/^\[(.*)\]$/, '$1'), port };
+    });
+}
+
+/** A TCP port from 1 to 65535, or `fallback` when the variable is unset. */
+export function readPort(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const port = Number(raw);
+  if (!/^\d+$/.test(raw) || port < 1 || port > 65_535) {
+    throw new ConfigError(name, `"${raw}" is not a TCP port; use a whole number from 1 to 65535 (default ${fallback})`);
+  }
+  return port;
+}
+
+/**
+ * Whether `certflow start` runs a local stand-in for Slack or Jira, and on which port: `<modeVariable>` is
+ * `stand-in` (the default) or `off`, and real credentials (`configured`) always win, since the stand-in is only for
+ * a machine that has none.
+ */
+export function readStandIn(
+  env: NodeJS.ProcessEnv,
+  modeVariable: string,
+  portVariable: string,
+  defaultPort: number,
+  configured: boolean,
+): { port: number } | undefined {
+  const mode = env[modeVariable] || 'stand-in';
+  if (mode !== 'stand-in' && mode !== 'off') {
+    throw new ConfigError(modeVariable, `"${mode}" is neither stand-in nor off (default stand-in)`);
+  }
+  const raw = env[portVariable];
+  // Port 0 is allowed here, unlike certflow's own ports: nobody else needs to know where the stand-in listens.
+  const port = raw === undefined || raw === '' ? defaultPort : Number(raw);
+  if (raw !== undefined && raw !== '' && (!/^\d+$/.test(raw) || port > 65_535)) {
+    throw new ConfigError(
+      portVariable,
+      `"${raw}" is not a TCP port; use a whole number from 0 (a free one) to 65535 (default ${defaultPort})`,
+    );
+  }
+  return mode === 'off' || configured ? undefined : { port };
+}
+
+/** Longest digest window: a reminder held longer would reach its owners late for no gain. */
+const MAX_DIGEST_SECONDS = 600;
+
+/** CERTFLOW_SLACK_DIGEST_SECONDS in milliseconds: 5 seconds when unset. */
+export function readDigestWindowMs(env: NodeJS.ProcessEnv): number {
+  const raw = env.CERTFLOW_SLACK_DIGEST_SECONDS;
+  if (raw === undefined || raw === '') return 5_000;
+  const seconds = Number(raw);
+  if (!/^\d+(\.\d+)?$/.test(raw) || seconds > MAX_DIGEST_SECONDS) {
+    throw new ConfigError(
+      'CERTFLOW_SLACK_DIGEST_SECONDS',
+      `"${raw}" is not a number of seconds from 0 (every notification alone) to ${MAX_DIGEST_SECONDS} (default 5)`,
+    );
+  }
+  return Math.round(seconds * 1000);
+}
+
+/** A Temporal name (namespace, task queue), or `fallback` when the variable is unset. */
+export function readName(env: NodeJS.ProcessEnv, name: string, fallback: string): string {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  if (!/^[A-Za-z0-9][A-Za-z0-9._-]{0,199}$/.test(raw)) {
+    throw new ConfigError(
+      name,
+      `"${raw}" is not a valid name; use letters, digits, '.', '_' or '-' (default ${fallback})`,
+    );
+  }
+  return raw;
+}
+
+/** TEMPORAL_ADDRESS as `host:port`, or undefined when unset (the embedded dev server). */
+export function readAddress(env: NodeJS.ProcessEnv): string | undefined {
+  const raw = env.TEMPORAL_ADDRESS;
+  if (raw === undefined || raw === '') return undefined;
+  if (!/^[A-Za-z0-9.-]+:\d{1,5}$|^\[[0-9A-Fa-f:]+\]:\d{1,5}$/.test(raw)) {
+    throw new ConfigError('TEMPORAL_ADDRESS', `"${raw}" is not host:port, e.g. temporal.internal:7233`);
+  }
+  return raw;
+}
+
+/** CERTFLOW_DATABASE_URL with a SQLite path made absolute; SQLite under the data folder when unset. */
+export function readDatabaseUrl(env: NodeJS.ProcessEnv, cwd: string, dataDir: string): string {
+  const raw = env.CERTFLOW_DATABASE_URL;
+  if (raw === undefined || raw === '') return `sqlite:${path.join(dataDir, 'inventory.sqlite')}`;
+  if (/^postgres(ql)?:\/\//.test(raw)) return raw;
+  const sqlite = /^sqlite:(.+)$/.exec(raw);
+  if (sqlite?.[1]) return sqlite[1] === ':memory:' ? raw : `sqlite:${path.resolve(cwd, sqlite[1])}`;
+  throw new ConfigError(
+    'CERTFLOW_DATABASE_URL',
+    `"${raw.replace(/\/\/[^@/]*@/, '//***@')}" is neither sqlite:<file> nor postgres://user:password@host:5432/database`,
+  );
+}
+
+function isExecutableFile(file: string): boolean {
+  try {
+    accessSync(file, fsConstants.X_OK);
+    return statSync(file).isFile();
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The reload command as argv (split at white space, no shell), or [] when unset: no reload. A program that cannot run
+ * is refused here, at start-up, rather than by the first installation after the new files are written.
+ */
+export function readReloadCommand(env: NodeJS.ProcessEnv, cwd: string): string[] {
+  const argv = (env.CERTFLOW_RELOAD_COMMAND ?? '').split(/\s+/).filter(Boolean);
+  const [program, ...args] = argv;
+  if (program === undefined) return [];
+  if (program.includes('/')) {
+    const file = path.resolve(cwd, program);
+    if (isExecutableFile(file)) return [file, ...args];
+    throw new ConfigError(
+      'CERTFLOW_RELOAD_COMMAND',
+      `${file} is not an executable file; give the path of the program that reloads the server, e.g. /usr/sbin/nginx -s reload, or unset it for no reload`,
+    );
+  }
+  const searchPath = env.PATH ?? process.env.PATH ?? '';
+  const found = searchPath
+    .split(path.delimiter)
+    .filter(Boolean)
+    .some((folder) => isExecutableFile(path.join(folder, program)));
+  if (found) return argv;
+  throw new ConfigError(
+    'CERTFLOW_RELOAD_COMMAND',
+    `program "${program}" is not found on PATH; give its full path (e.g. /usr/sbin/nginx -s reload), or unset it for no reload`,
+  );
+}
