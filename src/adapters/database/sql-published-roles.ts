@@ -6,6 +6,7 @@
  */
 import type { Kysely } from 'kysely';
 import type { PublishedRoles } from '../../core/domain/lifecycle/roles';
+import type { ReadPublishedRoles } from '../../core/ports/published-roles';
 import type { InventoryDatabase } from './kysely-inventory-store';
 
 /** Row of `published_roles`. */
@@ -16,9 +17,6 @@ interface PublishedRolesTable {
   published_by: string;
   published_at: number;
 }
-
-/** Reads the roles the worker of a task queue published; null before any did. */
-export type ReadPublishedRoles = () => Promise<PublishedRoles | null>;
 
 /** Keeps the roles workers publish in the inventory database. */
 export class SqlPublishedRoles {

@@ -1,8 +1,8 @@
-/** Options of `createCampaignClient` (client/campaign-client.ts), kept apart so user interfaces can wire it early. */
+/** Options of `createCampaignClient` (campaign-client.ts), kept apart so user interfaces can wire it early. */
 import type { Client } from '@temporalio/client';
 import type { CampaignStore } from '../ports/campaign-store';
-import type { ReadPublishedRoles } from '../../adapters/database/sql-published-roles';
 import type { InventoryStore } from '../ports/inventory-store';
+import type { ReadPublishedRoles } from '../ports/published-roles';
 import type { CampaignTimings } from '../workflows/definitions';
 
 /** How the campaign client reaches Temporal and the inventory, and who may run campaigns. */
