@@ -8,7 +8,7 @@ import path from 'node:path';
 import { HttpPortInUseError } from '../../shared/http';
 import { PortInUseError } from '../../shared/port-in-use-error';
 import { type JiraStandIn, startJiraStandIn } from './jira-stand-in';
-import type { JiraStandInCustomField } from './stand-in-state';
+import type { JiraStandInCustomField } from './stand-in-model';
 
 /** The demo site's people; the owner and change manager share their emails with the demo Slack workspace. */
 export const DEMO_JIRA_USERS = {

@@ -12,19 +12,19 @@ import { type RunningHttpServer, startHttpServer } from '../../shared/http';
 import { JiraFaults } from './faults';
 import { renderComment, renderFields } from './rendering';
 import { createRestApi, type RecordedJiraCall } from './rest-api';
-import {
-  type ChangelogItem,
-  type JiraStandInCustomField,
-  type JiraStandInProject,
-  type JiraStandInUser,
-  type StandInComment,
-  type StandInIssue,
-  type StandInPerson,
-  type StandInJournalEntry,
-  StandInState,
-  type TransitionScreen,
-  JiraStandInConfigError,
-} from './stand-in-state';
+import { JiraStandInConfigError } from './stand-in-errors';
+import type {
+  ChangelogItem,
+  JiraStandInCustomField,
+  JiraStandInProject,
+  JiraStandInUser,
+  StandInComment,
+  StandInIssue,
+  StandInPerson,
+  StandInJournalEntry,
+  TransitionScreen,
+} from './stand-in-model';
+import { StandInState } from './stand-in-state';
 import type { StandInWorkflowOptions } from './workflow';
 import { type JiraWebhookTarget, type WebhookDelivery, WebhookSender } from './webhooks';
 import { createStandInPage } from './web-page';
@@ -37,8 +37,8 @@ export type {
   StandInIssue,
   StandInTransitionRecord,
   TransitionScreen,
-} from './stand-in-state';
-export { JiraRequestError, JiraStandInConfigError } from './stand-in-state';
+} from './stand-in-model';
+export { JiraRequestError, JiraStandInConfigError } from './stand-in-errors';
 export type { JiraFault } from './faults';
 export { InvalidJiraFaultError, JiraFaults } from './faults';
 export type { StandInWorkflowOptions } from './workflow';

@@ -3,7 +3,7 @@
  * renders rich text (description, comment bodies) as ADF documents and v2 as plain text, as Jira does.
  */
 import { adfDocument } from './adf';
-import type { StandInComment, StandInIssue, StandInPerson } from './stand-in-state';
+import type { StandInComment, StandInIssue, StandInPerson } from './stand-in-model';
 import { STATUS_CATEGORIES, type WorkflowStatus, type WorkflowTransition } from './workflow';
 
 /** The REST API version a request came in on; `latest` renders as v2. */

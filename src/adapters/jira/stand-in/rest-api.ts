@@ -17,16 +17,10 @@ import {
   renderUser,
   selectFields,
 } from './rendering';
-import {
-  type ChangelogItem,
-  commentText,
-  entityProperties,
-  JiraRequestError,
-  requireComment,
-  type StandInIssue,
-  type StandInPerson,
-  type StandInState,
-} from './stand-in-state';
+import { commentText, entityProperties } from './issue-fields';
+import { JiraRequestError } from './stand-in-errors';
+import type { ChangelogItem, StandInIssue, StandInPerson } from './stand-in-model';
+import { requireComment, type StandInState } from './stand-in-state';
 
 /** A REST call as the stand-in recorded it (faulted calls included); the path has no query string. */
 export interface RecordedJiraCall {

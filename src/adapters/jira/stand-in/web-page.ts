@@ -7,7 +7,9 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { type HttpHandler, readRequestBody, sendJson, sendText } from '../../shared/http';
 import { escapeHtml } from '../../shared/escape-html';
-import { JiraRequestError, type StandInIssue, type StandInState, type TransitionScreen } from './stand-in-state';
+import { JiraRequestError } from './stand-in-errors';
+import type { StandInIssue, TransitionScreen } from './stand-in-model';
+import type { StandInState } from './stand-in-state';
 
 /** What the page needs from the stand-in. */
 export interface StandInPageDependencies {
