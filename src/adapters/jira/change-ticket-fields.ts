@@ -93,7 +93,12 @@ function certificateName(request: ChangeTicketRequest): string {
 /** `Renew TLS certificate shop.example.com (expires 2025-07-01)`, cut to Jira's 255 characters. */
 export function ticketSummary(request: ChangeTicketRequest): string {
   const summary = `Renew TLS certificate ${certificateName(request)} (expires ${isoDate(request.certificate.notAfter)})`;
-  return summary.length <= SUMMARY_LIMIT ? summary : `${summary.slice(0, SUMMARY_LIMIT - 1)}…`;
+  return jiraSummary(summary);
+}
+
+/** The text cut to the 255 characters Jira takes in a summary, an ellipsis marking the cut. */
+export function jiraSummary(text: string): string {
+  return text.length <= SUMMARY_LIMIT ? text : `${text.slice(0, SUMMARY_LIMIT - 1)}…`;
 }
 
 /** How a person reads in a ticket: name and e-mail, else whatever identity is known. */

@@ -23,6 +23,7 @@ import {
   describePerson,
   groupRoutingFields,
   isoDate,
+  jiraSummary,
   jiraText,
   textOf,
   type TextSection,
@@ -41,9 +42,6 @@ export interface JiraCampaignTicketingOptions extends JiraClientOptions {
   readonly nowMs?: () => number;
 }
 
-/** Jira refuses a summary longer than this. */
-const SUMMARY_LIMIT = 255;
-
 /** The label of a campaign's epic, `certflow-campaign-<id>`. */
 export function campaignEpicLabel(campaignId: string): string {
   return `certflow-campaign-${campaignId}`;
@@ -52,10 +50,6 @@ export function campaignEpicLabel(campaignId: string): string {
 /** The label every task of a campaign carries, `certflow-campaign-task-<id>` (not the epic's, so a search finds one). */
 export function campaignTaskLabel(campaignId: string): string {
   return `certflow-campaign-task-${campaignId}`;
-}
-
-function summary(text: string): string {
-  return text.length <= SUMMARY_LIMIT ? text : `${text.slice(0, SUMMARY_LIMIT - 1)}…`;
 }
 
 /** The epic's description: what the campaign replaces, why, by when, and who launched it. */
@@ -115,7 +109,7 @@ export class JiraCampaignTicketing implements CampaignTicketing {
     const fields = (): Record<string, unknown> => ({
       project: { key: this.config.projectKey },
       issuetype: { name: this.config.campaigns.epicIssueType },
-      summary: summary(`[certflow] ${campaign.title}`),
+      summary: jiraSummary(`[certflow] ${campaign.title}`),
       description: jiraText(campaignEpicSections(campaign), this.config.apiVersion),
       labels: this.labels([campaignEpicLabel(campaign.id)]),
       duedate: isoDate(campaign.deadline),
@@ -130,7 +124,7 @@ export class JiraCampaignTicketing implements CampaignTicketing {
     const fields = (): Record<string, unknown> => ({
       project: { key: this.config.projectKey },
       issuetype: { name: this.config.campaigns.taskIssueType },
-      summary: summary(`[certflow] ${campaign.title}: ${progress.group}`),
+      summary: jiraSummary(`[certflow] ${campaign.title}: ${progress.group}`),
       description: jiraText(campaignTaskSections(campaign, progress), this.config.apiVersion),
       labels: this.labels([campaignTaskLabel(campaign.id), label]),
       duedate: isoDate(campaign.deadline),
