@@ -23,6 +23,8 @@ export const SLACK_LIMITS = {
   contextElements: 10,
   modalTitle: 24,
   privateMetadata: 3000,
+  /** One modal input's error in a `response_action: 'errors'` answer. */
+  inputError: 150,
 } as const;
 
 const ELLIPSIS = '…';

@@ -20,13 +20,11 @@ import {
   type CampaignStartSubmission,
 } from '../../views/campaign-messages';
 import { errorAnswer, refusalAnswer } from '../../views/command-answers';
+import { SLACK_LIMITS } from '../../views/mrkdwn';
 import { DEFAULT_ACK_BUDGET_MS, settleWithin } from '../ack-budget';
 import { CAMPAIGNS_UNAVAILABLE } from '../commands/campaign-command';
 import type { SlackListenerContext } from '../index';
 import { auditSlackRefusal } from '../refusal-audit';
-
-/** Slack's limit on one modal input error, in characters. */
-const MAX_ERROR_TEXT = 150;
 
 async function tell(client: WebClient, userId: string, channelId: string | null, message: EphemeralMessage) {
   if (channelId !== null) {
@@ -62,7 +60,7 @@ export function registerCampaignStartSubmission(app: App, context: SlackListener
   const budgetMs = context.ackBudgetMs ?? DEFAULT_ACK_BUDGET_MS;
   app.view(CALLBACK_IDS.campaignStart, async ({ ack, body, view, client }) => {
     const refuse = (blockId: string, message: string) =>
-      ack({ response_action: 'errors', errors: { [blockId]: message.slice(0, MAX_ERROR_TEXT) } });
+      ack({ response_action: 'errors', errors: { [blockId]: message.slice(0, SLACK_LIMITS.inputError) } });
     const audit = (code: string, reason: string) =>
       auditSlackRefusal(context, {
         userId: body.user.id,
