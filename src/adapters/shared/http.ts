@@ -67,7 +67,8 @@ export class RequestBodyTooLargeError extends Error {
 }
 
 const DEFAULT_MAX_URL_LENGTH = 8192;
-const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
+/** The largest request body certflow's endpoints read by default: 1 MiB. */
+export const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
 
 /** Sends a short plain-text answer. */
 export function sendText(

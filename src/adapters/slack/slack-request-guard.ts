@@ -9,13 +9,12 @@
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { readRequestBody, RequestBodyTooLargeError, sendText } from '../shared/http';
+import { DEFAULT_MAX_BODY_BYTES, readRequestBody, RequestBodyTooLargeError, sendText } from '../shared/http';
 
 /** How far a request's timestamp may be from certflow's clock, either way, by default. */
 export const DEFAULT_MAX_CLOCK_SKEW_SECONDS = 60;
 /** How many signatures are remembered at most: beyond this, requests are refused until older ones expire. */
 export const DEFAULT_MAX_REMEMBERED_SIGNATURES = 20_000;
-const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
 
 /** Options of {@link SlackRequestGuard}. */
 export interface SlackRequestGuardOptions {
