@@ -8,7 +8,8 @@ export interface ParseErrorDetails {
   readonly fix?: string;
 }
 
-const DEFAULT_FIX = 're-export the certificate from its source';
+/** The fix of a certificate that cannot be read as it is: the default of {@link CertificateParseError}. */
+export const RE_EXPORT_FIX = 're-export the certificate from its source';
 
 /**
  * A certificate file, or one block of it, that cannot be read. The message reads like
@@ -31,7 +32,7 @@ export class CertificateParseError extends Error {
     details: ParseErrorDetails = {},
   ) {
     const line = details.line ?? null;
-    const fix = details.fix ?? DEFAULT_FIX;
+    const fix = details.fix ?? RE_EXPORT_FIX;
     const where = block === null ? source : `${source} block ${block}`;
     super(`${where}: ${reason}${line === null ? '' : ` (line ${line})`} — ${fix}`);
     this.line = line;

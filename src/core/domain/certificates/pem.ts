@@ -3,7 +3,7 @@
  * blocks, OpenSSL/Windows `Bag Attributes` and `subject=` lines, CRLF, base64 broken by stray white space, RFC 1421
  * headers inside a block, and a whole block on one line. Private keys are skipped without being decoded.
  */
-import { CertificateParseError } from './errors';
+import { CertificateParseError, RE_EXPORT_FIX } from './errors';
 
 /** Labels whose content certflow reads: X.509 certificates and PKCS#7/CMS bundles. */
 const CERTIFICATE_LABELS = new Set(['CERTIFICATE', 'TRUSTED CERTIFICATE', 'X509 CERTIFICATE', 'X.509 CERTIFICATE']);
@@ -126,8 +126,6 @@ function labelKind(label: string): PemBlockKind | null {
   return null;
 }
 
-const RE_EXPORT = 're-export the certificate from its source';
-
 /** Splits PEM text into blocks; `source` names the file in errors. Never throws on bad input. */
 export function splitPem(text: string, source: string): PemSplit {
   const blocks: PemBlock[] = [];
@@ -152,7 +150,7 @@ export function splitPem(text: string, source: string): PemSplit {
       const endAfter = text.indexOf(END, begin);
       if (endAfter !== -1 && (nextBegin === -1 || endAfter < nextBegin)) {
         number++;
-        const problem = { line: lineAt(begin), fix: RE_EXPORT };
+        const problem = { line: lineAt(begin), fix: RE_EXPORT_FIX };
         errors.push(new CertificateParseError(source, number, 'the BEGIN line is malformed', problem));
       }
       begin = nextBegin;
@@ -184,7 +182,7 @@ export function splitPem(text: string, source: string): PemSplit {
         errors.push(
           new CertificateParseError(source, number, `"BEGIN ${label}" is closed by "END ${endLabel}"`, {
             line: lineAt(end),
-            fix: RE_EXPORT,
+            fix: RE_EXPORT_FIX,
           }),
         );
       } else {
@@ -194,7 +192,7 @@ export function splitPem(text: string, source: string): PemSplit {
         } else {
           const problem = 'der' in decoded ? 'the block is empty' : decoded.problem;
           const problemLine = 'der' in decoded ? beginLine : lineAt(decoded.badAt);
-          errors.push(new CertificateParseError(source, number, problem, { line: problemLine, fix: RE_EXPORT }));
+          errors.push(new CertificateParseError(source, number, problem, { line: problemLine, fix: RE_EXPORT_FIX }));
         }
       }
     }
