@@ -3,10 +3,10 @@
  * anything is written, and the conversions between ISO 8601 instants and the epoch milliseconds stored.
  */
 import { normalizeHex } from '../../core/domain/certificates/hex';
+import { ISO_DATE_OR_INSTANT } from '../../core/domain/iso-date-time';
 import { InventoryInputError } from '../../core/ports/inventory-errors';
 
 const MAX_PAGE = 1000;
-const ISO_INSTANT = /^\d{4}-\d{2}-\d{2}(?:T\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2}))?$/i;
 const ISO_EXAMPLE = 'use an ISO 8601 date or UTC date-time such as 2026-01-31 or 2026-01-31T12:00:00Z';
 
 /** A page request checked: `limit` from 1 to 1000, `offset` 0 or more (0 when left out). */
@@ -103,7 +103,7 @@ export function hexPrefix(value: unknown, field: string, minimum: number): strin
 
 /** An ISO 8601 date or UTC date-time as epoch milliseconds, the form the inventory stores instants in. */
 export function parseInstant(value: unknown, field: string): number {
-  const ms = typeof value === 'string' && ISO_INSTANT.test(value.trim()) ? Date.parse(value.trim()) : NaN;
+  const ms = typeof value === 'string' && ISO_DATE_OR_INSTANT.test(value.trim()) ? Date.parse(value.trim()) : NaN;
   if (!Number.isFinite(ms)) throw new InventoryInputError(field, `"${String(value)}" is not a date: ${ISO_EXAMPLE}`);
   return ms;
 }

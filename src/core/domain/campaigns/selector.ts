@@ -5,6 +5,7 @@
 import { z } from 'zod';
 import type { KeyAlgorithm, SignatureHash } from '../certificates/certificate-facts';
 import type { CampaignSelector } from './model';
+import { ISO_DATE_OR_INSTANT } from '../iso-date-time';
 
 /** A selector that cannot be read; the message names the token or field and the fix. */
 export class CampaignSelectorError extends Error {
@@ -30,7 +31,6 @@ const KEYS = [
 const EMPTY_SELECTOR =
   'a campaign must select something: give at least one of issuer, issuer-fingerprint, sig, key, key-size<N, ' +
   'not-before, name, group, tag, violates';
-const DAY_OR_INSTANT = /^\d{4}-\d{2}-\d{2}(?:T\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2}))?$/i;
 const RULE_ID = /^[A-Z][A-Z0-9]*(?:-[A-Z0-9]+)+$/;
 
 /** The signature hash a user wrote (`sha1`, `SHA-1`, `sha-256`), or null when it is none. */
@@ -57,7 +57,7 @@ function normaliseFingerprint(text: string): string | null {
 
 /** An ISO date (00:00Z) or instant as canonical ISO 8601 UTC, or null. */
 function instantOf(text: string): string | null {
-  if (!DAY_OR_INSTANT.test(text)) return null;
+  if (!ISO_DATE_OR_INSTANT.test(text)) return null;
   const ms = Date.parse(/^\d{4}-\d{2}-\d{2}$/.test(text) ? `${text}T00:00:00Z` : text);
   return Number.isNaN(ms) ? null : new Date(ms).toISOString();
 }
