@@ -7,14 +7,13 @@ import {
 } from '../core/application/campaign-operations';
 import {
   InvalidRequestIdError,
-  LifecycleNotFoundError,
-  LifecycleRefusedError,
   LifecycleRequestFailedError,
   LifecycleTimeoutError,
-  ManagedCertificateNotFoundError,
   SearchAttributesMissingError,
   TemporalUnavailableError,
-} from '../core/application/lifecycle-client';
+} from '../core/application/lifecycle-errors';
+import { LifecycleNotFoundError, LifecycleRefusedError } from '../core/ports/lifecycle-port';
+import { ManagedCertificateNotFoundError } from '../core/application/resolve-managed-certificate';
 import { InvalidDurationError, parseDuration } from '../core/domain/duration';
 import { MetadataHeaderError } from '../core/domain/inventory/metadata-row';
 import { PolicyFileError } from '../core/domain/policy/load-policy';

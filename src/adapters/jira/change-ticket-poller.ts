@@ -6,7 +6,7 @@
  * pass: the workflow drops an update that repeats the decision it has, so polling needs no state of its own.
  */
 import type { InventoryStore } from '../../core/ports/inventory-store';
-import type { ChangeTicketUpdatedInput } from '../../core/workflows/definitions';
+import type { ChangeTicketUpdate } from '../../core/ports/ticketing-port';
 import type { JiraTicketStatus } from './jira-ticketing';
 import type { ChangeTicketDelivery } from './webhook/jira-webhook-endpoint';
 import type { JiraConfig } from './jira-config';
@@ -24,7 +24,7 @@ export interface ChangeTicketPollOptions {
   /** The ticket's status and change window: `JiraTicketing.readTicketStatus`. */
   readonly readTicketStatus: (ticketKey: string) => Promise<JiraTicketStatus>;
   /** Signals the lifecycle whose ticket it is: the lifecycle client's `notifyChangeTicketUpdated`. */
-  readonly notify: (update: ChangeTicketUpdatedInput) => Promise<ChangeTicketDelivery>;
+  readonly notify: (update: ChangeTicketUpdate) => Promise<ChangeTicketDelivery>;
   /** JIRA_CONFIG_FILE's settings: the status names of the change workflow (`jira.changeStatuses`). */
   readonly config: Pick<JiraConfig, 'changeStatuses'>;
   /** The clock of the updates' `at`. */
@@ -59,7 +59,7 @@ export function pollUpdateOf(
   status: JiraTicketStatus,
   config: Pick<JiraConfig, 'changeStatuses'>,
   at: Date,
-): ChangeTicketUpdatedInput | null {
+): ChangeTicketUpdate | null {
   const decision = changeDecisionOf(status.status, config.changeStatuses);
   if (decision === null) return null;
   return {

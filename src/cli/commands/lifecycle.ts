@@ -1,11 +1,11 @@
 import {
   InvalidRequestIdError,
   LifecycleTimeoutError,
-  resolveManagedCertificate,
   SearchAttributesMissingError,
   TemporalUnavailableError,
-  type EnsureReport,
-} from '../../core/application/lifecycle-client';
+} from '../../core/application/lifecycle-errors';
+import { resolveManagedCertificate } from '../../core/application/resolve-managed-certificate';
+import type { EnsureReport } from '../../core/ports/lifecycle-port';
 import {
   REVOCATION_REASONS,
   type Actor,

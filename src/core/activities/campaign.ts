@@ -12,13 +12,13 @@ import {
   type CampaignSelector,
   type CampaignStatus,
 } from '../domain/campaigns/model';
+import { campaignRevocationReason } from '../domain/campaigns/revocation-reason';
 import type { Actor, TicketRef } from '../domain/lifecycle/model';
 import type { CampaignStore, ClaimedMember, ClaimResult, EnrolmentResult } from '../ports/campaign-store';
 import type { InventoryStore } from '../ports/inventory-store';
+import { LifecycleNotFoundError, LifecycleRefusedError, type LifecyclePort } from '../ports/lifecycle-port';
 import type { CampaignNotifier, NotificationReceipt } from '../ports/notification-port';
 import type { CampaignTicketing } from '../ports/ticketing-port';
-import { LifecycleNotFoundError, LifecycleRefusedError, type LifecycleClient } from '../application/lifecycle-client';
-import { campaignRevocationReason } from '../workflows/definitions';
 
 /** Everything the campaign activities need from the outside world. */
 export interface CampaignActivityDeps {
@@ -28,7 +28,7 @@ export interface CampaignActivityDeps {
   readonly notifier: CampaignNotifier;
   readonly ticketing: CampaignTicketing;
   /** The lifecycle client; a function because the worker connects its Temporal client after wiring activities. */
-  readonly lifecycles: () => LifecycleClient;
+  readonly lifecycles: () => LifecyclePort;
   readonly securityLeads: readonly string[];
   readonly admins: readonly string[];
   /** Where activities run, for the audit log. */

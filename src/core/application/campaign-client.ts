@@ -48,7 +48,7 @@ import {
   type InventoryChangeReport,
   type StartCampaignInput,
 } from './campaign-operations';
-import { temporalUnavailable } from './lifecycle-client';
+import { temporalUnavailable } from './lifecycle-errors';
 import { DAY_MS } from '../domain/duration';
 
 /** R-CAM-2: every selected certificate replaced within two days unless the security lead says otherwise. */

@@ -1,14 +1,12 @@
 /**
  * certflow's client layer for certificate lifecycles: starts the lifecycle workflows of managed certificates in bulk,
  * signals them, and sends them requests, decisions and queries, translating Temporal's failures into typed errors
- * that say what to do. The CLI uses it today, the Slack bot and the HTTP API later; it speaks only the messages of
- * workflows/definitions.ts, never the workflow's code.
+ * that say what to do. The CLI, the Slack bot and the campaign activities (through the lifecycle port) use it; it
+ * speaks only the messages of workflows/definitions.ts and the ports, never the workflow's code.
  */
 import { randomUUID } from 'node:crypto';
 import {
   isGrpcDeadlineError,
-  isGrpcServiceError,
-  ServiceError,
   WorkflowUpdateFailedError,
   WorkflowUpdateRPCTimeoutOrCancelledError,
   type Client,
@@ -27,6 +25,16 @@ import { temporal } from '@temporalio/proto';
 import type { LifecycleRequest } from '../domain/lifecycle/model';
 import type { InventoryStore, ManagedCertificate } from '../ports/inventory-store';
 import {
+  LifecycleNotFoundError,
+  LifecycleRefusedError,
+  type EnsureIssue,
+  type EnsureReport,
+  type LifecyclePort,
+  type RequestRenewalInput,
+  type WithdrawCampaignRequestInput,
+} from '../ports/lifecycle-port';
+import type { ChangeTicketUpdate } from '../ports/ticketing-port';
+import {
   certificateReplacedSignal,
   changeTicketUpdatedSignal,
   decideRequestUpdate,
@@ -41,92 +49,22 @@ import {
   withdrawCampaignRequestSignal,
   type CertificateLifecycleInput,
   type CertificateReplacedInput,
-  type ChangeTicketUpdatedInput,
   type DecideRequestInput,
   type LifecycleInputsChangedInput,
   type LifecycleView,
-  type RequestRenewalInput,
   type RequestRevocationInput,
-  type WithdrawCampaignRequestInput,
 } from '../workflows/definitions';
 import { certificateIdAttribute, notAfterAttribute, ownerGroupAttribute } from '../workflows/search-attributes';
-
-/** A lifecycle's validator refused the request (R-RA-2); `code` is the refusal code, the message says why. */
-export class LifecycleRefusedError extends Error {
-  override readonly name = 'LifecycleRefusedError';
-  constructor(
-    /** Stable refusal code from domain/lifecycle/roles.ts: `not-approver`, `self-approval` … */
-    readonly code: string,
-    message: string,
-  ) {
-    super(message);
-  }
-}
-
-/** No lifecycle workflow runs for the managed certificate (never started, or ended). */
-export class LifecycleNotFoundError extends Error {
-  override readonly name = 'LifecycleNotFoundError';
-  constructor(readonly managedCertificateId: string) {
-    super(
-      `no lifecycle is running for managed certificate ${managedCertificateId}: run \`certflow lifecycle sync\` ` +
-        'once certflow is running (npm start) to start the missing lifecycles',
-    );
-  }
-}
-
-/** The lifecycle accepted the request but its handler failed; the message carries the workflow's reason. */
-export class LifecycleRequestFailedError extends Error {
-  override readonly name = 'LifecycleRequestFailedError';
-}
-
-/** A request id is not of the form `<managed id>.<cycle>.<n>`. */
-export class InvalidRequestIdError extends Error {
-  override readonly name = 'InvalidRequestIdError';
-  constructor(readonly requestId: string) {
-    super(
-      `"${requestId}" is not a request id; request ids look like 3f2a9c1e0b7d4a65.1.2 ` +
-        '(`certflow lifecycle status <certificate>` shows the open one)',
-    );
-  }
-}
-
-/** Temporal cannot be reached (or stopped answering) while a lifecycle call was under way. */
-export class TemporalUnavailableError extends Error {
-  override readonly name = 'TemporalUnavailableError';
-  constructor(detail: string, options?: { cause?: unknown }) {
-    super(
-      `Temporal is not reachable: ${detail}. Start certflow with \`npm start\`, or set TEMPORAL_ADDRESS to a running server`,
-      options,
-    );
-  }
-}
-
-/** Temporal answered but no certflow worker handled the call in time. */
-export class LifecycleTimeoutError extends Error {
-  override readonly name = 'LifecycleTimeoutError';
-  constructor(managedCertificateId: string, timeoutMs: number, taskQueue: string) {
-    super(
-      `the lifecycle of ${managedCertificateId} did not answer within ${Math.round(timeoutMs / 1000)} s: is the ` +
-        `certflow worker running (npm start) and polling task queue "${taskQueue}"?`,
-    );
-  }
-}
-
-/** The Temporal namespace lacks certflow's search attributes, so lifecycles cannot start. */
-export class SearchAttributesMissingError extends Error {
-  override readonly name = 'SearchAttributesMissingError';
-  constructor(detail: string) {
-    super(
-      `Temporal refused certflow's search attributes (${detail}): start the certflow worker once (npm start), ` +
-        'which registers them, then try again',
-    );
-  }
-}
-
-/** No managed certificate matches what the user typed. */
-export class ManagedCertificateNotFoundError extends Error {
-  override readonly name = 'ManagedCertificateNotFoundError';
-}
+import {
+  GRPC,
+  grpcCode,
+  InvalidRequestIdError,
+  LifecycleRequestFailedError,
+  LifecycleTimeoutError,
+  messageOf,
+  SearchAttributesMissingError,
+  temporalUnavailable,
+} from './lifecycle-errors';
 
 /** Options of {@link createLifecycleClient}. */
 export interface LifecycleClientOptions {
@@ -170,21 +108,6 @@ export interface EnsureOptions {
   readonly onProgress?: (progress: EnsureProgress) => void;
 }
 
-/** A managed certificate whose lifecycle was not started, and why. */
-export interface EnsureIssue {
-  readonly managedCertificateId: string;
-  readonly reason: string;
-}
-
-/** What {@link LifecycleClient.ensureLifecycles} did. */
-export interface EnsureReport {
-  readonly started: number;
-  readonly alreadyRunning: number;
-  /** Retired or expired managed certificates named explicitly: nothing to watch. */
-  readonly skipped: readonly EnsureIssue[];
-  readonly failed: readonly EnsureIssue[];
-}
-
 /** Which lifecycles {@link LifecycleClient.notifyInputsChanged} signals. */
 export type InputsChangedTarget =
   { readonly managedCertificateId: string } | { readonly ownerGroup: string } | { readonly all: true };
@@ -198,8 +121,8 @@ export interface SignalReport {
   readonly via: 'direct' | 'visibility' | 'inventory';
 }
 
-/** The lifecycle operations certflow's user interfaces need. */
-export interface LifecycleClient {
+/** The lifecycle operations certflow's user interfaces and campaigns need. */
+export interface LifecycleClient extends LifecyclePort {
   /** Starts the lifecycles of these managed certificates that are not running, a bounded number at a time. */
   ensureLifecycles(
     targets: Iterable<LifecycleTarget> | AsyncIterable<LifecycleTarget>,
@@ -213,7 +136,7 @@ export interface LifecycleClient {
    * Tells the lifecycle whose open change ticket it is that the ticket was approved, rejected or moved back to
    * pending (the Jira webhook, R-MON-2); `unknown-ticket` when no managed certificate has that ticket open.
    */
-  notifyChangeTicketUpdated(input: ChangeTicketUpdatedInput): Promise<'signalled' | 'unknown-ticket' | 'not-running'>;
+  notifyChangeTicketUpdated(input: ChangeTicketUpdate): Promise<'signalled' | 'unknown-ticket' | 'not-running'>;
   /** Tells a lifecycle that a cancelled campaign withdraws the renewal it asked for, if it still waits for approval. */
   withdrawCampaignRequest(
     managedCertificateId: string,
@@ -241,8 +164,6 @@ const DEFAULT_CONCURRENCY = 32;
 const MAX_CONCURRENCY = 1024;
 const STORE_BATCH = 1000;
 const { WorkflowIdConflictPolicy } = temporal.api.enums.v1;
-/** gRPC status codes the start call can fail with. */
-const GRPC = { invalidArgument: 3, notFound: 5, unavailable: 14 } as const;
 
 /** Builds the lifecycle client on a connected Temporal client and the inventory. */
 export function createLifecycleClient(options: LifecycleClientOptions): LifecycleClient {
@@ -606,58 +527,8 @@ export function createLifecycleClient(options: LifecycleClientOptions): Lifecycl
   };
 }
 
-/**
- * Finds the managed certificate a user means: its id, or the id, fingerprint or a unique prefix (8 or more hex
- * digits) of any of its versions. Bad input throws the store's InventoryInputError or AmbiguousIdError.
- */
-export async function resolveManagedCertificate(
-  store: InventoryStore,
-  idOrPrefix: string,
-): Promise<ManagedCertificate> {
-  const text = idOrPrefix.trim().toLowerCase();
-  if (/^[0-9a-f]{16,64}$/.test(text)) {
-    const managed = await store.getManagedCertificate(text);
-    if (managed !== null) return managed;
-  }
-  const certificate = await store.getCertificate(text);
-  if (certificate === null) {
-    throw new ManagedCertificateNotFoundError(
-      `no certificate matches "${idOrPrefix}"; \`certflow list\` shows the inventory and its ids`,
-    );
-  }
-  const managed = await store.findManagedCertificateByFingerprint(certificate.facts.fingerprintSha256);
-  if (managed !== null) return managed;
-  if (certificate.facts.role !== 'end-entity') {
-    throw new ManagedCertificateNotFoundError(
-      `${certificate.id} (${certificate.facts.subject.text}) is a CA certificate; certflow runs lifecycles for ` +
-        'end-entity certificates only',
-    );
-  }
-  throw new ManagedCertificateNotFoundError(
-    `${certificate.id} (${certificate.facts.subject.text}) is not assigned to a managed certificate yet: import it ` +
-      'again (`certflow import <file>`) to assign it',
-  );
-}
-
 function toAsyncIterator<T>(items: Iterable<T> | AsyncIterable<T>): AsyncIterator<T> {
   if (Symbol.asyncIterator in items) return items[Symbol.asyncIterator]();
   const iterator = items[Symbol.iterator]();
   return { next: async () => iterator.next() };
-}
-
-/** The TemporalUnavailableError an error means when Temporal could not be reached (gRPC UNAVAILABLE), else null. */
-export function temporalUnavailable(error: unknown): TemporalUnavailableError | null {
-  return grpcCode(error) === GRPC.unavailable ? new TemporalUnavailableError(messageOf(error), { cause: error }) : null;
-}
-
-function grpcCode(error: unknown): number | undefined {
-  if (isGrpcServiceError(error)) return error.code;
-  if (error instanceof ServiceError && isGrpcServiceError(error.cause)) return error.cause.code;
-  return undefined;
-}
-
-function messageOf(error: unknown): string {
-  if (isGrpcServiceError(error)) return error.details || error.message;
-  if (error instanceof ServiceError && isGrpcServiceError(error.cause)) return error.cause.details || error.message;
-  return error instanceof Error ? error.message : String(error);
 }

@@ -11,7 +11,7 @@
  */
 import type { CampaignDefinition, CampaignGroupProgress } from '../domain/campaigns/model';
 import type { OwnerGroup, PolicyViolation } from '../domain/inventory/model';
-import type { CertificateSummary, TicketRef } from '../domain/lifecycle/model';
+import type { Actor, CertificateSummary, TicketRef } from '../domain/lifecycle/model';
 
 /** Everything a change manager needs to judge a renewal. */
 export interface ChangeTicketRequest {
@@ -45,6 +45,24 @@ export type TicketState = 'in-progress' | 'done' | 'rejected';
 
 /** Why a ticket is escalated. */
 export type TicketEscalationLevel = 'escalation' | 'incident';
+
+/**
+ * A change ticket's status changed in the ticketing system (Jira webhook or polling): what the ticketing adapter
+ * reports, and the lifecycle waiting on the ticket receives.
+ */
+export interface ChangeTicketUpdate {
+  /** E.g. CHG-42; ignored unless it is the current cycle's ticket. */
+  readonly ticketKey: string;
+  readonly decision: 'approved' | 'rejected' | 'pending';
+  /** The change manager's reason for a rejection, if any. */
+  readonly reason: string | null;
+  /** ISO 8601 UTC; deploy not before this. */
+  readonly changeWindowStart: string | null;
+  /** E.g. `{ id: 'jira:<accountId>', displayName }`. */
+  readonly changedBy: Actor;
+  /** ISO 8601 UTC when the ticketing system recorded it. */
+  readonly at: string;
+}
 
 /** Opens, comments, transitions and escalates change tickets. Every method is idempotent per its key. */
 export interface TicketingPort {

@@ -9,20 +9,20 @@ import type {
   LifecyclePhase,
   LifecycleRecord,
   LifecycleRequest,
-  RequestSource,
   RevocationReason,
   TicketRef,
 } from '../domain/lifecycle/model';
 import type {
   CampaignDefinition,
-  CampaignKind,
   CampaignMemberState,
   CampaignProgress,
   CampaignStateCounts,
   CampaignStatus,
 } from '../domain/campaigns/model';
 import type { LifecycleEventKind } from '../domain/schedule/lifecycle-schedule';
+import type { RequestRenewalInput, WithdrawCampaignRequestInput } from '../ports/lifecycle-port';
 import type { NotificationReceipt } from '../ports/notification-port';
+import type { ChangeTicketUpdate } from '../ports/ticketing-port';
 
 /** Input of {@link timerCanaryWorkflow}: how long the durable timer runs before the canary reports. */
 export interface TimerCanaryInput {
@@ -121,7 +121,7 @@ export interface LifecycleCarryOver {
   /** The most recent records, oldest first (bounded). */
   records: LifecycleRecord[];
   /** The cycle's change ticket's latest decision in the ticketing system (absent in runs before the gate). */
-  changeDecision?: ChangeTicketUpdatedInput | null;
+  changeDecision?: ChangeTicketUpdate | null;
   /** Absent in runs before the gate. */
   changeGate?: ChangeGateState | null;
   /** The campaign this lifecycle is replacing its certificate for, until the member is finished (absent before campaigns). */
@@ -208,26 +208,6 @@ export interface LifecycleView {
   lastProblem: string | null;
 }
 
-/** Input of {@link requestRenewalUpdate}. */
-export interface RequestRenewalInput {
-  requestedBy: Actor;
-  reason: string;
-  /** Default `owner`. */
-  source?: RequestSource;
-  campaignId?: string;
-  /**
-   * The campaign member this renewal replaces (with `source: 'campaign'`): the lifecycle refuses it with code
-   * `already-replaced` when its certificate is no longer that version, reports each step of the member to the
-   * campaign, and revokes the replaced certificate as soon as the new one is verified.
-   */
-  campaignMember?: { fingerprintSha256: string; ownerGroup: string; revocationReason: RevocationReason };
-  /**
-   * An approval given in advance (a campaign's approving security lead under an emergency policy, or the group's
-   * auto-renew setting); recorded on the request and in the audit log.
-   */
-  preApprovedBy?: Actor;
-}
-
 /** Input of {@link requestRevocationUpdate}. */
 export interface RequestRevocationInput {
   requestedBy: Actor;
@@ -260,21 +240,6 @@ export interface CertificateReplacedInput {
   detectedBy: string;
 }
 
-/** A change ticket's status changed in the ticketing system (Jira webhook or polling). */
-export interface ChangeTicketUpdatedInput {
-  /** E.g. CHG-42; ignored unless it is the current cycle's ticket. */
-  readonly ticketKey: string;
-  readonly decision: 'approved' | 'rejected' | 'pending';
-  /** The change manager's reason for a rejection, if any. */
-  readonly reason: string | null;
-  /** ISO 8601 UTC; deploy not before this. */
-  readonly changeWindowStart: string | null;
-  /** E.g. `{ id: 'jira:<accountId>', displayName }`. */
-  readonly changedBy: Actor;
-  /** ISO 8601 UTC when the ticketing system recorded it. */
-  readonly at: string;
-}
-
 /** Failure type of update validators: `details[0]` is the refusal code (see domain/lifecycle/roles.ts). */
 export const LIFECYCLE_REFUSAL = 'LifecycleRefusal';
 
@@ -288,7 +253,7 @@ export const certificateReplacedSignal = defineSignal<[CertificateReplacedInput]
  * Signal: the change ticket was approved, rejected or moved back to pending; with `renewal.requireChangeApproval` an
  * approved renewal deploys only after an approval (and its window start), and a rejection ends the request.
  */
-export const changeTicketUpdatedSignal = defineSignal<[ChangeTicketUpdatedInput]>('changeTicketUpdated');
+export const changeTicketUpdatedSignal = defineSignal<[ChangeTicketUpdate]>('changeTicketUpdated');
 /** Update: ask for a renewal; answers with the request (an open one is returned as is), refuses non-owners. */
 export const requestRenewalUpdate = defineUpdate<LifecycleRequest, [RequestRenewalInput]>('requestRenewal');
 /** Update: ask for a revocation (R-REV-1: owner or security lead, then an approval). */
@@ -299,13 +264,6 @@ export const decideRequestUpdate = defineUpdate<LifecycleRequest, [DecideRequest
 /** Signal: a campaign was cancelled; a renewal it asked for that still waits for an approver is withdrawn. */
 export const withdrawCampaignRequestSignal = defineSignal<[WithdrawCampaignRequestInput]>('withdrawCampaignRequest');
 
-/** Input of {@link withdrawCampaignRequestSignal}. */
-export interface WithdrawCampaignRequestInput {
-  campaignId: string;
-  reason: string;
-  by: string;
-}
-
 // ---- crypto-agility campaigns (R-CAM-1 … R-CAM-4) ------------------------------------------------------------------
 
 /** Workflow type name of {@link campaignWorkflow}. */
@@ -314,13 +272,6 @@ export const CAMPAIGN_WORKFLOW_TYPE = 'campaignWorkflow';
 /** A campaign's workflow has this id: starting it twice finds the running one. */
 export function campaignWorkflowId(campaignId: string): string {
   return `certflow-campaign-${campaignId}`;
-}
-
-/** The revocation reason of certificates a campaign of this kind replaces (RFC 5280 CRLReason). */
-export function campaignRevocationReason(kind: CampaignKind): RevocationReason {
-  if (kind === 'ca-compromise') return 'cACompromise';
-  if (kind === 'weak-key' || kind === 'key-generation-bug') return 'keyCompromise';
-  return 'superseded';
 }
 
 /** Timings of a campaign workflow; defaults suit production, tests shorten them. */

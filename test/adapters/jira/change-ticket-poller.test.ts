@@ -21,8 +21,8 @@ import {
   decideRequestUpdate,
   lifecycleWorkflowId,
   requestRenewalUpdate,
-  type ChangeTicketUpdatedInput,
 } from '../../../src/core/workflows/definitions';
+import type { ChangeTicketUpdate } from '../../../src/core/ports/ticketing-port';
 import { createLifecycleHarness, PEOPLE } from '../../support/lifecycle-harness';
 import { until } from '../../support/until';
 
@@ -56,7 +56,7 @@ const managed = (ticketKey: string | null, index: number): ManagedCertificate =>
 
 /** Poll options over fixed tickets and statuses, recording what was signalled and logged. */
 function fake(statuses: Record<string, JiraTicketStatus | Error>, overrides: Partial<ChangeTicketPollOptions> = {}) {
-  const notified: ChangeTicketUpdatedInput[] = [];
+  const notified: ChangeTicketUpdate[] = [];
   const logged: string[] = [];
   const phases: string[] = [];
   const options: ChangeTicketPollOptions = {

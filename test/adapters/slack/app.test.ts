@@ -3,13 +3,14 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createSlackApp, SLACK_EVENTS_PATH, SlackStartError, type SlackApp } from '../../../src/adapters/slack/app';
 import { ACTION_IDS, BLOCK_IDS } from '../../../src/adapters/slack/views/block-ids';
 import { decisionButtons, requestRenewalButton } from '../../../src/adapters/slack/views/notification-messages';
-import { LifecycleRefusedError } from '../../../src/core/application/lifecycle-client';
+import { LifecycleRefusedError } from '../../../src/core/ports/lifecycle-port';
 import type { CertificateSummary, LifecycleRequest } from '../../../src/core/domain/lifecycle/model';
 import { startHttpServer, type RunningHttpServer } from '../../../src/adapters/shared/http';
 import { openInventoryStore } from '../../../src/adapters/database/database';
 import type { InventoryStore } from '../../../src/core/ports/inventory-store';
 import { startSlackStandIn, type SlackStandIn } from '../../../src/adapters/slack/stand-in/slack-stand-in';
-import type { DecideRequestInput, LifecycleView, RequestRenewalInput } from '../../../src/core/workflows/definitions';
+import type { DecideRequestInput, LifecycleView } from '../../../src/core/workflows/definitions';
+import type { RequestRenewalInput } from '../../../src/core/ports/lifecycle-port';
 import { requestFixture } from '../../support/lifecycle-fixtures';
 
 const BOT_TOKEN = 'xoxb-test-token';

@@ -6,19 +6,19 @@ import {
   type DispatchCampaign,
   type DispatchOutcome,
 } from '../../../src/core/activities/campaign';
-import {
-  LifecycleNotFoundError,
-  LifecycleRefusedError,
-  type EnsureReport,
-  type LifecycleClient,
-} from '../../../src/core/application/lifecycle-client';
 import type { CampaignMember } from '../../../src/core/domain/campaigns/model';
 import type { LifecycleRequest } from '../../../src/core/domain/lifecycle/model';
 import type { CampaignStore, ClaimedMember, MemberStateChange } from '../../../src/core/ports/campaign-store';
 import { RecordingNotifier } from '../../support/fakes/recording-notifier';
 import { RecordingTicketing } from '../../support/fakes/recording-ticketing';
 import type { InventoryStore } from '../../../src/core/ports/inventory-store';
-import type { RequestRenewalInput } from '../../../src/core/workflows/definitions';
+import {
+  LifecycleNotFoundError,
+  LifecycleRefusedError,
+  type EnsureReport,
+  type LifecyclePort,
+  type RequestRenewalInput,
+} from '../../../src/core/ports/lifecycle-port';
 
 const CAMPAIGN: DispatchCampaign = {
   id: 'cmp-20261201-abcdef',
@@ -57,7 +57,7 @@ function fakeLifecycles(answers: Record<string, Array<'ok' | 'not-found' | Error
       const report: EnsureReport = { started: 1, alreadyRunning: 0, skipped: [], failed: [] };
       return Promise.resolve(report);
     },
-  } as unknown as LifecycleClient;
+  } as unknown as LifecyclePort;
   return { client, asked, ensured };
 }
 
@@ -74,7 +74,7 @@ function fakeStore(rows: Record<string, Partial<CampaignMember>>) {
   return { campaigns, changes };
 }
 
-function activities(lifecycles: LifecycleClient, campaigns: CampaignStore) {
+function activities(lifecycles: LifecyclePort, campaigns: CampaignStore) {
   return createCampaignActivities({
     store: { appendAudit: () => Promise.resolve([]) } as unknown as InventoryStore,
     campaigns,
@@ -88,7 +88,7 @@ function activities(lifecycles: LifecycleClient, campaigns: CampaignStore) {
 
 /** Runs the dispatch activity for these members in a mock activity context. */
 async function dispatch(
-  lifecycles: LifecycleClient,
+  lifecycles: LifecyclePort,
   campaigns: CampaignStore,
   members: ClaimedMember[],
 ): Promise<DispatchOutcome[]> {

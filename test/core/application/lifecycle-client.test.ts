@@ -2,18 +2,18 @@ import { createHash } from 'node:crypto';
 import { Client, Connection } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createLifecycleClient, type LifecycleClient } from '../../../src/core/application/lifecycle-client';
 import {
-  createLifecycleClient,
   InvalidRequestIdError,
-  LifecycleNotFoundError,
-  LifecycleRefusedError,
   LifecycleTimeoutError,
-  ManagedCertificateNotFoundError,
-  resolveManagedCertificate,
   SearchAttributesMissingError,
   TemporalUnavailableError,
-  type LifecycleClient,
-} from '../../../src/core/application/lifecycle-client';
+} from '../../../src/core/application/lifecycle-errors';
+import { LifecycleNotFoundError, LifecycleRefusedError } from '../../../src/core/ports/lifecycle-port';
+import {
+  ManagedCertificateNotFoundError,
+  resolveManagedCertificate,
+} from '../../../src/core/application/resolve-managed-certificate';
 import { decodeCertificates } from '../../../src/core/domain/certificates/decode-certificates';
 import type { OwnerGroup } from '../../../src/core/domain/inventory/model';
 import { DEFAULT_POLICY } from '../../../src/core/domain/policy/load-policy';

@@ -9,9 +9,9 @@ import {
   decideRequestUpdate,
   requestRenewalUpdate,
   requestRevocationUpdate,
-  type ChangeTicketUpdatedInput,
   type LifecycleView,
 } from '../../../src/core/workflows/definitions';
+import type { ChangeTicketUpdate } from '../../../src/core/ports/ticketing-port';
 import { createLifecycleHarness, DAY_MS, PEOPLE, type LifecycleHarness } from '../../support/lifecycle-harness';
 
 let harness: LifecycleHarness | undefined;
@@ -79,10 +79,10 @@ async function waitUntilHeld(h: LifecycleHarness, managedCertificateId: string):
 
 function change(
   ticketKey: string,
-  decision: ChangeTicketUpdatedInput['decision'],
+  decision: ChangeTicketUpdate['decision'],
   at: number,
-  extra: Partial<ChangeTicketUpdatedInput> = {},
-): ChangeTicketUpdatedInput {
+  extra: Partial<ChangeTicketUpdate> = {},
+): ChangeTicketUpdate {
   return {
     ticketKey,
     decision,

@@ -6,13 +6,9 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { readRequestBody, RequestBodyTooLargeError, sendJson, type HttpMount } from '../../shared/http';
+import type { ChangeTicketUpdate } from '../../../core/ports/ticketing-port';
 import type { JiraConfig } from '../jira-config';
-import {
-  changeTicketReading,
-  JiraWebhookPayloadError,
-  parseIssueUpdated,
-  type ChangeTicketUpdate,
-} from './parse-issue-updated';
+import { changeTicketReading, JiraWebhookPayloadError, parseIssueUpdated } from './parse-issue-updated';
 
 /** Where Jira posts its webhooks on certflow's HTTP server. */
 export const JIRA_WEBHOOK_PATH = '/jira/webhook';

@@ -2,7 +2,7 @@
  * Reading Jira's `jira:issue_updated` webhook (R-MON-2): which change ticket moved to which status, and what that
  * means for the renewal waiting on it. Pure, so every malformed payload is a table row in a test.
  */
-import type { ChangeTicketUpdatedInput } from '../../../core/workflows/definitions';
+import type { ChangeTicketUpdate } from '../../../core/ports/ticketing-port';
 import { textOf } from '../change-ticket-fields';
 import type { JiraChangeStatuses, JiraConfig } from '../jira-config';
 
@@ -26,9 +26,6 @@ export function changeTicketReading(config: Pick<JiraConfig, 'changeStatuses' | 
     reasonField: config.customFields.declineReason?.id ?? null,
   };
 }
-
-/** A change ticket's new status: the lifecycle's `changeTicketUpdated` signal. */
-export type ChangeTicketUpdate = ChangeTicketUpdatedInput;
 
 /** A payload certflow cannot read: not JSON, or not shaped like Jira's webhook. */
 export class JiraWebhookPayloadError extends Error {

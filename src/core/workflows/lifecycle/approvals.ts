@@ -6,9 +6,9 @@ import {
   requestRenewalUpdate,
   requestRevocationUpdate,
   type DecideRequestInput,
-  type RequestRenewalInput,
   type RequestRevocationInput,
 } from '../definitions';
+import type { RequestRenewalInput } from '../../ports/lifecycle-port';
 import { joinOpenRequest } from './campaign-link';
 import { nowIso, refuse, type LifecycleRun } from './state';
 

@@ -1,7 +1,8 @@
 import { condition, setHandler } from '@temporalio/workflow';
 import type { CampaignMemberState } from '../../domain/campaigns/model';
 import type { LifecycleRequest } from '../../domain/lifecycle/model';
-import { withdrawCampaignRequestSignal, type RequestRenewalInput } from '../definitions';
+import { withdrawCampaignRequestSignal } from '../definitions';
+import type { RequestRenewalInput } from '../../ports/lifecycle-port';
 import { setPhase } from './phase';
 import { nowIso, type LifecycleRun } from './state';
 

@@ -1,6 +1,7 @@
 import { condition, patched, setHandler } from '@temporalio/workflow';
 import type { LifecycleRequest } from '../../domain/lifecycle/model';
-import { changeTicketUpdatedSignal, type ChangeApprovalView, type ChangeTicketUpdatedInput } from '../definitions';
+import { changeTicketUpdatedSignal, type ChangeApprovalView } from '../definitions';
+import type { ChangeTicketUpdate } from '../../ports/ticketing-port';
 import { acts } from './activity-proxies';
 import { setPhase } from './phase';
 import { nowIso, type LifecycleRun } from './state';
@@ -87,7 +88,7 @@ export function changeApprovalView(run: LifecycleRun): ChangeApprovalView | null
 }
 
 /** Audits a change decision the signal handler accepted (R-LOG-1); rejections that end a request are disclosed. */
-export async function auditChange(run: LifecycleRun, update: ChangeTicketUpdatedInput): Promise<void> {
+export async function auditChange(run: LifecycleRun, update: ChangeTicketUpdate): Promise<void> {
   await acts.recordLifecycleStep({
     managedCertificateId: run.managedId,
     idempotencyKey: run.key(`change/${update.decision}/${update.at}`),

@@ -14,9 +14,9 @@ import {
   LIFECYCLE_REFUSAL,
   type CertificateLifecycleInput,
   type CertificateReplacedInput,
-  type ChangeTicketUpdatedInput,
   type LifecycleCarryOver,
 } from '../definitions';
+import type { ChangeTicketUpdate } from '../../ports/ticketing-port';
 import { DAY_MS } from '../../domain/duration';
 
 /** Records kept for the state query and carried over; older ones live in the audit log. */
@@ -102,7 +102,7 @@ export class LifecycleRun {
   /** The policy requires an approved change before a renewal deploys, and this run may act on it (patched). */
   changeGateOn = false;
   /** Change decisions accepted by the signal handler, audited by the main loop. */
-  readonly unauditedChanges: ChangeTicketUpdatedInput[] = [];
+  readonly unauditedChanges: ChangeTicketUpdate[] = [];
   /** A request a change rejection ended, not yet shown to people and the ticket. */
   undisclosedChangeRejection: LifecycleRequest | null = null;
   /** A campaign joined a request already open: the main loop reports the member's state to it. */

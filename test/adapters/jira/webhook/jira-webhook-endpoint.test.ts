@@ -7,7 +7,7 @@ import {
   type ChangeTicketDelivery,
 } from '../../../../src/adapters/jira/webhook/jira-webhook-endpoint';
 import { DEFAULT_CHANGE_STATUSES } from '../../../../src/adapters/jira/jira-config';
-import type { ChangeTicketUpdate } from '../../../../src/adapters/jira/webhook/parse-issue-updated';
+import type { ChangeTicketUpdate } from '../../../../src/core/ports/ticketing-port';
 
 const SECRET = 'jira-webhook-secret';
 

@@ -1,6 +1,6 @@
 /** *Approve* on an approval request (R-RA-1, R-RA-2): the lifecycle decides whether the clicker may approve. */
 import type { App, BlockAction, ButtonAction } from '@slack/bolt';
-import { LifecycleRefusedError } from '../../../../core/application/lifecycle-client';
+import { LifecycleRefusedError } from '../../../../core/ports/lifecycle-port';
 import { ACTION_IDS } from '../../views/block-ids';
 import { errorAnswer, refusalAnswer } from '../../views/command-answers';
 import type { SlackListenerContext } from '../index';

@@ -5,7 +5,7 @@
  */
 import type { App, BlockAction, ButtonAction } from '@slack/bolt';
 import type { InventoryStore } from '../../../../core/ports/inventory-store';
-import { LifecycleNotFoundError, LifecycleRefusedError } from '../../../../core/application/lifecycle-client';
+import { LifecycleNotFoundError, LifecycleRefusedError } from '../../../../core/ports/lifecycle-port';
 import { ACTION_IDS } from '../../views/block-ids';
 import { errorAnswer, refusalAnswer, renewalRequestedAnswer } from '../../views/command-answers';
 import type { SlackListenerContext } from '../index';

@@ -4,7 +4,7 @@
  * the user an error; without one the clicker gets the certificate's status, as `/certflow status` shows it.
  */
 import type { App, BlockAction, ButtonAction } from '@slack/bolt';
-import { LifecycleNotFoundError } from '../../../../core/application/lifecycle-client';
+import { LifecycleNotFoundError } from '../../../../core/ports/lifecycle-port';
 import { summarizeCertificate } from '../../../../core/domain/lifecycle/renewal-plan';
 import { ACTION_IDS } from '../../views/block-ids';
 import { errorAnswer, lifecycleStatusAnswer, refusalAnswer } from '../../views/command-answers';

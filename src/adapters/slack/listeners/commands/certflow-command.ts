@@ -5,11 +5,8 @@
  */
 import type { App, RespondFn, SlashCommand } from '@slack/bolt';
 import type { WebClient } from '@slack/web-api';
-import {
-  LifecycleNotFoundError,
-  LifecycleRefusedError,
-  ManagedCertificateNotFoundError,
-} from '../../../../core/application/lifecycle-client';
+import { LifecycleNotFoundError, LifecycleRefusedError } from '../../../../core/ports/lifecycle-port';
+import { ManagedCertificateNotFoundError } from '../../../../core/application/resolve-managed-certificate';
 import type { Actor } from '../../../../core/domain/lifecycle/model';
 import { summarizeCertificate } from '../../../../core/domain/lifecycle/renewal-plan';
 import { AmbiguousIdError, InventoryInputError } from '../../../../core/ports/inventory-errors';

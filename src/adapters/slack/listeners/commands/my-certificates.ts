@@ -3,11 +3,11 @@
  * their decision. The inventory answers the bulk questions in batches; lifecycles are queried only for what the
  * answer shows, a few at a time, so a big group never costs thousands of workflow queries.
  */
+import { type LifecycleClient } from '../../../../core/application/lifecycle-client';
 import {
   ManagedCertificateNotFoundError,
   resolveManagedCertificate,
-  type LifecycleClient,
-} from '../../../../core/application/lifecycle-client';
+} from '../../../../core/application/resolve-managed-certificate';
 import type { InventoryCertificate } from '../../../../core/domain/inventory/model';
 import { groupMemberships, type GroupMembership } from '../../../../core/domain/lifecycle/group-membership';
 import type { Actor, LifecycleRequest } from '../../../../core/domain/lifecycle/model';

@@ -1,6 +1,6 @@
 /** The submitted reject modal: rejects the request with the approver's reason (R-RA-1, R-RA-2). */
 import type { App } from '@slack/bolt';
-import { LifecycleRefusedError } from '../../../../core/application/lifecycle-client';
+import { LifecycleRefusedError } from '../../../../core/ports/lifecycle-port';
 import { BLOCK_IDS, CALLBACK_IDS } from '../../views/block-ids';
 import { errorAnswer, refusalAnswer } from '../../views/command-answers';
 import { readRejectSubmission, RejectSubmissionError, type RejectSubmission } from '../../views/reject-modal';
