@@ -7,7 +7,7 @@
  * - `/ca/<name>/root.cer`, `/ca/<name>/issuing.cer` the same, DER (`application/pkix-cert`), as AIA URLs need
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { type HttpHandler, sendText } from '../shared/http';
+import { type HttpHandler, requestUrl, sendText } from '../shared/http';
 
 /** What a CA publishes; InternalCa is one. */
 export interface PublishedCa {
@@ -58,7 +58,7 @@ export function createCaHttpHandler(ca: PublishedCa): HttpHandler {
   };
 
   return (request, response) => {
-    const pathname = new URL(request.url ?? '/', 'http://localhost').pathname;
+    const pathname = requestUrl(request).pathname;
     if (pathname !== base.slice(0, -1) && !pathname.startsWith(base)) return false;
     const document = pathname.slice(base.length);
     const resource = Object.hasOwn(resources, document) ? resources[document] : undefined;

@@ -70,6 +70,11 @@ const DEFAULT_MAX_URL_LENGTH = 8192;
 /** The largest request body certflow's endpoints read by default: 1 MiB. */
 export const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
 
+/** The request's path and query as a URL; its origin is a placeholder, since a server reads only paths and queries. */
+export function requestUrl(request: IncomingMessage): URL {
+  return new URL(request.url ?? '/', 'http://localhost');
+}
+
 /** Sends a short plain-text answer. */
 export function sendText(
   response: ServerResponse,

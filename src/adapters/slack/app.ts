@@ -8,7 +8,7 @@
  */
 import { App, HTTPReceiver, LogLevel, type Logger, SocketModeReceiver } from '@slack/bolt';
 import { type RetryOptions, WebClient, type WebClientOptions } from '@slack/web-api';
-import type { HttpMount } from '../shared/http';
+import { requestUrl, type HttpMount } from '../shared/http';
 import { registerListeners, type SlackListenerDependencies } from './listeners';
 import { SlackRequestGuard } from './slack-request-guard';
 
@@ -232,7 +232,7 @@ export async function createSlackApp(options: SlackAppOptions): Promise<SlackApp
       prefix: SLACK_EVENTS_PATH,
       handler: async (request, response) => {
         // Bolt throws (a 500 with a stack in the log) for any path but its endpoint.
-        if (new URL(request.url ?? '/', 'http://localhost').pathname !== SLACK_EVENTS_PATH) return false;
+        if (requestUrl(request).pathname !== SLACK_EVENTS_PATH) return false;
         if (await guard.admit(request, response)) receiver.requestListener(request, response);
         return true;
       },

@@ -9,7 +9,13 @@
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { DEFAULT_MAX_BODY_BYTES, readRequestBody, RequestBodyTooLargeError, sendText } from '../shared/http';
+import {
+  DEFAULT_MAX_BODY_BYTES,
+  readRequestBody,
+  RequestBodyTooLargeError,
+  requestUrl,
+  sendText,
+} from '../shared/http';
 
 /** How far a request's timestamp may be from certflow's clock, either way, by default. */
 export const DEFAULT_MAX_CLOCK_SKEW_SECONDS = 60;
@@ -161,7 +167,7 @@ export class SlackRequestGuard {
   async admit(request: IncomingMessage, response: ServerResponse): Promise<boolean> {
     const refusal = await this.check(request);
     if (refusal === null) return true;
-    const where = `${request.method ?? '?'} ${new URL(request.url ?? '/', 'http://localhost').pathname}`;
+    const where = `${request.method ?? '?'} ${requestUrl(request).pathname}`;
     this.options.log(`slack: refused ${where} (${refusal.status}): ${refusal.reason}`);
     sendText(response, refusal.status, refusal.reason, refusal.status === 405 ? { Allow: 'POST' } : {});
     return false;

@@ -9,7 +9,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { formatLocation } from '../../core/domain/inventory/location';
 import type { InventoryCertificate, OwnerGroup } from '../../core/domain/inventory/model';
 import type { InventoryStore, ManagedCertificate } from '../../core/ports/inventory-store';
-import type { HttpHandler } from '../shared/http';
+import { requestUrl, type HttpHandler } from '../shared/http';
 import { DAY_MS } from '../../core/domain/duration';
 import { escapeHtml } from '../shared/escape-html';
 
@@ -151,7 +151,7 @@ export interface CertificatePageDependencies {
 export function createCertificatePageHandler(dependencies: CertificatePageDependencies): HttpHandler {
   const now = dependencies.now ?? (() => new Date());
   return async (request: IncomingMessage, response: ServerResponse) => {
-    const pathname = new URL(request.url ?? '/', 'http://localhost').pathname;
+    const pathname = requestUrl(request).pathname;
     if (request.method !== 'GET' && request.method !== 'HEAD') {
       sendHtml(response, 405, page('Method not allowed', '<h1>Only GET reads this page</h1>'), { Allow: 'GET, HEAD' });
       return true;

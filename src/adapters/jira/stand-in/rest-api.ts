@@ -5,7 +5,7 @@
  * data-center flavour serves it with startAt/total paging and has no `/search/jql`.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { readRequestBody, sendJson } from '../../shared/http';
+import { readRequestBody, requestUrl, sendJson } from '../../shared/http';
 import type { JiraFaults } from './faults';
 import { JqlError, parseJql } from './jql';
 import {
@@ -322,7 +322,7 @@ export function createRestApi(deps: RestApiDependencies) {
   };
 
   return async (request: IncomingMessage, response: ServerResponse): Promise<boolean> => {
-    const url = new URL(request.url ?? '/', 'http://stand-in');
+    const url = requestUrl(request);
     const method = request.method ?? 'GET';
     const match = /^\/rest\/api\/(2|3|latest)(\/.*)?$/.exec(url.pathname);
     const raw = await readRequestBody(request);

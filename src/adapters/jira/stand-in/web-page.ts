@@ -5,7 +5,7 @@
  * receives the same signed webhook as when someone clicks in Jira. Server-rendered, no script; every value escaped.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { type HttpHandler, readRequestBody, sendJson, sendText } from '../../shared/http';
+import { type HttpHandler, readRequestBody, requestUrl, sendJson, sendText } from '../../shared/http';
 import { escapeHtml } from '../../shared/escape-html';
 import { JiraRequestError } from './stand-in-errors';
 import type { StandInIssue, TransitionScreen } from './stand-in-model';
@@ -166,7 +166,7 @@ export function createStandInPage(deps: StandInPageDependencies): HttpHandler {
   const { state } = deps;
   const known = () => state.users.map((user) => user.accountId).join(', ');
   return async (request, response) => {
-    const url = new URL(request.url ?? '/', 'http://stand-in');
+    const url = requestUrl(request);
     try {
       if (url.pathname === '/') {
         if (request.method !== 'GET' && request.method !== 'HEAD')

@@ -7,7 +7,7 @@
  * at a time and clicks for them.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { readRequestBody, type RunningHttpServer, sendJson, startHttpServer } from '../../shared/http';
+import { readRequestBody, requestUrl, type RunningHttpServer, sendJson, startHttpServer } from '../../shared/http';
 import { SlackFaults } from './faults';
 import { isObject, type MethodArguments, parseMethodArguments, SlackMethodError } from './method-arguments';
 import { SocketModeStandIn } from './socket-mode';
@@ -138,7 +138,7 @@ export async function startSlackStandIn(options: SlackStandInOptions): Promise<S
     }
     let answer: Record<string, unknown>;
     try {
-      const query = new URL(request.url ?? '/', 'http://stand-in').searchParams;
+      const query = requestUrl(request).searchParams;
       const parsed = parseMethodArguments(request.headers['content-type'], body, query);
       const token = presentedToken(request, parsed.arguments, parsed.json);
       if (token === undefined) throw new SlackMethodError('not_authed', 'no token was sent');
@@ -196,7 +196,7 @@ export async function startSlackStandIn(options: SlackStandInOptions): Promise<S
       {
         prefix: '/api',
         handler: async (request, response) => {
-          const method = new URL(request.url ?? '/', 'http://stand-in').pathname.slice('/api/'.length);
+          const method = requestUrl(request).pathname.slice('/api/'.length);
           await answerApi(request, response, method);
           return true;
         },
@@ -204,7 +204,7 @@ export async function startSlackStandIn(options: SlackStandInOptions): Promise<S
       {
         prefix: '/response',
         handler: async (request, response) => {
-          const id = new URL(request.url ?? '/', 'http://stand-in').pathname.slice('/response/'.length);
+          const id = requestUrl(request).pathname.slice('/response/'.length);
           await answerResponseUrl(request, response, id);
           return true;
         },

@@ -10,6 +10,7 @@ import { EventEmitter } from 'node:events';
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { type RawData, type WebSocket, WebSocketServer } from 'ws';
+import { requestUrl } from '../../shared/http';
 import { isObject } from './method-arguments';
 import { STAND_IN_BOT } from './stand-in-state';
 
@@ -109,7 +110,7 @@ export class SocketModeStandIn extends EventEmitter<{
 
   /** The stand-in HTTP server's `upgrade` handler: accepts a connection whose URL carries an unused ticket. */
   readonly upgrade = (request: IncomingMessage, socket: Duplex, head: Buffer): void => {
-    const url = new URL(request.url ?? '/', 'http://stand-in');
+    const url = requestUrl(request);
     const ticket = url.searchParams.get('ticket') ?? '';
     if (url.pathname !== SOCKET_MODE_PATH || !this.tickets.delete(ticket)) {
       socket.end('HTTP/1.1 403 Forbidden\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');

@@ -5,7 +5,7 @@
  * script only posts clicks and re-fetches the workspace every second so new messages appear.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { readRequestBody, sendJson, type HttpHandler } from '../../shared/http';
+import { readRequestBody, requestUrl, sendJson, type HttpHandler } from '../../shared/http';
 import { escapeHtml } from '../../shared/escape-html';
 import { blocksHtml, textOf, type ButtonTarget } from './block-kit-html';
 import { isObject } from './method-arguments';
@@ -301,7 +301,7 @@ async function act(request: IncomingMessage, response: ServerResponse, action: s
 /** The page's HTTP handler: `GET /`, `GET /page/workspace`, `POST /page/click`, `/page/submit` and `/page/home`. */
 export function createStandInPage(deps: StandInPageDependencies): HttpHandler {
   return async (request, response) => {
-    const url = new URL(request.url ?? '/', 'http://stand-in');
+    const url = requestUrl(request);
     const action = /^\/page\/(click|submit|home)$/.exec(url.pathname)?.[1];
     const reading = url.pathname === '/' || url.pathname === '/page/workspace';
     if (action === undefined && !reading) return false;
