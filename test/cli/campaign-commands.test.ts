@@ -9,7 +9,7 @@ import {
   type StartCampaignInput,
 } from '../../src/core/application/campaign-operations';
 import type { LifecycleClient } from '../../src/core/application/lifecycle-client';
-import { readDeadline, selectorText } from '../../src/cli/commands/campaign';
+import { readDeadline, selectorText } from '../../src/cli/commands/campaign-command-line';
 import type { LifecycleConnector } from '../../src/cli/lifecycle-connection';
 import { EXIT, main } from '../../src/cli/main';
 import { CAMPAIGN_REPORT_CSV_COLUMNS } from '../../src/core/domain/campaigns/campaign-report';
