@@ -13,9 +13,6 @@ import { changeTicketReading, JiraWebhookPayloadError, parseIssueUpdated } from 
 /** Where Jira posts its webhooks on certflow's HTTP server. */
 export const JIRA_WEBHOOK_PATH = '/jira/webhook';
 
-/** Largest webhook body accepted: Jira's issue payloads are a few kilobytes, a rich one some hundreds. */
-const MAX_WEBHOOK_BYTES = 1024 * 1024;
-
 /** What became of a change ticket update. */
 export type ChangeTicketDelivery = 'signalled' | 'unknown-ticket' | 'not-running';
 
@@ -50,7 +47,8 @@ async function handle(options: JiraWebhookOptions, request: IncomingMessage, res
   }
   let body: Uint8Array;
   try {
-    body = await readRequestBody(request, MAX_WEBHOOK_BYTES);
+    // The default 1 MiB is plenty: Jira's issue payloads are a few kilobytes, a rich one some hundreds.
+    body = await readRequestBody(request);
   } catch (error) {
     if (!(error instanceof RequestBodyTooLargeError)) throw error;
     answer(response, 413, { error: error.message });

@@ -3,13 +3,11 @@ import type { App } from '@slack/bolt';
 import { LifecycleRefusedError } from '../../../../core/ports/lifecycle-port';
 import { BLOCK_IDS, CALLBACK_IDS } from '../../views/block-ids';
 import { errorAnswer, refusalAnswer } from '../../views/command-answers';
+import { SLACK_LIMITS } from '../../views/mrkdwn';
 import { readRejectSubmission, RejectSubmissionError, type RejectSubmission } from '../../views/reject-modal';
 import { DEFAULT_ACK_BUDGET_MS, settleWithin } from '../ack-budget';
 import type { SlackListenerContext } from '../index';
 import { auditSlackRefusal } from '../refusal-audit';
-
-/** Slack's limit on one modal input error, in characters. */
-const MAX_ERROR_TEXT = 150;
 
 /**
  * Registers the reject modal's submission listener. Unlike the buttons it acknowledges with the result: a refusal
@@ -23,7 +21,7 @@ export function registerRejectSubmission(app: App, context: SlackListenerContext
     const refuse = (blockId: string | null, message: string) =>
       ack({
         response_action: 'errors',
-        errors: { [blockId ?? BLOCK_IDS.rejectReason]: message.slice(0, MAX_ERROR_TEXT) },
+        errors: { [blockId ?? BLOCK_IDS.rejectReason]: message.slice(0, SLACK_LIMITS.inputError) },
       });
     const audit = (code: string, reason: string) =>
       auditSlackRefusal(context, {
