@@ -3,10 +3,15 @@ import { OWNER_GROUP_ID } from '../../core/domain/inventory/metadata-row';
 import type { CertificateMetadataPatch } from '../../core/domain/inventory/model';
 import { certificateFileSource } from '../../adapters/certificate-files/certificate-file-source';
 import { readMetadataCsv, type MetadataCsv } from '../../adapters/certificate-files/read-metadata-csv';
-import type { InventoryChangeReport } from '../../core/application/campaign-operations';
-import type { EnsureIssue } from '../../core/application/lifecycle-client';
 import { importCertificates, type ImportReport } from '../../core/application/import-certificates';
 import { applyMetadataRows, type MetadataImportReport } from '../../core/application/import-metadata';
+import {
+  startImportedLifecycles,
+  tellLifecyclesOfMetadata,
+  type ImportLifecycles,
+  type MetadataLifecycles,
+  type WhenLifecyclesReachable,
+} from '../../core/application/imported-lifecycles';
 import { UsageError } from '../errors';
 import { printable } from '../format/printable';
 import { createProgressBar, SILENT_PROGRESS, type ProgressReporter } from '../format/progress';
@@ -99,89 +104,6 @@ function describeImport(report: ImportReport, seconds: number): string[] {
   return lines;
 }
 
-/** What `certflow import` did to lifecycles: started and signalled them, or why it could not. */
-export type ImportLifecycles =
-  | {
-      readonly started: number;
-      readonly alreadyRunning: number;
-      /** Managed certificates whose lifecycle was told about their newer version. */
-      readonly signalled: number;
-      readonly failed: readonly EnsureIssue[];
-      /** Running campaigns told of the new certificates (their selectors may select them). */
-      readonly campaigns: InventoryChangeReport;
-    }
-  | { readonly notStarted: string };
-
-const SIGNAL_CONCURRENCY = 16;
-
-/**
- * Starts the lifecycles of new managed certificates and tells those replaced outside certflow about their newer
- * version (a replaced one without a running lifecycle gets one). Temporal being down is no import failure.
- */
-async function startImportedLifecycles(
-  report: ImportReport,
-  context: LifecycleCommandContext,
-  progress: ProgressReporter,
-): Promise<ImportLifecycles> {
-  const outcome = await whenLifecyclesReachable(context, async ({ lifecycles, campaigns }) => {
-    const notRunning: string[] = [];
-    let signalled = 0;
-    const queue = report.managed.replaced.values();
-    const signal = async () => {
-      for (let next = queue.next(); !next.done; next = queue.next()) {
-        const replaced = next.value;
-        const answer = await lifecycles.notifyReplaced(replaced.managedCertificateId, {
-          fingerprintSha256: replaced.fingerprint,
-          detectedBy: context.actor,
-        });
-        if (answer === 'signalled') signalled += 1;
-        else notRunning.push(replaced.managedCertificateId);
-      }
-    };
-    await Promise.all(Array.from({ length: SIGNAL_CONCURRENCY }, signal));
-    const targets = [...report.managed.created, ...notRunning];
-    progress.setTotal(targets.length);
-    const ensured = await lifecycles.ensureLifecycles(targets, { onProgress: ({ done }) => progress.update(done) });
-    progress.finish();
-    return {
-      started: ensured.started,
-      alreadyRunning: ensured.alreadyRunning,
-      signalled,
-      failed: ensured.failed,
-      // After the lifecycles started: a campaign asks them for renewals as soon as it enrols the new certificates.
-      campaigns: await campaigns.inventoryChanged(context.actor),
-    };
-  });
-  return 'done' in outcome ? outcome.done : { notStarted: outcome.unavailable };
-}
-
-/**
- * Owners, contacts and approvers come from metadata: the lifecycles of the current versions whose metadata changed
- * re-read them (R-OWN-1). Null when nothing changed a current version.
- */
-async function tellLifecyclesOfMetadata(
-  fingerprints: readonly string[],
-  context: LifecycleCommandContext,
-): Promise<{ readonly done: number } | { readonly unavailable: string } | null> {
-  const managedIds = new Set<string>();
-  for (const fingerprint of fingerprints) {
-    const managed = await context.store.findManagedCertificateByFingerprint(fingerprint);
-    if (managed && !managed.retired && managed.currentFingerprint === fingerprint) managedIds.add(managed.id);
-  }
-  if (managedIds.size === 0) return null;
-  return await whenLifecyclesReachable(context, async ({ lifecycles }) => {
-    let told = 0;
-    for (const managedCertificateId of managedIds) {
-      const report = await lifecycles.notifyInputsChanged(
-        { managedCertificateId },
-        { reason: 'metadata', by: context.actor },
-      );
-      told += report.signalled;
-    }
-    return told;
-  });
-}
-
 function describeLifecycles(lifecycles: ImportLifecycles): string[] {
   if ('notStarted' in lifecycles) {
     return [
@@ -259,25 +181,29 @@ export async function runImport(
     progress.finish();
   }
   const seconds = (performance.now() - started) / 1000;
-  const managed = certificates?.managed;
-  const lifecycles =
-    certificates && managed && managed.created.length + managed.replaced.length > 0
-      ? await startImportedLifecycles(
-          certificates,
-          context,
+  const whenReachable: WhenLifecyclesReachable = (work) => whenLifecyclesReachable(context, work);
+  const lifecycles = certificates
+    ? await startImportedLifecycles(certificates.managed, {
+        whenReachable,
+        actor: context.actor,
+        progress:
           io.progress && !command.json
             ? createProgressBar({ label: 'lifecycles', write: io.progress, columns: io.columns ?? 80 })
             : SILENT_PROGRESS,
-        )
-      : null;
+      })
+    : null;
 
   let metadata: MetadataImportReport | null = null;
-  let replanned: Awaited<ReturnType<typeof tellLifecyclesOfMetadata>> = null;
+  let replanned: MetadataLifecycles | null = null;
   if (csv && command.metadataCsv) {
     const applied = await applyMetadataRows(csv.rows, { ...context, source: command.metadataCsv });
     const errors = [...csv.errors, ...applied.errors].sort((a, b) => a.line - b.line);
     metadata = { ...applied, rows: csv.rows.length + csv.errors.length, errors };
-    replanned = await tellLifecyclesOfMetadata(applied.updatedFingerprints, context);
+    replanned = await tellLifecyclesOfMetadata(applied.updatedFingerprints, {
+      store: context.store,
+      whenReachable,
+      actor: context.actor,
+    });
   }
 
   if (command.json) {
