@@ -27,16 +27,16 @@ const UNIT_MS: Readonly<Record<string, number>> = {
   h: 3_600_000,
   hour: 3_600_000,
   hours: 3_600_000,
-  d: 86_400_000,
-  day: 86_400_000,
-  days: 86_400_000,
+  d: DAY_MS,
+  day: DAY_MS,
+  days: DAY_MS,
   w: 604_800_000,
   week: 604_800_000,
   weeks: 604_800_000,
 };
 
 /** Largest duration accepted: a century, far beyond any certificate lifetime, well inside Temporal's timer range. */
-export const MAX_DURATION_MS = 100 * 365 * 86_400_000;
+export const MAX_DURATION_MS = 100 * 365 * DAY_MS;
 
 /** Parses a non-negative human duration ("90d", "1.5h", "90 days") into whole milliseconds. */
 export function parseDuration(input: string): number {
@@ -53,7 +53,7 @@ export function parseDuration(input: string): number {
 /** Formats milliseconds as the largest exact unit ("90d", "36h", "1500ms") for logs and CLI output. */
 export function formatDuration(ms: number): string {
   for (const [unit, size] of [
-    ['d', 86_400_000],
+    ['d', DAY_MS],
     ['h', 3_600_000],
     ['m', 60_000],
     ['s', 1_000],
