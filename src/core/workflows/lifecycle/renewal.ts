@@ -1,4 +1,4 @@
-import type { ReplacementCertificate } from '../../activities/lifecycle';
+import type { ReplacementCertificate } from '../../activities/lifecycle-renewal';
 import type { CertificateLocation } from '../../domain/inventory/model';
 import type { CertificateSummary, LifecycleRequest } from '../../domain/lifecycle/model';
 import { certificateNames, chooseRenewalKeySpec, renewalValidityDays } from '../../domain/lifecycle/renewal-plan';
