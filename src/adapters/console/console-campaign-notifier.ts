@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely';
-import { progressBar } from '../slack/views/campaign-messages';
+import { progressBar } from '../../core/domain/campaigns/progress-bar';
 import type { InventoryDatabase } from '../database/kysely-inventory-store';
 import type { CampaignNotifier, NotificationReceipt } from '../../core/ports/notification-port';
 import type { CampaignProgress } from '../../core/domain/campaigns/model';

@@ -11,13 +11,15 @@ import { appHomeView } from '../../../src/adapters/slack/views/app-home';
 import { BLOCK_IDS } from '../../../src/adapters/slack/views/block-ids';
 import {
   campaignEscalationMessage,
-  campaignPreviewAnswer,
   campaignProgressMessage,
   campaignReportMessage,
-  campaignStartedAnswer,
-  campaignStartModal,
-  campaignStatusAnswer,
 } from '../../../src/adapters/slack/views/campaign-messages';
+import {
+  campaignPreviewAnswer,
+  campaignStartedAnswer,
+  campaignStatusAnswer,
+} from '../../../src/adapters/slack/views/campaign-answers';
+import { campaignStartModal } from '../../../src/adapters/slack/views/campaign-start-modal';
 import {
   approvalsAnswer,
   expiringAnswer,

@@ -2,7 +2,7 @@
 import type { App, BlockAction, ButtonAction } from '@slack/bolt';
 import { describeCampaignSelector, parseCampaignSelectorText } from '../../../../core/domain/campaigns/selector';
 import { ACTION_IDS } from '../../views/block-ids';
-import { campaignStartModal, readCampaignStartButtonValue } from '../../views/campaign-messages';
+import { campaignStartModal, readCampaignStartButtonValue } from '../../views/campaign-start-modal';
 import { errorAnswer, refusalAnswer } from '../../views/command-answers';
 import { campaignChannelOf } from '../commands/campaign-command';
 import type { SlackListenerContext } from '../index';

@@ -13,12 +13,8 @@ import {
 } from '../../../../core/domain/campaigns/selector';
 import type { CampaignCommand } from '../../commands/parse-certflow-command';
 import type { EphemeralMessage } from '../../views/blocks';
-import {
-  campaignListAnswer,
-  campaignPreviewAnswer,
-  campaignStartModal,
-  campaignStatusAnswer,
-} from '../../views/campaign-messages';
+import { campaignListAnswer, campaignPreviewAnswer, campaignStatusAnswer } from '../../views/campaign-answers';
+import { campaignStartModal } from '../../views/campaign-start-modal';
 import { errorAnswer, refusalAnswer } from '../../views/command-answers';
 import type { SlackListenerContext } from '../index';
 import { auditSlackRefusal } from '../refusal-audit';

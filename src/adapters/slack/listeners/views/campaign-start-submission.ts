@@ -13,12 +13,12 @@ import type { Actor } from '../../../../core/domain/lifecycle/model';
 import { CampaignSelectorError, parseCampaignSelectorText } from '../../../../core/domain/campaigns/selector';
 import { BLOCK_IDS, CALLBACK_IDS } from '../../views/block-ids';
 import type { EphemeralMessage } from '../../views/blocks';
+import { campaignStartedAnswer } from '../../views/campaign-answers';
 import {
-  campaignStartedAnswer,
   CampaignStartSubmissionError,
   readCampaignStartSubmission,
   type CampaignStartSubmission,
-} from '../../views/campaign-messages';
+} from '../../views/campaign-start-modal';
 import { errorAnswer, refusalAnswer } from '../../views/command-answers';
 import { SLACK_LIMITS } from '../../views/mrkdwn';
 import { DEFAULT_ACK_BUDGET_MS, settleWithin } from '../ack-budget';
