@@ -21,7 +21,7 @@ export const DEMO_USERS = {
 /** The demo owner group's channel. */
 export const DEMO_CHANNEL = { id: 'C0CERTDEMO', name: 'certflow-demo' } as const satisfies StandInChannel;
 
-/** Id of the owner group whose certificates the demo endpoints get (see startLifecycles in cli/commands/start.ts). */
+/** Id of the owner group whose certificates the demo endpoints get (see startLifecycles in the CLI's start command). */
 export const DEMO_GROUP_ID = 'demo';
 
 /** The stand-in's port is taken: a PortInUseError (which the CLI reports as such) whose fix fits the stand-in. */

@@ -9,7 +9,7 @@ import {
   type RunningHttpServer,
   sendText,
   startHttpServer,
-} from '../../src/adapters/shared/http';
+} from '../../../src/adapters/shared/http';
 
 interface Answer {
   readonly status: number;
