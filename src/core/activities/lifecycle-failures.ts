@@ -6,16 +6,7 @@ import { KeyNotFoundError } from '../ports/key-store';
 import { NotificationRejectedError } from '../ports/notification-port';
 import { TicketRejectedError } from '../ports/ticketing-port';
 
-/** Failure types the lifecycle treats as permanent: retrying cannot help, a person must act. */
-export const PERMANENT_FAILURES = [
-  'CaRejectedError',
-  'DeployRejectedError',
-  'KeyNotFoundError',
-  'NotificationRejectedError',
-  'TicketRejectedError',
-  'UnknownManagedCertificate',
-] as const;
-
+/** Port errors that retrying cannot cure: they become non-retryable failures of the same type name. */
 const PERMANENT_CLASSES = [
   CaRejectedError,
   DeployRejectedError,
