@@ -11,7 +11,7 @@ import type { LifecycleConnector } from '../../src/cli/lifecycle-connection';
 import { SqlCampaignStore } from '../../src/adapters/database/sql-campaign-store';
 import { openInventoryStore } from '../../src/adapters/database/database';
 import type { InventoryStore } from '../../src/core/ports/inventory-store';
-import type { LifecycleView } from '../../src/core/workflows/definitions';
+import type { LifecycleView } from '../../src/core/domain/lifecycle/lifecycle-view';
 import { createIntermediateCa, createLeaf, createRootCa, type IssuedCertificate } from '../support/certificate-factory';
 import { startLifecycleTestWorker, type LifecycleTestWorker } from '../support/lifecycle-test-worker';
 import { freePort } from '../support/ports';

@@ -6,7 +6,7 @@ import { createLifecycleClient } from '../../src/core/application/lifecycle-clie
 import type { Actor } from '../../src/core/domain/lifecycle/model';
 import { x509 } from '../../src/adapters/shared/x509';
 import { verifyTlsEndpoint } from '../../src/adapters/deploy/verify-tls';
-import type { LifecycleView } from '../../src/core/workflows/definitions';
+import type { LifecycleView } from '../../src/core/domain/lifecycle/lifecycle-view';
 import { notAfterAttribute, ownerGroupAttribute } from '../../src/core/workflows/search-attributes';
 import { bootstrapEndpointCertificates } from '../../src/runtime/services';
 import { createCertflowWorker } from '../../src/runtime/worker';

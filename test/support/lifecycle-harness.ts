@@ -38,8 +38,8 @@ import {
   LIFECYCLE_WORKFLOW_TYPE,
   lifecycleStateQuery,
   lifecycleWorkflowId,
-  type LifecycleView,
 } from '../../src/core/workflows/definitions';
+import type { LifecycleView } from '../../src/core/domain/lifecycle/lifecycle-view';
 import { createTimeSkippingEnv, uniqueTaskQueue, workflowBundle } from './temporal';
 import { waitForLifecycle } from './wait-for-lifecycle';
 import { DAY_MS } from '../../src/core/domain/duration';

@@ -17,7 +17,7 @@ import type { InventoryStore } from '../../src/core/ports/inventory-store';
 import { FileKeyStore } from '../../src/adapters/keys/file-key-store';
 import { RecordingNotifier } from './fakes/recording-notifier';
 import { RecordingTicketing } from './fakes/recording-ticketing';
-import type { LifecycleView } from '../../src/core/workflows/definitions';
+import type { LifecycleView } from '../../src/core/domain/lifecycle/lifecycle-view';
 import { workflowBundle } from './temporal';
 import { waitForLifecycle } from './wait-for-lifecycle';
 

@@ -7,7 +7,8 @@
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { temporal } from '@temporalio/proto';
 import type { QueryDefinition } from '@temporalio/common';
-import { lifecycleStateQuery, lifecycleWorkflowId, type LifecycleView } from '../../src/core/workflows/definitions';
+import { lifecycleStateQuery, lifecycleWorkflowId } from '../../src/core/workflows/definitions';
+import type { LifecycleView } from '../../src/core/domain/lifecycle/lifecycle-view';
 
 const EVENT = temporal.api.enums.v1.EventType;
 /** Last events of a run that waits for a timer, a signal or an update, and does nothing until one comes. */

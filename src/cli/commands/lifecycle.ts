@@ -14,7 +14,8 @@ import {
 } from '../../core/domain/lifecycle/model';
 import type { ManagedCertificate } from '../../core/ports/inventory-store';
 import type { CertflowConfig } from '../../runtime/config';
-import { parseRequestId, type LifecycleView } from '../../core/workflows/definitions';
+import { parseRequestId } from '../../core/domain/lifecycle/request-id';
+import type { LifecycleView } from '../../core/domain/lifecycle/lifecycle-view';
 import { TemporalUnreachableError, UsageError } from '../errors';
 import { createProgressBar, SILENT_PROGRESS, type ProgressReporter } from '../format/progress';
 import { renderTable } from '../format/table';

@@ -43,7 +43,6 @@ import {
   lifecycleInputsChangedSignal,
   lifecycleStateQuery,
   lifecycleWorkflowId,
-  parseRequestId,
   requestRenewalUpdate,
   requestRevocationUpdate,
   withdrawCampaignRequestSignal,
@@ -51,9 +50,10 @@ import {
   type CertificateReplacedInput,
   type DecideRequestInput,
   type LifecycleInputsChangedInput,
-  type LifecycleView,
   type RequestRevocationInput,
 } from '../workflows/definitions';
+import { parseRequestId } from '../domain/lifecycle/request-id';
+import type { LifecycleView } from '../domain/lifecycle/lifecycle-view';
 import { certificateIdAttribute, notAfterAttribute, ownerGroupAttribute } from '../workflows/search-attributes';
 import {
   GRPC,

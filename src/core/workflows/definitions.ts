@@ -3,15 +3,7 @@
  * the worker, the Slack bot and the CLI share, so a message's name and type are declared once.
  */
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
-import type {
-  Actor,
-  CertificateSummary,
-  LifecyclePhase,
-  LifecycleRecord,
-  LifecycleRequest,
-  RevocationReason,
-  TicketRef,
-} from '../domain/lifecycle/model';
+import type { Actor, LifecycleRecord, LifecycleRequest, RevocationReason, TicketRef } from '../domain/lifecycle/model';
 import type {
   CampaignDefinition,
   CampaignMemberState,
@@ -19,7 +11,7 @@ import type {
   CampaignStateCounts,
   CampaignStatus,
 } from '../domain/campaigns/model';
-import type { LifecycleEventKind } from '../domain/schedule/lifecycle-schedule';
+import type { LifecycleView, PendingRevocation } from '../domain/lifecycle/lifecycle-view';
 import type { RequestRenewalInput, WithdrawCampaignRequestInput } from '../ports/lifecycle-port';
 import type { NotificationReceipt } from '../ports/notification-port';
 import type { ChangeTicketUpdate } from '../ports/ticketing-port';
@@ -64,29 +56,6 @@ export const LIFECYCLE_WORKFLOW_TYPE = 'certificateLifecycleWorkflow';
 /** The lifecycle workflow of a managed certificate has this id: starting it twice finds the running one. */
 export function lifecycleWorkflowId(managedCertificateId: string): string {
   return `certflow-lifecycle-${managedCertificateId}`;
-}
-
-/** Reads `<managed id>.<cycle>.<n>`; null when the text is not a request id. */
-export function parseRequestId(
-  requestId: string,
-): { managedCertificateId: string; cycle: number; sequence: number } | null {
-  const match = /^([0-9a-f]{8,64})\.(\d{1,6})\.(\d{1,6})$/.exec(requestId.trim());
-  if (!match?.[1]) return null;
-  return { managedCertificateId: match[1], cycle: Number(match[2]), sequence: Number(match[3]) };
-}
-
-/** A revocation still to do: the replaced version, revoked once `dueAt` has passed (R-REV-1). */
-export interface PendingRevocation {
-  fingerprintSha256: string;
-  serialNumber: string;
-  issuer: string;
-  reason: RevocationReason;
-  /** ISO 8601 UTC. */
-  dueAt: string;
-  /** Key of the replaced version, deleted after revocation. */
-  keyRef: string | null;
-  /** The change ticket of the renewal that replaced it, to comment the revocation on. */
-  ticket: TicketRef | null;
 }
 
 /** Where the current renewal stands at the change-approval gate (policy `renewal.requireChangeApproval`). */
@@ -156,56 +125,6 @@ export interface CertificateLifecycleResult {
   outcome: 'expired' | 'retired';
   cycle: number;
   records: LifecycleRecord[];
-}
-
-/** A step of the dated plan as a query shows it. */
-export interface LifecyclePlanEntry {
-  kind: LifecycleEventKind;
-  /** ISO 8601 UTC. */
-  at: string;
-  offsetDays: number;
-  daysBeforeExpiry: number;
-  /** `done` once acted on (or folded into a catch-up step), `planned` until then. */
-  status: 'done' | 'planned';
-}
-
-/** The change-approval gate as the state query shows it. */
-export interface ChangeApprovalView {
-  /** The policy requires an approved change before a renewal deploys. */
-  required: boolean;
-  /** `waiting`: an approved renewal is held for the change approval; otherwise the ticket's latest decision. */
-  status: 'waiting' | 'approved' | 'rejected' | null;
-  ticketKey: string | null;
-  /** ISO 8601 UTC: deployment waits for this instant once the change is approved. */
-  changeWindowStart: string | null;
-  decidedBy: Actor | null;
-  reason: string | null;
-}
-
-/** Answer of {@link lifecycleStateQuery}: everything a person wants to know about a lifecycle. */
-export interface LifecycleView {
-  managedCertificateId: string;
-  workflowId: string;
-  cycle: number;
-  phase: LifecyclePhase;
-  certificate: CertificateSummary | null;
-  ownerGroup: string | null;
-  renewalDeadline: string | null;
-  plan: LifecyclePlanEntry[];
-  /** The next step the workflow waits for. */
-  next: { at: string; level: LifecycleEventKind } | null;
-  request: LifecycleRequest | null;
-  ticket: TicketRef | null;
-  pendingRevocation: PendingRevocation | null;
-  /**
-   * Null when the policy requires no change approval and the ticketing system reported no decision; absent in
-   * answers from workers older than the gate.
-   */
-  changeApproval?: ChangeApprovalView | null;
-  /** What was sent and done, oldest first (the most recent ones). */
-  records: LifecycleRecord[];
-  /** The last failure that needs a person, e.g. a failed verification. */
-  lastProblem: string | null;
 }
 
 /** Input of {@link requestRevocationUpdate}. */

@@ -26,8 +26,8 @@ import {
   decideRequestUpdate,
   lifecycleWorkflowId,
   requestRenewalUpdate,
-  type LifecycleView,
 } from '../../../src/core/workflows/definitions';
+import type { LifecycleView } from '../../../src/core/domain/lifecycle/lifecycle-view';
 import { createLifecycleHarness, DAY_MS, PEOPLE, type LifecycleHarness } from '../../support/lifecycle-harness';
 import { until } from '../../support/until';
 

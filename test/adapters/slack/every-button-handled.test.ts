@@ -39,7 +39,7 @@ import { openInventoryStore } from '../../../src/adapters/database/database';
 import type { InventoryStore } from '../../../src/core/ports/inventory-store';
 import type { LifecycleNotification } from '../../../src/core/ports/notification-port';
 import { startSlackStandIn, type SlackStandIn } from '../../../src/adapters/slack/stand-in/slack-stand-in';
-import type { LifecycleView } from '../../../src/core/workflows/definitions';
+import type { LifecycleView } from '../../../src/core/domain/lifecycle/lifecycle-view';
 import { FIXTURE_NOW, ownerGroupFixture, requestFixture, summaryFixture } from '../../support/lifecycle-fixtures';
 import { campaignFixture, groupFixture, memberFixture, previewFixture, progressFixture } from './campaign-fixtures';
 

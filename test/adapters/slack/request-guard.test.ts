@@ -12,7 +12,7 @@ import { openInventoryStore } from '../../../src/adapters/database/database';
 import type { InventoryStore } from '../../../src/core/ports/inventory-store';
 import { startSlackStandIn, type SlackStandIn } from '../../../src/adapters/slack/stand-in/slack-stand-in';
 import { resendRequest, signSlackRequest } from '../../../src/adapters/slack/stand-in/user-driver';
-import type { LifecycleView } from '../../../src/core/workflows/definitions';
+import type { LifecycleView } from '../../../src/core/domain/lifecycle/lifecycle-view';
 import type { RequestRenewalInput } from '../../../src/core/ports/lifecycle-port';
 import { requestFixture } from '../../support/lifecycle-fixtures';
 

@@ -8,7 +8,8 @@ import type { LifecycleRequest } from '../../../src/core/domain/lifecycle/model'
 import { openInventoryStore } from '../../../src/adapters/database/database';
 import type { InventoryStore } from '../../../src/core/ports/inventory-store';
 import { startSlackStandIn, type SlackStandIn } from '../../../src/adapters/slack/stand-in/slack-stand-in';
-import type { DecideRequestInput, LifecycleView } from '../../../src/core/workflows/definitions';
+import type { DecideRequestInput } from '../../../src/core/workflows/definitions';
+import type { LifecycleView } from '../../../src/core/domain/lifecycle/lifecycle-view';
 import { requestFixture } from '../../support/lifecycle-fixtures';
 
 const BOT_TOKEN = 'xoxb-test-token';

@@ -14,7 +14,7 @@ import { startHttpServer, type RunningHttpServer } from '../../../src/adapters/s
 import { openInventoryStore } from '../../../src/adapters/database/database';
 import type { InventoryStore } from '../../../src/core/ports/inventory-store';
 import { startSlackStandIn, type SlackStandIn } from '../../../src/adapters/slack/stand-in/slack-stand-in';
-import type { LifecycleView } from '../../../src/core/workflows/definitions';
+import type { LifecycleView } from '../../../src/core/domain/lifecycle/lifecycle-view';
 import type { RequestRenewalInput } from '../../../src/core/ports/lifecycle-port';
 import { createRootCa, issueCertificate } from '../../support/certificate-factory';
 import { ownerGroupFixture, requestFixture } from '../../support/lifecycle-fixtures';

@@ -25,7 +25,8 @@ import {
 } from '../../../src/adapters/certificate-files/decode-certificate-file';
 import { InventoryInputError } from '../../../src/core/ports/inventory-errors';
 import type { InventoryStore, ManagedCertificate } from '../../../src/core/ports/inventory-store';
-import { lifecycleWorkflowId, type LifecycleView } from '../../../src/core/workflows/definitions';
+import { lifecycleWorkflowId } from '../../../src/core/workflows/definitions';
+import type { LifecycleView } from '../../../src/core/domain/lifecycle/lifecycle-view';
 import {
   createIntermediateCa,
   createLeaf,

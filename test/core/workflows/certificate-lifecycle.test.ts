@@ -20,8 +20,8 @@ import {
   lifecycleWorkflowId,
   requestRenewalUpdate,
   requestRevocationUpdate,
-  type LifecycleView,
 } from '../../../src/core/workflows/definitions';
+import type { LifecycleView } from '../../../src/core/domain/lifecycle/lifecycle-view';
 import { createLifecycleHarness, DAY_MS, GROUP, PEOPLE, type LifecycleHarness } from '../../support/lifecycle-harness';
 import { workflowBundle } from '../../support/temporal';
 

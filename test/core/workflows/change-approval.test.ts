@@ -9,8 +9,8 @@ import {
   decideRequestUpdate,
   requestRenewalUpdate,
   requestRevocationUpdate,
-  type LifecycleView,
 } from '../../../src/core/workflows/definitions';
+import type { LifecycleView } from '../../../src/core/domain/lifecycle/lifecycle-view';
 import type { ChangeTicketUpdate } from '../../../src/core/ports/ticketing-port';
 import { createLifecycleHarness, DAY_MS, PEOPLE, type LifecycleHarness } from '../../support/lifecycle-harness';
 

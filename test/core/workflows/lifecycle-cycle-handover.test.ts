@@ -1,12 +1,8 @@
 import { WorkflowUpdateFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { afterEach, describe, expect, it } from 'vitest';
-import {
-  decideRequestUpdate,
-  LIFECYCLE_REFUSAL,
-  requestRenewalUpdate,
-  type LifecycleView,
-} from '../../../src/core/workflows/definitions';
+import { decideRequestUpdate, LIFECYCLE_REFUSAL, requestRenewalUpdate } from '../../../src/core/workflows/definitions';
+import type { LifecycleView } from '../../../src/core/domain/lifecycle/lifecycle-view';
 import {
   createLifecycleHarness,
   PEOPLE,

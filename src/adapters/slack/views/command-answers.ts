@@ -1,7 +1,8 @@
 /** The ephemeral answers of `/certflow`: help, status of one lifecycle, expiring certificates, my approvals, refusals. */
 import type { KnownBlock } from '@slack/types';
 import type { LifecyclePhase, LifecycleRequest } from '../../../core/domain/lifecycle/model';
-import { parseRequestId, type LifecycleView } from '../../../core/workflows/definitions';
+import { parseRequestId } from '../../../core/domain/lifecycle/request-id';
+import type { LifecycleView } from '../../../core/domain/lifecycle/lifecycle-view';
 import { BLOCK_IDS } from './block-ids';
 import { actions, context, fallback, header, section, type EphemeralMessage } from './blocks';
 import {

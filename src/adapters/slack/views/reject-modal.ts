@@ -1,6 +1,6 @@
 /** The modal that asks an approver why they reject a request (R-RA-1: reject with a reason), and reading its answer. */
 import type { ModalView } from '@slack/types';
-import { parseRequestId } from '../../../core/workflows/definitions';
+import { parseRequestId } from '../../../core/domain/lifecycle/request-id';
 import type { CertificateSummary, LifecycleRequest } from '../../../core/domain/lifecycle/model';
 import { ACTION_IDS, BLOCK_IDS, CALLBACK_IDS } from './block-ids';
 import { context, plainText, section } from './blocks';

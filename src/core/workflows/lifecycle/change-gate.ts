@@ -1,6 +1,7 @@
 import { condition, patched, setHandler } from '@temporalio/workflow';
 import type { LifecycleRequest } from '../../domain/lifecycle/model';
-import { changeTicketUpdatedSignal, type ChangeApprovalView } from '../definitions';
+import { changeTicketUpdatedSignal } from '../definitions';
+import type { ChangeApprovalView } from '../../domain/lifecycle/lifecycle-view';
 import type { ChangeTicketUpdate } from '../../ports/ticketing-port';
 import { acts } from './activity-proxies';
 import { setPhase } from './phase';

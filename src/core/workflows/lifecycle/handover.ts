@@ -1,6 +1,7 @@
 import { allHandlersFinished, condition, continueAsNew } from '@temporalio/workflow';
 import type { certificateLifecycleWorkflow } from '../certificate-lifecycle';
-import type { CertificateReplacedInput, LifecycleCarryOver, PendingRevocation } from '../definitions';
+import type { CertificateReplacedInput, LifecycleCarryOver } from '../definitions';
+import type { PendingRevocation } from '../../domain/lifecycle/lifecycle-view';
 import { acts } from './activity-proxies';
 import { setPhase } from './phase';
 import { replacedRefusal, type LifecycleRun } from './state';

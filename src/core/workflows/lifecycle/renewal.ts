@@ -2,7 +2,7 @@ import type { ReplacementCertificate } from '../../activities/lifecycle-renewal'
 import type { CertificateLocation } from '../../domain/inventory/model';
 import type { CertificateSummary, LifecycleRequest } from '../../domain/lifecycle/model';
 import { certificateNames, chooseRenewalKeySpec, renewalValidityDays } from '../../domain/lifecycle/renewal-plan';
-import type { PendingRevocation } from '../definitions';
+import type { PendingRevocation } from '../../domain/lifecycle/lifecycle-view';
 import { acts, deploying, issuing } from './activity-proxies';
 import { nextCycle } from './handover';
 import { setPhase } from './phase';

@@ -1,6 +1,7 @@
 import { allHandlersFinished, condition } from '@temporalio/workflow';
 import type { LifecycleRequest } from '../../domain/lifecycle/model';
-import type { CertificateLifecycleResult, PendingRevocation } from '../definitions';
+import type { CertificateLifecycleResult } from '../definitions';
+import type { PendingRevocation } from '../../domain/lifecycle/lifecycle-view';
 import { acts, issuing } from './activity-proxies';
 import { setPhase } from './phase';
 import { nowIso, type LifecycleRun } from './state';

@@ -1,5 +1,5 @@
 import type { LifecycleSchedule } from '../../domain/schedule/lifecycle-schedule';
-import type { LifecycleView } from '../definitions';
+import type { LifecycleView } from '../../domain/lifecycle/lifecycle-view';
 import { changeApprovalView } from './change-gate';
 import type { LifecycleRun } from './state';
 

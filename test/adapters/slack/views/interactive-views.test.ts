@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { LifecycleRequest } from '../../../../src/core/domain/lifecycle/model';
-import type { LifecycleView } from '../../../../src/core/workflows/definitions';
+import type { LifecycleView } from '../../../../src/core/domain/lifecycle/lifecycle-view';
 import { appHomeView, HOME_MAX_APPROVALS, HOME_MAX_DUE } from '../../../../src/adapters/slack/views/app-home';
 import { checkMessage, checkView } from '../../../../src/adapters/slack/views/block-kit-check';
 import {

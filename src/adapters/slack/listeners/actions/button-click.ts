@@ -1,7 +1,7 @@
 /** Reading what a button click says (what the button names, where to answer) and answering the clicker. */
 import type { BlockAction, ButtonAction, RespondFn } from '@slack/bolt';
 import type { WebClient } from '@slack/web-api';
-import { parseRequestId } from '../../../../core/workflows/definitions';
+import { parseRequestId } from '../../../../core/domain/lifecycle/request-id';
 import type { EphemeralMessage } from '../../views/blocks';
 
 /** A button click certflow cannot act on: its value is missing or not the id the button should carry. */

@@ -1,7 +1,7 @@
 /** *Reject* on an approval request: asks for the reason in the reject modal (R-RA-1). */
 import type { App, BlockAction, ButtonAction } from '@slack/bolt';
 import { LifecycleNotFoundError } from '../../../../core/ports/lifecycle-port';
-import { parseRequestId } from '../../../../core/workflows/definitions';
+import { parseRequestId } from '../../../../core/domain/lifecycle/request-id';
 import { ACTION_IDS } from '../../views/block-ids';
 import { errorAnswer, refusalAnswer } from '../../views/command-answers';
 import { rejectModal } from '../../views/reject-modal';

@@ -9,7 +9,7 @@ import { openInventoryStore } from '../../../../../src/adapters/database/databas
 import { importCertificates } from '../../../../../src/core/application/import-certificates';
 import { decodeCertificateFiles } from '../../../../../src/adapters/certificate-files/decode-certificate-file';
 import type { InventoryStore } from '../../../../../src/core/ports/inventory-store';
-import type { LifecycleView } from '../../../../../src/core/workflows/definitions';
+import type { LifecycleView } from '../../../../../src/core/domain/lifecycle/lifecycle-view';
 import { createIntermediateCa, createLeaf, createRootCa } from '../../../../support/certificate-factory';
 import { ownerGroupFixture, requestFixture, summaryFixture } from '../../../../support/lifecycle-fixtures';
 import { DAY_MS } from '../../../../../src/core/domain/duration';
