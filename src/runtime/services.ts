@@ -21,15 +21,14 @@ import type { InventoryStore } from '../core/ports/inventory-store';
 import { SqlPublishedRoles } from '../adapters/database/sql-published-roles';
 import { FileKeyStore } from '../adapters/keys/file-key-store';
 import { ConsoleNotifier } from '../adapters/console/console-notifier';
-import { SlackNotifier } from '../adapters/slack/slack-notifier';
+import { SlackNotifier, type SlackNotifierEvent } from '../adapters/slack/slack-notifier';
 import { createSlackWebClient } from '../adapters/slack/slack-web-client';
 import { SqlSlackDeliveryStore } from '../adapters/slack/sql-slack-delivery-store';
 import { JiraTicketing } from '../adapters/jira/jira-ticketing';
 import { SqlJiraTicketStore } from '../adapters/jira/sql-jira-ticket-store';
 import { ConsoleTicketing } from '../adapters/console/console-ticketing';
-import type { CampaignNotifier } from '../core/ports/notification-port';
+import type { CampaignNotifier, NotificationPort } from '../core/ports/notification-port';
 import type { CampaignTicketing, TicketingPort } from '../core/ports/ticketing-port';
-import { ConsoleCampaignNotifier } from '../adapters/console/console-campaign-notifier';
 import { SqlCampaignStore } from '../adapters/database/sql-campaign-store';
 import { JiraCampaignTicketing } from '../adapters/jira/jira-campaign-ticketing';
 import { SlackCampaignNotifier } from '../adapters/slack/slack-campaign-notifier';
@@ -81,6 +80,39 @@ async function caPassphrase(config: CertflowConfig): Promise<string> {
   await fs.mkdir(path.dirname(file), { recursive: true, mode: 0o700 });
   await createFileOnce(file, randomBytes(32).toString('base64url'), 0o600);
   return (await fs.readFile(file, 'utf8')).trim();
+}
+
+/**
+ * The notification adapters of lifecycles and campaigns: Slack's when a bot token is configured, or else one console
+ * adapter serving both. Either keeps its deliveries in the inventory database, so a restarted worker never posts a
+ * delivered notification again.
+ */
+function openNotifiers(
+  config: CertflowConfig,
+  db: Kysely<InventoryDatabase>,
+  log: (line: string) => void,
+): {
+  readonly slack: SlackNotifier | undefined;
+  readonly lifecycles: NotificationPort;
+  readonly campaigns: CampaignNotifier;
+} {
+  if (config.slackBotToken === undefined) {
+    const consoleNotifier = new ConsoleNotifier({ db, log });
+    return { slack: undefined, lifecycles: consoleNotifier, campaigns: consoleNotifier };
+  }
+  const client = createSlackWebClient({
+    botToken: config.slackBotToken,
+    ...(config.slackApiUrl === undefined ? {} : { slackApiUrl: `${config.slackApiUrl}/` }),
+  });
+  const slackLog = (event: SlackNotifierEvent) => log(`[slack] ${JSON.stringify(event)}`);
+  const slack = new SlackNotifier({
+    client,
+    deliveries: new SqlSlackDeliveryStore({ db }),
+    digestWindowMs: config.slackDigestWindowMs,
+    log: slackLog,
+  });
+  const campaigns = new SlackCampaignNotifier({ client, deliveries: new SqlSlackDeliveryStore({ db }), log: slackLog });
+  return { slack, lifecycles: slack, campaigns };
 }
 
 /**
@@ -147,37 +179,15 @@ export async function openCertflowServices(options: OpenServicesOptions): Promis
       log,
     });
     opened.push(http);
-    const slackClient =
-      config.slackBotToken === undefined
-        ? undefined
-        : createSlackWebClient({
-            botToken: config.slackBotToken,
-            ...(config.slackApiUrl === undefined ? {} : { slackApiUrl: `${config.slackApiUrl}/` }),
-          });
-    const slack =
-      slackClient === undefined
-        ? undefined
-        : new SlackNotifier({
-            client: slackClient,
-            // In the inventory database, so a restarted worker never posts a delivered notification again.
-            deliveries: new SqlSlackDeliveryStore({ db }),
-            digestWindowMs: config.slackDigestWindowMs,
-            log: (event) => log(`[slack] ${JSON.stringify(event)}`),
-          });
+    const notifiers = openNotifiers(config, db, log);
     const ticketing = openTicketing(config, db, log);
     const campaignStore = new SqlCampaignStore({ db });
     const campaigns = {
       store: campaignStore,
-      notifier:
-        slackClient === undefined
-          ? new ConsoleCampaignNotifier({ db, log })
-          : new SlackCampaignNotifier({
-              client: slackClient,
-              deliveries: new SqlSlackDeliveryStore({ db }),
-              log: (event) => log(`[slack] ${JSON.stringify(event)}`),
-            }),
+      notifier: notifiers.campaigns,
       ticketing: ticketing.campaigns,
     };
+    const { slack } = notifiers;
     // Digests still collecting go out before the inventory (their delivery store) closes.
     if (slack !== undefined) opened.push({ close: () => slack.flush() });
     const lifecycle: LifecycleActivityDeps = {
@@ -190,7 +200,7 @@ export async function openCertflowServices(options: OpenServicesOptions): Promis
         new TlsEndpointDeployer({ keyStore, registry }),
         new FileDeployer({ keyStore, reloadCommand: config.reloadCommand }),
       ],
-      notifications: slack ?? new ConsoleNotifier({ db, log }),
+      notifications: notifiers.lifecycles,
       ticketing: ticketing.lifecycles,
       securityLeads: config.securityLeads,
       admins: config.admins,

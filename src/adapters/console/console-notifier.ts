@@ -1,7 +1,10 @@
 import type { Kysely } from 'kysely';
+import type { CampaignProgress } from '../../core/domain/campaigns/model';
+import { progressBar } from '../../core/domain/campaigns/progress-bar';
 import { formatPerson } from '../../core/domain/inventory/person';
 import type { InventoryDatabase } from '../database/kysely-inventory-store';
 import type {
+  CampaignNotifier,
   DecisionUpdate,
   LifecycleNotification,
   NotificationPort,
@@ -35,10 +38,11 @@ export interface ConsoleNotifierOptions {
 }
 
 /**
- * The notification adapter of `npm start` without Slack credentials: one readable log line per notification, once
- * per idempotency key, also across restarts (the keys and receipts are kept in the inventory database).
+ * The notification adapter of `npm start` without Slack credentials, for lifecycles and campaigns: one readable log
+ * line per notification or campaign message, once per idempotency key, also across restarts (the keys and receipts
+ * are kept in the inventory database).
  */
-export class ConsoleNotifier implements NotificationPort {
+export class ConsoleNotifier implements NotificationPort, CampaignNotifier {
   private readonly deliveries: SqlConsoleDeliveryStore;
   private readonly log: (line: string) => void;
 
@@ -73,5 +77,46 @@ export class ConsoleNotifier implements NotificationPort {
         `[notify] ${update.request.id} ${update.request.status} by ${update.decidedBy.id} at ${update.decidedAt}`,
       );
     }
+  }
+
+  /** Logs the campaign's status and progress bar. */
+  async publishProgress(input: Parameters<CampaignNotifier['publishProgress']>[0]): Promise<NotificationReceipt> {
+    const { progress } = input;
+    return this.loggedForCampaign({ idempotencyKey: input.idempotencyKey, progress, continues: input.receipt }, () => {
+      const bar = progressBar(progress.done, progress.total);
+      return `[campaign] ${progress.campaign.id} ${progress.status}: ${bar}`;
+    });
+  }
+
+  /** Logs the groups not done at the deadline. */
+  async escalateLaggards(input: Parameters<CampaignNotifier['escalateLaggards']>[0]): Promise<NotificationReceipt> {
+    const call = { idempotencyKey: input.idempotencyKey, progress: input.progress, continues: null };
+    return this.loggedForCampaign(call, () => {
+      const groups = input.groups.map(({ progress }) => `${progress.group} ${progress.done}/${progress.total}`);
+      return `[campaign] ESCALATION ${input.progress.campaign.id}: deadline passed, not done: ${groups.join(', ') || 'none'}`;
+    });
+  }
+
+  /** Logs that the report is ready, with its first line. */
+  async postReport(input: Parameters<CampaignNotifier['postReport']>[0]): Promise<NotificationReceipt> {
+    const call = { idempotencyKey: input.idempotencyKey, progress: input.progress, continues: null };
+    return this.loggedForCampaign(call, () => {
+      const first = input.markdown.split('\n').find((line) => line.trim() !== '') ?? '';
+      return `[campaign] report of ${input.progress.campaign.id}: ${first.replace(/^#+\s*/, '')}`;
+    });
+  }
+
+  /** Logs a campaign message once per key, in the campaign's channel. */
+  private async loggedForCampaign(
+    call: { idempotencyKey: string; progress: CampaignProgress; continues: NotificationReceipt | null },
+    line: () => string,
+  ): Promise<NotificationReceipt> {
+    const { receipt, delivered } = await this.deliveries.deliverOnce({
+      idempotencyKey: call.idempotencyKey,
+      channel: call.progress.campaign.channelId ?? 'campaign',
+      continues: call.continues,
+    });
+    if (delivered) this.log(line());
+    return receipt;
   }
 }

@@ -1,9 +1,9 @@
 /**
- * What the console notifiers (no Slack credentials) delivered, per idempotency key, in the inventory database: a
+ * What the console notifier (no Slack credentials) delivered, per idempotency key, in the inventory database: a
  * restarted worker returns the first receipt for a key it already printed instead of printing it again, and numbers
  * receipts from a database sequence so two deliveries never share a message ts.
  *
- * Table `console_deliveries` (created by integrations/inventory/migrations/007-console-adapters.ts): one row per key,
+ * Table `console_deliveries` (created by adapters/database/migrations/007-console-adapters.ts): one row per key,
  * its channel, and the receipt when it continues an earlier message (a campaign's progress updated in place); other
  * receipts are built from the row id.
  */
@@ -23,7 +23,7 @@ interface ConsoleDeliveryTables {
   console_deliveries: ConsoleDeliveriesTable;
 }
 
-/** Keeps the console notifiers' deliveries in the inventory database. */
+/** Keeps the console notifier's deliveries in the inventory database. */
 export class SqlConsoleDeliveryStore {
   private readonly db: Kysely<ConsoleDeliveryTables>;
 

@@ -1,9 +1,9 @@
 /**
- * The console ticketing adapters' tickets in the inventory database (SQLite or PostgreSQL), so that with
+ * The console ticketing adapter's tickets in the inventory database (SQLite or PostgreSQL), so that with
  * `CERTFLOW_JIRA=off` a restarted worker finds the change tickets, campaign epics and group tasks it opened, never
  * hands out a `LOCAL-n` key twice and applies every comment, transition and escalation key once.
  *
- * Tables (created by integrations/inventory/migrations/007-console-adapters.ts):
+ * Tables (created by adapters/database/migrations/007-console-adapters.ts):
  * - `console_tickets`: one row per idempotency key; the row id is the ticket's number (`LOCAL-<id>`), its kind, the
  *   epic of a task, and its state (a change ticket's logical state, a task's stage).
  * - `console_applied_keys`: one row per applied comment, transition or escalation key.

@@ -1,5 +1,5 @@
 import { describe, expect, it, onTestFinished } from 'vitest';
-import { ConsoleCampaignNotifier } from '../../../src/adapters/console/console-campaign-notifier';
+import { ConsoleNotifier } from '../../../src/adapters/console/console-notifier';
 import { openInventoryDatabase } from '../../../src/adapters/database/database';
 import { RecordingNotifier } from '../../support/fakes/recording-notifier';
 import { groupFixture, progressFixture } from '../slack/campaign-fixtures';
@@ -31,12 +31,12 @@ describe('RecordingNotifier, campaign face', () => {
   });
 });
 
-describe('ConsoleCampaignNotifier', () => {
+describe('ConsoleNotifier, campaign face', () => {
   it('logs one line per call, once per key', async () => {
     const lines: string[] = [];
     const { db, store } = await openInventoryDatabase({ url: ':memory:' });
     onTestFinished(() => store.close());
-    const notifier = new ConsoleCampaignNotifier({ db, log: (line) => lines.push(line) });
+    const notifier = new ConsoleNotifier({ db, log: (line) => lines.push(line) });
     await notifier.publishProgress({ idempotencyKey: 'c/p0', progress, receipt: null });
     await notifier.publishProgress({ idempotencyKey: 'c/p0', progress, receipt: null });
     await notifier.escalateLaggards({

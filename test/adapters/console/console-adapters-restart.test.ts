@@ -7,7 +7,6 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ConsoleCampaignNotifier } from '../../../src/adapters/console/console-campaign-notifier';
 import { openInventoryDatabase, type InventoryDatabaseHandle } from '../../../src/adapters/database/database';
 import { ConsoleNotifier } from '../../../src/adapters/console/console-notifier';
 import type { LifecycleNotification } from '../../../src/core/ports/notification-port';
@@ -22,7 +21,6 @@ interface Worker {
   readonly lines: string[];
   readonly ticketing: ConsoleTicketing;
   readonly notifier: ConsoleNotifier;
-  readonly campaignNotifier: ConsoleCampaignNotifier;
   stop(): Promise<void>;
 }
 
@@ -34,7 +32,6 @@ async function startWorker(url: string): Promise<Worker> {
     lines,
     ticketing: new ConsoleTicketing({ db: handle.db, log }),
     notifier: new ConsoleNotifier({ db: handle.db, log }),
-    campaignNotifier: new ConsoleCampaignNotifier({ db: handle.db, log }),
     stop: () => handle.store.close(),
   };
 }
@@ -105,7 +102,7 @@ describe.each(backends)('console adapters across a worker restart ($name)', ({ u
       progress: groupFixture('pay', 0, 2),
     });
     await first.notifier.send(reminder('wf-a/c1/reminder-30'));
-    const progressReceipt = await first.campaignNotifier.publishProgress({
+    const progressReceipt = await first.notifier.publishProgress({
       idempotencyKey: 'cmp/progress/0',
       progress: progressFixture([groupFixture('pay', 0, 2)]),
       receipt: null,
@@ -147,13 +144,13 @@ describe.each(backends)('console adapters across a worker restart ($name)', ({ u
       await second.ticketing.escalateGroupTask(escalation);
       await second.notifier.send(reminder('wf-a/c1/reminder-30'));
       expect(
-        await second.campaignNotifier.publishProgress({
+        await second.notifier.publishProgress({
           idempotencyKey: 'cmp/progress/0',
           progress: progressFixture([groupFixture('pay', 0, 2)]),
           receipt: null,
         }),
       ).toEqual(progressReceipt);
-      const update = await second.campaignNotifier.publishProgress({
+      const update = await second.notifier.publishProgress({
         idempotencyKey: 'cmp/progress/1',
         progress: progressFixture([groupFixture('pay', 2, 2)]),
         receipt: progressReceipt,
