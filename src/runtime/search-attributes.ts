@@ -23,7 +23,7 @@ function indexedValueType(type: SearchAttributeType): IndexedValueType {
 }
 
 /**
- * Registers the custom search attributes certflow's workflows use (workflows/search-attributes.ts) that the
+ * Registers the custom search attributes certflow's workflows use (src/core/workflows/search-attributes.ts) that the
  * namespace lacks, and returns their names. The embedded dev server gets them as start flags; a standalone
  * server gets them here, when the worker starts.
  */

@@ -19,7 +19,7 @@ export interface CertflowWorkerOptions {
   /** Prebuilt workflow bundle (tests build it once); by default the worker bundles workflows/ itself. */
   workflowBundle?: WorkflowBundleOption;
   identity?: string;
-  /** Ports and stores of the lifecycle activities (see worker/services.ts). */
+  /** Ports and stores of the lifecycle activities (see src/runtime/services.ts). */
   lifecycle: LifecycleActivityDeps;
   /** Ports of the campaign activities; without them the worker runs no campaigns. */
   campaign?: CampaignActivityDeps;

@@ -30,7 +30,7 @@ afterEach(() => {
 
 const databaseUrl = () => `sqlite:${path.join(dir, 'inventory.sqlite')}`;
 
-/** What a certflow worker with these role lists publishes when it starts (worker/services.ts). */
+/** What a certflow worker with these role lists publishes when it starts (src/runtime/services.ts). */
 async function workerPublishes(securityLeads: string[], admins: string[] = []): Promise<void> {
   const { store, db } = await openInventoryDatabase({ url: databaseUrl() });
   try {

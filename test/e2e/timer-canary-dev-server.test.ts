@@ -42,7 +42,7 @@ describe('the embedded dev server as certflow start runs it, with the production
     dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'certflow-dev-server-'));
     const cli = resolveTemporalServer('devServer', process.env, REPO_ROOT);
     if (cli.type !== 'existing-path') throw new Error('the embedded dev server needs the provisioned Temporal CLI');
-    // The production start-up path (worker/dev-server.ts), not the test harness: it registers nothing itself.
+    // The production start-up path (src/runtime/dev-server.ts), not the test harness: it registers nothing itself.
     devServer = await startDevServer({
       cliPath: cli.path,
       port: await freePort(),

@@ -3,7 +3,7 @@
  * restarted worker returns the first receipt for a key it already printed instead of printing it again, and numbers
  * receipts from a database sequence so two deliveries never share a message ts.
  *
- * Table `console_deliveries` (created by adapters/database/migrations/007-console-adapters.ts): one row per key,
+ * Table `console_deliveries` (created by src/adapters/database/migrations/007-console-adapters.ts): one row per key,
  * its channel, and the receipt when it continues an earlier message (a campaign's progress updated in place); other
  * receipts are built from the row id.
  */

@@ -3,7 +3,7 @@
  * `CERTFLOW_JIRA=off` a restarted worker finds the change tickets, campaign epics and group tasks it opened, never
  * hands out a `LOCAL-n` key twice and applies every comment, transition and escalation key once.
  *
- * Tables (created by adapters/database/migrations/007-console-adapters.ts):
+ * Tables (created by src/adapters/database/migrations/007-console-adapters.ts):
  * - `console_tickets`: one row per idempotency key; the row id is the ticket's number (`LOCAL-<id>`), its kind, the
  *   epic of a task, and its state (a change ticket's logical state, a task's stage).
  * - `console_applied_keys`: one row per applied comment, transition or escalation key.

@@ -1,7 +1,7 @@
 /**
  * The campaign store in the inventory database (SQLite or PostgreSQL).
  *
- * Tables (created by integrations/inventory/migrations/006-campaigns.ts):
+ * Tables (created by src/adapters/database/migrations/006-campaigns.ts):
  * - `campaigns`: one row per campaign: its definition as JSON (the first one written wins) and the status its
  *   workflow last mirrored.
  * - `campaign_members`: one row per selected certificate version (`campaign_id`, `fingerprint`), with its managed

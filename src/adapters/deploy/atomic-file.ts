@@ -1,5 +1,5 @@
 /**
- * File access for deployers: the shared crash-safe writes (integrations/files/durable-file.ts), with failures turned
+ * File access for deployers: the shared crash-safe writes (src/adapters/shared/durable-file.ts), with failures turned
  * into errors that name the file and the fix.
  */
 import fs from 'node:fs/promises';

@@ -2,7 +2,7 @@
  * The Jira ticket store in the inventory database (SQLite or PostgreSQL), so a restarted worker finds the ticket of a
  * renewal cycle without searching Jira and never applies a comment, transition or escalation twice.
  *
- * Tables (created by integrations/inventory/migrations/004-jira-tickets.ts):
+ * Tables (created by src/adapters/database/migrations/004-jira-tickets.ts):
  * - `jira_tickets`: one row per renewal-cycle key: the ticket's key and browser URL. The first row written wins.
  * - `jira_applied_keys`: one row per applied comment, transition or escalation key, with the ticket and the action;
  *   also the first attempt to create a cycle's ticket, as action `create-attempt` under `<cycle key>#create` with an

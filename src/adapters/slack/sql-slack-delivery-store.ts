@@ -2,7 +2,7 @@
  * The Slack delivery store in the inventory database (SQLite or PostgreSQL), so a restarted worker never posts a
  * notification again and a send that failed half-way, alone or in a digest, resumes with what is missing.
  *
- * Tables (created by integrations/inventory/migrations/003-slack-deliveries.ts):
+ * Tables (created by src/adapters/database/migrations/003-slack-deliveries.ts):
  * - `slack_deliveries`: one row per idempotency key: the certificate (JSON, for decisions shown later), the first
  *   digest the key appeared in (`digest_id`), and the final receipt (JSON) once every target was tried.
  * - `slack_delivered_messages(idempotency_key, target)`: every message Slack accepted for a key, `position` in

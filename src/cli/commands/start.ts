@@ -276,7 +276,7 @@ async function registerSearchAttributes(connection: NativeConnection, namespace:
     if (error instanceof SearchAttributeConflictError) throw error;
     out(
       `warning: cannot register certflow's search attributes in namespace ${namespace} (${(error as Error).message}); ` +
-        'create them as listed in workflows/search-attributes.ts, or workflows that set them will fail',
+        'create them as listed in src/core/workflows/search-attributes.ts, or workflows that set them will fail',
     );
   }
 }

@@ -81,7 +81,7 @@ async function mapBounded<T, R>(items: readonly T[], limit: number, fn: (item: T
   return results;
 }
 
-/** The campaign activities: thin, idempotent I/O for the campaign workflow (workflows/campaign.ts). */
+/** The campaign activities: thin, idempotent I/O for the campaign workflow (src/core/workflows/campaign.ts). */
 export function createCampaignActivities(deps: CampaignActivityDeps) {
   const where = deps.where ?? 'worker';
   const audit = async (entry: {

@@ -2,7 +2,7 @@
  * certflow's client layer for certificate lifecycles: starts the lifecycle workflows of managed certificates in bulk,
  * signals them, and sends them requests, decisions and queries, translating Temporal's failures into typed errors
  * that say what to do. The CLI, the Slack bot and the campaign activities (through the lifecycle port) use it; it
- * speaks only the messages of workflows/definitions.ts and the ports, never the workflow's code.
+ * speaks only the messages of src/core/workflows/definitions.ts and the ports, never the workflow's code.
  */
 import { randomUUID } from 'node:crypto';
 import {

@@ -51,7 +51,7 @@ export interface EnsureReport {
 export class LifecycleRefusedError extends Error {
   override readonly name = 'LifecycleRefusedError';
   constructor(
-    /** Stable refusal code from domain/lifecycle/roles.ts: `not-approver`, `self-approval` … */
+    /** Stable refusal code from src/core/domain/lifecycle/roles.ts: `not-approver`, `self-approval` … */
     readonly code: string,
     message: string,
   ) {

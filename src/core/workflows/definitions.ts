@@ -159,7 +159,7 @@ export interface CertificateReplacedInput {
   detectedBy: string;
 }
 
-/** Failure type of update validators: `details[0]` is the refusal code (see domain/lifecycle/roles.ts). */
+/** Failure type of update validators: `details[0]` is the refusal code (see src/core/domain/lifecycle/roles.ts). */
 export const LIFECYCLE_REFUSAL = 'LifecycleRefusal';
 
 /** Query: state, dated plan and records of a lifecycle. */

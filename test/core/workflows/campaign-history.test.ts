@@ -1,6 +1,6 @@
 /**
  * A small campaign's history, replayed with today's workflow code; CERTFLOW_RECORD_HISTORIES=1 adds it to
- * test/workflows/histories/, which the replay test replays with every later version (R-MON-1, R-CAM-4).
+ * test/core/workflows/histories/, which the replay test replays with every later version (R-MON-1, R-CAM-4).
  */
 import fs from 'node:fs';
 import path from 'node:path';

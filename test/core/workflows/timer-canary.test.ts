@@ -109,7 +109,7 @@ describe('timerCanaryWorkflow on the time-skipping server', () => {
       await expect(Worker.runReplayHistory({ workflowBundle: workflowBundle() }, history)).resolves.toBeUndefined();
     });
 
-    // CERTFLOW_RECORD_HISTORIES=1 npx vitest run test/workflows/timer-canary.test.ts adds today's history to the set.
+    // CERTFLOW_RECORD_HISTORIES=1 npx vitest run test/core/workflows/timer-canary.test.ts adds today's history to the set.
     it.runIf(process.env.CERTFLOW_RECORD_HISTORIES === '1')('records this history for future replay tests', () => {
       const file = path.join(HISTORIES, `timer-canary-90d-${new Date().toISOString().slice(0, 10)}.json`);
       fs.writeFileSync(file, `${JSON.stringify(JSON.parse(historyToJSON(history)), null, 2)}\n`);

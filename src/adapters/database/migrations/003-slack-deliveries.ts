@@ -1,5 +1,5 @@
 /**
- * Issue 5's Slack delivery store (integrations/slack/sql-slack-delivery-store.ts): what the Slack notifier posted per
+ * Issue 5's Slack delivery store (src/adapters/slack/sql-slack-delivery-store.ts): what the Slack notifier posted per
  * idempotency key, so a restarted worker never posts a notification again and a half-finished send resumes. The layout
  * is described at the top of that module.
  */

@@ -1,5 +1,5 @@
 /**
- * Issue 6's Jira ticket store (integrations/jira/sql-jira-ticket-store.ts): the change ticket opened per renewal-cycle
+ * Issue 6's Jira ticket store (src/adapters/jira/sql-jira-ticket-store.ts): the change ticket opened per renewal-cycle
  * key and the comment, transition and escalation keys applied, so a restarted worker never opens a second ticket for
  * a cycle nor comments twice.
  */

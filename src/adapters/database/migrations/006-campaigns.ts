@@ -1,5 +1,5 @@
 /**
- * Issue 7's campaign store (integrations/campaigns/sql-campaign-store.ts): crypto-agility campaigns and the
+ * Issue 7's campaign store (src/adapters/database/sql-campaign-store.ts): crypto-agility campaigns and the
  * certificate versions each one replaces, with their state, attempts and enrolment order.
  */
 import type { Kysely, Migration } from 'kysely';

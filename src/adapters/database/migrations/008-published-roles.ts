@@ -1,5 +1,5 @@
 /**
- * Issue 14's published roles (integrations/inventory/sql-published-roles.ts): the security leads and admins a certflow
+ * Issue 14's published roles (src/adapters/database/sql-published-roles.ts): the security leads and admins a certflow
  * worker runs with, written when it starts, so the CLI and other clients decide roles as the worker does instead of
  * reading role variables of their own.
  */

@@ -1,5 +1,5 @@
 /**
- * Issue 14's stale Slack buttons (integrations/slack/sql-slack-delivery-store.ts): every message the Slack notifier
+ * Issue 14's stale Slack buttons (src/adapters/slack/sql-slack-delivery-store.ts): every message the Slack notifier
  * posted with buttons for one version of a managed certificate (reminders, approval requests, escalations,
  * incidents), so when that version is renewed, replaced outside certflow or retired the messages are updated in place
  * to say so, and a decision is not posted again where its approval request already shows it.

@@ -156,7 +156,7 @@ function approvedCaCheck(rule: Policy['rules']['approvedCas']): Check | null {
 }
 
 /**
- * The issuing-CA name certflow's internal CA gives itself (integrations/ca/internal-ca.ts: `certflow Internal Issuing
+ * The issuing-CA name certflow's internal CA gives itself (src/adapters/ca/internal-ca.ts: `certflow Internal Issuing
  * CA`, plus ` (<name>)` for a named one): its certificates are private without being listed.
  */
 const CERTFLOW_INTERNAL_ISSUER = /^certflow Internal Issuing CA( \(.+\))?$/;
