@@ -1,4 +1,6 @@
-// ESLint flat config. The import bans keep domain/ pure and workflows/ deterministic (see DEVELOPERS.md).
+// ESLint flat config. The import bans keep domain/ pure, workflows/ deterministic and every dependency pointing
+// inward: cli -> runtime -> adapters -> core (application, activities, workflows -> ports -> domain); see
+// docs/architecture.md.
 const { builtinModules } = require('node:module');
 const js = require('@eslint/js');
 const tseslint = require('typescript-eslint');
@@ -36,6 +38,64 @@ function bannedImports(extra) {
       },
     ],
   };
+}
+
+/** One folder per outside system under src/adapters; `shared` and `database` are the two every adapter may use. */
+const adapterFolders = [
+  'ca',
+  'certificate-files',
+  'console',
+  'database',
+  'deploy',
+  'jira',
+  'keys',
+  'shared',
+  'slack',
+  'web',
+];
+const sharedAdapterFolders = ['shared', 'database'];
+
+/** `no-restricted-imports` with only certflow's own layer bans (folders that may use Node and I/O clients). */
+function layerBans(patterns) {
+  return {
+    'no-restricted-imports': 'off',
+    '@typescript-eslint/no-restricted-imports': ['error', { patterns }],
+  };
+}
+
+const outerLayers = {
+  group: ['**/adapters/*', '**/runtime/*', '**/cli/*'],
+  message: 'The core depends on nothing outside it: define a port in src/core/ports and implement it in an adapter.',
+};
+
+/** What an adapter may not import: other layers' insides and, but for shared and database, other adapters. */
+function adapterBans(folder) {
+  const others = adapterFolders.filter((other) => other !== folder && !sharedAdapterFolders.includes(other));
+  return [
+    {
+      group: ['**/runtime/*', '**/cli/*'],
+      message: 'Adapters are wired by src/runtime, never the other way round.',
+    },
+    {
+      group: ['**/workflows/*', '**/activities', '**/activities/*'],
+      message: 'Adapters reach workflows through the application layer (src/core/application) or a port.',
+    },
+    ...(folder === 'shared' || folder === 'database'
+      ? [
+          {
+            group: others.map((other) => `**/${other}/*`),
+            message: `adapters/${folder} serves every adapter and depends on none.`,
+          },
+        ]
+      : others.length > 0
+        ? [
+            {
+              group: others.map((other) => `**/${other}/*`),
+              message: `One folder per outside system: adapters/${folder} may use only adapters/shared and adapters/database; move what both need to one of them or to the core.`,
+            },
+          ]
+        : []),
+  ];
 }
 
 module.exports = tseslint.config(
@@ -123,6 +183,50 @@ module.exports = tseslint.config(
         { selector: 'NewExpression[callee.name="Date"][arguments.length=0]', message: 'Take `now` as an argument.' },
       ],
     },
+  },
+  {
+    files: ['src/core/ports/**/*.ts'],
+    rules: {
+      ...bannedImports([
+        { group: ['@temporalio/*'], message: 'Ports are interfaces: no Temporal here.' },
+        {
+          group: ['**/workflows/*', '**/activities', '**/activities/*', '**/application/*', ...outerLayers.group],
+          message: 'Ports depend only on domain/: they are what the core asks of the world.',
+        },
+      ]),
+    },
+  },
+  {
+    files: ['src/core/activities/**/*.ts'],
+    rules: layerBans([
+      { group: ioClients, message: 'Activities do I/O through ports (src/core/ports), implemented in src/adapters.' },
+      {
+        group: ['**/workflows/*', '**/application/*'],
+        allowTypeImports: true,
+        message: 'Activities serve workflows and never call back up: take what they need as a port.',
+      },
+      outerLayers,
+    ]),
+  },
+  {
+    files: ['src/core/application/**/*.ts'],
+    rules: layerBans([
+      { group: ioClients, message: 'Use cases do I/O through ports (src/core/ports), implemented in src/adapters.' },
+      {
+        group: ['@temporalio/worker', '@temporalio/activity'],
+        message: 'Use cases start and tell workflows with @temporalio/client.',
+      },
+      { group: ['**/activities', '**/activities/*'], message: 'Use cases reach activities only through workflows.' },
+      outerLayers,
+    ]),
+  },
+  ...adapterFolders.map((folder) => ({
+    files: [`src/adapters/${folder}/**/*.ts`],
+    rules: layerBans(adapterBans(folder)),
+  })),
+  {
+    files: ['src/runtime/**/*.ts'],
+    rules: layerBans([{ group: ['**/cli/*'], message: 'The CLI starts the runtime, never the other way round.' }]),
   },
   prettier,
 );

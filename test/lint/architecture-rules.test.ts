@@ -80,3 +80,64 @@ describe('architecture rules enforced by ESLint', () => {
     ).toEqual([]);
   });
 });
+
+/** One import line as the only code of a probe file, used as a value so a type-only exemption cannot hide it. */
+const probe = (specifier: string) => `import * as imported from '${specifier}';\nexport const used = imported;`;
+
+describe('every dependency points inward (docs/architecture.md)', () => {
+  it.each([
+    // ports: interfaces over the domain, nothing else
+    ['src/core/ports/probe.ts', '../domain/inventory/model'],
+    // activities: domain and ports; workflow and use-case types only
+    ['src/core/activities/probe.ts', '../ports/inventory-store'],
+    ['src/core/activities/probe.ts', '@temporalio/activity'],
+    // application: domain, ports, workflows' message definitions, the Temporal client
+    ['src/core/application/probe.ts', '../workflows/definitions'],
+    ['src/core/application/probe.ts', '../ports/inventory-store'],
+    ['src/core/application/probe.ts', '@temporalio/client'],
+    // adapters: the core's outer faces, their own folder, adapters/shared and adapters/database
+    ['src/adapters/slack/probe.ts', '../../core/application/lifecycle-client'],
+    ['src/adapters/slack/probe.ts', '../../core/ports/notification-port'],
+    ['src/adapters/slack/listeners/probe.ts', '../views/blocks'],
+    ['src/adapters/slack/probe.ts', '../shared/http'],
+    ['src/adapters/jira/probe.ts', '../database/inventory-schema'],
+    ['src/adapters/slack/probe.ts', '@slack/web-api'],
+    // runtime wires everything but the CLI; the CLI is the outermost layer
+    ['src/runtime/probe.ts', '../adapters/slack/app'],
+    ['src/runtime/probe.ts', '../core/workflows/search-attributes'],
+    ['src/cli/commands/probe.ts', '../../runtime/worker'],
+  ])('%s may import %s', async (file, specifier) => {
+    expect(await violations(file, probe(specifier))).toEqual([]);
+  });
+
+  it.each([
+    ['src/core/ports/probe.ts', '../workflows/definitions', /Ports depend only on domain/],
+    ['src/core/ports/probe.ts', '../../adapters/database/database', /Ports depend only on domain/],
+    ['src/core/ports/probe.ts', 'kysely', /No I\/O clients here/],
+    ['src/core/activities/probe.ts', '../application/lifecycle-client', /never call back up: take what they need/],
+    ['src/core/activities/probe.ts', '../workflows/definitions', /never call back up/],
+    ['src/core/activities/probe.ts', '../../adapters/ca/internal-ca', /The core depends on nothing outside it/],
+    ['src/core/activities/probe.ts', 'axios', /Activities do I\/O through ports/],
+    ['src/core/application/probe.ts', '../activities/lifecycle', /Use cases reach activities only through workflows/],
+    ['src/core/application/probe.ts', '../../adapters/database/sql-published-roles', /The core depends on nothing/],
+    ['src/core/application/probe.ts', '../../cli/commands/start', /The core depends on nothing/],
+    ['src/core/application/probe.ts', '@temporalio/worker', /start and tell workflows with @temporalio\/client/],
+    ['src/core/application/probe.ts', 'node-forge', /Use cases do I\/O through ports/],
+    ['src/adapters/console/probe.ts', '../slack/views/campaign-messages', /One folder per outside system/],
+    ['src/adapters/slack/stand-in/probe.ts', '../../jira/jira-config', /One folder per outside system/],
+    ['src/adapters/slack/probe.ts', '../../runtime/config', /wired by src\/runtime/],
+    ['src/adapters/jira/probe.ts', '../../cli/main', /wired by src\/runtime/],
+    ['src/adapters/jira/probe.ts', '../../core/workflows/definitions', /through the application layer/],
+    ['src/adapters/deploy/probe.ts', '../../core/activities/lifecycle', /through the application layer/],
+    ['src/adapters/shared/probe.ts', '../slack/app', /adapters\/shared serves every adapter/],
+    ['src/adapters/database/probe.ts', '../jira/jira-ticketing', /adapters\/database serves every adapter/],
+    ['src/runtime/probe.ts', '../cli/main', /The CLI starts the runtime/],
+  ])('%s may not import %s', async (file, specifier, message) => {
+    expect((await violations(file, probe(specifier))).join('\n')).toMatch(message);
+  });
+
+  it('activities may name workflow types', async () => {
+    const code = "import type { LifecycleView } from '../workflows/definitions';\nexport type View = LifecycleView;";
+    expect(await violations('src/core/activities/probe.ts', code)).toEqual([]);
+  });
+});
