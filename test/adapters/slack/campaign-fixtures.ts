@@ -1,3 +1,4 @@
+import type { AnyBlock, KnownBlock } from '@slack/types';
 /** Campaign progress, preview and members as the campaign workflow and store hand them to the Slack side. */
 import {
   CAMPAIGN_MEMBER_STATES,
@@ -118,4 +119,18 @@ export function previewFixture(overrides: Partial<CampaignPreview> = {}): Campai
     ],
     ...overrides,
   };
+}
+
+/** Every text of a Block Kit message, for asserting on what a reader sees. */
+export function allText(blocks: readonly AnyBlock[]): string {
+  return JSON.stringify(blocks);
+}
+
+/** The action ids of a message's buttons and menus, in order. */
+export function actionIds(blocks: readonly KnownBlock[]): string[] {
+  return blocks.flatMap((block) =>
+    block.type === 'actions'
+      ? block.elements.map((element) => ('action_id' in element ? (element.action_id ?? '') : ''))
+      : [],
+  );
 }

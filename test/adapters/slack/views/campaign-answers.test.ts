@@ -1,22 +1,9 @@
-import type { AnyBlock, KnownBlock } from '@slack/types';
 import { describe, expect, it } from 'vitest';
 import { ACTION_IDS } from '../../../../src/adapters/slack/views/block-ids';
 import { checkMessage } from '../../../../src/adapters/slack/views/block-kit-check';
 import { campaignPreviewAnswer } from '../../../../src/adapters/slack/views/campaign-answers';
 import { readCampaignStartButtonValue } from '../../../../src/adapters/slack/views/campaign-start-modal';
-import { previewFixture } from '../campaign-fixtures';
-
-function allText(blocks: readonly AnyBlock[]): string {
-  return JSON.stringify(blocks);
-}
-
-function actionIds(blocks: readonly KnownBlock[]): string[] {
-  return blocks.flatMap((block) =>
-    block.type === 'actions'
-      ? block.elements.map((element) => ('action_id' in element ? (element.action_id ?? '') : ''))
-      : [],
-  );
-}
+import { previewFixture, allText, actionIds } from '../campaign-fixtures';
 
 describe('campaign preview answer', () => {
   it('R-CAM-1: counts by owner group, issuer and expiry band, a sample and a start button with selector and count', () => {

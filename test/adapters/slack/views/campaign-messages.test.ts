@@ -1,4 +1,3 @@
-import type { AnyBlock, KnownBlock } from '@slack/types';
 import { describe, expect, it } from 'vitest';
 import { ACTION_IDS } from '../../../../src/adapters/slack/views/block-ids';
 import { checkMessage } from '../../../../src/adapters/slack/views/block-kit-check';
@@ -9,19 +8,15 @@ import {
   markdownToMrkdwn,
 } from '../../../../src/adapters/slack/views/campaign-messages';
 import { ownerGroupFixture } from '../../../support/lifecycle-fixtures';
-import { campaignFixture, groupFixture, manyGroups, memberFixture, progressFixture } from '../campaign-fixtures';
-
-function allText(blocks: readonly AnyBlock[]): string {
-  return JSON.stringify(blocks);
-}
-
-function actionIds(blocks: readonly KnownBlock[]): string[] {
-  return blocks.flatMap((block) =>
-    block.type === 'actions'
-      ? block.elements.map((element) => ('action_id' in element ? (element.action_id ?? '') : ''))
-      : [],
-  );
-}
+import {
+  campaignFixture,
+  groupFixture,
+  manyGroups,
+  memberFixture,
+  progressFixture,
+  allText,
+  actionIds,
+} from '../campaign-fixtures';
 
 describe('campaign progress message', () => {
   it('R-CAM-3: shows kind, reason, deadline, status, the overall bar, every state count and one bar per group', () => {

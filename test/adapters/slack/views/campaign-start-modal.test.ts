@@ -1,4 +1,4 @@
-import type { AnyBlock } from '@slack/types';
+import { allText } from '../campaign-fixtures';
 import { describe, expect, it } from 'vitest';
 import { ACTION_IDS, BLOCK_IDS, CALLBACK_IDS } from '../../../../src/adapters/slack/views/block-ids';
 import { checkView } from '../../../../src/adapters/slack/views/block-kit-check';
@@ -11,10 +11,6 @@ import {
 import { CAMPAIGN_KINDS } from '../../../../src/core/domain/campaigns/model';
 
 const NOW = '2026-12-01T12:00:00.000Z';
-
-function allText(blocks: readonly AnyBlock[]): string {
-  return JSON.stringify(blocks);
-}
 
 describe('campaign start modal', () => {
   const metadata = { selectorText: 'issuer="CN=Old Issuing CA"', count: 3, channelId: 'C0CAMPAIGN' };
