@@ -62,7 +62,6 @@ export class SlackCampaignNotifier implements CampaignNotifier {
   private readonly deliveries: SlackDeliveryStore;
   private readonly log: (event: SlackNotifierEvent) => void;
   private readonly people: SlackPeopleDirectory;
-  private readonly directChannels = new Map<string, string>();
   /** Calls under way, so two concurrent calls with one key post once. */
   private readonly inFlight = new Map<string, Promise<NotificationReceipt>>();
 
@@ -232,14 +231,8 @@ export class SlackCampaignNotifier implements CampaignNotifier {
 
   /** The app's DM channel with a user, or null (logged) when Slack cannot reach them. */
   private async directChannel(userId: string, idempotencyKey: string): Promise<string | null> {
-    const known = this.directChannels.get(userId);
-    if (known !== undefined) return known;
     try {
-      const answer = await this.client.conversations.open({ users: userId });
-      const id = answer.channel?.id;
-      if (id === undefined) throw new Error('Slack answered conversations.open without a channel id');
-      this.directChannels.set(userId, id);
-      return id;
+      return await this.people.directChannelOf(userId);
     } catch (error) {
       return this.unreachable(
         error,

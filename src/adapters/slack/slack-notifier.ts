@@ -150,8 +150,6 @@ export class SlackNotifier implements NotificationPort {
   private readonly schedule: DigestScheduler;
   private readonly now: () => Date;
   private readonly people: SlackPeopleDirectory;
-  /** Slack user id → the app's DM channel with them. */
-  private readonly directChannels = new Map<string, string>();
   /** Sends under way, so two concurrent sends of one key post once. */
   private readonly inFlight = new Map<string, Promise<NotificationReceipt>>();
   /** Open collections by due day. */
@@ -518,14 +516,8 @@ export class SlackNotifier implements NotificationPort {
 
   /** The app's DM channel with a user, or null (logged per key) when Slack cannot reach them. */
   private async directChannel(userId: string, person: Person, keys: readonly string[]): Promise<string | null> {
-    const known = this.directChannels.get(userId);
-    if (known !== undefined) return known;
     try {
-      const answer = await this.client.conversations.open({ users: userId });
-      const id = answer.channel?.id;
-      if (id === undefined) throw new Error('Slack answered conversations.open without a channel id');
-      this.directChannels.set(userId, id);
-      return id;
+      return await this.people.directChannelOf(userId);
     } catch (error) {
       return this.unreachable(error, person, keys, `opening a direct message with ${userId}`);
     }

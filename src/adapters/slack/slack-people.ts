@@ -41,6 +41,8 @@ export class SlackPeopleDirectory {
   private readonly userIdsByEmail = new Map<string, string>();
   /** User group id → its members when fetched. */
   private readonly members = new Map<string, { readonly userIds: readonly string[]; readonly fetchedAt: number }>();
+  /** Slack user id → the app's direct-message channel with them (a DM channel does not change). */
+  private readonly directChannels = new Map<string, string>();
   private readonly memberListTtlMs: number;
   private readonly now: () => number;
 
@@ -50,6 +52,17 @@ export class SlackPeopleDirectory {
     this.describe = options.describe ?? ((_person, email) => email);
     this.memberListTtlMs = options.memberListTtlMs ?? 5 * 60_000;
     this.now = options.now ?? Date.now;
+  }
+
+  /** The app's direct-message channel with a user (`conversations.open`), opened once; throws what Slack answered. */
+  async directChannelOf(userId: string): Promise<string> {
+    const known = this.directChannels.get(userId);
+    if (known !== undefined) return known;
+    const answer = await this.client.conversations.open({ users: userId });
+    const id = answer.channel?.id;
+    if (id === undefined) throw new Error('Slack answered conversations.open without a channel id');
+    this.directChannels.set(userId, id);
+    return id;
   }
 
   /**
