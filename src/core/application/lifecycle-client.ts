@@ -7,6 +7,7 @@
 import { randomUUID } from 'node:crypto';
 import {
   isGrpcDeadlineError,
+  ServiceError,
   WorkflowUpdateFailedError,
   WorkflowUpdateRPCTimeoutOrCancelledError,
   type Client,
@@ -178,10 +179,16 @@ export function createLifecycleClient(options: LifecycleClientOptions): Lifecycl
 
   /** Runs one call on a lifecycle with a deadline, translating Temporal's failures. */
   async function call<T>(managedCertificateId: string, work: () => Promise<T>): Promise<T> {
+    // A real deadline: the injectable clock is for what the inventory and audit log record.
+    const deadline = Date.now() + callTimeoutMs;
     try {
-      // A real deadline: the injectable clock is for what the inventory and audit log record.
-      return await client.withDeadline(Date.now() + callTimeoutMs, work);
+      return await client.withDeadline(deadline, work);
     } catch (error) {
+      // Past the deadline, a server may answer with another code than DEADLINE_EXCEEDED (the call it ran for us was
+      // cancelled): it is still a lifecycle that did not answer in time.
+      if (error instanceof ServiceError && Date.now() >= deadline && grpcCode(error) !== GRPC.unavailable) {
+        throw new LifecycleTimeoutError(managedCertificateId, callTimeoutMs, taskQueue);
+      }
       throw translate(error, managedCertificateId);
     }
   }
