@@ -99,7 +99,7 @@ describe('every dependency points inward (docs/architecture.md)', () => {
     ['src/adapters/slack/probe.ts', '../../core/application/lifecycle-client'],
     ['src/adapters/slack/probe.ts', '../../core/ports/notification-port'],
     ['src/adapters/slack/listeners/probe.ts', '../views/blocks'],
-    ['src/adapters/slack/probe.ts', '../shared/http'],
+    ['src/adapters/slack/probe.ts', '../../adapters/shared/http'],
     ['src/adapters/jira/probe.ts', '../database/inventory-schema'],
     ['src/adapters/slack/probe.ts', '@slack/web-api'],
     // runtime wires everything but the CLI; the CLI is the outermost layer
