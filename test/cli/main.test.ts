@@ -1,6 +1,9 @@
+import { execFileSync } from 'node:child_process';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { EXIT, HELP, main } from '../../src/cli/main';
 import { freePort } from '../support/ports';
+import { REPO_ROOT } from '../support/temporal';
 
 async function run(argv: string[], env: NodeJS.ProcessEnv = {}) {
   const out: string[] = [];
@@ -10,6 +13,12 @@ async function run(argv: string[], env: NodeJS.ProcessEnv = {}) {
 }
 
 describe('certflow command line', () => {
+  it('the built command runs as a program, as `npx certflow` runs it (README)', () => {
+    // npm runs a package's bin file itself: without the executable bit the shell answers "Permission denied".
+    const help = execFileSync(path.join(REPO_ROOT, 'dist', 'cli', 'main.js'), ['help'], { encoding: 'utf8' });
+    expect(help).toContain('Usage: certflow <command> [options]');
+  });
+
   it('prints help for help, --help and no command', async () => {
     for (const argv of [['help'], ['--help'], []]) {
       const result = await run(argv);
