@@ -6,7 +6,7 @@ import { normalizeHex } from '../certificates/hex';
 import type { CertificateFacts } from '../certificates/certificate-facts';
 import type { PolicyResult, PolicyViolation, ViolationSeverity } from '../inventory/model';
 import { policyVersion } from './load-policy';
-import { exceedsValidity, publicTrustMaxValidity } from './public-trust';
+import { exceedsValidity, publicTrustMaxValidity, validityPeriodText } from './public-trust';
 import {
   dnAttributeKey,
   foldDnValue,
@@ -178,6 +178,12 @@ function isPrivatelyIssued(
   );
 }
 
+/** The validity period and its two ends, as violation messages give them. */
+function validityText(facts: CertificateFacts): string {
+  const instant = (iso: string) => iso.replace('.000Z', 'Z');
+  return `${validityPeriodText(facts.notBefore, facts.notAfter)} (${instant(facts.notBefore)} to ${instant(facts.notAfter)}, both ends included)`;
+}
+
 function validityCheck(rule: Policy['rules']['validityPeriod']): Check | null {
   if (!rule.enabled) return null;
   const privateCas = rule.privateCas.map(compileCa);
@@ -186,25 +192,25 @@ function validityCheck(rule: Policy['rules']['validityPeriod']): Check | null {
     const forum = isCa || !rule.publicTrust ? null : publicTrustMaxValidity(facts.notBefore);
     if (forum !== null && forum.maxDays < rule.maxDays && !isPrivatelyIssued(facts, context, privateCas)) {
       const limit = forum.maxDays;
-      if (facts.validityDays <= limit && !exceedsValidity(facts.notBefore, facts.notAfter, limit)) return;
+      if (!exceedsValidity(facts.notBefore, facts.notAfter, limit)) return;
       out.push(
         violation(
           POLICY_RULES.validityPeriod,
           rule.severity,
-          `${certificateLabel(facts)} is valid for ${facts.validityDays} days (${facts.notBefore.slice(0, 10)} to ${facts.notAfter.slice(0, 10)}); publicly-trusted certificates issued ${forum.since === null ? 'before 2026-03-15' : `from ${forum.since.slice(0, 10)}`} may be valid for at most ${limit} days, both ends counted (CA/Browser Forum ballot SC-081v3)`,
+          `${certificateLabel(facts)} is valid for ${validityText(facts)}; publicly-trusted certificates issued ${forum.since === null ? 'before 2026-03-15' : `from ${forum.since.slice(0, 10)}`} may be valid for at most ${limit} days, both ends counted (CA/Browser Forum ballot SC-081v3)`,
           `reissue it with a validity period of ${limit} days or less (notAfter earlier than notBefore + ${limit} days); if ${facts.issuer.text || 'its issuer'} is a private CA, list it under rules.validityPeriod.privateCas`,
         ),
       );
       return;
     }
     const limit = isCa ? rule.caMaxDays : rule.maxDays;
-    if (limit === null || facts.validityDays <= limit) return;
+    if (limit === null || !exceedsValidity(facts.notBefore, facts.notAfter, limit)) return;
     out.push(
       violation(
         POLICY_RULES.validityPeriod,
         rule.severity,
-        `${certificateLabel(facts)} is valid for ${facts.validityDays} days (${facts.notBefore.slice(0, 10)} to ${facts.notAfter.slice(0, 10)}); the policy allows at most ${limit} days for ${isCa ? 'CA' : 'end-entity'} certificates (NIST SP 1800-16 5.1.4)`,
-        `reissue it with a validity period of ${limit} days or less`,
+        `${certificateLabel(facts)} is valid for ${validityText(facts)}; the policy allows at most ${limit} days for ${isCa ? 'CA' : 'end-entity'} certificates, both ends counted (NIST SP 1800-16 5.1.4, RFC 5280 4.1.2.5)`,
+        `reissue it with a validity period of ${limit} days or less (notAfter earlier than notBefore + ${limit} days)`,
       ),
     );
   };

@@ -32,7 +32,7 @@ export interface ApprovedCasRule extends RuleSettings {
   readonly cas: readonly ApprovedCa[];
 }
 
-/** R-POL-2: the longest allowed validity period, notBefore to notAfter, in days. */
+/** R-POL-2: the longest allowed validity period in days, notBefore to notAfter with both ends included (RFC 5280). */
 export interface ValidityPeriodRule extends RuleSettings {
   /** Limit for end-entity certificates of private CAs, and for every certificate when `publicTrust` is off. */
   readonly maxDays: number;

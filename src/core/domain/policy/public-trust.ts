@@ -24,7 +24,35 @@ export function publicTrustMaxValidity(notBefore: string): { readonly maxDays: n
     : { maxDays: step.maxDays, since: step.from };
 }
 
+/** The validity period in milliseconds, both ends included (RFC 5280 4.1.2.5): notAfter − notBefore + 1 s. */
+export function validityPeriodMs(notBefore: string, notAfter: string): number {
+  return Date.parse(notAfter) - Date.parse(notBefore) + 1000;
+}
+
 /** True when notBefore to notAfter, both ends included, is longer than `maxDays`. */
 export function exceedsValidity(notBefore: string, notAfter: string, maxDays: number): boolean {
-  return Date.parse(notAfter) - Date.parse(notBefore) + 1000 > maxDays * DAY_MS;
+  return validityPeriodMs(notBefore, notAfter) > maxDays * DAY_MS;
+}
+
+const PERIOD_UNITS = [
+  ['hour', 3_600_000],
+  ['minute', 60_000],
+  ['second', 1000],
+] as const;
+
+/**
+ * The validity period, both ends included, for a violation message: `398 days` or `398 days and 1 second`, so a
+ * certificate one second over its limit does not read as within it.
+ */
+export function validityPeriodText(notBefore: string, notAfter: string): string {
+  const ms = validityPeriodMs(notBefore, notAfter);
+  const days = Math.floor(ms / DAY_MS);
+  let rest = ms - days * DAY_MS;
+  const parts = [`${days} day${days === 1 ? '' : 's'}`];
+  for (const [unit, size] of PERIOD_UNITS) {
+    const count = Math.floor(rest / size);
+    rest -= count * size;
+    if (count > 0) parts.push(`${count} ${unit}${count === 1 ? '' : 's'}`);
+  }
+  return parts.length === 1 ? parts.join('') : `${parts.slice(0, -1).join(', ')} and ${parts.slice(-1).join('')}`;
 }

@@ -10,7 +10,16 @@ import {
 } from '../../../../src/core/domain/policy/evaluate-policy';
 import { DEFAULT_POLICY, policyVersion, validatePolicy } from '../../../../src/core/domain/policy/load-policy';
 import type { Policy } from '../../../../src/core/domain/policy/policy';
-import { ecKey, makeDn, makeFacts, otherKey, rsaKey, signature } from '../../../support/certificate-facts-builder';
+import { DAY_MS } from '../../../../src/core/domain/duration';
+import {
+  ecKey,
+  type FactsOverrides,
+  makeDn,
+  makeFacts,
+  otherKey,
+  rsaKey,
+  signature,
+} from '../../../support/certificate-facts-builder';
 
 const NOW = '2026-06-01T00:00:00.000Z';
 
@@ -176,12 +185,36 @@ describe('approved CAs', () => {
 });
 
 describe('validity period', () => {
-  const withDays = (days: number, overrides = {}) =>
-    makeFacts({ notBefore: '2026-01-01T00:00:00.000Z', validityDays: days, ...overrides });
+  /** A certificate valid for exactly `days` days, both ends counted, plus `extraMs`. */
+  const withDays = (days: number, overrides: FactsOverrides = {}, extraMs = 0) =>
+    makeFacts({
+      notBefore: '2026-01-01T00:00:00.000Z',
+      notAfter: new Date(Date.parse('2026-01-01T00:00:00.000Z') + days * DAY_MS - 1000 + extraMs).toISOString(),
+      issuer: 'CN=certflow Internal Issuing CA, O=certflow',
+      ...overrides,
+    });
 
   it.each<[string, Policy, CertificateFacts, string[]]>([
     ['a 397-day certificate passes', DEFAULT_POLICY, withDays(397), []],
-    ['a 398-day certificate passes', DEFAULT_POLICY, withDays(398), []],
+    ['exactly 398 days (notAfter = notBefore + 398 days − 1 s) passes', DEFAULT_POLICY, withDays(398), []],
+    [
+      'notAfter = notBefore + 398 days is 398 days and 1 second, both ends counted, and fails',
+      DEFAULT_POLICY,
+      withDays(398, {}, 1000),
+      ['validity-period'],
+    ],
+    [
+      '2020-09-01T01:00:00Z to 2021-10-04T01:00:00Z (398 days + 1 s) fails',
+      DEFAULT_POLICY,
+      makeFacts({ notBefore: '2020-09-01T01:00:00.000Z', notAfter: '2021-10-04T01:00:00.000Z' }),
+      ['validity-period'],
+    ],
+    [
+      '2020-09-01T01:00:00Z to 2021-10-04T00:59:59Z (398 days) passes',
+      DEFAULT_POLICY,
+      makeFacts({ notBefore: '2020-09-01T01:00:00.000Z', notAfter: '2021-10-04T00:59:59.000Z' }),
+      [],
+    ],
     ['a 399-day certificate fails', DEFAULT_POLICY, withDays(399), ['validity-period']],
     ['an 825-day certificate fails', DEFAULT_POLICY, withDays(825), ['validity-period']],
     ['a 90-day certificate passes', DEFAULT_POLICY, withDays(90), []],
@@ -193,21 +226,49 @@ describe('validity period', () => {
       ['validity-period'],
     ],
     [
+      'a CA certificate of exactly caMaxDays passes',
+      policyWith({ rules: { validityPeriod: { caMaxDays: 3650 } } }),
+      withDays(3650, { isCa: true }),
+      [],
+    ],
+    [
+      'a CA certificate one second over caMaxDays fails',
+      policyWith({ rules: { validityPeriod: { caMaxDays: 3650 } } }),
+      withDays(3650, { isCa: true }, 1000),
+      ['validity-period'],
+    ],
+    [
       'the limit is configurable',
       policyWith({ rules: { validityPeriod: { maxDays: 90 } } }),
       withDays(91),
+      ['validity-period'],
+    ],
+    [
+      'a configured limit counts both ends too',
+      policyWith({ rules: { validityPeriod: { maxDays: 90 } } }),
+      withDays(90, {}, 1000),
       ['validity-period'],
     ],
   ])('R-POL-2: %s', (_case, policy, facts, expected) => {
     expect(rulesBroken(facts, policy)).toEqual(expected);
   });
 
-  it('R-POL-2: the violation gives the period, the limit and the fix', () => {
+  it('R-POL-2: the violation gives the period with both ends counted, the limit and the fix', () => {
     const facts = makeFacts({ notBefore: '2024-01-01T00:00:00.000Z', notAfter: '2026-04-05T00:00:00.000Z' });
     const [violation] = evaluateCertificatePolicy(facts, DEFAULT_POLICY, NOW).violations;
-    expect(violation?.message).toContain('is valid for 825 days (2024-01-01 to 2026-04-05)');
+    expect(violation?.message).toContain(
+      'is valid for 825 days and 1 second (2024-01-01T00:00:00Z to 2026-04-05T00:00:00Z, both ends included)',
+    );
     expect(violation?.message).toContain('at most 398 days');
-    expect(violation?.remedy).toBe('reissue it with a validity period of 398 days or less');
+    expect(violation?.remedy).toBe(
+      'reissue it with a validity period of 398 days or less (notAfter earlier than notBefore + 398 days)',
+    );
+  });
+
+  it('R-POL-2: a certificate one second over the limit is not described as within it', () => {
+    const facts = makeFacts({ notBefore: '2020-09-01T01:00:00.000Z', notAfter: '2021-10-04T01:00:00.000Z' });
+    const [violation] = evaluateCertificatePolicy(facts, DEFAULT_POLICY, NOW).violations;
+    expect(violation?.message).toContain('is valid for 398 days and 1 second');
   });
 });
 
@@ -525,7 +586,7 @@ describe('results', () => {
     ['a SHA-1 signature', makeFacts({ signatureAlgorithm: signature('sha1WithRSAEncryption') }), true],
     ['a DSA key', makeFacts({ publicKey: otherKey('DSA', 2048) }), true],
     ['only a wildcard name', makeFacts({ subject: 'CN=*.example.com' }), false],
-    ['only a long validity', makeFacts({ validityDays: 825 }), false],
+    ['only a long validity', makeFacts({ notAfter: '2028-04-05T00:00:00.000Z' }), false],
     ['a compliant certificate', makeFacts(), false],
   ])('isWeakCertificate: %s → %s', (_case, facts, weak) => {
     expect(isWeakCertificate(evaluateCertificatePolicy(facts, DEFAULT_POLICY, NOW))).toBe(weak);

@@ -62,7 +62,9 @@ describe('the public-trust maximum by date (SC-081v3)', () => {
   it('R-POL-2, R-POL-6: the violation names the forum limit, its date and both fixes', () => {
     const [violation] = validityViolations(living('2026-06-01T00:00:00.000Z', 365));
     expect(violation).toMatchObject({ ruleId: 'R-POL-2', rule: 'validity-period', severity: 'medium' });
-    expect(violation?.message).toContain('is valid for 365 days (2026-06-01 to 2027-06-01)');
+    expect(violation?.message).toContain(
+      'is valid for 365 days and 1 second (2026-06-01T00:00:00Z to 2027-06-01T00:00:00Z, both ends included)',
+    );
     expect(violation?.message).toContain(
       'publicly-trusted certificates issued from 2026-03-15 may be valid for at most 200 days, both ends counted',
     );
@@ -96,8 +98,9 @@ describe('private CAs keep the policy’s limit', () => {
       { issuer: CORP_ISSUER },
       validatePolicy({ rules: { validityPeriod: { publicTrust: false } } }, 'test policy'),
     ],
-  ])('R-POL-2: %s may issue 398 days in 2026, not 399', (_case, overrides, policy) => {
-    expect(validityViolations(living('2026-06-01T00:00:00.000Z', 397, 0, overrides), policy)).toEqual([]);
+  ])('R-POL-2: %s may issue 398 days in 2026, both ends counted, not a second more', (_case, overrides, policy) => {
+    expect(validityViolations(living('2026-06-01T00:00:00.000Z', 398, -1000, overrides), policy)).toEqual([]);
+    expect(validityViolations(living('2026-06-01T00:00:00.000Z', 398, 0, overrides), policy)).toHaveLength(1);
     expect(validityViolations(living('2026-06-01T00:00:00.000Z', 399, 0, overrides), policy)).toHaveLength(1);
   });
 
