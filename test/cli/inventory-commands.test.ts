@@ -91,6 +91,8 @@ describe('certflow inventory commands', () => {
     expect(first.code).toBe(EXIT.failure);
     expect(first.out).toMatch(/Read 6 certificates from 4 files of 6/);
     expect(first.out).toMatch(/new +5\b/);
+    // The issuing CA is in the chain and in the PKCS#12 file: read twice, stored once.
+    expect(first.out).toMatch(/already known +0\b.*\n +repeated +1\b/);
     expect(first.out).toMatch(/skipped +1 file without certificates/);
     expect(first.out).toMatch(/failed +1:\n +.*broken\.pem/);
 
@@ -102,7 +104,7 @@ describe('certflow inventory commands', () => {
     );
     expect(again.code).toBe(EXIT.ok);
     const report = JSON.parse(again.out) as { certificates: { created: number; updated: number } };
-    expect(report.certificates).toMatchObject({ created: 0, updated: 3 });
+    expect(report.certificates).toMatchObject({ certificatesRead: 3, created: 0, updated: 3, repeated: 0 });
   });
 
   it('R-INV-4: a PKCS#12 file without its password is a per-file error naming the flag', async () => {

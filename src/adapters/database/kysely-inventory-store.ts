@@ -102,8 +102,8 @@ export class KyselyInventoryStore implements InventoryStore {
     return this.certificates.groupCertificates(by, filter);
   }
 
-  linkIssuers(): Promise<number> {
-    return this.certificates.linkIssuers();
+  linkIssuers(fingerprints: readonly string[]): Promise<number> {
+    return this.certificates.linkIssuers(fingerprints);
   }
 
   eachCertificate(batchSize: number): AsyncIterable<readonly InventoryCertificate[]> {

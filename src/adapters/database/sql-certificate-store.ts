@@ -217,32 +217,15 @@ export class SqlCertificateStore implements CertificateStore {
       .sort((a, b) => b.count - a.count || compareNullLast(a.key, b.key));
   }
 
-  async linkIssuers(): Promise<number> {
-    // Issuer DN = subject DN of a CA certificate and, when both are known, AKI = SKI. Among several candidates
-    // (re-issued or cross-signed CAs) the one whose key identifier matches, then whose validity covers the child's
-    // notBefore, then the longest-lived wins. Self-signed certificates end a chain: they are not linked to themselves.
-    const result = await this.inventory.write(
-      async (db) =>
-        await sql`
-          update certificates set issuer_fingerprint = links.candidate
-          from (
-            select c.fingerprint, case when c.self_signed = 1 then null else (
-              select p.fingerprint from certificates p
-              where p.subject_hash = c.issuer_hash and p.subject = c.issuer and p.is_ca = 1
-                and p.fingerprint <> c.fingerprint
-                and (c.authority_key_id is null or p.subject_key_id is null or p.subject_key_id = c.authority_key_id)
-              order by
-                case when p.subject_key_id = c.authority_key_id then 0 else 1 end,
-                case when p.not_before <= c.not_before and c.not_before <= p.not_after then 0 else 1 end,
-                p.not_after desc, p.fingerprint
-              limit 1
-            ) end as candidate
-            from certificates c
-          ) links
-          where certificates.fingerprint = links.fingerprint
-            and certificates.issuer_fingerprint is distinct from links.candidate`.execute(db),
-    );
-    return Number(result.numAffectedRows ?? 0);
+  async linkIssuers(fingerprints: readonly string[]): Promise<number> {
+    const touched = [...new Set(fingerprints.map((fp, index) => fullFingerprint(fp, `fingerprints[${index}]`)))];
+    let changed = 0;
+    // Two parameters per fingerprint: each chunk is bound twice, once per direction.
+    for (const chunk of this.inventory.chunks(touched, 2)) {
+      const result = await this.inventory.write(async (db) => await linkStatement(chunk).execute(db));
+      changed += Number(result.numAffectedRows ?? 0);
+    }
+    return changed;
   }
 
   async *eachCertificate(batchSize: number): AsyncIterable<readonly InventoryCertificate[]> {
@@ -425,6 +408,40 @@ type CertificateReadRow = Pick<
   violations: string | null;
   evaluated_at: number | null;
 };
+
+/**
+ * Links `touched` certificates to their issuers, and every certificate whose issuer DN is the subject of a touched CA
+ * certificate to its best issuer again (a new CA can be the better candidate). Nothing else can have gained or lost
+ * a candidate, so the links are those a relink of the whole table would give, by index lookups on the DN hashes.
+ * Issuer DN = subject DN of a CA certificate and, when both are known, AKI = SKI. Among several candidates
+ * (re-issued or cross-signed CAs) the one whose key identifier matches, then whose validity covers the child's
+ * notBefore, then the longest-lived wins. Self-signed certificates end a chain: they are not linked to themselves.
+ */
+function linkStatement(touched: readonly string[]) {
+  const list = sql.join(touched);
+  return sql`
+    update certificates set issuer_fingerprint = links.candidate
+    from (
+      select c.fingerprint, case when c.self_signed = 1 then null else (
+        select p.fingerprint from certificates p
+        where p.subject_hash = c.issuer_hash and p.subject = c.issuer and p.is_ca = 1
+          and p.fingerprint <> c.fingerprint
+          and (c.authority_key_id is null or p.subject_key_id is null or p.subject_key_id = c.authority_key_id)
+        order by
+          case when p.subject_key_id = c.authority_key_id then 0 else 1 end,
+          case when p.not_before <= c.not_before and c.not_before <= p.not_after then 0 else 1 end,
+          p.not_after desc, p.fingerprint
+        limit 1
+      ) end as candidate
+      from certificates c
+      where c.fingerprint in (${list})
+        or c.issuer_hash in (
+          select ca.subject_hash from certificates ca where ca.fingerprint in (${list}) and ca.subject_hash is not null
+        )
+    ) links
+    where certificates.fingerprint = links.fingerprint
+      and certificates.issuer_fingerprint is distinct from links.candidate`;
+}
 
 function compareNullLast(a: string | null, b: string | null): number {
   if (a === b) return 0;

@@ -92,6 +92,7 @@ function describeImport(report: ImportReport, seconds: number): string[] {
       `of ${report.sources.toLocaleString('en-US')} in ${seconds.toFixed(1)} s${rate}`,
     `  new            ${report.created.toLocaleString('en-US')}`,
     `  already known  ${report.updated.toLocaleString('en-US')} (metadata merged)`,
+    `  repeated       ${report.repeated.toLocaleString('en-US')} (copies read again in this import, locations merged)`,
     `  non-compliant  ${report.nonCompliant.toLocaleString('en-US')}${report.nonCompliant > 0 ? '  → certflow list --violations' : ''}`,
     `  issuer links   ${report.issuerLinks.toLocaleString('en-US')}`,
     `  skipped        ${plural(report.skipped.length, 'file')} without certificates`,

@@ -41,17 +41,24 @@ export interface ManagedReplacement {
   readonly fingerprint: string;
 }
 
-/** What an import did. Failures are listed item by item; the import itself does not throw on bad input. */
+/**
+ * What an import did. Failures are listed item by item; the import itself does not throw on bad input. The counts
+ * add up: `certificatesRead = created + updated + repeated`, and `created + updated` is the number of distinct
+ * certificates the import saw.
+ */
 export interface ImportReport {
   readonly sources: number;
   /** Sources that held at least one certificate. */
   readonly sourcesWithCertificates: number;
-  /** Certificates read, counting a certificate once per source it appeared in. */
+  /** Certificates read, counting a certificate once per place (file, block) it appeared in. */
   readonly certificatesRead: number;
-  /** New to the inventory. */
+  /** Distinct certificates new to the inventory. */
   readonly created: number;
-  /** Already in the inventory: metadata merged, last seen updated. */
+  /** Distinct certificates already in the inventory: metadata merged, last seen updated. */
   readonly updated: number;
+  /** Certificates read again in this import (a second copy in a bundle, another file): their locations are merged. */
+  readonly repeated: number;
+  /** Distinct certificates of this import whose stored policy result is non-compliant, as `list --violations` counts. */
   readonly nonCompliant: number;
   readonly issuerLinks: number;
   readonly errors: readonly ImportIssue[];
@@ -71,6 +78,8 @@ const AUDITED_ISSUES = 100;
 interface Pending {
   parsed: ParsedCertificate;
   locations: CertificateLocation[];
+  /** False when an earlier batch of this import already stored and counted this certificate. */
+  firstSeen: boolean;
 }
 
 /**
@@ -86,12 +95,15 @@ export async function importCertificates(source: CertificateSource, options: Imp
   const errors: ImportIssue[] = [];
   const skipped: ImportIssue[] = [];
   let pending = new Map<string, Pending>();
+  /** Every certificate of this import and whether its latest stored policy result is compliant. */
+  const compliance = new Map<string, boolean>();
   let sourceCount = 0;
   let withCertificates = 0;
+  let placeHasCertificates = false;
   let certificatesRead = 0;
   let created = 0;
   let updated = 0;
-  let nonCompliant = 0;
+  let repeated = 0;
   const managedCreated: string[] = [];
   const managedReplaced = new Map<string, ManagedReplacement>();
 
@@ -111,9 +123,10 @@ export async function importCertificates(source: CertificateSource, options: Imp
     );
     const results = batch.map(({ parsed }) => evaluateCertificatePolicy(parsed.facts, compiled, at));
     await options.store.savePolicyResults(results);
-    nonCompliant += results.filter((result) => !result.compliant).length;
+    for (const result of results) compliance.set(result.fingerprintSha256, result.compliant);
     created += outcome.created.length;
-    updated += outcome.updated.length;
+    // A certificate stored by an earlier batch comes back as known: it was counted then, and is a repeat now.
+    updated += outcome.updated.filter((fingerprint) => byFingerprint.get(fingerprint)?.firstSeen !== false).length;
     // Known certificates too: one imported before managed certificates existed is assigned when it is seen again.
     const assignment = await options.store.assignManagedCertificates([...byFingerprint.keys()], at);
     await options.store.appendAudit([
@@ -165,27 +178,46 @@ export async function importCertificates(source: CertificateSource, options: Imp
   const add = (parsed: ParsedCertificate, location: CertificateLocation | undefined) => {
     certificatesRead += 1;
     const fingerprint = parsed.facts.fingerprintSha256;
-    const known = pending.get(fingerprint);
-    const entry = known ?? { parsed, locations: [] };
+    const earlier = pending.get(fingerprint);
+    if (earlier !== undefined || compliance.has(fingerprint)) repeated += 1;
+    // A repeat in a later batch is stored again for its locations; firstSeen keeps it out of the counts.
+    const entry = earlier ?? { parsed, locations: [], firstSeen: !compliance.has(fingerprint) };
     if (location) entry.locations.push(location);
-    if (!known) pending.set(fingerprint, entry);
+    if (!earlier) pending.set(fingerprint, entry);
   };
 
   for await (const found of source) {
-    sourceCount += 1;
+    // A later part of the same place (a large bundle read in pieces) is not another source.
+    if (found.continues !== true) {
+      sourceCount += 1;
+      placeHasCertificates = false;
+    }
     for (const message of found.errors) errors.push({ source: found.name, message });
     if (found.skipped !== undefined) skipped.push({ source: found.name, message: found.skipped });
-    if (found.certificates.length > 0) withCertificates += 1;
+    if (found.certificates.length > 0 && !placeHasCertificates) {
+      placeHasCertificates = true;
+      withCertificates += 1;
+    }
     for (const parsed of found.certificates) add(parsed, found.location);
     if (pending.size >= batchSize) await flush();
     options.onProgress?.(sourceCount, found.name);
   }
   await flush();
-  const issuerLinks = await options.store.linkIssuers();
+  const issuerLinks = await options.store.linkIssuers([...compliance.keys()]);
   // Approved CAs named by fingerprint match through issuer links, which exist only now: evaluate again with them.
   if (issuerLinks > 0 && options.policy.rules.approvedCas.cas.some((ca) => ca.fingerprintSha256)) {
-    await reevaluatePolicy(options.store, options.policy, { ...options, now });
+    await reevaluatePolicy(options.store, options.policy, {
+      ...options,
+      now,
+      onResults: (results) => {
+        for (const result of results) {
+          if (compliance.has(result.fingerprintSha256)) compliance.set(result.fingerprintSha256, result.compliant);
+        }
+      },
+    });
   }
+  let nonCompliant = 0;
+  for (const compliant of compliance.values()) if (!compliant) nonCompliant += 1;
 
   const report: ImportReport = {
     sources: sourceCount,
@@ -193,6 +225,7 @@ export async function importCertificates(source: CertificateSource, options: Imp
     certificatesRead,
     created,
     updated,
+    repeated,
     nonCompliant,
     issuerLinks,
     errors,

@@ -1,4 +1,5 @@
 import { compilePolicy, evaluateCertificatePolicy } from '../domain/policy/evaluate-policy';
+import type { PolicyResult } from '../domain/inventory/model';
 import type { Policy } from '../domain/policy/policy';
 import type { ImportActor } from './import-certificates';
 import type { InventoryStore } from '../ports/inventory-store';
@@ -21,7 +22,11 @@ const BATCH = 1000;
 export async function reevaluatePolicy(
   store: InventoryStore,
   policy: Policy,
-  options: ImportActor & { now?: () => Date },
+  options: ImportActor & {
+    now?: () => Date;
+    /** Sees each batch of results as it is stored (an import counts its own certificates among them). */
+    onResults?: (results: readonly PolicyResult[]) => void;
+  },
 ): Promise<PolicyEvaluationSummary> {
   const now = options.now ?? (() => new Date());
   const at = now().toISOString();
@@ -35,6 +40,7 @@ export async function reevaluatePolicy(
       evaluateCertificatePolicy(certificate.facts, compiled, at, { issuerFingerprint: certificate.issuerFingerprint }),
     );
     await store.savePolicyResults(results);
+    options.onResults?.(results);
     evaluated += results.length;
     for (const result of results) {
       if (!result.compliant) nonCompliant += 1;

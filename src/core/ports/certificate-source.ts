@@ -20,6 +20,11 @@ export interface FoundCertificates {
   readonly errors: readonly string[];
   /** Set for places deliberately passed over (too large, not a certificate file): reported, no error. */
   readonly skipped?: string;
+  /**
+   * True when this is a later part of the place yielded just before: a source reads a large bundle in pieces so
+   * memory stays bounded, and the import counts the place once.
+   */
+  readonly continues?: boolean;
 }
 
 /** A certificate source: read one place at a time, so a source may stream more places than fit in memory. */

@@ -165,8 +165,11 @@ export interface CertificateStore {
     by: CertificateGrouping,
     filter: CertificateFilter,
   ): Promise<ReadonlyArray<{ key: string | null; count: number }>>;
-  /** Links every certificate whose issuer is in the inventory (issuer DN and AKI/SKI agree); returns how many links changed. */
-  linkIssuers(): Promise<number>;
+  /**
+   * Links these certificates to their issuers in the inventory (issuer DN and AKI/SKI agree), and the CA certificates
+   * among them to the certificates they issued; returns how many links changed. An import passes what it touched.
+   */
+  linkIssuers(fingerprints: readonly string[]): Promise<number>;
   /** Streams every certificate in fingerprint order, in batches, for re-evaluation and exports. */
   eachCertificate(batchSize: number): AsyncIterable<readonly InventoryCertificate[]>;
   /**

@@ -448,9 +448,10 @@ describe.each(backends)('inventory store on $name', (backend) => {
       const leaf = certificate({ cn: 'leaf.example', issuer: intermediateSubject, aki: 'bb02' });
       const strangerLeaf = certificate({ cn: 'stranger.example', issuer: intermediateSubject, aki: 'ff99' });
       const noAkiLeaf = certificate({ cn: 'noaki.example', issuer: root.facts.subject.text });
-      await store.upsertCertificates([leaf, strangerLeaf, noAkiLeaf, oldIntermediate, newIntermediate, root], NOW);
-      expect(await store.linkIssuers()).toBe(4);
-      expect(await store.linkIssuers()).toBe(0);
+      const items = [leaf, strangerLeaf, noAkiLeaf, oldIntermediate, newIntermediate, root];
+      await store.upsertCertificates(items, NOW);
+      expect(await store.linkIssuers(items.map((item) => item.facts.fingerprintSha256))).toBe(4);
+      expect(await store.linkIssuers(items.map((item) => item.facts.fingerprintSha256))).toBe(0);
       const issuerOf = async (item: CertificateUpsert) =>
         (await store.getCertificate(item.facts.fingerprintSha256))?.issuerFingerprint;
       expect(await issuerOf(leaf)).toBe(newIntermediate.facts.fingerprintSha256);
@@ -464,6 +465,58 @@ describe.each(backends)('inventory store on $name', (backend) => {
         { limit: 10 },
       );
       expect(children.total).toBe(3);
+    });
+
+    it('R-INV-1: links what each import touched, in either order, to the same issuers as linking everything at once', async () => {
+      const root = certificate({
+        cn: 'Order Root',
+        issuer: 'CN=Order Root, O=Example, C=US',
+        isCa: true,
+        selfSigned: true,
+        role: 'root',
+        ski: 'cc01',
+      });
+      const oldCa = certificate({
+        cn: 'Order CA',
+        serial: '01',
+        issuer: root.facts.subject.text,
+        isCa: true,
+        role: 'intermediate',
+        aki: 'cc01',
+        ski: 'dd02',
+        notBefore: '2018-01-01T00:00:00Z',
+        notAfter: '2024-01-01T00:00:00Z',
+      });
+      const newCa = certificate({
+        cn: 'Order CA',
+        serial: '02',
+        issuer: root.facts.subject.text,
+        isCa: true,
+        role: 'intermediate',
+        aki: 'cc01',
+        ski: 'dd02',
+        notBefore: '2023-06-01T00:00:00Z',
+        notAfter: '2030-01-01T00:00:00Z',
+      });
+      const leaf = certificate({ cn: 'order.example', issuer: 'CN=Order CA, O=Example, C=US', aki: 'dd02' });
+      const issuerOf = async (item: CertificateUpsert) =>
+        (await store.getCertificate(item.facts.fingerprintSha256))?.issuerFingerprint;
+      const importOf = async (items: CertificateUpsert[]) => {
+        await store.upsertCertificates(items, NOW);
+        return await store.linkIssuers(items.map((item) => item.facts.fingerprintSha256));
+      };
+      // Children before their issuers: each later CA relinks the certificates it issued.
+      expect(await importOf([leaf])).toBe(0);
+      expect(await importOf([oldCa])).toBe(1);
+      expect(await issuerOf(leaf)).toBe(oldCa.facts.fingerprintSha256);
+      expect(await importOf([newCa])).toBe(1);
+      expect(await issuerOf(leaf)).toBe(newCa.facts.fingerprintSha256);
+      expect(await importOf([root])).toBe(2);
+      expect(await issuerOf(oldCa)).toBe(root.facts.fingerprintSha256);
+      expect(await issuerOf(newCa)).toBe(root.facts.fingerprintSha256);
+      // A re-import of everything changes nothing: the links are already those of one import of all.
+      expect(await importOf([leaf, oldCa, newCa, root])).toBe(0);
+      expect(await issuerOf(root)).toBeNull();
     });
 
     it('R-OWN-1: owner groups keep contacts, approvers, management and incident-response contacts, Slack and Jira', async () => {
@@ -982,7 +1035,7 @@ describe.each(backends)('inventory store on $name', (backend) => {
       await store.upsertCertificates([root], '2026-01-01T00:00:00Z');
       await store.upsertCertificates([shop, legacy], '2026-02-01T00:00:00Z');
       await store.upsertCertificates([mail, unicode], '2026-03-01T00:00:00Z');
-      await store.linkIssuers();
+      await store.linkIssuers(Object.values(all).map((item) => item.facts.fingerprintSha256));
       await store.savePolicyResults([
         policy(shop.facts.fingerprintSha256, []),
         policy(mail.facts.fingerprintSha256, ['R-POL-2']),
@@ -1253,6 +1306,7 @@ describe('opening the inventory database', () => {
       { name: '007-console-adapters' },
       { name: '008-published-roles' },
       { name: '009-slack-certificate-messages' },
+      { name: '010-issuer-hash-index' },
     ]);
     database.close();
   });

@@ -85,3 +85,108 @@ describe('importing certificates assigns managed certificates (issue 4)', () => 
     expect(completed.items[1]?.details.managed).toBeUndefined();
   });
 });
+
+describe('the import report adds up (issue 16)', () => {
+  const leaf = (name: string, validityDays: number) =>
+    createLeaf(issuing, {
+      subject: `CN=${name}, O=Example Corp, C=US`,
+      notBefore: new Date(NOW.getTime() - 10 * DAY),
+      notAfter: new Date(NOW.getTime() + (validityDays - 10) * DAY),
+    });
+  const certificates = {
+    a: leaf('a.example.com', 90),
+    b: leaf('b.example.com', 90),
+    long: leaf('long.example.com', 800),
+  };
+  type Name = keyof typeof certificates;
+  /** A file of these certificates in this order; `broken` appends a block that cannot be read. */
+  const file = (name: string, names: readonly Name[], broken = false): CertificateFile => ({
+    name,
+    bytes: new TextEncoder().encode(
+      names.map((key) => certificates[key].pem).join('') +
+        (broken ? '-----BEGIN CERTIFICATE-----\nnot base64!\n-----END CERTIFICATE-----\n' : ''),
+    ),
+  });
+
+  const table: {
+    name: string;
+    before?: readonly Name[];
+    files: readonly CertificateFile[];
+    batchSize: number;
+    expected: {
+      read: number;
+      created: number;
+      updated: number;
+      repeated: number;
+      nonCompliant: number;
+      errors: number;
+    };
+  }[] = [
+    {
+      name: 'distinct certificates in distinct files',
+      files: [file('a.pem', ['a']), file('b.pem', ['b']), file('long.pem', ['long'])],
+      batchSize: 500,
+      expected: { read: 3, created: 3, updated: 0, repeated: 0, nonCompliant: 1, errors: 0 },
+    },
+    {
+      name: 'a bundle holding one certificate twice, in one batch',
+      files: [file('bundle.pem', ['a', 'long', 'a'])],
+      batchSize: 500,
+      expected: { read: 3, created: 2, updated: 0, repeated: 1, nonCompliant: 1, errors: 0 },
+    },
+    {
+      name: 'the same certificates in several files, one per batch',
+      files: [file('1.pem', ['long']), file('2.pem', ['a']), file('3.pem', ['long']), file('4.pem', ['long', 'a'])],
+      batchSize: 1,
+      expected: { read: 5, created: 2, updated: 0, repeated: 3, nonCompliant: 1, errors: 0 },
+    },
+    {
+      name: 'a re-import with repeats counts each known certificate once',
+      before: ['a', 'b', 'long'],
+      files: [file('1.pem', ['a', 'b']), file('2.pem', ['b', 'long', 'a']), file('3.pem', ['long'])],
+      batchSize: 2,
+      expected: { read: 6, created: 0, updated: 3, repeated: 3, nonCompliant: 1, errors: 0 },
+    },
+    {
+      name: 'known and new together, with a broken block beside the good ones',
+      before: ['a'],
+      files: [file('mixed.pem', ['a', 'b', 'long', 'b'], true)],
+      batchSize: 500,
+      expected: { read: 4, created: 2, updated: 1, repeated: 1, nonCompliant: 1, errors: 1 },
+    },
+  ];
+
+  it.each(table)(
+    'R-INV-4: read = new + already known + repeated, and non-compliant is what list --violations counts: $name',
+    async ({ before, files, batchSize, expected }) => {
+      const store = await openInventoryStore({ url: ':memory:' });
+      try {
+        const run = (sources: readonly CertificateFile[], size: number) =>
+          importCertificates(decodeCertificateFiles(sources), {
+            store,
+            policy: DEFAULT_POLICY,
+            actor: 'user:tester',
+            where: 'test',
+            now: () => NOW,
+            batchSize: size,
+          });
+        if (before) await run([file('before.pem', before)], 500);
+        const report = await run(files, batchSize);
+        expect({
+          read: report.certificatesRead,
+          created: report.created,
+          updated: report.updated,
+          repeated: report.repeated,
+          nonCompliant: report.nonCompliant,
+          errors: report.errors.length,
+        }).toEqual(expected);
+        expect(report.created + report.updated + report.repeated).toBe(report.certificatesRead);
+        // Every certificate in these inventories is one of this import's: the counts must be the list's.
+        expect(report.nonCompliant).toBe(await store.countCertificates({ hasViolations: true }));
+        expect(report.created + report.updated).toBe(await store.countCertificates({}));
+      } finally {
+        await store.close();
+      }
+    },
+  );
+});

@@ -12,6 +12,7 @@ import { campaignsMigration } from './006-campaigns';
 import { consoleAdaptersMigration } from './007-console-adapters';
 import { publishedRolesMigration } from './008-published-roles';
 import { slackCertificateMessagesMigration } from './009-slack-certificate-messages';
+import { issuerHashIndexMigration } from './010-issuer-hash-index';
 
 /** The two databases the inventory runs on. */
 export type InventoryDialect = 'sqlite' | 'postgres';
@@ -28,5 +29,6 @@ export function inventoryMigrations(dialect: InventoryDialect): Record<string, M
     '007-console-adapters': consoleAdaptersMigration(dialect),
     '008-published-roles': publishedRolesMigration(),
     '009-slack-certificate-messages': slackCertificateMessagesMigration(),
+    '010-issuer-hash-index': issuerHashIndexMigration(),
   };
 }
