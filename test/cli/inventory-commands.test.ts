@@ -254,6 +254,25 @@ describe('certflow inventory commands', () => {
     expect(refused.err).toMatch(/bad\.yaml[\s\S]*rules\.keySize\.minRsaBits: expected a whole number/);
   });
 
+  it('R-POL-6: policy check gives each rule its own row and count, also two rules of one requirement', async () => {
+    const rsaOnly = write('rsa-only.yaml', 'rules:\n  keySize:\n    allowedAlgorithms: [RSA]\n');
+    const result = await run('policy', 'check', '--policy', rsaOnly);
+    expect(result.code).toBe(EXIT.failure);
+    // The root, the issuing CA, soon and later have EC keys (not allowed); legacy a 1024-bit RSA key (too short)
+    // and a SHA-1 signature; soon lives 320 days from a public CA.
+    expect(result.out).toMatch(/R-POL-3 +key-algorithm +4\n/);
+    expect(result.out).toMatch(/R-POL-3 +key-size +1\n/);
+    const json = JSON.parse((await run('policy', 'check', '--policy', rsaOnly, '--json')).out) as {
+      byRule: { ruleId: string; rule: string; count: number }[];
+    };
+    expect(json.byRule).toEqual([
+      { ruleId: 'R-POL-3', rule: 'key-algorithm', count: 4 },
+      { ruleId: 'R-POL-2', rule: 'validity-period', count: 1 },
+      { ruleId: 'R-POL-3', rule: 'key-size', count: 1 },
+      { ruleId: 'R-POL-4', rule: 'signature-algorithm', count: 1 },
+    ]);
+  });
+
   it('R-LOG-1: the audit log shows every import and exports as JSON lines and CSV', async () => {
     const listed = await run('audit', 'list', '--action', 'import.');
     expect(listed.out).toMatch(/user:tester +import\.completed/);

@@ -1,6 +1,7 @@
 import { compilePolicy, evaluateCertificatePolicy } from '../domain/policy/evaluate-policy';
 import type { PolicyResult } from '../domain/inventory/model';
 import type { Policy } from '../domain/policy/policy';
+import { type RuleCount, RuleCounter } from '../domain/policy/rule-counts';
 import type { ImportActor } from './import-certificates';
 import type { InventoryStore } from '../ports/inventory-store';
 
@@ -9,8 +10,8 @@ export interface PolicyEvaluationSummary {
   readonly policyVersion: string;
   readonly evaluated: number;
   readonly nonCompliant: number;
-  /** Violations per rule id, most frequent first. */
-  readonly byRule: ReadonlyArray<{ ruleId: string; rule: string; count: number }>;
+  /** Per rule (not per requirement id: R-POL-3 is key-algorithm and key-size), the certificates breaking it, most first. */
+  readonly byRule: readonly RuleCount[];
 }
 
 const BATCH = 1000;
@@ -32,7 +33,7 @@ export async function reevaluatePolicy(
   const at = now().toISOString();
   const compiled = compilePolicy(policy);
   const version = compiled.version;
-  const byRule = new Map<string, { ruleId: string; rule: string; count: number }>();
+  const byRule = new RuleCounter();
   let evaluated = 0;
   let nonCompliant = 0;
   for await (const batch of store.eachCertificate(BATCH)) {
@@ -44,18 +45,14 @@ export async function reevaluatePolicy(
     evaluated += results.length;
     for (const result of results) {
       if (!result.compliant) nonCompliant += 1;
-      for (const violation of result.violations) {
-        const entry = byRule.get(violation.ruleId) ?? { ruleId: violation.ruleId, rule: violation.rule, count: 0 };
-        entry.count += 1;
-        byRule.set(violation.ruleId, entry);
-      }
+      byRule.add(result);
     }
   }
   const summary: PolicyEvaluationSummary = {
     policyVersion: version,
     evaluated,
     nonCompliant,
-    byRule: [...byRule.values()].sort((a, b) => b.count - a.count || a.ruleId.localeCompare(b.ruleId)),
+    byRule: byRule.rows(),
   };
   await store.appendAudit([
     {
