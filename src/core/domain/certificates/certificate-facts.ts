@@ -39,9 +39,15 @@ export type KeyAlgorithm = 'RSA' | 'EC' | 'Ed25519' | 'Ed448' | 'DSA' | 'other';
 export interface PublicKeyFacts {
   readonly algorithm: KeyAlgorithm;
   readonly algorithmOid: string;
-  /** RSA/DSA modulus bits, EC field size in bits (P-256 → 256), 256/456 for Ed25519/Ed448; null if unknown. */
+  /**
+   * RSA/DSA modulus bits; EC: the named curve's size (P-256 → 256), or for explicit curve parameters the bits of
+   * the group order, as OpenSSL counts them; 256/456 for Ed25519/Ed448; null if unknown.
+   */
   readonly sizeBits: number | null;
-  /** Named curve (`P-256`, `P-384`, `P-521`, `secp256k1`, `brainpoolP256r1` … or the OID), null for non-EC keys. */
+  /**
+   * Named curve (`P-256`, `P-384`, `P-521`, `secp256k1`, `brainpoolP256r1` … or the OID), also when explicit
+   * parameters equal a named curve's; `explicit` for other explicit parameters; null for non-EC keys.
+   */
   readonly curve: string | null;
 }
 
@@ -71,6 +77,29 @@ export type KeyUsageName =
 /** Where a certificate sits in a chain, from its CA flag and self-signature. */
 export type CertificateRole = 'end-entity' | 'intermediate' | 'root';
 
+/** How the serial number is encoded, for the policy (RFC 5280 4.1.2.2: positive, at most 20 octets). */
+export interface SerialNumberEncoding {
+  /** The INTEGER's content octets exactly as encoded (two's complement, leading octets kept), lowercase hex. */
+  readonly derHex: string;
+  /** Number of content octets, as RFC 5280's 20-octet limit counts them. */
+  readonly derLength: number;
+  readonly negative: boolean;
+  readonly zero: boolean;
+}
+
+/**
+ * An extension whose value certflow could not read. The rest of the certificate still counts, as in OpenSSL, which
+ * loads such a certificate and prints the extension as raw bytes; the policy decides what the finding means.
+ */
+export interface MalformedExtension {
+  readonly oid: string;
+  /** `subject alternative name`, `basic constraints` …, or the OID when certflow has no name for it. */
+  readonly name: string;
+  readonly critical: boolean;
+  /** What is wrong, e.g. `path length constraint is negative (-1)`. */
+  readonly problem: string;
+}
+
 /** Every field of R-INV-1 that comes from the certificate itself. */
 export interface CertificateFacts {
   /** SHA-256 of the DER, lowercase hex without separators: the inventory's identity of a certificate. */
@@ -78,8 +107,13 @@ export interface CertificateFacts {
   readonly fingerprintSha1: string;
   /** X.509 version (1, 2 or 3). */
   readonly version: number;
-  /** Serial number as lowercase hex, as encoded (leading zero bytes dropped). */
+  /**
+   * Serial number as OpenSSL shows it, in lowercase: hex of the value without leading zero bytes, a negative one as
+   * `-` and its magnitude (DER `fbce996c13` is `-04316693ed`).
+   */
   readonly serialNumber: string;
+  /** The serial's exact encoding; absent in facts stored before certflow recorded it (re-import fills it). */
+  readonly serialNumberEncoding?: SerialNumberEncoding;
   readonly subject: DistinguishedName;
   readonly issuer: DistinguishedName;
   readonly subjectAltNames: SubjectAltNames;
@@ -105,6 +139,11 @@ export interface CertificateFacts {
   readonly authorityKeyId: string | null;
   /** Subject key identifier, lowercase hex, or null. */
   readonly subjectKeyId: string | null;
+  /**
+   * Extensions that are present but unreadable (a negative path length, a SAN whose lengths are wrong) or repeated;
+   * the facts they would give keep their absent value. Absent in facts stored before certflow recorded them.
+   */
+  readonly malformedExtensions?: readonly MalformedExtension[];
 }
 
 /** A parsed certificate: its facts and the exact DER bytes they came from. */

@@ -265,8 +265,10 @@ function digits(text: string, at: number, count: number): number {
 }
 
 /**
- * Milliseconds since the epoch of a UTCTime or GeneralizedTime. Accepts the non-DER variants old certificates use
- * (no seconds, fractional seconds, `+hhmm` offsets); a GeneralizedTime without a zone is read as UTC.
+ * Milliseconds since the epoch of a UTCTime or GeneralizedTime. Years are read as RFC 5280 says: a UTCTime's 50–99
+ * are 19xx and 00–49 are 20xx, a GeneralizedTime's four digits are the year as written (0001 and 9999 included).
+ * Accepts the non-DER variants old certificates use (no seconds, fractional seconds, `+hhmm` offsets); a
+ * GeneralizedTime without a zone is read as UTC.
  */
 export function decodeTime(bytes: Uint8Array, element: DerElement): number {
   const text = latin1(bytes, element.contentStart, element.contentEnd);
@@ -310,7 +312,11 @@ export function decodeTime(bytes: Uint8Array, element: DerElement): number {
     throw new DerError(`time "${text}" at byte ${element.start} is malformed`);
   }
   const valid = month >= 1 && month <= 12 && day >= 1 && day <= 31 && hour <= 23 && minute <= 59 && second <= 60;
-  const time = Date.UTC(year, month - 1, day, hour, minute, second, millisecond) - offsetMinutes * 60_000;
+  // Not Date.UTC: it reads years 0–99 as 1900–1999, so GeneralizedTime 0001 would become 1901.
+  const date = new Date(0);
+  date.setUTCFullYear(year, month - 1, day);
+  date.setUTCHours(hour, minute, second, millisecond);
+  const time = date.getTime() - offsetMinutes * 60_000;
   if (!valid || Number.isNaN(time)) throw new DerError(`time "${text}" at byte ${element.start} is malformed`);
   return time;
 }

@@ -8,6 +8,7 @@ import type {
   CertificateFacts,
   KeyAlgorithm,
   KeyUsageName,
+  MalformedExtension,
   ParsedCertificate,
   PublicKeyFacts,
   SignatureAlgorithmFacts,
@@ -81,6 +82,22 @@ const CURVES: Readonly<Record<string, readonly [string, number]>> = {
   '1.3.36.3.3.2.8.1.1.7': ['brainpoolP256r1', 256],
   '1.3.36.3.3.2.8.1.1.11': ['brainpoolP384r1', 384],
   '1.3.36.3.3.2.8.1.1.13': ['brainpoolP512r1', 512],
+};
+
+/**
+ * Named curves by their explicit parameters: the first 16 bytes of SHA-256 over `fieldType:p:a:b:n` (lowercase hex,
+ * leading zero octets dropped). The parse-certificate test rebuilds each from OpenSSL's explicit encoding.
+ */
+const CURVE_BY_PARAMETERS: Readonly<Record<string, string>> = {
+  d1f5cf4aecac2675a0e20d4b9d995659: '1.2.840.10045.3.1.1',
+  '3e90bbd5543e213373352163625d2288': '1.3.132.0.33',
+  b187b20361d66bb6a83f39554334fc67: '1.2.840.10045.3.1.7',
+  '5e2cdae17068e59327ac5d167ad77402': '1.3.132.0.34',
+  '4a7fae3536db19753c638767e1e5f1d5': '1.3.132.0.35',
+  '884914e6961542dd18f8deade651c700': '1.3.132.0.10',
+  '4346643cbf96d7860b6c80816ab1673c': '1.3.36.3.3.2.8.1.1.7',
+  '7ab161aa24e08e070872dea86ab7be22': '1.3.36.3.3.2.8.1.1.11',
+  '55be6fbd59b84be1af412adb918f73b1': '1.3.36.3.3.2.8.1.1.13',
 };
 
 const KEY_ALGORITHMS: Readonly<Record<string, KeyAlgorithm>> = {
@@ -184,8 +201,10 @@ function publicKey(bytes: Uint8Array, spki: DerElement): PublicKeyFacts {
         const known = CURVES[curveOid];
         return { algorithm: family, algorithmOid, sizeBits: known?.[1] ?? null, curve: known?.[0] ?? curveOid };
       }
-      // Explicit curve parameters or implicitlyCA: no name to report and no field size we can trust.
-      return { algorithm: family, algorithmOid, sizeBits: null, curve: 'explicit' };
+      if (parameters?.tag === Tag.sequence)
+        return { algorithm: family, algorithmOid, ...explicitCurve(bytes, parameters) };
+      // implicitlyCA (NULL): the curve is the issuer's, which this certificate does not say.
+      return { algorithm: family, algorithmOid, sizeBits: null, curve: 'implicitlyCA' };
     }
     case 'Ed25519':
       return { algorithm: family, algorithmOid, sizeBits: 256, curve: null };
@@ -200,6 +219,40 @@ function publicKey(bytes: Uint8Array, spki: DerElement): PublicKeyFacts {
     default:
       return { algorithm: family, algorithmOid, sizeBits: null, curve: null };
   }
+}
+
+function unsignedHex(bytes: Uint8Array, element: DerElement): string {
+  let start = element.contentStart;
+  while (start < element.contentEnd - 1 && bytes[start] === 0) start++;
+  return toHex(bytes, start, element.contentEnd);
+}
+
+const utf8Encoder = new TextEncoder();
+
+/**
+ * Size and name of a curve given by RFC 3279 ECParameters `{ version, fieldID { fieldType, p or m … }, curve { a, b,
+ * seed? }, base, order, cofactor? }`. The size is the order's bits, as OpenSSL counts an EC key; the name is the
+ * named curve with the same field, coefficients and order, else `explicit`.
+ */
+function explicitCurve(bytes: Uint8Array, parameters: DerElement): Pick<PublicKeyFacts, 'sizeBits' | 'curve'> {
+  const [, fieldId, curve, , order] = childrenOf(bytes, parameters);
+  if (fieldId?.tag !== Tag.sequence || curve?.tag !== Tag.sequence || order?.tag !== Tag.integer) {
+    throw new DerError('explicit EC curve parameters are malformed');
+  }
+  const [fieldType, field] = childrenOf(bytes, fieldId);
+  const [a, b] = childrenOf(bytes, curve);
+  if (fieldType?.tag !== Tag.oid || field === undefined || a === undefined || b === undefined) {
+    throw new DerError('explicit EC curve parameters are malformed');
+  }
+  // A characteristic-two field is a SEQUENCE { m, basis, … }; its degree m stands where a prime field has p.
+  const size = field.tag === Tag.sequence ? childrenOf(bytes, field)[0] : field;
+  if (size === undefined) throw new DerError('explicit EC curve parameters are malformed');
+  const key = [fieldType, size, a, b, order].map((part) => unsignedHex(bytes, part)).join(':');
+  const named = CURVE_BY_PARAMETERS[toHex(sha256(utf8Encoder.encode(key)).subarray(0, 16))];
+  return {
+    sizeBits: bitLength(bytes, order.contentStart, order.contentEnd),
+    curve: named === undefined ? 'explicit' : (CURVES[named]?.[0] ?? named),
+  };
 }
 
 /** RFC 5952 text of a 16-byte IPv6 address (IPv4-mapped addresses keep their dotted tail). */
@@ -306,14 +359,33 @@ function extendedKeyUsage(bytes: Uint8Array, value: DerElement): string[] {
   });
 }
 
-function basicConstraints(bytes: Uint8Array, value: DerElement): CertificateFacts['basicConstraints'] {
+/**
+ * Basic constraints; a path length that is negative or too large is reported in `problems` and left out, while the
+ * CA flag still counts (OpenSSL keeps `CA:TRUE` too and marks the certificate invalid for path building).
+ */
+function basicConstraints(
+  bytes: Uint8Array,
+  value: DerElement,
+  problems: string[],
+): CertificateFacts['basicConstraints'] {
   const sequence = readElement(bytes, value.contentStart, value.contentEnd);
   if (sequence.tag !== Tag.sequence) throw new DerError('basic constraints extension is malformed');
   let ca = false;
   let pathLength: number | null = null;
   for (const field of childrenOf(bytes, sequence)) {
     if (field.tag === Tag.boolean) ca = decodeBoolean(bytes, field);
-    else if (field.tag === Tag.integer) pathLength = decodeSmallInteger(bytes, field);
+    else if (field.tag === Tag.integer) {
+      if (field.contentEnd > field.contentStart && bytes[field.contentStart]! & 0x80) {
+        problems.push('path length constraint is negative');
+      } else {
+        try {
+          pathLength = decodeSmallInteger(bytes, field);
+        } catch (error) {
+          if (!(error instanceof DerError)) throw error;
+          problems.push(`path length constraint: ${error.message}`);
+        }
+      }
+    }
   }
   return { ca, pathLength };
 }
@@ -337,6 +409,7 @@ interface ExtensionFacts {
   basicConstraints: CertificateFacts['basicConstraints'];
   authorityKeyId: string | null;
   subjectKeyId: string | null;
+  malformedExtensions: MalformedExtension[];
 }
 
 const EXTENSION_NAMES: Readonly<Record<string, string>> = {
@@ -348,6 +421,34 @@ const EXTENSION_NAMES: Readonly<Record<string, string>> = {
   '2.5.29.14': 'subject key identifier',
 };
 
+/** Reads one known extension's value into `facts`; problems that still leave a value are pushed to `problems`. */
+function readExtension(bytes: Uint8Array, oid: string, value: DerElement, facts: ExtensionFacts, problems: string[]) {
+  switch (oid) {
+    case '2.5.29.17':
+      facts.subjectAltNames = subjectAltNames(bytes, value);
+      break;
+    case '2.5.29.15':
+      facts.keyUsage = keyUsage(bytes, value);
+      break;
+    case '2.5.29.37':
+      facts.extendedKeyUsage = extendedKeyUsage(bytes, value);
+      break;
+    case '2.5.29.19':
+      facts.basicConstraints = basicConstraints(bytes, value, problems);
+      break;
+    case '2.5.29.35':
+      facts.authorityKeyId = authorityKeyId(bytes, value);
+      break;
+    case '2.5.29.14':
+      facts.subjectKeyId = subjectKeyId(bytes, value);
+      break;
+  }
+}
+
+/**
+ * The extensions' facts. The list and each Extension's frame (OID, critical flag, OCTET STRING) must parse, as
+ * OpenSSL requires; a value that does not, or a repeated extension, becomes a finding and the rest still counts.
+ */
 function readExtensions(bytes: Uint8Array, wrapper: DerElement | undefined): ExtensionFacts {
   const facts: ExtensionFacts = {
     subjectAltNames: { dns: [], ip: [], email: [], uri: [], other: [] },
@@ -356,57 +457,80 @@ function readExtensions(bytes: Uint8Array, wrapper: DerElement | undefined): Ext
     basicConstraints: null,
     authorityKeyId: null,
     subjectKeyId: null,
+    malformedExtensions: [],
   };
   if (wrapper === undefined) return facts;
   const list = readElement(bytes, wrapper.contentStart, wrapper.contentEnd);
   if (list.tag !== Tag.sequence) throw new DerError('extensions are malformed');
   const seen = new Set<string>();
   for (const extension of childrenOf(bytes, list)) {
-    const fields = childrenOf(bytes, extension);
-    const oidElement = fields[0];
+    const fields = extension.tag === Tag.sequence ? childrenOf(bytes, extension) : [];
+    const [oidElement, flag] = fields;
     const value = fields[fields.length - 1];
-    if (oidElement === undefined || value?.tag !== Tag.octetString) throw new DerError('an extension is malformed');
-    const oid = decodeOid(bytes, oidElement);
-    const name = EXTENSION_NAMES[oid];
-    // RFC 5280 forbids repeating an extension; the first one counts, as in OpenSSL.
-    if (name === undefined || seen.has(oid)) continue;
-    seen.add(oid);
-    try {
-      switch (oid) {
-        case '2.5.29.17':
-          facts.subjectAltNames = subjectAltNames(bytes, value);
-          break;
-        case '2.5.29.15':
-          facts.keyUsage = keyUsage(bytes, value);
-          break;
-        case '2.5.29.37':
-          facts.extendedKeyUsage = extendedKeyUsage(bytes, value);
-          break;
-        case '2.5.29.19':
-          facts.basicConstraints = basicConstraints(bytes, value);
-          break;
-        case '2.5.29.35':
-          facts.authorityKeyId = authorityKeyId(bytes, value);
-          break;
-        case '2.5.29.14':
-          facts.subjectKeyId = subjectKeyId(bytes, value);
-          break;
-      }
-    } catch (error) {
-      if (error instanceof DerError) throw new DerError(`${name} extension: ${error.message}`);
-      throw error;
+    const framed = fields.length === 2 || (fields.length === 3 && flag?.tag === Tag.boolean);
+    if (!framed || oidElement?.tag !== Tag.oid || value?.tag !== Tag.octetString) {
+      throw new DerError(`an extension at byte ${extension.start} is malformed`);
     }
+    const oid = decodeOid(bytes, oidElement);
+    const name = EXTENSION_NAMES[oid] ?? oid;
+    const critical = fields.length === 3 && decodeBoolean(bytes, flag!);
+    const problems: string[] = [];
+    // RFC 5280 forbids repeating an extension; the first one counts, as in OpenSSL.
+    if (seen.has(oid)) problems.push('appears more than once; the first one counts');
+    else {
+      seen.add(oid);
+      try {
+        readExtension(bytes, oid, value, facts, problems);
+      } catch (error) {
+        if (!(error instanceof DerError)) throw error;
+        problems.push(error.message);
+      }
+    }
+    for (const problem of problems) facts.malformedExtensions.push({ oid, name, critical, problem });
   }
   return facts;
 }
 
-function serialText(bytes: Uint8Array, serial: DerElement): string {
+/** OpenSSL's text of the serial: hex of its value without leading zero bytes, a negative one as `-` and magnitude. */
+function serialText(bytes: Uint8Array, serial: DerElement, negative: boolean): string {
+  const { contentStart, contentEnd } = serial;
+  if (!negative) {
+    let start = contentStart;
+    while (start < contentEnd - 1 && bytes[start] === 0) start++;
+    return toHex(bytes, start, contentEnd);
+  }
+  // The magnitude of a two's-complement value: invert every octet and add one.
+  const magnitude = new Uint8Array(contentEnd - contentStart);
+  let carry = 1;
+  for (let i = magnitude.length - 1; i >= 0; i--) {
+    const sum = (~bytes[contentStart + i]! & 0xff) + carry;
+    magnitude[i] = sum & 0xff;
+    carry = sum >> 8;
+  }
+  let start = 0;
+  while (start < magnitude.length - 1 && magnitude[start] === 0) start++;
+  return `-${toHex(magnitude, start)}`;
+}
+
+function serialNumber(
+  bytes: Uint8Array,
+  serial: DerElement,
+): Pick<CertificateFacts, 'serialNumber' | 'serialNumberEncoding'> {
   if (serial.tag !== Tag.integer || serial.contentEnd === serial.contentStart) {
     throw new DerError('serial number is missing');
   }
-  let start = serial.contentStart;
-  while (start < serial.contentEnd - 1 && bytes[start] === 0) start++;
-  return toHex(bytes, start, serial.contentEnd);
+  const negative = (bytes[serial.contentStart]! & 0x80) !== 0;
+  let zero = true;
+  for (let i = serial.contentStart; i < serial.contentEnd && zero; i++) zero = bytes[i] === 0;
+  return {
+    serialNumber: serialText(bytes, serial, negative),
+    serialNumberEncoding: {
+      derHex: toHex(bytes, serial.contentStart, serial.contentEnd),
+      derLength: serial.contentEnd - serial.contentStart,
+      negative,
+      zero,
+    },
+  };
 }
 
 function sameBytes(bytes: Uint8Array, a: DerElement, b: DerElement): boolean {
@@ -461,7 +585,7 @@ function readFacts(der: Uint8Array): CertificateFacts {
     fingerprintSha256: toHex(sha256(der)),
     fingerprintSha1: toHex(sha1(der)),
     version,
-    serialNumber: serialText(der, serial),
+    ...serialNumber(der, serial),
     subject,
     issuer,
     subjectAltNames: extensions.subjectAltNames,
@@ -478,6 +602,7 @@ function readFacts(der: Uint8Array): CertificateFacts {
     role: isCa ? (selfSigned ? 'root' : 'intermediate') : 'end-entity',
     authorityKeyId: aki,
     subjectKeyId: ski,
+    malformedExtensions: extensions.malformedExtensions,
   };
 }
 
