@@ -2,7 +2,8 @@
 /**
  * Makes a fresh clone runnable before `npm start`, `npm test` and `npm run bench`: checks Node, installs the npm
  * packages when node_modules is missing or older than package-lock.json, then provisions the Temporal servers.
- * For `npm test` only, it also installs Debian's chromium for the browser test when it is missing and it can.
+ * For `npm test` only, it also installs Debian's chromium (the browser test) and openssl (the tests that compare
+ * certflow with it) when they are missing and it can.
  * Fast when everything is already in place. Dependency-free: it runs before the packages exist.
  *
  * Usage: node scripts/bootstrap.js [--quiet]
@@ -67,24 +68,24 @@ function nativeBuildEnv(env) {
 const CHROMIUM = '/usr/bin/chromium';
 
 /**
- * Installs chromium with apt-get when it is missing and this runs as root on a machine with apt (CI, a container);
- * otherwise it only says how, and the browser test fails with the same advice. About a minute on a fresh machine,
- * so only `npm test` pays it, never `npm start`.
+ * Installs a Debian package with apt-get when `present()` says it is missing and this runs as root on a machine with
+ * apt (CI, a container); otherwise it only says how, and the tests that need it fail with the same advice. Only
+ * `npm test` pays for it, never `npm start`.
  */
-function ensureChromium(log) {
-  if (fs.existsSync(CHROMIUM)) return;
+function ensureDebianPackage(log, { name, present, neededBy }) {
+  if (present()) return;
   const hasApt = spawnSync('apt-get', ['--version'], { stdio: 'ignore' }).status === 0;
   if (process.getuid?.() !== 0 || !hasApt) {
     log(
-      `warning: ${CHROMIUM} is missing, so the browser test will fail: install it with \`sudo apt-get install -y chromium\` ` +
+      `warning: ${name} is missing, so ${neededBy} will fail: install it with \`sudo apt-get install -y ${name}\` ` +
         '(Debian, Ubuntu) and run npm test again',
     );
     return;
   }
   const started = Date.now();
   const install = () => {
-    log('installing chromium for the browser test: apt-get install -y chromium…');
-    return spawnSync('apt-get', ['install', '-y', 'chromium'], { stdio: 'inherit', env: aptEnv() }).status === 0;
+    log(`installing ${name} for ${neededBy}: apt-get install -y ${name}…`);
+    return spawnSync('apt-get', ['install', '-y', name], { stdio: 'inherit', env: aptEnv() }).status === 0;
   };
   // A fresh image has no package lists yet: refresh them only when the first attempt needs it.
   let installed = install();
@@ -92,11 +93,25 @@ function ensureChromium(log) {
     log('apt-get update (the package lists are missing or stale)…');
     installed = spawnSync('apt-get', ['update'], { stdio: 'inherit', env: aptEnv() }).status === 0 && install();
   }
-  if (installed && fs.existsSync(CHROMIUM)) {
-    log(`chromium installed in ${Math.round((Date.now() - started) / 1000)} s`);
+  if (installed && present()) {
+    log(`${name} installed in ${Math.round((Date.now() - started) / 1000)} s`);
   } else {
-    log(`warning: apt-get could not install chromium, so the browser test will fail; see apt-get's output above`);
+    log(`warning: apt-get could not install ${name}, so ${neededBy} will fail; see apt-get's output above`);
   }
+}
+
+/** Chromium for the browser test: about a minute on a fresh machine. */
+function ensureChromium(log) {
+  ensureDebianPackage(log, { name: 'chromium', present: () => fs.existsSync(CHROMIUM), neededBy: 'the browser test' });
+}
+
+/** The openssl command line, which the X.509 differential test and the internal CA's tests check certflow against. */
+function ensureOpenssl(log) {
+  ensureDebianPackage(log, {
+    name: 'openssl',
+    present: () => spawnSync('openssl', ['version'], { stdio: 'ignore' }).status === 0,
+    neededBy: 'the openssl tests',
+  });
 }
 
 function aptEnv() {
@@ -112,8 +127,11 @@ function main(argv) {
     checkNode();
     ensureNodeModules(log);
     provision({ log });
-    // npm sets npm_lifecycle_event to the script that runs: the browser is for the tests only.
-    if (process.env.npm_lifecycle_event === 'test') ensureChromium(log);
+    // npm sets npm_lifecycle_event to the script that runs: the browser and openssl are for the tests only.
+    if (process.env.npm_lifecycle_event === 'test') {
+      ensureChromium(log);
+      ensureOpenssl(log);
+    }
     return 0;
   } catch (error) {
     process.stderr.write(`[certflow] set-up failed: ${error.message}\n`);
