@@ -2,7 +2,8 @@
  * Publishes a CA over HTTP (R-REV-1): relying parties fetch the CRL from the distribution point written into every
  * certificate, and the CA certificates from the AIA URL or to install trust. Mount it at `/ca`.
  *
- * - `/ca/<name>/crl` CRL, DER (`application/pkix-crl`); `/ca/<name>/crl.pem` the same as `X509 CRL` PEM
+ * - `/ca/<name>/crl` the issuing CA's CRL, DER (`application/pkix-crl`); `/ca/<name>/crl.pem` the same as `X509 CRL` PEM
+ * - `/ca/<name>/root.crl` the root's CRL, DER, the issuing CA certificate's distribution point; `root.crl.pem` as PEM
  * - `/ca/<name>/root.pem`, `/ca/<name>/issuing.pem` CA certificates, PEM (`application/x-pem-file`)
  * - `/ca/<name>/root.cer`, `/ca/<name>/issuing.cer` the same, DER (`application/pkix-cert`), as AIA URLs need
  */
@@ -14,6 +15,8 @@ export interface PublishedCa {
   readonly name: string;
   crlDer(): Promise<Uint8Array>;
   crlPem(): Promise<string>;
+  rootCrlDer(): Promise<Uint8Array>;
+  rootCrlPem(): Promise<string>;
   rootPem(): string;
   rootDer(): Uint8Array;
   issuingPem(): string;
@@ -51,6 +54,8 @@ export function createCaHttpHandler(ca: PublishedCa): HttpHandler {
   const resources: Readonly<Record<string, Resource>> = {
     crl: { contentType: CRL_DER, cacheControl: CRL_CACHE, body: () => ca.crlDer() },
     'crl.pem': { contentType: PEM, cacheControl: CRL_CACHE, body: () => ca.crlPem() },
+    'root.crl': { contentType: CRL_DER, cacheControl: CRL_CACHE, body: () => ca.rootCrlDer() },
+    'root.crl.pem': { contentType: PEM, cacheControl: CRL_CACHE, body: () => ca.rootCrlPem() },
     'root.pem': { contentType: PEM, cacheControl: CERTIFICATE_CACHE, body: async () => ca.rootPem() },
     'issuing.pem': { contentType: PEM, cacheControl: CERTIFICATE_CACHE, body: async () => ca.issuingPem() },
     'root.cer': { contentType: CERTIFICATE_DER, cacheControl: CERTIFICATE_CACHE, body: async () => ca.rootDer() },
@@ -66,7 +71,7 @@ export function createCaHttpHandler(ca: PublishedCa): HttpHandler {
       sendText(
         response,
         404,
-        `no ${ca.name} CA document at ${pathname}; try ${base}crl, crl.pem, root.pem or issuing.pem`,
+        `no ${ca.name} CA document at ${pathname}; try ${base}crl, crl.pem, root.crl, root.pem or issuing.pem`,
       );
       return true;
     }

@@ -1,6 +1,8 @@
 /**
  * The internal CA's authority: its self-signed root and issuing intermediate, created once with their keys encrypted
- * at rest (encrypted PKCS#8 under the passphrase), and loaded with the decrypted key the CA signs with.
+ * at rest (encrypted PKCS#8 under the passphrase), and loaded with the decrypted keys: the issuing key signs
+ * certificates and the issuing CA's CRL, the root key the root's CRL. The issuing CA certificate names the root's CRL
+ * as its distribution point, so a relying party checking the whole chain (`openssl verify -crl_check_all`) finds it.
  */
 import { createPrivateKey, createPublicKey, KeyObject, randomBytes, webcrypto } from 'node:crypto';
 import { readFile, rename, rm } from 'node:fs/promises';
@@ -11,7 +13,7 @@ import { errorCode, writeFileAtomic } from '../shared/durable-file';
 import { nameFromRfc4514, toPem, x509 } from '../shared/x509';
 import { InternalCaPassphraseError, InternalCaStateError } from './internal-ca-errors';
 import { makeFolder } from './internal-ca-files';
-import type { CaSettings } from './internal-ca-settings';
+import { type CaSettings, caUrls } from './internal-ca-settings';
 
 type CryptoKey = webcrypto.CryptoKey;
 
@@ -21,8 +23,17 @@ export const CLOCK_SKEW_MS = 5 * 60_000;
 export const SIGNING_ALGORITHM = { name: 'ECDSA', hash: 'SHA-256' };
 const ROOT_VALIDITY_DAYS = 20 * 365;
 const ISSUING_VALIDITY_DAYS = 10 * 365;
-const CA_KEY_ALGORITHM: webcrypto.EcKeyGenParams = { name: 'ECDSA', namedCurve: 'P-256' };
+/** The key algorithm of the CA's root and issuing CA. */
+export const CA_KEY_ALGORITHM: webcrypto.EcKeyGenParams = { name: 'ECDSA', namedCurve: 'P-256' };
 const KEY_CIPHER = 'aes-256-cbc';
+const CRL_DISTRIBUTION_POINTS_OID = '2.5.29.31';
+
+/** A CA certificate with the key that signs its CRLs. */
+export interface CrlSigner {
+  readonly certificate: x509.X509Certificate;
+  readonly keyId: string;
+  readonly signingKey: CryptoKey;
+}
 
 /** The CA's own certificates and the key it signs with, loaded once. */
 export interface Authority {
@@ -37,6 +48,8 @@ export interface Authority {
   readonly issuingKeyId: string;
   readonly issuingNotAfter: Date;
   readonly signingKey: CryptoKey;
+  /** The root certificate and key: they sign the root's CRL and a re-issued issuing CA certificate. */
+  readonly root: CrlSigner;
 }
 
 /** A random positive 16-byte serial, lower-case hex, first byte non-zero so its DER keeps all 16 bytes. */
@@ -86,6 +99,7 @@ export async function createAuthority(settings: CaSettings, authorityFolder: str
       new x509.KeyUsagesExtension(caKeyUsage, true),
       await x509.SubjectKeyIdentifierExtension.create(issuingKeys.publicKey),
       new x509.AuthorityKeyIdentifierExtension(rootKeyId.keyId),
+      new x509.CRLDistributionPointsExtension([caUrls(settings).rootCrl]),
     ],
   });
   const encrypt = (key: CryptoKey): string =>
@@ -120,22 +134,13 @@ async function readAuthorityFile(file: string): Promise<string> {
   }
 }
 
-/** Loads the CA certificates and decrypts the issuing key. */
-export async function loadAuthority(settings: CaSettings, authorityFolder: string): Promise<Authority> {
-  const rootFile = path.join(authorityFolder, 'root.pem');
-  const issuingFile = path.join(authorityFolder, 'issuing.pem');
-  const keyFile = path.join(authorityFolder, 'issuing.key.pem');
-  const certificate = (file: string, pem: string): x509.X509Certificate => {
-    try {
-      return new x509.X509Certificate(pem);
-    } catch {
-      throw new InternalCaStateError(file, 'is not a PEM certificate');
-    }
-  };
-  const rootPem = await readAuthorityFile(rootFile);
-  const issuingPem = await readAuthorityFile(issuingFile);
-  const root = certificate(rootFile, rootPem);
-  const issuing = certificate(issuingFile, issuingPem);
+/** Decrypts a CA key and checks it belongs to its certificate. */
+async function decryptKey(
+  settings: CaSettings,
+  keyFile: string,
+  certificate: x509.X509Certificate,
+  certificateFile: string,
+): Promise<CryptoKey> {
   const encryptedKey = await readAuthorityFile(keyFile);
   if (!encryptedKey.includes('-----BEGIN ENCRYPTED PRIVATE KEY-----')) {
     throw new InternalCaStateError(keyFile, 'is not an encrypted PKCS#8 key');
@@ -147,20 +152,53 @@ export async function loadAuthority(settings: CaSettings, authorityFolder: strin
     throw new InternalCaPassphraseError(keyFile);
   }
   const keySpki = createPublicKey(privateKey).export({ type: 'spki', format: 'der' });
-  if (!Buffer.from(issuing.publicKey.rawData).equals(keySpki)) {
-    throw new InternalCaStateError(keyFile, 'does not belong to issuing.pem');
+  if (!Buffer.from(certificate.publicKey.rawData).equals(keySpki)) {
+    throw new InternalCaStateError(keyFile, `does not belong to ${path.basename(certificateFile)}`);
   }
-  const signingKey = await webcrypto.subtle.importKey(
+  return webcrypto.subtle.importKey(
     'pkcs8',
     privateKey.export({ type: 'pkcs8', format: 'der' }),
     CA_KEY_ALGORITHM,
     false,
     ['sign'],
   );
+}
+
+function subjectKeyId(certificate: x509.X509Certificate, file: string): string {
+  const keyId = certificate.getExtension(x509.SubjectKeyIdentifierExtension)?.keyId;
+  if (keyId === undefined) throw new InternalCaStateError(file, 'has no subject key identifier');
+  return keyId;
+}
+
+/** The URLs in a certificate's CRL distribution points. */
+export function crlDistributionUrls(certificate: x509.X509Certificate): string[] {
+  const extension = certificate.getExtension(x509.CRLDistributionPointsExtension);
+  return (extension?.distributionPoints ?? []).flatMap((point) =>
+    (point.distributionPoint?.fullName ?? []).flatMap((name) =>
+      name.uniformResourceIdentifier === undefined ? [] : [name.uniformResourceIdentifier],
+    ),
+  );
+}
+
+/** Loads the CA certificates and decrypts the root and issuing keys. */
+export async function loadAuthority(settings: CaSettings, authorityFolder: string): Promise<Authority> {
+  const rootFile = path.join(authorityFolder, 'root.pem');
+  const issuingFile = path.join(authorityFolder, 'issuing.pem');
+  const certificate = (file: string, pem: string): x509.X509Certificate => {
+    try {
+      return new x509.X509Certificate(pem);
+    } catch {
+      throw new InternalCaStateError(file, 'is not a PEM certificate');
+    }
+  };
+  const rootPem = await readAuthorityFile(rootFile);
+  const issuingPem = await readAuthorityFile(issuingFile);
+  const root = certificate(rootFile, rootPem);
+  const issuing = certificate(issuingFile, issuingPem);
+  const signingKey = await decryptKey(settings, path.join(authorityFolder, 'issuing.key.pem'), issuing, issuingFile);
+  const rootKey = await decryptKey(settings, path.join(authorityFolder, 'root.key.pem'), root, rootFile);
   const issuingDer = new Uint8Array(issuing.rawData);
   const facts = parseCertificateDer(issuingDer, issuingFile).facts;
-  const keyId = issuing.getExtension(x509.SubjectKeyIdentifierExtension)?.keyId;
-  if (keyId === undefined) throw new InternalCaStateError(issuingFile, 'has no subject key identifier');
   return {
     rootPem,
     rootDer: new Uint8Array(root.rawData),
@@ -169,8 +207,47 @@ export async function loadAuthority(settings: CaSettings, authorityFolder: strin
     issuingCertificate: issuing,
     issuingDn: facts.subject.text,
     issuingFingerprint: facts.fingerprintSha256,
-    issuingKeyId: keyId,
+    issuingKeyId: subjectKeyId(issuing, issuingFile),
     issuingNotAfter: issuing.notAfter,
     signingKey,
+    root: { certificate: root, keyId: subjectKeyId(root, rootFile), signingKey: rootKey },
   };
+}
+
+/**
+ * Gives the issuing CA certificate the root's CRL as its distribution point when it lacks it (a CA created before
+ * certflow published the root's CRL) or names another URL (the public base URL changed): the root signs it again
+ * with the same subject, key, validity and extensions, so every certificate issued before still chains to it. The
+ * certificate it replaces stays in the folder as `issuing-<serial>.pem`. Returns whether it re-issued.
+ */
+export async function ensureIssuingDistributionPoint(
+  settings: CaSettings,
+  authorityFolder: string,
+  authority: Authority,
+): Promise<boolean> {
+  const rootCrlUrl = caUrls(settings).rootCrl;
+  const issuing = authority.issuingCertificate;
+  const urls = crlDistributionUrls(issuing);
+  if (urls.length === 1 && urls[0] === rootCrlUrl) return false;
+  const reissued = await x509.X509CertificateGenerator.create({
+    serialNumber: randomSerial(),
+    subject: issuing.subjectName,
+    issuer: authority.root.certificate.subjectName,
+    notBefore: issuing.notBefore,
+    notAfter: issuing.notAfter,
+    publicKey: issuing.publicKey,
+    signingKey: authority.root.signingKey,
+    signingAlgorithm: SIGNING_ALGORITHM,
+    extensions: [
+      ...issuing.extensions.filter((extension) => extension.type !== CRL_DISTRIBUTION_POINTS_OID),
+      new x509.CRLDistributionPointsExtension([rootCrlUrl]),
+    ],
+  });
+  await writeFileAtomic(
+    path.join(authorityFolder, `issuing-${issuing.serialNumber.toLowerCase()}.pem`),
+    authority.issuingPem,
+    0o644,
+  );
+  await writeFileAtomic(path.join(authorityFolder, 'issuing.pem'), toPem(reissued.rawData, 'CERTIFICATE'), 0o644);
+  return true;
 }

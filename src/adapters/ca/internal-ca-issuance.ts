@@ -1,6 +1,6 @@
 /**
  * Issuing with the internal CA: a request checked as a TLS server certificate's, a CSR whose signature proves the
- * key, and the certificate signed by the issuing CA with its CRL and AIA URLs.
+ * key, and the certificate, built as a template, signed by the issuing CA with its CRL and AIA URLs.
  */
 import { createHash, createPublicKey } from 'node:crypto';
 import net from 'node:net';
@@ -93,31 +93,47 @@ export async function verifiedCsr(csrPem: string): Promise<{ csr: x509.Pkcs10Cer
   return { csr, spki };
 }
 
-/** Signs the certificate the request asks for, no longer-lived than the CA allows nor its issuing certificate. */
-export async function signCertificate(
+/** The certificate the CA would sign: everything but the signing key. */
+export type CertificateTemplate = Omit<x509.X509CertificateCreateWithKeyParams, 'signingKey'>;
+
+/**
+ * The validity window of a certificate issued at `now` for `days`: notBefore backdated for clock skew, and the whole
+ * period, both ends included as RFC 5280 counts it (notAfter − notBefore + 1 s), exactly `days` long, so the
+ * backdate never makes it longer than was asked or allowed. It never outlives the issuing CA certificate.
+ */
+export function validityWindow(now: Date, days: number, issuingNotAfter: Date): { notBefore: Date; notAfter: Date } {
+  const notBefore = Math.floor((now.getTime() - CLOCK_SKEW_MS) / 1000) * 1000;
+  const periodMs = Math.max(1000, Math.floor((days * DAY_MS) / 1000) * 1000);
+  const notAfter = Math.min(notBefore + periodMs - 1000, Math.floor(issuingNotAfter.getTime() / 1000) * 1000);
+  return { notBefore: new Date(notBefore), notAfter: new Date(notAfter) };
+}
+
+/**
+ * The certificate the request asks for, `validityDays` long (the caller caps it), issued by the issuing CA with its
+ * CRL and AIA URLs.
+ */
+export async function certificateTemplate(
   ca: SigningCa,
   request: IssueRequest,
+  validityDays: number,
   subject: x509.Name,
   csr: x509.Pkcs10CertificateRequest,
   spki: Uint8Array,
-): Promise<IssuedCertificate> {
-  const now = ca.settings.now().getTime();
-  const lifetimeMs = Math.min(request.validityDays, ca.settings.maxValidityDays) * DAY_MS;
-  const notAfter = Math.min(now + lifetimeMs, ca.authority.issuingNotAfter.getTime());
+): Promise<CertificateTemplate> {
+  const { notBefore, notAfter } = validityWindow(ca.settings.now(), validityDays, ca.authority.issuingNotAfter);
   const isRsa = createPublicKey({ key: Buffer.from(spki), format: 'der', type: 'spki' }).asymmetricKeyType === 'rsa';
   const keyUsage = x509.KeyUsageFlags.digitalSignature | (isRsa ? x509.KeyUsageFlags.keyEncipherment : 0);
   const altNames: x509.JsonGeneralName[] = [
     ...request.dnsNames.map((value) => ({ type: 'dns' as const, value })),
     ...request.ipAddresses.map((value) => ({ type: 'ip' as const, value })),
   ];
-  const certificate = await x509.X509CertificateGenerator.create({
+  return {
     serialNumber: randomSerial(),
     subject,
     issuer: ca.authority.issuingCertificate.subjectName,
-    notBefore: new Date(now - CLOCK_SKEW_MS),
-    notAfter: new Date(notAfter),
+    notBefore,
+    notAfter,
     publicKey: csr.publicKey,
-    signingKey: ca.authority.signingKey,
     signingAlgorithm: SIGNING_ALGORITHM,
     extensions: [
       new x509.BasicConstraintsExtension(false, undefined, true),
@@ -129,7 +145,12 @@ export async function signCertificate(
       new x509.CRLDistributionPointsExtension([ca.crlUrl]),
       new x509.AuthorityInfoAccessExtension({ caIssuers: ca.issuingCertificateUrl }),
     ],
-  });
+  };
+}
+
+/** Signs the template with the issuing CA's key. */
+export async function signCertificate(ca: SigningCa, template: CertificateTemplate): Promise<IssuedCertificate> {
+  const certificate = await x509.X509CertificateGenerator.create({ ...template, signingKey: ca.authority.signingKey });
   const der = new Uint8Array(certificate.rawData);
   const facts = parseCertificateDer(der, 'issued certificate').facts;
   return {

@@ -1,14 +1,15 @@
 /**
- * The internal CA's revocations: the revoked serials, the CRL number and the current CRL, kept in one file so a
- * revocation and its CRL are written together, and the CRL signed by the issuing CA.
+ * The internal CA's revocations: for each of its two CAs (the issuing CA and the root) the revoked serials, the CRL
+ * number and the current CRL, kept in one file so a revocation and its CRL are written together, and the CRL signed
+ * by that CA.
  */
 import { normalizeHex } from '../../core/domain/certificates/hex';
 import { DAY_MS } from '../../core/domain/duration';
 import type { RevocationReason } from '../../core/domain/lifecycle/model';
 import { x509 } from '../shared/x509';
-import { type Authority, SIGNING_ALGORITHM } from './internal-ca-authority';
+import { type CrlSigner, SIGNING_ALGORITHM } from './internal-ca-authority';
 import { InternalCaStateError } from './internal-ca-errors';
-import { readJson } from './internal-ca-files';
+import { readJson, withFolderLock, writeJson } from './internal-ca-files';
 
 const CRL_VALIDITY_MS = 7 * DAY_MS;
 const CRL_NUMBER_OID = '2.5.29.20';
@@ -66,19 +67,19 @@ export function crlIsDue(state: RevocationState, now: Date): boolean {
 
 /** Signs a CRL for `revoked` as of `thisUpdate`: the revocation state to store. */
 export async function signCrl(
-  authority: Authority,
+  signer: CrlSigner,
   thisUpdate: Date,
   crlNumber: number,
   revoked: readonly RevokedEntry[],
 ): Promise<RevocationState> {
   const crl = await x509.X509CrlGenerator.create({
-    issuer: authority.issuingCertificate.subjectName,
+    issuer: signer.certificate.subjectName,
     thisUpdate,
     nextUpdate: new Date(thisUpdate.getTime() + CRL_VALIDITY_MS),
-    signingKey: authority.signingKey,
+    signingKey: signer.signingKey,
     signingAlgorithm: SIGNING_ALGORITHM,
     extensions: [
-      new x509.AuthorityKeyIdentifierExtension(authority.issuingKeyId),
+      new x509.AuthorityKeyIdentifierExtension(signer.keyId),
       new x509.Extension(CRL_NUMBER_OID, false, derInteger(crlNumber)),
     ],
     entries: revoked.map((entry) => ({
@@ -94,4 +95,46 @@ export async function signCrl(
     crl: Buffer.from(crl.rawData).toString('base64'),
     revoked,
   };
+}
+
+/**
+ * One CA's CRL and the revocations it lists, in `file`: signed anew on every revocation and, when read, once it is
+ * past half its life. Writes take the CA folder's lock.
+ */
+export class PublishedCrl {
+  constructor(
+    private readonly file: string,
+    private readonly signer: CrlSigner,
+    private readonly folder: string,
+    private readonly now: () => Date,
+  ) {}
+
+  /** The revocation state; a missing or damaged file is an InternalCaStateError. */
+  state(): Promise<RevocationState> {
+    return readRevocationState(this.file);
+  }
+
+  /** The current CRL, DER; re-signed first when it is past half its life. */
+  async der(): Promise<Uint8Array> {
+    let state = await this.state();
+    if (crlIsDue(state, this.now())) {
+      state = await withFolderLock(this.folder, async () => {
+        const current = await this.state();
+        return crlIsDue(current, this.now()) ? await this.publish(current.crlNumber + 1, current.revoked) : current;
+      });
+    }
+    return new Uint8Array(Buffer.from(state.crl, 'base64'));
+  }
+
+  /** Publishes an empty CRL when there is none yet, so relying parties can check before any revocation. */
+  async ensure(): Promise<void> {
+    if ((await readJson<RevocationState>(this.file)) === null) await this.publish(1, []);
+  }
+
+  /** Signs a CRL for `revoked` and stores it with the list in one atomic write; call it holding the folder lock. */
+  async publish(crlNumber: number, revoked: readonly RevokedEntry[]): Promise<RevocationState> {
+    const state = await signCrl(this.signer, this.now(), crlNumber, revoked);
+    await writeJson(this.file, state);
+    return state;
+  }
 }

@@ -1,5 +1,7 @@
 /** How to open an internal CA: the options a caller gives, checked and completed with their defaults. */
 import path from 'node:path';
+import { DEFAULT_POLICY } from '../../core/domain/policy/load-policy';
+import type { Policy } from '../../core/domain/policy/policy';
 import { InternalCaConfigError } from './internal-ca-errors';
 
 const DEFAULT_MAX_VALIDITY_DAYS = 398;
@@ -21,6 +23,11 @@ export interface InternalCaOptions {
   readonly now?: () => Date;
   /** Longest lifetime the CA issues, in days; 398 by default (R-POL-2). */
   readonly maxValidityDays?: number;
+  /**
+   * The policy in force, read before every issuance so a reloaded policy applies at once: the CA refuses what it
+   * would flag and caps lifetimes to its maximum. certflow's default policy when not given.
+   */
+  readonly policy?: () => Promise<Policy>;
 }
 
 /** Checked options with defaults. */
@@ -32,6 +39,23 @@ export interface CaSettings {
   readonly organization: string;
   readonly now: () => Date;
   readonly maxValidityDays: number;
+  readonly policy: () => Promise<Policy>;
+}
+
+/** Where relying parties find what the CA publishes (served by ca-http.ts under `/ca/<name>/`). */
+export interface CaUrls {
+  /** The issuing CA's CRL (DER): the CRL distribution point of every certificate issued. */
+  readonly crl: string;
+  /** The root's CRL (DER): the CRL distribution point of the issuing CA certificate. */
+  readonly rootCrl: string;
+  /** The issuing CA certificate (DER): the AIA caIssuers URL of every certificate issued. */
+  readonly issuingCertificate: string;
+}
+
+/** The CA's published URLs under its public base URL. */
+export function caUrls(settings: CaSettings): CaUrls {
+  const base = `${settings.baseUrl}/ca/${settings.name}`;
+  return { crl: `${base}/crl`, rootCrl: `${base}/root.crl`, issuingCertificate: `${base}/issuing.cer` };
 }
 
 /** Checks the options and fills in the defaults; an unusable option is an InternalCaConfigError naming the fix. */
@@ -75,5 +99,6 @@ export function checkOptions(options: InternalCaOptions): CaSettings {
     organization,
     now: options.now ?? (() => new Date()),
     maxValidityDays,
+    policy: options.policy ?? (() => Promise.resolve(DEFAULT_POLICY)),
   };
 }

@@ -1,14 +1,17 @@
 /**
  * certflow's internal CA (R-REN-1, R-REV-1): a self-signed root and one issuing intermediate, created on first use
  * in the CA folder with their private keys encrypted at rest (encrypted PKCS#8, AES-256-CBC under the configured
- * passphrase). It issues TLS server certificates with @peculiar/x509 and publishes a CRL signed by the
- * intermediate, regenerated on every revocation and before it goes stale.
+ * passphrase). It issues TLS server certificates with @peculiar/x509, only those the policy in force accepts
+ * (internal-ca-policy.ts), and publishes two CRLs, regenerated on every revocation and before they go stale: the
+ * issuing CA's, for the certificates it issued, and the root's, for the issuing CA (its distribution point).
  *
  * The folder:
- * - `authority/` root.pem, root.key.pem, issuing.pem, issuing.key.pem (created together: a folder renamed into place)
+ * - `authority/` root.pem, root.key.pem, issuing.pem, issuing.key.pem (created together: a folder renamed into place);
+ *   `issuing-<serial>.pem` an issuing CA certificate replaced by one with the root's CRL as distribution point
  * - `issued/<serial>.json` every certificate issued, with the idempotency key that asked for it
  * - `requests/<sha256 of the idempotency key>.json` the serial issued for that key
- * - `revocations.json` the revoked serials, the CRL number and the current CRL
+ * - `revocations.json` the issuing CA's revoked serials, its CRL number and current CRL; `root-revocations.json` the
+ *   same for the root
  *
  * One worker process owns the CA folder: writes are serialized by an in-process lock per folder and each file is
  * replaced atomically, but two processes writing the same folder could give two CRLs the same number.
@@ -26,30 +29,32 @@ import {
 } from '../../core/ports/certificate-authority';
 import { errorCode } from '../shared/durable-file';
 import { sameDistinguishedName, toPem } from '../shared/x509';
-import { type Authority, createAuthority, loadAuthority } from './internal-ca-authority';
+import {
+  type Authority,
+  createAuthority,
+  ensureIssuingDistributionPoint,
+  loadAuthority,
+} from './internal-ca-authority';
 import { InternalCaStateError } from './internal-ca-errors';
 import { makeFolder, readJson, withFolderLock, writeJson } from './internal-ca-files';
 import {
+  certificateTemplate,
   checkIssueRequest,
   type IssuedRecord,
   sha256Hex,
   signCertificate,
+  type SigningCa,
   subjectName,
   verifiedCsr,
 } from './internal-ca-issuance';
-import {
-  canonicalSerial,
-  crlIsDue,
-  readRevocationState,
-  type RevocationState,
-  type RevokedEntry,
-  signCrl,
-} from './internal-ca-revocation';
-import { type CaSettings, checkOptions, type InternalCaOptions } from './internal-ca-settings';
+import { issuableValidityDays, refuseWhatPolicyFlags } from './internal-ca-policy';
+import { canonicalSerial, PublishedCrl, type RevokedEntry } from './internal-ca-revocation';
+import { type CaSettings, caUrls, checkOptions, type InternalCaOptions } from './internal-ca-settings';
 
 /**
- * Opens the internal CA in `options.folder`, creating its root, issuing CA and empty CRL on first use. Throws
- * InternalCaPassphraseError when the passphrase does not open an existing CA.
+ * Opens the internal CA in `options.folder`, creating its root, issuing CA and empty CRLs on first use, and giving
+ * an issuing CA certificate without the root's CRL as distribution point one (see ensureIssuingDistributionPoint).
+ * Throws InternalCaPassphraseError when the passphrase does not open an existing CA.
  */
 export async function openInternalCa(options: InternalCaOptions): Promise<InternalCa> {
   return InternalCa.open(options);
@@ -61,18 +66,43 @@ export class InternalCa implements CertificateAuthorityPort {
   readonly name: string;
   /** Where relying parties fetch the CRL (DER); it is the CRL distribution point of every certificate issued. */
   readonly crlUrl: string;
+  /** Where relying parties fetch the root's CRL (DER); it is the issuing CA certificate's CRL distribution point. */
+  readonly rootCrlUrl: string;
   /** Where the issuing CA certificate is published (DER): the AIA caIssuers URL of every certificate issued. */
   readonly issuingCertificateUrl: string;
-  private readonly revocationsFile: string;
+  /** The issuing CA's CRL: the certificates this CA issued and revoked. */
+  private readonly issuingCrl: PublishedCrl;
+  /** The root's CRL: where a revoked issuing CA certificate would be listed. */
+  private readonly rootCrl: PublishedCrl;
+  private readonly signing: SigningCa;
 
   private constructor(
     private readonly settings: CaSettings,
     private readonly authority: Authority,
   ) {
     this.name = settings.name;
-    this.crlUrl = `${settings.baseUrl}/ca/${settings.name}/crl`;
-    this.issuingCertificateUrl = `${settings.baseUrl}/ca/${settings.name}/issuing.cer`;
-    this.revocationsFile = path.join(settings.folder, 'revocations.json');
+    const urls = caUrls(settings);
+    this.crlUrl = urls.crl;
+    this.rootCrlUrl = urls.rootCrl;
+    this.issuingCertificateUrl = urls.issuingCertificate;
+    const issuingSigner = {
+      certificate: authority.issuingCertificate,
+      keyId: authority.issuingKeyId,
+      signingKey: authority.signingKey,
+    };
+    this.issuingCrl = new PublishedCrl(
+      path.join(settings.folder, 'revocations.json'),
+      issuingSigner,
+      settings.folder,
+      settings.now,
+    );
+    this.rootCrl = new PublishedCrl(
+      path.join(settings.folder, 'root-revocations.json'),
+      authority.root,
+      settings.folder,
+      settings.now,
+    );
+    this.signing = { settings, authority, crlUrl: this.crlUrl, issuingCertificateUrl: this.issuingCertificateUrl };
   }
 
   /** The root certificate, PEM: what relying parties trust. */
@@ -100,29 +130,35 @@ export class InternalCa implements CertificateAuthorityPort {
     return this.authority.issuingDn;
   }
 
-  /** The current CRL, DER; re-signed first when it is past half its life. */
-  async crlDer(): Promise<Uint8Array> {
-    let state = await readRevocationState(this.revocationsFile);
-    if (crlIsDue(state, this.settings.now())) {
-      state = await withFolderLock(this.settings.folder, async () => {
-        const current = await readRevocationState(this.revocationsFile);
-        return crlIsDue(current, this.settings.now())
-          ? await this.publish(current.crlNumber + 1, current.revoked)
-          : current;
-      });
-    }
-    return new Uint8Array(Buffer.from(state.crl, 'base64'));
+  /** The issuing CA's current CRL, DER; re-signed first when it is past half its life. */
+  crlDer(): Promise<Uint8Array> {
+    return this.issuingCrl.der();
   }
 
-  /** The current CRL as `X509 CRL` PEM, the label OpenSSL reads (@peculiar/x509 writes `CRL`). */
+  /** The issuing CA's current CRL as `X509 CRL` PEM, the label OpenSSL reads (@peculiar/x509 writes `CRL`). */
   async crlPem(): Promise<string> {
     return toPem(await this.crlDer(), 'X509 CRL');
+  }
+
+  /** The root's current CRL, DER, signed by the root; re-signed first when it is past half its life. */
+  rootCrlDer(): Promise<Uint8Array> {
+    return this.rootCrl.der();
+  }
+
+  /** The root's current CRL as `X509 CRL` PEM. */
+  async rootCrlPem(): Promise<string> {
+    return toPem(await this.rootCrlDer(), 'X509 CRL');
   }
 
   async issues(issuerDn: string): Promise<boolean> {
     return sameDistinguishedName(issuerDn, this.authority.issuingDn);
   }
 
+  /**
+   * Issues the certificate the request asks for, capped to the CA's and the policy's longest lifetime; throws a
+   * CaPolicyRejectedError, before signing, when the policy in force would flag it. A retried idempotency key returns
+   * the certificate issued the first time, whatever the policy says now.
+   */
   async issue(request: IssueRequest): Promise<IssuedCertificate> {
     checkIssueRequest(request);
     const subject = subjectName(request.subject);
@@ -140,18 +176,11 @@ export class InternalCa implements CertificateAuthorityPort {
         }
         return previous.certificate;
       }
-      const certificate = await signCertificate(
-        {
-          settings: this.settings,
-          authority: this.authority,
-          crlUrl: this.crlUrl,
-          issuingCertificateUrl: this.issuingCertificateUrl,
-        },
-        request,
-        subject,
-        csr,
-        spki,
-      );
+      const policy = await this.settings.policy();
+      const validityDays = issuableValidityDays(request.validityDays, this.settings.maxValidityDays, policy);
+      const template = await certificateTemplate(this.signing, request, validityDays, subject, csr, spki);
+      await refuseWhatPolicyFlags(this.signing, template, policy);
+      const certificate = await signCertificate(this.signing, template);
       const record: IssuedRecord = { idempotencyKey: request.idempotencyKey, publicKeySha256, certificate };
       // The certificate first, then the request's pointer to it: a crash between leaves an unused certificate,
       // never a pointer to nothing.
@@ -186,7 +215,7 @@ export class InternalCa implements CertificateAuthorityPort {
           `the ${this.name} CA never issued a certificate with serial ${serialNumber}: check the serial number`,
         );
       }
-      const state = await readRevocationState(this.revocationsFile);
+      const state = await this.issuingCrl.state();
       const already = state.revoked.find((entry) => entry.serialNumber === serialNumber);
       if (already !== undefined) {
         return {
@@ -203,7 +232,7 @@ export class InternalCa implements CertificateAuthorityPort {
         reason: request.reason,
         idempotencyKey: request.idempotencyKey,
       };
-      await this.publish(state.crlNumber + 1, [...state.revoked, entry]);
+      await this.issuingCrl.publish(state.crlNumber + 1, [...state.revoked, entry]);
       return {
         serialNumber,
         revokedAt: entry.revokedAt,
@@ -225,24 +254,22 @@ export class InternalCa implements CertificateAuthorityPort {
         throw error;
       });
       if (existing === null) await createAuthority(settings, authorityFolder);
-      const ca = new InternalCa(settings, await loadAuthority(settings, authorityFolder));
+      let authority = await loadAuthority(settings, authorityFolder);
+      if (await ensureIssuingDistributionPoint(settings, authorityFolder, authority)) {
+        authority = await loadAuthority(settings, authorityFolder);
+      }
+      const ca = new InternalCa(settings, authority);
       await makeFolder(path.join(settings.folder, 'issued'));
       await makeFolder(path.join(settings.folder, 'requests'));
-      // An empty CRL exists from the start, so relying parties can check certificates before any revocation.
-      if ((await readJson<RevocationState>(ca.revocationsFile)) === null) await ca.publish(1, []);
+      // Empty CRLs exist from the start, so relying parties can check certificates before any revocation.
+      await ca.issuingCrl.ensure();
+      await ca.rootCrl.ensure();
       return ca;
     });
   }
 
   private issuedFile(serialNumber: string): string {
     return path.join(this.settings.folder, 'issued', `${serialNumber}.json`);
-  }
-
-  /** Signs a CRL for `revoked` and stores it with the list in one atomic write. */
-  private async publish(crlNumber: number, revoked: readonly RevokedEntry[]): Promise<RevocationState> {
-    const state = await signCrl(this.authority, this.settings.now(), crlNumber, revoked);
-    await writeJson(this.revocationsFile, state);
-    return state;
   }
 
   private async findIssued(requestFile: string): Promise<IssuedRecord | null> {

@@ -2,6 +2,7 @@
  * The CA port (R-REN-1): issue a certificate for a CSR, revoke one, and describe the issuing chain. certflow's
  * internal CA is the first adapter; ACME and commercial CAs follow the same interface (Lemur's issuer plugins).
  */
+import type { PolicyViolation } from '../domain/inventory/model';
 import type { RevocationReason } from '../domain/lifecycle/model';
 
 /** What to issue. The CA takes names from the request, never from the CSR alone. */
@@ -71,6 +72,19 @@ export interface CertificateAuthorityPort {
 /** The CA refused the request for good (bad CSR, name not allowed, unknown certificate): retrying cannot help. */
 export class CaRejectedError extends Error {
   override readonly name = 'CaRejectedError';
+}
+
+/**
+ * The CA refused to issue a certificate the policy in force would flag (R-POL-6): the message names each rule and
+ * its fix, and `violations` lists them. Permanent like every CaRejectedError: the request must change, or the policy.
+ */
+export class CaPolicyRejectedError extends CaRejectedError {
+  constructor(
+    message: string,
+    readonly violations: readonly PolicyViolation[],
+  ) {
+    super(message);
+  }
 }
 
 /** The CA cannot be reached or failed; retrying later may help. */

@@ -21,6 +21,7 @@ import { type HttpHandler, type RunningHttpServer, startHttpServer } from '../..
 
 const execFileAsync = promisify(execFile);
 const PASSPHRASE = 'correct horse battery staple';
+const SECOND = 1000;
 const MINUTE = 60_000;
 const DAY = 86_400_000;
 /** Whole seconds, as certificates store time; real time, because openssl checks validity against its own clock. */
@@ -166,7 +167,7 @@ describe('InternalCa issuance', () => {
     expect(issued.fingerprintSha256).toBe(facts.fingerprintSha256);
     expect(issued.issuerFingerprintSha256).toBe(issuingFacts.fingerprintSha256);
     expect(issued.notBefore).toBe(new Date(NOW.getTime() - 5 * MINUTE).toISOString());
-    expect(issued.notAfter).toBe(new Date(NOW.getTime() + 30 * DAY).toISOString());
+    expect(issued.notAfter).toBe(new Date(NOW.getTime() - 5 * MINUTE + 30 * DAY - SECOND).toISOString());
     expect(facts.basicConstraints).toEqual({ ca: false, pathLength: null });
     expect(facts.keyUsage).toEqual(['digitalSignature']);
     expect(facts.extendedKeyUsage).toEqual(['serverAuth']);
@@ -194,10 +195,10 @@ describe('InternalCa issuance', () => {
     ]);
   });
 
-  it('the lifetime is capped at maxValidityDays', async () => {
+  it('the lifetime is capped at maxValidityDays, both ends and the backdate included', async () => {
     const issued = await ca.issue(await request('long', { validityDays: 825 }));
 
-    expect(issued.notAfter).toBe(new Date(NOW.getTime() + 90 * DAY).toISOString());
+    expect(issued.notAfter).toBe(new Date(NOW.getTime() - 5 * MINUTE + 90 * DAY - SECOND).toISOString());
   });
 
   it('R-REN-1: the same idempotency key returns the first certificate, also from a new instance on the folder', async () => {
@@ -291,7 +292,13 @@ describe('InternalCa keys and folder', () => {
 
     expect(new Set(opened.map((instance) => instance.rootPem())).size).toBe(1);
     expect(new Set(opened.map((instance) => instance.issuingPem())).size).toBe(1);
-    expect((await readdir(folder)).sort()).toEqual(['authority', 'issued', 'requests', 'revocations.json']);
+    expect((await readdir(folder)).sort()).toEqual([
+      'authority',
+      'issued',
+      'requests',
+      'revocations.json',
+      'root-revocations.json',
+    ]);
   });
 
   it('names the root and the issuing CA after the organization, with CA constraints', async () => {
