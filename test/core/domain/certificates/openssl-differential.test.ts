@@ -34,6 +34,8 @@ function corpusFile(certificate: CorpusCertificate): string {
 interface OpensslView {
   readonly fingerprintSha256: string;
   readonly serial: string;
+  /** The serial INTEGER as `openssl asn1parse` finds it: content octets (as RFC 5280 counts them) and its value. */
+  readonly serialEncoding: { readonly contentHex: string; readonly length: number; readonly value: string };
   readonly notBefore: string;
   readonly notAfter: string;
   readonly subject: string;
@@ -81,6 +83,21 @@ function extensionsOf(text: string): Map<string, string> {
   return extensions;
 }
 
+/** The first INTEGER at depth 2 of `openssl asn1parse`: in a version 3 certificate, the serial number. */
+async function serialEncoding(file: string): Promise<OpensslView['serialEncoding']> {
+  const { stdout } = await execFileAsync('openssl', ['asn1parse', '-inform', 'DER', '-in', file]);
+  const match = /^\s*(\d+):d=2\s+hl=(\d+)\s+l=\s*(\d+)\s+prim: INTEGER\s+:(\S+)$/m.exec(stdout);
+  if (!match) throw new Error(`openssl asn1parse found no serial number:\n${stdout}`);
+  const [, offset, headerLength, length, value] = match;
+  const start = Number(offset) + Number(headerLength);
+  const der = fs.readFileSync(file);
+  return {
+    contentHex: der.subarray(start, start + Number(length)).toString('hex'),
+    length: Number(length),
+    value: value!,
+  };
+}
+
 async function opensslView(file: string): Promise<OpensslView> {
   const { stdout } = await execFileAsync('openssl', [
     'x509',
@@ -106,6 +123,7 @@ async function opensslView(file: string): Promise<OpensslView> {
       .replace(/:/g, '')
       .toLowerCase(),
     serial: field(stdout, /^serial=(.*)$/m, 'serial'),
+    serialEncoding: await serialEncoding(file),
     notBefore: opensslInstant(field(stdout, /^notBefore=(.*)$/m, 'notBefore')),
     notAfter: opensslInstant(field(stdout, /^notAfter=(.*)$/m, 'notAfter')),
     subject: field(stdout, /^subject=(.*)$/m, 'subject'),
@@ -242,6 +260,13 @@ describe('certflow reads the corpus as openssl does', () => {
       expect(facts.fingerprintSha256).toBe(view.fingerprintSha256);
       // openssl prints a serial in sign-and-magnitude hex, upper case (DER fb ce 99 6c 13 is -04316693ED).
       expect(facts.serialNumber.toUpperCase()).toBe(view.serial);
+      expect(view.serialEncoding.value).toBe(view.serial);
+      expect(facts.serialNumberEncoding).toEqual({
+        derHex: view.serialEncoding.contentHex,
+        derLength: view.serialEncoding.length,
+        negative: view.serial.startsWith('-'),
+        zero: /^-?0+$/.test(view.serial),
+      });
       expect(facts.notBefore).toBe(view.notBefore);
       expect(facts.notAfter).toBe(view.notAfter);
       expect(namesOf(facts.subject)).toEqual(rdnSets(view.subject));
