@@ -1,9 +1,11 @@
+import type { CertificateFacts } from '../../core/domain/certificates/certificate-facts';
+import { DAY_MS } from '../../core/domain/duration';
 import { formatLocation } from '../../core/domain/inventory/location';
 import type { InventoryCertificate } from '../../core/domain/inventory/model';
 import { printable } from '../format/printable';
 import { UsageError } from '../errors';
 import type { InventoryContext } from '../inventory-context';
-import { daysLeft, describeCompliance, describeKey } from './list';
+import { describeCompliance, describeKey } from './list';
 
 /** Options of `certflow show`. */
 export const SHOW_OPTIONS = {
@@ -25,9 +27,42 @@ function list(values: readonly string[]): string {
   return values.length > 0 ? values.join(', ') : '—';
 }
 
+/** Beyond a century a count of days says less than the date (a 9999-12-31 notAfter is 2.9 million days away). */
+const CENTURY_DAYS = 36_525;
+/** RFC 5280 4.1.2.5: GeneralizedTime 99991231235959Z means "no well-defined expiration date". */
+const NO_EXPIRY = '9999-12-31T23:59:59.000Z';
+
+function dayCount(days: number): string {
+  return `${days} day${days === 1 ? '' : 's'}`;
+}
+
+/**
+ * The validity line's parenthesis: the certificate's length and where `now` stands in it, in words that stay true
+ * for any year a certificate can carry (0001 to 9999), e.g. `398 days; 20 days left` or `not yet valid: starts 2027-01-01`.
+ */
+export function describeValidity(
+  facts: Pick<CertificateFacts, 'notBefore' | 'notAfter' | 'validityDays'>,
+  now: Date,
+): string {
+  const notBefore = Date.parse(facts.notBefore);
+  const notAfter = Date.parse(facts.notAfter);
+  if (notAfter < notBefore) return 'never valid: notAfter is before notBefore';
+  const length = facts.validityDays <= CENTURY_DAYS ? `${dayCount(facts.validityDays)}; ` : '';
+  if (now.getTime() < notBefore) {
+    const until = Math.ceil((notBefore - now.getTime()) / DAY_MS);
+    return `${length}not yet valid: starts ${until <= CENTURY_DAYS ? `in ${dayCount(until)}` : facts.notBefore.slice(0, 10)}`;
+  }
+  if (now.getTime() >= notAfter) {
+    const ago = Math.ceil((now.getTime() - notAfter) / DAY_MS);
+    return `${length}expired ${ago <= CENTURY_DAYS ? `${dayCount(ago)} ago` : facts.notAfter.slice(0, 10)}`;
+  }
+  if (facts.notAfter === NO_EXPIRY) return `${length}no expiry date (99991231235959Z)`;
+  const left = Math.floor((notAfter - now.getTime()) / DAY_MS);
+  return `${length}${left <= CENTURY_DAYS ? `${dayCount(left)} left` : `expires ${facts.notAfter.slice(0, 10)}`}`;
+}
+
 function describe(certificate: InventoryCertificate, now: Date, issuerName: string | null): string[] {
   const { facts, metadata } = certificate;
-  const days = daysLeft(certificate, now);
   const sans = [
     ...facts.subjectAltNames.dns.map((name) => `DNS:${name}`),
     ...facts.subjectAltNames.ip.map((ip) => `IP:${ip}`),
@@ -40,7 +75,7 @@ function describe(certificate: InventoryCertificate, now: Date, issuerName: stri
     `  subject          ${facts.subject.text}`,
     `  issuer           ${facts.issuer.text}${issuerName ? `  → ${issuerName}` : ''}`,
     `  SANs             ${list(sans)}`,
-    `  valid            ${facts.notBefore} → ${facts.notAfter} (${facts.validityDays} days; ${days < 0 ? `expired ${-days} days ago` : `${days} days left`})`,
+    `  valid            ${facts.notBefore} → ${facts.notAfter} (${describeValidity(facts, now)})`,
     `  serial           ${facts.serialNumber}`,
     `  key              ${describeKey(certificate)}`,
     `  signature        ${facts.signatureAlgorithm.name}`,
