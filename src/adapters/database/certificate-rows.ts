@@ -295,9 +295,12 @@ function dnHash(text: string): string {
   return hash;
 }
 
-/** A serial number in hex without leading zeros, so `0a1b` and `a1b` find the same certificate. */
+/**
+ * A serial number in hex without leading zeros, so `0a1b` and `a1b` find the same certificate; a negative serial
+ * keeps its sign, as the parser and OpenSSL write it (`-04316693ED` and `-4316693ed` are the same).
+ */
 export function normalizeSerial(serial: string): string {
-  return normalizeHex(serial).replace(/^0+(?=.)/, '');
+  return normalizeHex(serial).replace(/^(-?)0+(?=.)/, '$1');
 }
 
 /** Checks the facts fields the store indexes, so a malformed record fails with its field name, not a TypeError. */
