@@ -4,9 +4,10 @@
  */
 import type { ParsedCertificate } from '../../core/domain/certificates/certificate-facts';
 import { decodeCertificates } from '../../core/domain/certificates/decode-certificates';
-import type { CertificateParseError } from '../../core/domain/certificates/errors';
+import { CertificateParseError } from '../../core/domain/certificates/errors';
 import type { CertificateLocation } from '../../core/domain/inventory/model';
 import type { FoundCertificates } from '../../core/ports/certificate-source';
+import type { PemPiece } from './pem-pieces';
 import { openPkcs12, Pkcs12PasswordError } from './pkcs12';
 
 /** The bytes of one certificate file, read from disk or held in memory. */
@@ -19,7 +20,7 @@ export interface CertificateFile {
 }
 
 /** Names that promise certificate content: a file so named that holds none is an error, not a skip. */
-const CERTIFICATE_FILE = /\.(pem|crt|cer|cert|der|p7b|p7c|p12|pfx|ca-bundle|chain)$/i;
+export const CERTIFICATE_FILE = /\.(pem|crt|cer|cert|der|p7b|p7c|p12|pfx|ca-bundle|chain)$/i;
 
 /**
  * The certificates in one file. `passwords` open PKCS#12 files in order, after the empty password; a bad block is an
@@ -42,6 +43,62 @@ export function decodeCertificateFile(file: CertificateFile, passwords: readonly
     };
   }
   return { ...found, certificates: decoded.certificates, errors: decoded.errors.map((error) => error.message) };
+}
+
+/** What one piece of a large PEM file held; the file's verdict (a skip, "no PEM block") waits for its end. */
+export interface DecodedPemPiece {
+  readonly certificates: readonly ParsedCertificate[];
+  /** Report lines, their block and line numbers those of the whole file. */
+  readonly errors: readonly string[];
+  /** Why blocks were passed over (private keys, requests), for a file that turns out to hold nothing else. */
+  readonly skipped: readonly string[];
+  /** The piece held at least one BEGIN line. */
+  readonly hadBlocks: boolean;
+}
+
+/** Decodes one piece of a PEM file read in pieces, numbering blocks and lines as in the whole file. */
+export function decodePemPiece(piece: PemPiece, name: string): DecodedPemPiece {
+  const decoded = decodeCertificates(piece.bytes, name);
+  const hadBlocks =
+    decoded.certificates.length + decoded.skipped.length > 0 || decoded.errors.some((error) => error.block !== null);
+  return {
+    certificates: decoded.certificates,
+    // A piece without a block is prose between bundles: its "no PEM block" error is the file's to give, not the piece's.
+    errors: hadBlocks ? decoded.errors.map((error) => renumber(error, piece)) : [],
+    skipped: decoded.skipped.map((block) => block.reason),
+    hadBlocks,
+  };
+}
+
+/**
+ * The verdict on a PEM file read in pieces once all are decoded: nothing if it held certificates or errors, else
+ * skipped like {@link decodeCertificateFile} skips a small one (keys only, or text with a name that promises no
+ * certificate), or an error for a certificate file without a PEM block.
+ */
+export function pemFileVerdict(
+  name: string,
+  seen: { certificates: number; errors: number; skipped: readonly string[]; hadBlocks: boolean },
+): { skipped: string } | { error: string } | null {
+  if (seen.certificates > 0 || seen.errors > 0) return null;
+  if (seen.hadBlocks || !CERTIFICATE_FILE.test(name)) return { skipped: seen.skipped[0] ?? 'holds no certificate' };
+  return {
+    error: new CertificateParseError(name, null, 'no PEM block ("-----BEGIN CERTIFICATE-----") in this text file', {
+      fix: 'certflow reads PEM, DER, PKCS#7 (.p7b) and PKCS#12 (.p12, .pfx) certificate files',
+    }).message,
+  };
+}
+
+function renumber(error: CertificateParseError, piece: PemPiece): string {
+  if (piece.blocksBefore === 0 && piece.linesBefore === 0) return error.message;
+  return new CertificateParseError(
+    error.source,
+    error.block === null ? null : error.block + piece.blocksBefore,
+    error.reason,
+    {
+      line: error.line === null ? null : error.line + piece.linesBefore,
+      fix: error.fix,
+    },
+  ).message;
 }
 
 /** {@link decodeCertificateFile} for each file in turn: a certificate source of files already read. */

@@ -1,9 +1,6 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 
-/** Files larger than this are not certificate material (a PKCS#12 with a long chain is a few KiB). */
-export const DEFAULT_MAX_FILE_BYTES = 16 * 1024 * 1024;
-
 /** A regular file found under the given paths, reached once even when several paths or symlinks lead to it. */
 export interface FoundFile {
   readonly path: string;
@@ -21,7 +18,7 @@ export interface FileSearchResult {
   readonly files: readonly FoundFile[];
   /** Paths the user asked for that cannot be read (missing, no permission): the import reports them as failures. */
   readonly errors: readonly PathIssue[];
-  /** Paths deliberately passed over (too large, not a regular file, a symlink loop). */
+  /** Paths deliberately passed over (not a regular file, a symlink loop); how large a file may be is the reader's. */
   readonly skipped: readonly PathIssue[];
 }
 
@@ -37,11 +34,7 @@ function reasonOf(error: unknown): string {
  * Finds the files under `paths` (files or directories, recursively, in sorted order). Symlinks are followed, but a
  * directory or file is visited once by device and inode, so symlink loops end instead of recursing forever.
  */
-export async function findCertificateFiles(
-  paths: readonly string[],
-  options: { maxFileBytes?: number } = {},
-): Promise<FileSearchResult> {
-  const maxFileBytes = options.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES;
+export async function findCertificateFiles(paths: readonly string[]): Promise<FileSearchResult> {
   const files: FoundFile[] = [];
   const errors: PathIssue[] = [];
   const skipped: PathIssue[] = [];
@@ -76,8 +69,6 @@ export async function findCertificateFiles(
       for (const entry of entries) await visit(path.join(target, entry), false);
     } else if (!stat.isFile()) {
       skipped.push({ path: target, reason: 'not a regular file (device, socket or pipe)' });
-    } else if (stat.size > maxFileBytes) {
-      skipped.push({ path: target, reason: `larger than ${maxFileBytes} bytes, not certificate material` });
     } else {
       files.push({ path: target, size: stat.size });
     }

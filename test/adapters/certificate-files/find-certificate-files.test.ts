@@ -50,15 +50,14 @@ describe('findCertificateFiles', () => {
     expect(result.errors).toEqual([{ path: path.join(root, 'missing.pem'), reason: 'no such file or directory' }]);
   });
 
-  it('R-INV-4: passes over dangling symlinks and files too large to be certificates', async () => {
+  it('R-INV-4: passes over dangling symlinks, and leaves how large a file may be to the reader', async () => {
     fs.symlinkSync(path.join(root, 'gone.pem'), path.join(root, 'dangling.pem'));
     write('huge.bin', 'x'.repeat(2048));
-    const result = await findCertificateFiles([root], { maxFileBytes: 1024 });
-    expect(result.files).toEqual([]);
+    const result = await findCertificateFiles([root]);
+    expect(result.files).toEqual([{ path: path.join(root, 'huge.bin'), size: 2048 }]);
     expect(result.errors).toEqual([]);
     expect(result.skipped.map((issue) => [path.basename(issue.path), issue.reason])).toEqual([
       ['dangling.pem', expect.stringMatching(/dangling symlink/)],
-      ['huge.bin', 'larger than 1024 bytes, not certificate material'],
     ]);
   });
 });
