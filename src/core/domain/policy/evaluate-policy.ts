@@ -1,5 +1,5 @@
 /**
- * Evaluates one certificate against the policy (R-POL-1 … R-POL-6). It runs on every imported certificate, so the
+ * Evaluates one certificate against the policy (R-POL-1 … R-POL-7). It runs on every imported certificate, so the
  * policy is compiled once (sets, regular expressions, its version hash) and each evaluation only reads the facts.
  */
 import { normalizeHex } from '../certificates/hex';
@@ -25,6 +25,11 @@ export const POLICY_RULES = {
   signatureAlgorithm: { ruleId: 'R-POL-4', rule: 'signature-algorithm' },
   subjectDn: { ruleId: 'R-POL-5', rule: 'subject-dn' },
   wildcardName: { ruleId: 'R-POL-5', rule: 'wildcard-name' },
+  subjectAltNames: { ruleId: 'R-POL-5', rule: 'subject-alt-names' },
+  commonNameInSans: { ruleId: 'R-POL-5', rule: 'common-name-in-sans' },
+  commonNameLength: { ruleId: 'R-POL-5', rule: 'common-name-length' },
+  serialNumber: { ruleId: 'R-POL-7', rule: 'serial-number' },
+  extensionEncoding: { ruleId: 'R-POL-7', rule: 'extension-encoding' },
 } as const;
 
 type RuleName = (typeof POLICY_RULES)[keyof typeof POLICY_RULES];
@@ -261,6 +266,8 @@ function keyCheck(rule: Policy['rules']['keySize']): Check | null {
   };
 }
 
+const RSASSA_PSS_OID = '1.2.840.113549.1.1.10';
+
 function signatureCheck(rule: Policy['rules']['signatureAlgorithm']): Check | null {
   if (!rule.enabled || rule.bannedHashes.length === 0) return null;
   const banned = new Set<string>(rule.bannedHashes);
@@ -268,12 +275,18 @@ function signatureCheck(rule: Policy['rules']['signatureAlgorithm']): Check | nu
     const { hash, name } = facts.signatureAlgorithm;
     if (hash === null || !banned.has(hash)) return;
     if (rule.exemptSelfSignedRoots && facts.selfSigned && facts.role === 'root') return;
+    // RSASSA-PSS names its hash in its parameters, and parameters left out mean SHA-1 (RFC 4055).
+    const pss = facts.signatureAlgorithm.oid === RSASSA_PSS_OID;
     out.push(
       violation(
         POLICY_RULES.signatureAlgorithm,
         rule.severity,
-        `${certificateLabel(facts)} is signed with ${hash} (${name}); ${hash} signatures are forbidden by NIST SP 800-131A`,
-        'reissue it with SHA-256 or stronger',
+        pss
+          ? `${certificateLabel(facts)} is signed with RSASSA-PSS whose parameters give ${hash} as the hash${hash === 'SHA-1' ? ' (explicitly or by leaving it out, as RFC 4055 defaults to SHA-1)' : ''}; ${hash} signatures are forbidden by NIST SP 800-131A`
+          : `${certificateLabel(facts)} is signed with ${hash} (${name}); ${hash} signatures are forbidden by NIST SP 800-131A`,
+        pss
+          ? 'reissue it with SHA-256 or stronger: RSASSA-PSS parameters naming SHA-256 (or SHA-384, SHA-512) as the hash and for MGF1 (CA/Browser Forum BR 7.1.3.2)'
+          : 'reissue it with SHA-256 or stronger',
       ),
     );
   };
@@ -367,6 +380,137 @@ function wildcardCheck(rule: Policy['rules']['wildcardNames']): Check | null {
   };
 }
 
+const COMMON_NAME_OID = '2.5.4.3';
+const SUBJECT_ALT_NAME_OID = '2.5.29.17';
+/** RFC 5280's ub-common-name: a CN holds at most 64 characters. */
+const MAX_COMMON_NAME_LENGTH = 64;
+/** RFC 5280 4.1.2.2: conforming CAs use serial numbers of at most 20 octets. */
+const MAX_SERIAL_OCTETS = 20;
+
+/** An end-entity certificate usable for TLS servers: serverAuth, anyExtendedKeyUsage, or no EKU (any use). */
+function isTlsServerCertificate(facts: CertificateFacts): boolean {
+  if (facts.role !== 'end-entity') return false;
+  const usages = facts.extendedKeyUsage;
+  return usages.length === 0 || usages.includes('serverAuth') || usages.includes('anyExtendedKeyUsage');
+}
+
+function subjectAltNameCount(facts: CertificateFacts): number {
+  const names = facts.subjectAltNames;
+  return names.dns.length + names.ip.length + names.email.length + names.uri.length + names.other.length;
+}
+
+/** The SAN extension is there but unreadable: the extension-encoding rule reports it, not a missing or wrong name. */
+function subjectAltNamesUnreadable(facts: CertificateFacts): boolean {
+  return (facts.malformedExtensions ?? []).some((extension) => extension.oid === SUBJECT_ALT_NAME_OID);
+}
+
+function commonNames(facts: CertificateFacts): string[] {
+  return facts.subject.attributes.filter((attribute) => attribute.oid === COMMON_NAME_OID).map(({ value }) => value);
+}
+
+function subjectAltNamesCheck(rule: Policy['rules']['subjectAltNames']): Check | null {
+  if (!rule.enabled) return null;
+  return (facts, _context, out) => {
+    if (!isTlsServerCertificate(facts) || subjectAltNameCount(facts) > 0 || subjectAltNamesUnreadable(facts)) return;
+    const names = commonNames(facts);
+    out.push(
+      violation(
+        POLICY_RULES.subjectAltNames,
+        rule.severity,
+        `${certificateLabel(facts)} has no subject alternative names; TLS clients match host names against SANs only and ignore the CN, so browsers refuse it (CA/Browser Forum BR 7.1.2.7.12, RFC 6125)`,
+        `reissue it with every host name it serves as a DNS SAN${names.length > 0 ? ` (${listed(names)} among them)` : ''}`,
+      ),
+    );
+  };
+}
+
+function commonNameInSansCheck(rule: Policy['rules']['commonNameInSans']): Check | null {
+  if (!rule.enabled) return null;
+  return (facts, _context, out) => {
+    // Without readable SANs there is nothing to compare with; the subject-alt-names rule says what to do.
+    if (!isTlsServerCertificate(facts) || subjectAltNameCount(facts) === 0) return;
+    const { dns, ip } = facts.subjectAltNames;
+    const sans = new Set([...dns, ...ip].map((name) => name.toLowerCase()));
+    const strays = commonNames(facts).filter((name) => !sans.has(name.toLowerCase()));
+    if (strays.length === 0) return;
+    const quoted = strays.map((name) => JSON.stringify(name));
+    out.push(
+      violation(
+        POLICY_RULES.commonNameInSans,
+        rule.severity,
+        `${certificateLabel(facts)} has CN ${listed(quoted)}, which is not among its DNS or IP subject alternative names (${listed([...dns, ...ip]) || 'none'}); a CN must repeat one of them (CA/Browser Forum BR 7.1.4.3)`,
+        `reissue it with ${listed(quoted)} added as a SAN, or with a CN that is one of its SANs`,
+      ),
+    );
+  };
+}
+
+function commonNameLengthCheck(rule: Policy['rules']['commonNameLength']): Check | null {
+  if (!rule.enabled) return null;
+  return (facts, _context, out) => {
+    if (facts.role !== 'end-entity') return;
+    for (const name of commonNames(facts)) {
+      const length = [...name].length;
+      if (length <= MAX_COMMON_NAME_LENGTH) continue;
+      out.push(
+        violation(
+          POLICY_RULES.commonNameLength,
+          rule.severity,
+          `${certificateLabel(facts)} has a CN of ${length} characters (${JSON.stringify(`${[...name].slice(0, 40).join('')}…`)}); RFC 5280 allows at most ${MAX_COMMON_NAME_LENGTH} (ub-common-name), and OpenSSL and strict clients refuse longer ones`,
+          `reissue it with a CN of at most ${MAX_COMMON_NAME_LENGTH} characters (a host name that is one of its SANs) and the long names as DNS SANs only`,
+        ),
+      );
+    }
+  };
+}
+
+function serialNumberCheck(rule: Policy['rules']['serialNumber']): Check | null {
+  if (!rule.enabled) return null;
+  return (facts, _context, out) => {
+    if (facts.role !== 'end-entity' && !rule.includeCaCertificates) return;
+    // Facts stored before certflow recorded the encoding have none; re-importing the certificate fills it in.
+    const encoding = facts.serialNumberEncoding;
+    if (encoding === undefined) return;
+    const problems: string[] = [];
+    if (encoding.zero) problems.push('zero');
+    else if (encoding.negative) problems.push('negative');
+    if (encoding.derLength > MAX_SERIAL_OCTETS) problems.push(`${encoding.derLength} octets long`);
+    if (problems.length === 0) return;
+    out.push(
+      violation(
+        POLICY_RULES.serialNumber,
+        rule.severity,
+        `${certificateLabel(facts)} has serial number ${facts.serialNumber || '0'} (DER ${encoding.derHex || 'empty'}), which is ${problems.join(' and ')}; RFC 5280 4.1.2.2 requires a positive serial number of at most ${MAX_SERIAL_OCTETS} octets, and strict clients refuse others`,
+        `reissue it from a CA that generates positive serial numbers of at most ${MAX_SERIAL_OCTETS} octets (64 to 159 random bits; the CA/Browser Forum requires at least 64)`,
+      ),
+    );
+  };
+}
+
+function extensionEncodingCheck(rule: Policy['rules']['extensionEncoding']): Check | null {
+  if (!rule.enabled) return null;
+  return (facts, _context, out) => {
+    if (facts.role !== 'end-entity' && !rule.includeCaCertificates) return;
+    for (const extension of facts.malformedExtensions ?? []) {
+      const which =
+        extension.name === extension.oid
+          ? `extension ${extension.oid}`
+          : `${extension.name} extension (${extension.oid})`;
+      const consequence = extension.critical
+        ? 'it is critical, so clients must reject the certificate'
+        : 'clients that read it may reject the certificate or ignore what it says';
+      out.push(
+        violation(
+          POLICY_RULES.extensionEncoding,
+          rule.severity,
+          `${certificateLabel(facts)} has a malformed ${extension.critical ? 'critical ' : ''}${which}: ${extension.problem}; ${consequence} (RFC 5280 4.2)`,
+          'reissue it from a CA that encodes every extension once and as RFC 5280 defines it; a certificate cannot be repaired in place',
+        ),
+      );
+    }
+  };
+}
+
 function compileChecks(policy: Policy): Check[] {
   const { rules } = policy;
   return [
@@ -376,6 +520,11 @@ function compileChecks(policy: Policy): Check[] {
     signatureCheck(rules.signatureAlgorithm),
     subjectDnCheck(rules.subjectDn),
     wildcardCheck(rules.wildcardNames),
+    subjectAltNamesCheck(rules.subjectAltNames),
+    commonNameInSansCheck(rules.commonNameInSans),
+    commonNameLengthCheck(rules.commonNameLength),
+    serialNumberCheck(rules.serialNumber),
+    extensionEncodingCheck(rules.extensionEncoding),
   ].filter((check): check is Check => check !== null);
 }
 

@@ -94,6 +94,12 @@ export interface WildcardNamesRule extends RuleSettings {
   readonly allowed: readonly string[];
 }
 
+/** A rule about a certificate's encoding (R-POL-7) that CA certificates may be held to as well. */
+export interface EncodingRule extends RuleSettings {
+  /** Also check intermediates and roots, which are often old and out of the certificate owner's hands. */
+  readonly includeCaCertificates: boolean;
+}
+
 /** Every policy rule. */
 export interface PolicyRules {
   readonly approvedCas: ApprovedCasRule;
@@ -102,6 +108,16 @@ export interface PolicyRules {
   readonly signatureAlgorithm: SignatureAlgorithmRule;
   readonly subjectDn: SubjectDnRule;
   readonly wildcardNames: WildcardNamesRule;
+  /** R-POL-5: a TLS server certificate carries subject alternative names (CA/B Forum BR 7.1.2.7.12). */
+  readonly subjectAltNames: RuleSettings;
+  /** R-POL-5: a TLS server certificate's CN is one of its DNS or IP SANs (CA/B Forum BR 7.1.4.3). */
+  readonly commonNameInSans: RuleSettings;
+  /** R-POL-5: a CN is at most 64 characters (RFC 5280 ub-common-name). */
+  readonly commonNameLength: RuleSettings;
+  /** R-POL-7: the serial number is positive and at most 20 octets (RFC 5280 4.1.2.2). */
+  readonly serialNumber: EncodingRule;
+  /** R-POL-7: every extension's value is readable and none is repeated (RFC 5280 4.2). */
+  readonly extensionEncoding: EncodingRule;
 }
 
 /** When reminders, the ticket, the escalation and the renewal deadline fall (R-MON-1 … R-MON-4), in days before notAfter. */
@@ -426,7 +442,12 @@ export const renewalSchema = mapping({
  *   186-5 withdrew it for signature generation.
  * - 5.1.6 Signing Algorithms: approved hashes per SP 800-131A, so MD2, MD5 and SHA-1 are banned.
  * - 5.1.7 Subject DN and SAN Contents: O/OU/L/ST/C values are organisation-specific placeholders, so no attribute
- *   is constrained by default; "The CNs and the SANs may not include wildcards", so the wildcard ban is on.
+ *   is constrained by default; "The CNs and the SANs may not include wildcards", so the wildcard ban is on. What a
+ *   CA/Browser Forum linter (zlint) flags in a TLS server certificate's names is on too: no SAN extension (browsers
+ *   ignore the CN, so such a certificate fails in them), a CN that is not one of the SANs, a CN over 64 characters.
+ * - Beyond NIST, RFC 5280's encoding rules that clients enforce: a positive serial of at most 20 octets and
+ *   readable, unrepeated extensions, for end-entity certificates (CA certificates on request: an old root's negative
+ *   serial is not its owner's to fix).
  * - 5.1.11 Proactive Certificate Renewal and 5.1.14 Continuous Monitoring: reminders 90, 60 and 30 days before
  *   expiry, renewal complete 30 days before, or before 80% of the lifetime for certificates under 60 days,
  *   escalation at 30 days. 5.2.9 and Figure 5-2 add the change ticket, opened at 60 days.
@@ -487,6 +508,28 @@ export const policySchema = mapping({
       enabled: flag().default(true),
       severity: severitySchema.default('medium'),
       allowed: z.array(text('a wildcard DNS name'), { error: 'expected a list of names' }).default([]),
+    }),
+    subjectAltNames: mapping({
+      enabled: flag().default(true),
+      severity: severitySchema.default('high'),
+    }),
+    commonNameInSans: mapping({
+      enabled: flag().default(true),
+      severity: severitySchema.default('medium'),
+    }),
+    commonNameLength: mapping({
+      enabled: flag().default(true),
+      severity: severitySchema.default('medium'),
+    }),
+    serialNumber: mapping({
+      enabled: flag().default(true),
+      severity: severitySchema.default('medium'),
+      includeCaCertificates: flag().default(false),
+    }),
+    extensionEncoding: mapping({
+      enabled: flag().default(true),
+      severity: severitySchema.default('high'),
+      includeCaCertificates: flag().default(false),
     }),
   }),
   schedule: mapping({

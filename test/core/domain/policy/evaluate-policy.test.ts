@@ -497,7 +497,10 @@ describe('subject DN and wildcard names', () => {
   });
 
   it('R-POL-5: the violations say which attribute or name is wrong and how to fix it', () => {
-    const facts = makeFacts({ subject: 'CN=*.example.com, O=Acme', subjectAltNames: { dns: ['*.example.org'] } });
+    const facts = makeFacts({
+      subject: 'CN=*.example.com, O=Acme',
+      subjectAltNames: { dns: ['*.example.com', '*.example.org'] },
+    });
     const violations = evaluateCertificatePolicy(facts, dnRules, NOW).violations;
     expect(violations.map((violation) => [violation.message, violation.remedy])).toEqual([
       [
