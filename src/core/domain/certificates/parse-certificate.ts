@@ -232,27 +232,29 @@ const utf8Encoder = new TextEncoder();
 /**
  * Size and name of a curve given by RFC 3279 ECParameters `{ version, fieldID { fieldType, p or m … }, curve { a, b,
  * seed? }, base, order, cofactor? }`. The size is the order's bits, as OpenSSL counts an EC key; the name is the
- * named curve with the same field, coefficients and order, else `explicit`.
+ * named curve with the same field, coefficients and order, else `explicit`. Parameters that do not parse give no
+ * size: OpenSSL loads such a certificate too and only fails to read its key, so the import keeps it.
  */
 function explicitCurve(bytes: Uint8Array, parameters: DerElement): Pick<PublicKeyFacts, 'sizeBits' | 'curve'> {
-  const [, fieldId, curve, , order] = childrenOf(bytes, parameters);
-  if (fieldId?.tag !== Tag.sequence || curve?.tag !== Tag.sequence || order?.tag !== Tag.integer) {
-    throw new DerError('explicit EC curve parameters are malformed');
+  const unreadable = { sizeBits: null, curve: 'explicit' };
+  try {
+    const [, fieldId, curve, , order] = childrenOf(bytes, parameters);
+    if (fieldId?.tag !== Tag.sequence || curve?.tag !== Tag.sequence || order?.tag !== Tag.integer) return unreadable;
+    const [fieldType, field] = childrenOf(bytes, fieldId);
+    const [a, b] = childrenOf(bytes, curve);
+    // A characteristic-two field is a SEQUENCE { m, basis, … }; its degree m stands where a prime field has p.
+    const size = field?.tag === Tag.sequence ? childrenOf(bytes, field)[0] : field;
+    if (fieldType?.tag !== Tag.oid || size === undefined || a === undefined || b === undefined) return unreadable;
+    const key = [fieldType, size, a, b, order].map((part) => unsignedHex(bytes, part)).join(':');
+    const named = CURVE_BY_PARAMETERS[toHex(sha256(utf8Encoder.encode(key)).subarray(0, 16))];
+    return {
+      sizeBits: bitLength(bytes, order.contentStart, order.contentEnd),
+      curve: named === undefined ? 'explicit' : (CURVES[named]?.[0] ?? named),
+    };
+  } catch (error) {
+    if (error instanceof DerError) return unreadable;
+    throw error;
   }
-  const [fieldType, field] = childrenOf(bytes, fieldId);
-  const [a, b] = childrenOf(bytes, curve);
-  if (fieldType?.tag !== Tag.oid || field === undefined || a === undefined || b === undefined) {
-    throw new DerError('explicit EC curve parameters are malformed');
-  }
-  // A characteristic-two field is a SEQUENCE { m, basis, … }; its degree m stands where a prime field has p.
-  const size = field.tag === Tag.sequence ? childrenOf(bytes, field)[0] : field;
-  if (size === undefined) throw new DerError('explicit EC curve parameters are malformed');
-  const key = [fieldType, size, a, b, order].map((part) => unsignedHex(bytes, part)).join(':');
-  const named = CURVE_BY_PARAMETERS[toHex(sha256(utf8Encoder.encode(key)).subarray(0, 16))];
-  return {
-    sizeBits: bitLength(bytes, order.contentStart, order.contentEnd),
-    curve: named === undefined ? 'explicit' : (CURVES[named]?.[0] ?? named),
-  };
 }
 
 /** RFC 5952 text of a 16-byte IPv6 address (IPv4-mapped addresses keep their dotted tail). */

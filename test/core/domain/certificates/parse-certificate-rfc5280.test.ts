@@ -238,11 +238,13 @@ describe('EC keys with explicit curve parameters (R-INV-1)', () => {
     });
   });
 
-  it('R-INV-1: explicit parameters without an order are a CertificateParseError', () => {
+  it.each([
+    { name: 'without an order', parameters: sequence(integer(1), sequence(oid('1.2.840.10045.1.1'), integer(23))) },
+    { name: 'with a broken inner length', parameters: sequence(integer(1), Uint8Array.of(0x30, 0x05, 0x06)) },
+  ])('R-INV-4: explicit parameters $name still import, with no size', ({ parameters }) => {
     const point = bitString(concat([Uint8Array.of(4), new Uint8Array(64)]));
-    const parameters = sequence(integer(1), sequence(oid('1.2.840.10045.1.1'), integer(23)));
     const spki = sequence(sequence(oid('1.2.840.10045.2.1'), parameters), point);
-    expect(() => parseCertificateDer(withSpki(spki))).toThrow(/explicit EC curve parameters are malformed/);
+    expect(parseCertificateDer(withSpki(spki)).facts.publicKey).toMatchObject({ sizeBits: null, curve: 'explicit' });
   });
 });
 
