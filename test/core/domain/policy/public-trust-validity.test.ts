@@ -11,7 +11,7 @@ import { decodeCertificates } from '../../../../src/core/domain/certificates/dec
 import { evaluateCertificatePolicy } from '../../../../src/core/domain/policy/evaluate-policy';
 import { DEFAULT_POLICY, validatePolicy } from '../../../../src/core/domain/policy/load-policy';
 import type { Policy } from '../../../../src/core/domain/policy/policy';
-import { publicTrustMaxValidity } from '../../../../src/core/domain/policy/public-trust';
+import { publicTrustMaxValidity, validityPeriodText } from '../../../../src/core/domain/policy/public-trust';
 import { openInternalCa } from '../../../../src/adapters/ca/internal-ca';
 import { FileKeyStore } from '../../../../src/adapters/keys/file-key-store';
 import { type FactsOverrides, makeFacts } from '../../../support/certificate-facts-builder';
@@ -47,16 +47,30 @@ describe('the public-trust maximum by date (SC-081v3)', () => {
 
   it.each<[string, string, number, number, boolean]>([
     ['398 days issued the day before SC-081v3 takes effect', '2026-03-14T00:00:00.000Z', 398, -1000, true],
+    ['398 days and a second, the day before SC-081v3', '2026-03-14T00:00:00.000Z', 398, 0, false],
+    ['398 days and a second from 2020-09-01T01:00:00Z (ballot SC-31)', '2020-09-01T01:00:00.000Z', 398, 0, false],
     ['200 days (one second less, both ends counted) from 2026-03-15', '2026-03-15T00:00:00.000Z', 200, -1000, true],
     ['exactly 200 days from notBefore to notAfter: 200 days and a second', '2026-03-15T00:00:00.000Z', 200, 0, false],
     ['201 days in 2026', '2026-06-01T00:00:00.000Z', 201, 0, false],
     ['398 days in 2026', '2026-06-01T00:00:00.000Z', 398, -1000, false],
     ['100 days from 2027-03-15', '2027-03-15T00:00:00.000Z', 100, -1000, true],
+    ['100 days and a second from 2027-03-15', '2027-03-15T00:00:00.000Z', 100, 0, false],
     ['101 days from 2027-03-15', '2027-03-15T00:00:00.000Z', 101, -1000, false],
     ['47 days from 2029-03-15', '2029-03-15T00:00:00.000Z', 47, -1000, true],
+    ['47 days and a second from 2029-03-15', '2029-03-15T00:00:00.000Z', 47, 0, false],
     ['48 days from 2029-03-15', '2029-03-15T00:00:00.000Z', 48, -1000, false],
   ])('R-POL-2: a publicly-trusted certificate of %s', (_case, notBefore, days, extraMs, compliant) => {
     expect(validityViolations(living(notBefore, days, extraMs))).toHaveLength(compliant ? 0 : 1);
+  });
+
+  it.each<[string, string, string]>([
+    ['2026-01-01T00:00:00.000Z', '2026-01-01T23:59:59.000Z', '1 day'],
+    ['2026-01-01T00:00:00.000Z', '2026-01-01T00:00:00.000Z', '0 days and 1 second'],
+    ['2020-09-01T01:00:00.000Z', '2021-10-04T00:59:59.000Z', '398 days'],
+    ['2020-09-01T01:00:00.000Z', '2021-10-04T01:00:00.000Z', '398 days and 1 second'],
+    ['2026-01-01T00:00:00.000Z', '2026-04-11T01:02:02.000Z', '100 days, 1 hour, 2 minutes and 3 seconds'],
+  ])('R-POL-2: %s to %s is %s, both ends included', (notBefore, notAfter, text) => {
+    expect(validityPeriodText(notBefore, notAfter)).toBe(text);
   });
 
   it('R-POL-2, R-POL-6: the violation names the forum limit, its date and both fixes', () => {
