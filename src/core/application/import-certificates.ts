@@ -104,6 +104,8 @@ export async function importCertificates(source: CertificateSource, options: Imp
   let created = 0;
   let updated = 0;
   let repeated = 0;
+  /** Only new certificates can need a link: known ones were linked when they were new, or by a CA new since. */
+  const createdFingerprints: string[] = [];
   const managedCreated: string[] = [];
   const managedReplaced = new Map<string, ManagedReplacement>();
 
@@ -125,6 +127,7 @@ export async function importCertificates(source: CertificateSource, options: Imp
     await options.store.savePolicyResults(results);
     for (const result of results) compliance.set(result.fingerprintSha256, result.compliant);
     created += outcome.created.length;
+    createdFingerprints.push(...outcome.created);
     // A certificate stored by an earlier batch comes back as known: it was counted then, and is a repeat now.
     updated += outcome.updated.filter((fingerprint) => byFingerprint.get(fingerprint)?.firstSeen !== false).length;
     // Known certificates too: one imported before managed certificates existed is assigned when it is seen again.
@@ -203,7 +206,7 @@ export async function importCertificates(source: CertificateSource, options: Imp
     options.onProgress?.(sourceCount, found.name);
   }
   await flush();
-  const issuerLinks = await options.store.linkIssuers([...compliance.keys()]);
+  const issuerLinks = await options.store.linkIssuers(createdFingerprints);
   // Approved CAs named by fingerprint match through issuer links, which exist only now: evaluate again with them.
   if (issuerLinks > 0 && options.policy.rules.approvedCas.cas.some((ca) => ca.fingerprintSha256)) {
     await reevaluatePolicy(options.store, options.policy, {

@@ -167,7 +167,7 @@ export interface CertificateStore {
   ): Promise<ReadonlyArray<{ key: string | null; count: number }>>;
   /**
    * Links these certificates to their issuers in the inventory (issuer DN and AKI/SKI agree), and the CA certificates
-   * among them to the certificates they issued; returns how many links changed. An import passes what it touched.
+   * among them to the certificates they issued; returns how many links changed. An import passes the certificates it created.
    */
   linkIssuers(fingerprints: readonly string[]): Promise<number>;
   /** Streams every certificate in fingerprint order, in batches, for re-evaluation and exports. */

@@ -86,6 +86,31 @@ describe('importing certificates assigns managed certificates (issue 4)', () => 
   });
 });
 
+describe('an import links what it created (issue 16)', () => {
+  it('R-INV-1: a CA imported after its certificates links them; a re-import links nothing', async () => {
+    const store = await openInventoryStore({ url: ':memory:' });
+    try {
+      const run = (sources: CertificateFile[]) =>
+        importCertificates(decodeCertificateFiles(sources), {
+          store,
+          policy: DEFAULT_POLICY,
+          actor: 'user:tester',
+          where: 'test',
+          now: () => NOW,
+        });
+      const leaf = shop(30);
+      expect((await run([source('shop.pem', leaf)])).issuerLinks).toBe(0);
+      expect((await run([source('chain.pem', issuing), source('root.pem', root)])).issuerLinks).toBe(2);
+      expect((await store.getCertificate(fingerprintOf(leaf)))?.issuerFingerprint).toBe(fingerprintOf(issuing));
+      expect((await store.getCertificate(fingerprintOf(issuing)))?.issuerFingerprint).toBe(fingerprintOf(root));
+      const again = await run([source('shop.pem', leaf), source('chain.pem', issuing), source('root.pem', root)]);
+      expect(again).toMatchObject({ created: 0, updated: 3, issuerLinks: 0 });
+    } finally {
+      await store.close();
+    }
+  });
+});
+
 describe('the import report adds up (issue 16)', () => {
   const leaf = (name: string, validityDays: number) =>
     createLeaf(issuing, {
