@@ -189,6 +189,14 @@ function validityText(facts: CertificateFacts): string {
   return `${validityPeriodText(facts.notBefore, facts.notAfter)} (${instant(facts.notBefore)} to ${instant(facts.notAfter)}, both ends included)`;
 }
 
+/**
+ * True when the certificate lives longer than `limit` days, both ends counted. Its validityDays (rounded up) below
+ * the limit settles it without parsing two dates, which is most of what this rule costs on an import.
+ */
+function outlives(facts: CertificateFacts, limit: number): boolean {
+  return facts.validityDays >= limit && exceedsValidity(facts.notBefore, facts.notAfter, limit);
+}
+
 function validityCheck(rule: Policy['rules']['validityPeriod']): Check | null {
   if (!rule.enabled) return null;
   const privateCas = rule.privateCas.map(compileCa);
@@ -197,7 +205,7 @@ function validityCheck(rule: Policy['rules']['validityPeriod']): Check | null {
     const forum = isCa || !rule.publicTrust ? null : publicTrustMaxValidity(facts.notBefore);
     if (forum !== null && forum.maxDays < rule.maxDays && !isPrivatelyIssued(facts, context, privateCas)) {
       const limit = forum.maxDays;
-      if (!exceedsValidity(facts.notBefore, facts.notAfter, limit)) return;
+      if (!outlives(facts, limit)) return;
       out.push(
         violation(
           POLICY_RULES.validityPeriod,
@@ -209,7 +217,7 @@ function validityCheck(rule: Policy['rules']['validityPeriod']): Check | null {
       return;
     }
     const limit = isCa ? rule.caMaxDays : rule.maxDays;
-    if (limit === null || !exceedsValidity(facts.notBefore, facts.notAfter, limit)) return;
+    if (limit === null || !outlives(facts, limit)) return;
     out.push(
       violation(
         POLICY_RULES.validityPeriod,
@@ -430,8 +438,11 @@ function commonNameInSansCheck(rule: Policy['rules']['commonNameInSans']): Check
     // Without readable SANs there is nothing to compare with; the subject-alt-names rule says what to do.
     if (!isTlsServerCertificate(facts) || subjectAltNameCount(facts) === 0) return;
     const { dns, ip } = facts.subjectAltNames;
-    const sans = new Set([...dns, ...ip].map((name) => name.toLowerCase()));
-    const strays = commonNames(facts).filter((name) => !sans.has(name.toLowerCase()));
+    const among = (name: string) => {
+      const folded = name.toLowerCase();
+      return dns.some((san) => san.toLowerCase() === folded) || ip.some((san) => san.toLowerCase() === folded);
+    };
+    const strays = commonNames(facts).filter((name) => !among(name));
     if (strays.length === 0) return;
     const quoted = strays.map((name) => JSON.stringify(name));
     out.push(
@@ -449,7 +460,9 @@ function commonNameLengthCheck(rule: Policy['rules']['commonNameLength']): Check
   if (!rule.enabled) return null;
   return (facts, _context, out) => {
     if (facts.role !== 'end-entity') return;
-    for (const name of commonNames(facts)) {
+    for (const { oid, value: name } of facts.subject.attributes) {
+      // UTF-16 length bounds the character count from above: only a long one is counted by code point.
+      if (oid !== COMMON_NAME_OID || name.length <= MAX_COMMON_NAME_LENGTH) continue;
       const length = [...name].length;
       if (length <= MAX_COMMON_NAME_LENGTH) continue;
       out.push(
