@@ -152,10 +152,14 @@ export async function openCertflowServices(options: OpenServicesOptions): Promis
       publishedAt: new Date().toISOString(),
     });
     const keyStore = new FileKeyStore(path.join(config.dataDir, 'keys'));
+    // Read again on every lifecycle reload and before every issuance, so a changed policy file re-plans the
+    // lifecycles told about it and the CA refuses at once what it would flag.
+    const loadPolicy = () => readPolicyFile(config.policyFile, 'CERTFLOW_POLICY_FILE');
     const ca = await openInternalCa({
       folder: path.join(config.dataDir, 'ca', 'internal'),
       passphrase: await caPassphrase(config),
       publicBaseUrl: config.publicUrl,
+      policy: loadPolicy,
     });
     const registry = new TlsEndpointRegistry();
     opened.push({ close: () => registry.closeAll() });
@@ -192,8 +196,7 @@ export async function openCertflowServices(options: OpenServicesOptions): Promis
     if (slack !== undefined) opened.push({ close: () => slack.flush() });
     const lifecycle: LifecycleActivityDeps = {
       store,
-      // Read again on every lifecycle reload, so a changed policy file re-plans the lifecycles told about it.
-      loadPolicy: () => readPolicyFile(config.policyFile, 'CERTFLOW_POLICY_FILE'),
+      loadPolicy,
       keyStore,
       ca,
       deployers: [
