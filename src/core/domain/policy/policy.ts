@@ -1,5 +1,5 @@
 /**
- * The certificate policy (R-POL-1 … R-POL-5) and the lifecycle-schedule settings (R-MON-1 … R-MON-4): the types, the
+ * The certificate policy (R-POL-1 … R-POL-5, R-POL-7) and the lifecycle-schedule settings (R-MON-1 … R-MON-4): the types, the
  * zod schema that validates a policy file, and NIST SP 1800-16B's suggested values as every default.
  */
 import { z } from 'zod';
