@@ -1,6 +1,6 @@
 /**
- * The certificate policy (R-POL-1 … R-POL-5, R-POL-7) and the lifecycle-schedule settings (R-MON-1 … R-MON-4): the types, the
- * zod schema that validates a policy file, and NIST SP 1800-16B's suggested values as every default.
+ * The certificate policy (R-POL-1 … R-POL-5, R-POL-7) and the lifecycle-schedule settings (R-MON-1 … R-MON-4): the
+ * types, the zod schema that validates a policy file, and NIST SP 1800-16B's suggested values as every default.
  */
 import { z } from 'zod';
 import type { KeyAlgorithm, SignatureHash } from '../certificates/certificate-facts';
