@@ -82,7 +82,7 @@ describe('certflow show and list with year 0001 and 9999 validity (R-INV-1)', ()
   function withValidity(notBefore: string, notAfter: string): Uint8Array {
     const der = issueCertificate({ subject: 'CN=far.example.com', issuer: createRootCa() }).der;
     const [tbs, algorithm, signature] = childrenOf(der, readElement(der, 0));
-    const fields = childrenOf(der, tbs!).map((field) => der.slice(field.start, field.end));
+    const fields: Uint8Array[] = childrenOf(der, tbs!).map((field) => der.slice(field.start, field.end));
     const time = (text: string) => tlv(0x18, new TextEncoder().encode(text));
     fields[4] = sequence(time(notBefore), time(notAfter));
     const slice = (element: typeof tbs) => der.slice(element!.start, element!.end);
