@@ -66,8 +66,6 @@ export class InternalCa implements CertificateAuthorityPort {
   readonly name: string;
   /** Where relying parties fetch the CRL (DER); it is the CRL distribution point of every certificate issued. */
   readonly crlUrl: string;
-  /** Where relying parties fetch the root's CRL (DER); it is the issuing CA certificate's CRL distribution point. */
-  readonly rootCrlUrl: string;
   /** Where the issuing CA certificate is published (DER): the AIA caIssuers URL of every certificate issued. */
   readonly issuingCertificateUrl: string;
   /** The issuing CA's CRL: the certificates this CA issued and revoked. */
@@ -83,7 +81,6 @@ export class InternalCa implements CertificateAuthorityPort {
     this.name = settings.name;
     const urls = caUrls(settings);
     this.crlUrl = urls.crl;
-    this.rootCrlUrl = urls.rootCrl;
     this.issuingCertificateUrl = urls.issuingCertificate;
     const issuingSigner = {
       certificate: authority.issuingCertificate,
