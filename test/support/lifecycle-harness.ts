@@ -145,6 +145,8 @@ export async function createLifecycleHarness(): Promise<LifecycleHarness> {
     folder: path.join(folder, 'ca'),
     passphrase: 'test passphrase',
     publicBaseUrl: 'http://127.0.0.1:1',
+    // The policy in force, read at each issuance as the worker's CA reads it: a test that changes it reaches the CA.
+    policy: () => Promise.resolve(harness.policy),
   };
   const ca = await openInternalCa(caOptions);
   const keyStore = new FileKeyStore(path.join(folder, 'keys'));
