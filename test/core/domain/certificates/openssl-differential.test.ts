@@ -1,7 +1,8 @@
 /**
  * certflow's X.509 parser against the openssl command line, field by field, on the corpus of issue 16
- * (test/support/x509-corpus): every boundary where the two once disagreed, and ordinary certificates beside them.
- * openssl runs once per certificate; a missing openssl fails the run with how to install it, never a silent pass.
+ * (test/support/x509-corpus): every boundary where the two once disagreed, and ordinary certificates beside them;
+ * then the default policy's verdict on each, as a table. openssl runs twice per certificate (x509 and asn1parse);
+ * a missing openssl fails the run with how to install it, never a silent pass.
  */
 import { execFile, spawnSync } from 'node:child_process';
 import { X509Certificate } from 'node:crypto';
