@@ -1,5 +1,5 @@
 /**
- * Evaluates one certificate against the policy (R-POL-1 … R-POL-7). It runs on every imported certificate, so the
+ * Evaluates one certificate against the policy (R-POL-1 … R-POL-6, RFC-5280). It runs on every imported certificate, so the
  * policy is compiled once (sets, regular expressions, its version hash) and each evaluation only reads the facts.
  */
 import { normalizeHex } from '../certificates/hex';
@@ -28,8 +28,8 @@ export const POLICY_RULES = {
   subjectAltNames: { ruleId: 'R-POL-5', rule: 'subject-alt-names' },
   commonNameInSans: { ruleId: 'R-POL-5', rule: 'common-name-in-sans' },
   commonNameLength: { ruleId: 'R-POL-5', rule: 'common-name-length' },
-  serialNumber: { ruleId: 'R-POL-7', rule: 'serial-number' },
-  extensionEncoding: { ruleId: 'R-POL-7', rule: 'extension-encoding' },
+  serialNumber: { ruleId: 'RFC-5280', rule: 'serial-number' },
+  extensionEncoding: { ruleId: 'RFC-5280', rule: 'extension-encoding' },
 } as const;
 
 type RuleName = (typeof POLICY_RULES)[keyof typeof POLICY_RULES];

@@ -1,5 +1,5 @@
 /**
- * The certificate policy (R-POL-1 … R-POL-5, R-POL-7) and the lifecycle-schedule settings (R-MON-1 … R-MON-4): the
+ * The certificate policy (R-POL-1 … R-POL-5, RFC-5280) and the lifecycle-schedule settings (R-MON-1 … R-MON-4): the
  * types, the zod schema that validates a policy file, and NIST SP 1800-16B's suggested values as every default.
  */
 import { z } from 'zod';
@@ -94,7 +94,7 @@ export interface WildcardNamesRule extends RuleSettings {
   readonly allowed: readonly string[];
 }
 
-/** A rule about a certificate's encoding (R-POL-7) that CA certificates may be held to as well. */
+/** A rule about a certificate's encoding (RFC-5280) that CA certificates may be held to as well. */
 export interface EncodingRule extends RuleSettings {
   /** Also check intermediates and roots, which are often old and out of the certificate owner's hands. */
   readonly includeCaCertificates: boolean;
@@ -114,9 +114,9 @@ export interface PolicyRules {
   readonly commonNameInSans: RuleSettings;
   /** R-POL-5: a CN is at most 64 characters (RFC 5280 ub-common-name). */
   readonly commonNameLength: RuleSettings;
-  /** R-POL-7: the serial number is positive and at most 20 octets (RFC 5280 4.1.2.2). */
+  /** RFC-5280: the serial number is positive and at most 20 octets (RFC 5280 4.1.2.2). */
   readonly serialNumber: EncodingRule;
-  /** R-POL-7: every extension's value is readable and none is repeated (RFC 5280 4.2). */
+  /** RFC-5280: every extension's value is readable and none is repeated (RFC 5280 4.2). */
   readonly extensionEncoding: EncodingRule;
 }
 

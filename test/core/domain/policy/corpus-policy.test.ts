@@ -48,14 +48,14 @@ describe('the default policy on the X.509 corpus', () => {
     ['san-wrong-inner-length', ['extension-encoding']],
     // An intermediate: its encoding is checked only with includeCaCertificates (below).
     ['negative-path-length', []],
-  ])('R-POL-2 … R-POL-7: %s breaks %j', (name, expected) => {
+  ])('R-POL-2 … RFC-5280: %s breaks %j', (name, expected) => {
     expect(rulesBroken(name)).toEqual(expected);
   });
 
-  it('R-POL-7: with CA certificates included, the negative pathLenConstraint is a malformed critical extension', () => {
+  it('RFC-5280: with CA certificates included, the negative pathLenConstraint is a malformed critical extension', () => {
     const withCas = validatePolicy({ rules: { extensionEncoding: { includeCaCertificates: true } } }, 'test policy');
     const [violation] = evaluateCertificatePolicy(facts('negative-path-length'), withCas, NOW).violations;
-    expect(violation).toMatchObject({ ruleId: 'R-POL-7', rule: 'extension-encoding' });
+    expect(violation).toMatchObject({ ruleId: 'RFC-5280', rule: 'extension-encoding' });
     expect(violation?.message).toContain('basic constraints extension (2.5.29.19): path length constraint is negative');
   });
 

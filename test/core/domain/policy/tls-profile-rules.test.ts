@@ -1,6 +1,6 @@
 /**
  * What a CA/Browser Forum linter (zlint) flags in a TLS server certificate that certflow can see: the names (R-POL-5:
- * a SAN extension, the CN among the SANs, a CN of at most 64 characters) and the encoding (R-POL-7: a positive serial
+ * a SAN extension, the CN among the SANs, a CN of at most 64 characters) and the encoding (RFC-5280: a positive serial
  * of at most 20 octets, readable extensions). Each violation names the rule, the certificate and the fix (R-POL-6).
  */
 import { describe, expect, it } from 'vitest';
@@ -200,32 +200,32 @@ describe('the serial number (RFC 5280 4.1.2.2)', () => {
       ['serial-number'],
     ],
     ['21 octets', `01${'c3'.repeat(20)}`, ['serial-number']],
-  ])('R-POL-7: %s', (_case, derHex, expected) => {
+  ])('RFC-5280: %s', (_case, derHex, expected) => {
     expect(rulesBroken(makeFacts({ serialNumberEncoding: serial(derHex) }))).toEqual(expected);
   });
 
-  it('R-POL-7: facts recorded before certflow kept the encoding are not judged until re-imported', () => {
+  it('RFC-5280: facts recorded before certflow kept the encoding are not judged until re-imported', () => {
     expect(rulesBroken(makeFacts({ serialNumber: '00' }))).toEqual([]);
   });
 
-  it('R-POL-7: CA certificates are checked only when includeCaCertificates is set', () => {
+  it('RFC-5280: CA certificates are checked only when includeCaCertificates is set', () => {
     const root = makeFacts({ isCa: true, selfSigned: true, serialNumberEncoding: serial('fbce996c13') });
     expect(rulesBroken(root)).toEqual([]);
     expect(rulesBroken(root, policyWith({ serialNumber: { includeCaCertificates: true } }))).toEqual(['serial-number']);
   });
 
-  it('R-POL-7: the rule can be switched off and given a severity', () => {
+  it('RFC-5280: the rule can be switched off and given a severity', () => {
     const facts = makeFacts({ serialNumberEncoding: serial('00') });
     expect(rulesBroken(facts, policyWith({ serialNumber: { enabled: false } }))).toEqual([]);
     expect(violationsOf(facts, 'serial-number', policyWith({ serialNumber: { severity: 'low' } }))).toMatchObject([
-      { ruleId: 'R-POL-7', severity: 'low' },
+      { ruleId: 'RFC-5280', severity: 'low' },
     ]);
   });
 
   it('R-POL-6: the violation gives the serial as OpenSSL shows it, its encoding, what is wrong and the fix', () => {
     const facts = makeFacts({ serialNumber: '-04316693ed', serialNumberEncoding: serial('fbce996c13') });
     const [violation] = violationsOf(facts, 'serial-number');
-    expect(violation).toMatchObject({ ruleId: 'R-POL-7', severity: 'medium' });
+    expect(violation).toMatchObject({ ruleId: 'RFC-5280', severity: 'medium' });
     expect(violation?.message).toContain(
       'has serial number -04316693ed (DER fbce996c13), which is negative; RFC 5280 4.1.2.2 requires a positive serial number of at most 20 octets',
     );
@@ -247,12 +247,12 @@ describe('malformed extensions (RFC 5280 4.2)', () => {
       [malformed('2.5.29.15', 'key usage', 'appears more than once; the first one counts'), NEGATIVE_PATH_LENGTH],
       ['extension-encoding', 'extension-encoding'],
     ],
-  ])('R-POL-7: %s', (_case, malformedExtensions, expected) => {
+  ])('RFC-5280: %s', (_case, malformedExtensions, expected) => {
     const facts = makeFacts(malformedExtensions === undefined ? {} : { malformedExtensions });
     expect(rulesBroken(facts)).toEqual(expected);
   });
 
-  it('R-POL-7: CA certificates are checked only when includeCaCertificates is set, and the rule can be switched off', () => {
+  it('RFC-5280: CA certificates are checked only when includeCaCertificates is set, and the rule can be switched off', () => {
     const intermediate = makeFacts({ isCa: true, malformedExtensions: [NEGATIVE_PATH_LENGTH] });
     expect(rulesBroken(intermediate)).toEqual([]);
     const withCas = policyWith({ extensionEncoding: { includeCaCertificates: true } });
@@ -263,7 +263,7 @@ describe('malformed extensions (RFC 5280 4.2)', () => {
 
   it('R-POL-6: the violation names the extension, whether it is critical, what is wrong and the fix', () => {
     const [critical] = violationsOf(makeFacts({ malformedExtensions: [NEGATIVE_PATH_LENGTH] }), 'extension-encoding');
-    expect(critical).toMatchObject({ ruleId: 'R-POL-7', severity: 'high' });
+    expect(critical).toMatchObject({ ruleId: 'RFC-5280', severity: 'high' });
     expect(critical?.message).toContain(
       'has a malformed critical basic constraints extension (2.5.29.19): path length constraint is negative; it is critical, so clients must reject the certificate',
     );
