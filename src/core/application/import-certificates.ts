@@ -71,7 +71,12 @@ export interface ImportReport {
   readonly managed: { readonly created: readonly string[]; readonly replaced: readonly ManagedReplacement[] };
 }
 
-const DEFAULT_BATCH = 500;
+/**
+ * Certificates per store transaction. Each commit writes every index page its inserts touched, and fingerprints
+ * scatter inserts over the indexes, so larger batches share pages: 2,000 imported 5,000 new certificates into a
+ * 10k inventory 30 % faster than 500 (npm run bench -- inventory), holding SQLite's write lock about half a second.
+ */
+const DEFAULT_BATCH = 2_000;
 /** Audit entries keep this many per-item problems; the CLI report has them all. */
 const AUDITED_ISSUES = 100;
 
