@@ -141,6 +141,48 @@ function certificateRow(facts: CertificateFacts, der: Uint8Array, seenAtMs: numb
   return {
     fingerprint: facts.fingerprintSha256,
     id: facts.fingerprintSha256.slice(0, 16),
+    ...parsedColumns(facts),
+    issuer_fingerprint: null,
+    owner_group: null,
+    application: null,
+    system_type: null,
+    der,
+    first_seen_at: seenAtMs,
+    last_seen_at: seenAtMs,
+  };
+}
+
+/** The `certificates` columns the parse decides, so a re-parse of stored DER rewrites exactly these. */
+export type ParsedColumns = Pick<
+  Insertable<CertificatesTable>,
+  | 'subject'
+  | 'subject_cn'
+  | 'subject_hash'
+  | 'subject_folded'
+  | 'issuer'
+  | 'issuer_cn'
+  | 'issuer_hash'
+  | 'issuer_folded'
+  | 'serial_number'
+  | 'not_before'
+  | 'not_after'
+  | 'validity_days'
+  | 'key_algorithm'
+  | 'key_size'
+  | 'curve'
+  | 'signature_hash'
+  | 'signature_name'
+  | 'is_ca'
+  | 'self_signed'
+  | 'role'
+  | 'authority_key_id'
+  | 'subject_key_id'
+  | 'facts'
+>;
+
+/** The columns of `certificates` derived from parsed facts (the `facts` JSON among them). */
+export function parsedColumns(facts: CertificateFacts): ParsedColumns {
+  return {
     subject: facts.subject.text,
     subject_cn: facts.subject.commonName,
     subject_hash: facts.isCa ? dnHash(facts.subject.text) : null,
@@ -163,18 +205,15 @@ function certificateRow(facts: CertificateFacts, der: Uint8Array, seenAtMs: numb
     role: facts.role,
     authority_key_id: facts.authorityKeyId?.toLowerCase() ?? null,
     subject_key_id: facts.subjectKeyId?.toLowerCase() ?? null,
-    issuer_fingerprint: null,
-    owner_group: null,
-    application: null,
-    system_type: null,
     facts: JSON.stringify(facts),
-    der,
-    first_seen_at: seenAtMs,
-    last_seen_at: seenAtMs,
   };
 }
 
-function factValues(facts: CertificateFacts): ValueRow[] {
+/** The kinds of `certificate_values` rows {@link factValues} writes: the subject alternative names. */
+export const FACT_VALUE_KINDS: readonly string[] = [KIND.dns, KIND.ip, KIND.email, KIND.uri, KIND.otherSan];
+
+/** The `certificate_values` rows derived from parsed facts: one per subject alternative name. */
+export function factValues(facts: CertificateFacts): ValueRow[] {
   const fp = facts.fingerprintSha256;
   const san = facts.subjectAltNames;
   return [

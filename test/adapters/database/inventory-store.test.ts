@@ -1307,6 +1307,7 @@ describe('opening the inventory database', () => {
       { name: '008-published-roles' },
       { name: '009-slack-certificate-messages' },
       { name: '010-issuer-hash-index' },
+      { name: '012-reparse-certificates' },
     ]);
     database.close();
   });

@@ -13,6 +13,7 @@ import { consoleAdaptersMigration } from './007-console-adapters';
 import { publishedRolesMigration } from './008-published-roles';
 import { slackCertificateMessagesMigration } from './009-slack-certificate-messages';
 import { issuerHashIndexMigration } from './010-issuer-hash-index';
+import { reparseCertificatesMigration } from './012-reparse-certificates';
 
 /** The two databases the inventory runs on. */
 export type InventoryDialect = 'sqlite' | 'postgres';
@@ -30,5 +31,6 @@ export function inventoryMigrations(dialect: InventoryDialect): Record<string, M
     '008-published-roles': publishedRolesMigration(),
     '009-slack-certificate-messages': slackCertificateMessagesMigration(),
     '010-issuer-hash-index': issuerHashIndexMigration(),
+    '012-reparse-certificates': reparseCertificatesMigration(),
   };
 }
