@@ -66,7 +66,8 @@ export class SqlCertificateStore implements CertificateStore {
     return await this.inventory.write(async (db) => {
       const fingerprints = prepared.map((item) => item.fingerprint);
       const known = await this.inventory.selectKnown(db, fingerprints);
-      const fresh = prepared.filter((item) => !known.has(item.fingerprint));
+      // In key order, consecutive inserts land on the same B-tree leaf while it is in the page cache.
+      const fresh = prepared.filter((item) => !known.has(item.fingerprint)).sort(byFingerprint);
       const created = new Set<string>();
       const inserted = await this.inventory.insertRows<{ fingerprint: string }>(
         db,
@@ -267,11 +268,16 @@ export class SqlCertificateStore implements CertificateStore {
 
   private async insertValues(db: InventoryDb, values: readonly ValueRow[]): Promise<void> {
     const unique = new Map(values.map((row) => [`${row.fingerprint}\u0000${row.kind}\u0000${row.value}`, row]));
+    // Primary-key order: see upsertCertificates.
+    const keys = [...unique.keys()].sort();
     await this.inventory.insertRows(
       db,
       'certificate_values',
       VALUE_COLUMNS,
-      [...unique.values()].map((row) => [row.fingerprint, row.kind, row.value, row.folded]),
+      keys.map((key) => {
+        const row = unique.get(key)!;
+        return [row.fingerprint, row.kind, row.value, row.folded];
+      }),
       'on conflict (fingerprint, kind, value) do nothing',
     );
   }
@@ -441,6 +447,10 @@ function linkStatement(touched: readonly string[]) {
     ) links
     where certificates.fingerprint = links.fingerprint
       and certificates.issuer_fingerprint is distinct from links.candidate`;
+}
+
+function byFingerprint(a: { fingerprint: string }, b: { fingerprint: string }): number {
+  return a.fingerprint < b.fingerprint ? -1 : a.fingerprint > b.fingerprint ? 1 : 0;
 }
 
 function compareNullLast(a: string | null, b: string | null): number {
