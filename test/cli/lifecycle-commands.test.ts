@@ -334,6 +334,24 @@ describe('certflow lifecycle commands', () => {
     expect(JSON.parse(json.out)).toMatchObject({ name: 'Pay', autoRenew: false });
   });
 
+  it('R-OWN-1: import --owner of a certificate already known tells its running lifecycle to re-read its owners', async () => {
+    const ledger = createLeaf(issuing, {
+      subject: 'CN=ledger.example.com, O=Example Corp, C=US',
+      notBefore: new Date(NOW.getTime() - 10 * DAY),
+      notAfter: new Date(NOW.getTime() + 80 * DAY),
+    });
+    const file = write('ledger.pem', ledger);
+    expect((await run(['import', file])).code).toBe(EXIT.ok);
+    await worker.waitFor(idOf(ledger), (view) => view.certificate !== null, 'the lifecycle of the unowned certificate');
+
+    const owned = await run(['import', file, '--owner', 'payments']);
+    expect(owned.code).toBe(EXIT.ok);
+    expect(owned.out).toMatch(/lifecycles +1 told to re-read owners and contacts/);
+    await worker.waitFor(idOf(ledger), (view) => view.ownerGroup === 'payments', 'the owner group the import gave');
+    // Without metadata, a re-import tells no lifecycle anything.
+    expect((await run(['import', file])).out).not.toMatch(/told to re-read/);
+  });
+
   it('says to start certflow when a lifecycle command cannot reach Temporal', async () => {
     const result = await run(['renew', idOf(shopV1)], { connector: null, actor: ALICE });
     expect(result.code).toBe(EXIT.failure);

@@ -195,20 +195,24 @@ export async function runImport(
     : null;
 
   let metadata: MetadataImportReport | null = null;
-  let replanned: MetadataLifecycles | null = null;
+  // Known certificates that took --owner and the like, and rows of the metadata CSV: their lifecycles re-read them.
+  const metadataChanged = new Set(certificates?.metadataMerged ?? []);
   if (csv && command.metadataCsv) {
     const applied = await applyMetadataRows(csv.rows, { ...context, source: command.metadataCsv });
     const errors = [...csv.errors, ...applied.errors].sort((a, b) => a.line - b.line);
     metadata = { ...applied, rows: csv.rows.length + csv.errors.length, errors };
-    replanned = await tellLifecyclesOfMetadata(applied.updatedFingerprints, {
-      store: context.store,
-      whenReachable,
-      actor: context.actor,
-    });
+    for (const fingerprint of applied.updatedFingerprints) metadataChanged.add(fingerprint);
   }
+  const replanned: MetadataLifecycles | null = await tellLifecyclesOfMetadata([...metadataChanged], {
+    store: context.store,
+    whenReachable,
+    actor: context.actor,
+  });
 
   if (command.json) {
-    io.out(JSON.stringify({ certificates, metadata, lifecycles }, null, 2));
+    // The fingerprints told above are for the lifecycles, not the reader: a re-import may list thousands.
+    const printed = certificates && (({ metadataMerged: _told, ...shown }) => shown)(certificates);
+    io.out(JSON.stringify({ certificates: printed, metadata, lifecycles }, null, 2));
   } else {
     if (certificates) describeImport(certificates, seconds).forEach((line) => io.out(line));
     if (lifecycles) describeLifecycles(lifecycles).forEach((line) => io.out(line));

@@ -61,6 +61,11 @@ export interface ImportReport {
   /** Distinct certificates of this import whose stored policy result is non-compliant, as `list --violations` counts. */
   readonly nonCompliant: number;
   readonly issuerLinks: number;
+  /**
+   * Certificates already in the inventory that took this import's metadata (`--owner` and the like): their lifecycles
+   * must re-read owners and contacts. Empty when the import gave no metadata.
+   */
+  readonly metadataMerged: readonly string[];
   readonly errors: readonly ImportIssue[];
   /** Sources that hold no certificate (text, keys, other files) and were passed over. */
   readonly skipped: readonly ImportIssue[];
@@ -111,6 +116,8 @@ export async function importCertificates(source: CertificateSource, options: Imp
   let repeated = 0;
   /** Only new certificates can need a link: known ones were linked when they were new, or by a CA new since. */
   const createdFingerprints: string[] = [];
+  const metadataMerged = new Set<string>();
+  const givesMetadata = options.metadata !== undefined && Object.keys(options.metadata).length > 0;
   const managedCreated: string[] = [];
   const managedReplaced = new Map<string, ManagedReplacement>();
 
@@ -135,6 +142,7 @@ export async function importCertificates(source: CertificateSource, options: Imp
     createdFingerprints.push(...outcome.created);
     // A certificate stored by an earlier batch comes back as known: it was counted then, and is a repeat now.
     updated += outcome.updated.filter((fingerprint) => byFingerprint.get(fingerprint)?.firstSeen !== false).length;
+    if (givesMetadata) for (const fingerprint of outcome.updated) metadataMerged.add(fingerprint);
     // Known certificates too: one imported before managed certificates existed is assigned when it is seen again.
     const assignment = await options.store.assignManagedCertificates([...byFingerprint.keys()], at);
     await options.store.appendAudit([
@@ -236,6 +244,7 @@ export async function importCertificates(source: CertificateSource, options: Imp
     repeated,
     nonCompliant,
     issuerLinks,
+    metadataMerged: [...metadataMerged],
     errors,
     skipped,
     managed: { created: managedCreated, replaced: [...managedReplaced.values()] },
