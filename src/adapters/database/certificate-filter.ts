@@ -11,6 +11,7 @@ import { sql, type RawBuilder, type SqlBool } from 'kysely';
 import type { CertificateRole, SignatureHash } from '../../core/domain/certificates/certificate-facts';
 import { BANNABLE_HASHES, KEY_ALGORITHMS } from '../../core/domain/policy/policy';
 import { KIND, normalizeSerial } from './certificate-rows';
+import { METADATA_VALUE_CONDITION } from './migrations/011-metadata-value-index';
 import { InventoryInputError } from '../../core/ports/inventory-errors';
 import { checkBoolean, fullFingerprint, hexPrefix, oneOf, parseInstant, requireText } from './inventory-input';
 import type { CertificateFilter } from '../../core/ports/inventory-store';
@@ -158,9 +159,13 @@ function weakCertificates(): RawBuilder<unknown> {
 
 /** Certificates with a side-table value of one of `kinds` that satisfies `condition` (on alias `v`). */
 export function valueCondition(kinds: readonly string[], condition: RawBuilder<SqlBool>): RawBuilder<SqlBool> {
+  // Metadata kinds are found through the partial index, which the planner uses only when the query repeats its term.
+  const indexed = kinds.every((kind) => !kind.startsWith('san:'))
+    ? sql<SqlBool>` and ${sql.raw(METADATA_VALUE_CONDITION)}`
+    : sql``;
   return sql<SqlBool>`c.fingerprint in (select v.fingerprint from certificate_values v where v.kind in (${sql.join(
     kinds,
-  )}) and ${condition})`;
+  )}) and ${condition}${indexed})`;
 }
 
 /** File locations in `folder` or below it (by their directory); paths compare case-sensitively, as file systems mostly do. */

@@ -12,10 +12,11 @@
  *   `subject_folded` and `issuer_folded` are the DNs lower-cased by JavaScript (Unicode aware, unlike SQLite's
  *   `lower`) for substring search. The metadata scalars (`owner_group`, `application`, `system_type`) are columns.
  * - `certificate_values(fingerprint, kind, value, folded)`: every multi-valued or free-text field, so each one is
- *   searchable through one index on `(kind, folded)`. `folded` is the value lower-cased by JavaScript (Unicode
- *   aware). Kinds: `san:dns|ip|email|uri|other` (from the certificate); `location` (canonical JSON), `host`,
- *   `endpoint` (`host:port`), `folder` (directory of a file location), `contact`, `approver`, `regulation`, `tag`
- *   (metadata). Each value row costs two B-tree writes, so derived kinds are kept to what a filter needs. The
+ *   searchable. `folded` is the value lower-cased by JavaScript (Unicode aware). Kinds: `san:dns|ip|email|uri|other`
+ *   (from the certificate); `location` (canonical JSON), `host`, `endpoint` (`host:port`), `folder` (directory of a
+ *   file location), `contact`, `approver`, `regulation`, `tag` (metadata). The metadata kinds are indexed on
+ *   `(kind, folded)` (migration 011); SAN rows, found by substring, are not. Each metadata row costs two B-tree
+ *   writes and a SAN row one, so derived kinds are kept to what a filter needs. The
  *   primary key makes re-adding a value a no-op, which is what makes metadata lists set unions and re-imports
  *   idempotent. Values are capped at 1,024 characters (the facts JSON keeps everything) so a hostile SAN cannot
  *   overflow a PostgreSQL index entry.

@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
-import { Kysely, Migrator, sql, SqliteDialect } from 'kysely';
+import { Kysely, Migrator, sql, SqliteDialect, type SqlBool } from 'kysely';
 import pg from 'pg';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type {
@@ -18,7 +18,12 @@ import type {
   OwnerGroup,
   PolicyResult,
 } from '../../../src/core/domain/inventory/model';
-import { openInventoryStore, parseInventoryUrl, redactDatabaseUrl } from '../../../src/adapters/database/database';
+import {
+  openInventoryDatabase,
+  openInventoryStore,
+  parseInventoryUrl,
+  redactDatabaseUrl,
+} from '../../../src/adapters/database/database';
 import {
   AmbiguousIdError,
   InventoryDatabaseError,
@@ -28,6 +33,7 @@ import {
 import type { CertificateFilter, CertificateUpsert, InventoryStore } from '../../../src/core/ports/inventory-store';
 import { KyselyInventoryStore, type InventoryDatabase } from '../../../src/adapters/database/kysely-inventory-store';
 import { inventoryMigrations } from '../../../src/adapters/database/migrations';
+import { valueCondition } from '../../../src/adapters/database/certificate-filter';
 import { startTestPostgres, type TestPostgres } from '../../support/postgres';
 import { freePort } from '../../support/ports';
 
@@ -1307,9 +1313,27 @@ describe('opening the inventory database', () => {
       { name: '008-published-roles' },
       { name: '009-slack-certificate-messages' },
       { name: '010-issuer-hash-index' },
+      { name: '011-metadata-value-index' },
       { name: '012-reparse-certificates' },
     ]);
     database.close();
+  });
+
+  it('R-INV-1: metadata filters find their rows through the partial metadata index; SAN filters read the table', async () => {
+    const { db } = await openInventoryDatabase({ url: ':memory:' });
+    const plan = async (kinds: readonly string[]) => {
+      const where = valueCondition(kinds, sql<SqlBool>`v.folded = ${'x'}`);
+      const { rows } = await sql<{
+        detail: string;
+      }>`explain query plan select c.fingerprint from certificates c where ${where}`.execute(db);
+      return rows.map((row) => row.detail).join('; ');
+    };
+    try {
+      expect(await plan(['host', 'endpoint'])).toContain('USING COVERING INDEX certificate_values_metadata_idx');
+      expect(await plan(['san:dns', 'san:ip'])).not.toContain('certificate_values_metadata_idx');
+    } finally {
+      await db.destroy();
+    }
   });
 
   it('upgrades an inventory written before issue 4: certificates, groups and the audit log are kept and stay append-only', async () => {

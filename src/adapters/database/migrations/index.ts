@@ -13,6 +13,7 @@ import { consoleAdaptersMigration } from './007-console-adapters';
 import { publishedRolesMigration } from './008-published-roles';
 import { slackCertificateMessagesMigration } from './009-slack-certificate-messages';
 import { issuerHashIndexMigration } from './010-issuer-hash-index';
+import { metadataValueIndexMigration } from './011-metadata-value-index';
 import { reparseCertificatesMigration } from './012-reparse-certificates';
 
 /** The two databases the inventory runs on. */
@@ -31,6 +32,7 @@ export function inventoryMigrations(dialect: InventoryDialect): Record<string, M
     '008-published-roles': publishedRolesMigration(),
     '009-slack-certificate-messages': slackCertificateMessagesMigration(),
     '010-issuer-hash-index': issuerHashIndexMigration(),
+    '011-metadata-value-index': metadataValueIndexMigration(),
     '012-reparse-certificates': reparseCertificatesMigration(),
   };
 }
