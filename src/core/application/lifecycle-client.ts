@@ -184,12 +184,7 @@ export function createLifecycleClient(options: LifecycleClientOptions): Lifecycl
     try {
       return await client.withDeadline(deadline, work);
     } catch (error) {
-      // Past the deadline, a server may answer with another code than DEADLINE_EXCEEDED (the call it ran for us was
-      // cancelled): it is still a lifecycle that did not answer in time.
-      if (error instanceof ServiceError && Date.now() >= deadline && grpcCode(error) !== GRPC.unavailable) {
-        throw new LifecycleTimeoutError(managedCertificateId, callTimeoutMs, taskQueue);
-      }
-      throw translate(error, managedCertificateId);
+      throw translate(error, managedCertificateId, Date.now() >= deadline);
     }
   }
 
@@ -226,7 +221,8 @@ export function createLifecycleClient(options: LifecycleClientOptions): Lifecycl
     }
   }
 
-  function translate(error: unknown, managedCertificateId: string): unknown {
+  /** The certflow error a Temporal failure means; `pastDeadline` when it came after the call's own deadline. */
+  function translate(error: unknown, managedCertificateId: string, pastDeadline = false): unknown {
     if (error instanceof WorkflowUpdateFailedError) {
       const cause = error.cause;
       if (cause instanceof ApplicationFailure && cause.type === LIFECYCLE_REFUSAL) {
@@ -239,7 +235,10 @@ export function createLifecycleClient(options: LifecycleClientOptions): Lifecycl
       );
     }
     if (error instanceof WorkflowNotFoundError) return new LifecycleNotFoundError(managedCertificateId);
-    if (error instanceof WorkflowUpdateRPCTimeoutOrCancelledError || isGrpcDeadlineError(error)) {
+    // Past the deadline a server may answer with another code than DEADLINE_EXCEEDED (the call it ran for us was
+    // cancelled): that is still a lifecycle that did not answer in time, unless Temporal itself is unreachable.
+    const lateAnswer = pastDeadline && error instanceof ServiceError && grpcCode(error) !== GRPC.unavailable;
+    if (error instanceof WorkflowUpdateRPCTimeoutOrCancelledError || isGrpcDeadlineError(error) || lateAnswer) {
       return new LifecycleTimeoutError(managedCertificateId, callTimeoutMs, taskQueue);
     }
     return temporalUnavailable(error) ?? error;
