@@ -3,7 +3,7 @@
  * CRLs checked (`-crl_check_all`), from files and fetched from the distribution points certflow serves, until it is
  * revoked; and a TLS endpoint certflow runs passes `openssl s_client -verify_return_error` with the root as CA file.
  */
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { createPrivateKey, webcrypto } from 'node:crypto';
 import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
@@ -14,20 +14,11 @@ import { crlDistributionUrls } from '../../../src/adapters/ca/internal-ca-author
 import { FileKeyStore } from '../../../src/adapters/keys/file-key-store';
 import { toPem, x509 } from '../../../src/adapters/shared/x509';
 import { bootstrapEndpointCertificates } from '../../../src/runtime/services';
+import { requireOpenssl } from '../../support/openssl';
 import { freePort } from '../../support/ports';
 import { openTestServices, type TestServices } from '../../support/services';
 
 const OPENSSL = 'openssl';
-
-/** Fails, saying how to install it, when openssl is missing: these tests must not pass without running it. */
-function requireOpenssl(): void {
-  if (spawnSync(OPENSSL, ['version'], { stdio: 'ignore' }).status !== 0) {
-    throw new Error(
-      'these tests run openssl as the relying party, and it is missing: install it with `sudo apt-get install -y openssl` ' +
-        '(Debian, Ubuntu) or your system’s openssl package',
-    );
-  }
-}
 
 interface OpensslResult {
   readonly ok: boolean;

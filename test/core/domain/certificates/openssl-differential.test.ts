@@ -4,7 +4,7 @@
  * then the default policy's verdict on each, as a table. openssl runs twice per certificate (x509 and asn1parse);
  * a missing openssl fails the run with how to install it, never a silent pass.
  */
-import { execFile, spawnSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { X509Certificate } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -13,16 +13,14 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import type { CertificateFacts, DistinguishedName } from '../../../../src/core/domain/certificates/certificate-facts';
 import { decodeCertificates } from '../../../../src/core/domain/certificates/decode-certificates';
 import { parseCertificateDer } from '../../../../src/core/domain/certificates/parse-certificate';
+import { DAY_MS } from '../../../../src/core/domain/duration';
 import { evaluateCertificatePolicy, POLICY_RULES } from '../../../../src/core/domain/policy/evaluate-policy';
 import { DEFAULT_POLICY } from '../../../../src/core/domain/policy/load-policy';
+import { requireOpenssl } from '../../../support/openssl';
 import { buildX509Corpus, type CorpusCertificate, X509_CORPUS_DIR } from '../../../support/x509-corpus/x509-corpus';
 
 const execFileAsync = promisify(execFile);
-const OPENSSL_MISSING =
-  'openssl is not installed: install it (`sudo apt-get install -y openssl` on Debian or Ubuntu, ' +
-  '`brew install openssl` on macOS) and run the tests again; `npm test` installs it when it runs as root with apt-get';
 const NOW = '2026-06-01T00:00:00.000Z';
-const DAY_MS = 86_400_000;
 
 /** The corpus as generated now; the committed files must be these bytes. */
 const corpus = buildX509Corpus();
@@ -242,7 +240,7 @@ describe('certflow reads the corpus as openssl does', () => {
   const views = new Map<string, OpensslView>();
 
   beforeAll(async () => {
-    if (spawnSync('openssl', ['version'], { stdio: 'ignore' }).status !== 0) throw new Error(OPENSSL_MISSING);
+    requireOpenssl();
     await Promise.all(
       corpus.map(async (certificate) => views.set(certificate.name, await opensslView(corpusFile(certificate)))),
     );
