@@ -105,6 +105,11 @@ function describeImport(report: ImportReport, seconds: number): string[] {
   return lines;
 }
 
+/** The import report as `--json` prints it: the fingerprints told to lifecycles are for them, and may be thousands. */
+function printedReport({ metadataMerged: _told, ...report }: ImportReport): Omit<ImportReport, 'metadataMerged'> {
+  return report;
+}
+
 function describeLifecycles(lifecycles: ImportLifecycles): string[] {
   if ('notStarted' in lifecycles) {
     return [
@@ -210,9 +215,9 @@ export async function runImport(
   });
 
   if (command.json) {
-    // The fingerprints told above are for the lifecycles, not the reader: a re-import may list thousands.
-    const printed = certificates && (({ metadataMerged: _told, ...shown }) => shown)(certificates);
-    io.out(JSON.stringify({ certificates: printed, metadata, lifecycles }, null, 2));
+    io.out(
+      JSON.stringify({ certificates: certificates && printedReport(certificates), metadata, lifecycles }, null, 2),
+    );
   } else {
     if (certificates) describeImport(certificates, seconds).forEach((line) => io.out(line));
     if (lifecycles) describeLifecycles(lifecycles).forEach((line) => io.out(line));
