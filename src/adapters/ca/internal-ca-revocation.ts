@@ -52,7 +52,7 @@ function derInteger(value: number): Uint8Array {
 }
 
 /** The revocation file's state; a missing or damaged file is an InternalCaStateError. */
-export async function readRevocationState(file: string): Promise<RevocationState> {
+async function readRevocationState(file: string): Promise<RevocationState> {
   const state = await readJson<RevocationState>(file);
   if (state === null || !Number.isInteger(state.crlNumber) || !Array.isArray(state.revoked)) {
     throw new InternalCaStateError(file, state === null ? 'is missing' : 'is damaged');
@@ -61,12 +61,12 @@ export async function readRevocationState(file: string): Promise<RevocationState
 }
 
 /** Whether the CRL is past half its life at `now`, and so due to be signed again. */
-export function crlIsDue(state: RevocationState, now: Date): boolean {
+function crlIsDue(state: RevocationState, now: Date): boolean {
   return now.getTime() >= Date.parse(state.crlThisUpdate) + CRL_VALIDITY_MS / 2;
 }
 
 /** Signs a CRL for `revoked` as of `thisUpdate`: the revocation state to store. */
-export async function signCrl(
+async function signCrl(
   signer: CrlSigner,
   thisUpdate: Date,
   crlNumber: number,

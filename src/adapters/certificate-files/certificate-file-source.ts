@@ -6,12 +6,12 @@ import { findCertificateFiles, type FoundFile } from './find-certificate-files';
 import { pemPieces } from './pem-pieces';
 
 /** Text files larger than this are read in pieces of about this size, so a bundle of any size fits in memory. */
-export const PEM_PIECE_BYTES = 1024 * 1024;
+const PEM_PIECE_BYTES = 1024 * 1024;
 /**
  * DER, PKCS#7 and PKCS#12 files are read whole: a DER bundle of 24,000 certificates is about 24 MB, so past this a
  * binary file is no certificate material (or one to convert to PEM, which is read in pieces).
  */
-export const MAX_WHOLE_FILE_BYTES = 64 * 1024 * 1024;
+const MAX_WHOLE_FILE_BYTES = 64 * 1024 * 1024;
 /** No PEM block (a certificate, or a PKCS#7 bundle in PEM) is this large. */
 const MAX_PEM_BLOCK_BYTES = 16 * 1024 * 1024;
 
