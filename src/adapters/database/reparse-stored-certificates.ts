@@ -74,6 +74,8 @@ export async function reparseStoredCertificates(
       await db
         .insertInto('certificate_values')
         .values(values.slice(start, start + VALUE_ROWS_PER_INSERT))
+        // A certificate may name one SAN twice; it is one row, as an import stores it.
+        .onConflict((conflict) => conflict.columns(['fingerprint', 'kind', 'value']).doNothing())
         .execute();
     }
   }

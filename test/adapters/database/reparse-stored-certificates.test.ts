@@ -17,6 +17,7 @@ import { inventoryMigrations, type InventoryDialect } from '../../../src/adapter
 import type { CertificateFacts } from '../../../src/core/domain/certificates/certificate-facts';
 import { parseCertificateDer } from '../../../src/core/domain/certificates/parse-certificate';
 import type { CertificateUpsert } from '../../../src/core/ports/inventory-store';
+import { createLeaf, createRootCa } from '../../support/certificate-factory';
 import { startTestPostgres, type TestPostgres } from '../../support/postgres';
 import { X509_CORPUS_DIR } from '../../support/x509-corpus/x509-corpus';
 
@@ -200,5 +201,20 @@ describe.each(backends)('migration 012 on $name', (backend) => {
         `rewrote the facts of 1: .*; left 1 whose DER no longer parses as they were \\(${broken.facts.fingerprintSha256}\\)$`,
       ),
     );
+  }, 60_000);
+
+  it('R-INV-1: a certificate naming one SAN twice is rewritten with that SAN once, as an import stores it', async () => {
+    const twice = createLeaf(createRootCa(), {
+      subject: 'CN=twice.example.com',
+      subjectAltNames: { dns: ['twice.example.com', 'twice.example.com'] },
+    });
+    const { facts } = parseCertificateDer(twice.der, 'twice');
+    const url = await oldInventory([{ facts: oldFacts(facts, 'twice'), der: twice.der }]);
+    vi.spyOn(console, 'warn').mockImplementation(() => undefined);
+    const upgraded = await openInventoryStore({ url });
+    await upgraded.close();
+
+    const dns = (await rows(url)).values.filter((value) => value.kind === 'san:dns').map((value) => value.value);
+    expect(dns).toEqual(['twice.example.com']);
   }, 60_000);
 });
