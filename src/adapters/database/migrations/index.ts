@@ -15,6 +15,7 @@ import { slackCertificateMessagesMigration } from './009-slack-certificate-messa
 import { issuerHashIndexMigration } from './010-issuer-hash-index';
 import { metadataValueIndexMigration } from './011-metadata-value-index';
 import { reparseCertificatesMigration } from './012-reparse-certificates';
+import { endpointDiscoveryMigration } from './014-endpoint-discovery';
 
 /** The two databases the inventory runs on. */
 export type InventoryDialect = 'sqlite' | 'postgres';
@@ -34,5 +35,6 @@ export function inventoryMigrations(dialect: InventoryDialect): Record<string, M
     '010-issuer-hash-index': issuerHashIndexMigration(),
     '011-metadata-value-index': metadataValueIndexMigration(),
     '012-reparse-certificates': reparseCertificatesMigration(),
+    '014-endpoint-discovery': endpointDiscoveryMigration(),
   };
 }
