@@ -1315,6 +1315,7 @@ describe('opening the inventory database', () => {
       { name: '010-issuer-hash-index' },
       { name: '011-metadata-value-index' },
       { name: '012-reparse-certificates' },
+      { name: '014-endpoint-discovery' },
     ]);
     database.close();
   });
