@@ -1,4 +1,8 @@
-/** Switchable faults: the next REST calls matching a path pattern fail with a 500, are rate limited, or answer slowly. */
+/**
+ * Switchable faults: the next REST calls matching a path pattern fail with a 500, are rate limited, or answer slowly;
+ * or, in the random mode, a seeded share of all calls fails one of those ways or is processed and then answered 500.
+ */
+import { RandomFaults, type RandomFaultSettings } from '../../shared/random-faults';
 
 /**
  * One injected fault. A 500 with `afterProcessing` lets the call take effect first (an issue is created, a comment
@@ -48,6 +52,15 @@ function compile(pattern: string): (method: string, path: string) => boolean {
 /** Faults queued per path pattern, each consumed by the first call it matches, in the order they were queued. */
 export class JiraFaults {
   private readonly queued: QueuedFault[] = [];
+  private random: RandomFaults | undefined;
+
+  /**
+   * From now on `rate` of the calls queued faults leave alone meet a random fault (429 with Retry-After, 500, a hold
+   * of `timeoutMs`, or processed then 500), drawn from `seed`; `undefined` turns the random mode off.
+   */
+  randomly(settings: RandomFaultSettings | undefined): void {
+    this.random = settings === undefined ? undefined : new RandomFaults(settings);
+  }
 
   /**
    * The next `times` REST calls matching `pathPattern` meet `fault`, after faults already queued. The pattern is
@@ -64,14 +77,16 @@ export class JiraFaults {
     for (let index = 0; index < times; index++) this.queued.push({ matches, fault });
   }
 
-  /** Drops every queued fault. */
+  /** Drops every queued fault and turns the random mode off. */
   clear(): void {
     this.queued.length = 0;
+    this.random = undefined;
   }
 
-  /** The fault for this call, if any, removed from the queue; used by the stand-in. */
+  /** The fault for this call, if any: a queued one (removed from the queue), else the random mode's draw. */
   take(method: string, path: string): JiraFault | undefined {
     const index = this.queued.findIndex((queued) => queued.matches(method, path));
-    return index === -1 ? undefined : this.queued.splice(index, 1)[0]?.fault;
+    if (index !== -1) return this.queued.splice(index, 1)[0]?.fault;
+    return this.random?.draw();
   }
 }

@@ -1,9 +1,13 @@
-/** Switchable faults: the next calls of a Web API method are rate limited, fail with a 500, or answer slowly. */
+/**
+ * Switchable faults: the next calls of a Web API method are rate limited, fail with a 500, or answer slowly; or, in
+ * the random mode, a seeded share of all calls fails one of those ways or is processed and then answered with a 500.
+ */
+import { RandomFaults, type RandomFaultSettings } from '../../shared/random-faults';
 
 /** One injected fault. */
 export type SlackFault =
   | { readonly status: 429; readonly retryAfterSeconds: number }
-  | { readonly status: 500 }
+  | { readonly status: 500; readonly afterProcessing?: boolean }
   | { readonly delayMs: number };
 
 /** A fault given to a negative or fractional count, or a negative delay or Retry-After. */
@@ -17,6 +21,15 @@ export class InvalidSlackFaultError extends Error {
 /** Faults queued per method, consumed one per call in the order they were queued. */
 export class SlackFaults {
   private readonly queued = new Map<string, SlackFault[]>();
+  private random: RandomFaults | undefined;
+
+  /**
+   * From now on `rate` of the calls queued faults leave alone meet a random fault (429 with Retry-After, 500, a hold
+   * of `timeoutMs`, or processed then 500), drawn from `seed`; `undefined` turns the random mode off.
+   */
+  randomly(settings: RandomFaultSettings | undefined): void {
+    this.random = settings === undefined ? undefined : new RandomFaults(settings);
+  }
 
   /** The next `times` calls of `method` (e.g. `chat.postMessage`) meet `fault`, after any faults already queued. */
   next(method: string, fault: SlackFault, times = 1): void {
@@ -30,13 +43,15 @@ export class SlackFaults {
     this.queued.set(method, list);
   }
 
-  /** Drops every queued fault. */
+  /** Drops every queued fault and turns the random mode off. */
   clear(): void {
     this.queued.clear();
+    this.random = undefined;
   }
 
-  /** The fault for this call of `method`, if any; used by the stand-in. */
+  /** The fault for this call of `method`, if any: a queued one first, else the random mode's draw; used by the stand-in. */
   take(method: string): SlackFault | undefined {
-    return this.queued.get(method)?.shift();
+    const queued = this.queued.get(method)?.shift();
+    return queued ?? this.random?.draw();
   }
 }

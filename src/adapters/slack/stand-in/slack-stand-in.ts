@@ -122,7 +122,9 @@ export async function startSlackStandIn(options: SlackStandInOptions): Promise<S
     const body = new TextDecoder().decode(await readRequestBody(request));
     const fault = faults.take(method);
     if (fault !== undefined && 'delayMs' in fault && !(await hold(fault.delayMs, response))) return;
-    if (fault !== undefined && 'status' in fault) {
+    // A 500 after processing takes effect first, as when Slack's answer is lost: what a client must not repeat.
+    const failAfterwards = fault !== undefined && 'status' in fault && fault.status === 500 && fault.afterProcessing;
+    if (fault !== undefined && 'status' in fault && !failAfterwards) {
       state.calls.push({ method, status: fault.status, error: fault.status === 429 ? 'ratelimited' : 'http_500' });
       if (fault.status === 429) {
         sendJson(
@@ -155,6 +157,11 @@ export async function startSlackStandIn(options: SlackStandInOptions): Promise<S
     } catch (error) {
       if (!(error instanceof SlackMethodError)) throw error;
       answer = { ok: false, error: error.code };
+    }
+    if (failAfterwards) {
+      state.calls.push({ method, status: 500, error: 'http_500' });
+      response.writeHead(500, { 'Content-Type': 'text/plain' }).end('Internal Server Error');
+      return;
     }
     state.calls.push({ method, status: 200, ...(answer.ok === true ? {} : { error: String(answer.error) }) });
     sendJson(response, 200, answer, { 'X-OAuth-Scopes': 'chat:write,commands,im:write,users:read,usergroups:read' });

@@ -64,6 +64,24 @@ describe('Slack stand-in faults', () => {
     expect(standIn.messages('C0OWNERS')).toHaveLength(1);
   });
 
+  it('a 500 after processing posts the message and then fails, as a lost answer does: a blind retry posts twice', async () => {
+    standIn.faults.next('chat.postMessage', { status: 500, afterProcessing: true });
+    const answer = await client({ retryConfig: FAST_RETRIES }).chat.postMessage({ channel: 'C0OWNERS', text: 'hi' });
+    expect(answer.ok).toBe(true);
+    expect(postCalls().map((call) => call.status)).toEqual([500, 200]);
+    expect(standIn.messages('C0OWNERS').map((message) => message.text)).toEqual(['hi', 'hi']);
+  });
+
+  it("the random mode fails a seeded share of every method's calls, after queued faults, until turned off", async () => {
+    standIn.faults.randomly({ rate: 1, seed: 7, timeoutMs: 600_000, retryAfterSeconds: 0 });
+    standIn.faults.next('auth.test', { delayMs: 0 });
+    const slack = client({ retryConfig: { retries: 0 }, timeout: 200 });
+    expect(await slack.auth.test()).toMatchObject({ ok: true });
+    await expect(slack.auth.test()).rejects.toThrow();
+    standIn.faults.randomly(undefined);
+    expect(await slack.auth.test()).toMatchObject({ ok: true });
+  });
+
   it('faults apply to the next N calls of their method only', async () => {
     standIn.faults.next('chat.postMessage', { status: 500 }, 2);
     const slack = client({ retryConfig: { retries: 0 } });
