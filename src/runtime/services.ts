@@ -70,6 +70,11 @@ export interface OpenServicesOptions {
   readonly httpMounts?: readonly HttpMount[];
 }
 
+/** The internal CA's folder in the data folder: the worker's CA, and what `certflow import --internal-ca` reads. */
+export function internalCaFolder(config: CertflowConfig): string {
+  return path.join(config.dataDir, 'ca', 'internal');
+}
+
 /**
  * The internal CA's passphrase: CERTFLOW_CA_PASSPHRASE, or one generated once into `<data>/ca/passphrase` (0600) so a
  * fresh `npm start` works; production sets the variable and keeps the passphrase out of the data folder.
@@ -156,7 +161,7 @@ export async function openCertflowServices(options: OpenServicesOptions): Promis
     // lifecycles told about it and the CA refuses at once what it would flag.
     const loadPolicy = () => readPolicyFile(config.policyFile, 'CERTFLOW_POLICY_FILE');
     const ca = await openInternalCa({
-      folder: path.join(config.dataDir, 'ca', 'internal'),
+      folder: internalCaFolder(config),
       passphrase: await caPassphrase(config),
       publicBaseUrl: config.publicUrl,
       policy: loadPolicy,
