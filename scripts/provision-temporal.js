@@ -4,9 +4,10 @@
  * the Temporal CLI (dev server + Web UI) built from the Go module proxy, and the Java time-skipping test
  * server resolved from Maven Central. Both land in a git-ignored tools folder, with a manifest
  * (temporal-tools.json) that the worker, the CLI and the test harness read. Dependency-free on purpose: it
- * runs before `npm ci` has finished on a fresh clone.
+ * runs before `npm ci` has finished on a fresh clone. With --cluster it provisions, instead, the real Temporal
+ * server and its SQL schema tool that `npm run cluster` runs on PostgreSQL (never for plain `npm start`).
  *
- * Usage: node scripts/provision-temporal.js [--check] [--json] [--quiet]
+ * Usage: node scripts/provision-temporal.js [--cluster] [--check] [--json] [--quiet]
  */
 'use strict';
 
@@ -23,6 +24,12 @@ const TEST_SERVER_VERSION = '1.38.0';
 const MAVEN_DEPENDENCY_PLUGIN = 'org.apache.maven.plugins:maven-dependency-plugin:3.8.1';
 /** From 1.21 on the go command fetches the toolchain a module asks for (the CLI needs 1.25) through the module proxy. */
 const GO_MIN_VERSION = [1, 21];
+
+/** Pinned Temporal server release for `npm run cluster`; docker-compose.yml names the same version. */
+const TEMPORAL_SERVER_VERSION = '1.29.1';
+const TEMPORAL_SERVER_MODULE = 'go.temporal.io/server';
+/** The schema files temporal-sql-tool applies to PostgreSQL, inside the server module's source. */
+const POSTGRES_SCHEMA_DIR = path.join('schema', 'postgresql', 'v12');
 
 const MANIFEST_NAME = 'temporal-tools.json';
 
@@ -145,6 +152,63 @@ function provisionTemporalCli(toolsDir, env, log) {
     fs.rmSync(stage, { recursive: true, force: true });
   }
   return { version: TEMPORAL_CLI_VERSION, recipe: CLI_RECIPE, path: target };
+}
+
+const SERVER_LDFLAGS = '-s -w';
+const SERVER_RECIPE = recipeOf('go install', TEMPORAL_SERVER_MODULE, TEMPORAL_SERVER_VERSION, SERVER_LDFLAGS, 'pg12');
+
+/** Lets the owner delete what was copied out of the read-only Go module cache. */
+function makeWritable(target) {
+  fs.chmodSync(target, fs.statSync(target).isDirectory() ? 0o755 : 0o644);
+  if (fs.statSync(target).isDirectory()) {
+    for (const entry of fs.readdirSync(target)) makeWritable(path.join(target, entry));
+  }
+}
+
+/**
+ * Builds the Temporal server and temporal-sql-tool with `go install` and copies the PostgreSQL schema from the
+ * module's source in the Go module cache, all into `<tools>/temporal-server-<version>/`.
+ */
+function provisionTemporalServer(toolsDir, env, log) {
+  checkGoVersion(env);
+  const home = path.join(toolsDir, `temporal-server-${TEMPORAL_SERVER_VERSION}`);
+  const stage = fs.mkdtempSync(path.join(toolsDir, '.stage-server-'));
+  try {
+    log(
+      `building the Temporal server ${TEMPORAL_SERVER_VERSION} and temporal-sql-tool with go install ` +
+        '(10 to 25 minutes the first time on a small machine)…',
+    );
+    fs.mkdirSync(path.join(stage, 'bin'));
+    const goEnv = { ...env, GOBIN: path.join(stage, 'bin'), CGO_ENABLED: '0', GOFLAGS: '-buildvcs=false' };
+    run(
+      'go',
+      [
+        'install',
+        '-trimpath',
+        `-ldflags=${SERVER_LDFLAGS}`,
+        `${TEMPORAL_SERVER_MODULE}/cmd/server@v${TEMPORAL_SERVER_VERSION}`,
+        `${TEMPORAL_SERVER_MODULE}/cmd/tools/sql@v${TEMPORAL_SERVER_VERSION}`,
+      ],
+      { env: goEnv, cwd: toolsDir, hint: GO_HINT },
+    );
+    fs.renameSync(path.join(stage, 'bin', 'server'), path.join(stage, 'bin', 'temporal-server'));
+    fs.renameSync(path.join(stage, 'bin', 'sql'), path.join(stage, 'bin', 'temporal-sql-tool'));
+    const modCache = run('go', ['env', 'GOMODCACHE'], { env, hint: GO_HINT }).trim();
+    const schemaSource = path.join(modCache, `${TEMPORAL_SERVER_MODULE}@v${TEMPORAL_SERVER_VERSION}`);
+    fs.cpSync(path.join(schemaSource, POSTGRES_SCHEMA_DIR), path.join(stage, POSTGRES_SCHEMA_DIR), { recursive: true });
+    makeWritable(path.join(stage, 'schema'));
+    fs.rmSync(home, { recursive: true, force: true });
+    fs.renameSync(stage, home);
+  } finally {
+    fs.rmSync(stage, { recursive: true, force: true });
+  }
+  return {
+    version: TEMPORAL_SERVER_VERSION,
+    recipe: SERVER_RECIPE,
+    path: path.join(home, 'bin', 'temporal-server'),
+    sqlTool: path.join(home, 'bin', 'temporal-sql-tool'),
+    schemaDir: path.join(home, POSTGRES_SCHEMA_DIR),
+  };
 }
 
 function testServerPom() {
@@ -271,28 +335,58 @@ function isProvisioned({ toolsDir = defaultToolsDir(), env = process.env } = {})
   );
 }
 
+/**
+ * @param {{ toolsDir?: string, env?: NodeJS.ProcessEnv, log?: (line: string) => void }} [options]
+ * @returns {ProvisionedServer & { sqlTool: string, schemaDir: string }}
+ *
+ * Makes sure the Temporal server, temporal-sql-tool and the PostgreSQL schema for `npm run cluster` are in the tools
+ * folder (manifest key temporalServer) and returns them; fast when they already are.
+ */
+function provisionCluster({ toolsDir = defaultToolsDir(), env = process.env, log = () => {} } = {}) {
+  fs.mkdirSync(toolsDir, { recursive: true });
+  const manifest = readManifest(toolsDir);
+  if (isCurrent(manifest.temporalServer, SERVER_RECIPE)) return manifest.temporalServer;
+  const server = provisionTemporalServer(toolsDir, env, log);
+  // Re-read: another provisioning run may have written the manifest while the server built.
+  writeManifest(toolsDir, { ...readManifest(toolsDir), temporalServer: server });
+  log(`Temporal server ${TEMPORAL_SERVER_VERSION} ready in ${path.dirname(path.dirname(server.path))}`);
+  return server;
+}
+
+/**
+ * @param {{ toolsDir?: string }} [options]
+ * Whether the cluster's Temporal server is provisioned in `toolsDir`. */
+function isClusterProvisioned({ toolsDir = defaultToolsDir() } = {}) {
+  return isCurrent(readManifest(toolsDir).temporalServer, SERVER_RECIPE);
+}
+
 function main(argv) {
   const flags = new Set(argv);
-  const unknown = [...flags].filter((flag) => !['--check', '--json', '--quiet'].includes(flag));
+  const unknown = [...flags].filter((flag) => !['--cluster', '--check', '--json', '--quiet'].includes(flag));
   if (unknown.length > 0) {
-    process.stderr.write(`provision-temporal: unknown option ${unknown.join(', ')}; use --check, --json or --quiet\n`);
+    process.stderr.write(
+      `provision-temporal: unknown option ${unknown.join(', ')}; use --cluster, --check, --json or --quiet\n`,
+    );
     return 2;
   }
+  const cluster = flags.has('--cluster');
+  const what = cluster ? `the Temporal server ${TEMPORAL_SERVER_VERSION} for npm run cluster` : 'the Temporal servers';
+  const are = cluster ? `Temporal server ${TEMPORAL_SERVER_VERSION} is` : 'Temporal servers are';
   const quiet = flags.has('--quiet');
   const log = (line) => {
     if (!quiet) process.stderr.write(`[certflow] ${line}\n`);
   };
   if (flags.has('--check')) {
-    const ok = isProvisioned();
-    log(ok ? 'Temporal servers are provisioned' : 'Temporal servers are not provisioned');
+    const ok = cluster ? isClusterProvisioned() : isProvisioned();
+    log(`${are} ${ok ? 'provisioned' : 'not provisioned'}`);
     return ok ? 0 : 1;
   }
   try {
-    const manifest = provision({ log });
+    const manifest = cluster ? provisionCluster({ log }) : provision({ log });
     if (flags.has('--json')) process.stdout.write(`${JSON.stringify(manifest, null, 2)}\n`);
     return 0;
   } catch (error) {
-    process.stderr.write(`[certflow] cannot provision the Temporal servers: ${error.message}\n`);
+    process.stderr.write(`[certflow] cannot provision ${what}: ${error.message}\n`);
     return error instanceof MissingToolError ? 3 : 1;
   }
 }
@@ -300,6 +394,9 @@ function main(argv) {
 module.exports = {
   provision,
   isProvisioned,
+  provisionCluster,
+  isClusterProvisioned,
+  TEMPORAL_SERVER_VERSION,
   defaultToolsDir,
   MissingToolError,
   ProvisioningError,

@@ -138,9 +138,46 @@ printf '#!/bin/sh\\necho temporal\\n' > "$GOBIN/temporal"; chmod +x "$GOBIN/temp
     expect(calls()).toEqual([]);
   });
 
+  it('builds the cluster server and schema tool only with --cluster, copying the schema from the module cache', () => {
+    fakeToolchain();
+    const modCache = path.join(sandbox, 'gomodcache');
+    const versioned = path.join(modCache, 'go.temporal.io', 'server@v1.29.1', 'schema', 'postgresql', 'v12');
+    fs.mkdirSync(path.join(versioned, 'temporal', 'versioned', 'v1.0'), { recursive: true });
+    fs.writeFileSync(path.join(versioned, 'temporal', 'versioned', 'v1.0', 'manifest.json'), '{}');
+    // The module cache is read-only; the copy must still be removable.
+    fs.chmodSync(path.join(versioned, 'temporal', 'versioned', 'v1.0'), 0o555);
+    fakeTool(
+      'go',
+      `case "$1" in
+  version) echo "go version go1.26.8 linux/amd64";;
+  env) echo "${modCache}";;
+  install) for tool in temporal server sql; do printf '#!/bin/sh\\n' > "$GOBIN/$tool"; chmod +x "$GOBIN/$tool"; done;;
+esac`,
+    );
+    expect(provision(['--quiet']).code).toBe(0);
+    expect(calls().filter((call) => call.includes('go.temporal.io/server'))).toEqual([]);
+    expect(provision(['--cluster', '--check']).code).toBe(1);
+
+    const built = provision(['--cluster', '--json']);
+    expect(built.code, built.stderr).toBe(0);
+    expect(calls().filter((call) => call.startsWith('go install'))).toContainEqual(
+      expect.stringMatching(
+        /go\.temporal\.io\/server\/cmd\/server@v1\.29\.1 go\.temporal\.io\/server\/cmd\/tools\/sql@v1\.29\.1/,
+      ),
+    );
+    const server = JSON.parse(built.stdout) as { version: string; path: string; sqlTool: string; schemaDir: string };
+    expect(server.version).toBe('1.29.1');
+    expect(path.basename(server.path)).toBe('temporal-server');
+    expect(path.basename(server.sqlTool)).toBe('temporal-sql-tool');
+    expect(fs.existsSync(path.join(server.schemaDir, 'temporal', 'versioned', 'v1.0', 'manifest.json'))).toBe(true);
+    expect(provision(['--cluster', '--check']).code).toBe(0);
+    expect(provision(['--check']).code).toBe(0);
+    fs.chmodSync(path.join(versioned, 'temporal', 'versioned', 'v1.0'), 0o755);
+  });
+
   it('rejects an unknown option', () => {
     const result = provision(['--force']);
     expect(result.code).toBe(2);
-    expect(result.stderr).toMatch(/unknown option --force; use --check, --json or --quiet/);
+    expect(result.stderr).toMatch(/unknown option --force; use --cluster, --check, --json or --quiet/);
   });
 });
