@@ -3,6 +3,7 @@ import { accessSync, constants as fsConstants, statSync } from 'node:fs';
 import path from 'node:path';
 import type { TlsEndpointAddress } from './config';
 import { ConfigError } from './config-error';
+import { PAYLOAD_KEY_BYTES, type PayloadKey } from './payload-codec';
 
 const PRINCIPAL =
   /^(email:[^\s@,]+@[^\s@,]+|slack:[UW][A-Z0-9]{2,}|jira:[A-Za-z0-9:-]{6,128}|user:[A-Za-z0-9._-]{1,64})$/;
@@ -228,4 +229,104 @@ export function readReloadCommand(env: NodeJS.ProcessEnv, cwd: string): string[]
     'CERTFLOW_RELOAD_COMMAND',
     `program "${program}" is not found on PATH; give its full path (e.g. /usr/sbin/nginx -s reload), or unset it for no reload`,
   );
+}
+
+/** A key id: what CERTFLOW_PAYLOAD_KEYS names keys by and each sealed payload's metadata carries. */
+const PAYLOAD_KEY_ID = /^[A-Za-z0-9._-]{1,64}$/;
+/** The id of CERTFLOW_PAYLOAD_KEY's key when it names none. */
+export const DEFAULT_PAYLOAD_KEY_ID = 'default';
+
+function readPayloadKey(variable: string, entry: string, idRequired: boolean): PayloadKey {
+  const colon = entry.indexOf(':');
+  if (colon < 0 && idRequired) {
+    // The entry is key material: the error describes it without quoting it.
+    throw new ConfigError(variable, 'an entry has no key id; write <id>:<base64 of 32 bytes>, e.g. k2:…');
+  }
+  const id = colon < 0 ? DEFAULT_PAYLOAD_KEY_ID : entry.slice(0, colon).trim();
+  const encoded = (colon < 0 ? entry : entry.slice(colon + 1)).trim();
+  if (!PAYLOAD_KEY_ID.test(id)) {
+    throw new ConfigError(variable, `key id "${id}" is not letters, digits, '.', '_' or '-' (at most 64)`);
+  }
+  // Buffer.from(…, 'base64') skips what is not base64, so the text is checked first: a typo must not shorten a key.
+  if (!/^[A-Za-z0-9+/]+={0,2}$/.test(encoded) && !/^[A-Za-z0-9_-]+={0,2}$/.test(encoded)) {
+    throw new ConfigError(variable, `key "${id}" is not base64; generate one with: openssl rand -base64 32`);
+  }
+  const key = Buffer.from(encoded, encoded.includes('-') || encoded.includes('_') ? 'base64url' : 'base64');
+  if (key.length !== PAYLOAD_KEY_BYTES) {
+    throw new ConfigError(
+      variable,
+      `key "${id}" is ${key.length} bytes, not ${PAYLOAD_KEY_BYTES} (AES-256); generate one with: openssl rand -base64 32`,
+    );
+  }
+  return { id, key };
+}
+
+/**
+ * The payload keys, newest (the one that encrypts) first: CERTFLOW_PAYLOAD_KEYS (`<id>:<base64>,…`), then
+ * CERTFLOW_PAYLOAD_KEY (`<base64>` or `<id>:<base64>`), which thus stays readable while KEYS takes over. None: [].
+ */
+export function readPayloadKeys(env: NodeJS.ProcessEnv): PayloadKey[] {
+  const keys: PayloadKey[] = [];
+  for (const entry of (env.CERTFLOW_PAYLOAD_KEYS ?? '').split(',').map((part) => part.trim())) {
+    if (entry === '') continue;
+    const key = readPayloadKey('CERTFLOW_PAYLOAD_KEYS', entry, true);
+    if (keys.some(({ id }) => id === key.id)) {
+      throw new ConfigError('CERTFLOW_PAYLOAD_KEYS', `key id "${key.id}" appears twice; give every key its own id`);
+    }
+    keys.push(key);
+  }
+  const single = env.CERTFLOW_PAYLOAD_KEY?.trim();
+  if (single) {
+    const key = readPayloadKey('CERTFLOW_PAYLOAD_KEY', single, false);
+    const same = keys.find(({ id }) => id === key.id);
+    if (same !== undefined && !same.key.equals(key.key)) {
+      throw new ConfigError(
+        'CERTFLOW_PAYLOAD_KEY',
+        `key id "${key.id}" also names a different key in CERTFLOW_PAYLOAD_KEYS; give every key its own id`,
+      );
+    }
+    if (same === undefined) keys.push(key);
+  }
+  return keys;
+}
+
+/** Shortest codec token accepted: a guessable token would open every history to whoever reaches the endpoint. */
+const MIN_CODEC_TOKEN_LENGTH = 16;
+
+/** CERTFLOW_CODEC_TOKEN, the bearer token of the codec endpoint, or undefined when unset (the endpoint is off). */
+export function readCodecToken(env: NodeJS.ProcessEnv): string | undefined {
+  const raw = env.CERTFLOW_CODEC_TOKEN;
+  if (raw === undefined || raw === '') return undefined;
+  if (raw.length < MIN_CODEC_TOKEN_LENGTH || /\s/.test(raw)) {
+    throw new ConfigError(
+      'CERTFLOW_CODEC_TOKEN',
+      `must be at least ${MIN_CODEC_TOKEN_LENGTH} characters without spaces; generate one with: openssl rand -hex 32`,
+    );
+  }
+  return raw;
+}
+
+/** CERTFLOW_CODEC_CORS_ORIGINS: the origins (scheme://host[:port]) allowed to call the codec endpoint from a browser. */
+export function readCorsOrigins(env: NodeJS.ProcessEnv, uiPort: number): string[] {
+  const raw = env.CERTFLOW_CODEC_CORS_ORIGINS;
+  if (raw === undefined || raw.trim() === '') return [`http://localhost:${uiPort}`, `http://127.0.0.1:${uiPort}`];
+  return raw
+    .split(',')
+    .map((entry) => entry.trim())
+    .filter(Boolean)
+    .map((origin) => {
+      let url: URL | undefined;
+      try {
+        url = new URL(origin);
+      } catch {
+        url = undefined;
+      }
+      if (url === undefined || !/^https?:$/.test(url.protocol) || url.origin !== origin.replace(/\/+$/, '')) {
+        throw new ConfigError(
+          'CERTFLOW_CODEC_CORS_ORIGINS',
+          `"${origin}" is not an origin; write scheme://host[:port] without a path, e.g. https://temporal-ui.example.com`,
+        );
+      }
+      return url.origin;
+    });
 }

@@ -168,4 +168,27 @@ export const CONFIG_VARIABLES: readonly ConfigVariable[] = [
     default: '3001',
     description: "port of that stand-in's page and Web API (0 picks a free one)",
   },
+  {
+    name: 'CERTFLOW_PAYLOAD_KEYS',
+    default: '(unset: payloads in clear)',
+    description:
+      'Temporal payload keys `<id>:<base64 of 32 bytes>,…` (`openssl rand -base64 32`): the first encrypts, all decrypt',
+  },
+  {
+    name: 'CERTFLOW_PAYLOAD_KEY',
+    default: '(unset)',
+    description:
+      'one payload key, `<base64>` (id `default`) or `<id>:<base64>`; with CERTFLOW_PAYLOAD_KEYS it only decrypts',
+  },
+  {
+    name: 'CERTFLOW_CODEC_TOKEN',
+    default: '(unset: no codec endpoint)',
+    description: "bearer token of `/codec/encode` and `/codec/decode`, the Web UI's remote codec (16+ characters)",
+  },
+  {
+    name: 'CERTFLOW_CODEC_CORS_ORIGINS',
+    default: 'http://localhost:<TEMPORAL_UI_PORT>',
+    description:
+      "browser origins allowed to call the codec endpoint (the Web UI's); by default also its 127.0.0.1 twin",
+  },
 ];

@@ -7,11 +7,14 @@ import { ConfigError } from './config-error';
 import { readJira, type JiraSettings } from './config-jira';
 import {
   readAddress,
+  readCodecToken,
+  readCorsOrigins,
   readDatabaseUrl,
   readDigestWindowMs,
   readEndpoints,
   readHttpUrl,
   readName,
+  readPayloadKeys,
   readPort,
   readPrincipal,
   readPrincipals,
@@ -22,6 +25,7 @@ import {
   readStandIn,
 } from './config-readers';
 import { LOG_LEVELS, type LogLevel } from './config-variables';
+import type { PayloadKey } from './payload-codec';
 
 /** certflow's runtime configuration, read once from the environment. */
 export interface CertflowConfig {
@@ -77,6 +81,12 @@ export interface CertflowConfig {
   jira: JiraSettings | undefined;
   /** The local Jira stand-in `certflow start` runs when JIRA_URL is unset and CERTFLOW_JIRA is not `off`. */
   jiraStandIn: { port: number } | undefined;
+  /** Keys sealing Temporal payloads (R-KEY-1), newest (the one that encrypts) first; empty: payloads in clear. */
+  payloadKeys: PayloadKey[];
+  /** Bearer token of the codec endpoint at `/codec`; undefined: the endpoint is off. */
+  codecToken: string | undefined;
+  /** Browser origins allowed to call the codec endpoint (the Temporal Web UI's). */
+  codecCorsOrigins: string[];
 }
 
 /** Where a TLS endpoint certflow runs listens. */
@@ -137,6 +147,9 @@ export function loadConfig(env: NodeJS.ProcessEnv, cwd: string): CertflowConfig 
       3002,
       Boolean(env.JIRA_URL || env.JIRA_CONFIG_FILE),
     ),
+    payloadKeys: readPayloadKeys(env),
+    codecToken: readCodecToken(env),
+    codecCorsOrigins: readCorsOrigins(env, devServerUiPort),
   };
 }
 

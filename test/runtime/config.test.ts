@@ -40,6 +40,9 @@ describe('loadConfig', () => {
       campaignChannelId: undefined,
       jira: undefined,
       jiraStandIn: { port: 3002 },
+      payloadKeys: [],
+      codecToken: undefined,
+      codecCorsOrigins: ['http://localhost:8233', 'http://127.0.0.1:8233'],
     });
   });
 
@@ -85,6 +88,10 @@ describe('loadConfig', () => {
         JIRA_CHANGE_WINDOW_FIELD: 'customfield_10050',
         JIRA_WEBHOOK_SECRET: 'hook-secret',
         CERTFLOW_JIRA_POLL_SECONDS: '60',
+        CERTFLOW_PAYLOAD_KEYS: `k2:${Buffer.alloc(32, 2).toString('base64')}`,
+        CERTFLOW_PAYLOAD_KEY: Buffer.alloc(32, 1).toString('base64'),
+        CERTFLOW_CODEC_TOKEN: 'codec-token-0123456789',
+        CERTFLOW_CODEC_CORS_ORIGINS: 'https://temporal-ui.example.com',
       },
       CWD,
     );
@@ -133,6 +140,12 @@ describe('loadConfig', () => {
         pollSeconds: 60,
       },
       jiraStandIn: undefined,
+      payloadKeys: [
+        { id: 'k2', key: Buffer.alloc(32, 2) },
+        { id: 'default', key: Buffer.alloc(32, 1) },
+      ],
+      codecToken: 'codec-token-0123456789',
+      codecCorsOrigins: ['https://temporal-ui.example.com'],
     });
   });
 
