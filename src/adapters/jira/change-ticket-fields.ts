@@ -246,13 +246,20 @@ export function jiraText(sections: readonly TextSection[], apiVersion: '2' | '3'
 
 /** Every text in a v2 string or v3 ADF value, joined, so a marker is found in either. */
 export function textOf(value: unknown): string {
-  if (typeof value === 'string') return value;
-  if (Array.isArray(value)) return value.map(textOf).join('');
-  if (typeof value === 'object' && value !== null) {
-    const node = value as { text?: unknown; content?: unknown };
-    return `${typeof node.text === 'string' ? node.text : ''}${textOf(node.content)}`;
+  // A loop over a stack, not recursion: a webhook body may nest ADF thousands deep, which would overflow the call stack.
+  const parts: string[] = [];
+  const pending: unknown[] = [value];
+  while (pending.length > 0) {
+    const next = pending.pop();
+    if (typeof next === 'string') parts.push(next);
+    else if (Array.isArray(next)) for (let index = next.length - 1; index >= 0; index--) pending.push(next[index]);
+    else if (typeof next === 'object' && next !== null) {
+      const node = next as { text?: unknown; content?: unknown };
+      pending.push(node.content);
+      if (typeof node.text === 'string') parts.push(node.text);
+    }
   }
-  return '';
+  return parts.join('');
 }
 
 /** A lifecycle comment as people read it; its idempotency key goes in a comment property. */

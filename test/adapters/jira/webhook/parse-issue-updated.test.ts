@@ -14,6 +14,13 @@ const READING: IssueUpdatedReading = {
 };
 const AT = Date.parse('2026-12-01T10:00:00Z');
 
+/** ADF paragraphs nested `depth` deep around one text node, as JSON.parse returns a body of that shape. */
+function nestedAdf(depth: number, text: string): unknown {
+  let node: unknown = { type: 'text', text };
+  for (let level = 0; level < depth; level++) node = { type: 'paragraph', content: [node] };
+  return node;
+}
+
 function webhook(options: {
   to?: string;
   fields?: Record<string, unknown>;
@@ -91,6 +98,12 @@ describe('R-MON-2: reading Jira’s issue_updated webhook', () => {
       'cancelled, the resolution as reason',
       webhook({ to: 'Cancelled', fields: { resolution: { name: "Won't Do" } } }),
       { decision: 'rejected', reason: "Won't Do" },
+    ],
+    [
+      // Found by test/fuzz/jira-webhook.fuzz.ts: reading the reason recursively overflowed the stack, a 500 Jira retried.
+      'declined with a reason field nested 20,000 deep (ADF as an attacker may send it)',
+      webhook({ to: 'Declined', fields: { customfield_10101: nestedAdf(20_000, 'too deep') } }),
+      { decision: 'rejected', reason: 'too deep' },
     ],
     ['back to awaiting approval (any case)', webhook({ to: 'AWAITING APPROVAL' }), { decision: 'pending' }],
     [
