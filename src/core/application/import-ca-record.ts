@@ -4,7 +4,7 @@
  */
 import type { CaRecordCounts, CaRecordSource } from '../ports/ca-record-source';
 import type { InventoryStore } from '../ports/inventory-store';
-import { importCertificates, type ImportOptions, type ImportReport } from './import-certificates';
+import { type ImportActor, importCertificates, type ImportOptions, type ImportReport } from './import-certificates';
 
 /** What a CA import did: the import's report and the record's entries imported, by the CA's status. */
 export interface CaImportReport extends ImportReport {
@@ -17,35 +17,51 @@ export interface CaImportReport extends ImportReport {
  * never becomes a managed certificate's version and no lifecycle starts for it.
  */
 export async function importCaRecord(record: CaRecordSource, options: ImportOptions): Promise<CaImportReport> {
-  const target = options.store;
-  // The import stores a batch, then assigns it: revocations go in between, so assignment already skips them.
+  const report = await importCertificates(record.certificates, {
+    ...options,
+    store: recordingRevocations(options.store, record, options),
+  });
+  return { ...report, caRecord: { name: record.name, ...record.counts() } };
+}
+
+/**
+ * The store the import writes through: it assigns managed certificates only after recording the revocations among
+ * them, and so does every store it opens for a transaction, whose writes the revocations then join.
+ */
+function recordingRevocations(store: InventoryStore, record: CaRecordSource, actor: ImportActor): InventoryStore {
   const assignAfterRevocations: InventoryStore['assignManagedCertificates'] = async (fingerprints, at) => {
     const revoked = fingerprints.flatMap((fingerprint) => {
       const revocation = record.revocationOf(fingerprint);
       return revocation === undefined ? [] : [{ fingerprint, revocation }];
     });
-    if (revoked.length === 0) return target.assignManagedCertificates(fingerprints, at);
-    for (const { fingerprint, revocation } of revoked) await target.recordRevocation(fingerprint, revocation);
-    await target.appendAudit(
-      revoked.map(({ fingerprint, revocation }) => ({
-        at,
-        actor: options.actor,
-        action: 'certificate.revocation-imported',
-        subject: fingerprint,
-        where: options.where,
-        details: { revokedAt: revocation.at, reason: revocation.reason, source: record.name },
-        idempotencyKey: `certificate.revocation-imported:${fingerprint}`,
-      })),
-    );
-    return target.assignManagedCertificates(fingerprints, at);
+    for (const { fingerprint, revocation } of revoked) await store.recordRevocation(fingerprint, revocation);
+    if (revoked.length > 0) {
+      await store.appendAudit(
+        revoked.map(({ fingerprint, revocation }) => ({
+          at,
+          actor: actor.actor,
+          action: 'certificate.revocation-imported',
+          subject: fingerprint,
+          where: actor.where,
+          details: { revokedAt: revocation.at, reason: revocation.reason, source: record.name },
+          idempotencyKey: `certificate.revocation-imported:${fingerprint}`,
+        })),
+      );
+    }
+    return store.assignManagedCertificates(fingerprints, at);
   };
-  const store = new Proxy(target, {
-    get(object, property) {
+  return new Proxy(store, {
+    get(target, property) {
       if (property === 'assignManagedCertificates') return assignAfterRevocations;
-      const value: unknown = Reflect.get(object, property, object);
-      return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(object) : value;
+      const value: unknown = Reflect.get(target, property, target);
+      if (typeof value !== 'function') return value;
+      if (property === 'transaction') {
+        return (work: (inner: InventoryStore) => Promise<unknown>) =>
+          (value as (work: (inner: InventoryStore) => Promise<unknown>) => Promise<unknown>).call(target, (inner) =>
+            work(recordingRevocations(inner, record, actor)),
+          );
+      }
+      return (value as (...args: unknown[]) => unknown).bind(target);
     },
   });
-  const report = await importCertificates(record.certificates, { ...options, store });
-  return { ...report, caRecord: { name: record.name, ...record.counts() } };
 }
