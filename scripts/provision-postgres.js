@@ -140,7 +140,9 @@ async function startPostgres({ folder } = {}) {
     if (throwaway) fs.rmSync(root, { recursive: true, force: true });
   };
   try {
-    fs.mkdirSync(root, { recursive: true, mode: 0o700 });
+    // Only the server's own folder is private: when we are root, the `postgres` user must still reach it.
+    fs.mkdirSync(path.dirname(root), { recursive: true });
+    if (!fs.existsSync(root)) fs.mkdirSync(root, { mode: 0o700 });
     if (user !== null) fs.chownSync(root, user.uid, user.gid);
     if (!fs.existsSync(path.join(dataDir, 'PG_VERSION'))) {
       const [initCommand, initArgs] = asUser(user, path.join(binDir, 'initdb'), [
@@ -251,4 +253,4 @@ function postmasterPid(dataDir) {
   }
 }
 
-module.exports = { startPostgres, findPostgresBinDir, PostgresToolsMissingError, PostgresStartError };
+module.exports = { startPostgres, freePort, findPostgresBinDir, PostgresToolsMissingError, PostgresStartError };

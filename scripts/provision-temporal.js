@@ -176,7 +176,7 @@ function provisionTemporalServer(toolsDir, env, log) {
   try {
     log(
       `building the Temporal server ${TEMPORAL_SERVER_VERSION} and temporal-sql-tool with go install ` +
-        '(10 to 25 minutes the first time on a small machine)…',
+        '(about 10 minutes the first time on 2 busy cores)…',
     );
     fs.mkdirSync(path.join(stage, 'bin'));
     const goEnv = { ...env, GOBIN: path.join(stage, 'bin'), CGO_ENABLED: '0', GOFLAGS: '-buildvcs=false' };
