@@ -70,7 +70,7 @@ const CHROMIUM = '/usr/bin/chromium';
 /**
  * Installs a Debian package with apt-get when `present()` says it is missing and this runs as root on a machine with
  * apt (CI, a container); otherwise it only says how, and the tests that need it fail with the same advice. Only
- * `npm test` pays for it, never `npm start`.
+ * `npm test` and `npm run bench` pay for it, never `npm start`.
  */
 function ensureDebianPackage(log, { name, present, neededBy }) {
   if (present()) return;
@@ -114,6 +114,15 @@ function ensureOpenssl(log) {
   });
 }
 
+/** nmap, which the discovery bench (bench/discovery.bench.ts) measures certflow's scanner against. */
+function ensureNmap(log) {
+  ensureDebianPackage(log, {
+    name: 'nmap',
+    present: () => spawnSync('nmap', ['--version'], { stdio: 'ignore' }).status === 0,
+    neededBy: 'the discovery bench',
+  });
+}
+
 function aptEnv() {
   return { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
 }
@@ -131,6 +140,10 @@ function main(argv) {
     if (process.env.npm_lifecycle_event === 'test') {
       ensureChromium(log);
       ensureOpenssl(log);
+    }
+    if (process.env.npm_lifecycle_event === 'bench') {
+      ensureOpenssl(log);
+      ensureNmap(log);
     }
     return 0;
   } catch (error) {
