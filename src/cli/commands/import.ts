@@ -1,8 +1,13 @@
 import fs from 'node:fs/promises';
+import { NoInternalCaError, readInternalCaRecord } from '../../adapters/ca/internal-ca-record';
 import { OWNER_GROUP_ID } from '../../core/domain/inventory/metadata-row';
 import type { CertificateMetadataPatch } from '../../core/domain/inventory/model';
 import { certificateFileSource } from '../../adapters/certificate-files/certificate-file-source';
+import { NotAnOpensslIndexError, openOpensslCaDatabase } from '../../adapters/certificate-files/openssl-ca-source';
 import { readMetadataCsv, type MetadataCsv } from '../../adapters/certificate-files/read-metadata-csv';
+import { type CaImportReport, importCaRecord } from '../../core/application/import-ca-record';
+import type { CaRecordSource } from '../../core/ports/ca-record-source';
+import { internalCaFolder } from '../../runtime/services';
 import { importCertificates, type ImportReport } from '../../core/application/import-certificates';
 import { applyMetadataRows, type MetadataImportReport } from '../../core/application/import-metadata';
 import {
@@ -28,7 +33,15 @@ export const IMPORT_OPTIONS = {
   host: { type: 'string' },
   json: { type: 'boolean', default: false },
   policy: { type: 'string' },
+  'openssl-ca': { type: 'string' },
+  'certs-dir': { type: 'string' },
+  'internal-ca': { type: 'boolean', default: false },
 } as const;
+
+/** A CA's issuance record to import instead of files: an OpenSSL CA database, or certflow's internal CA. */
+export type CaRecordRequest =
+  | { readonly kind: 'openssl'; readonly index: string; readonly certsDir: string | undefined }
+  | { readonly kind: 'internal' };
 
 /** Parsed `certflow import` command line. */
 export interface ImportCommand {
@@ -37,7 +50,36 @@ export interface ImportCommand {
   readonly metadataCsv: string | undefined;
   readonly patch: CertificateMetadataPatch | undefined;
   readonly host: string | undefined;
+  readonly caRecord: CaRecordRequest | undefined;
   readonly json: boolean;
+}
+
+/** The CA record the flags ask for; a CA record comes alone (no paths, host or passwords): a UsageError otherwise. */
+function readCaRecordRequest(
+  paths: readonly string[],
+  values: { 'openssl-ca'?: string; 'certs-dir'?: string; 'internal-ca'?: boolean; host?: string },
+  passwords: readonly string[],
+): CaRecordRequest | undefined {
+  const index = values['openssl-ca'];
+  if (values['certs-dir'] !== undefined && index === undefined) {
+    throw new UsageError(
+      '--certs-dir names the certificate folder of an OpenSSL CA: use it with --openssl-ca <index.txt>',
+    );
+  }
+  if (index === undefined && !values['internal-ca']) return undefined;
+  if (index !== undefined && values['internal-ca']) {
+    throw new UsageError('--openssl-ca and --internal-ca each import one CA: run certflow import once for each');
+  }
+  const flag = index !== undefined ? '--openssl-ca' : '--internal-ca';
+  if (paths.length > 0) {
+    throw new UsageError(`${flag} imports a CA's record, not files: run certflow import ${paths.join(' ')} separately`);
+  }
+  if (values.host !== undefined || passwords.length > 0) {
+    throw new UsageError(
+      `${flag}: --host and --password are for files; a CA's record names no installed location and needs no password`,
+    );
+  }
+  return index !== undefined ? { kind: 'openssl', index, certsDir: values['certs-dir'] } : { kind: 'internal' };
 }
 
 /** Turns `certflow import` options into an {@link ImportCommand}; bad flags are UsageErrors. */
@@ -52,11 +94,18 @@ export function readImportCommand(
     application?: string;
     host?: string;
     json?: boolean;
+    'openssl-ca'?: string;
+    'certs-dir'?: string;
+    'internal-ca'?: boolean;
   },
   env: NodeJS.ProcessEnv,
 ): ImportCommand {
-  if (paths.length === 0 && !values.metadata) {
-    throw new UsageError('usage: certflow import <file or folder>... [--metadata <csv>]; name at least one path');
+  const caRecord = readCaRecordRequest(paths, values, values.password ?? []);
+  if (paths.length === 0 && !values.metadata && caRecord === undefined) {
+    throw new UsageError(
+      'usage: certflow import <file or folder>... | --openssl-ca <index.txt> [--certs-dir <folder>] | --internal-ca ' +
+        '[--metadata <csv>]; name at least one path',
+    );
   }
   const passwords = [...(values.password ?? [])];
   for (const variable of values['password-env'] ?? []) {
@@ -77,6 +126,7 @@ export function readImportCommand(
     metadataCsv: values.metadata,
     patch: Object.keys(patch).length > 0 ? patch : undefined,
     host: values.host,
+    caRecord,
     json: values.json ?? false,
   };
 }
@@ -141,6 +191,27 @@ function describeMetadata(source: string, report: MetadataImportReport): string[
   return lines;
 }
 
+/** Opens the CA record the command names; a file that is no OpenSSL index, or no internal CA, is a UsageError. */
+async function openCaRecord(request: CaRecordRequest, context: LifecycleCommandContext): Promise<CaRecordSource> {
+  try {
+    return request.kind === 'openssl'
+      ? await openOpensslCaDatabase(request.index, { certsDir: request.certsDir })
+      : await readInternalCaRecord(internalCaFolder(context.config), { now: () => new Date() });
+  } catch (error) {
+    if (error instanceof NotAnOpensslIndexError || error instanceof NoInternalCaError) {
+      throw new UsageError(error.message);
+    }
+    throw error;
+  }
+}
+
+function describeCaRecord(record: CaImportReport['caRecord']): string {
+  return (
+    `CA record ${printable(record.name)}: ${plural(record.valid, 'valid certificate')}, ${record.revoked.toLocaleString('en-US')} revoked ` +
+    `(their revocations recorded), ${record.expired.toLocaleString('en-US')} expired (kept as history)`
+  );
+}
+
 /** Runs `certflow import`; returns true when every item went in (exit 0), false when some failed (exit 1). */
 export async function runImport(
   command: ImportCommand,
@@ -168,22 +239,28 @@ export async function runImport(
     }
     csv = readMetadataCsv(text, command.metadataCsv);
   }
+  // Open the CA's record before importing anything too: a file that is no index changes nothing.
+  const caRecord = command.caRecord && (await openCaRecord(command.caRecord, context));
   const started = performance.now();
-  let certificates: ImportReport | null = null;
-  if (command.paths.length > 0) {
+  let certificates: ImportReport | CaImportReport | null = null;
+  const importOptions = {
+    store: context.store,
+    policy: context.policy,
+    actor: context.actor,
+    where: context.where,
+    metadata: command.patch,
+    onProgress: (done: number) => progress.update(done),
+  };
+  if (caRecord) {
+    certificates = await importCaRecord(caRecord, importOptions);
+    progress.finish();
+  } else if (command.paths.length > 0) {
     const source = certificateFileSource(command.paths, {
       host: command.host,
       passwords: command.passwords,
       onFilesFound: (count) => progress.setTotal(count),
     });
-    certificates = await importCertificates(source, {
-      store: context.store,
-      policy: context.policy,
-      actor: context.actor,
-      where: context.where,
-      metadata: command.patch,
-      onProgress: (done) => progress.update(done),
-    });
+    certificates = await importCertificates(source, importOptions);
     progress.finish();
   }
   const seconds = (performance.now() - started) / 1000;
@@ -219,6 +296,7 @@ export async function runImport(
       JSON.stringify({ certificates: certificates && printedReport(certificates), metadata, lifecycles }, null, 2),
     );
   } else {
+    if (certificates && 'caRecord' in certificates) io.out(describeCaRecord(certificates.caRecord));
     if (certificates) describeImport(certificates, seconds).forEach((line) => io.out(line));
     if (lifecycles) describeLifecycles(lifecycles).forEach((line) => io.out(line));
     if (metadata && command.metadataCsv)

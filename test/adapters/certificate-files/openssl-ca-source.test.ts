@@ -1,8 +1,7 @@
 /**
- * CA import of a real OpenSSL CA (R-INV-2): a CA made with `openssl ca` in the test issues three certificates,
- * revokes one and lets one expire (its dates in the past), then certflow imports its index.txt and newcerts/.
+ * CA import of a real OpenSSL CA (R-INV-2): a CA made with `openssl ca` in the test (test/support/openssl-ca.ts)
+ * issues four certificates, revokes one, lets one expire and loses one's file; certflow imports its index.txt.
  */
-import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -14,98 +13,21 @@ import {
 import { openInventoryDatabase } from '../../../src/adapters/database/database';
 import { importCaRecord } from '../../../src/core/application/import-ca-record';
 import { DEFAULT_POLICY } from '../../../src/core/domain/policy/load-policy';
-import { requireOpenssl } from '../../support/openssl';
+import { makeOpensslCa, type OpensslCa } from '../../support/openssl-ca';
 
+let ca: OpensslCa;
 let caDir: string;
 
-function openssl(...args: string[]): string {
-  return execFileSync('openssl', args, { cwd: caDir, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
-}
-
-/** Issues a certificate for `name` with `openssl ca`; extra arguments set its dates. */
-function issue(name: string, ...dates: string[]): void {
-  openssl(
-    'req',
-    '-new',
-    '-newkey',
-    'ec',
-    '-pkeyopt',
-    'ec_paramgen_curve:P-256',
-    '-nodes',
-    '-keyout',
-    `${name}.key`,
-    '-out',
-    `${name}.csr`,
-    '-subj',
-    `/CN=${name}.example.test`,
-    '-addext',
-    `subjectAltName=DNS:${name}.example.test`,
-  );
-  openssl('ca', '-batch', '-config', 'ca.cnf', '-in', `${name}.csr`, '-out', `${name}.pem`, ...dates);
-}
-
-const CONFIG = `[ ca ]
-default_ca = CA_default
-[ CA_default ]
-dir = .
-database = $dir/index.txt
-new_certs_dir = $dir/newcerts
-serial = $dir/serial
-certificate = $dir/ca.pem
-private_key = $dir/ca.key
-default_md = sha256
-default_days = 90
-policy = policy_any
-unique_subject = no
-copy_extensions = copy
-[ policy_any ]
-commonName = supplied
-`;
-
 beforeAll(() => {
-  requireOpenssl();
-  caDir = fs.mkdtempSync(path.join(os.tmpdir(), 'certflow-openssl-ca-'));
-  fs.mkdirSync(path.join(caDir, 'newcerts'));
-  fs.writeFileSync(path.join(caDir, 'index.txt'), '');
-  fs.writeFileSync(path.join(caDir, 'serial'), '1000\n');
-  fs.writeFileSync(path.join(caDir, 'ca.cnf'), CONFIG);
-  openssl(
-    'req',
-    '-x509',
-    '-newkey',
-    'ec',
-    '-pkeyopt',
-    'ec_paramgen_curve:P-256',
-    '-nodes',
-    '-keyout',
-    'ca.key',
-    '-out',
-    'ca.pem',
-    '-subj',
-    '/CN=Test OpenSSL CA',
-    '-days',
-    '365',
-  );
-  issue('valid');
-  issue('revoked');
-  issue('expired', '-startdate', '20200101000000Z', '-enddate', '20200201000000Z');
-  issue('lost');
-  openssl('ca', '-config', 'ca.cnf', '-revoke', 'newcerts/1001.pem', '-crl_reason', 'keyCompromise');
-  openssl('ca', '-config', 'ca.cnf', '-updatedb');
-  // 1003's certificate file is gone, as after a new_certs_dir was cleaned up by hand.
-  fs.rmSync(path.join(caDir, 'newcerts', '1003.pem'));
+  ca = makeOpensslCa();
+  caDir = ca.folder;
 });
 
 afterAll(() => {
   if (caDir !== undefined) fs.rmSync(caDir, { recursive: true, force: true });
 });
 
-const fingerprintOf = (file: string) =>
-  openssl('x509', '-in', file, '-noout', '-fingerprint', '-sha256')
-    .split('=')[1]!
-    .trim()
-    .replaceAll(':', '')
-    .toLowerCase();
+const fingerprintOf = (file: string) => ca.fingerprintOf(file);
 
 async function withInventory<T>(work: (inventory: Awaited<ReturnType<typeof openInventoryDatabase>>) => Promise<T>) {
   const inventory = await openInventoryDatabase({ url: ':memory:' });
