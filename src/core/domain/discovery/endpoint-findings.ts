@@ -167,7 +167,10 @@ function chainFindings(scan: Extract<EndpointScan, { served: true }>, leaf: Cert
   const code = scan.verdictCode;
   if (code === null || DATE_CODES.has(code)) return [];
   const where = describeLocation(scan.location);
-  if (INCOMPLETE_CHAIN_CODES.has(code)) {
+  // The verifier says "issuer not found" both for a missing intermediate and for an unknown root: the served chain
+  // tells them apart, by whether the leaf's issuer was served at all.
+  const issuerServed = scan.chain.slice(1).some((certificate) => certificate.subject.text === leaf.issuer.text);
+  if (INCOMPLETE_CHAIN_CODES.has(code) && !issuerServed) {
     return [
       {
         kind: 'chain-incomplete',
@@ -180,6 +183,7 @@ function chainFindings(scan: Extract<EndpointScan, { served: true }>, leaf: Cert
       },
     ];
   }
+  const last = scan.chain[scan.chain.length - 1] ?? leaf;
   return [
     {
       kind: 'chain-untrusted',
@@ -187,8 +191,9 @@ function chainFindings(scan: Extract<EndpointScan, { served: true }>, leaf: Cert
       location: scan.location,
       fingerprint: leaf.fingerprintSha256,
       message:
-        `${where} serves a chain that does not reach a trusted root (${code}; issuer ${leaf.issuer.text}). Replace ` +
-        'it with a certificate from an approved CA, or add the private root to the trust store the scan uses (--trust-store)',
+        `${where} serves a chain that does not reach a trusted root (${code}; it ends at ${last.subject.text}, issued ` +
+        `by ${last.issuer.text}). Replace it with a certificate from an approved CA, or if that issuer is your private ` +
+        'root, add it to the trust store the scan uses (--trust-store)',
     },
   ];
 }

@@ -32,7 +32,8 @@ const leaf = (overrides: Partial<Parameters<typeof makeFacts>[0]> = {}): Certifi
 const intermediate = (notAfter = '2030-01-01T00:00:00.000Z') =>
   makeFacts({
     fingerprintSha256: INTERMEDIATE,
-    subject: 'CN=Example Issuing CA 1, O=Example',
+    subject: 'CN=Example Issuing CA 1, O=Example Inc, C=US',
+    issuer: 'CN=Example Root CA, O=Example Inc, C=US',
     isCa: true,
     notBefore: '2020-01-01T00:00:00.000Z',
     notAfter,
@@ -97,6 +98,19 @@ const rows: Row[] = [
     title: 'an intermediate left out',
     scan: served({ chain: [leaf()], verdictCode: 'UNABLE_TO_VERIFY_LEAF_SIGNATURE' }),
     expected: [['chain-incomplete', 'high', LEAF]],
+  },
+  {
+    title: "another CA's intermediate served instead of the issuer",
+    scan: served({
+      chain: [leaf(), makeFacts({ subject: 'CN=Other CA', isCa: true, fingerprintSha256: fp('4') })],
+      verdictCode: 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+    }),
+    expected: [['chain-incomplete', 'high', LEAF]],
+  },
+  {
+    title: 'the intermediate served, its root unknown to the trust store',
+    scan: served({ verdictCode: 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY' }),
+    expected: [['chain-untrusted', 'high', LEAF]],
   },
   {
     title: 'a chain to an unknown root',
