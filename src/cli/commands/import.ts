@@ -160,7 +160,8 @@ function printedReport({ metadataMerged: _told, ...report }: ImportReport): Omit
   return report;
 }
 
-function describeLifecycles(lifecycles: ImportLifecycles): string[] {
+/** Lines telling what an import or a discovery did to lifecycles. */
+export function describeLifecycles(lifecycles: ImportLifecycles): string[] {
   if ('notStarted' in lifecycles) {
     return [
       `lifecycles not started: ${lifecycles.notStarted}; run \`certflow lifecycle sync\` once certflow is running`,
