@@ -73,6 +73,10 @@ const INTERACTIONS_WITH_USER = new Set([
 /** Why an interaction payload cannot be routed, or null when it can. */
 function interactionProblem(payload: unknown): string | null {
   if (!isRecord(payload) || typeof payload.type !== 'string') return 'the interaction payload has no type';
+  // Bolt routes any payload with `actions` to the button listeners whatever its type: only Slack's own types get there.
+  if (!INTERACTIONS_WITH_USER.has(payload.type)) {
+    return `the interaction payload has type ${JSON.stringify(payload.type.slice(0, 80))}, which is none of Slack's`;
+  }
   if (INTERACTIONS_WITH_USER.has(payload.type) && !hasString(payload.user, 'id')) {
     return `the ${payload.type} payload names no user`;
   }

@@ -294,6 +294,12 @@ describe('slackBodyProblem and unhandledRequest (pure)', () => {
       'callback_id',
     ],
     ['application/x-www-form-urlencoded', 'command=%2Fcertflow', 'user_id'],
+    // Found by test/fuzz/slack-requests.fuzz.ts: Bolt sent this to the Request renewal listener, which answered 500.
+    [
+      'application/x-www-form-urlencoded',
+      `payload=${encodeURIComponent('{"type":"","actions":[{"action_id":"request_renewal","value":"5e1d2c3b4a596877"}]}')}`,
+      'none of Slack',
+    ],
     ['application/json', '{"type":"event_callback"}', 'no event'],
     ['application/json', '[]', 'not a JSON object'],
     ['text/plain', 'hi', 'content type'],
