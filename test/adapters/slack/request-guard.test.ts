@@ -285,6 +285,15 @@ describe('requests no listener takes get a quick, clear answer, logged once with
   });
 });
 
+describe('malformed requests Slack could sign (found by test/fuzz/slack-requests.fuzz.ts)', () => {
+  it('a /certflow command without a text field is answered as a bare /certflow, not a crash in the log', async () => {
+    const answer = await postSigned('application/x-www-form-urlencoded', 'command=%2Fcertflow&user_id=U0OWNER');
+    await slack.idle();
+    expect(answer.status).toBe(200);
+    expect(logged.filter((line) => /unhandled|Cannot read/.test(line))).toEqual([]);
+  });
+});
+
 describe('slackBodyProblem and unhandledRequest (pure)', () => {
   it.each([
     ['application/x-www-form-urlencoded', 'payload=%7Bnope', 'not JSON'],

@@ -200,8 +200,10 @@ async function send(
 
 /** Registers `/certflow`. */
 export function registerCertflowCommand(app: App, context: SlackListenerContext): void {
-  app.command(CERTFLOW_COMMAND, async ({ ack, command, respond, client }) => {
+  app.command(CERTFLOW_COMMAND, async ({ ack, command: sent, respond, client }) => {
     await ack();
+    // Slack always sends `text`, empty for a bare `/certflow`; a request without it is read as that, not a crash.
+    const command: SlashCommand = { ...sent, text: typeof sent.text === 'string' ? sent.text : '' };
     const message = await answerText(context, command, client);
     if (message !== null) await send(context, respond, command, message);
   });
