@@ -13,6 +13,7 @@ import type { InventoryStore } from '../core/ports/inventory-store';
 import type { InventoryDatabase } from '../adapters/database/kysely-inventory-store';
 import { SqlPublishedRoles } from '../adapters/database/sql-published-roles';
 import type { CertflowConfig } from '../runtime/config';
+import { payloadDataConverter } from '../runtime/payload-codec';
 import { TemporalUnreachableError } from './errors';
 
 /** The lifecycle and campaign clients and the connection under them. */
@@ -98,6 +99,10 @@ export const connectLifecycles: LifecycleConnector = async (config, store, where
   } catch (error) {
     throw new TemporalUnreachableError(address, error);
   }
-  const client = new Client({ connection, namespace: config.namespace });
+  const client = new Client({
+    connection,
+    namespace: config.namespace,
+    dataConverter: payloadDataConverter(config.payloadKeys),
+  });
   return openLifecycleSession(client, config, store, where, db, () => connection.close());
 };

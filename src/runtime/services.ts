@@ -33,6 +33,8 @@ import { SqlCampaignStore } from '../adapters/database/sql-campaign-store';
 import { JiraCampaignTicketing } from '../adapters/jira/jira-campaign-ticketing';
 import { SlackCampaignNotifier } from '../adapters/slack/slack-campaign-notifier';
 import { readPolicyFile, type CertflowConfig, type TlsEndpointAddress } from './config';
+import { createCodecEndpoint } from './codec-endpoint';
+import { PayloadEncryptionCodec } from './payload-codec';
 
 /** Everything the worker's activities use, opened from the configuration; `close()` releases it all. */
 export interface CertflowServices {
@@ -183,6 +185,13 @@ export async function openCertflowServices(options: OpenServicesOptions): Promis
         { prefix: '/ca/', handler: createCaHttpHandler(ca) },
         // What Slack's View details and the Jira ticket's link back open.
         { prefix: CERTIFICATE_PAGE_PREFIX, handler: createCertificatePageHandler({ store }) },
+        // What the Temporal Web UI decodes encrypted payloads with (R-KEY-1); off without CERTFLOW_CODEC_TOKEN.
+        createCodecEndpoint({
+          codec: new PayloadEncryptionCodec(config.payloadKeys),
+          token: config.codecToken,
+          corsOrigins: config.codecCorsOrigins,
+          namespace: config.namespace,
+        }),
         ...(options.httpMounts ?? []),
       ],
       log,

@@ -10,6 +10,7 @@ import {
 import { createActivities } from '../core/activities';
 import type { CampaignActivityDeps } from '../core/activities/campaign';
 import type { LifecycleActivityDeps } from '../core/activities/lifecycle';
+import { payloadDataConverter, type PayloadKey } from './payload-codec';
 
 /** Options of {@link createCertflowWorker}. */
 export interface CertflowWorkerOptions {
@@ -23,6 +24,8 @@ export interface CertflowWorkerOptions {
   lifecycle: LifecycleActivityDeps;
   /** Ports of the campaign activities; without them the worker runs no campaigns. */
   campaign?: CampaignActivityDeps;
+  /** Keys sealing payloads (CERTFLOW_PAYLOAD_KEYS), newest first; none: payloads in clear. */
+  payloadKeys?: readonly PayloadKey[];
 }
 
 /** The folder the worker bundles workflows from: workflows/ next to this module, in source and in dist/. */
@@ -41,6 +44,7 @@ export async function createCertflowWorker(options: CertflowWorkerOptions): Prom
     namespace: options.namespace,
     taskQueue: options.taskQueue,
     identity,
+    dataConverter: payloadDataConverter(options.payloadKeys ?? []),
     workflowBundle: options.workflowBundle ?? (await bundleWorkflows()),
     activities: createActivities({
       workerIdentity: identity,

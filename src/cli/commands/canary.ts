@@ -3,6 +3,7 @@ import { Client, Connection } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
 import { formatDuration } from '../../core/domain/duration';
 import type { CertflowConfig } from '../../runtime/config';
+import { payloadDataConverter } from '../../runtime/payload-codec';
 import type { TimerCanaryReport } from '../../core/workflows/definitions';
 import type { timerCanaryWorkflow } from '../../core/workflows/timer-canary';
 import { TemporalUnreachableError } from '../errors';
@@ -37,7 +38,11 @@ export async function runCanary({ config, sleepMs, label, wait, json, out }: Can
     throw new TemporalUnreachableError(address, error);
   });
   try {
-    const client = new Client({ connection, namespace: config.namespace });
+    const client = new Client({
+      connection,
+      namespace: config.namespace,
+      dataConverter: payloadDataConverter(config.payloadKeys),
+    });
     const { pollers } = await client.workflowService.describeTaskQueue({
       namespace: config.namespace,
       taskQueue: { name: config.taskQueue },

@@ -24,6 +24,7 @@ import {
 import type { CertflowConfig } from '../../runtime/config';
 import type { JiraSettings } from '../../runtime/config-jira';
 import { startDevServer, type DevServer } from '../../runtime/dev-server';
+import { payloadDataConverter } from '../../runtime/payload-codec';
 import { ensureSearchAttributes, SearchAttributeConflictError } from '../../runtime/search-attributes';
 import { repoRoot, resolveTemporalServer, TemporalToolsMissingError } from '../../runtime/temporal-tools';
 import { bootstrapEndpointCertificates, openCertflowServices, type CertflowServices } from '../../runtime/services';
@@ -372,7 +373,11 @@ export async function runStart({ config, workerOnly, out, stop }: StartOptions):
         out(`created owner group demo for the Slack stand-in's demo users and channel`);
       }
       clientConnection = await Connection.connect({ address });
-      const client = new Client({ connection: clientConnection, namespace: config.namespace });
+      const client = new Client({
+        connection: clientConnection,
+        namespace: config.namespace,
+        dataConverter: payloadDataConverter(config.payloadKeys),
+      });
       const lifecycles = createLifecycleClient({
         client,
         taskQueue: config.taskQueue,
@@ -384,6 +389,7 @@ export async function runStart({ config, workerOnly, out, stop }: StartOptions):
         connection,
         namespace: config.namespace,
         taskQueue: config.taskQueue,
+        payloadKeys: config.payloadKeys,
         lifecycle: services.lifecycle,
         campaign: {
           store: opened.store,
