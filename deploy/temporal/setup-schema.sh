@@ -1,6 +1,6 @@
 #!/bin/sh
 # One-shot job of docker-compose.yml (temporalio/admin-tools image): creates Temporal's two PostgreSQL databases
-# and brings their schemas to the version the server image expects. Safe to run again on every `up`.
+# and certflow's inventory database, and brings Temporal's schemas to the version the server image expects. Safe to run again on every `up`.
 set -eu
 
 tool() {
@@ -20,4 +20,6 @@ for db in temporal temporal_visibility; do
   tool --db "$db" setup-schema -v 0.0 || echo "schema of $db already initialised"
   tool --db "$db" update-schema -d "$schema"
 done
+# certflow's inventory shares the server; certflow migrates its own schema when a worker starts.
+tool --db certflow create || echo "database certflow exists"
 echo "Temporal schemas are up to date"
