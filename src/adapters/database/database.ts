@@ -96,20 +96,28 @@ export async function openInventoryDatabase(options: InventoryStoreOptions): Pro
   const location = parseInventoryUrl(options.url, options);
   const redacted = redactDatabaseUrl(options.url.trim());
   const setting = options.setting ?? 'CERTFLOW_DATABASE_URL';
-  const db =
-    location.dialect === 'sqlite'
-      ? new Kysely<InventoryDatabase>({ dialect: openSqlite(location.file, redacted, setting, options) })
-      : new Kysely<InventoryDatabase>({ dialect: await openPostgres(location.url, redacted, setting, options) });
+  let native: SqliteDatabase.Database | undefined;
+  let dialect: Dialect;
+  if (location.dialect === 'sqlite') {
+    native = openSqlite(location.file, redacted, setting, options);
+    dialect = new SqliteDialect({ database: native });
+  } else dialect = await openPostgres(location.url, redacted, setting, options);
+  const db = new Kysely<InventoryDatabase>({ dialect });
   try {
     await migrate(db, location.dialect, redacted);
   } catch (error) {
     await db.destroy();
     throw error;
   }
-  return { store: new KyselyInventoryStore(db, location.dialect), db };
+  return { store: new KyselyInventoryStore(db, location.dialect, native), db };
 }
 
-function openSqlite(file: string, redacted: string, setting: string, options: InventoryStoreOptions): Dialect {
+function openSqlite(
+  file: string,
+  redacted: string,
+  setting: string,
+  options: InventoryStoreOptions,
+): SqliteDatabase.Database {
   try {
     if (file !== ':memory:') fs.mkdirSync(path.dirname(file), { recursive: true });
     const database = new SqliteDatabase(file);
@@ -124,13 +132,16 @@ function openSqlite(file: string, redacted: string, setting: string, options: In
       // An import batch inserts at random fingerprints across several indexes; the default 2 MB page cache made it
       // re-read the same index pages from the OS within one batch. 64 MB is a ceiling, allocated as pages are used.
       database.pragma(`cache_size = ${-64 * 1024}`);
+      // Each statement of a write transaction journals the pages it changes so it can be undone alone; in a file that
+      // was two thirds of an import's writes (the WAL the rest). In memory it is bounded by one statement's pages.
+      database.pragma('temp_store = MEMORY');
       database.pragma('foreign_keys = ON');
       database.pragma(`busy_timeout = ${Math.max(0, Math.trunc(options.busyTimeoutMs ?? 5000))}`);
     } catch (error) {
       database.close();
       throw error;
     }
-    return new SqliteDialect({ database });
+    return database;
   } catch (error) {
     throw new InventoryDatabaseError(
       redacted,

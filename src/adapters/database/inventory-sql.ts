@@ -2,25 +2,52 @@
  * What the inventory's aggregate stores share on one database: the Kysely instance and its dialect, write
  * transactions, and multi-row statements kept under the dialect's bound-parameter limit.
  */
+import type SqliteDatabase from 'better-sqlite3';
 import { CompiledQuery, sql } from 'kysely';
 import type { InventoryDb } from './inventory-schema';
 import type { InventoryDialect } from './migrations';
 
 /** Bound parameters per statement: SQLite's default limit is 32,766, PostgreSQL's 65,535. */
 const PARAMETER_LIMIT: Record<InventoryDialect, number> = { sqlite: 32_000, postgres: 65_000 };
+/**
+ * Rows per prepared multi-row INSERT on SQLite. Compiling one statement of thousands of rows cost more than inserting
+ * them; a statement of this many rows is compiled once per table and run again for every full chunk.
+ */
+const SQLITE_ROWS_PER_INSERT = 50;
 
 /** A migrated inventory database and its dialect, shared by the aggregate stores behind one inventory store. */
 export class InventorySql {
+  /** Prepared INSERTs by SQL text, shared with the transactions' views of this database. */
+  private readonly statements: Map<string, SqliteDatabase.Statement>;
+
+  /**
+   * @param native the better-sqlite3 handle under `db`, for the import's prepared INSERTs; without it they go through
+   *   Kysely. `within` is set on the view of one open transaction: its writes join that transaction.
+   */
   constructor(
     readonly db: InventoryDb,
     readonly dialect: InventoryDialect,
-  ) {}
+    private readonly native?: SqliteDatabase.Database,
+    readonly within = false,
+    statements?: Map<string, SqliteDatabase.Statement>,
+  ) {
+    this.statements = statements ?? new Map<string, SqliteDatabase.Statement>();
+  }
+
+  /** Runs `work` on a view of this database whose writes all join one transaction: they commit together or not at all. */
+  async transaction<T>(work: (inner: InventorySql) => Promise<T>): Promise<T> {
+    return await this.write(
+      async (db) => await work(new InventorySql(db, this.dialect, this.native, true, this.statements)),
+    );
+  }
 
   /**
-   * Runs `work` in one transaction. SQLite's starts IMMEDIATE: it takes the write lock up front, so a second
-   * process waits for it (busy timeout) instead of failing when a read would later have to become a write.
+   * Runs `work` in one transaction (the open one, on a transaction's view). SQLite's starts IMMEDIATE: it takes the
+   * write lock up front, so a second process waits for it (busy timeout) instead of failing when a read would later
+   * have to become a write.
    */
   async write<T>(work: (db: InventoryDb) => Promise<T>): Promise<T> {
+    if (this.within) return await work(this.db);
     if (this.dialect === 'postgres') return await this.db.transaction().execute(work);
     return await this.db.connection().execute(async (connection) => {
       await sql`begin immediate`.execute(connection);
@@ -72,6 +99,29 @@ export class InventorySql {
     const result: R[] = [];
     const head = `insert into ${table} (${columns.map((column) => `"${column}"`).join(', ')}) values `;
     const sqliteTuple = `(${columns.map(() => '?').join(', ')})`;
+    if (this.native !== undefined) {
+      const prepared = (count: number) => {
+        const text = `${head}${Array<string>(count).fill(sqliteTuple).join(', ')} ${tail}`;
+        let statement = this.statements.get(text);
+        if (statement === undefined) {
+          statement = this.native!.prepare(text);
+          this.statements.set(text, statement);
+        }
+        return statement;
+      };
+      for (let start = 0; start < rows.length; start += SQLITE_ROWS_PER_INSERT) {
+        const chunk = rows.slice(start, start + SQLITE_ROWS_PER_INSERT);
+        const full = chunk.length === SQLITE_ROWS_PER_INSERT;
+        // The last, shorter chunk goes row by row: one more compiled statement per table, not one per length.
+        const statement = prepared(full ? SQLITE_ROWS_PER_INSERT : 1);
+        // better-sqlite3 binds each array argument's items in turn: a full chunk is one call with every row.
+        for (const parameters of full ? [chunk] : chunk.map((row) => [row])) {
+          if (statement.reader) result.push(...(statement.all(...parameters) as R[]));
+          else statement.run(...parameters);
+        }
+      }
+      return result;
+    }
     for (const chunk of this.chunks(rows, columns.length)) {
       let next = 0;
       const tuples =

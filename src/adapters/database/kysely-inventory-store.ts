@@ -11,6 +11,7 @@
  *
  * The tables are described in `inventory-schema.ts`.
  */
+import type SqliteDatabase from 'better-sqlite3';
 import type {
   AuditEntry,
   CertificateMetadataPatch,
@@ -54,13 +55,28 @@ export class KyselyInventoryStore implements InventoryStore {
   private readonly ownerGroups: SqlOwnerGroupStore;
   private readonly audit: SqlAuditLog;
 
-  constructor(db: InventoryDb, dialect: InventoryDialect) {
-    this.inventory = new InventorySql(db, dialect);
+  /**
+   * @param native the better-sqlite3 handle under a SQLite `db`, which the import's prepared INSERTs run on.
+   * @param inventory the view of an open transaction, for the store that {@link transaction} hands out.
+   */
+  constructor(
+    db: InventoryDb,
+    dialect: InventoryDialect,
+    native?: SqliteDatabase.Database,
+    inventory = new InventorySql(db, dialect, native),
+  ) {
+    this.inventory = inventory;
     this.certificates = new SqlCertificateStore(this.inventory);
     this.policyResults = new SqlPolicyResultStore(this.inventory);
     this.managed = new SqlManagedCertificateStore(this.inventory);
     this.ownerGroups = new SqlOwnerGroupStore(this.inventory);
     this.audit = new SqlAuditLog(this.inventory);
+  }
+
+  async transaction<T>(work: (store: InventoryStore) => Promise<T>): Promise<T> {
+    return await this.inventory.transaction(
+      async (inner) => await work(new KyselyInventoryStore(inner.db, inner.dialect, undefined, inner)),
+    );
   }
 
   upsertCertificates(items: readonly CertificateUpsert[], seenAt: string): Promise<UpsertOutcome> {
@@ -178,6 +194,8 @@ export class KyselyInventoryStore implements InventoryStore {
   }
 
   async close(): Promise<void> {
+    // The store of a transaction shares the connection of the store that opened it, which closes it.
+    if (this.inventory.within) return;
     await this.inventory.db.destroy();
   }
 }

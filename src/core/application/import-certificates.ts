@@ -3,7 +3,7 @@ import type { CertificateLocation, CertificateMetadataPatch, NewAuditEntry } fro
 import { compilePolicy, evaluateCertificatePolicy } from '../domain/policy/evaluate-policy';
 import type { Policy } from '../domain/policy/policy';
 import type { CertificateSource } from '../ports/certificate-source';
-import type { InventoryStore } from '../ports/inventory-store';
+import type { InventoryStore, ManagedAssignment } from '../ports/inventory-store';
 import { reevaluatePolicy } from './reevaluate-policy';
 
 /** Who runs an import and from where, for the audit log (R-LOG-1). */
@@ -114,8 +114,7 @@ export async function importCertificates(source: CertificateSource, options: Imp
   let created = 0;
   let updated = 0;
   let repeated = 0;
-  /** Only new certificates can need a link: known ones were linked when they were new, or by a CA new since. */
-  const createdFingerprints: string[] = [];
+  let issuerLinks = 0;
   const metadataMerged = new Set<string>();
   const givesMetadata = options.metadata !== undefined && Object.keys(options.metadata).length > 0;
   const managedCreated: string[] = [];
@@ -127,58 +126,31 @@ export async function importCertificates(source: CertificateSource, options: Imp
     const batch = [...byFingerprint.values()];
     pending = new Map();
     const at = now().toISOString();
-    const outcome = await options.store.upsertCertificates(
-      batch.map(({ parsed, locations }) => ({
-        facts: parsed.facts,
-        der: parsed.der,
-        metadata: mergePatch(options.metadata, locations),
-      })),
-      at,
-    );
     const results = batch.map(({ parsed }) => evaluateCertificatePolicy(parsed.facts, compiled, at));
-    await options.store.savePolicyResults(results);
+    // One transaction per batch: one commit, and the issuer links rewrite rows still in the page cache.
+    const { outcome, links, assignment } = await options.store.transaction(async (store) => {
+      const outcome = await store.upsertCertificates(
+        batch.map(({ parsed, locations }) => ({
+          facts: parsed.facts,
+          der: parsed.der,
+          metadata: mergePatch(options.metadata, locations),
+        })),
+        at,
+      );
+      // Only new certificates can need a link: known ones were linked when they were new, or by a CA new since.
+      const links = await store.linkIssuers(outcome.created);
+      await store.savePolicyResults(results);
+      // Known certificates too: one imported before managed certificates existed is assigned when it is seen again.
+      const assignment = await store.assignManagedCertificates([...byFingerprint.keys()], at);
+      await store.appendAudit(batchAudit(outcome.created, assignment, { byFingerprint, at, version, options }));
+      return { outcome, links, assignment };
+    });
     for (const result of results) compliance.set(result.fingerprintSha256, result.compliant);
     created += outcome.created.length;
-    createdFingerprints.push(...outcome.created);
+    issuerLinks += links;
     // A certificate stored by an earlier batch comes back as known: it was counted then, and is a repeat now.
     updated += outcome.updated.filter((fingerprint) => byFingerprint.get(fingerprint)?.firstSeen !== false).length;
     if (givesMetadata) for (const fingerprint of outcome.updated) metadataMerged.add(fingerprint);
-    // Known certificates too: one imported before managed certificates existed is assigned when it is seen again.
-    const assignment = await options.store.assignManagedCertificates([...byFingerprint.keys()], at);
-    await options.store.appendAudit([
-      ...outcome.created.map((fingerprint): NewAuditEntry => {
-        const item = byFingerprint.get(fingerprint);
-        return {
-          at,
-          actor: options.actor,
-          action: 'certificate.imported',
-          subject: fingerprint,
-          where: options.where,
-          details: {
-            subject: item?.parsed.facts.subject.text,
-            notAfter: item?.parsed.facts.notAfter,
-            locations: item?.locations,
-            policyVersion: version,
-          },
-        };
-      }),
-      ...assignment.created.map((managed): NewAuditEntry => ({
-        at,
-        actor: options.actor,
-        action: 'lifecycle.managed-created',
-        subject: managed.id,
-        where: options.where,
-        details: { fingerprint: managed.currentFingerprint, names: managed.namesKey },
-      })),
-      ...assignment.replaced.map(({ managed, previousFingerprint }): NewAuditEntry => ({
-        at,
-        actor: options.actor,
-        action: 'certificate.replaced-outside-certflow',
-        subject: managed.id,
-        where: options.where,
-        details: { previousFingerprint, fingerprint: managed.currentFingerprint, names: managed.namesKey },
-      })),
-    ]);
     managedCreated.push(...assignment.created.map((managed) => managed.id));
     for (const { managed, previousFingerprint } of assignment.replaced) {
       // Replaced twice in one import (two batches): the lifecycle needs the newest version and the first it had.
@@ -219,7 +191,6 @@ export async function importCertificates(source: CertificateSource, options: Imp
     options.onProgress?.(sourceCount, found.name);
   }
   await flush();
-  const issuerLinks = await options.store.linkIssuers(createdFingerprints);
   // Approved CAs named by fingerprint match through issuer links, which exist only now: evaluate again with them.
   if (issuerLinks > 0 && options.policy.rules.approvedCas.cas.some((ca) => ca.fingerprintSha256)) {
     await reevaluatePolicy(options.store, options.policy, {
@@ -270,6 +241,49 @@ export async function importCertificates(source: CertificateSource, options: Imp
     },
   ]);
   return report;
+}
+
+/** The audit entries of one stored batch: its new certificates, and the managed certificates it started or replaced. */
+function batchAudit(
+  created: readonly string[],
+  assignment: ManagedAssignment,
+  context: { byFingerprint: ReadonlyMap<string, Pending>; at: string; version: string; options: ImportActor },
+): NewAuditEntry[] {
+  const { byFingerprint, at, version, options } = context;
+  return [
+    ...created.map((fingerprint): NewAuditEntry => {
+      const item = byFingerprint.get(fingerprint);
+      return {
+        at,
+        actor: options.actor,
+        action: 'certificate.imported',
+        subject: fingerprint,
+        where: options.where,
+        details: {
+          subject: item?.parsed.facts.subject.text,
+          notAfter: item?.parsed.facts.notAfter,
+          locations: item?.locations,
+          policyVersion: version,
+        },
+      };
+    }),
+    ...assignment.created.map((managed): NewAuditEntry => ({
+      at,
+      actor: options.actor,
+      action: 'lifecycle.managed-created',
+      subject: managed.id,
+      where: options.where,
+      details: { fingerprint: managed.currentFingerprint, names: managed.namesKey },
+    })),
+    ...assignment.replaced.map(({ managed, previousFingerprint }): NewAuditEntry => ({
+      at,
+      actor: options.actor,
+      action: 'certificate.replaced-outside-certflow',
+      subject: managed.id,
+      where: options.where,
+      details: { previousFingerprint, fingerprint: managed.currentFingerprint, names: managed.namesKey },
+    })),
+  ];
 }
 
 function mergePatch(

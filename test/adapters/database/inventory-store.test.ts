@@ -288,6 +288,35 @@ describe.each(backends)('inventory store on $name', (backend) => {
       expect(await store.getCertificateDer('f'.repeat(64))).toBeNull();
     });
 
+    it('R-INV-2: a transaction commits its certificates, policy results and audit entries together, or none', async () => {
+      const kept = certificate({ cn: 'kept.example', dns: ['kept.example'] });
+      const lost = certificate({ cn: 'lost.example', dns: ['lost.example'] });
+      const keptFp = kept.facts.fingerprintSha256;
+      const lostFp = lost.facts.fingerprintSha256;
+      await store.transaction(async (inner) => {
+        await inner.upsertCertificates([kept], NOW);
+        await inner.savePolicyResults([policy(keptFp, ['R-POL-3'])]);
+        await inner.appendAudit([audit({ subject: keptFp })]);
+        // Inside, the transaction sees its own writes.
+        expect(await inner.knownFingerprints([keptFp])).toEqual(new Set([keptFp]));
+        await inner.close();
+      });
+      const failure = new Error('the batch failed half-way');
+      await expect(
+        store.transaction(async (inner) => {
+          await inner.upsertCertificates([lost], NOW);
+          await inner.savePolicyResults([policy(lostFp, [])]);
+          await inner.appendAudit([audit({ subject: lostFp })]);
+          throw failure;
+        }),
+      ).rejects.toBe(failure);
+      expect(await store.knownFingerprints([keptFp, lostFp])).toEqual(new Set([keptFp]));
+      expect((await store.getCertificate(keptFp))?.policy?.violations.map((v) => v.ruleId)).toEqual(['R-POL-3']);
+      expect((await store.queryAudit({}, { limit: 10 })).items.map((entry) => entry.subject)).toEqual([keptFp]);
+      // Closing the transaction's store left the store that opened it working.
+      expect(await store.countCertificates({})).toBe(1);
+    });
+
     it('R-INV-2: metadata merges: lists are set unions, scalars replace only when given, null clears', async () => {
       const mail = certificate({
         cn: 'mail.example',
