@@ -33,6 +33,7 @@ import { askOnTerminal, runCampaign } from './commands/campaign';
 import { readCampaignCommand } from './commands/campaign-command-line';
 import { runCanary } from './commands/canary';
 import { GROUP_OPTIONS, runGroups } from './commands/groups';
+import { DISCOVER_OPTIONS, readDiscoverCommand, runDiscover } from './commands/discover';
 import { IMPORT_OPTIONS, readImportCommand, runImport } from './commands/import';
 import {
   APPROVE_OPTIONS,
@@ -80,6 +81,15 @@ Inventory:
                                locations, system_type, application, regulations, tags (lists separated by ;)
       --owner <group>  --tag <tag>  --application <name>   metadata for every imported certificate
       --host <name>            host the imported files live on (recorded in their file locations)
+  discover <host:ports>... [options]   scan TLS endpoints (only those given) and import what they serve; re-check
+                               them (R-MON-6) and start lifecycles as import does. A target: host:443,8443,
+                               10.0.0.0/24:443, [2001:db8::1]:443, 10.0.0.5:443=www.example.com (SNI names),
+                               mail.example.com:25/smtp (STARTTLS: smtp imap pop3 ldap postgres)
+      --targets-file <file>    more targets, separated by spaces or lines (# comments)
+      --ports 443,8443         ports of targets written without them
+      --concurrency <n> (64)  --connect-timeout <d> (5s)  --handshake-timeout <d> (10s)  --rate <n>/s
+      --trust-store <pem>      CA bundle the chains are judged against (default: the system's roots)
+      --max-addresses <n>      refuse targets covering more addresses (default 65536)
   list [filters]               certificates, soonest expiry first (--limit 50 --offset 0, --sort expiry|subject|first-seen)
       --expiring-within <d>    notAfter before now + d (e.g. 30d), expired ones included
       --owner <group> | --unowned   --issuer <text>  --subject <text>  --san <text>  --search <text>
@@ -87,6 +97,7 @@ Inventory:
       --ca  --role end-entity|intermediate|root  --key-algorithm RSA|EC|…  --key-size-below <bits>
       --signature-hash SHA-1|…  --application <name>  --tag <tag>  --regulation <name>  --host <name>
       --folder <path>  --group-by owner|application|folder|issuer|key-algorithm
+  list --findings [--resolved] [--kind <kind>] [--host <h>]   network discovery's findings, most urgent first
   show <id|fingerprint>        every field, metadata and policy result of one certificate (--pem for the PEM)
   groups list | show <id> | create <id> | update <id>     owner groups (R-OWN-1); create/update options:
       --name <text> --approver <person>... --contact <person>... --management <person>
@@ -143,6 +154,7 @@ const COMMANDS = [
   'worker',
   'canary',
   'import',
+  'discover',
   'list',
   'show',
   'groups',
@@ -270,6 +282,15 @@ async function runInventoryCommand(command: string, rest: string[], io: CliIo): 
       });
       const parsed = readImportCommand(positionals, values, io.env);
       return withInventory(io, values.policy, (context) => runImport(parsed, context, io));
+    }
+    case 'discover': {
+      const { values, positionals } = parseCommandLine(rest, DISCOVER_OPTIONS, {
+        min: 0,
+        max: Infinity,
+        usage: 'certflow discover <host:ports>... [--targets-file <file>]',
+      });
+      const parsed = readDiscoverCommand(io.cwd, positionals, values);
+      return withInventory(io, undefined, (context) => runDiscover(parsed, context, io));
     }
     case 'list': {
       const request = readListRequest(parseCommandLine(rest, LIST_OPTIONS).values, now);

@@ -12,6 +12,10 @@ import { readInteger } from '../options';
 import { renderTable } from '../format/table';
 import type { InventoryContext } from '../inventory-context';
 import { DAY_MS } from '../../core/domain/duration';
+import { SqlDiscoveryStore } from '../../adapters/database/sql-discovery-store';
+import { describeLocation, FINDING_KINDS, isFindingKind } from '../../core/domain/discovery/endpoint-findings';
+import type { FindingFilter } from '../../core/ports/discovery-store';
+import { printable } from '../format/printable';
 
 /** Options of `certflow list`. */
 export const LIST_OPTIONS = {
@@ -37,6 +41,9 @@ export const LIST_OPTIONS = {
   host: { type: 'string' },
   folder: { type: 'string' },
   'group-by': { type: 'string' },
+  findings: { type: 'boolean' },
+  resolved: { type: 'boolean' },
+  kind: { type: 'string' },
   sort: { type: 'string' },
   limit: { type: 'string' },
   offset: { type: 'string' },
@@ -64,12 +71,38 @@ function oneOf<T extends string>(flag: string, raw: string, allowed: readonly T[
   return found;
 }
 
-/** The parsed `certflow list` request: a filter, a page and an optional grouping. */
+/** The parsed `certflow list` request: a filter, a page and an optional grouping, or network discovery's findings. */
 export interface ListRequest {
   readonly filter: CertificateFilter;
   readonly page: PageRequest;
   readonly groupBy: CertificateGrouping | null;
+  /** `--findings`: the findings of network discovery's re-checks instead of certificates. */
+  readonly findings: FindingFilter | null;
   readonly json: boolean;
+}
+
+/** Reads `--findings [--resolved] [--kind k] [--host h]`; null without `--findings`. */
+function readFindingFilter(values: ListValues): FindingFilter | null {
+  if (!values.findings) {
+    if (values.resolved || values.kind !== undefined) throw new UsageError('--resolved and --kind go with --findings');
+    return null;
+  }
+  const others = Object.keys(values).filter(
+    (flag) => !['findings', 'resolved', 'kind', 'host', 'limit', 'offset', 'json'].includes(flag),
+  );
+  if (others.length > 0) {
+    throw new UsageError(
+      `--findings lists findings; it takes --resolved, --kind, --host, --limit and --offset, not --${others[0]}`,
+    );
+  }
+  if (values.kind !== undefined && !isFindingKind(values.kind)) {
+    throw new UsageError(`--kind "${values.kind}" must be one of ${FINDING_KINDS.join(', ')}`);
+  }
+  return {
+    status: values.resolved ? 'all' : 'open',
+    ...(values.kind === undefined ? {} : { kind: values.kind }),
+    ...(values.host === undefined ? {} : { host: values.host }),
+  };
 }
 
 /** Builds the store filter from `certflow list` options (R-INV-3); `now` anchors `--expiring-within`. */
@@ -120,6 +153,7 @@ export function readListRequest(values: ListValues, now: Date): ListRequest {
   return {
     filter,
     groupBy,
+    findings: readFindingFilter(values),
     json: values.json ?? false,
     page: {
       limit: readInteger('limit', values.limit, 50, 1, 1000),
@@ -158,6 +192,10 @@ export async function runList(
   io: { out: (line: string) => void },
   now: Date,
 ): Promise<void> {
+  if (request.findings) {
+    await listFindings(request.findings, request, context, io);
+    return;
+  }
   if (request.groupBy) {
     const groups = await context.store.groupCertificates(request.groupBy, request.filter);
     if (request.json) {
@@ -207,4 +245,41 @@ export async function runList(
   const last = page.offset + page.items.length;
   const more = last < page.total ? ` (next page: --offset ${last})` : '';
   io.out(`${first}–${last} of ${page.total.toLocaleString('en-US')}${more}`);
+}
+
+/** `certflow list --findings`: network discovery's findings, most urgent first, each with its fix (R-MON-6). */
+async function listFindings(
+  filter: FindingFilter,
+  request: ListRequest,
+  context: InventoryContext,
+  io: { out: (line: string) => void },
+): Promise<void> {
+  const page = await new SqlDiscoveryStore({ db: context.db }).listFindings(filter, request.page);
+  if (request.json) {
+    io.out(JSON.stringify(page, null, 2));
+    return;
+  }
+  if (page.items.length === 0) {
+    io.out(
+      page.total > 0
+        ? `No finding on this page (${page.total} match).`
+        : `No ${filter.status === 'open' ? 'open ' : ''}finding. Network discovery (certflow discover) finds them.`,
+    );
+    return;
+  }
+  for (const finding of page.items) {
+    const status =
+      finding.status === 'open'
+        ? `open since ${finding.firstSeenAt.slice(0, 10)}`
+        : `resolved ${finding.resolvedAt?.slice(0, 10) ?? ''}`;
+    io.out(
+      `${finding.severity.toUpperCase().padEnd(8)} ${finding.kind.padEnd(20)} ${printable(describeLocation(finding.location))}  ` +
+        `${finding.fingerprint.slice(0, 16)}  ${status}, last seen ${finding.lastSeenAt.slice(0, 10)}`,
+    );
+    io.out(`         ${printable(finding.message)}`);
+  }
+  const first = page.offset + 1;
+  const last = page.offset + page.items.length;
+  const more = last < page.total ? ` (next page: --offset ${last})` : '';
+  io.out(`${first}–${last} of ${page.total.toLocaleString('en-US')} findings${more}`);
 }
