@@ -86,7 +86,10 @@ const slashCommand = withSomeMissing(
 ).map((fields) => ({
   contentType: 'application/x-www-form-urlencoded',
   body: new URLSearchParams(
-    Object.entries(fields).map(([key, value]) => [key, typeof value === 'string' ? value : JSON.stringify(value)]),
+    Object.entries(fields).map(([key, value]): [string, string] => [
+      key,
+      typeof value === 'string' ? value : JSON.stringify(value),
+    ]),
   ).toString(),
 }));
 
