@@ -31,10 +31,19 @@ const PER_FILE = 10;
 const FILLER_TEMPLATES = 2_000;
 const FILLER_CHUNK = 5_000;
 const AT = '2026-11-23T00:00:00.000Z';
+/** Issue 16's goal for parse + policy + store on SQLite, certificates/s at every inventory size. */
+const GOAL_RATE = 5_000;
+/**
+ * Flat: the largest inventory's import may cost at most this much more per certificate than the smallest's, each
+ * measured as a multiple of the native parse run beside it, which cancels out how busy the machine was.
+ */
+const FLAT_TOLERANCE = 1.25;
 const actor = { actor: 'bench', where: 'bench', policy: DEFAULT_POLICY };
 
 interface Row {
   stage: string;
+  /** Set on the rows the goals judge: parse + policy + store of new certificates. */
+  store?: { database: string; size: number };
   certificates: number;
   seconds: number;
   /** Seconds of the native parse of the same certificates. */
@@ -124,6 +133,7 @@ async function measureGrowth(store: InventoryStore, database: string, rows: Row[
     const report = await importCertificates(decodeCertificateFiles(files), { ...actor, store });
     rows.push({
       stage: `parse + policy + store, ${database}, ${label}`,
+      store: { database, size },
       certificates: report.created,
       seconds: seconds(started),
       native: native.seconds,
@@ -157,6 +167,35 @@ function print(rows: readonly Row[]): void {
       `  ${row.stage.padEnd(66)} ${rate.padStart(10)}  ${(row.seconds / row.native).toFixed(1).padStart(6)}× native`,
     );
   }
+  for (const database of new Set(rows.flatMap((row) => (row.store ? [row.store.database] : [])))) {
+    for (const line of goalVerdicts(rows.filter((row) => row.store?.database === database))) {
+      console.log(`  ${database}: ${line}`);
+    }
+  }
+}
+
+/** Issue 16's goals, judged on one database's store rows (smallest inventory first): met or MISSED, with the numbers. */
+function goalVerdicts(stored: readonly Row[]): string[] {
+  const rate = (row: Row) => row.certificates / row.seconds;
+  const verdict = (met: boolean) => (met ? 'met' : 'MISSED');
+  const slowest = stored.reduce((worst, row) => (rate(row) < rate(worst) ? row : worst));
+  const lines = [
+    `goal ≥ ${GOAL_RATE.toLocaleString('en-US')} certificates/s at every size: ${verdict(rate(slowest) >= GOAL_RATE)} ` +
+      `(slowest ${Math.round(rate(slowest)).toLocaleString('en-US')}/s with ` +
+      `${slowest.store!.size.toLocaleString('en-US')} in the store; the native parse ran at ` +
+      `${Math.round(slowest.certificates / slowest.native).toLocaleString('en-US')}/s beside it)`,
+  ];
+  const first = stored[0]!;
+  const last = stored[stored.length - 1]!;
+  if (first !== last) {
+    const growth = last.seconds / last.native / (first.seconds / first.native);
+    lines.push(
+      `goal flat (${last.store!.size.toLocaleString('en-US')} in the store costs ≤ ${FLAT_TOLERANCE}× what ` +
+        `${first.store!.size.toLocaleString('en-US')} does, per certificate over the native parse): ` +
+        `${verdict(growth <= FLAT_TOLERANCE)} (${growth.toFixed(2)}×)`,
+    );
+  }
+  return lines;
 }
 
 describe('inventory import as the inventory grows', () => {
