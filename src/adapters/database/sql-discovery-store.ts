@@ -105,6 +105,23 @@ function locationColumns(location: EndpointLocation) {
   return { host: location.host.toLowerCase(), port: location.port, sni: (location.sni ?? '').toLowerCase() };
 }
 
+/** Changes one stored finding, named by its primary key. */
+async function updateFinding(
+  db: Kysely<DiscoveryTables>,
+  row: EndpointFindingsTable,
+  changes: Partial<EndpointFindingsTable>,
+): Promise<void> {
+  await db
+    .updateTable('endpoint_findings')
+    .set(changes)
+    .where('host', '=', row.host)
+    .where('port', '=', row.port)
+    .where('sni', '=', row.sni)
+    .where('kind', '=', row.kind)
+    .where('fingerprint', '=', row.fingerprint)
+    .execute();
+}
+
 /** Keeps network discovery's observations and findings in the inventory database. */
 export class SqlDiscoveryStore implements DiscoveryStore {
   private readonly db: Kysely<DiscoveryTables>;
@@ -237,15 +254,7 @@ export class SqlDiscoveryStore implements DiscoveryStore {
       const row = existing.get(key);
       if (row?.status === 'open') {
         stillOpen += 1;
-        await db
-          .updateTable('endpoint_findings')
-          .set({ severity: finding.severity, message: finding.message, last_seen_at: at })
-          .where('host', '=', row.host)
-          .where('port', '=', row.port)
-          .where('sni', '=', row.sni)
-          .where('kind', '=', row.kind)
-          .where('fingerprint', '=', row.fingerprint)
-          .execute();
+        await updateFinding(db, row, { severity: finding.severity, message: finding.message, last_seen_at: at });
         continue;
       }
       opened.push(finding);
@@ -271,15 +280,7 @@ export class SqlDiscoveryStore implements DiscoveryStore {
     for (const [key, row] of existing) {
       if (row.status !== 'open' || holding.has(key)) continue;
       const at = scannedAt.get(locationKey(locationOf(row))) ?? row.last_seen_at;
-      await db
-        .updateTable('endpoint_findings')
-        .set({ status: 'resolved', resolved_at: at })
-        .where('host', '=', row.host)
-        .where('port', '=', row.port)
-        .where('sni', '=', row.sni)
-        .where('kind', '=', row.kind)
-        .where('fingerprint', '=', row.fingerprint)
-        .execute();
+      await updateFinding(db, row, { status: 'resolved', resolved_at: at });
       resolved.push(findingOf({ ...row, status: 'resolved', resolved_at: at }));
     }
     return { opened, resolved, stillOpen };

@@ -281,5 +281,5 @@ async function listFindings(
   const first = page.offset + 1;
   const last = page.offset + page.items.length;
   const more = last < page.total ? ` (next page: --offset ${last})` : '';
-  io.out(`${first}–${last} of ${page.total.toLocaleString('en-US')} findings${more}`);
+  io.out(`${first}–${last} of ${page.total.toLocaleString('en-US')} finding${page.total === 1 ? '' : 's'}${more}`);
 }

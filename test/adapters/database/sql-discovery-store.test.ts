@@ -10,7 +10,7 @@ import {
   type EndpointLocation,
 } from '../../../src/core/domain/discovery/endpoint-findings';
 import type { ObservationWrite } from '../../../src/core/ports/discovery-store';
-import { startTestPostgres, type TestPostgres } from '../../support/postgres';
+import { storeBackends } from '../../support/store-backends';
 
 const T1 = '2026-06-01T00:00:00.000Z';
 const T2 = '2026-06-02T00:00:00.000Z';
@@ -45,32 +45,7 @@ const finding = (location: EndpointLocation, kind: EndpointFinding['kind'] = 'na
   message: `${kind} at ${location.port}`,
 });
 
-interface Backend {
-  name: string;
-  setup(): Promise<void>;
-  url(dir: string): Promise<string>;
-  teardown(): Promise<void>;
-}
-
-let postgres: TestPostgres | undefined;
-const backends: Backend[] = [
-  {
-    name: 'SQLite',
-    setup: async () => {},
-    url: async (dir) => `sqlite:${path.join(dir, 'inventory.sqlite')}`,
-    teardown: async () => {},
-  },
-  {
-    name: 'PostgreSQL',
-    setup: async () => {
-      postgres = await startTestPostgres();
-    },
-    url: async () => await postgres!.createDatabase(),
-    teardown: async () => await postgres?.stop(),
-  },
-];
-
-describe.each(backends)('SqlDiscoveryStore on $name', (backend) => {
+describe.each(storeBackends())('SqlDiscoveryStore on $name', (backend) => {
   beforeAll(() => backend.setup());
   afterAll(() => backend.teardown());
   let dir: string;

@@ -11,6 +11,7 @@ import {
   type LeafInventoryState,
   type PreviousObservation,
 } from '../../../../src/core/domain/discovery/endpoint-findings';
+import type { ViolationSeverity } from '../../../../src/core/domain/inventory/model';
 import { makeFacts } from '../../../support/certificate-facts-builder';
 
 const NOW = '2026-06-01T00:00:00.000Z';
@@ -56,6 +57,11 @@ const servedBefore = (fingerprint: string, managedCertificateId: string | null =
   fingerprint,
   lastSeenAt: '2026-05-31T00:00:00.000Z',
   managedCertificateId,
+});
+
+const violating = (ruleId: string, rule: string, severity: ViolationSeverity): LeafInventoryState => ({
+  managed: null,
+  policy: { compliant: false, violations: [{ ruleId, rule, severity, message: rule, remedy: `Fix ${rule}` }] },
 });
 
 interface Row {
@@ -170,35 +176,13 @@ const rows: Row[] = [
   {
     title: 'a critical policy violation',
     scan: served(),
-    state: {
-      managed: null,
-      policy: {
-        compliant: false,
-        violations: [
-          {
-            ruleId: 'R-POL-4',
-            rule: 'signature-algorithm',
-            severity: 'critical',
-            message: 'SHA-1',
-            remedy: 'Reissue with SHA-256',
-          },
-        ],
-      },
-    },
+    state: violating('R-POL-4', 'signature-algorithm', 'critical'),
     expected: [['policy-violation', 'high', LEAF]],
   },
   {
     title: 'a lesser policy violation',
     scan: served(),
-    state: {
-      managed: null,
-      policy: {
-        compliant: false,
-        violations: [
-          { ruleId: 'R-POL-2', rule: 'validity-period', severity: 'medium', message: 'long', remedy: 'Shorter' },
-        ],
-      },
-    },
+    state: violating('R-POL-2', 'validity-period', 'medium'),
     expected: [['policy-violation', 'medium', LEAF]],
   },
   { title: 'TLS 1.1 negotiated', scan: served({ protocol: 'TLSv1.1' }), expected: [['weak-protocol', 'high', LEAF]] },
