@@ -2,7 +2,7 @@
  * How many inputs each property of test/fuzz generates. `npm run fuzz` sets CERTFLOW_FUZZ_RUNS high (vitest.fuzz.config.mts);
  * `npm test` runs the same properties with a few inputs each so they stay cheap.
  */
-const DEFAULT_RUNS = 30;
+const DEFAULT_RUNS = 20;
 
 /** fast-check parameters for one property: `weight` scales the run count of properties that are cheap (>1) or dear (<1). */
 export function fuzzParameters(weight = 1): { numRuns: number } {
