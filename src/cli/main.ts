@@ -149,7 +149,8 @@ const CANARY_OPTIONS = {
   json: { type: 'boolean', default: false },
 } as const;
 
-const COMMANDS = [
+/** Every command `certflow` takes besides help. */
+export const COMMANDS = [
   'start',
   'worker',
   'canary',

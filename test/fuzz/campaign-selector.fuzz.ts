@@ -11,6 +11,7 @@ import {
   formatCampaignSelectorText,
   matchesCampaignSelector,
   parseCampaignSelectorText,
+  SELECTOR_KEYS,
   validateCampaignSelector,
   type SelectableCertificate,
 } from '../../src/core/domain/campaigns/selector';
@@ -18,19 +19,6 @@ import type { CampaignSelector } from '../../src/core/domain/campaigns/model';
 import { fuzzParameters } from './fuzz-runs';
 import { mutatedText, nastyString } from './mutations';
 
-const KEYS = [
-  'issuer',
-  'issuer-fingerprint',
-  'sig',
-  'key',
-  'key-size',
-  'key-size-below',
-  'not-before',
-  'name',
-  'group',
-  'tag',
-  'violates',
-];
 const word = fc.oneof(
   fc.constantFrom(
     'sha1',
@@ -66,7 +54,7 @@ const quoted = (text: string) => `"${text.replace(/"/g, '\\"')}"`;
 const token = fc
   .tuple(
     fc.oneof(
-      { weight: 5, arbitrary: fc.constantFrom(...KEYS) },
+      { weight: 5, arbitrary: fc.constantFrom(...SELECTOR_KEYS) },
       fc.constantFrom('isuer', 'SIG', 'keysize', 'x'),
       fc.string({ maxLength: 6 }),
     ),

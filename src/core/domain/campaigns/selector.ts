@@ -15,7 +15,8 @@ export class CampaignSelectorError extends Error {
 type Hash = Exclude<SignatureHash, null>;
 const HASHES: readonly Hash[] = ['MD2', 'MD5', 'SHA-1', 'SHA-224', 'SHA-256', 'SHA-384', 'SHA-512'];
 const KEY_ALGORITHMS: readonly KeyAlgorithm[] = ['RSA', 'EC', 'Ed25519', 'Ed448', 'DSA', 'other'];
-const KEYS = [
+/** The keys of the selector's text form (`sig=sha1 key-size<2048`), in the order usage messages list them. */
+export const SELECTOR_KEYS = [
   'issuer',
   'issuer-fingerprint',
   'sig',
@@ -126,10 +127,10 @@ export function parseCampaignSelectorText(text: string): CampaignSelector {
     const key = match[1]!.toLowerCase();
     const operator = match[2]!;
     const value = match[3]!.trim();
-    if (!(KEYS as readonly string[]).includes(key)) {
-      const closest = [...KEYS].sort((a, b) => editDistance(key, a) - editDistance(key, b))[0]!;
+    if (!(SELECTOR_KEYS as readonly string[]).includes(key)) {
+      const closest = [...SELECTOR_KEYS].sort((a, b) => editDistance(key, a) - editDistance(key, b))[0]!;
       const hint = editDistance(key, closest) <= 2 ? `; did you mean ${closest}?` : '';
-      throw new CampaignSelectorError(`unknown key \`${key}\`: use one of ${KEYS.join(', ')}${hint}`);
+      throw new CampaignSelectorError(`unknown key \`${key}\`: use one of ${SELECTOR_KEYS.join(', ')}${hint}`);
     }
     if (value === '') throw new CampaignSelectorError(`\`${token}\` has no value: give one after ${operator}`);
     if (operator === '<' && key !== 'key-size' && key !== 'key')
