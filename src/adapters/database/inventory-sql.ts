@@ -19,6 +19,8 @@ const SQLITE_ROWS_PER_INSERT = 50;
 export class InventorySql {
   /** Prepared INSERTs by SQL text, shared with the transactions' views of this database. */
   private readonly statements: Map<string, SqliteDatabase.Statement>;
+  /** On a transaction's view: fingerprints it knows are recorded (see {@link recordKnown}). */
+  private readonly seen: Set<string> | undefined;
 
   /**
    * @param native the better-sqlite3 handle under `db`, for the import's prepared INSERTs; without it they go through
@@ -32,6 +34,7 @@ export class InventorySql {
     statements?: Map<string, SqliteDatabase.Statement>,
   ) {
     this.statements = statements ?? new Map<string, SqliteDatabase.Statement>();
+    this.seen = within ? new Set() : undefined;
   }
 
   /** Runs `work` on a view of this database whose writes all join one transaction: they commit together or not at all. */
@@ -73,8 +76,13 @@ export class InventorySql {
 
   /** Which of `fingerprints` are recorded, read through `db` (the transaction, when writing). */
   async selectKnown(db: InventoryDb, fingerprints: readonly string[]): Promise<Set<string>> {
-    const known = new Set<string>();
-    for (const chunk of this.chunks(fingerprints, 1)) {
+    // Certificates are never deleted, so what this transaction saw recorded stays recorded until it ends.
+    const seen = this.seen ?? new Set<string>();
+    const known = new Set(fingerprints.filter((fp) => seen.has(fp)));
+    for (const chunk of this.chunks(
+      fingerprints.filter((fp) => !seen.has(fp)),
+      1,
+    )) {
       const rows = await db
         .selectFrom('certificates')
         .select('fingerprint')
@@ -82,7 +90,16 @@ export class InventorySql {
         .execute();
       for (const row of rows) known.add(row.fingerprint);
     }
+    this.recordKnown(known);
     return known;
+  }
+
+  /**
+   * Notes certificates recorded by this transaction or seen by it, so the next write of the same batch (policy
+   * results, managed assignment) checks them without reading them again. Outside a transaction it does nothing.
+   */
+  recordKnown(fingerprints: Iterable<string>): void {
+    if (this.seen !== undefined) for (const fp of fingerprints) this.seen.add(fp);
   }
 
   /**

@@ -32,6 +32,7 @@ import {
 } from './inventory-input';
 import type { CertificatesTable, InventoryDb } from './inventory-schema';
 import type { InventorySql } from './inventory-sql';
+import type { InventoryDialect } from './migrations';
 import type {
   CertificateFilter,
   CertificateGrouping,
@@ -77,6 +78,7 @@ export class SqlCertificateStore implements CertificateStore {
         'on conflict (fingerprint) do nothing returning fingerprint',
       );
       for (const row of inserted) created.add(row.fingerprint);
+      this.inventory.recordKnown(created);
       const existing = prepared.filter((item) => !created.has(item.fingerprint));
       for (const chunk of this.inventory.chunks(
         existing.map((item) => item.fingerprint),
@@ -223,7 +225,9 @@ export class SqlCertificateStore implements CertificateStore {
     let changed = 0;
     // Two parameters per fingerprint: each chunk is bound twice, once per direction.
     for (const chunk of this.inventory.chunks(touched, 2)) {
-      const result = await this.inventory.write(async (db) => await linkStatement(chunk).execute(db));
+      const result = await this.inventory.write(
+        async (db) => await linkStatement(chunk, this.inventory.dialect).execute(db),
+      );
       changed += Number(result.numAffectedRows ?? 0);
     }
     return changed;
@@ -423,11 +427,13 @@ type CertificateReadRow = Pick<
  * (re-issued or cross-signed CAs) the one whose key identifier matches, then whose validity covers the child's
  * notBefore, then the longest-lived wins. Self-signed certificates end a chain: they are not linked to themselves.
  */
-function linkStatement(touched: readonly string[]) {
+function linkStatement(touched: readonly string[], dialect: InventoryDialect) {
   const list = sql.join(touched);
+  // SQLite would otherwise inline the candidates into the UPDATE and run the candidate search twice per row (once for
+  // the new value, once to skip unchanged rows); PostgreSQL computes it once, and before 12 has no MATERIALIZED.
+  const materialized = dialect === 'sqlite' ? sql`materialized` : sql``;
   return sql`
-    update certificates set issuer_fingerprint = links.candidate
-    from (
+    with links as ${materialized} (
       select c.fingerprint, case when c.self_signed = 1 then null else (
         select p.fingerprint from certificates p
         where p.subject_hash = c.issuer_hash and p.subject = c.issuer and p.is_ca = 1
@@ -444,7 +450,9 @@ function linkStatement(touched: readonly string[]) {
         or c.issuer_hash in (
           select ca.subject_hash from certificates ca where ca.fingerprint in (${list}) and ca.subject_hash is not null
         )
-    ) links
+    )
+    update certificates set issuer_fingerprint = links.candidate
+    from links
     where certificates.fingerprint = links.fingerprint
       and certificates.issuer_fingerprint is distinct from links.candidate`;
 }
