@@ -186,8 +186,9 @@ describe('issue 17 fuzzing: the Jira webhook', () => {
         const allowed = mode.length > 16_000 ? [431] : [200, 400, 401, 413];
         expect(allowed, replyText.slice(0, 300)).toContain(answer.status);
         if (answer.status !== 200) {
-          // A 413 closes the connection while the client may still be sending, so its text can be lost on the way.
-          if (answer.status !== 413) expect(reply.error?.length ?? 0).toBeGreaterThan(10);
+          // A 413 closes the connection while the client may still be sending, so its text can be lost on the way;
+          // Node answers 431 itself, without a body, before certflow sees the request.
+          if (![413, 431].includes(answer.status)) expect(reply.error?.length ?? 0).toBeGreaterThan(10);
           expect(delivered).toEqual([]);
         }
         if (mode !== 'valid') expect([401, 413, 431]).toContain(answer.status);
