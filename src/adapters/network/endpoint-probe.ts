@@ -2,6 +2,7 @@
  * One endpoint's look: TCP connect, the STARTTLS dialogue if any, a TLS handshake that trusts nothing, and what the
  * server served. Every way an endpoint can fail ends as a failure observation within the endpoint's timeouts.
  */
+import type { X509Certificate } from 'node:crypto';
 import net from 'node:net';
 import tls from 'node:tls';
 import type { ParsedCertificate } from '../../core/domain/certificates/certificate-facts';
@@ -9,16 +10,18 @@ import { CertificateParseError } from '../../core/domain/certificates/errors';
 import { parseCertificateDer } from '../../core/domain/certificates/parse-certificate';
 import type { EndpointObservation, ScanFailure, ScanLimits, ScanTarget } from '../../core/ports/network-scanner';
 import { negotiateStartTls, StartTlsRefusedError } from './starttls';
-import { sha256 } from './trust-store';
 
 /** What every probe of one scanner shares. */
 export interface ProbeContext {
   /** Trust store, oldest protocols and every cipher: built once, since building one per connection is costly. */
   readonly secureContext: tls.SecureContext;
-  /** SHA-256 of the trust store's certificates. */
-  readonly trustAnchors: ReadonlySet<string>;
+  /** Certificates already parsed, by SHA-256: the intermediates most endpoints serve are parsed once. */
+  readonly parsed: Map<string, ParsedCertificate>;
   readonly now: () => Date;
 }
+
+/** Parsed certificates a scanner keeps; past it the cache starts over, so a long scan's memory stays flat. */
+const PARSED_CACHE_SIZE = 4096;
 
 type Phase = 'connect' | 'STARTTLS dialogue' | 'TLS handshake';
 
@@ -125,9 +128,15 @@ export function probeEndpoint(
     function observe(socket: tls.TLSSocket): EndpointObservation {
       const chain: ParsedCertificate[] = [];
       const errors: string[] = [];
-      servedChain(socket, context.trustAnchors).forEach((der, index) => {
+      servedChain(socket).forEach(({ der, fingerprint }, index) => {
         try {
-          chain.push(parseCertificateDer(new Uint8Array(der), endpoint, index + 1));
+          let certificate = context.parsed.get(fingerprint);
+          if (!certificate) {
+            certificate = parseCertificateDer(new Uint8Array(der), endpoint, index + 1);
+            if (context.parsed.size >= PARSED_CACHE_SIZE) context.parsed.clear();
+            context.parsed.set(fingerprint, certificate);
+          }
+          chain.push(certificate);
         } catch (error) {
           if (!(error instanceof CertificateParseError)) throw error;
           errors.push(error.message);
@@ -149,23 +158,20 @@ export function probeEndpoint(
 }
 
 /**
- * The served chain, leaf first, as DER. Node builds it from the certificates the server sent, then appends
- * issuers from the trust store when the last one sent is not self-signed; a trailing trust anchor is therefore left
- * out, since whether it was sent cannot be told, and an anchor lives in the trust store, not on the endpoint.
+ * The chain exactly as served, leaf first, in the server's order. Node's X509Certificate of the peer links each
+ * served certificate to the next one sent (never to one from the trust store), ending at the last one sent.
  */
-function servedChain(socket: tls.TLSSocket, trustAnchors: ReadonlySet<string>): Buffer[] {
-  const ders: Buffer[] = [];
-  const seen = new Set<string>();
-  let certificate: tls.DetailedPeerCertificate | undefined = socket.getPeerCertificate(true);
-  while (certificate?.raw !== undefined) {
-    const fingerprint = sha256(certificate.raw);
-    if (seen.has(fingerprint)) break;
-    seen.add(fingerprint);
-    ders.push(certificate.raw);
+function servedChain(socket: tls.TLSSocket): { der: Buffer; fingerprint: string }[] {
+  const chain: { der: Buffer; fingerprint: string }[] = [];
+  let certificate: X509Certificate | undefined = socket.getPeerX509Certificate();
+  while (certificate !== undefined) {
+    const fingerprint = certificate.fingerprint256;
+    // A certificate sent twice would link to itself: the chain ends there.
+    if (chain.some((served) => served.fingerprint === fingerprint)) break;
+    chain.push({ der: certificate.raw, fingerprint });
     certificate = certificate.issuerCertificate;
   }
-  while (ders.length > 1 && trustAnchors.has(sha256(ders.at(-1)!))) ders.pop();
-  return ders;
+  return chain;
 }
 
 function classify(error: NodeJS.ErrnoException, phase: Phase, limits: ScanLimits): [ScanFailure, string] {

@@ -2,6 +2,7 @@
  * The network scanner (R-INV-2 discovery, R-MON-6 re-checks) on node:tls: streams targets in lazily, keeps at most
  * `concurrency` endpoints in flight, paces new connections, and streams observations out as each endpoint finishes.
  */
+import { setMaxListeners } from 'node:events';
 import { setTimeout as delay } from 'node:timers/promises';
 import tls from 'node:tls';
 import type { EndpointObservation, NetworkScanner, ScanLimits, ScanTarget } from '../../core/ports/network-scanner';
@@ -34,7 +35,7 @@ export function createTlsScanner(options: TlsScannerOptions = {}): NetworkScanne
       // Security level 0 lets OpenSSL 3 negotiate TLS 1.0/1.1, SHA-1 signatures and small keys.
       ciphers: 'DEFAULT:@SECLEVEL=0',
     }),
-    trustAnchors: trustStore.fingerprints,
+    parsed: new Map(),
     now: options.now ?? (() => new Date()),
   };
   return { scan: (targets, limits) => scan(targets, limits, context) };
@@ -49,6 +50,8 @@ async function* scan(
   const source: AsyncIterator<ScanTarget> | Iterator<ScanTarget> =
     Symbol.asyncIterator in targets ? targets[Symbol.asyncIterator]() : targets[Symbol.iterator]();
   const stop = new AbortController();
+  // Every endpoint in flight listens for the stop: up to `concurrency` listeners is the design, not a leak.
+  setMaxListeners(limits.concurrency + 1, stop.signal);
   const pace = pacer(limits.connectionsPerSecond);
   const finished: EndpointObservation[] = [];
   let running = 0;

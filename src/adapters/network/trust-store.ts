@@ -1,5 +1,4 @@
 /** The trust store the scanner's verdicts are given against: the platform's roots, or a PEM bundle the user names. */
-import { createHash, X509Certificate } from 'node:crypto';
 import fs from 'node:fs';
 import tls from 'node:tls';
 import { decodeCertificates } from '../../core/domain/certificates/decode-certificates';
@@ -10,10 +9,9 @@ export class TrustStoreError extends Error {
   override readonly name = 'TrustStoreError';
 }
 
-/** Trusted CA certificates as PEM, with their SHA-256 fingerprints to recognise an anchor in a served chain. */
+/** Trusted CA certificates as PEM. */
 export interface TrustStore {
   readonly certificates: readonly string[];
-  readonly fingerprints: ReadonlySet<string>;
 }
 
 /** The roots Node ships (Mozilla's CA list): the default trust store. */
@@ -23,8 +21,7 @@ export function platformTrustStore(): TrustStore {
 
 /** Trusts exactly the given PEM certificates. */
 export function trustStoreOf(certificates: readonly string[]): TrustStore {
-  const fingerprints = new Set(certificates.map((pem) => sha256(new X509Certificate(pem).raw)));
-  return { certificates, fingerprints };
+  return { certificates };
 }
 
 /** Reads a PEM (or DER, or PKCS#7) bundle of CA certificates; refuses one that cannot be read or holds none. */
@@ -45,9 +42,4 @@ export function loadTrustStore(path: string): TrustStore {
     );
   }
   return trustStoreOf(decoded.certificates.map((certificate) => toPem(certificate.der, 'CERTIFICATE')));
-}
-
-/** Lower-case hex SHA-256 of DER bytes. */
-export function sha256(der: Uint8Array): string {
-  return createHash('sha256').update(der).digest('hex');
 }

@@ -128,14 +128,17 @@ describe('the TLS scanner (R-INV-2 discovery, R-MON-6 re-checks)', () => {
     expect(observation.verdict).toEqual({ trusted: false, code: 'UNABLE_TO_VERIFY_LEAF_SIGNATURE' });
   });
 
-  it('R-MON-6: a served root that is also the trust anchor is left out; the chain stops at a self-loop', async () => {
+  it('R-INV-2: the chain is what was served: a served root is recorded, an unserved trust anchor is not', async () => {
     const port = await servers.listen(tlsServer(identity(leaf, intermediate, root)).server);
     const observation = served(await scanOne({ host: '127.0.0.1', port }));
-    expect(subjects(observation)).toEqual([leaf.subject, intermediate.subject]);
+    expect(subjects(observation)).toEqual([leaf.subject, intermediate.subject, root.subject]);
     expect(observation.verdict.trusted).toBe(true);
-    const untrusting = createTlsScanner({ trustStore: trustStoreOf([createRootCa({ subject: 'CN=Other Root' }).pem]) });
-    const [withRoot] = await scanAll([{ host: '127.0.0.1', port }], LIMITS, untrusting);
-    expect(subjects(withRoot!)).toEqual([leaf.subject, intermediate.subject, root.subject]);
+  });
+
+  it('R-INV-2: certificates served in a strange order or twice are recorded in the order sent, each once', async () => {
+    const port = await servers.listen(tlsServer(identity(leaf, root, intermediate, intermediate)).server);
+    const observation = served(await scanOne({ host: '127.0.0.1', port }));
+    expect(subjects(observation)).toEqual([leaf.subject, root.subject, intermediate.subject]);
   });
 
   it('R-MON-6: a self-signed certificate is served and judged self-signed', async () => {
