@@ -32,8 +32,8 @@ export class InvalidRandomFaultsError extends Error {
   }
 }
 
-/** mulberry32: a small, fast generator whose sequence a 32-bit seed fixes. */
-function seededGenerator(seed: number): () => number {
+/** mulberry32: a small, fast generator of numbers in [0, 1) whose sequence a 32-bit seed fixes. */
+export function seededGenerator(seed: number): () => number {
   let state = seed >>> 0;
   return () => {
     state = (state + 0x6d2b79f5) >>> 0;
