@@ -125,9 +125,11 @@ function openSqlite(
       // WAL lets readers (the CLI) work while the worker writes; NORMAL sync is durable in WAL except on power loss.
       database.pragma('journal_mode = WAL');
       database.pragma('synchronous = NORMAL');
-      // An import batch writes megabytes; checkpointing (and fsyncing) every ~40 MB instead of every 4 MB halves
-      // the cost of a commit, and the size limit gives the space back afterwards.
-      database.pragma('wal_autocheckpoint = 10000');
+      // An import batch writes megabytes (about 8 pages per new certificate); checkpointing (and fsyncing) every
+      // ~160 MB of WAL rather than every 40 MB copies a page that several batches changed back once and fsyncs a
+      // quarter as often: 5,000 new certificates at 100k wrote 11 % fewer bytes. The size limit gives the space back
+      // afterwards.
+      database.pragma('wal_autocheckpoint = 40000');
       database.pragma(`journal_size_limit = ${64 * 1024 * 1024}`);
       // An import batch inserts at random fingerprints across several indexes; the default 2 MB page cache made it
       // re-read the same index pages from the OS within one batch. 64 MB is a ceiling, allocated as pages are used.
