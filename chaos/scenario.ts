@@ -20,11 +20,11 @@ import { seededGenerator } from '../src/adapters/shared/random-faults';
 import {
   DEMO_CHANNEL,
   DEMO_USERS,
+  demoOwnerGroup,
   startDemoSlack,
   type DemoSlack,
 } from '../src/adapters/slack/stand-in/demo-workspace';
 import { decodeCertificates } from '../src/core/domain/certificates/decode-certificates';
-import type { OwnerGroup } from '../src/core/domain/inventory/model';
 import type { InventoryStore } from '../src/core/ports/inventory-store';
 import { startDevServer, type DevServer } from '../src/runtime/dev-server';
 import { resolveTemporalServer } from '../src/runtime/temporal-tools';
@@ -84,26 +84,6 @@ const OWNERS_GROUP = 'owners';
 /** Longer than both clients' 30 s timeout: a "timeout" fault is one the client gives up on. */
 const FAULT_HOLD_MS = 31_000;
 const CA_PASSPHRASE = 'chaos passphrase';
-
-function group(id: string): OwnerGroup {
-  const person = (user: (typeof DEMO_USERS)[keyof typeof DEMO_USERS]) => ({
-    name: user.realName,
-    email: user.email,
-    slackUserId: user.id,
-  });
-  return {
-    id,
-    name: `Chaos ${id}`,
-    contacts: [person(DEMO_USERS.owner)],
-    approvers: [person(DEMO_USERS.approver)],
-    managementContact: null,
-    incidentResponseContact: null,
-    slack: { channelId: DEMO_CHANNEL.id },
-    jira: {},
-    reminderDays: null,
-    autoRenew: false,
-  };
-}
 
 /** The certificates in service before the chaos, by fingerprint or by the file that holds one. */
 async function replacedOf(store: InventoryStore, sources: readonly string[]): Promise<ReplacedCertificate[]> {
@@ -248,8 +228,8 @@ export async function runChaos(settings: ChaosSettings): Promise<ChaosReport> {
 
     inventory = await openInventoryDatabase({ url: workerEnv.CERTFLOW_DATABASE_URL ?? '' });
     const { store, db } = inventory;
-    await store.upsertOwnerGroup(group(CAMPAIGN_GROUP));
-    await store.upsertOwnerGroup(group(OWNERS_GROUP));
+    await store.upsertOwnerGroup(demoOwnerGroup(CAMPAIGN_GROUP, 'Chaos campaign'));
+    await store.upsertOwnerGroup(demoOwnerGroup(OWNERS_GROUP, 'Chaos owners'));
     const campaigns = new SqlCampaignStore({ db });
     const imports = async (files: string[], owner: string) => {
       // One command per thousand files keeps the argument list short.

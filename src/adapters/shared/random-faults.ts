@@ -16,10 +16,11 @@ export interface RandomFaultSettings {
 }
 
 /**
- * The failure a call meets, in the shape both stand-ins' faults take: rate limited, a 500, held past the client's
- * timeout, or processed and then answered with a 500 (the answer lost).
+ * A fault a stand-in answers a call with: rate limited (429 with Retry-After), a 500, held for `delayMs` (past a
+ * client's timeout, a timeout), or, with `afterProcessing`, a 500 after the call took effect, as when the answer is
+ * lost: the case that tests a client's idempotency.
  */
-export type RandomFault =
+export type StandInFault =
   | { readonly status: 429; readonly retryAfterSeconds: number }
   | { readonly status: 500; readonly afterProcessing?: boolean }
   | { readonly delayMs: number };
@@ -61,10 +62,10 @@ export class RandomFaults {
   }
 
   /** The failure this call meets, or undefined when it goes through. */
-  draw(): RandomFault | undefined {
+  draw(): StandInFault | undefined {
     if (this.next() >= this.settings.rate) return undefined;
     const { retryAfterSeconds, timeoutMs } = this.settings;
-    const kinds: readonly RandomFault[] = [
+    const kinds: readonly StandInFault[] = [
       { status: 429, retryAfterSeconds },
       { status: 500 },
       { delayMs: timeoutMs },

@@ -2,16 +2,10 @@
  * Switchable faults: the next REST calls matching a path pattern fail with a 500, are rate limited, or answer slowly;
  * or, in the random mode, a seeded share of all calls fails one of those ways or is processed and then answered 500.
  */
-import { RandomFaults, type RandomFaultSettings } from '../../shared/random-faults';
+import { RandomFaults, type RandomFaultSettings, type StandInFault } from '../../shared/random-faults';
 
-/**
- * One injected fault. A 500 with `afterProcessing` lets the call take effect first (an issue is created, a comment
- * added) and only then fails, as when Jira's answer is lost: the case that tests a client's idempotency.
- */
-export type JiraFault =
-  | { readonly status: 429; readonly retryAfterSeconds: number }
-  | { readonly status: 500; readonly afterProcessing?: boolean }
-  | { readonly delayMs: number };
+/** One injected fault (see StandInFault: `afterProcessing` fails a call after it took effect). */
+export type JiraFault = StandInFault;
 
 /** A fault given a bad pattern, a negative or fractional count, or a negative delay or Retry-After. */
 export class InvalidJiraFaultError extends Error {

@@ -67,15 +67,11 @@ function person(user: StandInUser) {
   return { name: user.realName, email: user.email, slackUserId: user.id };
 }
 
-/**
- * Creates the demo owner group (the demo owner as contact, the approver as approver, the demo channel) unless a group
- * `demo` exists: one the user made is theirs and stays as it is. Says whether it created it.
- */
-export async function ensureDemoOwnerGroup(store: InventoryStore): Promise<boolean> {
-  if ((await store.getOwnerGroup(DEMO_GROUP_ID)) !== null) return false;
-  const group: OwnerGroup = {
-    id: DEMO_GROUP_ID,
-    name: 'Demo',
+/** The demo owner group's people and channel under `id`: the demo owner as contact, the approver as approver. */
+export function demoOwnerGroup(id: string, name: string): OwnerGroup {
+  return {
+    id,
+    name,
     contacts: [person(DEMO_USERS.owner)],
     approvers: [person(DEMO_USERS.approver)],
     managementContact: null,
@@ -85,6 +81,14 @@ export async function ensureDemoOwnerGroup(store: InventoryStore): Promise<boole
     reminderDays: null,
     autoRenew: false,
   };
-  await store.upsertOwnerGroup(group);
+}
+
+/**
+ * Creates the demo owner group (the demo owner as contact, the approver as approver, the demo channel) unless a group
+ * `demo` exists: one the user made is theirs and stays as it is. Says whether it created it.
+ */
+export async function ensureDemoOwnerGroup(store: InventoryStore): Promise<boolean> {
+  if ((await store.getOwnerGroup(DEMO_GROUP_ID)) !== null) return false;
+  await store.upsertOwnerGroup(demoOwnerGroup(DEMO_GROUP_ID, 'Demo'));
   return true;
 }

@@ -2,13 +2,10 @@
  * Switchable faults: the next calls of a Web API method are rate limited, fail with a 500, or answer slowly; or, in
  * the random mode, a seeded share of all calls fails one of those ways or is processed and then answered with a 500.
  */
-import { RandomFaults, type RandomFaultSettings } from '../../shared/random-faults';
+import { RandomFaults, type RandomFaultSettings, type StandInFault } from '../../shared/random-faults';
 
 /** One injected fault. */
-export type SlackFault =
-  | { readonly status: 429; readonly retryAfterSeconds: number }
-  | { readonly status: 500; readonly afterProcessing?: boolean }
-  | { readonly delayMs: number };
+export type SlackFault = StandInFault;
 
 /** A fault given to a negative or fractional count, or a negative delay or Retry-After. */
 export class InvalidSlackFaultError extends Error {
