@@ -15,6 +15,7 @@ const crypto = require('node:crypto');
 const fs = require('node:fs');
 const path = require('node:path');
 const { provision, MissingToolError } = require('./provision-temporal');
+const { provisionPebble } = require('./provision-pebble');
 
 const ROOT = path.resolve(__dirname, '..');
 const MIN_NODE = [20, 19];
@@ -140,6 +141,8 @@ function main(argv) {
     if (process.env.npm_lifecycle_event === 'test') {
       ensureChromium(log);
       ensureOpenssl(log);
+      // Pebble, for the ACME adapter's tests (test/adapters/acme): built from the Go module proxy, like the CLI.
+      provisionPebble({ log });
     }
     if (process.env.npm_lifecycle_event === 'bench') {
       ensureOpenssl(log);

@@ -393,6 +393,10 @@ function main(argv) {
 
 module.exports = {
   provision,
+  run,
+  recipeOf,
+  isExecutable,
+  makeWritable,
   isProvisioned,
   provisionCluster,
   isClusterProvisioned,
