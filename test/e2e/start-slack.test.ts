@@ -1,13 +1,10 @@
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ACTION_IDS } from '../../src/adapters/slack/views/block-ids';
-import { startSlackStandIn, type SlackStandIn } from '../../src/adapters/slack/stand-in/slack-stand-in';
+import type { SlackStandIn } from '../../src/adapters/slack/stand-in/slack-stand-in';
 import { resendRequest } from '../../src/adapters/slack/stand-in/user-driver';
-import { freePort } from '../support/ports';
 import { until } from '../support/until';
-import { buildDist, type CertflowProcess, ownStartEnv, runCertflow, runCertflowToEnd } from '../support/processes';
+import { type CertflowProcess, runCertflowToEnd } from '../support/processes';
+import { type SlackStart, startCertflowWithSlack } from '../support/slack-start';
 
 const TOKEN = 'xoxb-e2e-0001';
 const SECRET = 'e2e-signing-secret';
@@ -16,11 +13,10 @@ describe('certflow start with Slack (the stand-in): a renewal approved with a bu
   let standIn: SlackStandIn;
   let certflow: CertflowProcess;
   let env: NodeJS.ProcessEnv;
-  let dataDir: string;
+  let started: SlackStart | undefined;
 
   beforeAll(async () => {
-    buildDist();
-    standIn = await startSlackStandIn({
+    started = await startCertflowWithSlack({
       botToken: TOKEN,
       signingSecret: SECRET,
       users: [
@@ -28,35 +24,8 @@ describe('certflow start with Slack (the stand-in): a renewal approved with a bu
         { id: 'U0BOB', name: 'bob', email: 'bob@example.com' },
         { id: 'U0EVE', name: 'eve', email: 'eve@example.com' },
       ],
-      channels: [{ id: 'C0DEMO', name: 'demo' }],
     });
-    dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'certflow-start-slack-'));
-    env = {
-      ...(await ownStartEnv(dataDir)),
-      CERTFLOW_TLS_ENDPOINTS: `127.0.0.1:${await freePort()}`,
-      SLACK_BOT_TOKEN: TOKEN,
-      SLACK_SIGNING_SECRET: SECRET,
-      SLACK_API_URL: standIn.apiUrl,
-    };
-    const group = await runCertflowToEnd(
-      [
-        'groups',
-        'create',
-        'demo',
-        '--name',
-        'Demo',
-        '--contact',
-        'owner@example.com',
-        '--approver',
-        'bob@example.com',
-        '--slack-channel',
-        'C0DEMO',
-      ],
-      env,
-    );
-    expect(group.code, group.out).toBe(0);
-    certflow = runCertflow(['start'], env);
-    await certflow.waitForLine(/^lifecycles: /);
+    ({ standIn, certflow, env } = started);
   });
 
   /** Adds what certflow printed and what it asked Slack to a failure, so a broken step says where it broke. */
@@ -68,12 +37,7 @@ describe('certflow start with Slack (the stand-in): a renewal approved with a bu
   }
 
   afterAll(async () => {
-    if (certflow?.child.exitCode === null) {
-      certflow.child.kill('SIGINT');
-      await certflow.exited;
-    }
-    await standIn?.close();
-    fs.rmSync(dataDir, { recursive: true, force: true });
+    await started?.close();
   });
 
   it("R-RA-1, R-RA-2, R-REN-2, R-MON-2, R-SEC-1: the approver gets the request in Slack, View details opens certflow's page, a stranger is refused, Approve renews the endpoint and its replay is refused, the channel shows the decision once and the Jira stand-in's change ticket is done", async () => {

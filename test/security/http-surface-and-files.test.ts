@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { x509 } from '../../src/adapters/shared/x509';
 import { parseCertificateDer } from '../../src/core/domain/certificates/parse-certificate';
 import { bootstrapEndpointCertificates } from '../../src/runtime/services';
+import { ownerGroupFixture } from '../support/lifecycle-fixtures';
 import { openTestServices, type TestServices } from '../support/services';
 
 let services: TestServices;
@@ -20,18 +21,9 @@ beforeAll(async () => {
     { CERTFLOW_CODEC_TOKEN: 'codec-token-for-the-surface-test' },
     { tlsEndpoints: [{ host: '127.0.0.1', port: 0 }] },
   );
-  await services.store.upsertOwnerGroup({
-    id: 'web',
-    name: 'Web',
-    contacts: [{ email: 'web@example.com' }],
-    approvers: [],
-    managementContact: null,
-    incidentResponseContact: null,
-    slack: {},
-    jira: {},
-    reminderDays: null,
-    autoRenew: false,
-  });
+  await services.store.upsertOwnerGroup(
+    ownerGroupFixture({ id: 'web', contacts: [{ email: 'web@example.com' }], approvers: [], slack: {} }),
+  );
   await bootstrapEndpointCertificates(services, { ownerGroup: 'web', lifetimeDays: 90, now: new Date() });
 });
 afterAll(async () => {

@@ -15,6 +15,7 @@ import { payloadDataConverter } from '../../src/runtime/payload-codec';
 import { resolveTemporalServer } from '../../src/runtime/temporal-tools';
 import { bootstrapEndpointCertificates } from '../../src/runtime/services';
 import { createCertflowWorker } from '../../src/runtime/worker';
+import { ownerGroupFixture } from '../support/lifecycle-fixtures';
 import { openTestServices, type TestServices } from '../support/services';
 import { until } from '../support/until';
 import { createDevServerEnv, REPO_ROOT, uniqueTaskQueue, workflowBundle } from '../support/temporal';
@@ -38,18 +39,15 @@ describe('R-KEY-1: encrypted Temporal payloads', () => {
       },
       { tlsEndpoints: [{ host: '127.0.0.1', port: 0 }] },
     );
-    await services.store.upsertOwnerGroup({
-      id: 'payroll',
-      name: 'Payroll',
-      contacts: [{ email: OWNER_EMAIL }],
-      approvers: [{ email: APPROVER_EMAIL }, { email: 'second-approver@example.com' }],
-      managementContact: null,
-      incidentResponseContact: null,
-      slack: {},
-      jira: {},
-      reminderDays: null,
-      autoRenew: false,
-    });
+    await services.store.upsertOwnerGroup(
+      ownerGroupFixture({
+        id: 'payroll',
+        name: 'Payroll',
+        contacts: [{ email: OWNER_EMAIL }],
+        approvers: [{ email: APPROVER_EMAIL }, { email: 'second-approver@example.com' }],
+        slack: {},
+      }),
+    );
   });
   afterAll(async () => {
     await services?.close();
