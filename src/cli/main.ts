@@ -24,6 +24,7 @@ import {
   UnknownCertificateError,
 } from '../core/ports/inventory-errors';
 import { loadConfig } from '../runtime/config';
+import { PayloadAuthenticationError, UnknownPayloadKeyError } from '../runtime/payload-codec';
 import { ConfigError } from '../runtime/config-error';
 import { DataDirInUseError, DevServerStartError } from '../runtime/dev-server';
 import { SearchAttributeConflictError } from '../runtime/search-attributes';
@@ -417,7 +418,9 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
       error instanceof CampaignRefusedError ||
       error instanceof CampaignNotFoundError ||
       error instanceof CampaignTimeoutError ||
-      error instanceof TemporalUnavailableError;
+      error instanceof TemporalUnavailableError ||
+      error instanceof UnknownPayloadKeyError ||
+      error instanceof PayloadAuthenticationError;
     io.err(`certflow: ${known ? (error as Error).message : String((error as Error).stack ?? error)}`);
     return EXIT.failure;
   }
