@@ -16,6 +16,7 @@ import { issuerHashIndexMigration } from './010-issuer-hash-index';
 import { metadataValueIndexMigration } from './011-metadata-value-index';
 import { reparseCertificatesMigration } from './012-reparse-certificates';
 import { endpointDiscoveryMigration } from './014-endpoint-discovery';
+import { acmeStateMigration } from './016-acme-state';
 
 /** The two databases the inventory runs on. */
 export type InventoryDialect = 'sqlite' | 'postgres';
@@ -36,5 +37,6 @@ export function inventoryMigrations(dialect: InventoryDialect): Record<string, M
     '011-metadata-value-index': metadataValueIndexMigration(),
     '012-reparse-certificates': reparseCertificatesMigration(),
     '014-endpoint-discovery': endpointDiscoveryMigration(),
+    '016-acme-state': acmeStateMigration(),
   };
 }
