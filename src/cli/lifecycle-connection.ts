@@ -2,6 +2,7 @@
  * How the CLI reaches certificate lifecycles: a Temporal connection at the configured address (what `certflow
  * start` runs when TEMPORAL_ADDRESS is unset) and the client layer on it. Tests inject their own connector.
  */
+import { createDiscoverySchedules, type DiscoverySchedules } from '../core/application/discovery-schedules';
 import net from 'node:net';
 import { Client, Connection } from '@temporalio/client';
 import type { Kysely } from 'kysely';
@@ -20,6 +21,8 @@ import { TemporalUnreachableError } from './errors';
 export interface LifecycleSession {
   readonly lifecycles: LifecycleClient;
   readonly campaigns: CampaignOperations;
+  /** Scheduled discovery scans (Temporal Schedules); absent in sessions of tests that fake the other clients. */
+  readonly discoverySchedules?: DiscoverySchedules;
   close(): Promise<void>;
 }
 
@@ -85,6 +88,7 @@ export function openLifecycleSession(
       defaultChannelId: config.campaignChannelId ?? null,
       where,
     }),
+    discoverySchedules: createDiscoverySchedules({ client, taskQueue: config.taskQueue, audit: store, where }),
     close,
   };
 }

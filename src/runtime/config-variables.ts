@@ -164,6 +164,11 @@ export const CONFIG_VARIABLES: readonly ConfigVariable[] = [
     description: 'Slack channel id (C…) of campaign progress messages when a launch names no channel',
   },
   {
+    name: 'CERTFLOW_SECURITY_CHANNEL',
+    default: '(unset: security leads only)',
+    description: 'Slack channel id (C…) where scheduled discovery announces new certificates nobody owns',
+  },
+  {
     name: 'CERTFLOW_SLACK_STAND_IN_PORT',
     default: '3001',
     description: "port of that stand-in's page and Web API (0 picks a free one)",

@@ -77,6 +77,8 @@ export interface CertflowConfig {
   slackDigestWindowMs: number;
   /** Slack channel id of campaign progress messages when a launch names none; undefined: none. */
   campaignChannelId: string | undefined;
+  /** Slack channel id where scheduled discovery announces certificates nobody owns; undefined: the leads only. */
+  securityChannelId: string | undefined;
   /** Jira change tickets (JIRA_URL and its credentials); undefined: tickets are printed, or the stand-in plays Jira. */
   jira: JiraSettings | undefined;
   /** The local Jira stand-in `certflow start` runs when JIRA_URL is unset and CERTFLOW_JIRA is not `off`. */
@@ -139,6 +141,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, cwd: string): CertflowConfig 
     ),
     slackDigestWindowMs: readDigestWindowMs(env),
     campaignChannelId: readSlackChannel(env, 'CERTFLOW_CAMPAIGN_CHANNEL'),
+    securityChannelId: readSlackChannel(env, 'CERTFLOW_SECURITY_CHANNEL'),
     jira: readJira(env, cwd),
     jiraStandIn: readStandIn(
       env,

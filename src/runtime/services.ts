@@ -27,7 +27,8 @@ import { SqlSlackDeliveryStore } from '../adapters/slack/sql-slack-delivery-stor
 import { JiraTicketing } from '../adapters/jira/jira-ticketing';
 import { SqlJiraTicketStore } from '../adapters/jira/sql-jira-ticket-store';
 import { ConsoleTicketing } from '../adapters/console/console-ticketing';
-import type { CampaignNotifier, NotificationPort } from '../core/ports/notification-port';
+import type { CampaignNotifier, DiscoveryNotifier, NotificationPort } from '../core/ports/notification-port';
+import { SlackDiscoveryNotifier } from '../adapters/slack/slack-discovery-notifier';
 import type { CampaignTicketing, TicketingPort } from '../core/ports/ticketing-port';
 import { SqlCampaignStore } from '../adapters/database/sql-campaign-store';
 import { JiraCampaignTicketing } from '../adapters/jira/jira-campaign-ticketing';
@@ -39,6 +40,8 @@ import { PayloadEncryptionCodec } from './payload-codec';
 /** Everything the worker's activities use, opened from the configuration; `close()` releases it all. */
 export interface CertflowServices {
   readonly store: InventoryStore;
+  /** The inventory database handle, for the stores built beside the inventory (discovery's). */
+  readonly db: Kysely<InventoryDatabase>;
   readonly ca: InternalCa;
   readonly registry: TlsEndpointRegistry;
   /** certflow's HTTP server (CA certificates and CRL). */
@@ -52,6 +55,8 @@ export interface CertflowServices {
     readonly notifier: CampaignNotifier;
     readonly ticketing: CampaignTicketing;
   };
+  /** Where scheduled discovery's digests and unowned-certificate announcements go (Slack, or the console). */
+  readonly discoveryNotifier: DiscoveryNotifier;
   /** The roles this worker published (its CERTFLOW_SECURITY_LEADS and CERTFLOW_ADMINS), read by the clients. */
   readonly roles: SqlPublishedRoles;
   /** The roles this worker published differ from those an earlier start published (or none had). */
@@ -102,10 +107,11 @@ function openNotifiers(
   readonly slack: SlackNotifier | undefined;
   readonly lifecycles: NotificationPort;
   readonly campaigns: CampaignNotifier;
+  readonly discovery: DiscoveryNotifier;
 } {
   if (config.slackBotToken === undefined) {
     const consoleNotifier = new ConsoleNotifier({ db, log });
-    return { slack: undefined, lifecycles: consoleNotifier, campaigns: consoleNotifier };
+    return { slack: undefined, lifecycles: consoleNotifier, campaigns: consoleNotifier, discovery: consoleNotifier };
   }
   const client = createSlackWebClient({
     botToken: config.slackBotToken,
@@ -119,7 +125,12 @@ function openNotifiers(
     log: slackLog,
   });
   const campaigns = new SlackCampaignNotifier({ client, deliveries: new SqlSlackDeliveryStore({ db }), log: slackLog });
-  return { slack, lifecycles: slack, campaigns };
+  const discovery = new SlackDiscoveryNotifier({
+    client,
+    deliveries: new SqlSlackDeliveryStore({ db }),
+    log: slackLog,
+  });
+  return { slack, lifecycles: slack, campaigns, discovery };
 }
 
 /**
@@ -226,12 +237,14 @@ export async function openCertflowServices(options: OpenServicesOptions): Promis
     };
     return {
       store,
+      db,
       ca,
       registry,
       http,
       lifecycle,
       jira: ticketing.jira,
       campaigns,
+      discoveryNotifier: notifiers.discovery,
       roles,
       rolesChanged,
       async close() {

@@ -9,6 +9,7 @@ import {
 } from '@temporalio/worker';
 import { createActivities } from '../core/activities';
 import type { CampaignActivityDeps } from '../core/activities/campaign';
+import type { DiscoveryActivityDeps } from '../core/activities/discovery';
 import type { LifecycleActivityDeps } from '../core/activities/lifecycle';
 import { payloadDataConverter, type PayloadKey } from './payload-codec';
 
@@ -24,6 +25,8 @@ export interface CertflowWorkerOptions {
   lifecycle: LifecycleActivityDeps;
   /** Ports of the campaign activities; without them the worker runs no campaigns. */
   campaign?: CampaignActivityDeps;
+  /** Ports of scheduled discovery's activities; without them the worker runs no scheduled scans. */
+  discovery?: DiscoveryActivityDeps;
   /** Keys sealing payloads (CERTFLOW_PAYLOAD_KEYS), newest first; none: payloads in clear. */
   payloadKeys?: readonly PayloadKey[];
 }
@@ -50,6 +53,7 @@ export async function createCertflowWorker(options: CertflowWorkerOptions): Prom
       workerIdentity: identity,
       lifecycle: options.lifecycle,
       ...(options.campaign === undefined ? {} : { campaign: options.campaign }),
+      ...(options.discovery === undefined ? {} : { discovery: options.discovery }),
     }),
   });
 }

@@ -38,6 +38,7 @@ describe('loadConfig', () => {
       slackStandIn: { port: 3001 },
       slackDigestWindowMs: 5_000,
       campaignChannelId: undefined,
+      securityChannelId: undefined,
       jira: undefined,
       jiraStandIn: { port: 3002 },
       payloadKeys: [],
@@ -81,6 +82,7 @@ describe('loadConfig', () => {
         SLACK_APP_TOKEN: 'xapp-1-A0CERTFLOW-1234-abcdef',
         CERTFLOW_SLACK_DIGEST_SECONDS: '0.5',
         CERTFLOW_CAMPAIGN_CHANNEL: 'C0CERTSEC',
+        CERTFLOW_SECURITY_CHANNEL: 'C0SECURITY',
         JIRA_URL: 'https://jira.example.com:8443/jira/',
         JIRA_PAT: 'pat-secret',
         JIRA_PROJECT: 'CHG',
@@ -123,6 +125,7 @@ describe('loadConfig', () => {
       slackStandIn: undefined,
       slackDigestWindowMs: 500,
       campaignChannelId: 'C0CERTSEC',
+      securityChannelId: 'C0SECURITY',
       jira: {
         config: expect.objectContaining({
           flavour: 'data-center',

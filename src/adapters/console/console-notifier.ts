@@ -3,9 +3,13 @@ import type { CampaignProgress } from '../../core/domain/campaigns/model';
 import { progressBar } from '../../core/domain/campaigns/progress-bar';
 import { formatPerson } from '../../core/domain/inventory/person';
 import type { InventoryDatabase } from '../database/kysely-inventory-store';
+import { describeLocation } from '../../core/domain/discovery/endpoint-findings';
 import type {
   CampaignNotifier,
   DecisionUpdate,
+  DiscoveryNotifier,
+  FindingDigest,
+  UnownedAnnouncement,
   LifecycleNotification,
   NotificationPort,
   NotificationReceipt,
@@ -42,7 +46,7 @@ export interface ConsoleNotifierOptions {
  * line per notification or campaign message, once per idempotency key, also across restarts (the keys and receipts
  * are kept in the inventory database).
  */
-export class ConsoleNotifier implements NotificationPort, CampaignNotifier {
+export class ConsoleNotifier implements NotificationPort, CampaignNotifier, DiscoveryNotifier {
   private readonly deliveries: SqlConsoleDeliveryStore;
   private readonly log: (line: string) => void;
 
@@ -104,6 +108,51 @@ export class ConsoleNotifier implements NotificationPort, CampaignNotifier {
       const first = input.markdown.split('\n').find((line) => line.trim() !== '') ?? '';
       return `[campaign] report of ${input.progress.campaign.id}: ${first.replace(/^#+\s*/, '')}`;
     });
+  }
+
+  /** Logs an owner group's digest of a discovery scan, one line per finding, once per key. */
+  async sendFindingDigest(digest: FindingDigest): Promise<NotificationReceipt> {
+    const { receipt, delivered } = await this.deliveries.deliverOnce({
+      idempotencyKey: digest.idempotencyKey,
+      channel: digest.audience.channelId ?? 'direct',
+      continues: null,
+    });
+    if (delivered) {
+      const to = digest.audience.people.map(formatPerson).join(', ') || 'nobody configured';
+      this.log(
+        `[discovery] ${digest.scan}: ${digest.opened.length} new finding(s), ${digest.resolved.length} resolved for ${digest.group.id} (to ${to})`,
+      );
+      for (const finding of digest.opened) {
+        this.log(
+          `[discovery]   ${finding.severity} ${finding.kind} at ${describeLocation(finding.location)}: ${finding.message}`,
+        );
+      }
+      for (const finding of digest.resolved) {
+        this.log(`[discovery]   resolved ${finding.kind} at ${describeLocation(finding.location)}`);
+      }
+    }
+    return receipt;
+  }
+
+  /** Logs the unowned certificates a scan found, with how to assign them, once per key. */
+  async announceUnowned(announcement: UnownedAnnouncement): Promise<NotificationReceipt> {
+    const { receipt, delivered } = await this.deliveries.deliverOnce({
+      idempotencyKey: announcement.idempotencyKey,
+      channel: announcement.audience.channelId ?? 'security',
+      continues: null,
+    });
+    if (delivered) {
+      this.log(
+        `[discovery] ${announcement.scan}: ${announcement.certificates.length} new certificate(s) nobody owns; ` +
+          'assign with certflow import --metadata <csv> (fingerprint,owner_group)',
+      );
+      for (const certificate of announcement.certificates) {
+        this.log(
+          `[discovery]   ${certificate.fingerprint.slice(0, 16)} ${certificate.subject} at ${describeLocation(certificate.location)}`,
+        );
+      }
+    }
+    return receipt;
   }
 
   /** Logs a campaign message once per key, in the campaign's channel. */

@@ -29,6 +29,7 @@ import { ensureSearchAttributes, SearchAttributeConflictError } from '../../runt
 import { repoRoot, resolveTemporalServer, TemporalToolsMissingError } from '../../runtime/temporal-tools';
 import { bootstrapEndpointCertificates, openCertflowServices, type CertflowServices } from '../../runtime/services';
 import { createCertflowWorker } from '../../runtime/worker';
+import { createDiscoveryScans } from '../../runtime/discovery-scans';
 import { TemporalUnreachableError } from '../errors';
 
 const STOP_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
@@ -400,6 +401,27 @@ export async function runStart({ config, workerOnly, out, stop }: StartOptions):
           securityLeads: config.securityLeads,
           admins: config.admins,
           where: 'certflow worker',
+        },
+        discovery: {
+          // Built at the first scan: the campaign client it tells of new certificates is made just below.
+          scans: () =>
+            createDiscoveryScans({
+              store: opened.store,
+              db: opened.db,
+              loadPolicy: opened.lifecycle.loadPolicy,
+              lifecycles,
+              campaigns,
+            }),
+          store: opened.store,
+          notifier: opened.discoveryNotifier,
+          notifications: opened.lifecycle.notifications,
+          ticketing: opened.lifecycle.ticketing,
+          loadPolicy: opened.lifecycle.loadPolicy,
+          security: {
+            channelId: config.securityChannelId ?? (demoSlack === undefined ? null : DEMO_CHANNEL.id),
+            leads: config.securityLeads,
+          },
+          publicUrl: opened.lifecycle.publicUrl,
         },
       });
       if (stopping.signal.aborted) return;

@@ -1,5 +1,6 @@
 import { createCampaignActivities, type CampaignActivityDeps } from './campaign';
 import { createCanaryActivities, type CanaryActivityDeps } from './canary';
+import { createDiscoveryActivities, type DiscoveryActivityDeps } from './discovery';
 import { createLifecycleActivities, type LifecycleActivityDeps } from './lifecycle';
 
 /** Everything the activities of a certflow worker need from the outside world. */
@@ -7,6 +8,8 @@ export interface ActivityDeps extends CanaryActivityDeps {
   readonly lifecycle: LifecycleActivityDeps;
   /** Campaign activities; absent in workers (and tests) that run no campaigns. */
   readonly campaign?: CampaignActivityDeps;
+  /** Scheduled discovery's activities; absent in workers (and tests) that run no scans. */
+  readonly discovery?: DiscoveryActivityDeps;
 }
 
 /** All of certflow's activities, wired with their dependencies, for Worker.create. */
@@ -15,6 +18,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createCanaryActivities(deps),
     ...createLifecycleActivities(deps.lifecycle),
     ...(deps.campaign === undefined ? {} : createCampaignActivities(deps.campaign)),
+    ...(deps.discovery === undefined ? {} : createDiscoveryActivities(deps.discovery)),
   };
 }
 

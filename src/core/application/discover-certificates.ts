@@ -17,6 +17,7 @@ import {
 import type { CertificateLocation, NewAuditEntry } from '../domain/inventory/model';
 import type { Policy } from '../domain/policy/policy';
 import type { FoundCertificates } from '../ports/certificate-source';
+import type { UnownedCertificate } from '../ports/discovery-scans';
 import type { DiscoveryStore, ObservationWrite, StoredFinding } from '../ports/discovery-store';
 import type { InventoryStore } from '../ports/inventory-store';
 import type { EndpointObservation, NetworkScanner, ScanLimits, ScanTarget } from '../ports/network-scanner';
@@ -47,12 +48,7 @@ export interface DiscoverOptions extends ImportActor {
   readonly onProgress?: (scanned: number) => void;
 }
 
-/** A certificate discovery found that the inventory did not know and nobody owns: listed for assignment. */
-export interface UnownedCertificate {
-  readonly fingerprint: string;
-  readonly subject: string;
-  readonly location: EndpointLocation;
-}
+export type { UnownedCertificate };
 
 /** What one batch of endpoints changed. */
 export interface DiscoveryBatch {

@@ -9,8 +9,10 @@
  * recipients and the instant they fell due, so an adapter may fold several due together into one digest (R-MON-5).
  */
 import type { CampaignGroupProgress, CampaignMember, CampaignProgress } from '../domain/campaigns/model';
+import type { EndpointFinding } from '../domain/discovery/endpoint-findings';
 import type { OwnerGroup, Person } from '../domain/inventory/model';
 import type { Actor, CertificateSummary, LifecycleRequest, TicketRef } from '../domain/lifecycle/model';
+import type { UnownedCertificate } from './discovery-scans';
 
 /** Who a notification is for: people, and the owner group's channel when it has one. */
 export interface Audience {
@@ -155,6 +157,41 @@ export interface CampaignNotifier {
     readonly progress: CampaignProgress;
     readonly markdown: string;
   }): Promise<NotificationReceipt>;
+}
+
+/** One scan's findings on one owner group's certificates (R-MON-6): new and reopened ones, and those resolved. */
+export interface FindingDigest {
+  /** Scan run + owner group: one digest per group per scan. */
+  readonly idempotencyKey: string;
+  /** The schedule's name. */
+  readonly scan: string;
+  /** The run's workflow id, as the Web UI shows it. */
+  readonly scanRunId: string;
+  readonly group: OwnerGroup;
+  /** The group's owners and channel. */
+  readonly audience: Audience;
+  readonly opened: readonly EndpointFinding[];
+  readonly resolved: readonly EndpointFinding[];
+  /** Findings of this group left out of the lists above (a scan's deliveries are capped). */
+  readonly notListed: number;
+}
+
+/** New certificates nobody owns, announced to the security channel and leads once each (R-INV-2). */
+export interface UnownedAnnouncement {
+  readonly idempotencyKey: string;
+  readonly scan: string;
+  readonly scanRunId: string;
+  /** The security channel and leads, from the worker's configuration. */
+  readonly audience: Audience;
+  readonly certificates: readonly UnownedCertificate[];
+}
+
+/** What a scheduled discovery scan tells people: the owner groups' digests and the unowned certificates. */
+export interface DiscoveryNotifier {
+  /** Sends one owner group's digest of a scan; once per key. */
+  sendFindingDigest(digest: FindingDigest): Promise<NotificationReceipt>;
+  /** Announces unowned certificates to the security audience; once per key. */
+  announceUnowned(announcement: UnownedAnnouncement): Promise<NotificationReceipt>;
 }
 
 /** A notification the port refuses for good (unknown channel, invalid audience): retrying cannot help. */

@@ -38,7 +38,8 @@ export type TicketStep =
   | 'verification-failed'
   | 'revoked'
   | 'replaced-outside-certflow'
-  | 'renewal-failed';
+  | 'renewal-failed'
+  | 'discovery-findings';
 
 /** Logical ticket states; adapters map them to their configured workflow status names. */
 export type TicketState = 'in-progress' | 'done' | 'rejected';
