@@ -35,6 +35,8 @@ import { readCampaignCommand } from './commands/campaign-command-line';
 import { runCanary } from './commands/canary';
 import { GROUP_OPTIONS, runGroups } from './commands/groups';
 import { DISCOVER_OPTIONS, readDiscoverCommand, runDiscover } from './commands/discover';
+import { readDiscoverScheduleCommand, runDiscoverSchedule } from './commands/discover-schedule';
+import { DiscoveryScheduleExistsError, DiscoveryScheduleNotFoundError } from '../core/application/discovery-schedules';
 import { IMPORT_OPTIONS, readImportCommand, runImport } from './commands/import';
 import {
   APPROVE_OPTIONS,
@@ -91,6 +93,9 @@ Inventory:
       --concurrency <n> (64)  --connect-timeout <d> (5s)  --handshake-timeout <d> (10s)  --rate <n>/s
       --trust-store <pem>      CA bundle the chains are judged against (default: the system's roots)
       --max-addresses <n>      refuse targets covering more addresses (default 65536)
+  discover schedule create <name> --every <d> <targets>... [discover's options]   scan on a Temporal Schedule in
+                               the worker (discovery:<name>); findings go to owner groups, unowned ones to security
+  discover schedule list | show <name> | pause <name> [--reason <text>] | unpause <name> | trigger <name> | delete <name>
   list [filters]               certificates, soonest expiry first (--limit 50 --offset 0, --sort expiry|subject|first-seen)
       --expiring-within <d>    notAfter before now + d (e.g. 30d), expired ones included
       --owner <group> | --unowned   --issuer <text>  --subject <text>  --san <text>  --search <text>
@@ -286,6 +291,11 @@ async function runInventoryCommand(command: string, rest: string[], io: CliIo): 
       return withInventory(io, values.policy, (context) => runImport(parsed, context, io));
     }
     case 'discover': {
+      if (rest[0] === 'schedule') {
+        const parsed = readDiscoverScheduleCommand(io.cwd, rest.slice(1));
+        await withInventory(io, undefined, (context) => runDiscoverSchedule(parsed, context, io));
+        return true;
+      }
       const { values, positionals } = parseCommandLine(rest, DISCOVER_OPTIONS, {
         min: 0,
         max: Infinity,
@@ -419,6 +429,8 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
       error instanceof CampaignNotFoundError ||
       error instanceof CampaignTimeoutError ||
       error instanceof TemporalUnavailableError ||
+      error instanceof DiscoveryScheduleNotFoundError ||
+      error instanceof DiscoveryScheduleExistsError ||
       error instanceof UnknownPayloadKeyError ||
       error instanceof PayloadAuthenticationError;
     io.err(`certflow: ${known ? (error as Error).message : String((error as Error).stack ?? error)}`);

@@ -121,7 +121,7 @@ export function readDiscoverCommand(
 }
 
 /** Reads every target, one without ports taking `--ports`; a malformed one stops the command before any scan. */
-async function readTargets(command: DiscoverCommand): Promise<TargetSpec[]> {
+export async function readTargets(command: DiscoverCommand): Promise<TargetSpec[]> {
   const withPorts = (text: string): string => {
     if (!WITHOUT_PORTS.test(text) || command.ports === undefined) return text;
     const equals = text.indexOf('=');
@@ -163,7 +163,8 @@ async function readTargets(command: DiscoverCommand): Promise<TargetSpec[]> {
   return specs;
 }
 
-function openTrustStore(path: string | undefined): TrustStore | undefined {
+/** Loads `--trust-store`; an unreadable or empty bundle is a UsageError naming the fix. */
+export function openTrustStore(path: string | undefined): TrustStore | undefined {
   if (path === undefined) return undefined;
   try {
     return loadTrustStore(path);
