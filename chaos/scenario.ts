@@ -282,15 +282,19 @@ export async function runChaos(settings: ChaosSettings): Promise<ChaosReport> {
 
     // Owner renewals: the owner asks, the approver approves, both through the CLI, while the campaign runs.
     const owners = await replacedOf(store, ownerFiles);
+    // A busy worker (starting a thousand lifecycles) may not answer the CLI within its 30 s: ask again, as a person
+    // would.
+    const cliJson = async (args: string[], actor: string) => {
+      for (let attempt = 1; ; attempt += 1) {
+        const run = await runCertflowToEnd([...args, '--json'], cliEnv(actor));
+        if (run.code === 0) return JSON.parse(run.out.slice(run.out.indexOf('{'))) as { id: string };
+        if (attempt === 5) throw new Error(`certflow ${args.join(' ')} failed:\n${run.out}`);
+        log(`certflow ${args[0]} did not succeed (attempt ${attempt}); again`);
+      }
+    };
     for (const { managedId } of owners) {
-      const asked = await runCertflowToEnd(
-        ['renew', managedId, '--reason', 'chaos owner renewal', '--json'],
-        cliEnv(OWNER),
-      );
-      if (asked.code !== 0) throw new Error(`certflow renew failed:\n${asked.out}`);
-      const request = JSON.parse(asked.out.slice(asked.out.indexOf('{'))) as { id: string };
-      const approved = await runCertflowToEnd(['approve', request.id, '--json'], cliEnv(APPROVER));
-      if (approved.code !== 0) throw new Error(`certflow approve failed:\n${approved.out}`);
+      const request = await cliJson(['renew', managedId, '--reason', 'chaos owner renewal'], OWNER);
+      await cliJson(['approve', request.id], APPROVER);
     }
 
     // The chaos: kills at seeded intervals, server restarts at even shares of the campaign's progress.
