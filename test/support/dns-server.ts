@@ -79,6 +79,8 @@ export async function startDnsServer(): Promise<DnsServer> {
   const key: TsigKey = { name: 'certflow-test', secret: randomBytes(32).toString('base64') };
   fs.writeFileSync(path.join(dir, 'example.test.zone'), EXAMPLE_ZONE);
   fs.writeFileSync(path.join(dir, 'other.test.zone'), OTHER_ZONE);
+  // Knot keeps the journal of applied updates here and fails every update when the folder is missing.
+  fs.mkdirSync(path.join(dir, 'db'));
   // knotd binds UDP and TCP on one port; another process can take the port between freePort and the bind: retry.
   for (let attempt = 1; ; attempt += 1) {
     const port = await freePort();
