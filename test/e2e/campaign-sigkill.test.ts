@@ -12,22 +12,19 @@ import path from 'node:path';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CampaignProgress } from '../../src/core/domain/campaigns/model';
-import { decodeCertificates } from '../../src/core/domain/certificates/decode-certificates';
 import { SqlCampaignStore } from '../../src/adapters/database/sql-campaign-store';
-import { openInternalCa } from '../../src/adapters/ca/internal-ca';
 import { DEMO_JIRA_PROJECT, startDemoJira, type DemoJira } from '../../src/adapters/jira/stand-in/demo-jira';
 import { openInventoryDatabase } from '../../src/adapters/database/database';
-import { FileKeyStore } from '../../src/adapters/keys/file-key-store';
 import {
   DEMO_CHANNEL,
-  DEMO_GROUP_ID,
   ensureDemoOwnerGroup,
   startDemoSlack,
   type DemoSlack,
 } from '../../src/adapters/slack/stand-in/demo-workspace';
 import { campaignWorkflowId } from '../../src/core/workflows/definitions';
+import { compromisedCertificateFiles, importAndStartCompromiseCampaign } from '../support/compromised-certificates';
 import { freePort } from '../support/ports';
-import { buildDist, runCertflow, runCertflowToEnd, type CertflowProcess } from '../support/processes';
+import { buildDist, runCertflow, type CertflowProcess } from '../support/processes';
 import { createDevServerEnv, uniqueTaskQueue } from '../support/temporal';
 
 const LEAD = 'email:sec@example.com';
@@ -44,41 +41,6 @@ async function until<T>(read: () => Promise<T | undefined>, what: string): Promi
     if (what === '') throw new Error('unreachable');
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
-}
-
-/** 20 certificates of a compromised CA as PEM files, the way they sit on servers before `certflow import`. */
-async function certificateFiles(folder: string): Promise<{ files: string[]; issuerDn: string }> {
-  const oldCa = await openInternalCa({
-    folder: path.join(folder, 'old-ca'),
-    passphrase: 'e2e passphrase',
-    publicBaseUrl: 'http://127.0.0.1:1',
-    name: 'old',
-    organization: 'Old Corp',
-  });
-  const keys = new FileKeyStore(path.join(folder, 'old-keys'));
-  const files: string[] = [];
-  for (let n = 1; n <= CERTIFICATES; n += 1) {
-    const name = `svc-${n}.example.com`;
-    const keyRef = `seed/${n}`;
-    await keys.ensureKeyPair(keyRef, { algorithm: 'EC', curve: 'P-256' });
-    const subject = `CN=${name}, O=Example`;
-    const issued = await oldCa.issue({
-      idempotencyKey: `seed-${n}`,
-      csrPem: await keys.createCsr(keyRef, { subject, dnsNames: [name], ipAddresses: [] }),
-      subject,
-      dnsNames: [name],
-      ipAddresses: [],
-      validityDays: 200,
-    });
-    const file = path.join(folder, 'srv', String(n), 'cert.pem');
-    fs.mkdirSync(path.dirname(file), { recursive: true });
-    fs.writeFileSync(file, issued.certificatePem);
-    files.push(file);
-  }
-  const issuerDn = decodeCertificates(new TextEncoder().encode(oldCa.issuingPem()), 'old CA').certificates[0]?.facts
-    .subject.text;
-  if (!issuerDn) throw new Error('the old CA has no issuing certificate');
-  return { files, issuerDn };
 }
 
 /**
@@ -166,7 +128,7 @@ describe('a campaign survives its worker being killed with SIGKILL (issue 14 ite
       const folder = fs.mkdtempSync(path.join(os.tmpdir(), `certflow-sigkill-${mode}-`));
       folders.push(folder);
       const workerEnv = await settings(mode, folder);
-      const { files, issuerDn } = await certificateFiles(folder);
+      const { files, issuerDn } = await compromisedCertificateFiles(folder, CERTIFICATES);
       // The CLI's environment sets no role: roles come from what the worker publishes.
       const cliEnv = { ...workerEnv, CERTFLOW_SECURITY_LEADS: '', CERTFLOW_ACTOR: LEAD };
 
@@ -175,28 +137,7 @@ describe('a campaign survives its worker being killed with SIGKILL (issue 14 ite
         await ensureDemoOwnerGroup(store);
         const campaigns = new SqlCampaignStore({ db });
         const first = await startWorker(mode, workerEnv);
-        const imported = await runCertflowToEnd(['import', ...files, '--owner', DEMO_GROUP_ID], cliEnv);
-        expect(imported.code, imported.out).toBe(0);
-        expect(imported.out).toContain(`${CERTIFICATES} started`);
-
-        const started = await runCertflowToEnd(
-          [
-            'campaign',
-            'start',
-            `issuer=${issuerDn}`,
-            '--reason',
-            'Old Corp CA key compromised',
-            '--kind',
-            'ca-compromise',
-            '--parallel',
-            '4',
-            '--yes',
-            '--json',
-          ],
-          cliEnv,
-        );
-        expect(started.code, started.out).toBe(0);
-        const { campaign } = JSON.parse(started.out.slice(started.out.indexOf('{'))) as { campaign: { id: string } };
+        const campaign = { id: await importAndStartCompromiseCampaign(files, issuerDn, cliEnv) };
 
         // Kill -9 once a few members are past issuance and others are still under way.
         const along = await until(async () => {

@@ -1,0 +1,82 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { openInternalCa } from '../../src/adapters/ca/internal-ca';
+import { FileKeyStore } from '../../src/adapters/keys/file-key-store';
+import { decodeCertificates } from '../../src/core/domain/certificates/decode-certificates';
+import { DEMO_GROUP_ID } from '../../src/adapters/slack/stand-in/demo-workspace';
+import { runCertflowToEnd } from './processes';
+
+/**
+ * `count` certificates (`<hostPrefix>-<n>.example.com`) of a compromised CA (by default "Old Corp"; another
+ * `organization` makes a CA of another name) as PEM files, the way they sit on servers before `certflow import`.
+ */
+export async function compromisedCertificateFiles(
+  folder: string,
+  count: number,
+  { organization = 'Old Corp', hostPrefix = 'svc' }: { organization?: string; hostPrefix?: string } = {},
+): Promise<{ files: string[]; issuerDn: string }> {
+  const oldCa = await openInternalCa({
+    folder: path.join(folder, 'old-ca'),
+    passphrase: 'e2e passphrase',
+    publicBaseUrl: 'http://127.0.0.1:1',
+    name: 'old',
+    organization,
+  });
+  const keys = new FileKeyStore(path.join(folder, 'old-keys'));
+  const files: string[] = [];
+  for (let n = 1; n <= count; n += 1) {
+    const name = `${hostPrefix}-${n}.example.com`;
+    const keyRef = `seed/${n}`;
+    await keys.ensureKeyPair(keyRef, { algorithm: 'EC', curve: 'P-256' });
+    const subject = `CN=${name}, O=Example`;
+    const issued = await oldCa.issue({
+      idempotencyKey: `seed-${n}`,
+      csrPem: await keys.createCsr(keyRef, { subject, dnsNames: [name], ipAddresses: [] }),
+      subject,
+      dnsNames: [name],
+      ipAddresses: [],
+      validityDays: 200,
+    });
+    const file = path.join(folder, 'srv', String(n), 'cert.pem');
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    fs.writeFileSync(file, issued.certificatePem);
+    files.push(file);
+  }
+  const issuerDn = decodeCertificates(new TextEncoder().encode(oldCa.issuingPem()), 'old CA').certificates[0]?.facts
+    .subject.text;
+  if (!issuerDn) throw new Error('the old CA has no issuing certificate');
+  return { files, issuerDn };
+}
+
+/**
+ * Imports `files` for the demo owner group and starts a CA-compromise campaign over their issuer with the CLI, as a
+ * security lead would; returns the campaign's id. Fails with the CLI's output when either command does.
+ */
+export async function importAndStartCompromiseCampaign(
+  files: string[],
+  issuerDn: string,
+  cliEnv: NodeJS.ProcessEnv,
+): Promise<string> {
+  const imported = await runCertflowToEnd(['import', ...files, '--owner', DEMO_GROUP_ID], cliEnv);
+  if (imported.code !== 0 || !imported.out.includes(`${files.length} started`)) {
+    throw new Error(`certflow import did not start ${files.length} lifecycles:\n${imported.out}`);
+  }
+  const started = await runCertflowToEnd(
+    [
+      'campaign',
+      'start',
+      `issuer=${issuerDn}`,
+      '--reason',
+      'Old Corp CA key compromised',
+      '--kind',
+      'ca-compromise',
+      '--parallel',
+      '4',
+      '--yes',
+      '--json',
+    ],
+    cliEnv,
+  );
+  if (started.code !== 0) throw new Error(`certflow campaign start failed:\n${started.out}`);
+  return (JSON.parse(started.out.slice(started.out.indexOf('{'))) as { campaign: { id: string } }).campaign.id;
+}
