@@ -122,8 +122,9 @@ function temporalServerConfig({ databases, ports, logLevel = 'warn' }) {
       visibilityStore: 'postgres-visibility',
       numHistoryShards: 4,
       datastores: {
-        'postgres-default': datastore(databases.temporal, 20),
-        'postgres-visibility': datastore(databases.visibility, 5),
+        // Per service, and all four run in this process: 4 × (8 + 2) connections at most.
+        'postgres-default': datastore(databases.temporal, 8),
+        'postgres-visibility': datastore(databases.visibility, 2),
       },
     },
     global: { membership: { maxJoinDuration: '30s', broadcastAddress: '127.0.0.1' } },

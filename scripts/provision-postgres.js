@@ -184,8 +184,8 @@ async function startServer(binDir, user, dataDir, socketDir, port, { durable }) 
     unix_socket_directories: socketDir,
     // A throwaway server trades durability for speed; one that keeps its folder must survive a crash.
     ...(durable ? {} : { fsync: 'off', synchronous_commit: 'off', full_page_writes: 'off' }),
-    // The cluster's Temporal server and two workers each keep a pool.
-    max_connections: durable ? '200' : '50',
+    // Room for a Temporal server (a pool per service) and two workers on one server: test/e2e/cluster.test.ts.
+    max_connections: '200',
   };
   const args = ['-D', dataDir, ...Object.entries(settings).flatMap(([name, value]) => ['-c', `${name}=${value}`])];
   const [command, commandArgs] = asUser(user, path.join(binDir, 'postgres'), args);
