@@ -14,11 +14,10 @@ import { Connection, WorkflowClient } from '@temporalio/client';
 import { openInternalCa } from '../src/adapters/ca/internal-ca';
 import { openInventoryDatabase } from '../src/adapters/database/database';
 import { SqlCampaignStore } from '../src/adapters/database/sql-campaign-store';
-import { DEMO_JIRA_PROJECT, startDemoJira, type DemoJira } from '../src/adapters/jira/stand-in/demo-jira';
+import { startDemoJira, type DemoJira } from '../src/adapters/jira/stand-in/demo-jira';
 import { FileKeyStore } from '../src/adapters/keys/file-key-store';
 import { seededGenerator } from '../src/adapters/shared/random-faults';
 import {
-  DEMO_CHANNEL,
   DEMO_USERS,
   demoOwnerGroup,
   startDemoSlack,
@@ -30,6 +29,7 @@ import { startDevServer, type DevServer } from '../src/runtime/dev-server';
 import { resolveTemporalServer } from '../src/runtime/temporal-tools';
 import { freePort } from '../test/support/ports';
 import { buildDist, runCertflow, runCertflowToEnd, type CertflowProcess } from '../test/support/processes';
+import { standInWorkerEnv } from '../test/support/stand-in-env';
 import { REPO_ROOT } from '../test/support/temporal';
 import {
   chaosChecks,
@@ -168,17 +168,7 @@ export async function runChaos(settings: ChaosSettings): Promise<ChaosReport> {
       CERTFLOW_TASK_QUEUE: 'certflow-chaos',
       CERTFLOW_LOG_LEVEL: 'WARN',
       CERTFLOW_SECURITY_LEADS: LEAD,
-      SLACK_BOT_TOKEN: slack.botToken,
-      SLACK_SIGNING_SECRET: slack.signingSecret,
-      SLACK_API_URL: slack.standIn.apiUrl,
-      CERTFLOW_CAMPAIGN_CHANNEL: DEMO_CHANNEL.id,
-      JIRA_URL: jira.standIn.url,
-      JIRA_FLAVOUR: 'cloud',
-      JIRA_EMAIL: jira.email,
-      JIRA_API_TOKEN: jira.apiToken,
-      JIRA_PROJECT: DEMO_JIRA_PROJECT.key,
-      JIRA_ISSUE_TYPE: 'Task',
-      CERTFLOW_JIRA_POLL_SECONDS: '0',
+      ...standInWorkerEnv(slack, jira),
     };
     // The CLI sets no role: roles come from what the worker publishes.
     const cliEnv = (actor: string) => ({ ...workerEnv, CERTFLOW_SECURITY_LEADS: '', CERTFLOW_ACTOR: actor });
