@@ -1,6 +1,6 @@
 /** The lifecycle's permanent failures: the ports' refusals that retrying cannot cure, so a person must act. */
 import { ApplicationFailure } from '@temporalio/activity';
-import { CaRejectedError } from '../ports/certificate-authority';
+import { CaRejectedError, CaUnavailableError } from '../ports/certificate-authority';
 import { DeployRejectedError } from '../ports/deployer';
 import { KeyNotFoundError } from '../ports/key-store';
 import { NotificationRejectedError } from '../ports/notification-port';
@@ -15,7 +15,10 @@ const PERMANENT_CLASSES = [
   TicketRejectedError,
 ];
 
-/** Runs `fn`, turning the ports' permanent errors into non-retryable failures of the same type name. */
+/**
+ * Runs `fn`, turning the ports' permanent errors into non-retryable failures of the same type name, and a CA's
+ * Retry-After into the delay before the next attempt.
+ */
 export async function permanentOnRejection<T>(fn: () => Promise<T>): Promise<T> {
   try {
     return await fn();
@@ -23,6 +26,14 @@ export async function permanentOnRejection<T>(fn: () => Promise<T>): Promise<T> 
     if (PERMANENT_CLASSES.some((type) => error instanceof type)) {
       const { name, message } = error as Error;
       throw ApplicationFailure.nonRetryable(message, name);
+    }
+    // A CA that said when to come back (Retry-After) is retried then, not on the policy's next backoff step.
+    if (error instanceof CaUnavailableError && error.retryAfterSeconds !== null) {
+      throw ApplicationFailure.create({
+        message: error.message,
+        type: error.name,
+        nextRetryDelay: `${Math.max(1, error.retryAfterSeconds)}s`,
+      });
     }
     throw error;
   }

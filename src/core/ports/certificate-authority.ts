@@ -90,4 +90,11 @@ export class CaPolicyRejectedError extends CaRejectedError {
 /** The CA cannot be reached or failed; retrying later may help. */
 export class CaUnavailableError extends Error {
   override readonly name = 'CaUnavailableError';
+  constructor(
+    message: string,
+    /** How long the CA asked certflow to wait (its Retry-After, e.g. when rate limited), in seconds; null: not said. */
+    readonly retryAfterSeconds: number | null = null,
+  ) {
+    super(message);
+  }
 }

@@ -1,0 +1,263 @@
+/**
+ * An ACME CA (RFC 8555) as a {@link CertificateAuthorityPort} (issue 19, R-REN-1), on acme-client. The account key
+ * is generated once in the key store (`acme-accounts/<name>`) and never leaves it but to sign; the account is
+ * registered with the contact (and the external account binding when the CA wants one) and found again by that key.
+ * An issuance places one order for all the names, proves each by HTTP-01 (certflow's HTTP server answers from the
+ * shared {@link AcmeState}), finalizes with certflow's CSR and downloads the chain. The order is remembered by the
+ * issuance's idempotency key, so a retry continues it or returns its certificate instead of ordering again.
+ */
+import { X509Certificate } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { Agent } from 'node:https';
+import * as acme from 'acme-client';
+import type { RevocationReason } from '../../core/domain/lifecycle/model';
+import {
+  CaRejectedError,
+  CaUnavailableError,
+  type CertificateAuthorityPort,
+  type IssuedCertificate,
+  type IssueRequest,
+  type RevocationRecord,
+  type RevokeRequest,
+} from '../../core/ports/certificate-authority';
+import type { KeyStore } from '../../core/ports/key-store';
+import type { AcmeIssuerSettings } from './acme-issuers-config';
+import type { AcmeOrderRecord, AcmeState } from './acme-state';
+import { type GuardedTransport, guardTransport, problemName } from './acme-transport';
+
+/** RFC 5280 section 5.3.1 reason codes, which ACME's revokeCert takes (RFC 8555 section 7.6). */
+const REASON_CODES: Readonly<Record<RevocationReason, number>> = {
+  unspecified: 0,
+  keyCompromise: 1,
+  cACompromise: 2,
+  affiliationChanged: 3,
+  superseded: 4,
+  cessationOfOperation: 5,
+};
+
+/** How often and how long to poll an authorization or order while the CA works on it. */
+const POLLING = { backoffAttempts: 12, backoffMin: 250, backoffMax: 5_000 };
+
+/** What an {@link AcmeAuthority} needs. */
+export interface AcmeAuthorityOptions {
+  readonly settings: AcmeIssuerSettings;
+  readonly keyStore: KeyStore;
+  readonly state: AcmeState;
+}
+
+type AcmeOrder = acme.Order;
+type AcmeAuthorization = acme.Authorization;
+
+/** One ACME server certflow renews from, named `acme:<name>` in configuration. */
+export class AcmeAuthority implements CertificateAuthorityPort {
+  readonly name: string;
+  private readonly agent: Agent | undefined;
+  private accountUrl: string | undefined;
+
+  constructor(private readonly options: AcmeAuthorityOptions) {
+    this.name = options.settings.name;
+    const { caBundlePath } = options.settings;
+    // Only this issuer's requests trust its bundle: a private CA's root never becomes trusted for anything else.
+    this.agent = caBundlePath === null ? undefined : new Agent({ ca: readFileSync(caBundlePath, 'utf8') });
+  }
+
+  async issue(request: IssueRequest): Promise<IssuedCertificate> {
+    const { state } = this.options;
+    const remembered = await state.order(this.name, request.idempotencyKey);
+    if (remembered?.certificatePem) return describeIssued(remembered.certificatePem);
+    return await this.acme(async (client, transport) => {
+      let order: AcmeOrder;
+      if (remembered === null) {
+        order = await client.createOrder({ identifiers: identifiersOf(request) });
+        await state.saveOrder(orderRecord(this.name, request.idempotencyKey, order.url, null));
+      } else {
+        order = await client.getOrder({ url: remembered.orderUrl } as AcmeOrder);
+      }
+      if (order.status === 'pending') await this.authorize(client, order);
+      order = await client.getOrder(order);
+      if (order.status === 'invalid') throw await this.orderRefused(client, order, transport);
+      if (order.status === 'ready') order = await client.finalizeOrder(order, request.csrPem);
+      order = await client.waitForValidStatus(order);
+      const pem = await client.getCertificate(order);
+      await state.saveOrder(orderRecord(this.name, request.idempotencyKey, order.url, pem));
+      return describeIssued(pem);
+    });
+  }
+
+  async revoke(request: RevokeRequest): Promise<RevocationRecord> {
+    const serialNumber = request.serialNumber.toLowerCase().replace(/^0+(?=.)/, '');
+    const pem = await this.options.state.certificateBySerial(this.name, serialNumber);
+    if (pem === null) {
+      throw new CaRejectedError(
+        `${this.name} has no record of issuing serial ${request.serialNumber} through certflow; revoke it with the ` +
+          'ACME account that ordered it, or at the CA',
+      );
+    }
+    const revokedAt = new Date().toISOString();
+    return await this.acme(async (client, transport) => {
+      try {
+        await client.revokeCertificate(pem, { reason: REASON_CODES[request.reason] });
+        return { serialNumber, revokedAt, reason: request.reason, newlyRevoked: true, publishedAt: null };
+      } catch (error) {
+        if (transport.lastProblem !== null && problemName(transport.lastProblem) === 'alreadyRevoked') {
+          return { serialNumber, revokedAt, reason: request.reason, newlyRevoked: false, publishedAt: null };
+        }
+        throw error;
+      }
+    });
+  }
+
+  async issues(issuerDn: string): Promise<boolean> {
+    return await this.options.state.issuedUnder(this.name, issuerDn);
+  }
+
+  /**
+   * Runs `work` with a client for the account (registered on first use), turning what the library throws into
+   * certflow's errors: a CA problem document becomes a CaRejectedError naming it, anything else CaUnavailableError.
+   */
+  private async acme<T>(work: (client: acme.Client, transport: GuardedTransport) => Promise<T>): Promise<T> {
+    const { settings, keyStore } = this.options;
+    const keyRef = `acme-accounts/${settings.name.slice('acme:'.length)}`;
+    await keyStore.ensureKeyPair(keyRef, { algorithm: 'EC', curve: 'P-256' });
+    const client = new acme.Client({
+      directoryUrl: settings.directoryUrl,
+      accountKey: await keyStore.readPrivateKeyPem(keyRef),
+      ...(this.accountUrl === undefined ? {} : { accountUrl: this.accountUrl }),
+      ...(settings.eab === null
+        ? {}
+        : { externalAccountBinding: { kid: settings.eab.keyId, hmacKey: settings.eab.hmacKey } }),
+      ...POLLING,
+    });
+    const transport = guardTransport(client, {
+      issuer: this.name,
+      directoryUrl: settings.directoryUrl,
+      agent: this.agent,
+      timeoutMs: settings.requestTimeoutSeconds * 1000,
+    });
+    try {
+      if (this.accountUrl === undefined) {
+        await client.createAccount({ termsOfServiceAgreed: true, contact: [`mailto:${settings.contact}`] });
+        this.accountUrl = client.getAccountUrl();
+      }
+      return await work(client, transport);
+    } catch (error) {
+      throw this.certflowError(error, transport);
+    }
+  }
+
+  private certflowError(error: unknown, transport: GuardedTransport): Error {
+    if (error instanceof CaRejectedError || error instanceof CaUnavailableError) return error;
+    const problem = transport.lastProblem;
+    if (problem === null) {
+      return new CaUnavailableError(`${this.name} failed: ${(error as Error).message}; certflow retries later`);
+    }
+    const name = problemName(problem);
+    const fixes: Readonly<Record<string, string>> = {
+      externalAccountRequired: `${this.name} requires an external account binding: set eab (keyId, hmacKey) for it in CERTFLOW_ISSUERS_FILE`,
+      unauthorized: `check eab.keyId and eab.hmacKey for ${this.name} in CERTFLOW_ISSUERS_FILE against what the CA issued, and that the account may order these names`,
+      rejectedIdentifier: `${this.name} will not issue for these names: ask the CA, or choose another issuer for this certificate`,
+      invalidContact: `set a contact e-mail the CA accepts for ${this.name} in CERTFLOW_ISSUERS_FILE`,
+      badCSR: 'the certificate signing request was refused: check the key type and the names',
+    };
+    return new CaRejectedError(
+      `${this.name} refused the request (${name}: ${problem.detail})` +
+        (fixes[name] === undefined ? '' : `; ${fixes[name]}`),
+    );
+  }
+
+  /** Proves every pending authorization of the order with the configured challenge. */
+  private async authorize(client: acme.Client, order: AcmeOrder): Promise<void> {
+    const { state, settings } = this.options;
+    const authorizations = await client.getAuthorizations(order);
+    for (const authorization of authorizations.filter((each) => each.status === 'pending')) {
+      const challenge = authorization.challenges.find((each) => each.type === settings.challenge);
+      if (challenge === undefined) {
+        throw new CaRejectedError(
+          `${this.name} offers no ${settings.challenge} challenge for ${authorization.identifier.value} (it offers ` +
+            `${authorization.challenges.map((each) => each.type).join(', ')}); set challenge for ${this.name} in ` +
+            'CERTFLOW_ISSUERS_FILE to one of those',
+        );
+      }
+      if (challenge.type !== 'http-01') {
+        throw new CaRejectedError(
+          `${this.name} is set to ${challenge.type}, which certflow cannot answer yet; set challenge: http-01`,
+        );
+      }
+      const keyAuthorization = await client.getChallengeKeyAuthorization(challenge);
+      await state.putHttp01(challenge.token, keyAuthorization);
+      try {
+        await client.completeChallenge(challenge);
+        await client.waitForValidStatus(authorization).catch(() => undefined);
+      } finally {
+        await state.removeHttp01(challenge.token);
+      }
+    }
+  }
+
+  /** Why the CA refused an order: each failed authorization with its identifier, challenge and the CA's detail. */
+  private async orderRefused(client: acme.Client, order: AcmeOrder, transport: GuardedTransport): Promise<Error> {
+    const authorizations: AcmeAuthorization[] = await client.getAuthorizations(order);
+    const reasons = authorizations
+      .filter((authorization) => authorization.status === 'invalid')
+      .map((authorization) => {
+        const failed = authorization.challenges.find((challenge) => challenge.status === 'invalid');
+        const detail = (failed?.error as { detail?: string } | undefined)?.detail ?? 'no detail given';
+        const how = failed === undefined ? 'its authorization' : `the ${failed.type} challenge`;
+        return `${authorization.identifier.value}: ${how} failed: ${detail}`;
+      });
+    const orderDetail = (order.error as { detail?: string } | undefined)?.detail;
+    const what =
+      reasons.length > 0 ? reasons.join('; ') : (orderDetail ?? transport.lastProblem?.detail ?? 'no reason given');
+    const fix =
+      this.options.settings.challenge === 'http-01'
+        ? `make http://<name>/.well-known/acme-challenge/ reach certflow's HTTP server on port 80 for every name`
+        : "make the zone's DNS server accept certflow's updates for _acme-challenge.<name>";
+    return new CaRejectedError(`${this.name} refused the order: ${what}; ${fix}, then renew again`);
+  }
+}
+
+function identifiersOf(request: IssueRequest): acme.Order['identifiers'] {
+  return [
+    ...request.dnsNames.map((value) => ({ type: 'dns', value })),
+    ...request.ipAddresses.map((value) => ({ type: 'ip', value })),
+  ];
+}
+
+function orderRecord(issuer: string, idempotencyKey: string, orderUrl: string, pem: string | null): AcmeOrderRecord {
+  if (pem === null) {
+    return { issuer, idempotencyKey, orderUrl, certificatePem: null, serialNumber: null, issuerDn: null };
+  }
+  const leaf = new X509Certificate(acme.crypto.splitPemChain(pem)[0] ?? pem);
+  return {
+    issuer,
+    idempotencyKey,
+    orderUrl,
+    certificatePem: pem,
+    serialNumber: leaf.serialNumber.toLowerCase().replace(/^0+(?=.)/, ''),
+    issuerDn: leaf.issuer,
+  };
+}
+
+/**
+ * The port's view of a downloaded chain. ACME serves the leaf and its intermediates, not the root: the top of the
+ * served chain is what the installation is verified against.
+ */
+function describeIssued(pem: string): IssuedCertificate {
+  const [leafPem, ...chainPems] = acme.crypto.splitPemChain(pem);
+  if (leafPem === undefined || chainPems.length === 0) {
+    throw new CaRejectedError('the ACME CA returned no certificate chain');
+  }
+  const leaf = new X509Certificate(leafPem);
+  const issuer = new X509Certificate(chainPems[0]!);
+  const fingerprint = (certificate: X509Certificate) => certificate.fingerprint256.replace(/:/g, '').toLowerCase();
+  return {
+    certificatePem: leafPem,
+    chainPems,
+    rootPem: chainPems[chainPems.length - 1]!,
+    fingerprintSha256: fingerprint(leaf),
+    serialNumber: leaf.serialNumber.toLowerCase().replace(/^0+(?=.)/, ''),
+    notBefore: new Date(leaf.validFrom).toISOString(),
+    notAfter: new Date(leaf.validTo).toISOString(),
+    issuerFingerprintSha256: fingerprint(issuer),
+  };
+}
