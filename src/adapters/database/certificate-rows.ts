@@ -103,6 +103,7 @@ export interface PreparedMetadata {
 /** A certificate ready to insert: its row, its values from the facts and its metadata. */
 export interface PreparedUpsert {
   fingerprint: string;
+  facts: CertificateFacts;
   row: Insertable<CertificatesTable>;
   factValues: ValueRow[];
   metadata: PreparedMetadata;
@@ -129,6 +130,7 @@ export function prepareUpserts(items: readonly CertificateUpsert[], seenAtMs: nu
     }
     byFingerprint.set(fingerprint, {
       fingerprint,
+      facts,
       row: { ...certificateRow(facts, item.der, seenAtMs), ...metadata.scalars },
       factValues: factValues(facts),
       metadata,

@@ -4,6 +4,7 @@
  */
 import type SqliteDatabase from 'better-sqlite3';
 import { CompiledQuery, sql } from 'kysely';
+import type { CertificateFacts } from '../../core/domain/certificates/certificate-facts';
 import type { InventoryDb } from './inventory-schema';
 import type { InventoryDialect } from './migrations';
 
@@ -21,6 +22,10 @@ export class InventorySql {
   private readonly statements: Map<string, SqliteDatabase.Statement>;
   /** On a transaction's view: fingerprints it knows are recorded (see {@link recordKnown}). */
   private readonly seen: Set<string> | undefined;
+  /** On a transaction's view: the facts of the certificates it inserted (see {@link recordCreated}). */
+  private readonly created: Map<string, CertificateFacts> | undefined;
+  /** On a transaction's view: per table, the certificates created here that it has written rows for. */
+  private readonly written: Map<string, Set<string>> | undefined;
 
   /**
    * @param native the better-sqlite3 handle under `db`, for the import's prepared INSERTs; without it they go through
@@ -35,6 +40,8 @@ export class InventorySql {
   ) {
     this.statements = statements ?? new Map<string, SqliteDatabase.Statement>();
     this.seen = within ? new Set() : undefined;
+    this.created = within ? new Map() : undefined;
+    this.written = within ? new Map() : undefined;
   }
 
   /** Runs `work` on a view of this database whose writes all join one transaction: they commit together or not at all. */
@@ -103,6 +110,48 @@ export class InventorySql {
   }
 
   /**
+   * Notes certificates this transaction inserted, with their facts, so the batch's next writes need not read back what
+   * it just wrote: no other table can hold rows for them yet. Outside a transaction it does nothing.
+   */
+  recordCreated(certificates: Iterable<{ fingerprint: string; facts: CertificateFacts }>): void {
+    if (this.created === undefined) return;
+    for (const { fingerprint, facts } of certificates) {
+      this.created.set(fingerprint, facts);
+      this.seen!.add(fingerprint);
+    }
+  }
+
+  /**
+   * The facts of a certificate this transaction inserted and nothing has changed since (a revocation forgets it:
+   * {@link forgetCreated}); undefined for any other, which the caller reads from the database.
+   */
+  createdFacts(fingerprint: string): CertificateFacts | undefined {
+    return this.created?.get(fingerprint);
+  }
+
+  /** Stops answering {@link createdFacts} for a certificate a write of this transaction changed. */
+  forgetCreated(fingerprint: string): void {
+    this.created?.delete(fingerprint);
+  }
+
+  /**
+   * Of `fingerprints`, those this transaction created and has not written to `table` for yet: `table` holds no row of
+   * theirs, so the caller need not look for one or delete it. Each is answered once per table.
+   */
+  firstWrites(table: string, fingerprints: readonly string[]): Set<string> {
+    const first = new Set<string>();
+    if (this.created === undefined) return first;
+    let written = this.written!.get(table);
+    if (written === undefined) this.written!.set(table, (written = new Set()));
+    for (const fp of fingerprints) {
+      if (!this.created.has(fp) || written.has(fp)) continue;
+      written.add(fp);
+      first.add(fp);
+    }
+    return first;
+  }
+
+  /**
    * Multi-row INSERT for the import hot path, written as SQL text: building Kysely's query tree for thousands of
    * rows costs more than the database's work on them. `tail` is the dialect-neutral ON CONFLICT / RETURNING clause.
    */
@@ -117,25 +166,32 @@ export class InventorySql {
     const head = `insert into ${table} (${columns.map((column) => `"${column}"`).join(', ')}) values `;
     const sqliteTuple = `(${columns.map(() => '?').join(', ')})`;
     if (this.native !== undefined) {
+      // Keyed by table, row count and tail: the full SQL text of 50 rows took longer to build than to look up.
       const prepared = (count: number) => {
-        const text = `${head}${Array<string>(count).fill(sqliteTuple).join(', ')} ${tail}`;
-        let statement = this.statements.get(text);
+        const key = `${table}\u0000${columns.length}\u0000${count}\u0000${tail}`;
+        let statement = this.statements.get(key);
         if (statement === undefined) {
-          statement = this.native!.prepare(text);
-          this.statements.set(text, statement);
+          statement = this.native!.prepare(`${head}${Array<string>(count).fill(sqliteTuple).join(', ')} ${tail}`);
+          this.statements.set(key, statement);
         }
         return statement;
       };
-      for (let start = 0; start < rows.length; start += SQLITE_ROWS_PER_INSERT) {
-        const chunk = rows.slice(start, start + SQLITE_ROWS_PER_INSERT);
-        const full = chunk.length === SQLITE_ROWS_PER_INSERT;
-        // The last, shorter chunk goes row by row: one more compiled statement per table, not one per length.
-        const statement = prepared(full ? SQLITE_ROWS_PER_INSERT : 1);
-        // better-sqlite3 binds each array argument's items in turn: a full chunk is one call with every row.
-        for (const parameters of full ? [chunk] : chunk.map((row) => [row])) {
-          if (statement.reader) result.push(...(statement.all(...parameters) as R[]));
-          else statement.run(...parameters);
+      const run = (statement: SqliteDatabase.Statement, parameters: readonly unknown[]) => {
+        if (!statement.reader) statement.run(...parameters);
+        else for (const row of statement.all(...parameters) as R[]) result.push(row);
+      };
+      const whole = rows.length - (rows.length % SQLITE_ROWS_PER_INSERT);
+      // better-sqlite3 binds each array argument's items in turn: a full chunk is one call with every row.
+      if (whole > 0) {
+        const statement = prepared(SQLITE_ROWS_PER_INSERT);
+        for (let start = 0; start < whole; start += SQLITE_ROWS_PER_INSERT) {
+          run(statement, rows.slice(start, start + SQLITE_ROWS_PER_INSERT));
         }
+      }
+      // The last, shorter chunk goes row by row: one more compiled statement per table, not one per length.
+      if (whole < rows.length) {
+        const statement = prepared(1);
+        for (let index = whole; index < rows.length; index++) run(statement, [rows[index]]);
       }
       return result;
     }

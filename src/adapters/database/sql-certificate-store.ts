@@ -78,7 +78,7 @@ export class SqlCertificateStore implements CertificateStore {
         'on conflict (fingerprint) do nothing returning fingerprint',
       );
       for (const row of inserted) created.add(row.fingerprint);
-      this.inventory.recordKnown(created);
+      this.inventory.recordCreated(fresh.filter((item) => created.has(item.fingerprint)));
       const existing = prepared.filter((item) => !created.has(item.fingerprint));
       for (const chunk of this.inventory.chunks(
         existing.map((item) => item.fingerprint),
@@ -256,15 +256,16 @@ export class SqlCertificateStore implements CertificateStore {
       revoked_at: parseInstant(revocation.at, 'at'),
       revocation_reason: requireText(revocation.reason, 'reason', 64),
     };
-    const result = await this.inventory.write(
-      async (db) =>
-        await db
-          .updateTable('certificates')
-          .set(changes)
-          .where('fingerprint', '=', full)
-          .where('revoked_at', 'is', null)
-          .executeTakeFirst(),
-    );
+    const result = await this.inventory.write(async (db) => {
+      // Assignment must read a revoked certificate from the database, not take it for assignable from the facts.
+      this.inventory.forgetCreated(full);
+      return await db
+        .updateTable('certificates')
+        .set(changes)
+        .where('fingerprint', '=', full)
+        .where('revoked_at', 'is', null)
+        .executeTakeFirst();
+    });
     if (Number(result.numUpdatedRows) === 0 && (await this.getCertificate(full)) === null) {
       throw new UnknownCertificateError([full]);
     }

@@ -60,8 +60,19 @@ export class SqlManagedCertificateStore implements ManagedCertificateStore {
       const known = await this.inventory.selectKnown(db, wanted);
       const unknown = wanted.filter((fp) => !known.has(fp));
       if (unknown.length > 0) throw new UnknownCertificateError(unknown);
+      // A certificate this transaction created is assigned nowhere yet, and its facts are at hand.
+      const fresh = this.inventory.firstWrites('managed_certificate_versions', wanted);
       const assigned = new Set<string>();
-      for (const chunk of this.inventory.chunks(wanted, 1)) {
+      const candidates: { fingerprint: string; notBefore: number; namesKey: string }[] = [];
+      for (const fingerprint of fresh) {
+        const facts = this.inventory.createdFacts(fingerprint)!;
+        if (facts.role === 'end-entity')
+          candidates.push({ fingerprint, notBefore: Date.parse(facts.notBefore), namesKey: namesKeyOf(facts) });
+      }
+      for (const chunk of this.inventory.chunks(
+        wanted.filter((fp) => !fresh.has(fp)),
+        1,
+      )) {
         const rows = await db
           .selectFrom('managed_certificate_versions')
           .select('fingerprint')
@@ -69,9 +80,8 @@ export class SqlManagedCertificateStore implements ManagedCertificateStore {
           .execute();
         for (const row of rows) assigned.add(row.fingerprint);
       }
-      const candidates: { fingerprint: string; notBefore: number; namesKey: string }[] = [];
       for (const chunk of this.inventory.chunks(
-        wanted.filter((fp) => !assigned.has(fp)),
+        wanted.filter((fp) => !assigned.has(fp) && !fresh.has(fp)),
         1,
       )) {
         const rows = await db

@@ -7,6 +7,12 @@ import type { PolicyResultsTable } from './inventory-schema';
 import type { InventorySql } from './inventory-sql';
 import type { PolicyResultStore } from '../../core/ports/inventory-store';
 
+const POLICY_COLUMNS = ['fingerprint', 'policy_version', 'compliant', 'violations', 'evaluated_at'] as const;
+/** A later result replaces the stored one. */
+const POLICY_UPSERT = `on conflict (fingerprint) do update set ${POLICY_COLUMNS.slice(1)
+  .map((column) => `${column} = excluded.${column}`)
+  .join(', ')}`;
+
 /** The latest policy result per certificate, on `policy_results` and `policy_rule_violations` (R-POL-6). */
 export class SqlPolicyResultStore implements PolicyResultStore {
   constructor(private readonly inventory: InventorySql) {}
@@ -23,30 +29,29 @@ export class SqlPolicyResultStore implements PolicyResultStore {
       const known = await this.inventory.selectKnown(db, fingerprints);
       const unknown = fingerprints.filter((fp) => !known.has(fp));
       if (unknown.length > 0) throw new UnknownCertificateError(unknown);
-      const rows = [...byFingerprint.values()].map(({ ruleIds: _ruleIds, ...row }) => row);
-      for (const chunk of this.inventory.chunks(rows, 5)) {
-        await db
-          .insertInto('policy_results')
-          .values(chunk)
-          .onConflict((conflict) =>
-            conflict.column('fingerprint').doUpdateSet((eb) => ({
-              policy_version: eb.ref('excluded.policy_version'),
-              compliant: eb.ref('excluded.compliant'),
-              violations: eb.ref('excluded.violations'),
-              evaluated_at: eb.ref('excluded.evaluated_at'),
-            })),
-          )
-          .execute();
-      }
-      for (const chunk of this.inventory.chunks(fingerprints, 1)) {
+      const rows = [...byFingerprint.values()];
+      await this.inventory.insertRows(
+        db,
+        'policy_results',
+        POLICY_COLUMNS,
+        rows.map((row) => POLICY_COLUMNS.map((column) => row[column])),
+        POLICY_UPSERT,
+      );
+      // A certificate this transaction created has no violations recorded to replace.
+      const fresh = this.inventory.firstWrites('policy_rule_violations', fingerprints);
+      for (const chunk of this.inventory.chunks(
+        fingerprints.filter((fp) => !fresh.has(fp)),
+        1,
+      )) {
         await db.deleteFrom('policy_rule_violations').where('fingerprint', 'in', chunk).execute();
       }
-      const ruleRows = [...byFingerprint.values()].flatMap((row) =>
-        row.ruleIds.map((ruleId) => ({ rule_id: ruleId, fingerprint: row.fingerprint })),
+      await this.inventory.insertRows(
+        db,
+        'policy_rule_violations',
+        ['rule_id', 'fingerprint'],
+        rows.flatMap((row) => row.ruleIds.map((ruleId) => [ruleId, row.fingerprint])),
+        '',
       );
-      for (const chunk of this.inventory.chunks(ruleRows, 2)) {
-        await db.insertInto('policy_rule_violations').values(chunk).execute();
-      }
     });
   }
 }
