@@ -1,6 +1,9 @@
 /** Readers of single configuration variables: each parses one value, or refuses it naming the fix. */
 import { accessSync, constants as fsConstants, statSync } from 'node:fs';
 import path from 'node:path';
+import type { DnsUpdateZone } from '../adapters/dns/rfc2136-challenge-updater';
+import { parseServerAddress } from '../adapters/dns/server-address';
+import { issuerDomain } from '../core/domain/caa/caa-permits';
 import type { TlsEndpointAddress } from './config';
 import { ConfigError } from './config-error';
 import { PAYLOAD_KEY_BYTES, type PayloadKey } from './payload-codec';
@@ -329,4 +332,63 @@ export function readCorsOrigins(env: NodeJS.ProcessEnv, uiPort: number): string[
       }
       return url.origin;
     });
+}
+
+/** CERTFLOW_DNS_SERVERS: the resolvers CAA lookups ask, `host:port` each, comma-separated; empty: the system's. */
+export function readDnsServers(env: NodeJS.ProcessEnv): string[] {
+  const entries = (env.CERTFLOW_DNS_SERVERS ?? '').split(',').map((entry) => entry.trim());
+  return entries.filter(Boolean).map((entry) => {
+    try {
+      return parseServerAddress(entry, 53).text;
+    } catch (error) {
+      throw new ConfigError('CERTFLOW_DNS_SERVERS', (error as Error).message);
+    }
+  });
+}
+
+/**
+ * CERTFLOW_DNS_UPDATE_ZONES: the zones DNS-01 records are written to, `;`-separated, each
+ * `<zone> <server host:port> <TSIG key name> <base64 HMAC-SHA256 secret> [tcp|udp]`.
+ */
+export function readDnsUpdateZones(env: NodeJS.ProcessEnv): DnsUpdateZone[] {
+  const example = 'e.g. `example.com 192.0.2.53:53 certflow-key <secret from tsig-keygen>`';
+  return (env.CERTFLOW_DNS_UPDATE_ZONES ?? '')
+    .split(';')
+    .map((entry) => entry.trim())
+    .filter(Boolean)
+    .map((entry) => {
+      const [zone, server, keyName, secret, transport, ...rest] = entry.split(/\s+/);
+      const refuse = (why: string) =>
+        new ConfigError('CERTFLOW_DNS_UPDATE_ZONES', `"${zone} …": ${why}; write ${example}`);
+      if (!zone || !server || !keyName || !secret || rest.length > 0) {
+        throw refuse('give the zone, the server, the TSIG key name and its secret, separated by spaces');
+      }
+      if (!/^(?:[a-z0-9_-]+\.)*[a-z0-9-]+\.?$/i.test(zone)) throw refuse(`"${zone}" is not a zone name`);
+      try {
+        parseServerAddress(server, 53);
+      } catch (error) {
+        throw refuse((error as Error).message);
+      }
+      if (!/^[A-Za-z0-9+/]+={0,2}$/.test(secret) || Buffer.from(secret, 'base64').length < 16) {
+        throw refuse('the secret is not base64 of at least 16 bytes');
+      }
+      if (transport !== undefined && transport !== 'tcp' && transport !== 'udp') {
+        throw refuse(`"${transport}" is neither tcp nor udp`);
+      }
+      return { zone, server, keyName, secret, ...(transport ? { transport } : {}) };
+    });
+}
+
+/** CERTFLOW_CAA_IDENTITY: the CAA issuer domain of the issuer that renews (`letsencrypt.org`); undefined: none. */
+export function readCaaIdentity(env: NodeJS.ProcessEnv): string | undefined {
+  const raw = env.CERTFLOW_CAA_IDENTITY?.trim();
+  if (!raw) return undefined;
+  const identity = issuerDomain(raw);
+  if (identity === null || raw.includes(';')) {
+    throw new ConfigError(
+      'CERTFLOW_CAA_IDENTITY',
+      `"${raw}" is not a CAA issuer domain; write the domain the CA publishes for CAA, e.g. letsencrypt.org`,
+    );
+  }
+  return identity;
 }

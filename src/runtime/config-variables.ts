@@ -174,6 +174,23 @@ export const CONFIG_VARIABLES: readonly ConfigVariable[] = [
     description: "port of that stand-in's page and Web API (0 picks a free one)",
   },
   {
+    name: 'CERTFLOW_DNS_SERVERS',
+    default: "(unset: the system's resolvers)",
+    description: 'DNS servers CAA lookups ask (R-CAA-1), `host:port` each, comma-separated',
+  },
+  {
+    name: 'CERTFLOW_CAA_IDENTITY',
+    default: '(unset: no CAA check)',
+    description:
+      "CAA issuer domain of the renewing issuer (`letsencrypt.org`); `certflow policy check` checks managed names' CAA",
+  },
+  {
+    name: 'CERTFLOW_DNS_UPDATE_ZONES',
+    default: '(unset: no DNS-01)',
+    description:
+      'DNS-01 zones for RFC 2136 updates, `;`-separated: `<zone> <host:port> <TSIG key name> <base64 secret> [tcp/udp]`',
+  },
+  {
     name: 'CERTFLOW_PAYLOAD_KEYS',
     default: '(unset: payloads in clear)',
     description:

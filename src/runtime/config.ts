@@ -3,6 +3,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { DEFAULT_POLICY, parsePolicy } from '../core/domain/policy/load-policy';
 import type { Policy } from '../core/domain/policy/policy';
+import type { DnsUpdateZone } from '../adapters/dns/rfc2136-challenge-updater';
 import { ConfigError } from './config-error';
 import { readJira, type JiraSettings } from './config-jira';
 import {
@@ -23,6 +24,9 @@ import {
   readSlackChannel,
   readSlackToken,
   readStandIn,
+  readCaaIdentity,
+  readDnsServers,
+  readDnsUpdateZones,
 } from './config-readers';
 import { LOG_LEVELS, type LogLevel } from './config-variables';
 import type { PayloadKey } from './payload-codec';
@@ -89,6 +93,12 @@ export interface CertflowConfig {
   codecToken: string | undefined;
   /** Browser origins allowed to call the codec endpoint (the Temporal Web UI's). */
   codecCorsOrigins: string[];
+  /** DNS servers CAA lookups ask, `host:port`; empty: the system's resolvers. */
+  dnsServers: string[];
+  /** CAA issuer domain of the issuer that renews; undefined: `certflow policy check` checks no CAA. */
+  caaIdentity: string | undefined;
+  /** Zones DNS-01 records are written to with RFC 2136 updates, with their servers and TSIG keys. */
+  dnsUpdateZones: DnsUpdateZone[];
 }
 
 /** Where a TLS endpoint certflow runs listens. */
@@ -153,6 +163,9 @@ export function loadConfig(env: NodeJS.ProcessEnv, cwd: string): CertflowConfig 
     payloadKeys: readPayloadKeys(env),
     codecToken: readCodecToken(env),
     codecCorsOrigins: readCorsOrigins(env, devServerUiPort),
+    dnsServers: readDnsServers(env),
+    caaIdentity: readCaaIdentity(env),
+    dnsUpdateZones: readDnsUpdateZones(env),
   };
 }
 

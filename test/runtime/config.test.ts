@@ -44,6 +44,9 @@ describe('loadConfig', () => {
       payloadKeys: [],
       codecToken: undefined,
       codecCorsOrigins: ['http://localhost:8233', 'http://127.0.0.1:8233'],
+      dnsServers: [],
+      caaIdentity: undefined,
+      dnsUpdateZones: [],
     });
   });
 
@@ -149,6 +152,9 @@ describe('loadConfig', () => {
       ],
       codecToken: 'codec-token-0123456789',
       codecCorsOrigins: ['https://temporal-ui.example.com'],
+      dnsServers: [],
+      caaIdentity: undefined,
+      dnsUpdateZones: [],
     });
   });
 
