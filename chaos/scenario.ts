@@ -231,9 +231,11 @@ export async function runChaos(settings: ChaosSettings): Promise<ChaosReport> {
         if (imported.code !== 0) throw new Error(`certflow import failed:\n${imported.out}`);
       }
     };
-    await imports(campaignFiles, CAMPAIGN_GROUP);
+    // The owners' lifecycles first, and their renewals asked for before a thousand others start: an update waits
+    // behind every workflow task queued before it, and a thousand starting lifecycles kept the CLI's 30 s from
+    // being enough on two busy cores. The renewals run on during the campaign, through the chaos.
     await imports(ownerFiles, OWNERS_GROUP);
-    log('imported; starting the campaign and the chaos');
+    const owners = await replacedOf(store, ownerFiles);
 
     slack.standIn.faults.randomly({
       rate: settings.faultRate,
@@ -247,6 +249,24 @@ export async function runChaos(settings: ChaosSettings): Promise<ChaosReport> {
       timeoutMs: FAULT_HOLD_MS,
       retryAfterSeconds: 1,
     });
+
+    // Owner renewals: the owner asks, the approver approves, both through the CLI, with faults on. A busy worker may
+    // not answer the CLI within its 30 s: ask again, as a person would.
+    const cliJson = async (args: string[], actor: string) => {
+      for (let attempt = 1; ; attempt += 1) {
+        const run = await runCertflowToEnd([...args, '--json'], cliEnv(actor));
+        if (run.code === 0) return JSON.parse(run.out.slice(run.out.indexOf('{'))) as { id: string };
+        if (attempt === 5) throw new Error(`certflow ${args.join(' ')} failed:\n${run.out}`);
+        log(`certflow ${args[0]} did not succeed (attempt ${attempt}); again`);
+      }
+    };
+    for (const { managedId } of owners) {
+      const request = await cliJson(['renew', managedId, '--reason', 'chaos owner renewal'], OWNER);
+      await cliJson(['approve', request.id], APPROVER);
+    }
+
+    await imports(campaignFiles, CAMPAIGN_GROUP);
+    log('imported; starting the campaign and the chaos');
 
     const campaignStart = await runCertflowToEnd(
       [
@@ -269,23 +289,6 @@ export async function runChaos(settings: ChaosSettings): Promise<ChaosReport> {
     const campaignId = (
       JSON.parse(campaignStart.out.slice(campaignStart.out.indexOf('{'))) as { campaign: { id: string } }
     ).campaign.id;
-
-    // Owner renewals: the owner asks, the approver approves, both through the CLI, while the campaign runs.
-    const owners = await replacedOf(store, ownerFiles);
-    // A busy worker (starting a thousand lifecycles) may not answer the CLI within its 30 s: ask again, as a person
-    // would.
-    const cliJson = async (args: string[], actor: string) => {
-      for (let attempt = 1; ; attempt += 1) {
-        const run = await runCertflowToEnd([...args, '--json'], cliEnv(actor));
-        if (run.code === 0) return JSON.parse(run.out.slice(run.out.indexOf('{'))) as { id: string };
-        if (attempt === 5) throw new Error(`certflow ${args.join(' ')} failed:\n${run.out}`);
-        log(`certflow ${args[0]} did not succeed (attempt ${attempt}); again`);
-      }
-    };
-    for (const { managedId } of owners) {
-      const request = await cliJson(['renew', managedId, '--reason', 'chaos owner renewal'], OWNER);
-      await cliJson(['approve', request.id], APPROVER);
-    }
 
     // The chaos: kills at seeded intervals, server restarts at even shares of the campaign's progress.
     const finished = async () =>
