@@ -112,46 +112,37 @@ export class ConsoleNotifier implements NotificationPort, CampaignNotifier, Disc
 
   /** Logs an owner group's digest of a discovery scan, one line per finding, once per key. */
   async sendFindingDigest(digest: FindingDigest): Promise<NotificationReceipt> {
-    const { receipt, delivered } = await this.deliveries.deliverOnce({
-      idempotencyKey: digest.idempotencyKey,
-      channel: digest.audience.channelId ?? 'direct',
-      continues: null,
-    });
-    if (delivered) {
-      const to = digest.audience.people.map(formatPerson).join(', ') || 'nobody configured';
-      this.log(
-        `[discovery] ${digest.scan}: ${digest.opened.length} new finding(s), ${digest.resolved.length} resolved for ${digest.group.id} (to ${to})`,
-      );
-      for (const finding of digest.opened) {
-        this.log(
-          `[discovery]   ${finding.severity} ${finding.kind} at ${describeLocation(finding.location)}: ${finding.message}`,
-        );
-      }
-      for (const finding of digest.resolved) {
-        this.log(`[discovery]   resolved ${finding.kind} at ${describeLocation(finding.location)}`);
-      }
-    }
-    return receipt;
+    const to = digest.audience.people.map(formatPerson).join(', ') || 'nobody configured';
+    return this.loggedOnce(digest.idempotencyKey, digest.audience.channelId ?? 'direct', () => [
+      `${digest.scan}: ${digest.opened.length} new finding(s), ${digest.resolved.length} resolved for ${digest.group.id} (to ${to})`,
+      ...digest.opened.map(
+        (finding) =>
+          `  ${finding.severity} ${finding.kind} at ${describeLocation(finding.location)}: ${finding.message}`,
+      ),
+      ...digest.resolved.map((finding) => `  resolved ${finding.kind} at ${describeLocation(finding.location)}`),
+    ]);
   }
 
   /** Logs the unowned certificates a scan found, with how to assign them, once per key. */
   async announceUnowned(announcement: UnownedAnnouncement): Promise<NotificationReceipt> {
-    const { receipt, delivered } = await this.deliveries.deliverOnce({
-      idempotencyKey: announcement.idempotencyKey,
-      channel: announcement.audience.channelId ?? 'security',
-      continues: null,
-    });
-    if (delivered) {
-      this.log(
-        `[discovery] ${announcement.scan}: ${announcement.certificates.length} new certificate(s) nobody owns; ` +
-          'assign with certflow import --metadata <csv> (fingerprint,owner_group)',
-      );
-      for (const certificate of announcement.certificates) {
-        this.log(
-          `[discovery]   ${certificate.fingerprint.slice(0, 16)} ${certificate.subject} at ${describeLocation(certificate.location)}`,
-        );
-      }
-    }
+    return this.loggedOnce(announcement.idempotencyKey, announcement.audience.channelId ?? 'security', () => [
+      `${announcement.scan}: ${announcement.certificates.length} new certificate(s) nobody owns; ` +
+        'assign with certflow import --metadata <csv> (fingerprint,owner_group)',
+      ...announcement.certificates.map(
+        (certificate) =>
+          `  ${certificate.fingerprint.slice(0, 16)} ${certificate.subject} at ${describeLocation(certificate.location)}`,
+      ),
+    ]);
+  }
+
+  /** Logs a discovery message's lines once per key. */
+  private async loggedOnce(
+    idempotencyKey: string,
+    channel: string,
+    lines: () => string[],
+  ): Promise<NotificationReceipt> {
+    const { receipt, delivered } = await this.deliveries.deliverOnce({ idempotencyKey, channel, continues: null });
+    if (delivered) lines().forEach((line) => this.log(`[discovery] ${line}`));
     return receipt;
   }
 

@@ -18,29 +18,22 @@ import { findingDigestMessage, unownedAnnouncementMessage } from './views/discov
 export class SlackDiscoveryNotifier extends SlackOnceSender implements DiscoveryNotifier {
   /** Posts the digest to the group's channel and its owners. */
   sendFindingDigest(digest: FindingDigest): Promise<NotificationReceipt> {
-    return this.once(digest.idempotencyKey, async () =>
-      this.deliver(
-        digest.idempotencyKey,
-        await this.targetsOf(
-          digest.audience,
-          checked(findingDigestMessage(digest), 'a discovery digest'),
-          digest.idempotencyKey,
-        ),
-      ),
+    return this.post(digest.idempotencyKey, digest.audience, () =>
+      checked(findingDigestMessage(digest), 'a discovery digest'),
     );
   }
 
   /** Posts the unowned certificates to the security channel and leads. */
   announceUnowned(announcement: UnownedAnnouncement): Promise<NotificationReceipt> {
-    return this.once(announcement.idempotencyKey, async () =>
-      this.deliver(
-        announcement.idempotencyKey,
-        await this.targetsOf(
-          announcement.audience,
-          checked(unownedAnnouncementMessage(announcement), 'an unowned-certificate announcement'),
-          announcement.idempotencyKey,
-        ),
-      ),
+    return this.post(announcement.idempotencyKey, announcement.audience, () =>
+      checked(unownedAnnouncementMessage(announcement), 'an unowned-certificate announcement'),
+    );
+  }
+
+  /** Posts one message to an audience once per key. */
+  private post(idempotencyKey: string, audience: Audience, message: () => SlackMessage): Promise<NotificationReceipt> {
+    return this.once(idempotencyKey, async () =>
+      this.deliver(idempotencyKey, await this.targetsOf(audience, message(), idempotencyKey)),
     );
   }
 
