@@ -1,3 +1,6 @@
+import { CaaLookupCache } from '../../adapters/dns/caa-lookup-cache';
+import { NodeCaaResolver } from '../../adapters/dns/node-caa-resolver';
+import { type CaaCheckSummary, checkCaa } from '../../core/application/check-caa';
 import { reevaluatePolicy } from '../../core/application/reevaluate-policy';
 import { UsageError } from '../errors';
 import { renderTable } from '../format/table';
@@ -9,9 +12,13 @@ export const POLICY_OPTIONS = {
   json: { type: 'boolean', default: false },
 } as const;
 
+/** CAA queries in flight at once during a check: enough to hide latency, few enough not to flood a resolver. */
+const CAA_CONCURRENCY = 8;
+
 /**
- * Runs `certflow policy check|show`. `check` validates the policy, re-evaluates every certificate and reports the
- * violations per rule; it returns false (exit 1) when any certificate is non-compliant.
+ * Runs `certflow policy check|show`. `check` validates the policy, re-evaluates every certificate, checks every
+ * managed name's CAA against the renewing issuer (R-CAA-1) and reports the violations per rule; it returns false
+ * (exit 1) when any certificate is non-compliant or any name's CAA forbids the issuer or cannot be looked up.
  */
 export async function runPolicy(
   action: string,
@@ -25,6 +32,8 @@ export async function runPolicy(
   }
   if (action !== 'check') throw new UsageError(`unknown policy action "${action}"; use check or show`);
   const summary = await reevaluatePolicy(context.store, context.policy, context);
+  const caa = await checkManagedCaa(context);
+  const compliant = summary.nonCompliant === 0 && (caa === null || caa.findings.length === 0);
   // Lifecycles read CERTFLOW_POLICY_FILE: a check of that policy tells them to re-plan; a trial of another file does not.
   const inForce = context.policySource === (context.config.policyFile ?? null);
   const told = inForce
@@ -37,8 +46,9 @@ export async function runPolicy(
       told && 'done' in told
         ? { signalled: told.done.signalled }
         : { unavailable: told?.unavailable ?? 'not the policy in force' };
-    io.out(JSON.stringify({ policySource: context.policySource, ...summary, lifecycles }, null, 2));
-    return summary.nonCompliant === 0;
+    const caaJson = caa ?? { unchecked: 'CERTFLOW_CAA_IDENTITY is not set' };
+    io.out(JSON.stringify({ policySource: context.policySource, ...summary, caa: caaJson, lifecycles }, null, 2));
+    return compliant;
   }
   io.out(`Policy ${context.policySource ?? '(NIST defaults)'} version ${summary.policyVersion.slice(0, 12)}`);
   io.out(
@@ -56,7 +66,40 @@ export async function runPolicy(
     );
     io.out('See them with: certflow list --rule <RULE>');
   }
+  printCaa(caa, io);
   if (told && 'done' in told) io.out(`Lifecycles told to re-plan: ${told.done.signalled.toLocaleString('en-US')}`);
   else if (told) io.out(`Lifecycles not told to re-plan: ${told.unavailable}; run this check again once certflow runs`);
-  return summary.nonCompliant === 0;
+  return compliant;
+}
+
+/**
+ * R-CAA-1 for every managed certificate, against the CAA identity in CERTFLOW_CAA_IDENTITY (the CA registry will give
+ * one per certificate's issuer); null when none is configured. One lookup cache per run.
+ */
+async function checkManagedCaa(
+  context: LifecycleCommandContext,
+): Promise<(CaaCheckSummary & { identity: string }) | null> {
+  const identity = context.config.caaIdentity;
+  if (identity === undefined) return null;
+  const resolver = new CaaLookupCache(new NodeCaaResolver({ servers: context.config.dnsServers }), CAA_CONCURRENCY);
+  return { identity, ...(await checkCaa(context.store, resolver, () => identity)) };
+}
+
+function printCaa(caa: (CaaCheckSummary & { identity: string }) | null, io: { out: (line: string) => void }): void {
+  if (caa === null) {
+    io.out("CAA (R-CAA-1) not checked: set CERTFLOW_CAA_IDENTITY to the renewing issuer's CAA domain");
+    return;
+  }
+  const failed = caa.findings.filter((finding) => finding.violation.rule === 'caa-lookup-failed').length;
+  io.out(
+    `CAA (R-CAA-1) for issuer ${caa.identity}: ${caa.names.toLocaleString('en-US')} names of ` +
+      `${caa.certificates.toLocaleString('en-US')} managed certificates, ` +
+      `${(caa.findings.length - failed).toLocaleString('en-US')} forbidden, ${failed.toLocaleString('en-US')} not looked up`,
+  );
+  for (const finding of caa.findings) {
+    const { ruleId, rule, message, remedy } = finding.violation;
+    io.out(`${ruleId} ${rule}  ${finding.name}  (managed certificate ${finding.managedCertificateId})`);
+    io.out(`  ${message}`);
+    io.out(`  Fix: ${remedy}`);
+  }
 }

@@ -1,0 +1,127 @@
+/**
+ * R-CAA-1 in `certflow policy check`: every managed certificate's DNS names checked against the renewing issuer's
+ * CAA identity through a real DNS server (Knot on loopback, test/support/dns-server.ts), each refusal a violation
+ * with its own rule id naming the record and the fix, a name whose lookup fails its own per-name finding.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { EXIT, main } from '../../src/cli/main';
+import { createIntermediateCa, createLeaf, createRootCa } from '../support/certificate-factory';
+import { type DnsServer, startDnsServer } from '../support/dns-server';
+import { freePort } from '../support/ports';
+
+const NOW = new Date('2026-11-23T12:00:00Z');
+const DAY = 86_400_000;
+let dir: string;
+let env: NodeJS.ProcessEnv;
+let server: DnsServer;
+
+async function run(extraEnv: NodeJS.ProcessEnv, ...argv: string[]) {
+  const out: string[] = [];
+  const err: string[] = [];
+  const code = await main(argv, {
+    out: (line) => out.push(line),
+    err: (line) => err.push(line),
+    env: { ...env, ...extraEnv },
+    cwd: dir,
+    now: () => NOW,
+  });
+  return { code, out: out.join('\n'), err: err.join('\n') };
+}
+
+beforeAll(async () => {
+  server = await startDnsServer();
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'certflow-caa-cli-'));
+  env = {
+    CERTFLOW_DATABASE_URL: `sqlite:${path.join(dir, 'inventory.sqlite')}`,
+    USER: 'tester',
+    // Nothing listens here: the check never tells lifecycles on a Temporal server someone else runs.
+    TEMPORAL_ADDRESS: `127.0.0.1:${await freePort()}`,
+  };
+  const issuing = createIntermediateCa(createRootCa());
+  const leaf = (subject: string, dns: string[]) =>
+    createLeaf(issuing, {
+      subject,
+      subjectAltNames: { dns },
+      notBefore: new Date(NOW.getTime() - 10 * DAY),
+      notAfter: new Date(NOW.getTime() + 80 * DAY),
+    });
+  fs.mkdirSync(path.join(dir, 'certs'));
+  fs.writeFileSync(path.join(dir, 'certs', 'deep.pem'), leaf('CN=a.deep.example.test', ['a.deep.example.test']).pem);
+  fs.writeFileSync(
+    path.join(dir, 'certs', 'shop.pem'),
+    leaf('CN=shop.example.test', ['shop.example.test', 'example.test']).pem,
+  );
+  fs.writeFileSync(path.join(dir, 'certs', 'broken.pem'), leaf('CN=www.broken.test', ['www.broken.test']).pem);
+  const imported = await run({}, 'import', path.join(dir, 'certs'));
+  expect(imported.code, imported.err).toBe(EXIT.ok);
+}, 60_000);
+
+afterAll(async () => {
+  await server?.stop();
+});
+
+describe('R-CAA-1: certflow policy check', () => {
+  it('R-CAA-1: names each managed name whose CAA forbids the issuer, with the record and the fix; exit 1', async () => {
+    const result = await run(
+      { CERTFLOW_CAA_IDENTITY: 'ca.example.net', CERTFLOW_DNS_SERVERS: server.address },
+      'policy',
+      'check',
+    );
+    expect(result.code).toBe(EXIT.failure);
+    expect(result.out).toContain(
+      'CAA (R-CAA-1) for issuer ca.example.net: 4 names of 3 managed certificates, 1 forbidden, 1 not looked up',
+    );
+    expect(result.out).toContain('R-CAA-1 caa-forbids-issuer  shop.example.test');
+    expect(result.out).toContain(
+      'shop.example.test. CAA 0 issue "other-ca.example" does not authorize the issuer "ca.example.net" for shop.example.test',
+    );
+    expect(result.out).toContain('Fix: add `shop.example.test. CAA 0 issue "ca.example.net"`');
+    expect(result.out).toContain('R-CAA-1 caa-lookup-failed  www.broken.test');
+    expect(result.out).toContain('(SERVFAIL)');
+    expect(result.out).not.toContain('a.deep.example.test  (');
+  });
+
+  it('R-CAA-1: --json carries every finding with its rule', async () => {
+    const result = await run(
+      { CERTFLOW_CAA_IDENTITY: 'other-ca.example', CERTFLOW_DNS_SERVERS: server.address },
+      'policy',
+      'check',
+      '--json',
+    );
+    const json = JSON.parse(result.out) as {
+      caa: { identity: string; findings: Array<{ name: string; violation: { ruleId: string; rule: string } }> };
+    };
+    expect(json.caa.identity).toBe('other-ca.example');
+    expect(json.caa.findings.map((finding) => [finding.name, finding.violation.rule]).sort()).toEqual([
+      ['a.deep.example.test', 'caa-forbids-issuer'],
+      ['example.test', 'caa-forbids-issuer'],
+      ['www.broken.test', 'caa-lookup-failed'],
+    ]);
+  });
+
+  it('R-CAA-1: unreachable DNS is a per-name finding, not a crash', async () => {
+    const result = await run(
+      { CERTFLOW_CAA_IDENTITY: 'ca.example.net', CERTFLOW_DNS_SERVERS: `127.0.0.1:${await freePort()}` },
+      'policy',
+      'check',
+    );
+    expect(result.code).toBe(EXIT.failure);
+    expect(result.out).toContain('4 names of 3 managed certificates, 0 forbidden, 4 not looked up');
+  });
+
+  it('says how to turn the check on when no CAA identity is configured', async () => {
+    const result = await run({}, 'policy', 'check');
+    expect(result.out).toContain(
+      "CAA (R-CAA-1) not checked: set CERTFLOW_CAA_IDENTITY to the renewing issuer's CAA domain",
+    );
+  });
+
+  it('a malformed CAA identity is refused with the fix', async () => {
+    const result = await run({ CERTFLOW_CAA_IDENTITY: 'https://ca.example.net' }, 'policy', 'check');
+    expect(result.code).not.toBe(EXIT.ok);
+    expect(result.err).toContain('CERTFLOW_CAA_IDENTITY: "https://ca.example.net" is not a CAA issuer domain');
+  });
+});
