@@ -2,8 +2,8 @@
 /**
  * Makes a fresh clone runnable before `npm start`, `npm test` and `npm run bench`: checks Node, installs the npm
  * packages when node_modules is missing or older than package-lock.json, then provisions the Temporal servers.
- * For `npm test` only, it also installs Debian's chromium (the browser test) and openssl (the tests that compare
- * certflow with it) when they are missing and it can.
+ * For `npm test` only, it also installs Debian's chromium (the browser test), openssl (the tests that compare
+ * certflow with it) and knot (the DNS server of the CAA and DNS-01 tests) when they are missing and it can.
  * Fast when everything is already in place. Dependency-free: it runs before the packages exist.
  *
  * Usage: node scripts/bootstrap.js [--quiet]
@@ -115,6 +115,15 @@ function ensureOpenssl(log) {
   });
 }
 
+/** Knot DNS, the real DNS server the CAA and DNS-01 tests (test/adapters/dns, test/support/dns-server.ts) start. */
+function ensureKnot(log) {
+  ensureDebianPackage(log, {
+    name: 'knot',
+    present: () => fs.existsSync('/usr/sbin/knotd'),
+    neededBy: 'the DNS tests',
+  });
+}
+
 /** nmap, which the discovery bench (bench/discovery.bench.ts) measures certflow's scanner against. */
 function ensureNmap(log) {
   ensureDebianPackage(log, {
@@ -141,6 +150,7 @@ function main(argv) {
     if (process.env.npm_lifecycle_event === 'test') {
       ensureChromium(log);
       ensureOpenssl(log);
+      ensureKnot(log);
       // Pebble, for the ACME adapter's tests (test/adapters/acme): built from the Go module proxy, like the CLI.
       provisionPebble({ log });
     }
