@@ -32,6 +32,10 @@ export interface PebbleOptions {
   readonly eabKeys?: Readonly<Record<string, string>>;
   /** Pebble refuses this share (percent) of good nonces with badNonce, to exercise the retry. */
   readonly nonceRejectPercent?: number;
+  /** A DNS server (`host:port`) Pebble resolves with instead of challtestsrv: Knot, for DNS-01 and CAA. */
+  readonly dnsServer?: string;
+  /** The CAA identities Pebble itself checks; Pebble's default is pebble.letsencrypt.org. */
+  readonly caaIdentities?: readonly string[];
 }
 
 /** A running Pebble. */
@@ -113,36 +117,40 @@ export async function startPebble(options: PebbleOptions): Promise<Pebble> {
       externalAccountBindingRequired: Object.keys(eabKeys).length > 0,
       externalAccountMACKeys: eabKeys,
       retryAfter: { authz: 1, order: 1 },
+      ...(options.caaIdentities === undefined ? {} : { caaIdentities: options.caaIdentities }),
     },
   };
   fs.writeFileSync(path.join(dir, 'pebble-config.json'), JSON.stringify(config, null, 2));
   const output: string[] = [];
-  const dns = startProcess(
-    tools.challtestsrv,
-    [
-      '-dnsserver',
-      `127.0.0.1:${dnsPort}`,
-      '-management',
-      `127.0.0.1:${challengeManagement}`,
-      '-http01',
-      '',
-      '-https01',
-      '',
-      '-tlsalpn01',
-      '',
-      '-doh',
-      '',
-      '-defaultIPv4',
-      '127.0.0.1',
-      '-defaultIPv6',
-      '',
-    ],
-    {},
-    output,
-  );
+  const dns =
+    options.dnsServer !== undefined
+      ? null
+      : startProcess(
+          tools.challtestsrv,
+          [
+            '-dnsserver',
+            `127.0.0.1:${dnsPort}`,
+            '-management',
+            `127.0.0.1:${challengeManagement}`,
+            '-http01',
+            '',
+            '-https01',
+            '',
+            '-tlsalpn01',
+            '',
+            '-doh',
+            '',
+            '-defaultIPv4',
+            '127.0.0.1',
+            '-defaultIPv6',
+            '',
+          ],
+          {},
+          output,
+        );
   const pebble = startProcess(
     tools.path,
-    ['-config', path.join(dir, 'pebble-config.json'), '-dnsserver', `127.0.0.1:${dnsPort}`],
+    ['-config', path.join(dir, 'pebble-config.json'), '-dnsserver', options.dnsServer ?? `127.0.0.1:${dnsPort}`],
     {
       PEBBLE_VA_NOSLEEP: '1',
       PEBBLE_WFE_NONCEREJECT: String(options.nonceRejectPercent ?? 0),
@@ -153,7 +161,7 @@ export async function startPebble(options: PebbleOptions): Promise<Pebble> {
   const agent = new Agent({ ca: fs.readFileSync(tools.rootPem, 'utf8') });
   const directoryUrl = `https://127.0.0.1:${listen}/dir`;
   const stop = async () => {
-    await Promise.all([stopProcess(pebble), stopProcess(dns)]);
+    await Promise.all([stopProcess(pebble), dns === null ? undefined : stopProcess(dns)]);
     agent.destroy();
     fs.rmSync(dir, { recursive: true, force: true });
   };

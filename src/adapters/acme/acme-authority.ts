@@ -10,6 +10,8 @@ import { X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { Agent } from 'node:https';
 import * as acme from 'acme-client';
+import { caaPermits } from '../../core/domain/caa/caa-permits';
+import { findRelevantCaaSet } from '../../core/domain/caa/relevant-caa-set';
 import type { RevocationReason } from '../../core/domain/lifecycle/model';
 import {
   CaRejectedError,
@@ -20,6 +22,7 @@ import {
   type RevocationRecord,
   type RevokeRequest,
 } from '../../core/ports/certificate-authority';
+import type { CaaResolver, DnsChallengeUpdater } from '../../core/ports/dns';
 import type { KeyStore } from '../../core/ports/key-store';
 import type { AcmeIssuerSettings } from './acme-issuers-config';
 import type { AcmeOrderRecord, AcmeState } from './acme-state';
@@ -43,6 +46,10 @@ export interface AcmeAuthorityOptions {
   readonly settings: AcmeIssuerSettings;
   readonly keyStore: KeyStore;
   readonly state: AcmeState;
+  /** CAA is checked for every name before an order is placed (R-CAA-1); null: not checked. */
+  readonly caa: CaaResolver | null;
+  /** Writes DNS-01 TXT records; needed when the issuer's challenge is dns-01. */
+  readonly dnsChallenges: DnsChallengeUpdater | null;
 }
 
 type AcmeOrder = acme.Order;
@@ -68,12 +75,13 @@ export class AcmeAuthority implements CertificateAuthorityPort {
     return await this.acme(async (client, transport) => {
       let order: AcmeOrder;
       if (remembered === null) {
+        await this.checkCaa(request.dnsNames);
         order = await client.createOrder({ identifiers: identifiersOf(request) });
         await state.saveOrder(orderRecord(this.name, request.idempotencyKey, order.url, null));
       } else {
         order = await client.getOrder({ url: remembered.orderUrl } as AcmeOrder);
       }
-      if (order.status === 'pending') await this.authorize(client, order);
+      if (order.status === 'pending') await this.authorize(client, order, request.idempotencyKey);
       order = await client.getOrder(order);
       if (order.status === 'invalid') throw await this.orderRefused(client, order, transport);
       if (order.status === 'ready') order = await client.finalizeOrder(order, request.csrPem);
@@ -166,8 +174,8 @@ export class AcmeAuthority implements CertificateAuthorityPort {
   }
 
   /** Proves every pending authorization of the order with the configured challenge. */
-  private async authorize(client: acme.Client, order: AcmeOrder): Promise<void> {
-    const { state, settings } = this.options;
+  private async authorize(client: acme.Client, order: AcmeOrder, idempotencyKey: string): Promise<void> {
+    const { settings } = this.options;
     const authorizations = await client.getAuthorizations(order);
     for (const authorization of authorizations.filter((each) => each.status === 'pending')) {
       const challenge = authorization.challenges.find((each) => each.type === settings.challenge);
@@ -178,19 +186,55 @@ export class AcmeAuthority implements CertificateAuthorityPort {
             'CERTFLOW_ISSUERS_FILE to one of those',
         );
       }
-      if (challenge.type !== 'http-01') {
-        throw new CaRejectedError(
-          `${this.name} is set to ${challenge.type}, which certflow cannot answer yet; set challenge: http-01`,
-        );
-      }
       const keyAuthorization = await client.getChallengeKeyAuthorization(challenge);
-      await state.putHttp01(challenge.token, keyAuthorization);
+      const answer = await this.present(authorization, challenge, keyAuthorization, idempotencyKey);
       try {
         await client.completeChallenge(challenge);
+        // A failed authorization fails the order: orderRefused then reads every reason at once.
         await client.waitForValidStatus(authorization).catch(() => undefined);
       } finally {
-        await state.removeHttp01(challenge.token);
+        await answer.cleanUp();
       }
+    }
+  }
+
+  /** Puts the challenge's answer where the CA looks: certflow's HTTP server (HTTP-01) or the zone (DNS-01). */
+  private async present(
+    authorization: AcmeAuthorization,
+    challenge: AcmeAuthorization['challenges'][number],
+    keyAuthorization: string,
+    idempotencyKey: string,
+  ): Promise<{ cleanUp: () => Promise<void> }> {
+    const { state, dnsChallenges } = this.options;
+    if (challenge.type === 'http-01') {
+      await state.putHttp01(challenge.token, keyAuthorization);
+      return { cleanUp: () => state.removeHttp01(challenge.token) };
+    }
+    if (dnsChallenges === null) {
+      throw new CaRejectedError(
+        `${this.name} proves names with dns-01, but certflow has no zone to update: configure the zones' DNS ` +
+          'servers and TSIG keys, or set challenge: http-01 for it in CERTFLOW_ISSUERS_FILE',
+      );
+    }
+    const name = `${authorization.wildcard === true ? '*.' : ''}${authorization.identifier.value}`;
+    // For dns-01 acme-client already gives the TXT value, the digest of the key authorization (RFC 8555 section 8.4).
+    const record = { name, value: keyAuthorization, idempotencyKey: `${idempotencyKey}/dns-01/${name}` };
+    await dnsChallenges.present(record);
+    return { cleanUp: () => dnsChallenges.cleanUp(record) };
+  }
+
+  /** Refuses before any order when a name's CAA records do not let this CA issue (R-CAA-1, RFC 8659). */
+  private async checkCaa(dnsNames: readonly string[]): Promise<void> {
+    const resolver = this.options.caa;
+    if (resolver === null) return;
+    const identity = this.options.settings.caaIdentity;
+    for (const name of dnsNames) {
+      const found = await findRelevantCaaSet(name, (each) => resolver.caaRecords(each));
+      const verdict = caaPermits({ found, identity });
+      if (verdict.permitted) continue;
+      const text = `${this.name} (CAA identity ${identity}) may not issue for ${name}: ${verdict.message}; ${verdict.remedy}`;
+      // A lookup that failed may answer later; a record that forbids needs a person to change it.
+      throw verdict.because === 'lookup-failed' ? new CaUnavailableError(text) : new CaRejectedError(text);
     }
   }
 

@@ -81,7 +81,7 @@ afterAll(async () => {
 
 describe('the ACME adapter against Pebble (R-REN-1)', () => {
   it('R-REN-1: issues one certificate for two names proven over HTTP-01 by certflow’s HTTP server', async () => {
-    const ca = new AcmeAuthority({ settings: settings(), keyStore, state });
+    const ca = new AcmeAuthority({ settings: settings(), keyStore, caa: null, dnsChallenges: null, state });
     const issued = await ca.issue(await request('two-names', ['www.shop.test', 'api.shop.test']));
 
     const leaf = new X509Certificate(issued.certificatePem);
@@ -97,17 +97,21 @@ describe('the ACME adapter against Pebble (R-REN-1)', () => {
   }, 60_000);
 
   it('R-REN-1: a retried issuance returns the first certificate instead of ordering again', async () => {
-    const ca = new AcmeAuthority({ settings: settings(), keyStore, state });
+    const ca = new AcmeAuthority({ settings: settings(), keyStore, caa: null, dnsChallenges: null, state });
     const first = await ca.issue(await request('retried', ['retry.shop.test']));
     // A new adapter (a restarted worker) with the same state and key store.
-    const again = await new AcmeAuthority({ settings: settings(), keyStore, state }).issue(
-      await request('retried', ['retry.shop.test']),
-    );
+    const again = await new AcmeAuthority({
+      settings: settings(),
+      keyStore,
+      caa: null,
+      dnsChallenges: null,
+      state,
+    }).issue(await request('retried', ['retry.shop.test']));
     expect(again.fingerprintSha256).toBe(first.fingerprintSha256);
   }, 60_000);
 
   it('R-REN-1: revokes through ACME with the RFC 5280 reason code, and a second revocation is a retry', async () => {
-    const ca = new AcmeAuthority({ settings: settings(), keyStore, state });
+    const ca = new AcmeAuthority({ settings: settings(), keyStore, caa: null, dnsChallenges: null, state });
     const issued = await ca.issue(await request('revoked', ['old.shop.test']));
     const leaf = new X509Certificate(issued.certificatePem);
     const revoke = { idempotencyKey: 'revoke', serialNumber: issued.serialNumber, issuer: leaf.issuer };
@@ -128,6 +132,8 @@ describe('the ACME adapter against Pebble (R-REN-1)', () => {
     const ca = new AcmeAuthority({
       settings: settings({ directoryUrl: `https://127.0.0.1:${closed}/dir` }),
       keyStore,
+      caa: null,
+      dnsChallenges: null,
       state,
     });
     const error = await failure(ca.issue(await request('unreachable', ['down.shop.test'])));
@@ -138,7 +144,13 @@ describe('the ACME adapter against Pebble (R-REN-1)', () => {
   }, 30_000);
 
   it('R-REN-1: a directory whose TLS certificate is not trusted names caBundle as the fix', async () => {
-    const ca = new AcmeAuthority({ settings: settings({ caBundlePath: null }), keyStore, state });
+    const ca = new AcmeAuthority({
+      settings: settings({ caBundlePath: null }),
+      keyStore,
+      caa: null,
+      dnsChallenges: null,
+      state,
+    });
     const error = await failure(ca.issue(await request('untrusted', ['tls.shop.test'])));
     expect(error).toBeInstanceOf(CaRejectedError);
     expect(error.message).toMatch(/not trusted .*set caBundle for acme:pebble/);
@@ -148,6 +160,8 @@ describe('the ACME adapter against Pebble (R-REN-1)', () => {
     const missing = new AcmeAuthority({
       settings: settings({ name: 'acme:eab', directoryUrl: pebbleWithEab.directoryUrl }),
       keyStore,
+      caa: null,
+      dnsChallenges: null,
       state,
     });
     const refused = await failure(missing.issue(await request('eab-missing', ['eab.shop.test'])));
@@ -161,6 +175,8 @@ describe('the ACME adapter against Pebble (R-REN-1)', () => {
         eab: { keyId: EAB.keyId, hmacKey: 'd3JvbmctaG1hYy1rZXktZm9yLWNlcnRmbG93LXRlc3Rz' },
       }),
       keyStore,
+      caa: null,
+      dnsChallenges: null,
       state,
     });
     const bad = await failure(wrong.issue(await request('eab-wrong', ['eab.shop.test'])));
@@ -170,6 +186,8 @@ describe('the ACME adapter against Pebble (R-REN-1)', () => {
     const right = new AcmeAuthority({
       settings: settings({ name: 'acme:eab', directoryUrl: pebbleWithEab.directoryUrl, eab: EAB }),
       keyStore,
+      caa: null,
+      dnsChallenges: null,
       state,
     });
     const issued = await right.issue(await request('eab-right', ['eab.shop.test']));
@@ -178,7 +196,13 @@ describe('the ACME adapter against Pebble (R-REN-1)', () => {
 
   it('R-REN-1: a challenge nobody serves fails the order with the name, the challenge and the CA’s detail', async () => {
     // An adapter whose HTTP-01 answers go to a store certflow's HTTP server does not read.
-    const ca = new AcmeAuthority({ settings: settings(), keyStore, state: inMemoryAcmeState() });
+    const ca = new AcmeAuthority({
+      settings: settings(),
+      keyStore,
+      caa: null,
+      dnsChallenges: null,
+      state: inMemoryAcmeState(),
+    });
     const error = await failure(ca.issue(await request('unserved', ['unserved.shop.test'])));
     expect(error).toBeInstanceOf(CaRejectedError);
     expect(error.message).toMatch(
@@ -187,7 +211,7 @@ describe('the ACME adapter against Pebble (R-REN-1)', () => {
   }, 60_000);
 
   it('R-REN-1: an order the CA rejects outright names the CA’s reason', async () => {
-    const ca = new AcmeAuthority({ settings: settings(), keyStore, state });
+    const ca = new AcmeAuthority({ settings: settings(), keyStore, caa: null, dnsChallenges: null, state });
     // Pebble refuses names on its block list and malformed identifiers before any challenge.
     const error = await failure(ca.issue(await request('rejected', ['bad_name.shop.test'])));
     expect(error).toBeInstanceOf(CaRejectedError);

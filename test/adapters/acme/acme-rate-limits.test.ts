@@ -74,6 +74,8 @@ function authority(directory: string): AcmeAuthority {
       requestTimeoutSeconds: 10,
     },
     keyStore: new FileKeyStore(path.join(folder, 'keys')),
+    caa: null,
+    dnsChallenges: null,
     state: inMemoryAcmeState(),
   });
 }
