@@ -118,12 +118,12 @@ export class KyselyInventoryStore implements InventoryStore {
     return this.certificates.groupCertificates(by, filter);
   }
 
-  linkIssuers(fingerprints: readonly string[]): Promise<number> {
+  linkIssuers(fingerprints: readonly string[]): Promise<readonly string[]> {
     return this.certificates.linkIssuers(fingerprints);
   }
 
-  eachCertificate(batchSize: number): AsyncIterable<readonly InventoryCertificate[]> {
-    return this.certificates.eachCertificate(batchSize);
+  eachCertificate(batchSize: number, fingerprints?: readonly string[]): AsyncIterable<readonly InventoryCertificate[]> {
+    return this.certificates.eachCertificate(batchSize, fingerprints);
   }
 
   recordRevocation(fingerprint: string, revocation: { readonly at: string; readonly reason: string }): Promise<void> {

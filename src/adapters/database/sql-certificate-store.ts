@@ -220,21 +220,37 @@ export class SqlCertificateStore implements CertificateStore {
       .sort((a, b) => b.count - a.count || compareNullLast(a.key, b.key));
   }
 
-  async linkIssuers(fingerprints: readonly string[]): Promise<number> {
+  async linkIssuers(fingerprints: readonly string[]): Promise<readonly string[]> {
     const touched = [...new Set(fingerprints.map((fp, index) => fullFingerprint(fp, `fingerprints[${index}]`)))];
-    let changed = 0;
+    const changed = new Set<string>();
     // Two parameters per fingerprint: each chunk is bound twice, once per direction.
     for (const chunk of this.inventory.chunks(touched, 2)) {
       const result = await this.inventory.write(
         async (db) => await linkStatement(chunk, this.inventory.dialect).execute(db),
       );
-      changed += Number(result.numAffectedRows ?? 0);
+      for (const row of result.rows) changed.add(row.fingerprint);
     }
-    return changed;
+    return [...changed];
   }
 
-  async *eachCertificate(batchSize: number): AsyncIterable<readonly InventoryCertificate[]> {
+  async *eachCertificate(
+    batchSize: number,
+    fingerprints?: readonly string[],
+  ): AsyncIterable<readonly InventoryCertificate[]> {
     const size = checkBatchSize(batchSize);
+    if (fingerprints !== undefined) {
+      const wanted = [
+        ...new Set(fingerprints.map((fp, index) => fullFingerprint(fp, `fingerprints[${index}]`))),
+      ].sort();
+      for (let start = 0; start < wanted.length; start += size) {
+        const rows = await this.selectCertificates(this.inventory.db)
+          .where('c.fingerprint', 'in', wanted.slice(start, start + size))
+          .orderBy('c.fingerprint')
+          .execute();
+        if (rows.length > 0) yield await this.hydrate(rows);
+      }
+      return;
+    }
     let after: string | null = null;
     for (;;) {
       let query = this.selectCertificates(this.inventory.db).orderBy('c.fingerprint').limit(size);
@@ -433,7 +449,7 @@ function linkStatement(touched: readonly string[], dialect: InventoryDialect) {
   // SQLite would otherwise inline the candidates into the UPDATE and run the candidate search twice per row (once for
   // the new value, once to skip unchanged rows); PostgreSQL computes it once, and before 12 has no MATERIALIZED.
   const materialized = dialect === 'sqlite' ? sql`materialized` : sql``;
-  return sql`
+  return sql<{ fingerprint: string }>`
     with links as ${materialized} (
       select c.fingerprint, case when c.self_signed = 1 then null else (
         select p.fingerprint from certificates p
@@ -455,7 +471,8 @@ function linkStatement(touched: readonly string[], dialect: InventoryDialect) {
     update certificates set issuer_fingerprint = links.candidate
     from links
     where certificates.fingerprint = links.fingerprint
-      and certificates.issuer_fingerprint is distinct from links.candidate`;
+      and certificates.issuer_fingerprint is distinct from links.candidate
+    returning certificates.fingerprint`;
 }
 
 function byFingerprint(a: { fingerprint: string }, b: { fingerprint: string }): number {

@@ -117,6 +117,8 @@ export async function importCertificates(source: CertificateSource, options: Imp
   let updated = 0;
   let repeated = 0;
   let issuerLinks = 0;
+  /** Certificates whose issuer link this import changed: a policy naming CAs by fingerprint judges them again. */
+  const relinked = new Set<string>();
   const metadataMerged = new Set<string>();
   const givesMetadata = options.metadata !== undefined && Object.keys(options.metadata).length > 0;
   const managedCreated: string[] = [];
@@ -149,7 +151,8 @@ export async function importCertificates(source: CertificateSource, options: Imp
     });
     for (const result of results) compliance.set(result.fingerprintSha256, result.compliant);
     created += outcome.created.length;
-    issuerLinks += links;
+    issuerLinks += links.length;
+    for (const fingerprint of links) relinked.add(fingerprint);
     // A certificate stored by an earlier batch comes back as known: it was counted then, and is a repeat now.
     updated += outcome.updated.filter((fingerprint) => byFingerprint.get(fingerprint)?.firstSeen !== false).length;
     if (givesMetadata) for (const fingerprint of outcome.updated) metadataMerged.add(fingerprint);
@@ -193,11 +196,13 @@ export async function importCertificates(source: CertificateSource, options: Imp
     options.onProgress?.(sourceCount, found.name);
   }
   await flush();
-  // Approved CAs named by fingerprint match through issuer links, which exist only now: evaluate again with them.
-  if (issuerLinks > 0 && options.policy.rules.approvedCas.cas.some((ca) => ca.fingerprintSha256)) {
+  // CAs named by fingerprint match through issuer links, which exist only now: judge again what they changed, not the
+  // whole inventory (an import's cost would grow with it).
+  if (relinked.size > 0 && namesCasByFingerprint(options.policy)) {
     await reevaluatePolicy(options.store, options.policy, {
       ...options,
       now,
+      only: [...relinked],
       onResults: (results) => {
         for (const result of results) {
           if (compliance.has(result.fingerprintSha256)) compliance.set(result.fingerprintSha256, result.compliant);
@@ -243,6 +248,12 @@ export async function importCertificates(source: CertificateSource, options: Imp
     },
   ]);
   return report;
+}
+
+/** Whether the policy names an approved or a private CA by fingerprint, which only an issuer link can match. */
+function namesCasByFingerprint(policy: Policy): boolean {
+  const { approvedCas, validityPeriod } = policy.rules;
+  return [...approvedCas.cas, ...validityPeriod.privateCas].some((ca) => ca.fingerprintSha256 !== undefined);
 }
 
 /** The audit entries of one stored batch: its new certificates, and the managed certificates it started or replaced. */

@@ -18,7 +18,8 @@ const BATCH = 1000;
 
 /**
  * Re-evaluates every certificate in the inventory against `policy` and stores the results (R-POL-6: a policy
- * change re-evaluates everything), then audits the run.
+ * change re-evaluates everything), then audits the run. `only` limits it to those certificates: an import's, whose
+ * issuer links changed.
  */
 export async function reevaluatePolicy(
   store: InventoryStore,
@@ -27,6 +28,7 @@ export async function reevaluatePolicy(
     now?: () => Date;
     /** Sees each batch of results as it is stored (an import counts its own certificates among them). */
     onResults?: (results: readonly PolicyResult[]) => void;
+    only?: readonly string[];
   },
 ): Promise<PolicyEvaluationSummary> {
   const now = options.now ?? (() => new Date());
@@ -36,7 +38,7 @@ export async function reevaluatePolicy(
   const byRule = new RuleCounter();
   let evaluated = 0;
   let nonCompliant = 0;
-  for await (const batch of store.eachCertificate(BATCH)) {
+  for await (const batch of store.eachCertificate(BATCH, options.only)) {
     const results = batch.map((certificate) =>
       evaluateCertificatePolicy(certificate.facts, compiled, at, { issuerFingerprint: certificate.issuerFingerprint }),
     );

@@ -167,11 +167,15 @@ export interface CertificateStore {
   ): Promise<ReadonlyArray<{ key: string | null; count: number }>>;
   /**
    * Links these certificates to their issuers in the inventory (issuer DN and AKI/SKI agree), and the CA certificates
-   * among them to the certificates they issued; returns how many links changed. An import passes the certificates it created.
+   * among them to the certificates they issued; returns the certificates whose link changed, for a policy that names
+   * CAs by fingerprint to judge again. An import passes the certificates it created.
    */
-  linkIssuers(fingerprints: readonly string[]): Promise<number>;
-  /** Streams every certificate in fingerprint order, in batches, for re-evaluation and exports. */
-  eachCertificate(batchSize: number): AsyncIterable<readonly InventoryCertificate[]>;
+  linkIssuers(fingerprints: readonly string[]): Promise<readonly string[]>;
+  /**
+   * Streams every certificate in fingerprint order, in batches, for re-evaluation and exports; with `fingerprints`,
+   * only those of them the inventory holds.
+   */
+  eachCertificate(batchSize: number, fingerprints?: readonly string[]): AsyncIterable<readonly InventoryCertificate[]>;
   /**
    * Records that a certificate was revoked (the first revocation counts): it stays in the inventory, but assignment
    * never makes it a managed certificate's version again. Throws UnknownCertificateError for an unknown fingerprint.

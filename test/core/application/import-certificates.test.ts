@@ -111,6 +111,53 @@ describe('an import links what it created (issue 16)', () => {
   });
 });
 
+describe('an import judges again what its issuer links changed (issue 16)', () => {
+  it('R-POL-1: with the approved CA named by fingerprint, a certificate becomes compliant once its CA is imported; certificates the import did not relink keep their result', async () => {
+    const store = await openInventoryStore({ url: ':memory:' });
+    const policy = {
+      ...DEFAULT_POLICY,
+      rules: {
+        ...DEFAULT_POLICY.rules,
+        approvedCas: {
+          ...DEFAULT_POLICY.rules.approvedCas,
+          cas: [{ name: 'Issuing', fingerprintSha256: fingerprintOf(issuing) }],
+        },
+      },
+    };
+    const otherRoot = createRootCa({ subject: 'CN=Other Root, O=Elsewhere, C=US' });
+    const stranger = createLeaf(otherRoot, { subject: 'CN=stranger.example.com, O=Elsewhere, C=US' });
+    let at = NOW;
+    const run = (sources: CertificateFile[]) =>
+      importCertificates(decodeCertificateFiles(sources), {
+        store,
+        policy,
+        actor: 'user:tester',
+        where: 'test',
+        now: () => at,
+      });
+    const approvedCa = async (certificate: IssuedCertificate) => {
+      const stored = await store.getCertificate(fingerprintOf(certificate));
+      return {
+        violates: stored?.policy?.violations.some((violation) => violation.rule === 'approved-ca'),
+        evaluatedAt: stored?.policy?.evaluatedAt,
+      };
+    };
+    try {
+      const leaf = shop(30);
+      await run([source('shop.pem', leaf), source('stranger.pem', stranger)]);
+      expect(await approvedCa(leaf)).toEqual({ violates: true, evaluatedAt: NOW.toISOString() });
+      at = new Date(NOW.getTime() + DAY);
+      const report = await run([source('chain.pem', issuing)]);
+      expect(report.issuerLinks).toBe(1);
+      expect(await approvedCa(leaf)).toEqual({ violates: false, evaluatedAt: at.toISOString() });
+      // Not relinked, not judged again: an import's re-check does not grow with the inventory.
+      expect(await approvedCa(stranger)).toEqual({ violates: true, evaluatedAt: NOW.toISOString() });
+    } finally {
+      await store.close();
+    }
+  });
+});
+
 describe('the import report adds up (issue 16)', () => {
   const leaf = (name: string, validityDays: number) =>
     createLeaf(issuing, {
