@@ -50,6 +50,17 @@ interface Row {
   seconds: number;
   /** Seconds of the native parse of the same certificates. */
   native: number;
+  /** Bytes the process wrote to storage during the stage (Linux), a figure load does not change. */
+  written?: number;
+}
+
+/** Bytes this process has caused to be written to storage so far, or undefined where /proc/self/io is missing. */
+function bytesWritten(): number | undefined {
+  try {
+    return Number(/^write_bytes: (\d+)$/m.exec(fs.readFileSync('/proc/self/io', 'utf8'))?.[1]);
+  } catch {
+    return undefined;
+  }
 }
 
 function seconds(started: number): number {
@@ -132,13 +143,16 @@ async function measureGrowth(store: InventoryStore, database: string, rows: Row[
       native: native.seconds,
     });
     started = performance.now();
+    const writtenBefore = bytesWritten();
     const report = await importCertificates(decodeCertificateFiles(files), { ...actor, store });
+    const writtenAfter = bytesWritten();
     rows.push({
       stage: `parse + policy + store, ${database}, ${label}`,
       store: { database, size },
       certificates: report.created,
       seconds: seconds(started),
       native: native.seconds,
+      written: writtenBefore === undefined || writtenAfter === undefined ? undefined : writtenAfter - writtenBefore,
     });
     started = performance.now();
     await importCertificates(decodeCertificateFiles(files), { ...actor, store });
@@ -165,8 +179,13 @@ function print(rows: readonly Row[]): void {
   );
   for (const row of rows) {
     const rate = `${Math.round(row.certificates / row.seconds).toLocaleString('en-US')}/s`;
+    // PostgreSQL writes in its own processes: only SQLite's bytes are this process's.
+    const written =
+      row.written === undefined || row.store?.database !== 'SQLite'
+        ? ''
+        : `  ${(row.written / 1024 / row.certificates).toFixed(1)} KB written/certificate`;
     console.log(
-      `  ${row.stage.padEnd(66)} ${rate.padStart(10)}  ${(row.seconds / row.native).toFixed(1).padStart(6)}× native`,
+      `  ${row.stage.padEnd(66)} ${rate.padStart(10)}  ${(row.seconds / row.native).toFixed(1).padStart(6)}× native${written}`,
     );
   }
   for (const database of new Set(rows.flatMap((row) => (row.store ? [row.store.database] : [])))) {
