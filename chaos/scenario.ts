@@ -114,6 +114,8 @@ export async function runChaos(settings: ChaosSettings): Promise<ChaosReport> {
   const started = Date.now();
   const deadline = started + settings.deadlineMs;
   const random = seededGenerator(settings.seed);
+  // Built before the folder exists: a failed build leaves nothing behind.
+  buildDist();
   const folder = fs.mkdtempSync(path.join(os.tmpdir(), 'certflow-chaos-'));
   const dataDir = path.join(folder, 'data');
   const temporalDir = path.join(folder, 'temporal');
@@ -126,7 +128,6 @@ export async function runChaos(settings: ChaosSettings): Promise<ChaosReport> {
   let restarts = 0;
   let ownExits = 0;
   log(`chaos: seed ${settings.seed}, folder ${folder}`);
-  buildDist();
 
   const cli = resolveTemporalServer('devServer', process.env, REPO_ROOT);
   if (cli.type !== 'existing-path')
