@@ -47,24 +47,24 @@ export class NodeCaaResolver implements CaaResolver {
       const records = answer.map(caaRecordOf);
       if (records.length > 0) return { kind: 'records', records };
     } catch (error) {
-      if (!EMPTY_CODES.has(codeOf(error))) return this.#failed(name, error);
+      if (!EMPTY_CODES.has(codeOf(error))) return this.#failed(error);
     }
     // No CAA at the name: it may be an alias the server answered without its target's records (another zone).
     try {
       const [target] = await this.#resolver.resolveCname(name);
       return target ? { kind: 'alias', target } : { kind: 'none' };
     } catch (error) {
-      return EMPTY_CODES.has(codeOf(error)) ? { kind: 'none' } : this.#failed(name, error);
+      return EMPTY_CODES.has(codeOf(error)) ? { kind: 'none' } : this.#failed(error);
     }
   }
 
-  #failed(name: string, error: unknown): CaaLookup {
+  #failed(error: unknown): CaaLookup {
     const code = codeOf(error);
     const rcode = RCODE_NAMES[code] ?? code;
     const detail =
       rcode === 'TIMEOUT' || rcode === 'UNREACHABLE'
-        ? `no answer from ${this.#servers} to the CAA query for ${name}`
-        : `${this.#servers} answered ${rcode} to the CAA query for ${name}`;
+        ? `no answer from ${this.#servers}`
+        : `${this.#servers} answered ${rcode}`;
     return { kind: 'failed', rcode, detail };
   }
 }
