@@ -3,7 +3,7 @@
  * (RFC 8659) judged for the CAA identity of the issuer that would renew it. The resolver is the caller's (a run's
  * cache with bounded concurrency); a name whose lookup fails is a `caa-lookup-failed` finding, never a crash.
  */
-import { caaPermits } from '../domain/caa/caa-permits';
+import { caaPermits, type CaaVerdict } from '../domain/caa/caa-permits';
 import { findRelevantCaaSet } from '../domain/caa/relevant-caa-set';
 import type { PolicyViolation } from '../domain/inventory/model';
 import { caaNames, caaViolation } from '../domain/policy/caa-rule';
@@ -32,6 +32,22 @@ export interface CaaCheckSummary {
 const BATCH = 200;
 
 /**
+ * The CAA verdict for each of `names` and the issuer's CAA `identity`, in order: what an order checks before it is
+ * placed (a refusal names the record and the fix) and what `checkCaa` reports.
+ */
+export function judgeCaaNames(
+  names: readonly string[],
+  resolver: CaaResolver,
+  identity: string,
+): Promise<CaaVerdict[]> {
+  return Promise.all(
+    names.map(async (name) =>
+      caaPermits({ found: await findRelevantCaaSet(name, (next) => resolver.caaRecords(next)), identity }),
+    ),
+  );
+}
+
+/**
  * Checks every active managed certificate's DNS names against the CAA identity `identityFor` gives for it (null:
  * its issuer checks no CAA, as a private CA), asking `resolver` for the lookups.
  */
@@ -45,7 +61,7 @@ export async function checkCaa(
   let skipped = 0;
   const findings: CaaFinding[] = [];
   for await (const batch of store.eachManagedCertificate({}, BATCH)) {
-    const checks: Array<Promise<CaaFinding | null>> = [];
+    const checks: Array<Promise<CaaFinding[]>> = [];
     for (const { managed } of batch) {
       const identity = identityFor(managed);
       if (identity === null) {
@@ -53,17 +69,18 @@ export async function checkCaa(
         continue;
       }
       certificates += 1;
-      for (const name of caaNames(managed.namesKey)) {
-        names += 1;
-        checks.push(
-          findRelevantCaaSet(name, (next) => resolver.caaRecords(next)).then((found) => {
-            const violation = caaViolation(caaPermits({ found, identity }));
-            return violation && { managedCertificateId: managed.id, name, identity, violation };
+      const dnsNames = caaNames(managed.namesKey);
+      names += dnsNames.length;
+      checks.push(
+        judgeCaaNames(dnsNames, resolver, identity).then((verdicts) =>
+          verdicts.flatMap((verdict, index) => {
+            const violation = caaViolation(verdict);
+            return violation ? [{ managedCertificateId: managed.id, name: dnsNames[index]!, identity, violation }] : [];
           }),
-        );
-      }
+        ),
+      );
     }
-    for (const finding of await Promise.all(checks)) if (finding) findings.push(finding);
+    findings.push(...(await Promise.all(checks)).flat());
   }
   return { certificates, names, skipped, findings };
 }
