@@ -185,6 +185,12 @@ export const CONFIG_VARIABLES: readonly ConfigVariable[] = [
       "CAA issuer domain of the renewing issuer (`letsencrypt.org`); `certflow policy check` checks managed names' CAA",
   },
   {
+    name: 'CERTFLOW_ISSUERS_FILE',
+    default: '(unset: the internal CA only)',
+    description:
+      'YAML/JSON of the ACME issuers `acme:<name>` and the default issuer (see examples/certflow-issuers.yaml)',
+  },
+  {
     name: 'CERTFLOW_DNS_UPDATE_ZONES',
     default: '(unset: no DNS-01)',
     description:

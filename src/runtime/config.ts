@@ -5,6 +5,8 @@ import { DEFAULT_POLICY, parsePolicy } from '../core/domain/policy/load-policy';
 import type { Policy } from '../core/domain/policy/policy';
 import type { DnsUpdateZone } from '../adapters/dns/rfc2136-challenge-updater';
 import { ConfigError } from './config-error';
+import type { IssuersConfig } from '../adapters/acme/acme-issuers-config';
+import { readIssuers } from './config-issuers';
 import { readJira, type JiraSettings } from './config-jira';
 import {
   readAddress,
@@ -99,6 +101,8 @@ export interface CertflowConfig {
   caaIdentity: string | undefined;
   /** Zones DNS-01 records are written to with RFC 2136 updates, with their servers and TSIG keys. */
   dnsUpdateZones: DnsUpdateZone[];
+  /** The issuers besides `internal` (ACME servers) and the default one, from CERTFLOW_ISSUERS_FILE. */
+  issuers: IssuersConfig;
 }
 
 /** Where a TLS endpoint certflow runs listens. */
@@ -166,6 +170,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, cwd: string): CertflowConfig 
     dnsServers: readDnsServers(env),
     caaIdentity: readCaaIdentity(env),
     dnsUpdateZones: readDnsUpdateZones(env),
+    issuers: readIssuers(env, cwd, readDnsUpdateZones(env)),
   };
 }
 

@@ -5,6 +5,12 @@ import path from 'node:path';
 import type { LifecycleActivityDeps } from '../core/activities/lifecycle';
 import { decodeCertificates } from '../core/domain/certificates/decode-certificates';
 import type { CertificateLocation } from '../core/domain/inventory/model';
+import { AcmeAuthority } from '../adapters/acme/acme-authority';
+import { type AcmeState, sqlAcmeState } from '../adapters/acme/acme-state';
+import { createHttp01Handler, HTTP01_PREFIX } from '../adapters/acme/http01-handler';
+import { NodeCaaResolver } from '../adapters/dns/node-caa-resolver';
+import { Rfc2136ChallengeUpdater } from '../adapters/dns/rfc2136-challenge-updater';
+import { type CertificateAuthorities, certificateAuthorities } from '../core/ports/certificate-authorities';
 import { createCaHttpHandler } from '../adapters/ca/ca-http';
 import { createFileOnce } from '../adapters/shared/durable-file';
 import { openInternalCa, type InternalCa } from '../adapters/ca/internal-ca';
@@ -43,6 +49,8 @@ export interface CertflowServices {
   /** The inventory database handle, for the stores built beside the inventory (discovery's). */
   readonly db: Kysely<InventoryDatabase>;
   readonly ca: InternalCa;
+  /** Every configured issuer by name (`internal`, `acme:<name>`), and the default (CERTFLOW_ISSUERS_FILE). */
+  readonly issuers: CertificateAuthorities;
   readonly registry: TlsEndpointRegistry;
   /** certflow's HTTP server (CA certificates and CRL). */
   readonly http: RunningHttpServer;
@@ -75,6 +83,20 @@ export interface OpenServicesOptions {
   readonly httpHost?: string;
   /** More endpoints on certflow's HTTP server (the Slack app's, mounted once it has started). */
   readonly httpMounts?: readonly HttpMount[];
+}
+
+/** The issuer registry: the internal CA and one ACME adapter per issuer in CERTFLOW_ISSUERS_FILE. */
+function openIssuers(
+  config: CertflowConfig,
+  parts: { keyStore: FileKeyStore; state: AcmeState; internal: InternalCa },
+): CertificateAuthorities {
+  const caa = new NodeCaaResolver({ servers: config.dnsServers });
+  const dnsChallenges =
+    config.dnsUpdateZones.length === 0 ? null : new Rfc2136ChallengeUpdater({ zones: config.dnsUpdateZones });
+  const acme = config.issuers.acme.map(
+    (settings) => new AcmeAuthority({ settings, keyStore: parts.keyStore, state: parts.state, caa, dnsChallenges }),
+  );
+  return certificateAuthorities([parts.internal, ...acme], config.issuers.defaultIssuer);
 }
 
 /** The internal CA's folder in the data folder: the worker's CA, and what `certflow import --internal-ca` reads. */
@@ -179,6 +201,9 @@ export async function openCertflowServices(options: OpenServicesOptions): Promis
       publicBaseUrl: config.publicUrl,
       policy: loadPolicy,
     });
+    // The worker orders and `certflow start` may serve HTTP-01: they share the answers in the inventory database.
+    const acmeState = sqlAcmeState(db);
+    const issuers = openIssuers(config, { keyStore, state: acmeState, internal: ca });
     const registry = new TlsEndpointRegistry();
     opened.push({ close: () => registry.closeAll() });
     for (const { host, port } of options.tlsEndpoints ?? []) {
@@ -194,6 +219,8 @@ export async function openCertflowServices(options: OpenServicesOptions): Promis
       port: config.httpPort,
       handlers: [
         { prefix: '/ca/', handler: createCaHttpHandler(ca) },
+        // ACME's HTTP-01 validation requests (issue 19): the CA must reach this server on port 80 of every name.
+        { prefix: HTTP01_PREFIX, handler: createHttp01Handler(acmeState) },
         // What Slack's View details and the Jira ticket's link back open.
         { prefix: CERTIFICATE_PAGE_PREFIX, handler: createCertificatePageHandler({ store }) },
         // What the Temporal Web UI decodes encrypted payloads with (R-KEY-1); off without CERTFLOW_CODEC_TOKEN.
@@ -239,6 +266,7 @@ export async function openCertflowServices(options: OpenServicesOptions): Promis
       store,
       db,
       ca,
+      issuers,
       registry,
       http,
       lifecycle,

@@ -47,6 +47,7 @@ describe('loadConfig', () => {
       dnsServers: [],
       caaIdentity: undefined,
       dnsUpdateZones: [],
+      issuers: { defaultIssuer: 'internal', acme: [] },
     });
   });
 
@@ -155,6 +156,7 @@ describe('loadConfig', () => {
       dnsServers: [],
       caaIdentity: undefined,
       dnsUpdateZones: [],
+      issuers: { defaultIssuer: 'internal', acme: [] },
     });
   });
 
