@@ -11,6 +11,7 @@ import { createActivities } from '../core/activities';
 import type { CampaignActivityDeps } from '../core/activities/campaign';
 import type { DiscoveryActivityDeps } from '../core/activities/discovery';
 import type { LifecycleActivityDeps } from '../core/activities/lifecycle';
+import type { MonthlyReportActivityDeps } from '../core/activities/monthly-report';
 import { payloadDataConverter, type PayloadKey } from './payload-codec';
 
 /** Options of {@link createCertflowWorker}. */
@@ -27,6 +28,8 @@ export interface CertflowWorkerOptions {
   campaign?: CampaignActivityDeps;
   /** Ports of scheduled discovery's activities; without them the worker runs no scheduled scans. */
   discovery?: DiscoveryActivityDeps;
+  /** Ports of the monthly report's activities; without them the worker sends no monthly reports. */
+  monthlyReport?: MonthlyReportActivityDeps;
   /** Keys sealing payloads (CERTFLOW_PAYLOAD_KEYS), newest first; none: payloads in clear. */
   payloadKeys?: readonly PayloadKey[];
 }
@@ -54,6 +57,7 @@ export async function createCertflowWorker(options: CertflowWorkerOptions): Prom
       lifecycle: options.lifecycle,
       ...(options.campaign === undefined ? {} : { campaign: options.campaign }),
       ...(options.discovery === undefined ? {} : { discovery: options.discovery }),
+      ...(options.monthlyReport === undefined ? {} : { monthlyReport: options.monthlyReport }),
     }),
   });
 }

@@ -2,6 +2,7 @@ import { createCampaignActivities, type CampaignActivityDeps } from './campaign'
 import { createCanaryActivities, type CanaryActivityDeps } from './canary';
 import { createDiscoveryActivities, type DiscoveryActivityDeps } from './discovery';
 import { createLifecycleActivities, type LifecycleActivityDeps } from './lifecycle';
+import { createMonthlyReportActivities, type MonthlyReportActivityDeps } from './monthly-report';
 
 /** Everything the activities of a certflow worker need from the outside world. */
 export interface ActivityDeps extends CanaryActivityDeps {
@@ -10,6 +11,8 @@ export interface ActivityDeps extends CanaryActivityDeps {
   readonly campaign?: CampaignActivityDeps;
   /** Scheduled discovery's activities; absent in workers (and tests) that run no scans. */
   readonly discovery?: DiscoveryActivityDeps;
+  /** The monthly report's activities; absent in workers (and tests) that send no reports. */
+  readonly monthlyReport?: MonthlyReportActivityDeps;
 }
 
 /** All of certflow's activities, wired with their dependencies, for Worker.create. */
@@ -19,6 +22,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createLifecycleActivities(deps.lifecycle),
     ...(deps.campaign === undefined ? {} : createCampaignActivities(deps.campaign)),
     ...(deps.discovery === undefined ? {} : createDiscoveryActivities(deps.discovery)),
+    ...(deps.monthlyReport === undefined ? {} : createMonthlyReportActivities(deps.monthlyReport)),
   };
 }
 

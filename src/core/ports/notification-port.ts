@@ -12,6 +12,7 @@ import type { CampaignGroupProgress, CampaignMember, CampaignProgress } from '..
 import type { EndpointFinding } from '../domain/discovery/endpoint-findings';
 import type { OwnerGroup, Person } from '../domain/inventory/model';
 import type { Actor, CertificateSummary, LifecycleRequest, TicketRef } from '../domain/lifecycle/model';
+import type { ReportSummary } from '../domain/reports/monthly-report';
 import type { UnownedCertificate } from './discovery-scans';
 
 /** Who a notification is for: people, and the owner group's channel when it has one. */
@@ -192,6 +193,29 @@ export interface DiscoveryNotifier {
   sendFindingDigest(digest: FindingDigest): Promise<NotificationReceipt>;
   /** Announces unowned certificates to the security audience; once per key. */
   announceUnowned(announcement: UnownedAnnouncement): Promise<NotificationReceipt>;
+}
+
+/** A monthly report as one message with its CSV attached (R-MON-5): an owner group's, or the organisation's. */
+export interface ReportDelivery {
+  /** The report's id (month + audience): each is delivered once. */
+  readonly idempotencyKey: string;
+  /** `YYYY-MM`. */
+  readonly month: string;
+  /** Whose report: the owner group, or null for the organisation-wide one. */
+  readonly group: OwnerGroup | null;
+  readonly audience: Audience;
+  readonly summary: ReportSummary;
+  /** The window's end: certificates expiring before it are listed. */
+  readonly windowEnd: string;
+  readonly file: { readonly name: string; readonly csv: string };
+  /** Where certflow serves the report (the dashboard's link), when certflow's public URL is configured. */
+  readonly link: string | null;
+}
+
+/** Sends reports as files (Slack: files.getUploadURLExternal + files.completeUploadExternal). */
+export interface ReportNotifier {
+  /** Sends the report's message and file to each of its audience once per key. */
+  sendReport(report: ReportDelivery): Promise<NotificationReceipt>;
 }
 
 /** A notification the port refuses for good (unknown channel, invalid audience): retrying cannot help. */

@@ -3,3 +3,4 @@ export { certificateLifecycleWorkflow } from './certificate-lifecycle';
 export { timerCanaryWorkflow } from './timer-canary';
 export { campaignWorkflow } from './campaign';
 export { discoveryScanWorkflow } from './discovery-scan';
+export { monthlyReportWorkflow } from './monthly-report';
