@@ -53,9 +53,21 @@ export function probeEndpoint(
     let settled = false;
     let secure: tls.TLSSocket | null = null;
     const raw = net.connect({ host: target.host, port: target.port });
-    let timer = setTimeout(
-      () => fail('timeout', `no TCP connection within ${limits.connectTimeoutMs} ms (filtered, or the host is down)`),
+    // Timers run before the event loop reads sockets: a timeout that fires waits one turn (setImmediate runs after
+    // the reads) so what the endpoint already sent is read first. A busy scanner never blames a punctual endpoint.
+    const deadline = (ms: number, message: () => string): NodeJS.Timeout => {
+      const armed = setTimeout(
+        () =>
+          setImmediate(() => {
+            if (timer === armed) fail('timeout', message());
+          }),
+        ms,
+      );
+      return armed;
+    };
+    let timer = deadline(
       limits.connectTimeoutMs,
+      () => `no TCP connection within ${limits.connectTimeoutMs} ms (filtered, or the host is down)`,
     );
 
     const finish = (observation: EndpointObservation): void => {
@@ -81,13 +93,10 @@ export function probeEndpoint(
     raw.on('close', onClose);
     raw.once('connect', () => {
       clearTimeout(timer);
-      timer = setTimeout(
-        () =>
-          fail(
-            'timeout',
-            `connected, but the ${phase} did not finish within ${limits.handshakeTimeoutMs} ms (a slow server or a tarpit)`,
-          ),
+      timer = deadline(
         limits.handshakeTimeoutMs,
+        () =>
+          `connected, but the ${phase} did not finish within ${limits.handshakeTimeoutMs} ms (a slow server or a tarpit)`,
       );
       void handshake();
     });
@@ -114,6 +123,10 @@ export function probeEndpoint(
         checkServerIdentity: () => undefined,
         ...(servername ? { servername } : {}),
       });
+      // Node builds a detailed object of every served certificate to hand to checkServerIdentity, which judges
+      // nothing here (the chain is read below from the peer's X509Certificate): not building it saves about 0.4 ms
+      // of CPU a handshake, an eighth of the scan's cost.
+      secure.getPeerCertificate = unbuiltPeerCertificate;
       secure.on('error', onError);
       secure.on('close', onClose);
       secure.once('secureConnect', () => {
@@ -155,6 +168,11 @@ export function probeEndpoint(
       };
     }
   });
+}
+
+/** Stands in for the detailed peer certificate Node builds only to pass to the (no-op) checkServerIdentity. */
+function unbuiltPeerCertificate(): tls.DetailedPeerCertificate {
+  return {} as tls.DetailedPeerCertificate;
 }
 
 /**

@@ -100,6 +100,22 @@ afterEach(async () => {
 });
 
 describe('the TLS scanner (R-INV-2 discovery, R-MON-6 re-checks)', () => {
+  it('R-INV-2: an endpoint that connected while the scanner was too busy to look is read, not timed out', async () => {
+    const port = await servers.listen(tlsServer(chained).server);
+    const limits = { ...LIMITS, connectTimeoutMs: 50 };
+    const first = scanner
+      .scan([{ host: '127.0.0.1', port }], limits)
+      [Symbol.asyncIterator]()
+      .next();
+    // The connection is under way; the event loop is then held past the connect timeout, as a scanner busy with
+    // other handshakes would be, while the kernel completes the connection.
+    await new Promise((resolve) => setImmediate(resolve));
+    const busyUntil = Date.now() + 4 * limits.connectTimeoutMs;
+    while (Date.now() < busyUntil);
+    const observation = (await first).value as EndpointObservation;
+    expect(observation.outcome).toBe('served');
+  });
+
   it('R-INV-2: records the served chain leaf first, the protocol and cipher, and sends no SNI to an address', async () => {
     const { server, serverNames } = tlsServer(chained);
     const port = await servers.listen(server);
