@@ -3,16 +3,16 @@
 // second late and a few are dead (nothing listens). The same targets are scanned, in one run, by certflow's scanner,
 // by `nmap -Pn -n -T4 --script ssl-cert` (Debian's nmap) and by a plain loop of `openssl s_client`; each prints
 // endpoints/s and how many of the served certificates it found. Goal: certflow at least 5× nmap's rate with every
-// certificate found. The endpoints run in a worker thread so the scanner does not share its event loop with them.
+// certificate found. The endpoints run in their own process (bench/discovery-endpoints.js), as real servers would:
+// their handshakes (EC P-256 keys, the same for every tool) never share a process or an event loop with the scanner.
 // CERTFLOW_BENCH_ENDPOINTS=200 runs a smaller set; CERTFLOW_BENCH_CONCURRENCY sets certflow's concurrency;
 // CERTFLOW_BENCH_COMPARE=nmap leaves out the (slow) openssl loop, =none measures certflow alone.
-import { execFile, spawn, spawnSync } from 'node:child_process';
+import { execFile, fork, spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { Worker } from 'node:worker_threads';
 import { bench, describe } from 'vitest';
 import { createTlsScanner } from '../src/adapters/network/tls-scanner';
 import { trustStoreOf } from '../src/adapters/network/trust-store';
@@ -43,39 +43,6 @@ interface Endpoint {
   readonly mode: Mode;
   readonly cert: string;
 }
-
-/** The endpoints' side, plain JavaScript for the worker: a TLS server (or a slow one) per live address. */
-const SERVERS_SOURCE = `
-const { parentPort, workerData } = require('node:worker_threads');
-const net = require('node:net');
-const tls = require('node:tls');
-const { endpoints, port, key, intermediate, slowMs } = workerData;
-const servers = [];
-async function listen(server, host) {
-  await new Promise((resolve, reject) => { server.once('error', reject); server.listen({ host, port }, resolve); });
-  servers.push(server);
-}
-(async () => {
-  for (const endpoint of endpoints) {
-    if (endpoint.mode === 'dead') continue;
-    const secureContext = tls.createSecureContext({ cert: endpoint.cert + intermediate, key });
-    const start = (socket) => {
-      socket.on('error', () => {});
-      const secure = new tls.TLSSocket(socket, { isServer: true, secureContext });
-      secure.on('error', () => {});
-      secure.on('secure', () => secure.end());
-    };
-    const server = net.createServer((socket) => {
-      socket.on('error', () => {});
-      if (endpoint.mode === 'slow') setTimeout(() => start(socket), slowMs);
-      else start(socket);
-    });
-    await listen(server, endpoint.host);
-  }
-  parentPort.postMessage({ listening: servers.length });
-})().catch((error) => parentPort.postMessage({ error: error.code === 'EADDRINUSE' ? 'EADDRINUSE' : error.message }));
-parentPort.on('message', () => { for (const server of servers) server.close(); parentPort.close(); });
-`;
 
 interface Result {
   readonly tool: string;
@@ -125,24 +92,38 @@ function makeEndpoints(): {
   return { endpoints, leaves, intermediate: intermediate.pem, key: privateKeyPem(key), root: root.pem };
 }
 
+/** Forks the endpoints' process and has it listen on the first of SSL_PORTS free on all of their addresses. */
 async function startServers(
   endpoints: readonly Endpoint[],
   intermediate: string,
   key: string,
-): Promise<{ worker: Worker; port: number }> {
-  for (const port of SSL_PORTS) {
-    const worker = new Worker(SERVERS_SOURCE, {
-      eval: true,
-      workerData: { endpoints, port, key, intermediate, slowMs: SLOW_MS },
-    });
-    const answer = await new Promise<{ listening?: number; error?: string }>((resolve) =>
-      worker.once('message', resolve),
-    );
-    if (answer.listening !== undefined) return { worker, port };
-    await worker.terminate();
-    if (answer.error !== 'EADDRINUSE') throw new Error(`the bench's endpoints did not start: ${answer.error}`);
+): Promise<{ port: number; stop: () => Promise<void> }> {
+  const child = fork(path.join(__dirname, 'discovery-endpoints.js'), { stdio: 'inherit' });
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  const answer = await Promise.race([
+    new Promise<{ port?: number; error?: string }>((resolve) => {
+      child.once('message', resolve);
+      child.send({ endpoints, ports: SSL_PORTS, key, intermediate, slowMs: SLOW_MS });
+    }),
+    exited.then((code): { port?: number; error?: string } => ({
+      error: `the endpoints' process exited (${String(code)}) before listening`,
+    })),
+  ]);
+  if (answer.port !== undefined) {
+    const port = answer.port;
+    return {
+      port,
+      stop: async () => {
+        child.send('stop');
+        await exited;
+      },
+    };
   }
-  throw new Error(`ports ${SSL_PORTS.join(', ')} are all in use on 127.77.0.0/22: free one and run the bench again`);
+  child.kill();
+  if (answer.error === 'EADDRINUSE') {
+    throw new Error(`ports ${SSL_PORTS.join(', ')} are all in use on 127.77.0.0/22: free one and run the bench again`);
+  }
+  throw new Error(`the bench's endpoints did not start: ${answer.error}`);
 }
 
 async function measureCertflow(
@@ -152,6 +133,7 @@ async function measureCertflow(
 ): Promise<Result> {
   const scanner = createTlsScanner({ trustStore: trustStoreOf([root]) });
   const started = performance.now();
+  const cpuBefore = process.cpuUsage();
   const found = new Set<string>();
   const failures = new Map<string, number>();
   for await (const observation of scanner.scan(targets, {
@@ -163,11 +145,15 @@ async function measureCertflow(
     if (leaf && leaves.has(fingerprint(leaf.der))) found.add(fingerprint(leaf.der));
     else failures.set(observation.outcome, (failures.get(observation.outcome) ?? 0) + 1);
   }
+  const cpu = process.cpuUsage(cpuBefore);
   return {
     tool: `certflow scan (concurrency ${CONCURRENCY})`,
     seconds: (performance.now() - started) / 1000,
     found: found.size,
-    note: [...failures].map(([outcome, count]) => `${count} ${outcome}`).join(', '),
+    note: [
+      `${((cpu.user + cpu.system) / 1000 / targets.length).toFixed(2)} ms CPU an endpoint`,
+      ...[...failures].map(([outcome, count]) => `${count} ${outcome}`),
+    ].join(', '),
   };
 }
 
@@ -229,10 +215,18 @@ async function measureOpensslLoop(targets: readonly ScanTarget[], leaves: Readon
   };
 }
 
-function print(results: readonly Result[], expected: number, slow: number, dead: number, port: number): void {
+function print(
+  results: readonly Result[],
+  expected: number,
+  slow: number,
+  dead: number,
+  port: number,
+  loadBefore: number,
+): void {
   console.log(
     `\ndiscovery: ${ENDPOINTS.toLocaleString('en-US')} TLS endpoints on 127.77.0.0/22 port ${port}, each with its own ` +
-      `certificate (${expected} served: ${slow} of them ${SLOW_MS} ms late; ${dead} dead)`,
+      `certificate (${expected} served: ${slow} of them ${SLOW_MS} ms late; ${dead} dead); load average ` +
+      `${loadBefore.toFixed(1)} before, ${os.loadavg()[0]!.toFixed(1)} after, on ${os.availableParallelism()} cores`,
   );
   for (const result of results) {
     const rate = Number.isNaN(result.seconds) ? 'n/a' : `${(ENDPOINTS / result.seconds).toFixed(1)} endpoints/s`;
@@ -259,8 +253,10 @@ describe('network discovery over loopback TLS endpoints', () => {
   bench(
     `certflow vs nmap vs openssl s_client over ${ENDPOINTS.toLocaleString('en-US')} endpoints`,
     async () => {
+      const loadBefore = os.loadavg()[0]!;
       const { endpoints, leaves, intermediate, key, root } = makeEndpoints();
-      const { worker, port } = await startServers(endpoints, intermediate, key);
+      const servers = await startServers(endpoints, intermediate, key);
+      const { port } = servers;
       try {
         const targets = endpoints.map((endpoint) => ({ host: endpoint.host, port }));
         const results = [
@@ -270,10 +266,9 @@ describe('network discovery over loopback TLS endpoints', () => {
         ];
         const slow = endpoints.filter((endpoint) => endpoint.mode === 'slow').length;
         const dead = endpoints.filter((endpoint) => endpoint.mode === 'dead').length;
-        print(results, leaves.size, slow, dead, port);
+        print(results, leaves.size, slow, dead, port, loadBefore);
       } finally {
-        worker.postMessage('stop');
-        await new Promise((resolve) => worker.once('exit', resolve));
+        await servers.stop();
       }
     },
     { iterations: 1, warmupIterations: 0, time: 0, warmupTime: 0 },
