@@ -113,6 +113,15 @@ describe('R-REN-1: DNS-01 records through RFC 2136 with TSIG', () => {
     expect(error.message).toContain('the server has no key named nobody');
   });
 
+  it('a clock an hour off is refused with BADTIME and told to synchronize', async () => {
+    const updater = new Rfc2136ChallengeUpdater({ zones: [zone()], nowMs: () => Date.now() - 3_600_000 });
+    const error = await refusal(
+      updater.present({ name: 'late.example.test', value: 'v', idempotencyKey: 'test/badtime' }),
+    );
+    expect(error.details).toMatchObject({ rcode: 'BADTIME', retryable: true });
+    expect(error.message).toContain('synchronize them (NTP)');
+  });
+
   it('a zone the server does not serve is refused with the rcode and the fix', async () => {
     const updater = new Rfc2136ChallengeUpdater({ zones: [zone({ zone: 'elsewhere.invalid' })] });
     const error = await refusal(
