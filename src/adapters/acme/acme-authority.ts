@@ -81,13 +81,15 @@ export class AcmeAuthority implements CertificateAuthorityPort {
       } else {
         order = await client.getOrder({ url: remembered.orderUrl } as AcmeOrder);
       }
+      // acme-client's waitForValidStatus answers without the order's URL: keep it from here.
+      const orderUrl = order.url;
       if (order.status === 'pending') await this.authorize(client, order, request.idempotencyKey);
       order = await client.getOrder(order);
       if (order.status === 'invalid') throw await this.orderRefused(client, order, transport);
       if (order.status === 'ready') order = await client.finalizeOrder(order, request.csrPem);
-      order = await client.waitForValidStatus(order);
+      order = { ...(await client.waitForValidStatus(order)), url: orderUrl };
       const pem = await client.getCertificate(order);
-      await state.saveOrder(orderRecord(this.name, request.idempotencyKey, order.url, pem));
+      await state.saveOrder(orderRecord(this.name, request.idempotencyKey, orderUrl, pem));
       return describeIssued(pem);
     });
   }
