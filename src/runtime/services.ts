@@ -19,6 +19,7 @@ import { selectDeployer } from '../core/ports/select-deployer';
 import { connectHostOf, startManagedTlsEndpoint, TlsEndpointRegistry } from '../adapters/deploy/tls-endpoint';
 import { TlsEndpointDeployer } from '../adapters/deploy/tls-endpoint-deployer';
 import { CERTIFICATE_PAGE_PREFIX, createCertificatePageHandler } from '../adapters/web/certificate-page';
+import { createMetricsEndpoint } from '../adapters/metrics/metrics-endpoint';
 import { startHttpServer, type HttpMount, type RunningHttpServer } from '../adapters/shared/http';
 import type { Kysely } from 'kysely';
 import { openInventoryDatabase } from '../adapters/database/database';
@@ -223,6 +224,8 @@ export async function openCertflowServices(options: OpenServicesOptions): Promis
         { prefix: HTTP01_PREFIX, handler: createHttp01Handler(acmeState) },
         // What Slack's View details and the Jira ticket's link back open.
         { prefix: CERTIFICATE_PAGE_PREFIX, handler: createCertificatePageHandler({ store }) },
+        // What Prometheus scrapes (R-REP-1): counts from the inventory database, so any process serving it agrees.
+        createMetricsEndpoint({ db }),
         // What the Temporal Web UI decodes encrypted payloads with (R-KEY-1); off without CERTFLOW_CODEC_TOKEN.
         createCodecEndpoint({
           codec: new PayloadEncryptionCodec(config.payloadKeys),
