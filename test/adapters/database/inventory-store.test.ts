@@ -676,7 +676,7 @@ describe.each(backends)('inventory store on $name', (backend) => {
       await expect(store.queryAudit({ from: '1st of May' }, { limit: 10 })).rejects.toThrow(/filter\.from/);
     });
 
-    it('streams every certificate in fingerprint order, page by page', async () => {
+    it('streams every certificate, or only the named ones it holds, in fingerprint order, page by page', async () => {
       const items = Array.from({ length: 5 }, (_, index) => certificate({ cn: `stream-${index}.example` }));
       await store.upsertCertificates(items, NOW);
       const batches: string[][] = [];
@@ -687,6 +687,14 @@ describe.each(backends)('inventory store on $name', (backend) => {
       await expect(async () => {
         for await (const _ of store.eachCertificate(0)) return;
       }).rejects.toThrow(/batchSize/);
+      // Only the named ones the inventory holds (an import's relinked certificates), still in order and in batches.
+      const named = [items[4]!, items[1]!, items[3]!].map((item) => item.facts.fingerprintSha256);
+      const unknown = 'ab'.repeat(32);
+      const only: string[][] = [];
+      for await (const batch of store.eachCertificate(2, [...named, unknown, named[0]!.toUpperCase()]))
+        only.push(batch.map((item) => item.facts.fingerprintSha256));
+      expect(only.flat()).toEqual([...named].sort());
+      expect(only.every((batch) => batch.length <= 2)).toBe(true);
     });
   });
 
