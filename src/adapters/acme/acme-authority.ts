@@ -26,7 +26,14 @@ import type { CaaResolver, DnsChallengeUpdater } from '../../core/ports/dns';
 import type { KeyStore } from '../../core/ports/key-store';
 import type { AcmeIssuerSettings } from './acme-issuers-config';
 import type { AcmeOrderRecord, AcmeState } from './acme-state';
-import { type GuardedTransport, guardTransport, problemName } from './acme-transport';
+import { parseRenewalInfo, type RenewalInfo, renewalInfoId } from './acme-renewal-info';
+import {
+  type AcmeHttpClient,
+  type GuardedTransport,
+  guardTransport,
+  problemName,
+  retryAfterSeconds,
+} from './acme-transport';
 
 /** RFC 5280 section 5.3.1 reason codes, which ACME's revokeCert takes (RFC 8555 section 7.6). */
 const REASON_CODES: Readonly<Record<RevocationReason, number>> = {
@@ -117,6 +124,24 @@ export class AcmeAuthority implements CertificateAuthorityPort {
     });
   }
 
+  /**
+   * The CA's suggested renewal window for a certificate it issued (RFC 9773), or null when the CA offers no renewal
+   * information. Unauthenticated: any certflow process may ask.
+   */
+  async renewalInfo(certificatePem: string): Promise<RenewalInfo | null> {
+    const id = renewalInfoId(new X509Certificate(certificatePem).raw);
+    return await this.acme(async (client) => {
+      const http = (
+        client as unknown as { http: AcmeHttpClient & { getDirectory(): Promise<{ renewalInfo?: string }> } }
+      ).http;
+      const base = (await http.getDirectory()).renewalInfo;
+      if (base === undefined) return null;
+      const response = await http.request(`${base.replace(/\/$/, '')}/${id}`, 'get');
+      if (response.status === 404) return null;
+      return parseRenewalInfo(response.data, retryAfterSeconds(response.headers['retry-after'], Date.now()));
+    }, false);
+  }
+
   async issues(issuerDn: string): Promise<boolean> {
     return await this.options.state.issuedUnder(this.name, issuerDn);
   }
@@ -125,7 +150,10 @@ export class AcmeAuthority implements CertificateAuthorityPort {
    * Runs `work` with a client for the account (registered on first use), turning what the library throws into
    * certflow's errors: a CA problem document becomes a CaRejectedError naming it, anything else CaUnavailableError.
    */
-  private async acme<T>(work: (client: acme.Client, transport: GuardedTransport) => Promise<T>): Promise<T> {
+  private async acme<T>(
+    work: (client: acme.Client, transport: GuardedTransport) => Promise<T>,
+    withAccount = true,
+  ): Promise<T> {
     const { settings, keyStore } = this.options;
     const keyRef = `acme-accounts/${settings.name.slice('acme:'.length)}`;
     await keyStore.ensureKeyPair(keyRef, { algorithm: 'EC', curve: 'P-256' });
@@ -145,7 +173,7 @@ export class AcmeAuthority implements CertificateAuthorityPort {
       timeoutMs: settings.requestTimeoutSeconds * 1000,
     });
     try {
-      if (this.accountUrl === undefined) {
+      if (withAccount && this.accountUrl === undefined) {
         await client.createAccount({ termsOfServiceAgreed: true, contact: [`mailto:${settings.contact}`] });
         this.accountUrl = client.getAccountUrl();
       }

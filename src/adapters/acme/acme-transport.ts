@@ -24,7 +24,7 @@ interface AcmeHttpResponse {
 }
 
 /** The part of acme-client's (untyped) internal HTTP client the guard wraps. */
-interface AcmeHttpClient {
+export interface AcmeHttpClient {
   request(url: string, method: string, options?: Record<string, unknown>): Promise<AcmeHttpResponse>;
 }
 

@@ -127,6 +127,17 @@ describe('the ACME adapter against Pebble (R-REN-1)', () => {
     );
   }, 60_000);
 
+  it("R-REN-3: fetches the CA's renewal information (RFC 9773) for a certificate it issued", async () => {
+    const ca = new AcmeAuthority({ settings: settings(), keyStore, state, caa: null, dnsChallenges: null });
+    const issued = await ca.issue(await request('renewal-info', ['ari.shop.test']));
+    const info = await ca.renewalInfo(issued.certificatePem);
+    expect(info).not.toBeNull();
+    const { start, end } = info!.suggestedWindow;
+    expect(Date.parse(start)).toBeGreaterThan(Date.parse(issued.notBefore));
+    expect(Date.parse(end)).toBeLessThanOrEqual(Date.parse(issued.notAfter));
+    expect(Date.parse(start)).toBeLessThan(Date.parse(end));
+  }, 60_000);
+
   it('R-REN-1: an unreachable directory is a retryable error naming the URL and the setting', async () => {
     const closed = await freePort();
     const ca = new AcmeAuthority({
