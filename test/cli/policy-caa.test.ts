@@ -112,10 +112,32 @@ describe('R-CAA-1: certflow policy check', () => {
     expect(result.out).toContain('4 names of 3 managed certificates, 0 forbidden, 4 not looked up');
   });
 
-  it('says how to turn the check on when no CAA identity is configured', async () => {
+  it('R-CAA-1: without CERTFLOW_CAA_IDENTITY, the default issuer of CERTFLOW_ISSUERS_FILE gives the identity', async () => {
+    const issuersFile = path.join(dir, 'issuers.yaml');
+    fs.writeFileSync(
+      issuersFile,
+      [
+        'default: acme:other',
+        'issuers:',
+        '  - name: acme:other',
+        '    directoryUrl: https://127.0.0.1:1/dir',
+        '    contact: pki@example.test',
+        '    caaIdentity: other-ca.example',
+        '',
+      ].join('\n'),
+    );
+    const result = await run(
+      { CERTFLOW_ISSUERS_FILE: issuersFile, CERTFLOW_DNS_SERVERS: server.address },
+      'policy',
+      'check',
+    );
+    expect(result.out).toContain('CAA (R-CAA-1) for issuer other-ca.example: 4 names of 3 managed certificates');
+  });
+
+  it('says how to turn the check on when the default issuer is the internal CA', async () => {
     const result = await run({}, 'policy', 'check');
     expect(result.out).toContain(
-      "CAA (R-CAA-1) not checked: set CERTFLOW_CAA_IDENTITY to the renewing issuer's CAA domain",
+      'CAA (R-CAA-1) not checked: the default issuer has no CAA identity (the internal CA reads no CAA)',
     );
   });
 

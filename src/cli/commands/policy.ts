@@ -46,7 +46,7 @@ export async function runPolicy(
       told && 'done' in told
         ? { signalled: told.done.signalled }
         : { unavailable: told?.unavailable ?? 'not the policy in force' };
-    const caaJson = caa ?? { unchecked: 'CERTFLOW_CAA_IDENTITY is not set' };
+    const caaJson = caa ?? { unchecked: 'the default issuer has no CAA identity and CERTFLOW_CAA_IDENTITY is not set' };
     io.out(JSON.stringify({ policySource: context.policySource, ...summary, caa: caaJson, lifecycles }, null, 2));
     return compliant;
   }
@@ -73,13 +73,15 @@ export async function runPolicy(
 }
 
 /**
- * R-CAA-1 for every managed certificate, against the CAA identity in CERTFLOW_CAA_IDENTITY (the CA registry will give
- * one per certificate's issuer); null when none is configured. One lookup cache per run.
+ * R-CAA-1 for every managed certificate, against CERTFLOW_CAA_IDENTITY, else the default issuer's CAA identity when
+ * it is an ACME CA (per certificate's own issuer once owner groups and policies name issuers); null when neither
+ * gives one, as with the internal CA, which reads no CAA. One lookup cache per run.
  */
 async function checkManagedCaa(
   context: LifecycleCommandContext,
 ): Promise<(CaaCheckSummary & { identity: string }) | null> {
-  const identity = context.config.caaIdentity;
+  const { caaIdentity, issuers } = context.config;
+  const identity = caaIdentity ?? issuers.acme.find((issuer) => issuer.name === issuers.defaultIssuer)?.caaIdentity;
   if (identity === undefined) return null;
   const resolver = new CaaLookupCache(new NodeCaaResolver({ servers: context.config.dnsServers }), CAA_CONCURRENCY);
   return { identity, ...(await checkCaa(context.store, resolver, () => identity)) };
@@ -87,7 +89,10 @@ async function checkManagedCaa(
 
 function printCaa(caa: (CaaCheckSummary & { identity: string }) | null, io: { out: (line: string) => void }): void {
   if (caa === null) {
-    io.out("CAA (R-CAA-1) not checked: set CERTFLOW_CAA_IDENTITY to the renewing issuer's CAA domain");
+    io.out(
+      'CAA (R-CAA-1) not checked: the default issuer has no CAA identity (the internal CA reads no CAA); make an ACME ' +
+        "issuer the default in CERTFLOW_ISSUERS_FILE or set CERTFLOW_CAA_IDENTITY to the renewing CA's CAA domain",
+    );
     return;
   }
   const failed = caa.findings.filter((finding) => finding.violation.rule === 'caa-lookup-failed').length;
