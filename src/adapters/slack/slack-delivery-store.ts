@@ -16,6 +16,8 @@ export interface SlackDelivery {
   readonly receipt: NotificationReceipt | null;
   /** The certificate the notification was about, so a decision shown later can name it. */
   readonly certificate: CertificateSummary | null;
+  /** When the key's first post was begun or recorded: a message of an earlier attempt is not older. */
+  readonly startedAt: Date;
 }
 
 /** A key a posted message carries, with the certificate it is about (null for a campaign's messages). */
@@ -58,8 +60,13 @@ export interface PostedMessage {
 
 /** Where the Slack notifier keeps its progress per idempotency key. */
 export interface SlackDeliveryStore {
-  /** What was delivered for a key so far; undefined when nothing was. */
+  /** What was delivered for a key so far; undefined when no post of it was ever begun. */
   load(idempotencyKey: string): Promise<SlackDelivery | undefined>;
+  /**
+   * Records that a post for these keys begins, before it is sent: if its answer is lost, the key's next attempt
+   * knows to look for the message in Slack instead of posting it again.
+   */
+  beginPosting(idempotencyKeys: readonly string[]): Promise<void>;
   /** Records one message Slack accepted for every key it carries, at once, before the next one is posted. */
   saveMessage(posted: PostedMessage): Promise<void>;
   /** Records the finished receipt of a key. */
@@ -80,6 +87,7 @@ interface MutableCertificateMessage extends CertificateMessage {
 }
 
 interface MutableDelivery {
+  readonly startedAt: Date;
   readonly delivered: Map<string, DeliveredMessage>;
   digest: string | null;
   receipt: NotificationReceipt | null;
@@ -97,6 +105,12 @@ export class InMemorySlackDeliveryStore implements SlackDeliveryStore {
     const delivery = this.deliveries.get(idempotencyKey);
     if (delivery === undefined) return Promise.resolve(undefined);
     return Promise.resolve({ ...delivery, delivered: new Map(delivery.delivered) });
+  }
+
+  /** Creates the keys' entries. */
+  beginPosting(idempotencyKeys: readonly string[]): Promise<void> {
+    for (const key of idempotencyKeys) this.entry(key);
+    return Promise.resolve();
   }
 
   /** Adds the message to every key it carries. */
@@ -167,7 +181,7 @@ export class InMemorySlackDeliveryStore implements SlackDeliveryStore {
   private entry(idempotencyKey: string): MutableDelivery {
     let delivery = this.deliveries.get(idempotencyKey);
     if (delivery === undefined) {
-      delivery = { delivered: new Map(), digest: null, receipt: null, certificate: null };
+      delivery = { startedAt: new Date(), delivered: new Map(), digest: null, receipt: null, certificate: null };
       this.deliveries.set(idempotencyKey, delivery);
     }
     return delivery;

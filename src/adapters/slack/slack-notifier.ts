@@ -36,6 +36,7 @@ import {
 import { InMemorySlackDeliveryStore, type PostedMember, type SlackDeliveryStore } from './slack-delivery-store';
 import { SlackPeopleDirectory, unreachableReason } from './slack-people';
 import { deliveryFailure, slackErrorName, stopsWholeSend } from './slack-web-client';
+import { findMarked, keysOf, postMarked } from './slack-keyed-post';
 
 /** Something the notifier could not do but did not fail for: worth a log line. */
 export type SlackNotifierEvent =
@@ -132,6 +133,10 @@ interface OpenSend extends PendingSend {
   readonly delivered: Map<string, DeliveredMessage>;
   digest: string | null;
   readonly rejections: NotificationRejectedError[];
+  /** When a post of the key was first begun, by this send or an earlier one whose outcome may be unknown. */
+  readonly lookUpSince: Date | null;
+  /** Whether the store knows a post of the key was begun. */
+  begun: boolean;
 }
 
 /** The UTC day a notification fell due on, e.g. `2025-06-01`; digests never mix days. */
@@ -398,6 +403,8 @@ export class SlackNotifier implements NotificationPort {
       delivered: new Map(progress?.delivered ?? []),
       digest: progress?.digest ?? null,
       rejections: [],
+      lookUpSince: progress?.startedAt ?? null,
+      begun: progress !== undefined,
     };
   }
 
@@ -441,24 +448,71 @@ export class SlackNotifier implements NotificationPort {
     return targets;
   }
 
-  /** Posts one message to a target for its sends: the notification's own for one, a digest for several. */
+  /**
+   * Posts one message to a target for its sends: the notification's own for one, a digest for several; first adopts
+   * what an earlier attempt of theirs posted there, found by their keys, so no key gets a second message.
+   */
   private async postTo(target: Target, sends: readonly OpenSend[], digestId: string): Promise<void> {
     const channel = await target.channel(sends.map((send) => send.notification.idempotencyKey));
     if (channel === null) return;
     const [only] = sends;
+    const what =
+      sends.length === 1 && only !== undefined
+        ? `posting the ${only.notification.kind} message to ${channel}`
+        : `posting the digest of ${sends.length} notifications to ${channel}`;
+    try {
+      const missing = await this.adoptEarlier(target, channel, sends);
+      if (missing.length > 0) await this.postNew(target, channel, missing, digestId);
+    } catch (error) {
+      if (error instanceof NotificationRejectedError) throw error;
+      const failure = deliveryFailure(error, channel, what);
+      if (!(failure instanceof NotificationRejectedError) || stopsWholeSend(error)) throw failure;
+      for (const send of sends) send.rejections.push(failure);
+    }
+  }
+
+  /** Records the messages an earlier attempt posted in the channel for these sends; returns the sends still missing one. */
+  private async adoptEarlier(target: Target, channel: string, sends: readonly OpenSend[]): Promise<OpenSend[]> {
+    const starts = sends.flatMap((send) => (send.lookUpSince === null ? [] : [send.lookUpSince.getTime()]));
+    if (starts.length === 0) return [...sends];
+    const byKey = new Map(sends.map((send) => [send.notification.idempotencyKey, send]));
+    const found = await findMarked(this.client, channel, new Set(byKey.keys()), new Date(Math.min(...starts)));
+    const adopted = new Set<OpenSend>();
+    for (const earlier of found) {
+      const members = keysOf(earlier.mark).flatMap((key) => {
+        const send = byKey.get(key);
+        return send === undefined || adopted.has(send) ? [] : [send];
+      });
+      if (members.length === 0) continue;
+      const digest = earlier.mark.members === undefined ? null : earlier.mark.key;
+      await this.record(target, { channel, ts: earlier.ts }, digest, members);
+      for (const member of members) adopted.add(member);
+    }
+    return sends.filter((send) => !adopted.has(send));
+  }
+
+  /** Posts the sends' message (their own for one, a digest for several), marked with their keys, and records it. */
+  private async postNew(target: Target, channel: string, sends: readonly OpenSend[], digestId: string): Promise<void> {
+    const [only] = sends;
     const alone = sends.length === 1 && only !== undefined;
     const message = alone ? notificationMessage(only.notification) : this.digestFor(target, sends);
-    const what = alone
-      ? `posting the ${only.notification.kind} message to ${channel}`
-      : `posting the digest of ${sends.length} notifications to ${channel}`;
-    const rejections: NotificationRejectedError[] = [];
-    const posted = await this.postMessage(channel, message, what, rejections);
-    if (posted === null) {
-      for (const send of sends) send.rejections.push(...rejections);
-      return;
-    }
+    const fresh = sends.filter((send) => !send.begun);
+    await this.deliveries.beginPosting(fresh.map((send) => send.notification.idempotencyKey));
+    for (const send of fresh) send.begun = true;
+    const keys = sends.map((send) => send.notification.idempotencyKey);
+    const mark = alone ? { key: only.notification.idempotencyKey } : { key: digestId, members: keys };
+    const posted = await postMarked(this.client, channel, message, mark);
+    await this.record(target, posted, alone ? null : digestId, sends);
+  }
+
+  /** Records a message of the target for every send it carries. */
+  private async record(
+    target: Target,
+    posted: { channel: string; ts: string },
+    digest: string | null,
+    sends: readonly OpenSend[],
+  ): Promise<void> {
     const record: DeliveredMessage = { channel: posted.channel, ts: posted.ts, recipient: target.recipient };
-    const digest = alone ? null : digestId;
     await this.deliveries.saveMessage({
       target: target.key,
       message: record,
@@ -466,7 +520,7 @@ export class SlackNotifier implements NotificationPort {
       members: sends.map((send): PostedMember => ({
         idempotencyKey: send.notification.idempotencyKey,
         certificate: send.notification.certificate,
-        ...(alone ? buttonsOf(send.notification) : {}),
+        ...(digest === null ? buttonsOf(send.notification) : {}),
       })),
     });
     for (const send of sends) {
@@ -493,25 +547,6 @@ export class SlackNotifier implements NotificationPort {
     if (receipt.messages.length === 0) this.log({ kind: 'nobody-reached', idempotencyKey: key });
     await this.deliveries.saveReceipt(receipt, send.notification.certificate);
     return receipt;
-  }
-
-  /** Posts one message; null when Slack refused it for this channel only (the refusal joins `rejections`). */
-  private async postMessage(
-    channel: string,
-    message: SlackMessage,
-    what: string,
-    rejections: NotificationRejectedError[],
-  ): Promise<{ channel: string; ts: string } | null> {
-    try {
-      const answer = await this.client.chat.postMessage({ channel, ...message });
-      if (answer.ts === undefined) throw new Error('Slack answered chat.postMessage without a ts');
-      return { channel: answer.channel ?? channel, ts: answer.ts };
-    } catch (error) {
-      const failure = deliveryFailure(error, channel, what);
-      if (!(failure instanceof NotificationRejectedError) || stopsWholeSend(error)) throw failure;
-      rejections.push(failure);
-      return null;
-    }
   }
 
   /** The app's DM channel with a user, or null (logged per key) when Slack cannot reach them. */

@@ -16,6 +16,7 @@ import { InMemorySlackDeliveryStore, type SlackDeliveryStore } from './slack-del
 import type { SlackNotifierEvent } from './slack-notifier';
 import { SlackPeopleDirectory, unreachableReason } from './slack-people';
 import { deliveryFailure, stopsWholeSend } from './slack-web-client';
+import { postOnce } from './slack-keyed-post';
 
 /** What a Slack sender needs; the same client and delivery store as the lifecycle's SlackNotifier. */
 export interface SlackOnceSenderOptions {
@@ -77,7 +78,11 @@ export class SlackOnceSender {
    * does not keep the others from theirs, and fails the call once every target was tried.
    */
   protected async deliver(idempotencyKey: string, targets: readonly SlackTarget[]): Promise<NotificationReceipt> {
-    const delivered = new Map((await this.deliveries.load(idempotencyKey))?.delivered ?? []);
+    const progress = await this.deliveries.load(idempotencyKey);
+    const delivered = new Map(progress?.delivered ?? []);
+    // Only a key whose post was begun before can have a message Slack posted but certflow never heard of.
+    const lookUpSince = progress?.startedAt ?? null;
+    let begun = progress !== undefined;
     const rejections: NotificationRejectedError[] = [];
     for (const target of targets) {
       if (delivered.has(target.key)) continue;
@@ -87,13 +92,15 @@ export class SlackOnceSender {
           : await this.directChannel(target.recipient, idempotencyKey);
       if (channel === null) continue;
       try {
-        const answer = await this.client.chat.postMessage({ channel, ...target.message });
-        if (answer.ts === undefined) throw new Error('Slack answered chat.postMessage without a ts');
-        const record: DeliveredMessage = {
-          channel: answer.channel ?? channel,
-          ts: answer.ts,
-          recipient: target.recipient,
-        };
+        if (!begun) await this.deliveries.beginPosting([idempotencyKey]);
+        begun = true;
+        const posted = await postOnce(this.client, {
+          channel,
+          message: target.message,
+          key: idempotencyKey,
+          lookUpSince,
+        });
+        const record: DeliveredMessage = { channel: posted.channel, ts: posted.ts, recipient: target.recipient };
         await this.deliveries.saveMessage({
           target: target.key,
           message: record,

@@ -2,7 +2,15 @@
  * The WebClient certflow talks to Slack with, and what Slack's errors mean for a delivery: which ones retrying
  * cannot fix (a person must act, named in the message) and which ones a retried activity may get past.
  */
-import { ErrorCode, LogLevel, type RetryOptions, WebClient, retryPolicies } from '@slack/web-api';
+import { setTimeout as sleep } from 'node:timers/promises';
+import {
+  ErrorCode,
+  LogLevel,
+  type RetryOptions,
+  WebClient,
+  type WebAPICallResult,
+  retryPolicies,
+} from '@slack/web-api';
 import { NotificationRejectedError } from '../../core/ports/notification-port';
 
 /** How to reach Slack (or the stand-in). */
@@ -11,22 +19,74 @@ export interface SlackWebClientOptions {
   readonly botToken: string;
   /** Web API base, `https://slack.com/api/` by default; the stand-in's `apiUrl` in tests and `npm start`. */
   readonly slackApiUrl?: string;
-  /** Retries of 5xx, network errors and 429 (after Retry-After); five in about five minutes by default. */
+  /**
+   * Retries of 5xx, network errors and 429 (after Retry-After); five in about five minutes by default. Never for
+   * chat.postMessage, which only waits out 429s: see {@link createSlackWebClient}.
+   */
   readonly retryConfig?: RetryOptions;
   /** Milliseconds one HTTP call may take; 30 s by default. */
   readonly timeoutMs?: number;
 }
 
-/** A WebClient that waits out rate limits (429 Retry-After) and retries server errors before giving up. */
+/** How many 429s in a row one chat.postMessage waits out before it fails (and the activity retries later). */
+const POST_RATE_LIMIT_WAITS = 5;
+
+/**
+ * A WebClient that waits out rate limits (429 Retry-After) and retries server errors before giving up, except that
+ * chat.postMessage is sent once: Slack has no idempotency key for posts, so a 500 or a timeout may hide a message
+ * Slack did post, and a blind retry would post it twice. Such a failure reaches the caller, whose next attempt looks
+ * for the message by its delivery key (slack-keyed-post.ts). A 429 means Slack did not post: it is waited out.
+ */
 export function createSlackWebClient(options: SlackWebClientOptions): WebClient {
-  return new WebClient(options.botToken, {
+  const common = {
     slackApiUrl: options.slackApiUrl,
+    timeout: options.timeoutMs ?? 30_000,
+    logLevel: LogLevel.ERROR,
+  };
+  const posting = new WebClient(options.botToken, {
+    ...common,
+    retryConfig: { retries: 0 },
+    rejectRateLimitedCalls: true,
+  });
+  return new PostOnceWebClient(posting, options.botToken, {
+    ...common,
     // Waiting out Retry-After inside the call keeps the activity's own retries for real failures.
     rejectRateLimitedCalls: false,
     retryConfig: options.retryConfig ?? retryPolicies.fiveRetriesInFiveMinutes,
-    timeout: options.timeoutMs ?? 30_000,
-    logLevel: LogLevel.ERROR,
   });
+}
+
+/** Sends chat.postMessage through a client without retries, waiting out 429s itself; every other method as usual. */
+class PostOnceWebClient extends WebClient {
+  constructor(
+    private readonly posting: WebClient,
+    ...args: ConstructorParameters<typeof WebClient>
+  ) {
+    super(...args);
+  }
+
+  override async apiCall(method: string, options?: Record<string, unknown>): Promise<WebAPICallResult> {
+    if (method !== 'chat.postMessage') return super.apiCall(method, options);
+    for (let waits = 0; ; waits++) {
+      try {
+        return await this.posting.apiCall(method, options);
+      } catch (error) {
+        if (!isRateLimited(error) || waits >= POST_RATE_LIMIT_WAITS) throw error;
+        await sleep(error.retryAfter * 1000);
+      }
+    }
+  }
+}
+
+function isRateLimited(error: unknown): error is { retryAfter: number } {
+  return (
+    typeof error === 'object' &&
+    error !== null &&
+    'code' in error &&
+    error.code === ErrorCode.RateLimitedError &&
+    'retryAfter' in error &&
+    typeof error.retryAfter === 'number'
+  );
 }
 
 /** Slack's error name (`channel_not_found` …) when Slack answered `ok: false`; undefined for HTTP or network errors. */

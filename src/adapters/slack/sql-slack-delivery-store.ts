@@ -3,8 +3,9 @@
  * notification again and a send that failed half-way, alone or in a digest, resumes with what is missing.
  *
  * Tables (created by src/adapters/database/migrations/003-slack-deliveries.ts):
- * - `slack_deliveries`: one row per idempotency key: the certificate (JSON, for decisions shown later), the first
- *   digest the key appeared in (`digest_id`), and the final receipt (JSON) once every target was tried.
+ * - `slack_deliveries`: one row per idempotency key, written before its first post (`created_at`): the certificate
+ *   (JSON, for decisions shown later; null until a message is recorded), the first digest the key appeared in
+ *   (`digest_id`), and the final receipt (JSON) once every target was tried.
  * - `slack_delivered_messages(idempotency_key, target)`: every message Slack accepted for a key, `position` in
  *   delivery order, with its channel, ts, recipient and `digest_id` when the message was a digest: the rows sharing a
  *   digest id are its members. A digest's rows are written in one transaction, so its members agree on it.
@@ -126,7 +127,28 @@ export class SqlSlackDeliveryStore implements SlackDeliveryStore {
       digest: row.digest_id,
       receipt: row.receipt === null ? null : readReceipt(idempotencyKey, row.receipt),
       certificate: readCertificate(idempotencyKey, row.certificate),
+      startedAt: new Date(Number(row.created_at)),
     };
+  }
+
+  /** Inserts the keys' rows unless they exist (a row never loses its first instant). */
+  async beginPosting(idempotencyKeys: readonly string[]): Promise<void> {
+    if (idempotencyKeys.length === 0) return;
+    const at = this.nowMs();
+    await this.db
+      .insertInto('slack_deliveries')
+      .values(
+        idempotencyKeys.map((key) => ({
+          idempotency_key: key,
+          certificate: 'null',
+          digest_id: null,
+          receipt: null,
+          created_at: at,
+          updated_at: at,
+        })),
+      )
+      .onConflict((conflict) => conflict.column('idempotency_key').doNothing())
+      .execute();
   }
 
   /** Records the message for every key it carries in one transaction; a message already recorded stays as it was. */

@@ -31,13 +31,22 @@ const METHOD_SCOPES: Readonly<Record<string, string>> = {
   'usergroups.users.list': 'usergroups:read',
 };
 
+/** conversations.history needs the scope of the conversation's kind: certflow looks up posts in all four. */
+const HISTORY_SCOPES = ['channels:history', 'groups:history', 'im:history', 'mpim:history'];
+
 describe('slack/manifest.yaml', () => {
   it.each(Object.entries(METHOD_SCOPES))('grants the scope %s needs (%s)', (_method, scope) => {
     expect(manifest.oauth_config.scopes.bot).toContain(scope);
   });
 
+  it('R-CAM-4: grants conversations.history in channels, private channels, DMs and group DMs (finding a post whose answer was lost)', () => {
+    expect(manifest.oauth_config.scopes.bot).toEqual(expect.arrayContaining(HISTORY_SCOPES));
+  });
+
   it('asks for no scope certflow does not use', () => {
-    expect(new Set(manifest.oauth_config.scopes.bot)).toEqual(new Set([...Object.values(METHOD_SCOPES), 'commands']));
+    expect(new Set(manifest.oauth_config.scopes.bot)).toEqual(
+      new Set([...Object.values(METHOD_SCOPES), ...HISTORY_SCOPES, 'commands']),
+    );
   });
 
   it('R-RA-1, R-MON-1: has the /certflow command, interactivity for the buttons and the App Home, all on one endpoint', () => {

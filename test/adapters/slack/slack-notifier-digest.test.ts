@@ -307,12 +307,16 @@ describe('SlackNotifier digests', () => {
     }
   });
 
-  it('R-MON-5: a digest meeting a 429 (Retry-After) and a 500 is delivered exactly once', async () => {
+  it('R-MON-5, R-CAM-4: a digest meeting a 429 (waited out) and a 500 (the send fails, its retry looks, then posts) is delivered exactly once', async () => {
     standIn.faults.next('chat.postMessage', { status: 429, retryAfterSeconds: 0 });
     standIn.faults.next('chat.postMessage', { status: 500 });
     const slack = notifier();
+    const failed = await Promise.allSettled([1, 2].map((index) => slack.send(reminder(index, {}, []))));
+    expect(failed.map((outcome) => outcome.status)).toEqual(['rejected', 'rejected']);
+    expect(standIn.messages(CHANNEL)).toHaveLength(0);
     const receipts = await Promise.all([1, 2].map((index) => slack.send(reminder(index, {}, []))));
     expect(posts().map((call) => call.status)).toEqual([429, 500, 200]);
+    expect(standIn.calls.filter((call) => call.method === 'conversations.history')).toHaveLength(1);
     const [digest] = standIn.messages(CHANNEL);
     expect(standIn.messages(CHANNEL)).toHaveLength(1);
     expect(digestItems(digest)).toEqual([1, 2].map(fixtureCertificateId));

@@ -113,6 +113,7 @@ describe.each(backends)('Slack delivery store on $name', (backend) => {
         digest: null,
         receipt: nobody,
         certificate: certificate(3),
+        startedAt: expect.any(Date),
       });
     }));
 

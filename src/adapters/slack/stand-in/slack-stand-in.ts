@@ -164,7 +164,10 @@ export async function startSlackStandIn(options: SlackStandInOptions): Promise<S
       return;
     }
     state.calls.push({ method, status: 200, ...(answer.ok === true ? {} : { error: String(answer.error) }) });
-    sendJson(response, 200, answer, { 'X-OAuth-Scopes': 'chat:write,commands,im:write,users:read,usergroups:read' });
+    sendJson(response, 200, answer, {
+      'X-OAuth-Scopes':
+        'chat:write,commands,im:write,users:read,usergroups:read,channels:history,groups:history,im:history,mpim:history',
+    });
   };
 
   const answerResponseUrl = async (request: IncomingMessage, response: ServerResponse, id: string) => {

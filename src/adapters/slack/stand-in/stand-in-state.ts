@@ -59,6 +59,8 @@ export interface RecordedMessage {
   /** Who posted it: the bot user id, or the user a `response_type: in_channel` answer came from. */
   readonly user: string;
   readonly threadTs?: string;
+  /** The message metadata the app posted it with (`event_type`, `event_payload`), which conversations.history shows. */
+  readonly metadata?: Record<string, unknown>;
   /** Oldest first. */
   readonly edits: MessageVersion[];
   deleted: boolean;
@@ -177,7 +179,16 @@ export class StandInState {
   }
 
   /** Appends a message to a channel and returns it. */
-  post(channel: string, message: { text: string; blocks: RecordedBlocks; user: string; threadTs?: string }) {
+  post(
+    channel: string,
+    message: {
+      text: string;
+      blocks: RecordedBlocks;
+      user: string;
+      threadTs?: string;
+      metadata?: Record<string, unknown>;
+    },
+  ) {
     const recorded: RecordedMessage = { channel, ts: this.nextTs(), edits: [], deleted: false, ...message };
     this.messages.get(channel)?.push(recorded);
     return recorded;

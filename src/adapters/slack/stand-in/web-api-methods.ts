@@ -4,7 +4,9 @@
  */
 import {
   blocksArgument,
+  isObject,
   type MethodArguments,
+  optionalJson,
   optionalText,
   requiredText,
   SlackMethodError,
@@ -30,8 +32,8 @@ export type WebApiMethod = (
 /** The methods that take the app-level token (`xapp-…`); every other method takes the bot token. */
 export const APP_TOKEN_METHODS: ReadonlySet<string> = new Set(['apps.connections.open']);
 
-/** A message as the Web API and interaction payloads show it. */
-export function messageJson(message: RecordedMessage): Record<string, unknown> {
+/** A message as the Web API and interaction payloads show it (metadata only where asked for, as Slack does). */
+export function messageJson(message: RecordedMessage, withMetadata = false): Record<string, unknown> {
   return {
     type: 'message',
     user: message.user,
@@ -42,6 +44,7 @@ export function messageJson(message: RecordedMessage): Record<string, unknown> {
     blocks: message.blocks,
     ts: message.ts,
     ...(message.threadTs === undefined ? {} : { thread_ts: message.threadTs }),
+    ...(withMetadata && message.metadata !== undefined ? { metadata: message.metadata } : {}),
     ...(message.edits.length === 0
       ? {}
       : { edited: { user: STAND_IN_BOT.userId, ts: message.edits.at(-1)?.replacedAt } }),
@@ -118,6 +121,70 @@ function storeView(
   return view;
 }
 
+/** The `metadata` argument of a post: an object with a string `event_type` and an object `event_payload`. */
+function metadataArgument(args: MethodArguments): Record<string, unknown> | undefined {
+  const metadata = optionalJson(args, 'metadata', 'invalid_metadata_format');
+  if (metadata === undefined) return undefined;
+  if (!isObject(metadata) || typeof metadata.event_type !== 'string' || !isObject(metadata.event_payload)) {
+    throw new SlackMethodError(
+      'invalid_metadata_format',
+      'metadata needs a string event_type and an object event_payload',
+    );
+  }
+  return { event_type: metadata.event_type, event_payload: metadata.event_payload };
+}
+
+/** Slack's largest conversations.history page. */
+const HISTORY_MAX_LIMIT = 999;
+
+/** A time bound of conversations.history (`oldest`, `latest`): a Slack timestamp, or `fallback` when absent. */
+function timeBound(args: MethodArguments, name: string, fallback: number): number {
+  const text = optionalText(args, name);
+  if (text === undefined) return fallback;
+  const value = Number(text);
+  if (!Number.isFinite(value)) throw new SlackMethodError('invalid_ts_' + name, `"${name}" is not a timestamp`);
+  return value;
+}
+
+/**
+ * One page of a channel's history as Slack gives it: newest first, top-level messages and thread parents only,
+ * between `oldest` and `latest` (exclusive unless `inclusive`), `limit` (100 by default, at most 999) per page, the
+ * `cursor` of the previous page's `response_metadata.next_cursor` continuing it; metadata with include_all_metadata.
+ */
+function history(args: MethodArguments, messages: readonly RecordedMessage[]): Record<string, unknown> {
+  const oldest = timeBound(args, 'oldest', 0);
+  const latest = timeBound(args, 'latest', Number.POSITIVE_INFINITY);
+  const inclusive = optionalText(args, 'inclusive') === 'true' || optionalText(args, 'inclusive') === '1';
+  const limitText = optionalText(args, 'limit');
+  const limit = limitText === undefined ? 100 : Number(limitText);
+  if (!Number.isInteger(limit) || limit < 0) throw new SlackMethodError('invalid_limit', `"limit" is not a count`);
+  const cursorText = optionalText(args, 'cursor');
+  let before = Number.POSITIVE_INFINITY;
+  if (cursorText !== undefined) {
+    const decoded = /^next_ts:(\d+\.\d+)$/.exec(Buffer.from(cursorText, 'base64').toString('utf8'));
+    if (decoded?.[1] === undefined)
+      throw new SlackMethodError('invalid_cursor', `"cursor" is not one the stand-in gave`);
+    before = Number(decoded[1]);
+  }
+  const within = (ts: number) => (inclusive ? ts >= oldest && ts <= latest : ts > oldest && ts < latest) && ts < before;
+  const visible = messages
+    .filter((message) => !message.deleted && (message.threadTs === undefined || message.threadTs === message.ts))
+    .filter((message) => within(Number(message.ts)))
+    .sort((a, b) => Number(b.ts) - Number(a.ts));
+  const page = visible.slice(0, Math.min(limit === 0 ? 100 : limit, HISTORY_MAX_LIMIT));
+  const hasMore = visible.length > page.length;
+  const last = page.at(-1);
+  const withMetadata = optionalText(args, 'include_all_metadata') === 'true';
+  return {
+    messages: page.map((message) => messageJson(message, withMetadata)),
+    has_more: hasMore,
+    pin_count: 0,
+    response_metadata: {
+      next_cursor: hasMore && last !== undefined ? Buffer.from(`next_ts:${last.ts}`).toString('base64') : '',
+    },
+  };
+}
+
 /** The methods the stand-in answers, by Web API name. */
 export const WEB_API_METHODS: Readonly<Record<string, WebApiMethod>> = {
   'apps.connections.open': (_args, _state, socketMode) => ({ url: socketMode.openUrl() }),
@@ -135,7 +202,13 @@ export const WEB_API_METHODS: Readonly<Record<string, WebApiMethod>> = {
   'chat.postMessage': (args, state) => {
     const channel = channelOf(args, state);
     const threadTs = optionalText(args, 'thread_ts');
-    const message = state.post(channel, { ...messageContent(args), user: STAND_IN_BOT.userId, threadTs });
+    const metadata = metadataArgument(args);
+    const message = state.post(channel, {
+      ...messageContent(args),
+      user: STAND_IN_BOT.userId,
+      threadTs,
+      ...(metadata === undefined ? {} : { metadata }),
+    });
     return { channel, ts: message.ts, message: messageJson(message) };
   },
 
@@ -170,6 +243,15 @@ export const WEB_API_METHODS: Readonly<Record<string, WebApiMethod>> = {
       source: 'chat.postEphemeral',
     });
     return { message_ts: ephemeral.messageTs };
+  },
+
+  'conversations.history': (args, state) => {
+    const reference = requiredText(args, 'channel', 'channel_not_found');
+    const channel = state.findChannel(reference);
+    if (channel === undefined || state.users.has(reference)) {
+      throw new SlackMethodError('channel_not_found', `no channel "${reference}"`);
+    }
+    return history(args, state.messages.get(channel) ?? []);
   },
 
   'conversations.open': (args, state) => {

@@ -1,0 +1,133 @@
+/**
+ * The one place certflow posts Slack messages. Slack has no idempotency key for posts, so every message carries its
+ * delivery key in Slack's message metadata; when an earlier attempt's outcome is unknown (a 500 after Slack posted,
+ * a timeout, a worker killed before it recorded the ts), the next attempt looks for the key in the channel's history
+ * and adopts the message it finds instead of posting it a second time (R-CAM-4's exactly-once, issue 17).
+ */
+import type { WebClient } from '@slack/web-api';
+import type { SlackMessage } from './views/blocks';
+
+/** The metadata event type of certflow's messages. */
+export const DELIVERY_EVENT_TYPE = 'certflow_delivery';
+
+/** How far before the first recorded attempt a look-up reaches: certflow's clock and Slack's may differ. */
+export const LOOKUP_MARGIN_MS = 5 * 60_000;
+
+/** Messages per conversations.history page: Slack recommends at most 200. */
+const HISTORY_PAGE_SIZE = 200;
+
+/**
+ * Pages a look-up reads at most (10,000 messages since the attempt): past that the channel is too busy to search and
+ * the message is posted, as a duplicate there is less harmful than a notification never sent.
+ */
+const HISTORY_MAX_PAGES = 50;
+
+/** What a message delivers: one idempotency key, or a digest's id with the keys of its members. */
+export interface DeliveryMark {
+  readonly key: string;
+  readonly members?: readonly string[];
+}
+
+/** A message of certflow's found in a channel, with what it delivers. */
+export interface MarkedMessage {
+  readonly ts: string;
+  readonly mark: DeliveryMark;
+}
+
+/** Where Slack put a message. */
+export interface PostedRef {
+  readonly channel: string;
+  readonly ts: string;
+}
+
+/** The idempotency keys a message delivers. */
+export function keysOf(mark: DeliveryMark): readonly string[] {
+  return mark.members ?? [mark.key];
+}
+
+/** Posts the message with its delivery mark in the metadata; sent once (see createSlackWebClient). */
+export async function postMarked(
+  client: WebClient,
+  channel: string,
+  message: SlackMessage,
+  mark: DeliveryMark,
+): Promise<PostedRef> {
+  const answer = await client.chat.postMessage({
+    channel,
+    ...message,
+    metadata: {
+      event_type: DELIVERY_EVENT_TYPE,
+      event_payload: {
+        key: mark.key,
+        ...(mark.members === undefined ? {} : { members: mark.members.map((key) => ({ key })) }),
+      },
+    },
+  });
+  if (answer.ts === undefined) throw new Error('Slack answered chat.postMessage without a ts');
+  return { channel: answer.channel ?? channel, ts: answer.ts };
+}
+
+/**
+ * certflow's messages in `channel` posted since `since` (less {@link LOOKUP_MARGIN_MS}) that deliver any of `keys`,
+ * oldest first; reads conversations.history with metadata, page by page.
+ */
+export async function findMarked(
+  client: WebClient,
+  channel: string,
+  keys: ReadonlySet<string>,
+  since: Date,
+): Promise<MarkedMessage[]> {
+  const oldest = ((since.getTime() - LOOKUP_MARGIN_MS) / 1000).toFixed(6);
+  const found: MarkedMessage[] = [];
+  let cursor: string | undefined;
+  for (let page = 0; page < HISTORY_MAX_PAGES; page++) {
+    const answer = await client.conversations.history({
+      channel,
+      oldest,
+      limit: HISTORY_PAGE_SIZE,
+      include_all_metadata: true,
+      ...(cursor === undefined ? {} : { cursor }),
+    });
+    for (const message of answer.messages ?? []) {
+      const mark = markOf(message.metadata);
+      if (message.ts !== undefined && mark !== undefined && keysOf(mark).some((key) => keys.has(key))) {
+        found.push({ ts: message.ts, mark });
+      }
+    }
+    cursor = answer.response_metadata?.next_cursor;
+    if (answer.has_more !== true || cursor === undefined || cursor === '') break;
+  }
+  return found.sort((a, b) => Number(a.ts) - Number(b.ts));
+}
+
+/**
+ * Delivers one key's message to a channel once: when `lookUpSince` is set (an earlier attempt may have posted it),
+ * adopts the message carrying the key if the channel has one, else posts.
+ */
+export async function postOnce(
+  client: WebClient,
+  input: { channel: string; message: SlackMessage; key: string; lookUpSince: Date | null },
+): Promise<PostedRef> {
+  const { channel, key } = input;
+  if (input.lookUpSince !== null) {
+    const [earlier] = await findMarked(client, channel, new Set([key]), input.lookUpSince);
+    if (earlier !== undefined) return { channel, ts: earlier.ts };
+  }
+  return postMarked(client, channel, input.message, { key });
+}
+
+/** The delivery mark in a message's metadata, when it is one of certflow's. */
+function markOf(metadata: unknown): DeliveryMark | undefined {
+  if (!isRecord(metadata) || metadata.event_type !== DELIVERY_EVENT_TYPE) return undefined;
+  const payload = metadata.event_payload;
+  if (!isRecord(payload) || typeof payload.key !== 'string') return undefined;
+  if (!Array.isArray(payload.members)) return { key: payload.key };
+  const members = payload.members.flatMap((member: unknown) =>
+    isRecord(member) && typeof member.key === 'string' ? [member.key] : [],
+  );
+  return { key: payload.key, members };
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
