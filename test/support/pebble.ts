@@ -10,6 +10,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Agent, request } from 'node:https';
+import type { IssueRequest } from '../../src/core/ports/certificate-authority';
+import type { KeyStore } from '../../src/core/ports/key-store';
 import { freePort } from './ports';
 import { until } from './until';
 
@@ -197,4 +199,17 @@ export async function startPebble(options: PebbleOptions): Promise<Pebble> {
     log: () => output.join(''),
     stop,
   };
+}
+
+/** An issuance request for `dnsNames` with a fresh EC key under `test/<idempotencyKey>` in `keyStore`. */
+export async function acmeIssueRequest(
+  keyStore: KeyStore,
+  idempotencyKey: string,
+  dnsNames: string[],
+): Promise<IssueRequest> {
+  const keyRef = `test/${idempotencyKey}`;
+  const subject = `CN=${dnsNames[0]}`;
+  await keyStore.ensureKeyPair(keyRef, { algorithm: 'EC', curve: 'P-256' });
+  const csrPem = await keyStore.createCsr(keyRef, { subject, dnsNames, ipAddresses: [] });
+  return { idempotencyKey, csrPem, subject, dnsNames, ipAddresses: [], validityDays: 90 };
 }

@@ -15,7 +15,7 @@ import { createHttp01Handler, HTTP01_PREFIX } from '../../../src/adapters/acme/h
 import { FileKeyStore } from '../../../src/adapters/keys/file-key-store';
 import { type RunningHttpServer, startHttpServer } from '../../../src/adapters/shared/http';
 import { CaRejectedError, CaUnavailableError, type IssueRequest } from '../../../src/core/ports/certificate-authority';
-import { type Pebble, startPebble } from '../../support/pebble';
+import { acmeIssueRequest, type Pebble, startPebble } from '../../support/pebble';
 import { freePort } from '../../support/ports';
 
 const EAB = { keyId: 'kid-certflow', hmacKey: 'zWNDZM6eQGHWpSRTPal5eIUYFTu7EajVIoguysqZ9wG44nMEtx3MUAsUDkMTQ12W' };
@@ -41,11 +41,19 @@ function settings(overrides: Partial<AcmeIssuerSettings> = {}): AcmeIssuerSettin
   };
 }
 
-async function request(key: string, dnsNames: string[]): Promise<IssueRequest> {
-  const keyRef = `test/${key}`;
-  await keyStore.ensureKeyPair(keyRef, { algorithm: 'EC', curve: 'P-256' });
-  const csrPem = await keyStore.createCsr(keyRef, { subject: `CN=${dnsNames[0]}`, dnsNames, ipAddresses: [] });
-  return { idempotencyKey: key, csrPem, subject: `CN=${dnsNames[0]}`, dnsNames, ipAddresses: [], validityDays: 90 };
+/** The adapter for Pebble with `overrides` to its settings; no CAA or DNS-01 here (acme-dns.test.ts has them). */
+function authority(overrides: Partial<AcmeIssuerSettings> = {}, acmeState: AcmeState = state): AcmeAuthority {
+  return new AcmeAuthority({
+    settings: settings(overrides),
+    keyStore,
+    state: acmeState,
+    caa: null,
+    dnsChallenges: null,
+  });
+}
+
+function request(key: string, dnsNames: string[]): Promise<IssueRequest> {
+  return acmeIssueRequest(keyStore, key, dnsNames);
 }
 
 /** The error a call ends in; fails the test when it succeeds. */
@@ -81,7 +89,7 @@ afterAll(async () => {
 
 describe('the ACME adapter against Pebble (R-REN-1)', () => {
   it('R-REN-1: issues one certificate for two names proven over HTTP-01 by certflow’s HTTP server', async () => {
-    const ca = new AcmeAuthority({ settings: settings(), keyStore, caa: null, dnsChallenges: null, state });
+    const ca = authority();
     const issued = await ca.issue(await request('two-names', ['www.shop.test', 'api.shop.test']));
 
     const leaf = new X509Certificate(issued.certificatePem);
@@ -97,21 +105,15 @@ describe('the ACME adapter against Pebble (R-REN-1)', () => {
   }, 60_000);
 
   it('R-REN-1: a retried issuance returns the first certificate instead of ordering again', async () => {
-    const ca = new AcmeAuthority({ settings: settings(), keyStore, caa: null, dnsChallenges: null, state });
+    const ca = authority();
     const first = await ca.issue(await request('retried', ['retry.shop.test']));
     // A new adapter (a restarted worker) with the same state and key store.
-    const again = await new AcmeAuthority({
-      settings: settings(),
-      keyStore,
-      caa: null,
-      dnsChallenges: null,
-      state,
-    }).issue(await request('retried', ['retry.shop.test']));
+    const again = await authority().issue(await request('retried', ['retry.shop.test']));
     expect(again.fingerprintSha256).toBe(first.fingerprintSha256);
   }, 60_000);
 
   it('R-REN-1: revokes through ACME with the RFC 5280 reason code, and a second revocation is a retry', async () => {
-    const ca = new AcmeAuthority({ settings: settings(), keyStore, caa: null, dnsChallenges: null, state });
+    const ca = authority();
     const issued = await ca.issue(await request('revoked', ['old.shop.test']));
     const leaf = new X509Certificate(issued.certificatePem);
     const revoke = { idempotencyKey: 'revoke', serialNumber: issued.serialNumber, issuer: leaf.issuer };
@@ -128,7 +130,7 @@ describe('the ACME adapter against Pebble (R-REN-1)', () => {
   }, 60_000);
 
   it("R-REN-3: fetches the CA's renewal information (RFC 9773) for a certificate it issued", async () => {
-    const ca = new AcmeAuthority({ settings: settings(), keyStore, state, caa: null, dnsChallenges: null });
+    const ca = authority();
     const issued = await ca.issue(await request('renewal-info', ['ari.shop.test']));
     const info = await ca.renewalInfo(issued.certificatePem);
     expect(info).not.toBeNull();
@@ -140,13 +142,7 @@ describe('the ACME adapter against Pebble (R-REN-1)', () => {
 
   it('R-REN-1: an unreachable directory is a retryable error naming the URL and the setting', async () => {
     const closed = await freePort();
-    const ca = new AcmeAuthority({
-      settings: settings({ directoryUrl: `https://127.0.0.1:${closed}/dir` }),
-      keyStore,
-      caa: null,
-      dnsChallenges: null,
-      state,
-    });
+    const ca = authority({ directoryUrl: `https://127.0.0.1:${closed}/dir` });
     const error = await failure(ca.issue(await request('unreachable', ['down.shop.test'])));
     expect(error).toBeInstanceOf(CaUnavailableError);
     expect(error.message).toContain(`https://127.0.0.1:${closed}/dir`);
@@ -155,65 +151,35 @@ describe('the ACME adapter against Pebble (R-REN-1)', () => {
   }, 30_000);
 
   it('R-REN-1: a directory whose TLS certificate is not trusted names caBundle as the fix', async () => {
-    const ca = new AcmeAuthority({
-      settings: settings({ caBundlePath: null }),
-      keyStore,
-      caa: null,
-      dnsChallenges: null,
-      state,
-    });
+    const ca = authority({ caBundlePath: null });
     const error = await failure(ca.issue(await request('untrusted', ['tls.shop.test'])));
     expect(error).toBeInstanceOf(CaRejectedError);
     expect(error.message).toMatch(/not trusted .*set caBundle for acme:pebble/);
   }, 30_000);
 
   it('R-REN-1: a CA that requires external account binding refuses a missing or wrong key, and takes the right one', async () => {
-    const missing = new AcmeAuthority({
-      settings: settings({ name: 'acme:eab', directoryUrl: pebbleWithEab.directoryUrl }),
-      keyStore,
-      caa: null,
-      dnsChallenges: null,
-      state,
-    });
+    const missing = authority({ name: 'acme:eab', directoryUrl: pebbleWithEab.directoryUrl });
     const refused = await failure(missing.issue(await request('eab-missing', ['eab.shop.test'])));
     expect(refused).toBeInstanceOf(CaRejectedError);
     expect(refused.message).toMatch(/acme:eab refused the request \(externalAccountRequired: .*set eab/);
 
-    const wrong = new AcmeAuthority({
-      settings: settings({
-        name: 'acme:eab',
-        directoryUrl: pebbleWithEab.directoryUrl,
-        eab: { keyId: EAB.keyId, hmacKey: 'd3JvbmctaG1hYy1rZXktZm9yLWNlcnRmbG93LXRlc3Rz' },
-      }),
-      keyStore,
-      caa: null,
-      dnsChallenges: null,
-      state,
+    const wrong = authority({
+      name: 'acme:eab',
+      directoryUrl: pebbleWithEab.directoryUrl,
+      eab: { keyId: EAB.keyId, hmacKey: 'd3JvbmctaG1hYy1rZXktZm9yLWNlcnRmbG93LXRlc3Rz' },
     });
     const bad = await failure(wrong.issue(await request('eab-wrong', ['eab.shop.test'])));
     expect(bad).toBeInstanceOf(CaRejectedError);
     expect(bad.message).toMatch(/acme:eab refused the request \(unauthorized: .*check eab.keyId and eab.hmacKey/);
 
-    const right = new AcmeAuthority({
-      settings: settings({ name: 'acme:eab', directoryUrl: pebbleWithEab.directoryUrl, eab: EAB }),
-      keyStore,
-      caa: null,
-      dnsChallenges: null,
-      state,
-    });
+    const right = authority({ name: 'acme:eab', directoryUrl: pebbleWithEab.directoryUrl, eab: EAB });
     const issued = await right.issue(await request('eab-right', ['eab.shop.test']));
     expect(new X509Certificate(issued.certificatePem).subjectAltName).toContain('DNS:eab.shop.test');
   }, 60_000);
 
   it('R-REN-1: a challenge nobody serves fails the order with the name, the challenge and the CA’s detail', async () => {
     // An adapter whose HTTP-01 answers go to a store certflow's HTTP server does not read.
-    const ca = new AcmeAuthority({
-      settings: settings(),
-      keyStore,
-      caa: null,
-      dnsChallenges: null,
-      state: inMemoryAcmeState(),
-    });
+    const ca = authority({}, inMemoryAcmeState());
     const error = await failure(ca.issue(await request('unserved', ['unserved.shop.test'])));
     expect(error).toBeInstanceOf(CaRejectedError);
     expect(error.message).toMatch(
@@ -222,7 +188,7 @@ describe('the ACME adapter against Pebble (R-REN-1)', () => {
   }, 60_000);
 
   it('R-REN-1: an order the CA rejects outright names the CA’s reason', async () => {
-    const ca = new AcmeAuthority({ settings: settings(), keyStore, caa: null, dnsChallenges: null, state });
+    const ca = authority();
     // Pebble refuses names on its block list and malformed identifiers before any challenge.
     const error = await failure(ca.issue(await request('rejected', ['bad_name.shop.test'])));
     expect(error).toBeInstanceOf(CaRejectedError);

@@ -15,7 +15,7 @@ import { Rfc2136ChallengeUpdater } from '../../../src/adapters/dns/rfc2136-chall
 import { FileKeyStore } from '../../../src/adapters/keys/file-key-store';
 import { CaRejectedError, type IssueRequest } from '../../../src/core/ports/certificate-authority';
 import { type DnsServer, startDnsServer } from '../../support/dns-server';
-import { type Pebble, startPebble } from '../../support/pebble';
+import { acmeIssueRequest, type Pebble, startPebble } from '../../support/pebble';
 import { freePort } from '../../support/ports';
 
 let folder: string;
@@ -45,11 +45,8 @@ function authority(): AcmeAuthority {
   });
 }
 
-async function request(key: string, dnsNames: string[]): Promise<IssueRequest> {
-  const keyRef = `test/${key}`;
-  await keyStore.ensureKeyPair(keyRef, { algorithm: 'EC', curve: 'P-256' });
-  const csrPem = await keyStore.createCsr(keyRef, { subject: `CN=${dnsNames[0]}`, dnsNames, ipAddresses: [] });
-  return { idempotencyKey: key, csrPem, subject: `CN=${dnsNames[0]}`, dnsNames, ipAddresses: [], validityDays: 90 };
+function request(key: string, dnsNames: string[]): Promise<IssueRequest> {
+  return acmeIssueRequest(keyStore, key, dnsNames);
 }
 
 beforeAll(async () => {

@@ -9,7 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { UnknownIssuerError } from '../../../src/core/ports/certificate-authorities';
-import { type Pebble, startPebble } from '../../support/pebble';
+import { acmeIssueRequest, type Pebble, startPebble } from '../../support/pebble';
 import { freePort } from '../../support/ports';
 import { openTestServices, type TestServices } from '../../support/services';
 
@@ -58,22 +58,11 @@ describe('the issuer registry of the worker (R-REN-1)', () => {
   });
 
   it("R-REN-1: issues through Pebble with HTTP-01 answered by certflow's HTTP server from the inventory database", async () => {
-    const { keyStore } = services.lifecycle;
-    await keyStore.ensureKeyPair('test/runtime', { algorithm: 'EC', curve: 'P-256' });
-    const dnsNames = ['portal.shop.test', 'status.shop.test'];
-    const csrPem = await keyStore.createCsr('test/runtime', {
-      subject: 'CN=portal.shop.test',
-      dnsNames,
-      ipAddresses: [],
-    });
-    const issued = await services.issuers.get('acme:pebble').issue({
-      idempotencyKey: 'runtime/1',
-      csrPem,
-      subject: 'CN=portal.shop.test',
-      dnsNames,
-      ipAddresses: [],
-      validityDays: 90,
-    });
+    const request = await acmeIssueRequest(services.lifecycle.keyStore, 'runtime', [
+      'portal.shop.test',
+      'status.shop.test',
+    ]);
+    const issued = await services.issuers.get('acme:pebble').issue(request);
     const leaf = new X509Certificate(issued.certificatePem);
     expect(leaf.subjectAltName).toBe('DNS:portal.shop.test, DNS:status.shop.test');
     expect(await services.issuers.issuerOf(leaf.issuer)).toBe('acme:pebble');
