@@ -4,6 +4,12 @@ import path from 'node:path';
 import type { DnsUpdateZone } from '../adapters/dns/rfc2136-challenge-updater';
 import { parseServerAddress } from '../adapters/dns/server-address';
 import { issuerDomain } from '../core/domain/caa/caa-permits';
+import {
+  checkTimeZone,
+  InvalidReportCalendarError,
+  parseHoliday,
+  type WorkingCalendar,
+} from '../core/domain/reports/working-day';
 import type { TlsEndpointAddress } from './config';
 import { ConfigError } from './config-error';
 import { PAYLOAD_KEY_BYTES, type PayloadKey } from './payload-codec';
@@ -114,6 +120,33 @@ export function readPort(env: NodeJS.ProcessEnv, name: string, fallback: number)
     throw new ConfigError(name, `"${raw}" is not a TCP port; use a whole number from 1 to 65535 (default ${fallback})`);
   }
   return port;
+}
+
+/** When the monthly report goes out (R-MON-5): the hour of the daily check and the working calendar it checks. */
+export function readMonthlyReport(env: NodeJS.ProcessEnv): { hour: number; calendar: WorkingCalendar } {
+  const rawHour = env.CERTFLOW_MONTHLY_REPORT_HOUR ?? '';
+  const hour = rawHour === '' ? 8 : Number(rawHour);
+  if (!/^\d{1,2}$/.test(rawHour === '' ? '8' : rawHour) || hour > 23) {
+    throw new ConfigError(
+      'CERTFLOW_MONTHLY_REPORT_HOUR',
+      `"${rawHour}" is not an hour of the day; use 0 to 23 (default 8)`,
+    );
+  }
+  try {
+    const timeZone = checkTimeZone(env.CERTFLOW_MONTHLY_REPORT_TIME_ZONE || 'UTC');
+    const holidays = (env.CERTFLOW_MONTHLY_REPORT_HOLIDAYS ?? '')
+      .split(',')
+      .map((entry) => entry.trim())
+      .filter((entry) => entry !== '')
+      .map(parseHoliday);
+    return { hour, calendar: { timeZone, holidays } };
+  } catch (error) {
+    if (!(error instanceof InvalidReportCalendarError)) throw error;
+    const variable = error.message.startsWith('holiday')
+      ? 'CERTFLOW_MONTHLY_REPORT_HOLIDAYS'
+      : 'CERTFLOW_MONTHLY_REPORT_TIME_ZONE';
+    throw new ConfigError(variable, error.message);
+  }
 }
 
 /**

@@ -169,6 +169,22 @@ export const CONFIG_VARIABLES: readonly ConfigVariable[] = [
     description: 'Slack channel id (C…) where scheduled discovery announces new certificates nobody owns',
   },
   {
+    name: 'CERTFLOW_MONTHLY_REPORT_HOUR',
+    default: '8',
+    description:
+      "hour (0-23, in the report's time zone) of the daily check that sends the monthly report on the first working day",
+  },
+  {
+    name: 'CERTFLOW_MONTHLY_REPORT_TIME_ZONE',
+    default: 'UTC',
+    description: "IANA time zone of the monthly report's working days, e.g. Europe/Berlin",
+  },
+  {
+    name: 'CERTFLOW_MONTHLY_REPORT_HOLIDAYS',
+    default: '(unset: none)',
+    description: 'holidays the monthly report skips, YYYY-MM-DD, comma-separated',
+  },
+  {
     name: 'CERTFLOW_SLACK_STAND_IN_PORT',
     default: '3001',
     description: "port of that stand-in's page and Web API (0 picks a free one)",

@@ -3,6 +3,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { DEFAULT_POLICY, parsePolicy } from '../core/domain/policy/load-policy';
 import type { Policy } from '../core/domain/policy/policy';
+import type { WorkingCalendar } from '../core/domain/reports/working-day';
 import type { DnsUpdateZone } from '../adapters/dns/rfc2136-challenge-updater';
 import { ConfigError } from './config-error';
 import type { IssuersConfig } from '../adapters/acme/acme-issuers-config';
@@ -24,6 +25,7 @@ import {
   readReloadCommand,
   readSlackAppToken,
   readSlackChannel,
+  readMonthlyReport,
   readSlackToken,
   readStandIn,
   readCaaIdentity,
@@ -85,6 +87,8 @@ export interface CertflowConfig {
   campaignChannelId: string | undefined;
   /** Slack channel id where scheduled discovery announces certificates nobody owns; undefined: the leads only. */
   securityChannelId: string | undefined;
+  /** The monthly report's daily check (hour, in the calendar's time zone) and working calendar (R-MON-5). */
+  monthlyReport: { hour: number; calendar: WorkingCalendar };
   /** Jira change tickets (JIRA_URL and its credentials); undefined: tickets are printed, or the stand-in plays Jira. */
   jira: JiraSettings | undefined;
   /** The local Jira stand-in `certflow start` runs when JIRA_URL is unset and CERTFLOW_JIRA is not `off`. */
@@ -156,6 +160,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, cwd: string): CertflowConfig 
     slackDigestWindowMs: readDigestWindowMs(env),
     campaignChannelId: readSlackChannel(env, 'CERTFLOW_CAMPAIGN_CHANNEL'),
     securityChannelId: readSlackChannel(env, 'CERTFLOW_SECURITY_CHANNEL'),
+    monthlyReport: readMonthlyReport(env),
     jira: readJira(env, cwd),
     jiraStandIn: readStandIn(
       env,

@@ -39,6 +39,7 @@ describe('loadConfig', () => {
       slackDigestWindowMs: 5_000,
       campaignChannelId: undefined,
       securityChannelId: undefined,
+      monthlyReport: { hour: 8, calendar: { timeZone: 'UTC', holidays: [] } },
       jira: undefined,
       jiraStandIn: { port: 3002 },
       payloadKeys: [],
@@ -87,6 +88,9 @@ describe('loadConfig', () => {
         CERTFLOW_SLACK_DIGEST_SECONDS: '0.5',
         CERTFLOW_CAMPAIGN_CHANNEL: 'C0CERTSEC',
         CERTFLOW_SECURITY_CHANNEL: 'C0SECURITY',
+        CERTFLOW_MONTHLY_REPORT_HOUR: '7',
+        CERTFLOW_MONTHLY_REPORT_TIME_ZONE: 'Europe/Berlin',
+        CERTFLOW_MONTHLY_REPORT_HOLIDAYS: '2026-12-24, 2026-12-25',
         JIRA_URL: 'https://jira.example.com:8443/jira/',
         JIRA_PAT: 'pat-secret',
         JIRA_PROJECT: 'CHG',
@@ -130,6 +134,7 @@ describe('loadConfig', () => {
       slackDigestWindowMs: 500,
       campaignChannelId: 'C0CERTSEC',
       securityChannelId: 'C0SECURITY',
+      monthlyReport: { hour: 7, calendar: { timeZone: 'Europe/Berlin', holidays: ['2026-12-24', '2026-12-25'] } },
       jira: {
         config: expect.objectContaining({
           flavour: 'data-center',
@@ -218,6 +223,14 @@ describe('loadConfig', () => {
     [{ TEMPORAL_NAMESPACE: 'has space' }, 'TEMPORAL_NAMESPACE', /not a valid name/],
     [{ CERTFLOW_TASK_QUEUE: '-leading-dash' }, 'CERTFLOW_TASK_QUEUE', /not a valid name/],
     [{ CERTFLOW_LOG_LEVEL: 'loud' }, 'CERTFLOW_LOG_LEVEL', /not one of TRACE, DEBUG, INFO, WARN, ERROR/],
+    [{ CERTFLOW_MONTHLY_REPORT_HOUR: '24' }, 'CERTFLOW_MONTHLY_REPORT_HOUR', /not an hour of the day; use 0 to 23/],
+    [{ CERTFLOW_MONTHLY_REPORT_HOUR: '8am' }, 'CERTFLOW_MONTHLY_REPORT_HOUR', /not an hour of the day/],
+    [
+      { CERTFLOW_MONTHLY_REPORT_TIME_ZONE: 'Mars/Olympus' },
+      'CERTFLOW_MONTHLY_REPORT_TIME_ZONE',
+      /not an IANA time zone/,
+    ],
+    [{ CERTFLOW_MONTHLY_REPORT_HOLIDAYS: '2026-02-30' }, 'CERTFLOW_MONTHLY_REPORT_HOLIDAYS', /not a date YYYY-MM-DD/],
     [
       { CERTFLOW_DATABASE_URL: 'mysql://u:hunter2@db/x' },
       'CERTFLOW_DATABASE_URL',
