@@ -196,9 +196,8 @@ export const CONFIG_VARIABLES: readonly ConfigVariable[] = [
   },
   {
     name: 'CERTFLOW_CAA_IDENTITY',
-    default: '(unset: no CAA check)',
-    description:
-      "CAA issuer domain of the renewing issuer (`letsencrypt.org`); `certflow policy check` checks managed names' CAA",
+    default: "(unset: the default ACME issuer's)",
+    description: "CAA issuer domain `certflow policy check` checks managed names' CAA against, e.g. `letsencrypt.org`",
   },
   {
     name: 'CERTFLOW_ISSUERS_FILE',
