@@ -56,6 +56,8 @@ import { LIST_OPTIONS, readListRequest, runList } from './commands/list';
 import { POLICY_OPTIONS, runPolicy } from './commands/policy';
 import { CertificateNotFoundError, runShow, SHOW_OPTIONS } from './commands/show';
 import { runStart } from './commands/start';
+import { runTokens, TOKENS_OPTIONS, TOKENS_USAGE } from './commands/tokens';
+import { ApiTokenExistsError } from '../core/ports/api-token-store';
 import { TemporalUnreachableError, UsageError } from './errors';
 import { openInventoryContext } from './inventory-context';
 import { connectLifecycles, type LifecycleConnector } from './lifecycle-connection';
@@ -115,6 +117,8 @@ Inventory:
   policy check | show          re-evaluate every certificate against the policy (--policy <file>); exit 1 on violations
   audit list | export          the audit log; export --format jsonl|csv [--output <file>]; filters --action
                                --actor --subject --since <date|7d> --until <date|7d>
+  tokens create --actor <principal> --name <name> [--expires 90d] | list | revoke <name>
+                               HTTP API bearer tokens: the secret is shown once; roles come from the server
 
 Lifecycles (need certflow running; you act as CERTFLOW_ACTOR, default user:<login>):
   lifecycle sync               start the lifecycle of every managed certificate that has none (--concurrency 32)
@@ -167,6 +171,7 @@ export const COMMANDS = [
   'groups',
   'policy',
   'audit',
+  'tokens',
   'lifecycle',
   'renew',
   'approve',
@@ -336,6 +341,11 @@ async function runInventoryCommand(command: string, rest: string[], io: CliIo): 
       });
       return withInventory(io, values.policy, (context) => runPolicy(positionals[0] ?? '', values, context, io));
     }
+    case 'tokens': {
+      const { values, positionals } = parseCommandLine(rest, TOKENS_OPTIONS, { min: 1, max: 2, usage: TOKENS_USAGE });
+      const [action = '', name] = positionals;
+      return withInventory(io, undefined, (context) => runTokens(action, name, values, context, io, now));
+    }
     default: {
       const { values, positionals } = parseCommandLine(rest, AUDIT_OPTIONS, {
         min: 1,
@@ -431,6 +441,7 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
       error instanceof TemporalUnavailableError ||
       error instanceof DiscoveryScheduleNotFoundError ||
       error instanceof DiscoveryScheduleExistsError ||
+      error instanceof ApiTokenExistsError ||
       error instanceof UnknownPayloadKeyError ||
       error instanceof PayloadAuthenticationError;
     io.err(`certflow: ${known ? (error as Error).message : String((error as Error).stack ?? error)}`);

@@ -1,3 +1,5 @@
+import { API_PREFIX, createApiMount } from '../../adapters/api/api-app';
+import { SqlApiTokenStore } from '../../adapters/database/sql-api-token-store';
 import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime, type Worker } from '@temporalio/worker';
 import { createSlackApp, SLACK_EVENTS_PATH, type SlackApp, SlackStartError } from '../../adapters/slack/app';
@@ -364,11 +366,12 @@ export async function runStart({ config, workerOnly, out, stop }: StartOptions):
       }
       const slack = lateMount(SLACK_EVENTS_PATH);
       const jiraWebhook = lateMount(JIRA_WEBHOOK_PATH);
+      const api = lateMount(API_PREFIX);
       services = await openCertflowServices({
         config,
         log: out,
         tlsEndpoints: config.tlsEndpoints,
-        httpMounts: [slack.mount, jiraWebhook.mount],
+        httpMounts: [slack.mount, jiraWebhook.mount, api.mount],
       });
       if (demoSlack !== undefined && (await ensureDemoOwnerGroup(services.store))) {
         out(`created owner group demo for the Slack stand-in's demo users and channel`);
@@ -386,6 +389,14 @@ export async function runStart({ config, workerOnly, out, stop }: StartOptions):
         where: 'certflow start',
       });
       const opened = services;
+      api.attach(
+        createApiMount({
+          store: services.store,
+          tokens: new SqlApiTokenStore({ db: services.db }),
+          lifecycles: () => lifecycles,
+          log: out,
+        }).handler,
+      );
       worker = await createCertflowWorker({
         connection,
         namespace: config.namespace,

@@ -17,6 +17,7 @@ import { metadataValueIndexMigration } from './011-metadata-value-index';
 import { reparseCertificatesMigration } from './012-reparse-certificates';
 import { endpointDiscoveryMigration } from './014-endpoint-discovery';
 import { acmeStateMigration } from './016-acme-state';
+import { apiTokensMigration } from './017-api-tokens';
 
 /** The two databases the inventory runs on. */
 export type InventoryDialect = 'sqlite' | 'postgres';
@@ -38,5 +39,6 @@ export function inventoryMigrations(dialect: InventoryDialect): Record<string, M
     '012-reparse-certificates': reparseCertificatesMigration(),
     '014-endpoint-discovery': endpointDiscoveryMigration(),
     '016-acme-state': acmeStateMigration(),
+    '017-api-tokens': apiTokensMigration(),
   };
 }
