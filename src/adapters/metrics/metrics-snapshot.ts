@@ -84,12 +84,15 @@ function count(value: unknown): number {
 
 /**
  * Certificates that are not in service although not revoked: every version of a managed certificate but its current
- * one, and every version of a retired one. Read from the small versions table with the managed side through a
- * covering index, so this costs a pass over the versions, never over the certificates' rows.
+ * one, and every version of a retired one. Only managed certificates with more than one version (counted from the
+ * versions' managed_id index alone) or retired are looked up, so the cost follows the renewals, not the inventory.
  */
 const outOfService = sql`select v.fingerprint from managed_certificate_versions v
   join managed_certificates m on m.id = v.managed_id
-  where m.current_fingerprint <> v.fingerprint or m.retired = 1`;
+  where v.managed_id in (
+    select managed_id from managed_certificate_versions group by managed_id having count(*) > 1
+    union select id from managed_certificates where retired = 1)
+  and (m.current_fingerprint <> v.fingerprint or m.retired = 1)`;
 
 /** The bucket of a certificate expiring at `notAfterMs`, seen at `nowMs`. */
 export function expiryBucketOf(notAfterMs: number, nowMs: number): ExpiryBucket {
@@ -105,38 +108,53 @@ function expiryCase(nowMs: number) {
 
 /**
  * Unrevoked certificates by bucket and owner group from the covering index on (owner_group, not_after, revoked_at),
- * less those out of service, which are looked up one by one (they are the replaced versions, not the inventory).
+ * and violations per rule from the rule index, less what belongs to certificates out of service: those are read once,
+ * with their rules, by one pass over the versions (they are the replaced versions, not the inventory); revoked ones'
+ * violations come from the same covering index.
  */
-async function readCertificates(db: Kysely<InventoryDatabase>, nowMs: number): Promise<CertificateCount[]> {
+async function readCertificatesAndViolations(
+  db: Kysely<InventoryDatabase>,
+  nowMs: number,
+): Promise<{ certificates: CertificateCount[]; ruleViolations: Record<string, number> }> {
   const { rows: unrevoked } = await sql<{ expiry: ExpiryBucket; owner_group: string | null; n: unknown }>`
     select ${expiryCase(nowMs)} as expiry, owner_group, count(*) as n
     from certificates where revoked_at is null
     group by owner_group, 1`.execute(db);
-  const { rows: replaced } = await sql<{ owner_group: string | null; not_after: unknown }>`
-    select c.owner_group, c.not_after from certificates c
-    where c.revoked_at is null and c.fingerprint in (${outOfService})`.execute(db);
+  const { rows: violations } = await sql<{ rule_id: string; n: unknown }>`
+    select rule_id, count(*) as n from policy_rule_violations group by rule_id`.execute(db);
+  const { rows: revokedViolations } = await sql<{ rule_id: string; n: unknown }>`
+    select rule_id, count(*) as n from policy_rule_violations
+    where fingerprint in (select fingerprint from certificates where revoked_at is not null)
+    group by rule_id`.execute(db);
+  const { rows: replaced } = await sql<{
+    fingerprint: string;
+    owner_group: string | null;
+    not_after: unknown;
+    rule_id: string | null;
+  }>`
+    select c.fingerprint, c.owner_group, c.not_after, p.rule_id
+    from (${outOfService}) r join certificates c on c.fingerprint = r.fingerprint
+    left join policy_rule_violations p on p.fingerprint = c.fingerprint
+    where c.revoked_at is null`.execute(db);
+
   const counts = new Map<string, CertificateCount>();
   const add = (expiry: ExpiryBucket, ownerGroup: string | null, n: number) => {
     const key = JSON.stringify([expiry, ownerGroup]);
     counts.set(key, { expiry, ownerGroup, count: (counts.get(key)?.count ?? 0) + n });
   };
   for (const row of unrevoked) add(row.expiry, row.owner_group, count(row.n));
-  for (const row of replaced) add(expiryBucketOf(count(row.not_after), nowMs), row.owner_group, -1);
-  return [...counts.values()].filter((entry) => entry.count > 0);
-}
-
-/** Violations per rule from the rule index, less those of certificates revoked or out of service. */
-async function readRuleViolations(db: Kysely<InventoryDatabase>): Promise<Record<string, number>> {
-  const { rows: all } = await sql<{ rule_id: string; n: unknown }>`
-    select rule_id, count(*) as n from policy_rule_violations group by rule_id`.execute(db);
-  const { rows: excluded } = await sql<{ rule_id: string; n: unknown }>`
-    select p.rule_id, count(*) as n
-    from (select fingerprint from certificates where revoked_at is not null union ${outOfService}) x
-    join policy_rule_violations p on p.fingerprint = x.fingerprint
-    group by p.rule_id`.execute(db);
-  const counts: Record<string, number> = Object.fromEntries(all.map((row) => [row.rule_id, count(row.n)]));
-  for (const row of excluded) counts[row.rule_id] = (counts[row.rule_id] ?? 0) - count(row.n);
-  return Object.fromEntries(Object.entries(counts).filter(([, n]) => n > 0));
+  const rules: Record<string, number> = Object.fromEntries(violations.map((row) => [row.rule_id, count(row.n)]));
+  for (const row of revokedViolations) rules[row.rule_id] = (rules[row.rule_id] ?? 0) - count(row.n);
+  const subtracted = new Set<string>();
+  for (const row of replaced) {
+    if (!subtracted.has(row.fingerprint)) add(expiryBucketOf(count(row.not_after), nowMs), row.owner_group, -1);
+    subtracted.add(row.fingerprint);
+    if (row.rule_id !== null) rules[row.rule_id] = (rules[row.rule_id] ?? 0) - 1;
+  }
+  return {
+    certificates: [...counts.values()].filter((entry) => entry.count > 0),
+    ruleViolations: Object.fromEntries(Object.entries(rules).filter(([, n]) => n > 0)),
+  };
 }
 
 async function readLifecycles(
@@ -195,8 +213,7 @@ async function readFailures(
 /** Reads every metric at `nowMs` in one read transaction, so the numbers agree with one another. */
 export async function readMetricsSnapshot(db: Kysely<InventoryDatabase>, nowMs: number): Promise<MetricsSnapshot> {
   return await db.transaction().execute(async (trx) => {
-    const certificates = await readCertificates(trx, nowMs);
-    const ruleViolations = await readRuleViolations(trx);
+    const { certificates, ruleViolations } = await readCertificatesAndViolations(trx, nowMs);
     const lifecycles = await readLifecycles(trx);
     const campaigns = await readCampaigns(trx);
     const failures = await readFailures(trx, nowMs);
