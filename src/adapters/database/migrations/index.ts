@@ -18,6 +18,7 @@ import { reparseCertificatesMigration } from './012-reparse-certificates';
 import { endpointDiscoveryMigration } from './014-endpoint-discovery';
 import { acmeStateMigration } from './016-acme-state';
 import { apiTokensMigration } from './017-api-tokens';
+import { metricsIndexesMigration } from './019-metrics-indexes';
 
 /** The two databases the inventory runs on. */
 export type InventoryDialect = 'sqlite' | 'postgres';
@@ -40,5 +41,6 @@ export function inventoryMigrations(dialect: InventoryDialect): Record<string, M
     '014-endpoint-discovery': endpointDiscoveryMigration(),
     '016-acme-state': acmeStateMigration(),
     '017-api-tokens': apiTokensMigration(),
+    '019-metrics-indexes': metricsIndexesMigration(),
   };
 }
