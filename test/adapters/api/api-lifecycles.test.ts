@@ -1,0 +1,98 @@
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createApiMount } from '../../../src/adapters/api/api-app';
+import { issueApiToken } from '../../../src/adapters/api/api-token-secrets';
+import { openInventoryDatabase } from '../../../src/adapters/database/database';
+import { SqlApiTokenStore } from '../../../src/adapters/database/sql-api-token-store';
+import { startHttpServer, type RunningHttpServer } from '../../../src/adapters/shared/http';
+import { createLifecycleClient } from '../../../src/core/application/lifecycle-client';
+import type { LifecycleRequest } from '../../../src/core/domain/lifecycle/model';
+import { createLifecycleHarness, PEOPLE, type LifecycleHarness } from '../../support/lifecycle-harness';
+
+let h: LifecycleHarness;
+let server: RunningHttpServer;
+let closeDb: () => Promise<void>;
+const secrets: Record<string, string> = {};
+
+async function post(route: string, token: string, body?: unknown): Promise<Response> {
+  return await fetch(`${server.url}/api/v1${route}`, {
+    method: 'POST',
+    headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  });
+}
+
+beforeAll(async () => {
+  h = await createLifecycleHarness();
+  // The API's own handle on the harness's SQLite file, as certflow start opens the inventory beside the worker.
+  const { db } = await openInventoryDatabase({ url: `sqlite:${path.join(h.folder, 'inventory.sqlite')}` });
+  closeDb = () => db.destroy();
+  const tokens = new SqlApiTokenStore({ db });
+  for (const [name, person] of Object.entries({ owner: PEOPLE.owner, stranger: PEOPLE.stranger, ann: PEOPLE.ann })) {
+    secrets[name] = (await issueApiToken(tokens, { name, actor: person.id, expiresAt: null, now: new Date() })).secret;
+  }
+  const lifecycles = createLifecycleClient({
+    client: h.env.client,
+    taskQueue: h.taskQueue,
+    store: h.store,
+    searchAttributes: false,
+  });
+  server = await startHttpServer({
+    host: '127.0.0.1',
+    port: 0,
+    handlers: [createApiMount({ store: h.store, tokens, lifecycles: () => lifecycles, log: () => undefined })],
+  });
+}, 120_000);
+
+afterAll(async () => {
+  await server?.close();
+  await closeDb?.();
+  await h?.close();
+});
+
+describe('lifecycles through the HTTP API (time-skipping server, SQLite inventory)', () => {
+  it(
+    "R-SEC-2, R-API-1: a renewal asked with the owner's token waits for an approver: a stranger's token is refused with 403, an approver's approves",
+    { timeout: 120_000 },
+    async () => {
+      const seeded = await h.seed({ daysLeft: 150, lifetimeDays: 365 });
+      await h.withWorker(async () => {
+        await h.start(seeded.managedCertificateId);
+        await h.waitFor(seeded.managedCertificateId, (view) => view.plan.length > 0, 'the first plan');
+
+        const status = await fetch(`${server.url}/api/v1/lifecycles/${seeded.managedCertificateId}`, {
+          headers: { Authorization: `Bearer ${secrets.owner}` },
+        });
+        expect(status.status).toBe(200);
+        expect(((await status.json()) as { managed: { id: string } }).managed.id).toBe(seeded.managedCertificateId);
+
+        const renew = await post(`/lifecycles/${seeded.managedCertificateId}/renew`, secrets.owner!, {
+          reason: 'rotate before the audit',
+        });
+        expect(renew.status).toBe(200);
+        const request = (await renew.json()) as LifecycleRequest;
+        expect(request).toMatchObject({ status: 'awaiting-approval', requestedBy: { id: PEOPLE.owner.id } });
+
+        const refused = await post(`/lifecycles/${seeded.managedCertificateId}/approve`, secrets.stranger!, {
+          requestId: request.id,
+        });
+        expect(refused.status).toBe(403);
+        expect(refused.headers.get('content-type')).toBe('application/problem+json');
+        expect(await refused.json()).toMatchObject({ status: 403, title: 'Refused' });
+
+        const foreign = await post(`/lifecycles/0123456789abcdef/approve`, secrets.ann!, { requestId: request.id });
+        expect(foreign.status).toBe(404);
+
+        const approved = await post(`/lifecycles/${seeded.managedCertificateId}/approve`, secrets.ann!, {
+          requestId: request.id,
+          note: 'fine',
+        });
+        expect(approved.status).toBe(200);
+        expect(await approved.json()).toMatchObject({ id: request.id, decidedBy: { id: PEOPLE.ann.id } });
+
+        const audit = await h.store.queryAudit({ actor: PEOPLE.stranger.id }, { limit: 10 });
+        expect(audit.items.map((entry) => entry.where)).toContain('api:stranger');
+      });
+    },
+  );
+});
