@@ -170,6 +170,34 @@ export async function startSlackStandIn(options: SlackStandInOptions): Promise<S
     });
   };
 
+  /** The upload URL files.getUploadURLExternal handed out: takes the file's bytes once. */
+  const answerUpload = async (request: IncomingMessage, response: ServerResponse, id: string) => {
+    const bytes = await readRequestBody(request);
+    const file = state.files.get(id);
+    if (file === undefined || file.completed || request.method !== 'POST') {
+      response.writeHead(404, { 'Content-Type': 'text/plain' }).end('no pending upload here');
+      return;
+    }
+    file.content = bytes;
+    response.writeHead(200, { 'Content-Type': 'text/plain' }).end(`OK - ${bytes.length}`);
+  };
+
+  /** A shared file's bytes, as the page's download link fetches them. */
+  const answerFile = (response: ServerResponse, id: string) => {
+    const file = state.files.get(id);
+    if (file?.content == null || !file.completed) {
+      sendJson(response, 404, { ok: false, error: 'file_not_found' });
+      return;
+    }
+    const safeName = file.name.replace(/[^A-Za-z0-9._-]/g, '_');
+    response
+      .writeHead(200, {
+        'Content-Type': safeName.endsWith('.csv') ? 'text/csv; charset=utf-8' : 'application/octet-stream',
+        'Content-Disposition': `attachment; filename="${safeName}"`,
+      })
+      .end(file.content);
+  };
+
   const answerResponseUrl = async (request: IncomingMessage, response: ServerResponse, id: string) => {
     const record = state.responseUrls.get(id);
     if (record === undefined || request.method !== 'POST') {
@@ -219,11 +247,26 @@ export async function startSlackStandIn(options: SlackStandInOptions): Promise<S
           return true;
         },
       },
+      {
+        prefix: '/upload/',
+        handler: async (request, response) => {
+          await answerUpload(request, response, requestUrl(request).pathname.slice('/upload/'.length));
+          return true;
+        },
+      },
+      {
+        prefix: '/files/',
+        handler: (request, response) => {
+          answerFile(response, requestUrl(request).pathname.slice('/files/'.length));
+          return true;
+        },
+      },
       // Last: the most specific prefix wins, so the page only gets what the Web API and response_urls do not take.
       { prefix: '/', handler: (request, response) => page(request, response) },
     ],
   });
   const url = server.url;
+  state.baseUrl = url;
   socketMode.listenAt(url);
 
   const newResponseUrl = (user: string, channel?: string, messageTs?: string) => {

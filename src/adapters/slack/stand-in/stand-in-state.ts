@@ -51,6 +51,18 @@ export interface MessageVersion {
 }
 
 /** A message in a channel; edits replace it in place and push the previous version onto `edits`. */
+/** A file uploaded through files.getUploadURLExternal; `content` stays null until its bytes arrive at the upload URL. */
+export interface RecordedFile {
+  readonly id: string;
+  readonly name: string;
+  /** The length files.getUploadURLExternal was told. */
+  readonly length: number;
+  title: string;
+  content: Uint8Array | null;
+  /** Set once files.completeUploadExternal shared it. */
+  completed: boolean;
+}
+
 export interface RecordedMessage {
   readonly channel: string;
   readonly ts: string;
@@ -61,6 +73,8 @@ export interface RecordedMessage {
   readonly threadTs?: string;
   /** The message metadata the app posted it with (`event_type`, `event_payload`), which conversations.history shows. */
   readonly metadata?: Record<string, unknown>;
+  /** Files shared with the message (files.completeUploadExternal). */
+  readonly files?: readonly RecordedFile[];
   /** Oldest first. */
   readonly edits: MessageVersion[];
   deleted: boolean;
@@ -122,6 +136,9 @@ export class StandInState {
   /** Trigger id → the user whose interaction produced it. */
   readonly triggers = new Map<string, string>();
   readonly calls: RecordedCall[] = [];
+  readonly files = new Map<string, RecordedFile>();
+  /** The stand-in's base URL, once it listens: upload URLs point at it. */
+  baseUrl = '';
   private lastMicros = 0;
   private nextId = 1;
 
@@ -187,6 +204,7 @@ export class StandInState {
       user: string;
       threadTs?: string;
       metadata?: Record<string, unknown>;
+      files?: readonly RecordedFile[];
     },
   ) {
     const recorded: RecordedMessage = { channel, ts: this.nextTs(), edits: [], deleted: false, ...message };

@@ -14,6 +14,7 @@ import {
 } from './method-arguments';
 import type { SocketModeStandIn } from './socket-mode';
 import {
+  type RecordedFile,
   type RecordedMessage,
   type RecordedView,
   STAND_IN_BOT,
@@ -44,6 +45,7 @@ export function messageJson(message: RecordedMessage, withMetadata = false): Rec
     blocks: message.blocks,
     ts: message.ts,
     ...(message.threadTs === undefined ? {} : { thread_ts: message.threadTs }),
+    ...(message.files === undefined ? {} : { files: message.files.map((file) => fileJson(file)) }),
     ...(withMetadata && message.metadata !== undefined ? { metadata: message.metadata } : {}),
     ...(message.edits.length === 0
       ? {}
@@ -75,6 +77,36 @@ export function viewJson(view: RecordedView): Record<string, unknown> {
     app_id: STAND_IN_BOT.appId,
     bot_id: STAND_IN_BOT.botId,
   };
+}
+
+/** A file as the Web API shows it. */
+function fileJson(file: RecordedFile, shares?: Record<string, unknown>): Record<string, unknown> {
+  return {
+    id: file.id,
+    name: file.name,
+    title: file.title,
+    size: file.length,
+    mimetype: file.name.endsWith('.csv') ? 'text/csv' : 'application/octet-stream',
+    ...(shares === undefined ? {} : { shares }),
+  };
+}
+
+/** The files of files.completeUploadExternal: each uploaded in full and not yet shared. */
+function uploadedFiles(args: MethodArguments, state: StandInState): RecordedFile[] {
+  const listed = optionalJson(args, 'files', 'invalid_arguments');
+  if (!Array.isArray(listed) || listed.length === 0) {
+    throw new SlackMethodError('invalid_arguments', 'give "files" as a JSON array of {id, title}');
+  }
+  return listed.map((entry) => {
+    const id = isObject(entry) && typeof entry.id === 'string' ? entry.id : '';
+    const file = state.files.get(id);
+    if (file === undefined || file.completed) throw new SlackMethodError('file_not_found', `no pending upload "${id}"`);
+    if (file.content === null || file.content.length !== file.length) {
+      throw new SlackMethodError('file_upload_size_mismatch', `the bytes uploaded for ${id} are not ${file.length}`);
+    }
+    if (isObject(entry) && typeof entry.title === 'string') file.title = entry.title;
+    return file;
+  });
 }
 
 function channelOf(args: MethodArguments, state: StandInState): string {
@@ -252,6 +284,34 @@ export const WEB_API_METHODS: Readonly<Record<string, WebApiMethod>> = {
       throw new SlackMethodError('channel_not_found', `no channel "${reference}"`);
     }
     return history(args, state.messages.get(channel) ?? []);
+  },
+
+  'files.getUploadURLExternal': (args, state) => {
+    const filename = requiredText(args, 'filename', 'invalid_arguments');
+    const length = Number(requiredText(args, 'length', 'invalid_arguments'));
+    if (!Number.isInteger(length) || length <= 0) throw new SlackMethodError('invalid_arguments', 'length must be > 0');
+    const id = state.nextIdentifier('F');
+    state.files.set(id, { id, name: filename, length, title: filename, content: null, completed: false });
+    return { upload_url: `${state.baseUrl}/upload/${id}`, file_id: id };
+  },
+
+  'files.completeUploadExternal': (args, state) => {
+    const files = uploadedFiles(args, state);
+    const reference = optionalText(args, 'channel_id');
+    const channel = reference === undefined ? undefined : state.resolveChannel(reference);
+    if (reference !== undefined && channel === undefined) {
+      throw new SlackMethodError('channel_not_found', `no channel "${reference}"`);
+    }
+    for (const file of files) file.completed = true;
+    if (channel === undefined) return { files: files.map((file) => fileJson(file)) };
+    const message = state.post(channel, {
+      text: optionalText(args, 'initial_comment') ?? '',
+      blocks: [],
+      user: STAND_IN_BOT.userId,
+      files,
+    });
+    const shares = { public: { [channel]: [{ ts: message.ts, channel_name: channel }] } };
+    return { files: files.map((file) => fileJson(file, shares)) };
   },
 
   'conversations.open': (args, state) => {

@@ -76,7 +76,13 @@ function messageHtml(state: StandInState, message: RecordedMessage, target: Butt
   const author =
     message.user === STAND_IN_BOT.userId ? STAND_IN_BOT.name : (userName(state, message.user) ?? message.user);
   const edited = message.edits.length > 0 ? ' <span class="edited">(edited)</span>' : '';
-  const body = blocksHtml(message.blocks, message.text, { userName: (id) => userName(state, id), target });
+  const files = (message.files ?? []).map(
+    (file) =>
+      `<p class="file"><a href="/files/${encodeURIComponent(file.id)}" download>${escapeHtml(file.title)}</a> ` +
+      `(${escapeHtml(file.name)}, ${file.length} bytes)</p>`,
+  );
+  const body =
+    blocksHtml(message.blocks, message.text, { userName: (id) => userName(state, id), target }) + files.join('');
   return (
     `<article class="message${extraClass}" data-channel="${escapeHtml(message.channel)}" data-ts="${escapeHtml(message.ts)}">` +
     `<header><b>${escapeHtml(author)}</b> <time>${timeOf(message.ts)} UTC</time>${edited}</header>${body}</article>`
