@@ -10,6 +10,7 @@ import { createRoute, OpenAPIHono, type z } from '@hono/zod-openapi';
 import { getRequestListener } from '@hono/node-server';
 import type { Context } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
+import { HTTPException } from 'hono/http-exception';
 import type { HttpMount } from '../shared/http';
 import { DEFAULT_MAX_BODY_BYTES } from '../shared/http';
 import type { ApiToken, ApiTokenStore } from '../../core/ports/api-token-store';
@@ -460,6 +461,18 @@ export function createApiApp(deps: ApiDependencies): OpenAPIHono<ApiEnv> {
 
   app.onError((error, c) => {
     if (error instanceof ApiProblemError) return sendProblem(error.problem, error.headers);
+    // Hono's own refusals, such as a JSON body that does not parse.
+    if (error instanceof HTTPException && error.status < 500) {
+      return sendProblem(
+        problem(
+          error.status,
+          'invalid-request',
+          'Invalid request',
+          error.message,
+          `send the body as JSON (Content-Type: application/json); ${OPENAPI_PATH} describes it`,
+        ),
+      );
+    }
     const known = apiErrorProblem(error);
     if (known !== null) return sendProblem(known);
     deps.log(`HTTP API ${c.req.method} ${c.req.path}: ${error.stack ?? error.message}`);

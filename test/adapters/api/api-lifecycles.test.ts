@@ -80,6 +80,14 @@ describe('lifecycles through the HTTP API (time-skipping server, SQLite inventor
         expect(refused.headers.get('content-type')).toBe('application/problem+json');
         expect(await refused.json()).toMatchObject({ status: 403, title: 'Refused' });
 
+        const malformed = await fetch(`${server.url}/api/v1/lifecycles/${seeded.managedCertificateId}/approve`, {
+          method: 'POST',
+          headers: { Authorization: `Bearer ${secrets.ann}`, 'Content-Type': 'application/json' },
+          body: '{"requestId": ',
+        });
+        expect(malformed.status).toBe(400);
+        expect(await malformed.json()).toMatchObject({ status: 400, title: 'Invalid request' });
+
         const foreign = await post(`/lifecycles/0123456789abcdef/approve`, secrets.ann!, { requestId: request.id });
         expect(foreign.status).toBe(404);
 
