@@ -102,7 +102,7 @@ export class AcmeAuthority implements CertificateAuthorityPort {
   }
 
   async revoke(request: RevokeRequest): Promise<RevocationRecord> {
-    const serialNumber = request.serialNumber.toLowerCase().replace(/^0+(?=.)/, '');
+    const serialNumber = serialHex(request.serialNumber);
     const pem = await this.options.state.certificateBySerial(this.name, serialNumber);
     if (pem === null) {
       throw new CaRejectedError(
@@ -290,6 +290,11 @@ export class AcmeAuthority implements CertificateAuthorityPort {
   }
 }
 
+/** A serial number as the adapter stores and compares it: lower-case hex without leading zeros. */
+function serialHex(serial: string): string {
+  return serial.toLowerCase().replace(/^0+(?=.)/, '');
+}
+
 function identifiersOf(request: IssueRequest): acme.Order['identifiers'] {
   return [
     ...request.dnsNames.map((value) => ({ type: 'dns', value })),
@@ -307,7 +312,7 @@ function orderRecord(issuer: string, idempotencyKey: string, orderUrl: string, p
     idempotencyKey,
     orderUrl,
     certificatePem: pem,
-    serialNumber: leaf.serialNumber.toLowerCase().replace(/^0+(?=.)/, ''),
+    serialNumber: serialHex(leaf.serialNumber),
     issuerDn: leaf.issuer,
   };
 }
@@ -329,7 +334,7 @@ function describeIssued(pem: string): IssuedCertificate {
     chainPems,
     rootPem: chainPems[chainPems.length - 1]!,
     fingerprintSha256: fingerprint(leaf),
-    serialNumber: leaf.serialNumber.toLowerCase().replace(/^0+(?=.)/, ''),
+    serialNumber: serialHex(leaf.serialNumber),
     notBefore: new Date(leaf.validFrom).toISOString(),
     notAfter: new Date(leaf.validTo).toISOString(),
     issuerFingerprintSha256: fingerprint(issuer),
