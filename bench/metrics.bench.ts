@@ -9,11 +9,11 @@ import os from 'node:os';
 import path from 'node:path';
 import { sql } from 'kysely';
 import { bench, describe } from 'vitest';
-import type { CertificateFacts } from '../src/core/domain/certificates/certificate-facts';
 import { openInventoryDatabase } from '../src/adapters/database/database';
 import { createMetricsEndpoint } from '../src/adapters/metrics/metrics-endpoint';
 import { startHttpServer } from '../src/adapters/shared/http';
 import type { CertificateUpsert } from '../src/core/ports/inventory-store';
+import { makeFacts } from '../test/support/certificate-facts-builder';
 
 const SIZE = 50_000;
 const RENEWED_EVERY = 10;
@@ -28,33 +28,14 @@ const DAY_MS = 86_400_000;
 function certificate(index: number, version: number): CertificateUpsert {
   const der = new TextEncoder().encode(`metrics bench certificate ${index}/${version}`);
   const fingerprint = createHash('sha256').update(der).digest('hex');
-  const cn = `host-${index}.example.com`;
-  const dn = (text: string, commonName: string) => ({ text, attributes: [], commonName });
-  const notAfterMs = NOW_MS + ((index % 400) - 30 + version * 365) * DAY_MS;
-  const facts: CertificateFacts = {
+  const facts = makeFacts({
     fingerprintSha256: fingerprint,
-    fingerprintSha1: fingerprint.slice(0, 40),
-    version: 3,
     serialNumber: fingerprint.slice(0, 16),
-    subject: dn(`CN=${cn}`, cn),
-    issuer: dn('CN=Bench CA, O=Example', 'Bench CA'),
-    subjectAltNames: { dns: [cn], ip: [], email: [], uri: [], other: [] },
+    subject: `CN=host-${index}.example.com`,
     notBefore: new Date(NOW_MS - (400 - version * 300) * DAY_MS).toISOString(),
-    notAfter: new Date(notAfterMs).toISOString(),
-    validityDays: 400,
-    publicKey: { algorithm: 'RSA', algorithmOid: '1.2.840.113549.1.1.1', sizeBits: 2048, curve: null },
-    signatureAlgorithm: { oid: '1.2', name: 'x', hash: 'SHA-256' },
-    keyUsage: [],
-    extendedKeyUsage: [],
-    basicConstraints: null,
-    isCa: false,
-    selfSigned: false,
-    role: 'end-entity',
-    authorityKeyId: null,
-    subjectKeyId: null,
-  };
-  const ownerGroup = index % 7 === 0 ? null : `group-${index % 100}`;
-  return { facts, der, metadata: { ownerGroup } };
+    notAfter: new Date(NOW_MS + ((index % 400) - 30 + version * 365) * DAY_MS).toISOString(),
+  });
+  return { facts, der, metadata: { ownerGroup: index % 7 === 0 ? null : `group-${index % 100}` } };
 }
 
 async function seed(handle: Awaited<ReturnType<typeof openInventoryDatabase>>): Promise<void> {
