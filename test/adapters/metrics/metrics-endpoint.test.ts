@@ -1,3 +1,4 @@
+import { execFileSync, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -325,6 +326,22 @@ describe('R-REP-1 the Grafana dashboard and the Prometheus alert rules use only 
       expect(rule.annotations).toHaveProperty('summary');
     }
   });
+
+  // promtool comes with Debian's prometheus package, which npm test does not install: checked where it is present.
+  const promtool = spawnSync('promtool', ['--version']).status === 0;
+  it.skipIf(!promtool)(
+    "R-REP-1 promtool check rules accepts the alert rules (skipped without Debian's prometheus)",
+    () => {
+      const output = execFileSync(
+        'promtool',
+        ['check', 'rules', path.join(repoRoot, 'deploy/prometheus/certflow-alerts.yml')],
+        {
+          encoding: 'utf8',
+        },
+      );
+      expect(output).toMatch(/SUCCESS: \d+ rules found/);
+    },
+  );
 
   it('R-REP-1 dashboard: Grafana JSON whose every panel target names exposed metrics only', () => {
     const dashboard = JSON.parse(
