@@ -126,7 +126,10 @@ export class KyselyInventoryStore implements InventoryStore {
     return this.certificates.eachCertificate(batchSize, fingerprints);
   }
 
-  recordRevocation(fingerprint: string, revocation: { readonly at: string; readonly reason: string }): Promise<void> {
+  recordRevocation(
+    fingerprint: string,
+    revocation: { readonly at: string; readonly reason: string },
+  ): Promise<boolean> {
     return this.certificates.recordRevocation(fingerprint, revocation);
   }
 

@@ -266,7 +266,7 @@ export class SqlCertificateStore implements CertificateStore {
   async recordRevocation(
     fingerprint: string,
     revocation: { readonly at: string; readonly reason: string },
-  ): Promise<void> {
+  ): Promise<boolean> {
     const full = fullFingerprint(fingerprint, 'fingerprint');
     const changes = {
       revoked_at: parseInstant(revocation.at, 'at'),
@@ -282,9 +282,9 @@ export class SqlCertificateStore implements CertificateStore {
         .where('revoked_at', 'is', null)
         .executeTakeFirst();
     });
-    if (Number(result.numUpdatedRows) === 0 && (await this.getCertificate(full)) === null) {
-      throw new UnknownCertificateError([full]);
-    }
+    if (Number(result.numUpdatedRows) > 0) return true;
+    if ((await this.getCertificate(full)) === null) throw new UnknownCertificateError([full]);
+    return false;
   }
 
   private async insertValues(db: InventoryDb, values: readonly ValueRow[]): Promise<void> {
@@ -341,6 +341,8 @@ export class SqlCertificateStore implements CertificateStore {
         'c.issuer_fingerprint',
         'c.first_seen_at',
         'c.last_seen_at',
+        'c.revoked_at',
+        'c.revocation_reason',
         'p.policy_version',
         'p.compliant',
         'p.violations',
@@ -411,6 +413,8 @@ export class SqlCertificateStore implements CertificateStore {
               },
         firstSeenAt: isoOf(row.first_seen_at),
         lastSeenAt: isoOf(row.last_seen_at),
+        revocation:
+          row.revoked_at === null ? null : { revokedAt: isoOf(row.revoked_at), reason: row.revocation_reason ?? '' },
       };
     });
   }
@@ -429,6 +433,8 @@ type CertificateReadRow = Pick<
   | 'issuer_fingerprint'
   | 'first_seen_at'
   | 'last_seen_at'
+  | 'revoked_at'
+  | 'revocation_reason'
 > & {
   policy_version: string | null;
   compliant: number | null;

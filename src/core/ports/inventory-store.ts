@@ -178,9 +178,10 @@ export interface CertificateStore {
   eachCertificate(batchSize: number, fingerprints?: readonly string[]): AsyncIterable<readonly InventoryCertificate[]>;
   /**
    * Records that a certificate was revoked (the first revocation counts): it stays in the inventory, but assignment
-   * never makes it a managed certificate's version again. Throws UnknownCertificateError for an unknown fingerprint.
+   * never makes it a managed certificate's version again. Resolves true when this call recorded it, false when it was
+   * already revoked. Throws UnknownCertificateError for an unknown fingerprint.
    */
-  recordRevocation(fingerprint: string, revocation: { readonly at: string; readonly reason: string }): Promise<void>;
+  recordRevocation(fingerprint: string, revocation: { readonly at: string; readonly reason: string }): Promise<boolean>;
 }
 
 /** The latest policy result per certificate (R-POL-6). */

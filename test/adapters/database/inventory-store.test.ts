@@ -795,8 +795,15 @@ describe.each(backends)('inventory store on $name', (backend) => {
       const discarded = shop('v2', '2026-02-01T00:00:00Z');
       await store.upsertCertificates([v1, discarded], NOW);
       const [managed] = (await store.assignManagedCertificates([fp(v1)], NOW)).created;
-      await store.recordRevocation(fp(discarded), { at: NOW, reason: 'cessationOfOperation' });
-      await store.recordRevocation(fp(discarded), { at: '2026-12-01T00:00:00.000Z', reason: 'keyCompromise' });
+      expect((await store.getCertificate(fp(discarded)))?.revocation).toBeNull();
+      expect(await store.recordRevocation(fp(discarded), { at: NOW, reason: 'cessationOfOperation' })).toBe(true);
+      expect(
+        await store.recordRevocation(fp(discarded), { at: '2026-12-01T00:00:00.000Z', reason: 'keyCompromise' }),
+      ).toBe(false);
+      expect((await store.getCertificate(fp(discarded)))?.revocation).toEqual({
+        revokedAt: NOW,
+        reason: 'cessationOfOperation',
+      });
       expect(await store.assignManagedCertificates([fp(discarded)], NOW)).toEqual({ created: [], replaced: [] });
       expect((await store.getManagedCertificate(managed!.id))?.currentFingerprint).toBe(fp(v1));
       expect(await store.findManagedCertificateByFingerprint(fp(discarded))).toBeNull();

@@ -113,6 +113,14 @@ export interface InventoryCertificate {
   readonly policy: PolicyResult | null;
   readonly firstSeenAt: string;
   readonly lastSeenAt: string;
+  /** Set once the certificate is known revoked (by certflow, or its CA's record): the first revocation counts. */
+  readonly revocation: CertificateRevocation | null;
+}
+
+/** When a certificate was revoked (ISO 8601 UTC) and the RFC 5280 reason name (`keyCompromise` …). */
+export interface CertificateRevocation {
+  readonly revokedAt: string;
+  readonly reason: string;
 }
 
 /** One entry of the append-only audit log (R-LOG-1): who did what, when, where. */
