@@ -10,6 +10,7 @@
  * authenticated data, so a payload relabelled with another id fails authentication like any other tampering.
  */
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import path from 'node:path';
 import { METADATA_ENCODING_KEY, type DataConverter, type Payload, type PayloadCodec } from '@temporalio/common';
 import { temporal } from '@temporalio/proto';
 
@@ -123,10 +124,17 @@ function seal(payload: Payload, { id, key }: PayloadKey): Payload {
 }
 
 /**
+ * The module exporting certflow's failure converter, which moves failure messages and stack traces into payloads so
+ * the codec encrypts them too; workflow bundles are built with it (see `bundleWorkflows`).
+ */
+export const FAILURE_CONVERTER_PATH = path.join(__dirname, 'encoded-failure-converter.js');
+
+/**
  * The data converter every Temporal client and worker certflow builds uses. The codec is installed even without
  * keys: it then changes nothing it sends, and a sealed payload it reads fails with the fix (configure the key)
- * instead of the payload converter's "unknown encoding".
+ * instead of the payload converter's "unknown encoding". The failure converter is installed even without keys too,
+ * so one workflow bundle serves every worker and turning keys on changes no workflow code.
  */
 export function payloadDataConverter(keys: readonly PayloadKey[]): DataConverter {
-  return { payloadCodecs: [new PayloadEncryptionCodec(keys)] };
+  return { payloadCodecs: [new PayloadEncryptionCodec(keys)], failureConverterPath: FAILURE_CONVERTER_PATH };
 }

@@ -12,7 +12,7 @@ import type { CampaignActivityDeps } from '../core/activities/campaign';
 import type { DiscoveryActivityDeps } from '../core/activities/discovery';
 import type { LifecycleActivityDeps } from '../core/activities/lifecycle';
 import type { MonthlyReportActivityDeps } from '../core/activities/monthly-report';
-import { payloadDataConverter, type PayloadKey } from './payload-codec';
+import { FAILURE_CONVERTER_PATH, payloadDataConverter, type PayloadKey } from './payload-codec';
 
 /** Options of {@link createCertflowWorker}. */
 export interface CertflowWorkerOptions {
@@ -37,9 +37,16 @@ export interface CertflowWorkerOptions {
 /** The folder the worker bundles workflows from: workflows/ next to this module, in source and in dist/. */
 export const WORKFLOWS_PATH = path.join(__dirname, '..', 'core', 'workflows');
 
-/** Bundles workflows/ for the sandbox, keeping webpack's report out of the worker's log unless it fails. */
+/**
+ * Bundles workflows/ for the sandbox with certflow's failure converter (workflow failures are converted inside the
+ * bundle), keeping webpack's report out of the worker's log unless it fails.
+ */
 export async function bundleWorkflows(): ReturnType<typeof bundleWorkflowCode> {
-  return await bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: new DefaultLogger('WARN') });
+  return await bundleWorkflowCode({
+    workflowsPath: WORKFLOWS_PATH,
+    failureConverterPath: FAILURE_CONVERTER_PATH,
+    logger: new DefaultLogger('WARN'),
+  });
 }
 
 /** Creates certflow's worker: every workflow in workflows/ and every activity, wired with their dependencies. */

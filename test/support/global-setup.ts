@@ -13,8 +13,16 @@ declare module 'vitest' {
 }
 
 const ROOT = path.resolve(__dirname, '..', '..');
-/** Everything a workflow bundle is built from: workflows may import domain/ and the SDK, nothing else by value. */
-const BUNDLE_INPUTS = ['src/core/workflows', 'src/core/domain', 'package-lock.json'];
+/**
+ * Everything a workflow bundle is built from: workflows may import domain/ and the SDK, nothing else by value; the
+ * bundle also holds certflow's failure converter.
+ */
+const BUNDLE_INPUTS = [
+  'src/core/workflows',
+  'src/core/domain',
+  'src/runtime/encoded-failure-converter.js',
+  'package-lock.json',
+];
 
 function filesUnder(target: string): string[] {
   if (!fs.existsSync(target)) return [];
