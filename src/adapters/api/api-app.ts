@@ -6,7 +6,7 @@
  * token's name; errors are RFC 9457 problem details.
  */
 import { createHash } from 'node:crypto';
-import { createRoute, OpenAPIHono, type z } from '@hono/zod-openapi';
+import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
 import { getRequestListener } from '@hono/node-server';
 import type { Context } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
@@ -63,6 +63,11 @@ type ApiEnv = { Variables: { token: ApiToken } };
 const problemResponse = (description: string) => ({
   description,
   content: { [PROBLEM_MEDIA_TYPE]: { schema: ProblemSchema } },
+});
+/** A 200-style answer whose JSON body `schema` describes. */
+const jsonResponse = <T extends z.ZodType>(description: string, schema: T) => ({
+  description,
+  content: { 'application/json': { schema } },
 });
 const ERRORS = {
   400: problemResponse('invalid request: each invalid parameter is listed in `errors`'),
@@ -131,7 +136,7 @@ const listCertificates = createRoute({
   security: [{ bearer: [] }],
   request: { query: CertificateQuerySchema },
   responses: {
-    200: { description: 'one page', content: { 'application/json': { schema: CertificatePageSchema } } },
+    200: jsonResponse('one page', CertificatePageSchema),
     ...ERRORS,
   },
 });
@@ -142,12 +147,12 @@ const showCertificate = createRoute({
   summary: 'One certificate by id, fingerprint or an 8+ digit prefix',
   security: [{ bearer: [] }],
   request: {
-    params: CertificateQuerySchema.pick({}).extend({
+    params: z.object({
       fingerprint: LifecycleParamsSchema.shape.id.openapi({ param: { name: 'fingerprint', in: 'path' } }),
     }),
   },
   responses: {
-    200: { description: 'the certificate (ETag set)', content: { 'application/json': { schema: CertificateSchema } } },
+    200: jsonResponse('the certificate (ETag set)', CertificateSchema),
     304: { description: 'unchanged since the If-None-Match ETag' },
     404: problemResponse('no certificate with that id'),
     ...ERRORS,
@@ -161,7 +166,7 @@ const lifecycleStatus = createRoute({
   security: [{ bearer: [] }],
   request: { params: LifecycleParamsSchema },
   responses: {
-    200: { description: 'the lifecycle', content: { 'application/json': { schema: LifecycleStatusSchema } } },
+    200: jsonResponse('the lifecycle', LifecycleStatusSchema),
     ...LIFECYCLE_ERRORS,
   },
 });
@@ -171,37 +176,39 @@ const requestBody = <T extends z.ZodType>(schema: T) => ({
   content: { 'application/json': { schema } },
 });
 const requestResponses = {
-  200: { description: 'the request', content: { 'application/json': { schema: LifecycleRequestSchema } } },
+  200: jsonResponse('the request', LifecycleRequestSchema),
   413: problemResponse('the body is larger than the server takes'),
   ...LIFECYCLE_ERRORS,
 };
 
-const renewLifecycle = createRoute({
-  method: 'post',
-  path: '/lifecycles/{id}/renew',
-  summary: "Ask for a renewal as the token's principal; an approver of the owner group decides",
-  security: [{ bearer: [] }],
-  request: { params: LifecycleParamsSchema, body: { ...requestBody(RenewBodySchema), required: false } },
-  responses: requestResponses,
-});
+/** A POST on one lifecycle whose JSON body `schema` describes. */
+function lifecycleAction<T extends z.ZodType>(action: string, summary: string, schema: T, required = true) {
+  return createRoute({
+    method: 'post',
+    path: `/lifecycles/{id}/${action}`,
+    summary,
+    security: [{ bearer: [] }],
+    request: { params: LifecycleParamsSchema, body: { ...requestBody(schema), required } },
+    responses: requestResponses,
+  });
+}
 
-const approveRequest = createRoute({
-  method: 'post',
-  path: '/lifecycles/{id}/approve',
-  summary: "Approve an open request of this lifecycle as the token's principal",
-  security: [{ bearer: [] }],
-  request: { params: LifecycleParamsSchema, body: requestBody(ApproveBodySchema) },
-  responses: requestResponses,
-});
-
-const rejectRequest = createRoute({
-  method: 'post',
-  path: '/lifecycles/{id}/reject',
-  summary: "Reject an open request of this lifecycle as the token's principal, saying what to fix",
-  security: [{ bearer: [] }],
-  request: { params: LifecycleParamsSchema, body: requestBody(RejectBodySchema) },
-  responses: requestResponses,
-});
+const renewLifecycle = lifecycleAction(
+  'renew',
+  "Ask for a renewal as the token's principal; an approver of the owner group decides",
+  RenewBodySchema,
+  false,
+);
+const approveRequest = lifecycleAction(
+  'approve',
+  "Approve an open request of this lifecycle as the token's principal",
+  ApproveBodySchema,
+);
+const rejectRequest = lifecycleAction(
+  'reject',
+  "Reject an open request of this lifecycle as the token's principal, saying what to fix",
+  RejectBodySchema,
+);
 
 /** Route templates by path, for telling 405 from 404. */
 const ROUTES = [listCertificates, showCertificate, lifecycleStatus, renewLifecycle, approveRequest, rejectRequest];
