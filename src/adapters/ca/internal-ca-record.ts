@@ -8,7 +8,8 @@ import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { ParsedCertificate } from '../../core/domain/certificates/certificate-facts';
 import { decodeCertificates } from '../../core/domain/certificates/decode-certificates';
-import type { CaRecordSource, RecordedRevocation } from '../../core/ports/ca-record-source';
+import type { CertificateRevocation } from '../../core/domain/inventory/model';
+import type { CaRecordSource } from '../../core/ports/ca-record-source';
 import type { FoundCertificates } from '../../core/ports/certificate-source';
 import { errorCode } from '../shared/durable-file';
 import { readJson } from './internal-ca-files';
@@ -45,10 +46,10 @@ async function filesIn(folder: string, keep: (name: string) => boolean): Promise
 }
 
 /** The revoked serials of one revocation file, by canonical serial. */
-async function revokedSerials(file: string): Promise<Map<string, RecordedRevocation>> {
+async function revokedSerials(file: string): Promise<Map<string, CertificateRevocation>> {
   const state = await readJson<RevocationState>(file);
   return new Map(
-    (state?.revoked ?? []).map((entry) => [entry.serialNumber, { at: entry.revokedAt, reason: entry.reason }]),
+    (state?.revoked ?? []).map((entry) => [entry.serialNumber, { revokedAt: entry.revokedAt, reason: entry.reason }]),
   );
 }
 
@@ -61,20 +62,25 @@ export async function readInternalCaRecord(folder: string, options: InternalCaRe
     /^(root|issuing(-[0-9a-f]+)?)\.pem$/.test(name),
   );
   if (!authority.some((file) => path.basename(file) === 'issuing.pem')) throw new NoInternalCaError(folder);
-  const revocations = new Map<string, RecordedRevocation>();
   const counts = { valid: 0, revoked: 0, expired: 0 };
 
-  /** Counts the certificate by status and keeps its revocation from `revoked`, the list of the CA that signed it. */
+  /** Counts the certificate by status and yields it with its revocation from `revoked`, the list of the CA that signed it. */
   const found = (
     name: string,
     certificate: ParsedCertificate,
-    revoked: ReadonlyMap<string, RecordedRevocation>,
+    revoked: ReadonlyMap<string, CertificateRevocation>,
   ): FoundCertificates => {
     const revocation = revoked.get(canonicalSerial(certificate.facts.serialNumber) ?? '');
     if (revocation !== undefined) {
-      revocations.set(certificate.facts.fingerprintSha256, revocation);
       counts.revoked += 1;
-    } else if (Date.parse(certificate.facts.notAfter) < options.now().getTime()) counts.expired += 1;
+      return {
+        name,
+        certificates: [certificate],
+        errors: [],
+        revocations: new Map([[certificate.facts.fingerprintSha256, revocation]]),
+      };
+    }
+    if (Date.parse(certificate.facts.notAfter) < options.now().getTime()) counts.expired += 1;
     else counts.valid += 1;
     return { name, certificates: [certificate], errors: [] };
   };
@@ -118,7 +124,6 @@ export async function readInternalCaRecord(folder: string, options: InternalCaRe
   return {
     name: folder,
     certificates: certificates(),
-    revocationOf: (fingerprint) => revocations.get(fingerprint),
     counts: () => ({ ...counts }),
   };
 }

@@ -1,7 +1,6 @@
 /**
  * An OpenSSL CA database as a certificate source (R-INV-2, CA import): index.txt read line by line, each entry's
- * certificate read from the CA's `new_certs_dir` (`<SERIAL>.pem`), and the entry's revocation kept for the import
- * to record. A malformed line, or an entry whose certificate file is missing or is another certificate, is that
+ * certificate read from the CA's `new_certs_dir` (`<SERIAL>.pem`) and yielded with the entry's revocation. A malformed line, or an entry whose certificate file is missing or is another certificate, is that
  * line's error; the other entries are imported (R-INV-4).
  */
 import fs from 'node:fs';
@@ -9,7 +8,7 @@ import path from 'node:path';
 import readline from 'node:readline';
 import type { ParsedCertificate } from '../../core/domain/certificates/certificate-facts';
 import { decodeCertificates } from '../../core/domain/certificates/decode-certificates';
-import type { CaRecordSource, RecordedRevocation } from '../../core/ports/ca-record-source';
+import type { CaRecordSource } from '../../core/ports/ca-record-source';
 import type { FoundCertificates } from '../../core/ports/certificate-source';
 import { type OpensslIndexEntry, type OpensslIndexStatus, parseOpensslIndexLine } from './openssl-ca-index';
 
@@ -133,7 +132,6 @@ export async function openOpensslCaDatabase(
 ): Promise<CaRecordSource> {
   await checkLooksLikeIndex(indexFile);
   const folders = await certificateFolders(indexFile, options.certsDir);
-  const revocations = new Map<string, RecordedRevocation>();
   const counts: Record<OpensslIndexStatus, number> = { valid: 0, revoked: 0, expired: 0 };
 
   async function* certificates(): AsyncIterable<FoundCertificates> {
@@ -157,8 +155,17 @@ export async function openOpensslCaDatabase(
           continue;
         }
         counts[entry.status] += 1;
-        if (entry.revocation !== null) revocations.set(read.facts.fingerprintSha256, entry.revocation);
-        yield { name, certificates: [read], errors: [] };
+        const { revocation } = entry;
+        yield {
+          name,
+          certificates: [read],
+          errors: [],
+          ...(revocation !== null && {
+            revocations: new Map([
+              [read.facts.fingerprintSha256, { revokedAt: revocation.at, reason: revocation.reason }],
+            ]),
+          }),
+        };
       }
     } finally {
       lines.close();
@@ -169,7 +176,6 @@ export async function openOpensslCaDatabase(
   return {
     name: indexFile,
     certificates: certificates(),
-    revocationOf: (fingerprint) => revocations.get(fingerprint),
     counts: () => ({ ...counts }),
   };
 }

@@ -1,5 +1,10 @@
 import type { ParsedCertificate } from '../domain/certificates/certificate-facts';
-import type { CertificateLocation, CertificateMetadataPatch, NewAuditEntry } from '../domain/inventory/model';
+import type {
+  CertificateLocation,
+  CertificateMetadataPatch,
+  CertificateRevocation,
+  NewAuditEntry,
+} from '../domain/inventory/model';
 import { compilePolicy, evaluateCertificatePolicy } from '../domain/policy/evaluate-policy';
 import type { Policy } from '../domain/policy/policy';
 import type { CertificateSource } from '../ports/certificate-source';
@@ -90,6 +95,8 @@ const AUDITED_ISSUES = 100;
 interface Pending {
   parsed: ParsedCertificate;
   locations: CertificateLocation[];
+  /** The revocation a source reported for it and the place that did, recorded before managed certificates are assigned. */
+  revocation?: CertificateRevocation & { readonly source: string };
   /** False when an earlier batch of this import already stored and counted this certificate. */
   firstSeen: boolean;
 }
@@ -144,9 +151,13 @@ export async function importCertificates(source: CertificateSource, options: Imp
       // Only new certificates can need a link: known ones were linked when they were new, or by a CA new since.
       const links = await store.linkIssuers(outcome.created);
       await store.savePolicyResults(results);
+      // Before assignment, so a revoked certificate never becomes a managed certificate's version.
+      const revoked = await recordRevocations(store, batch);
       // Known certificates too: one imported before managed certificates existed is assigned when it is seen again.
       const assignment = await store.assignManagedCertificates([...byFingerprint.keys()], at);
-      await store.appendAudit(batchAudit(outcome.created, assignment, { byFingerprint, at, version, options }));
+      await store.appendAudit(
+        batchAudit(outcome.created, assignment, { byFingerprint, revoked, at, version, options }),
+      );
       return { outcome, links, assignment };
     });
     for (const result of results) compliance.set(result.fingerprintSha256, result.compliant);
@@ -168,7 +179,11 @@ export async function importCertificates(source: CertificateSource, options: Imp
     }
   };
 
-  const add = (parsed: ParsedCertificate, location: CertificateLocation | undefined) => {
+  const add = (
+    parsed: ParsedCertificate,
+    location: CertificateLocation | undefined,
+    revocation: Pending['revocation'],
+  ) => {
     certificatesRead += 1;
     const fingerprint = parsed.facts.fingerprintSha256;
     const earlier = pending.get(fingerprint);
@@ -176,6 +191,7 @@ export async function importCertificates(source: CertificateSource, options: Imp
     // A repeat in a later batch is stored again for its locations; firstSeen keeps it out of the counts.
     const entry = earlier ?? { parsed, locations: [], firstSeen: !compliance.has(fingerprint) };
     if (location) entry.locations.push(location);
+    entry.revocation ??= revocation;
     if (!earlier) pending.set(fingerprint, entry);
   };
 
@@ -191,7 +207,10 @@ export async function importCertificates(source: CertificateSource, options: Imp
       placeHasCertificates = true;
       withCertificates += 1;
     }
-    for (const parsed of found.certificates) add(parsed, found.location);
+    for (const parsed of found.certificates) {
+      const revocation = found.revocations?.get(parsed.facts.fingerprintSha256);
+      add(parsed, found.location, revocation && { ...revocation, source: found.name });
+    }
     if (pending.size >= batchSize) await flush();
     options.onProgress?.(sourceCount, found.name);
   }
@@ -256,13 +275,38 @@ function namesCasByFingerprint(policy: Policy): boolean {
   return [...approvedCas.cas, ...validityPeriod.privateCas].some((ca) => ca.fingerprintSha256 !== undefined);
 }
 
-/** The audit entries of one stored batch: its new certificates, and the managed certificates it started or replaced. */
+/**
+ * Records the revocations the source reported among a batch, one statement each (none for the others); returns the
+ * fingerprints this import revoked, not those the inventory had already recorded revoked.
+ */
+async function recordRevocations(store: InventoryStore, batch: readonly Pending[]): Promise<string[]> {
+  const recorded: string[] = [];
+  for (const { parsed, revocation } of batch) {
+    if (revocation === undefined) continue;
+    const fingerprint = parsed.facts.fingerprintSha256;
+    if (await store.recordRevocation(fingerprint, { at: revocation.revokedAt, reason: revocation.reason })) {
+      recorded.push(fingerprint);
+    }
+  }
+  return recorded;
+}
+
+/**
+ * The audit entries of one stored batch: its new certificates, the revocations it recorded, and the managed
+ * certificates it started or replaced.
+ */
 function batchAudit(
   created: readonly string[],
   assignment: ManagedAssignment,
-  context: { byFingerprint: ReadonlyMap<string, Pending>; at: string; version: string; options: ImportActor },
+  context: {
+    byFingerprint: ReadonlyMap<string, Pending>;
+    revoked: readonly string[];
+    at: string;
+    version: string;
+    options: ImportActor;
+  },
 ): NewAuditEntry[] {
-  const { byFingerprint, at, version, options } = context;
+  const { byFingerprint, revoked, at, version, options } = context;
   return [
     ...created.map((fingerprint): NewAuditEntry => {
       const item = byFingerprint.get(fingerprint);
@@ -278,6 +322,17 @@ function batchAudit(
           locations: item?.locations,
           policyVersion: version,
         },
+      };
+    }),
+    ...revoked.map((fingerprint): NewAuditEntry => {
+      const revocation = byFingerprint.get(fingerprint)?.revocation;
+      return {
+        at,
+        actor: options.actor,
+        action: 'certificate.revocation-imported',
+        subject: fingerprint,
+        where: options.where,
+        details: { revokedAt: revocation?.revokedAt, reason: revocation?.reason, source: revocation?.source },
       };
     }),
     ...assignment.created.map((managed): NewAuditEntry => ({

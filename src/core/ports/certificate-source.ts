@@ -4,7 +4,7 @@
  * the import use case stores it the same way whatever the source.
  */
 import type { ParsedCertificate } from '../domain/certificates/certificate-facts';
-import type { CertificateLocation } from '../domain/inventory/model';
+import type { CertificateLocation, CertificateRevocation } from '../domain/inventory/model';
 
 /** What a source found at one place: the certificates there, the problems reading them, or why it passed it over. */
 export interface FoundCertificates {
@@ -13,6 +13,11 @@ export interface FoundCertificates {
   /** Where the certificates are installed, when the source says so (a file path, an endpoint). */
   readonly location?: CertificateLocation;
   readonly certificates: readonly ParsedCertificate[];
+  /**
+   * Revocations of some of `certificates`, by SHA-256 fingerprint: the import records them before it assigns managed
+   * certificates, so a revoked certificate never becomes one's version and no lifecycle starts for it.
+   */
+  readonly revocations?: ReadonlyMap<string, CertificateRevocation>;
   /**
    * Problems the user must fix (missing file, no permission, a corrupt block, a wrong password), each a whole report
    * line; the certificates found are still imported and the import goes on (R-INV-4).

@@ -78,7 +78,9 @@ describe('importing an OpenSSL CA database', () => {
       const expired = await store.getCertificate(fingerprintOf(path.join(caDir, 'expired.pem')));
       expect(expired?.facts.notAfter).toBe('2020-02-01T00:00:00.000Z');
       const audit = await store.queryAudit({ action: 'certificate.revocation-imported' }, { limit: 10 });
-      expect(audit.items).toMatchObject([{ subject: revoked, details: { reason: 'keyCompromise', source: index } }]);
+      expect(audit.items).toMatchObject([
+        { subject: revoked, details: { reason: 'keyCompromise', source: `${index} line 2` } },
+      ]);
 
       // Again: idempotent, nothing new, the revocation audited once.
       const again = await importCaRecord(await openOpensslCaDatabase(index), { ...options, store });

@@ -8,6 +8,8 @@ import {
   type CertificateFile,
 } from '../../../src/adapters/certificate-files/decode-certificate-file';
 import type { InventoryStore } from '../../../src/core/ports/inventory-store';
+import type { FoundCertificates } from '../../../src/core/ports/certificate-source';
+import { decodeCertificates } from '../../../src/core/domain/certificates/decode-certificates';
 import {
   createIntermediateCa,
   createLeaf,
@@ -83,6 +85,62 @@ describe('importing certificates assigns managed certificates (issue 4)', () => 
     const completed = await store.queryAudit({ action: 'import.completed' }, { limit: 10 });
     expect(completed.items[1]?.details).toMatchObject({ managedCreated: 0, managedReplaced: 1 });
     expect(completed.items[1]?.details.managed).toBeUndefined();
+  });
+});
+
+describe('an import records the revocations its source reports (issue 18)', () => {
+  const parsed = (certificate: IssuedCertificate) => decodeCertificates(certificate.der, 'test').certificates[0]!;
+  const revoked = { revokedAt: '2026-05-01T00:00:00.000Z', reason: 'keyCompromise' };
+
+  it('R-INV-2: a revoked certificate is recorded revoked before assignment, audited once, and no managed certificate starts for it', async () => {
+    const store = await openInventoryStore({ url: ':memory:' });
+    try {
+      const gone = shop(200);
+      const other = createLeaf(issuing, {
+        subject: 'CN=other.example.com',
+        subjectAltNames: { dns: ['other.example.com'] },
+      });
+      const [goneFp, otherFp] = [gone, other].map(fingerprintOf) as [string, string];
+      const places = (): FoundCertificates[] => [
+        { name: 'index.txt line 1', certificates: [parsed(other)], errors: [] },
+        // Revocations name certificates of their own place only; the valid one beside it stays valid.
+        {
+          name: 'index.txt line 2',
+          certificates: [parsed(gone)],
+          errors: [],
+          revocations: new Map([[goneFp, revoked]]),
+        },
+      ];
+      const options = { store, policy: DEFAULT_POLICY, actor: 'user:tester', where: 'test', now: () => NOW };
+      const report = await importCertificates(places(), options);
+      expect(report.managed.created).toEqual([otherFp.slice(0, 16)]);
+      expect(await store.findManagedCertificateByFingerprint(goneFp)).toBeNull();
+      const stored = await store.getCertificate(goneFp);
+      expect(stored?.revocation).toEqual(revoked);
+      const audited = async () =>
+        (await store.queryAudit({ action: 'certificate.revocation-imported' }, { limit: 10 })).items;
+      expect(await audited()).toMatchObject([
+        {
+          subject: goneFp,
+          details: { revokedAt: revoked.revokedAt, reason: 'keyCompromise', source: 'index.txt line 2' },
+        },
+      ]);
+
+      // Again, and with another reason: the first revocation counts, nothing is audited twice.
+      const again = await importCertificates(
+        places().map((place) =>
+          place.revocations
+            ? { ...place, revocations: new Map([[goneFp, { ...revoked, reason: 'superseded' }]]) }
+            : place,
+        ),
+        options,
+      );
+      expect(again).toMatchObject({ created: 0, updated: 2, managed: { created: [], replaced: [] } });
+      expect(await audited()).toHaveLength(1);
+      expect((await store.getCertificate(goneFp))?.revocation).toEqual(revoked);
+    } finally {
+      await store.close();
+    }
   });
 });
 
