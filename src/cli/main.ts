@@ -104,7 +104,7 @@ Inventory:
       --weak  --violations  --compliant  --rule R-POL-n   policy state
       --ca  --role end-entity|intermediate|root  --key-algorithm RSA|EC|…  --key-size-below <bits>
       --signature-hash SHA-1|…  --application <name>  --tag <tag>  --regulation <name>  --host <name>
-      --folder <path>  --group-by owner|application|folder|issuer|key-algorithm
+      --folder <path>  --group-by owner|application|folder|issuer|key-algorithm  --revoked (recorded revoked)
   list --findings [--resolved] [--kind <kind>] [--host <h>]   network discovery's findings, most urgent first
   show <id|fingerprint>        every field, metadata and policy result of one certificate (--pem for the PEM)
   groups list | show <id> | create <id> | update <id>     owner groups (R-OWN-1); create/update options:
