@@ -3,6 +3,7 @@
  * start` runs when TEMPORAL_ADDRESS is unset) and the client layer on it. Tests inject their own connector.
  */
 import { createDiscoverySchedules, type DiscoverySchedules } from '../core/application/discovery-schedules';
+import { createMonthlyReports, type MonthlyReports } from '../core/application/monthly-reports';
 import net from 'node:net';
 import { Client, Connection } from '@temporalio/client';
 import type { Kysely } from 'kysely';
@@ -23,6 +24,8 @@ export interface LifecycleSession {
   readonly campaigns: CampaignOperations;
   /** Scheduled discovery scans (Temporal Schedules); absent in sessions of tests that fake the other clients. */
   readonly discoverySchedules?: DiscoverySchedules;
+  /** The monthly report's schedule and manual run; absent in sessions of tests that fake the other clients. */
+  readonly monthlyReports?: MonthlyReports;
   close(): Promise<void>;
 }
 
@@ -89,6 +92,7 @@ export function openLifecycleSession(
       where,
     }),
     discoverySchedules: createDiscoverySchedules({ client, taskQueue: config.taskQueue, audit: store, where }),
+    monthlyReports: createMonthlyReports({ client, taskQueue: config.taskQueue }),
     close,
   };
 }

@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+import { readReportCommand, runReport } from './commands/report';
 import { PortInUseError } from '../adapters/shared/port-in-use-error';
 import {
   CampaignNotFoundError,
@@ -98,6 +99,9 @@ Inventory:
   discover schedule create <name> --every <d> <targets>... [discover's options]   scan on a Temporal Schedule in
                                the worker (discovery:<name>); findings go to owner groups, unowned ones to security
   discover schedule list | show <name> | pause <name> [--reason <text>] | unpause <name> | trigger <name> | delete <name>
+  report monthly [--month YYYY-MM] [--group <id>] [--output <file.csv>] [--json]   the monthly report (R-MON-5):
+                               certificates expiring within 120 days with their plan, as CSV
+  report monthly --send-now [--month YYYY-MM]   the worker sends the month's reports now (once per group and month)
   list [filters]               certificates, soonest expiry first (--limit 50 --offset 0, --sort expiry|subject|first-seen)
       --expiring-within <d>    notAfter before now + d (e.g. 30d), expired ones included
       --owner <group> | --unowned   --issuer <text>  --subject <text>  --san <text>  --search <text>
@@ -166,6 +170,7 @@ export const COMMANDS = [
   'canary',
   'import',
   'discover',
+  'report',
   'list',
   'show',
   'groups',
@@ -308,6 +313,11 @@ async function runInventoryCommand(command: string, rest: string[], io: CliIo): 
       });
       const parsed = readDiscoverCommand(io.cwd, positionals, values);
       return withInventory(io, undefined, (context) => runDiscover(parsed, context, io));
+    }
+    case 'report': {
+      const parsed = readReportCommand(io.cwd, rest);
+      await withInventory(io, undefined, (context) => runReport(parsed, context, io));
+      return true;
     }
     case 'list': {
       const request = readListRequest(parseCommandLine(rest, LIST_OPTIONS).values, now);
