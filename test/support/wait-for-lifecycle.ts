@@ -7,6 +7,7 @@
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { temporal } from '@temporalio/proto';
 import type { QueryDefinition } from '@temporalio/common';
+import { decodeOptionalFailureToOptionalError } from '@temporalio/common/lib/internal-non-workflow';
 import { lifecycleStateQuery, lifecycleWorkflowId } from '../../src/core/workflows/definitions';
 import type { LifecycleView } from '../../src/core/domain/lifecycle/lifecycle-view';
 
@@ -47,19 +48,22 @@ export async function waitForQuietQuery<T>(
     // skip it, so a quiet run stays quiet until the test acts.
     const description = await env.client.workflow.getHandle(workflowId).describe();
     const activities = description.raw.pendingActivities ?? [];
-    pending = activities.map((activity) => ({
-      type: activity.activityType?.name,
-      attempt: activity.attempt,
-      failure: activity.lastFailure?.message,
-    }));
+    pending = await Promise.all(
+      activities.map(async (activity) => ({
+        type: activity.activityType?.name,
+        attempt: activity.attempt,
+        failure: (await failureText(env, activity.lastFailure)) ?? undefined,
+      })),
+    );
     run = { status: description.status.name, lastEvent: undefined };
     if (description.status.name === 'FAILED') {
       // No use waiting: a failed lifecycle never reaches the state, and its failure says why.
       const history = await env.client.workflow.getHandle(workflowId, description.runId).fetchHistory();
       const failure = history.events?.at(-1)?.workflowExecutionFailedEventAttributes?.failure;
+      const cause = await failureText(env, failure?.cause);
       throw new Error(
-        `${workflowId} failed while the test waited for ${what}: ${failure?.message ?? 'unknown'}` +
-          (failure?.cause?.message ? ` (${failure.cause.message})` : ''),
+        `${workflowId} failed while the test waited for ${what}: ${(await failureText(env, failure)) ?? 'unknown'}` +
+          (cause ? ` (${cause})` : ''),
       );
     }
     if (description.status.name === 'RUNNING' && activities.length === 0) {
@@ -77,4 +81,13 @@ export async function waitForQuietQuery<T>(
     `timed out waiting for ${what}; run: ${JSON.stringify(run)}; pending activities: ${JSON.stringify(pending)}; ` +
       `last state: ${JSON.stringify(last, null, 2)}`,
   );
+}
+
+/** A history failure's message: certflow's failure converter moves it into encoded attributes (R-KEY-1). */
+async function failureText(
+  env: TestWorkflowEnvironment,
+  failure: temporal.api.failure.v1.IFailure | null | undefined,
+): Promise<string | null> {
+  const error = await decodeOptionalFailureToOptionalError(env.client.options.loadedDataConverter, failure);
+  return error?.message ?? null;
 }
