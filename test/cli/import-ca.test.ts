@@ -47,6 +47,21 @@ describe('certflow import of a CA record', () => {
     });
   });
 
+  it('R-INV-2: a revoked certificate shows its revocation, and list --revoked finds it (after the import above)', async () => {
+    const listed = await run('list', '--revoked', '--json');
+    expect(listed.code).toBe(EXIT.ok);
+    const page = JSON.parse(listed.out) as { total: number; items: { id: string; revocation: unknown }[] };
+    expect(page.total).toBe(1);
+    expect(page.items[0]?.revocation).toEqual({ revokedAt: expect.any(String) as unknown, reason: 'keyCompromise' });
+    const table = await run('list', '--revoked');
+    expect(table.out).toMatch(new RegExp(`${page.items[0]!.id}.*revoked`));
+    const shown = await run('show', page.items[0]!.id);
+    expect(shown.out).toMatch(/^ {2}revoked +\d{4}-\d\d-\d\dT[\d:.]+Z \(keyCompromise\)$/m);
+    // The valid and expired ones are not revoked: show has no such line, and the table shows their days.
+    const all = JSON.parse((await run('list', '--json')).out) as { items: { id: string; revocation: unknown }[] };
+    expect(all.items.filter((item) => item.revocation === null)).toHaveLength(2);
+  });
+
   it.each([
     [['--openssl-ca', 'ca.pem'], /ca\.pem is not an OpenSSL CA database: it cannot be read/],
     [['--openssl-ca', 'CA.PEM'], /ca\.pem is not an OpenSSL CA database: no line is an index entry/],

@@ -54,6 +54,7 @@ const FILTER_FIELDS: ReadonlySet<string> = new Set<keyof CertificateFilter>([
   'hasViolations',
   'violatesRule',
   'weak',
+  'revoked',
 ]);
 
 /** Translates a filter into SQL conditions on `certificates as c`; every given field is ANDed. */
@@ -147,6 +148,8 @@ function filterCondition(key: keyof CertificateFilter, value: unknown, field: st
       return checkBoolean(value, field)
         ? sql<SqlBool>`c.fingerprint in (${weakCertificates()})`
         : sql<SqlBool>`(c.fingerprint in (select fingerprint from policy_results) and c.fingerprint not in (${weakCertificates()}))`;
+    case 'revoked':
+      return checkBoolean(value, field) ? sql<SqlBool>`c.revoked_at is not null` : sql<SqlBool>`c.revoked_at is null`;
     default:
       throw new InventoryInputError(field, 'is not a filter');
   }

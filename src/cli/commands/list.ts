@@ -27,6 +27,7 @@ export const LIST_OPTIONS = {
   san: { type: 'string' },
   search: { type: 'string' },
   weak: { type: 'boolean' },
+  revoked: { type: 'boolean' },
   violations: { type: 'boolean' },
   compliant: { type: 'boolean' },
   rule: { type: 'string' },
@@ -118,6 +119,7 @@ export function readListRequest(values: ListValues, now: Date): ListRequest {
   if (values.san !== undefined) filter.san = values.san;
   if (values.search !== undefined) filter.text = values.search;
   if (values.weak) filter.weak = true;
+  if (values.revoked) filter.revoked = true;
   if (values.violations && values.compliant) throw new UsageError('--violations and --compliant exclude each other');
   if (values.violations) filter.hasViolations = true;
   if (values.compliant) filter.hasViolations = false;
@@ -231,7 +233,8 @@ export async function runList(
       { header: 'EXPIRES', cell: (row) => row.facts.notAfter.slice(0, 10) },
       {
         header: 'DAYS',
-        cell: (row) => (daysLeft(row, now) < 0 ? 'expired' : String(daysLeft(row, now))),
+        // Days left mean nothing for a revoked certificate: `show` has its date and reason.
+        cell: (row) => (row.revocation ? 'revoked' : daysLeft(row, now) < 0 ? 'expired' : String(daysLeft(row, now))),
         align: 'right',
       },
       { header: 'ISSUER', cell: (row) => row.facts.issuer.commonName ?? row.facts.issuer.text, maxWidth: 30 },

@@ -76,6 +76,9 @@ function describe(certificate: InventoryCertificate, now: Date, issuerName: stri
     `  issuer           ${facts.issuer.text}${issuerName ? `  → ${issuerName}` : ''}`,
     `  SANs             ${list(sans)}`,
     `  valid            ${facts.notBefore} → ${facts.notAfter} (${describeValidity(facts, now)})`,
+    ...(certificate.revocation === null
+      ? []
+      : [`  revoked          ${certificate.revocation.revokedAt} (${printable(certificate.revocation.reason)})`]),
     `  serial           ${facts.serialNumber}`,
     `  key              ${describeKey(certificate)}`,
     `  signature        ${facts.signatureAlgorithm.name}`,

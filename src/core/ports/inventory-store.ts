@@ -73,6 +73,8 @@ export interface CertificateFilter {
   readonly violatesRule?: string;
   /** Weak cryptography: a violation of the key rule (R-POL-3) or the signature rule (R-POL-4). */
   readonly weak?: boolean;
+  /** true: recorded revoked (by certflow or the CA's record); false: not revoked. */
+  readonly revoked?: boolean;
 }
 
 /** Sort orders for certificate search. */

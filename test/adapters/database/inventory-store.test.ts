@@ -804,6 +804,9 @@ describe.each(backends)('inventory store on $name', (backend) => {
         revokedAt: NOW,
         reason: 'cessationOfOperation',
       });
+      const revokedOnes = await store.searchCertificates({ revoked: true }, { limit: 10 });
+      expect(revokedOnes.items.map((certificate) => certificate.facts.fingerprintSha256)).toEqual([fp(discarded)]);
+      expect((await store.searchCertificates({ revoked: false }, { limit: 10 })).total).toBe(1);
       expect(await store.assignManagedCertificates([fp(discarded)], NOW)).toEqual({ created: [], replaced: [] });
       expect((await store.getManagedCertificate(managed!.id))?.currentFingerprint).toBe(fp(v1));
       expect(await store.findManagedCertificateByFingerprint(fp(discarded))).toBeNull();
