@@ -1,7 +1,6 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { Validator } from '@seriousme/openapi-schema-validator';
 import type { Kysely } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApiMount, MAX_PAGE_SIZE } from '../../../src/adapters/api/api-app';
@@ -126,6 +125,8 @@ describe('the HTTP API (R-API-1): tokens, problems, certificates', () => {
     expect(Object.keys(document.paths)).toEqual(
       expect.arrayContaining(['/api/v1/certificates', '/api/v1/certificates/{fingerprint}', '/api/v1/lifecycles/{id}']),
     );
+    // The validator is an ES module; this test file is compiled as CommonJS.
+    const { Validator } = await import('@seriousme/openapi-schema-validator');
     const validator = new Validator();
     const result = await validator.validate(document);
     expect(result.errors ?? []).toEqual([]);
