@@ -34,7 +34,14 @@ import { SqlSlackDeliveryStore } from '../adapters/slack/sql-slack-delivery-stor
 import { JiraTicketing } from '../adapters/jira/jira-ticketing';
 import { SqlJiraTicketStore } from '../adapters/jira/sql-jira-ticket-store';
 import { ConsoleTicketing } from '../adapters/console/console-ticketing';
-import type { CampaignNotifier, DiscoveryNotifier, NotificationPort } from '../core/ports/notification-port';
+import type {
+  CampaignNotifier,
+  DiscoveryNotifier,
+  NotificationPort,
+  ReportNotifier,
+} from '../core/ports/notification-port';
+import { ConsoleReportNotifier } from '../adapters/console/console-report-notifier';
+import { SlackReportNotifier } from '../adapters/slack/slack-report-notifier';
 import { SlackDiscoveryNotifier } from '../adapters/slack/slack-discovery-notifier';
 import type { CampaignTicketing, TicketingPort } from '../core/ports/ticketing-port';
 import { SqlCampaignStore } from '../adapters/database/sql-campaign-store';
@@ -66,6 +73,8 @@ export interface CertflowServices {
   };
   /** Where scheduled discovery's digests and unowned-certificate announcements go (Slack, or the console). */
   readonly discoveryNotifier: DiscoveryNotifier;
+  /** Where monthly reports go (Slack with their CSV, or the data folder and the log). */
+  readonly reportNotifier: ReportNotifier;
   /** The roles this worker published (its CERTFLOW_SECURITY_LEADS and CERTFLOW_ADMINS), read by the clients. */
   readonly roles: SqlPublishedRoles;
   /** The roles this worker published differ from those an earlier start published (or none had). */
@@ -131,10 +140,18 @@ function openNotifiers(
   readonly lifecycles: NotificationPort;
   readonly campaigns: CampaignNotifier;
   readonly discovery: DiscoveryNotifier;
+  readonly reports: ReportNotifier;
 } {
   if (config.slackBotToken === undefined) {
     const consoleNotifier = new ConsoleNotifier({ db, log });
-    return { slack: undefined, lifecycles: consoleNotifier, campaigns: consoleNotifier, discovery: consoleNotifier };
+    const reports = new ConsoleReportNotifier({ db, dataDir: config.dataDir, log });
+    return {
+      slack: undefined,
+      lifecycles: consoleNotifier,
+      campaigns: consoleNotifier,
+      discovery: consoleNotifier,
+      reports,
+    };
   }
   const client = createSlackWebClient({
     botToken: config.slackBotToken,
@@ -153,7 +170,8 @@ function openNotifiers(
     deliveries: new SqlSlackDeliveryStore({ db }),
     log: slackLog,
   });
-  return { slack, lifecycles: slack, campaigns, discovery };
+  const reports = new SlackReportNotifier({ client, deliveries: new SqlSlackDeliveryStore({ db }), log: slackLog });
+  return { slack, lifecycles: slack, campaigns, discovery, reports };
 }
 
 /**
@@ -276,6 +294,7 @@ export async function openCertflowServices(options: OpenServicesOptions): Promis
       jira: ticketing.jira,
       campaigns,
       discoveryNotifier: notifiers.discovery,
+      reportNotifier: notifiers.reports,
       roles,
       rolesChanged,
       async close() {
