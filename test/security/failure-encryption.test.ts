@@ -5,20 +5,15 @@
  * the message back.
  */
 import { randomBytes } from 'node:crypto';
-import { Client } from '@temporalio/client';
 import { decodeOptionalFailureToOptionalError } from '@temporalio/common/lib/internal-non-workflow';
 import { temporal } from '@temporalio/proto';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createLifecycleClient } from '../../src/core/application/lifecycle-client';
 import { CaRejectedError, type CertificateAuthorityPort } from '../../src/core/ports/certificate-authority';
-import { payloadDataConverter } from '../../src/runtime/payload-codec';
-import { bootstrapEndpointCertificates } from '../../src/runtime/services';
-import { createCertflowWorker } from '../../src/runtime/worker';
-import { ownerGroupFixture } from '../support/lifecycle-fixtures';
+import { approvedRenewal, encryptedLifecycles, seedPayrollCertificate } from '../support/encrypted-renewal';
 import { openTestServices, type TestServices } from '../support/services';
 import { until } from '../support/until';
-import { createDevServerEnv, uniqueTaskQueue, workflowBundle } from '../support/temporal';
+import { createDevServerEnv } from '../support/temporal';
 
 const OWNER_EMAIL = 'failure-owner@example.com';
 const APPROVER_EMAIL = 'failure-approver@example.com';
@@ -48,15 +43,10 @@ describe('R-KEY-1: encrypted Temporal failures', () => {
       { CERTFLOW_PAYLOAD_KEYS: `k1:${randomBytes(32).toString('base64')}` },
       { tlsEndpoints: [{ host: '127.0.0.1', port: 0 }] },
     );
-    await services.store.upsertOwnerGroup(
-      ownerGroupFixture({
-        id: 'payroll',
-        name: 'Payroll',
-        contacts: [{ email: OWNER_EMAIL }],
-        approvers: [{ email: APPROVER_EMAIL }, { email: 'second-failure-approver@example.com' }],
-        slack: {},
-      }),
-    );
+    await seedPayrollCertificate(services, {
+      owner: OWNER_EMAIL,
+      approvers: [APPROVER_EMAIL, 'second-failure-approver@example.com'],
+    });
   });
   afterAll(async () => {
     await services?.close();
@@ -67,39 +57,16 @@ describe('R-KEY-1: encrypted Temporal failures', () => {
     'R-KEY-1: a failed activity naming a subject, SAN and e-mail leaves none in clear; the client reads it back',
     { timeout: 120_000 },
     async () => {
-      await bootstrapEndpointCertificates(services, { ownerGroup: 'payroll', lifetimeDays: 90, now: new Date() });
-      const taskQueue = uniqueTaskQueue('failure-encryption');
-      const worker = await createCertflowWorker({
-        connection: env.nativeConnection,
-        namespace: 'default',
-        taskQueue,
-        workflowBundle: workflowBundle(),
-        lifecycle: { ...services.lifecycle, ca: rejectingCa(services.lifecycle.ca) },
-        payloadKeys: services.config.payloadKeys,
+      const { worker, client, lifecycles } = await encryptedLifecycles(env, services, {
+        ...services.lifecycle,
+        ca: rejectingCa(services.lifecycle.ca),
       });
-      const client = new Client({
-        connection: env.connection,
-        namespace: 'default',
-        dataConverter: payloadDataConverter(services.config.payloadKeys),
-      });
-      const lifecycles = createLifecycleClient({ client, taskQueue, store: services.store });
 
       const failed = await worker.runUntil(async () => {
-        await lifecycles.syncLifecycles();
-        let id = '';
-        for await (const batch of services.store.eachManagedCertificate({}, 10)) id = batch[0]?.managed.id ?? id;
-        const request = await lifecycles.requestRenewal(id, {
-          requestedBy: { id: `email:${OWNER_EMAIL}` },
+        const id = await approvedRenewal(services, lifecycles, {
+          owner: OWNER_EMAIL,
+          approver: APPROVER_EMAIL,
           reason: 'routine renewal',
-        });
-        await until(async () => {
-          const view = await lifecycles.status(id);
-          return view.records.some((record) => record.kind === 'approval.requested') ? view : undefined;
-        }, 'the approval request');
-        await lifecycles.decide({
-          requestId: request.id,
-          decision: 'approve',
-          decidedBy: { id: `email:${APPROVER_EMAIL}` },
         });
         const handle = client.workflow.getHandle((await lifecycles.status(id)).workflowId);
         const event = await until(

@@ -6,19 +6,14 @@
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { promisify } from 'node:util';
-import { Client } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createLifecycleClient } from '../../src/core/application/lifecycle-client';
-import { payloadDataConverter } from '../../src/runtime/payload-codec';
 import { resolveTemporalServer } from '../../src/runtime/temporal-tools';
-import { bootstrapEndpointCertificates } from '../../src/runtime/services';
-import { createCertflowWorker } from '../../src/runtime/worker';
-import { ownerGroupFixture } from '../support/lifecycle-fixtures';
+import { approvedRenewal, encryptedLifecycles, seedPayrollCertificate } from '../support/encrypted-renewal';
 import { openTestServices, type TestServices } from '../support/services';
 import { until } from '../support/until';
-import { createDevServerEnv, REPO_ROOT, uniqueTaskQueue, workflowBundle } from '../support/temporal';
+import { createDevServerEnv, REPO_ROOT } from '../support/temporal';
 
 const run = promisify(execFile);
 const CODEC_TOKEN = randomBytes(24).toString('hex');
@@ -39,15 +34,10 @@ describe('R-KEY-1: encrypted Temporal payloads', () => {
       },
       { tlsEndpoints: [{ host: '127.0.0.1', port: 0 }] },
     );
-    await services.store.upsertOwnerGroup(
-      ownerGroupFixture({
-        id: 'payroll',
-        name: 'Payroll',
-        contacts: [{ email: OWNER_EMAIL }],
-        approvers: [{ email: APPROVER_EMAIL }, { email: 'second-approver@example.com' }],
-        slack: {},
-      }),
-    );
+    await seedPayrollCertificate(services, {
+      owner: OWNER_EMAIL,
+      approvers: [APPROVER_EMAIL, 'second-approver@example.com'],
+    });
   });
   afterAll(async () => {
     await services?.close();
@@ -58,39 +48,13 @@ describe('R-KEY-1: encrypted Temporal payloads', () => {
     'R-KEY-1: an exported history holds no subject, SAN, e-mail or reason text; the codec endpoint reads it',
     { timeout: 120_000 },
     async () => {
-      await bootstrapEndpointCertificates(services, { ownerGroup: 'payroll', lifetimeDays: 90, now: new Date() });
-      const taskQueue = uniqueTaskQueue('payload-encryption');
-      const worker = await createCertflowWorker({
-        connection: env.nativeConnection,
-        namespace: 'default',
-        taskQueue,
-        workflowBundle: workflowBundle(),
-        lifecycle: services.lifecycle,
-        payloadKeys: services.config.payloadKeys,
-      });
-      const client = new Client({
-        connection: env.connection,
-        namespace: 'default',
-        dataConverter: payloadDataConverter(services.config.payloadKeys),
-      });
-      const lifecycles = createLifecycleClient({ client, taskQueue, store: services.store });
+      const { worker, client, lifecycles } = await encryptedLifecycles(env, services);
 
       const workflowId = await worker.runUntil(async () => {
-        await lifecycles.syncLifecycles();
-        let id = '';
-        for await (const batch of services.store.eachManagedCertificate({}, 10)) id = batch[0]?.managed.id ?? id;
-        const request = await lifecycles.requestRenewal(id, {
-          requestedBy: { id: `email:${OWNER_EMAIL}` },
+        const id = await approvedRenewal(services, lifecycles, {
+          owner: OWNER_EMAIL,
+          approver: APPROVER_EMAIL,
           reason: REASON,
-        });
-        await until(async () => {
-          const view = await lifecycles.status(id);
-          return view.records.some((record) => record.kind === 'approval.requested') ? view : undefined;
-        }, 'the approval request');
-        await lifecycles.decide({
-          requestId: request.id,
-          decision: 'approve',
-          decidedBy: { id: `email:${APPROVER_EMAIL}` },
         });
         const renewed = await until(
           async () => {
