@@ -6,6 +6,8 @@ import { createSlackApp, SLACK_EVENTS_PATH, type SlackApp, SlackStartError } fro
 import { createCampaignClient } from '../../core/application/campaign-client';
 import type { CampaignOperations } from '../../core/application/campaign-operations';
 import { createLifecycleClient, type LifecycleClient } from '../../core/application/lifecycle-client';
+import { createMonthlyReports } from '../../core/application/monthly-reports';
+import { SqlExpiringCertificates } from '../../adapters/database/sql-expiring-certificates';
 import type { HttpHandler, HttpMount } from '../../adapters/shared/http';
 import { redactDatabaseUrl } from '../../adapters/database/database';
 import {
@@ -271,6 +273,30 @@ function banner(
   ];
 }
 
+/** Creates or updates the monthly report's schedule (R-MON-5); a server that refuses only earns a warning. */
+async function ensureMonthlyReport(options: { client: Client; config: CertflowConfig; out: (line: string) => void }) {
+  const { hour, calendar } = options.config.monthlyReport;
+  try {
+    const outcome = await createMonthlyReports({
+      client: options.client,
+      taskQueue: options.config.taskQueue,
+    }).ensureSchedule({
+      hour,
+      calendar,
+    });
+    if (outcome === 'created') {
+      options.out(
+        `monthly report: every first working day at ${hour}:00 ${calendar.timeZone} (schedule monthly-report)`,
+      );
+    }
+  } catch (error) {
+    options.out(
+      `warning: cannot create the monthly report's schedule (${(error as Error).message}); ` +
+        'no monthly report is sent until a worker starts against a server that allows Temporal Schedules',
+    );
+  }
+}
+
 /** Registers certflow's search attributes on a standalone server; a server that forbids it only earns a warning. */
 async function registerSearchAttributes(connection: NativeConnection, namespace: string, out: (line: string) => void) {
   try {
@@ -434,6 +460,18 @@ export async function runStart({ config, workerOnly, out, stop }: StartOptions):
           },
           publicUrl: opened.lifecycle.publicUrl,
         },
+        monthlyReport: {
+          expiring: new SqlExpiringCertificates({ db: opened.db }),
+          groups: opened.store,
+          audit: opened.store,
+          notifier: opened.reportNotifier,
+          loadPolicy: opened.lifecycle.loadPolicy,
+          security: {
+            channelId: config.securityChannelId ?? (demoSlack === undefined ? null : DEMO_CHANNEL.id),
+            leads: config.securityLeads,
+          },
+          publicUrl: opened.lifecycle.publicUrl,
+        },
       });
       if (stopping.signal.aborted) return;
       out(banner(config, address, devServer, services, demoSlack, demoJira).join('\n'));
@@ -452,6 +490,7 @@ export async function runStart({ config, workerOnly, out, stop }: StartOptions):
       slackApp = await startSlack({ config, lifecycles, campaigns, store: services.store, slack, out });
       attachJiraWebhook({ config, lifecycles, webhook: jiraWebhook, out });
       jiraPoller = startJiraPolling({ config, services, lifecycles, out });
+      await ensureMonthlyReport({ client, config, out });
       await startLifecycles({ services, lifecycles, out });
       await run;
     } finally {
