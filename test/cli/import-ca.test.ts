@@ -39,6 +39,8 @@ describe('certflow import of a CA record', () => {
     const result = await run('import', '--openssl-ca', inCa('index.txt'));
     expect(result.code).toBe(EXIT.failure);
     expect(result.out).toMatch(/CA record .*index\.txt: 1 valid certificate, 1 revoked .*, 1 expired/);
+    // Counted by the index's entries (lines), not files: four entries, one of them without its certificate.
+    expect(result.out).toMatch(/^Read 3 certificates from 3 entries of 4 in /m);
     expect(result.out).toMatch(/new\s+3/);
     expect(result.out).toMatch(/index\.txt line 4: serial 1003 .*--certs-dir/);
     const json = await run('import', '--openssl-ca', inCa('index.txt'), '--certs-dir', inCa('newcerts'), '--json');

@@ -131,21 +131,24 @@ export function readImportCommand(
   };
 }
 
-function plural(count: number, noun: string): string {
-  return `${count.toLocaleString('en-US')} ${noun}${count === 1 ? '' : 's'}`;
+function plural(count: number, noun: string, many = `${noun}s`): string {
+  return `${count.toLocaleString('en-US')} ${count === 1 ? noun : many}`;
 }
 
-function describeImport(report: ImportReport, seconds: number): string[] {
+/** What an import read place by place: files, or the entries of a CA's record (index lines, issuance records). */
+type ImportPlace = readonly [one: string, many: string];
+
+function describeImport(report: ImportReport, seconds: number, place: ImportPlace): string[] {
   const rate = seconds > 0 ? ` (${Math.round(report.certificatesRead / seconds).toLocaleString('en-US')}/s)` : '';
   const lines = [
-    `Read ${plural(report.certificatesRead, 'certificate')} from ${plural(report.sourcesWithCertificates, 'file')} ` +
+    `Read ${plural(report.certificatesRead, 'certificate')} from ${plural(report.sourcesWithCertificates, ...place)} ` +
       `of ${report.sources.toLocaleString('en-US')} in ${seconds.toFixed(1)} s${rate}`,
     `  new            ${report.created.toLocaleString('en-US')}`,
     `  already known  ${report.updated.toLocaleString('en-US')} (metadata merged)`,
     `  repeated       ${report.repeated.toLocaleString('en-US')} (copies read again in this import, locations merged)`,
     `  non-compliant  ${report.nonCompliant.toLocaleString('en-US')}${report.nonCompliant > 0 ? '  → certflow list --violations' : ''}`,
     `  issuer links   ${report.issuerLinks.toLocaleString('en-US')}`,
-    `  skipped        ${plural(report.skipped.length, 'file')} without certificates`,
+    `  skipped        ${plural(report.skipped.length, ...place)} without certificates`,
   ];
   if (report.errors.length > 0) {
     lines.push(`  failed         ${report.errors.length.toLocaleString('en-US')}:`);
@@ -298,7 +301,8 @@ export async function runImport(
     );
   } else {
     if (certificates && 'caRecord' in certificates) io.out(describeCaRecord(certificates.caRecord));
-    if (certificates) describeImport(certificates, seconds).forEach((line) => io.out(line));
+    const place: ImportPlace = caRecord ? ['entry', 'entries'] : ['file', 'files'];
+    if (certificates) describeImport(certificates, seconds, place).forEach((line) => io.out(line));
     if (lifecycles) describeLifecycles(lifecycles).forEach((line) => io.out(line));
     if (metadata && command.metadataCsv)
       describeMetadata(command.metadataCsv, metadata).forEach((line) => io.out(line));
