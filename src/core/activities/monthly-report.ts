@@ -49,7 +49,8 @@ export interface SentReport {
 function securityAudience(security: MonthlyReportActivityDeps['security']): Audience {
   const people = security.leads.flatMap((lead): Person[] => {
     try {
-      return [parsePerson(lead)];
+      // A principal names an e-mail as `email:…`; a person is written without the prefix.
+      return [parsePerson(lead.replace(/^email:/, ''))];
     } catch {
       return [];
     }
