@@ -7,8 +7,7 @@
 import { Context } from '@temporalio/activity';
 import type { PlannedCertificateDelivery, PlannedDigest } from '../domain/discovery/finding-deliveries';
 import { describeLocation, type EndpointFinding } from '../domain/discovery/endpoint-findings';
-import type { Person } from '../domain/inventory/model';
-import { parsePerson } from '../domain/inventory/person';
+import { peopleOfPrincipals } from '../domain/inventory/person';
 import type { Policy } from '../domain/policy/policy';
 import type {
   DiscoveryScans,
@@ -46,16 +45,6 @@ export function scheduleActor(scan: string): string {
 
 function findingLine(finding: EndpointFinding): string {
   return `${finding.severity} ${finding.kind} at ${describeLocation(finding.location)}: ${finding.message}`;
-}
-
-function securityPeople(leads: readonly string[]): Person[] {
-  return leads.flatMap((lead) => {
-    try {
-      return [parsePerson(lead)];
-    } catch {
-      return [];
-    }
-  });
 }
 
 /** Creates the discovery activities. */
@@ -224,7 +213,7 @@ export function createDiscoveryActivities(deps: DiscoveryActivityDeps) {
           idempotencyKey,
           scan: input.scan,
           scanRunId: input.scanRunId,
-          audience: { people: securityPeople(deps.security.leads), channelId: deps.security.channelId },
+          audience: { people: peopleOfPrincipals(deps.security.leads), channelId: deps.security.channelId },
           certificates: fresh,
         }),
       );

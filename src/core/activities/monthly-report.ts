@@ -5,8 +5,8 @@
  * history should carry; its delivery is keyed by month and audience, so a retried activity or a second run of the
  * month sends nothing twice.
  */
-import type { OwnerGroup, Person } from '../domain/inventory/model';
-import { parsePerson } from '../domain/inventory/person';
+import type { OwnerGroup } from '../domain/inventory/model';
+import { peopleOfPrincipals } from '../domain/inventory/person';
 import type { Policy } from '../domain/policy/policy';
 import {
   monthlyReportCsv,
@@ -47,14 +47,7 @@ export interface SentReport {
 }
 
 function securityAudience(security: MonthlyReportActivityDeps['security']): Audience {
-  const people = security.leads.flatMap((lead): Person[] => {
-    try {
-      // A principal names an e-mail as `email:…`; a person is written without the prefix.
-      return [parsePerson(lead.replace(/^email:/, ''))];
-    } catch {
-      return [];
-    }
-  });
+  const people = peopleOfPrincipals(security.leads);
   return { people, channelId: security.channelId };
 }
 

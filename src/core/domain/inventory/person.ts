@@ -32,6 +32,8 @@ function identity(token: string): Partial<Person> | null {
   // A bare Slack user id, as Slack shows it and as metadata CSVs have always held it.
   if (SLACK_USER.test(token)) return { slackUserId: token };
   const [scheme, value] = [token.slice(0, token.indexOf(':')), token.slice(token.indexOf(':') + 1)];
+  // `email:` as principals write it (CERTFLOW_SECURITY_LEADS, API tokens' actors), beside the bare address.
+  if (scheme.toLowerCase() === 'email' && EMAIL.test(value)) return { email: value.toLowerCase() };
   if (scheme === 'slack' && SLACK_USER.test(value)) return { slackUserId: value };
   if (scheme === 'jira' && JIRA_ACCOUNT.test(value)) return { jiraAccountId: value };
   return null;
@@ -59,6 +61,20 @@ export function parsePerson(text: string): Person {
   }
   if (!person.email && !person.slackUserId && !person.jiraAccountId) throw new InvalidPersonError(text);
   return person;
+}
+
+/**
+ * The people among configured principals (`email:…`, `slack:…`, `jira:…`), for messages to them; principals that
+ * name no person (a Slack user group's alias) are left out, since they reach people through their group.
+ */
+export function peopleOfPrincipals(principals: readonly string[]): Person[] {
+  return principals.flatMap((principal) => {
+    try {
+      return [parsePerson(principal)];
+    } catch {
+      return [];
+    }
+  });
 }
 
 /**
