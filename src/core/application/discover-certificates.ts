@@ -285,8 +285,10 @@ export async function discoverCertificates(options: DiscoverOptions): Promise<Di
       });
     }
     const changes = await options.discovery.recordScans(writes, findings);
+    // What an endpoint serves as its own certificate needs an owner whatever its role: a self-signed certificate made
+    // with `openssl req -x509` carries the CA flag, and is the one most likely deployed without anyone's knowledge.
     const unowned = leaves.flatMap(({ leaf, location }): UnownedCertificate[] =>
-      known.has(leaf.facts.fingerprintSha256) || leaf.facts.role !== 'end-entity'
+      known.has(leaf.facts.fingerprintSha256)
         ? []
         : [{ fingerprint: leaf.facts.fingerprintSha256, subject: leaf.facts.subject.text, location }],
     );

@@ -130,6 +130,15 @@ describe('discoverCertificates', () => {
     expect(again.managed).toEqual({ created: [], replaced: [] });
   });
 
+  it("R-INV-2: a self-signed certificate with the CA flag (openssl req -x509) served as an endpoint's own is listed for assignment", async () => {
+    const selfSigned = parsed(
+      createRootCa({ subject: 'CN=printer.example.com', subjectAltNames: { dns: ['printer.example.com'] } }),
+    );
+    network.endpoints.set('127.0.0.2:8443=shop.example.com', { chain: [selfSigned] });
+    const report = await scan([SHOP]);
+    expect(report.unowned.sample.map((item) => item.fingerprint)).toEqual([selfSigned.facts.fingerprintSha256]);
+  });
+
   it('R-MON-6: a renewal found deployed tells its lifecycle like an import; a mirror still serving the old version and an endpoint that stopped answering are findings until fixed', async () => {
     network.endpoints.set('127.0.0.2:8443=shop.example.com', { chain: [V1, INTERMEDIATE] });
     network.endpoints.set('127.0.0.3:8443=shop.example.com', { chain: [V1, INTERMEDIATE] });
