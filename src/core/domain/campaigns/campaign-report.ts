@@ -2,6 +2,7 @@
  * Campaign reports (R-CAM-3): what a campaign achieved and what is left, from its progress and every member. Pure, so
  * the CLI, Slack and tests render the same Markdown and CSV from the same data.
  */
+import { toCsv } from '../reports/csv';
 import {
   CAMPAIGN_MEMBER_STATES,
   FINISHED_MEMBER_STATES,
@@ -286,34 +287,21 @@ export const CAMPAIGN_REPORT_CSV_COLUMNS = [
   'finished_at',
 ] as const;
 
-/**
- * One RFC 4180 field. Text a spreadsheet would run as a formula (starting with =, +, -, @, tab or carriage return)
- * gets a leading apostrophe, since subjects and failure details come from certificates and outside systems.
- */
-function csvField(value: string): string {
-  const safe = /^[=+\-@\t\r]/.test(value) ? `'${value}` : value;
-  return /[",\r\n]/.test(safe) ? `"${safe.replace(/"/g, '""')}"` : safe;
-}
-
 /** The report as CSV (RFC 4180, CRLF line ends): a header and one row per member, in enrolment order. */
 export function renderCampaignReportCsv(data: CampaignReportInput): string {
-  const rows = data.members.map((member) =>
-    [
-      member.campaignId,
-      member.managedCertificateId,
-      member.fingerprintSha256,
-      member.ownerGroup,
-      member.subject,
-      member.notAfter,
-      member.state,
-      String(member.attempts),
-      member.detail ?? '',
-      member.enrolledAt,
-      member.updatedAt,
-      member.finishedAt ?? '',
-    ]
-      .map(csvField)
-      .join(','),
-  );
-  return [CAMPAIGN_REPORT_CSV_COLUMNS.join(','), ...rows].map((row) => `${row}\r\n`).join('');
+  const rows = data.members.map((member) => [
+    member.campaignId,
+    member.managedCertificateId,
+    member.fingerprintSha256,
+    member.ownerGroup,
+    member.subject,
+    member.notAfter,
+    member.state,
+    String(member.attempts),
+    member.detail ?? '',
+    member.enrolledAt,
+    member.updatedAt,
+    member.finishedAt ?? '',
+  ]);
+  return toCsv(CAMPAIGN_REPORT_CSV_COLUMNS, rows);
 }
