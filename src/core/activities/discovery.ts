@@ -7,7 +7,6 @@
 import { Context } from '@temporalio/activity';
 import type { PlannedCertificateDelivery, PlannedDigest } from '../domain/discovery/finding-deliveries';
 import { describeLocation, type EndpointFinding } from '../domain/discovery/endpoint-findings';
-import { peopleOfPrincipals } from '../domain/inventory/person';
 import type { Policy } from '../domain/policy/policy';
 import type {
   DiscoveryScans,
@@ -19,6 +18,7 @@ import type {
 import type { InventoryStore } from '../ports/inventory-store';
 import type { DiscoveryNotifier, NotificationPort, NotificationReceipt } from '../ports/notification-port';
 import type { TicketingPort } from '../ports/ticketing-port';
+import { ownerGroupAudience, securityAudience, type SecurityContacts } from './audiences';
 import { createLifecycleAudit } from './lifecycle-audit';
 import { permanentOnRejection } from './lifecycle-failures';
 import { createLifecycleNotificationActivities } from './lifecycle-notifications';
@@ -34,7 +34,7 @@ export interface DiscoveryActivityDeps {
   readonly ticketing: TicketingPort;
   readonly loadPolicy: () => Promise<Policy>;
   /** The security channel (Slack channel id) and leads (principals), from the worker's configuration. */
-  readonly security: { readonly channelId: string | null; readonly leads: readonly string[] };
+  readonly security: SecurityContacts;
   readonly publicUrl: string | null;
 }
 
@@ -95,18 +95,13 @@ export function createDiscoveryActivities(deps: DiscoveryActivityDeps) {
       const group = await store.getOwnerGroup(digest.ownerGroup);
       // A group deleted since the certificate named it has nobody to tell; `list --findings` still shows them.
       if (group === null) return null;
-      const userGroupIds = group.slack.userGroupId ? [group.slack.userGroupId] : [];
       const receipt = await permanentOnRejection(() =>
         deps.notifier.sendFindingDigest({
           idempotencyKey: digest.idempotencyKey,
           scan: input.scan,
           scanRunId: input.scanRunId,
           group,
-          audience: {
-            people: group.contacts,
-            channelId: group.slack.channelId ?? null,
-            ...(userGroupIds.length > 0 ? { userGroupIds } : {}),
-          },
+          audience: ownerGroupAudience(group),
           opened: digest.opened,
           resolved: digest.resolved,
           notListed: digest.notListed,
@@ -213,7 +208,7 @@ export function createDiscoveryActivities(deps: DiscoveryActivityDeps) {
           idempotencyKey,
           scan: input.scan,
           scanRunId: input.scanRunId,
-          audience: { people: peopleOfPrincipals(deps.security.leads), channelId: deps.security.channelId },
+          audience: securityAudience(deps.security),
           certificates: fresh,
         }),
       );

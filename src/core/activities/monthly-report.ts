@@ -5,8 +5,6 @@
  * history should carry; its delivery is keyed by month and audience, so a retried activity or a second run of the
  * month sends nothing twice.
  */
-import type { OwnerGroup } from '../domain/inventory/model';
-import { peopleOfPrincipals } from '../domain/inventory/person';
 import type { Policy } from '../domain/policy/policy';
 import {
   monthlyReportCsv,
@@ -21,7 +19,8 @@ import {
 } from '../domain/reports/monthly-report';
 import type { ExpiringCertificates } from '../ports/expiring-certificates';
 import type { AuditLog, OwnerGroupStore } from '../ports/inventory-store';
-import type { Audience, ReportNotifier } from '../ports/notification-port';
+import type { ReportNotifier } from '../ports/notification-port';
+import { ownerGroupAudience, securityAudience, type SecurityContacts } from './audiences';
 import { permanentOnRejection } from './lifecycle-failures';
 
 /** What the monthly report's activities need. */
@@ -32,7 +31,7 @@ export interface MonthlyReportActivityDeps {
   readonly notifier: ReportNotifier;
   readonly loadPolicy: () => Promise<Policy>;
   /** The security channel (Slack channel id) and leads (principals): the organisation-wide report's audience. */
-  readonly security: { readonly channelId: string | null; readonly leads: readonly string[] };
+  readonly security: SecurityContacts;
   readonly publicUrl: string | null;
 }
 
@@ -44,20 +43,6 @@ export interface SentReport {
   readonly id: string;
   readonly certificates: number;
   readonly messages: number;
-}
-
-function securityAudience(security: MonthlyReportActivityDeps['security']): Audience {
-  const people = peopleOfPrincipals(security.leads);
-  return { people, channelId: security.channelId };
-}
-
-function groupAudience(group: OwnerGroup): Audience {
-  const userGroupIds = group.slack.userGroupId ? [group.slack.userGroupId] : [];
-  return {
-    people: group.contacts,
-    channelId: group.slack.channelId ?? null,
-    ...(userGroupIds.length > 0 ? { userGroupIds } : {}),
-  };
 }
 
 /** Creates the monthly report's activities. */
@@ -88,7 +73,7 @@ export function createMonthlyReportActivities(deps: MonthlyReportActivityDeps) {
           idempotencyKey: id,
           month,
           group,
-          audience: group === null ? securityAudience(deps.security) : groupAudience(group),
+          audience: group === null ? securityAudience(deps.security) : ownerGroupAudience(group),
           summary: built.summary,
           windowEnd: reportWindow(asOf).to,
           file: { name: reportFileName(month, audience), csv: built.csv },
