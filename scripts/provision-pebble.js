@@ -14,7 +14,7 @@ const path = require('node:path');
 const {
   defaultToolsDir,
   MissingToolError,
-  run,
+  installGoModule,
   recipeOf,
   isExecutable,
   makeWritable,
@@ -53,37 +53,28 @@ function isCurrent(entry) {
 
 function build(toolsDir, env, log) {
   const home = path.join(toolsDir, `pebble-${PEBBLE_VERSION}`);
-  const stage = fs.mkdtempSync(path.join(toolsDir, '.stage-pebble-'));
-  try {
-    log(`building Pebble ${PEBBLE_VERSION} and pebble-challtestsrv with go install (a minute the first time)…`);
-    fs.mkdirSync(path.join(stage, 'bin'));
-    const goEnv = { ...env, GOBIN: path.join(stage, 'bin'), CGO_ENABLED: '0', GOFLAGS: '-buildvcs=false' };
-    run(
-      'go',
-      [
-        'install',
-        '-trimpath',
-        `-ldflags=${LDFLAGS}`,
-        `${PEBBLE_MODULE}/cmd/pebble@v${PEBBLE_VERSION}`,
-        `${PEBBLE_MODULE}/cmd/pebble-challtestsrv@v${PEBBLE_VERSION}`,
-      ],
-      { env: goEnv, cwd: toolsDir, hint: GO_HINT },
-    );
+  log(`building Pebble ${PEBBLE_VERSION} and pebble-challtestsrv with go install (a minute the first time)…`);
+  installGoModule({
+    toolsDir,
+    home,
+    env,
+    hint: GO_HINT,
+    module: PEBBLE_MODULE,
+    version: PEBBLE_VERSION,
+    ldflags: LDFLAGS,
+    commands: ['cmd/pebble', 'cmd/pebble-challtestsrv'],
     // Pebble's own test root (which signs its directory's TLS certificate) comes from the module's source: the tests
     // trust it for Pebble alone, never system-wide.
-    const modCache = run('go', ['env', 'GOMODCACHE'], { env, hint: GO_HINT }).trim();
-    const certs = path.join(modCache, `${PEBBLE_MODULE}@v${PEBBLE_VERSION}`, 'test', 'certs');
-    fs.cpSync(path.join(certs, 'pebble.minica.pem'), path.join(stage, 'pebble.minica.pem'));
-    fs.cpSync(path.join(certs, 'localhost', 'cert.pem'), path.join(stage, 'localhost-cert.pem'));
-    fs.cpSync(path.join(certs, 'localhost', 'key.pem'), path.join(stage, 'localhost-key.pem'));
-    for (const file of ['pebble.minica.pem', 'localhost-cert.pem', 'localhost-key.pem']) {
-      makeWritable(path.join(stage, file));
-    }
-    fs.rmSync(home, { recursive: true, force: true });
-    fs.renameSync(stage, home);
-  } finally {
-    fs.rmSync(stage, { recursive: true, force: true });
-  }
+    finish: (stage, moduleSource) => {
+      const certs = path.join(moduleSource, 'test', 'certs');
+      fs.cpSync(path.join(certs, 'pebble.minica.pem'), path.join(stage, 'pebble.minica.pem'));
+      fs.cpSync(path.join(certs, 'localhost', 'cert.pem'), path.join(stage, 'localhost-cert.pem'));
+      fs.cpSync(path.join(certs, 'localhost', 'key.pem'), path.join(stage, 'localhost-key.pem'));
+      for (const file of ['pebble.minica.pem', 'localhost-cert.pem', 'localhost-key.pem']) {
+        makeWritable(path.join(stage, file));
+      }
+    },
+  });
   return {
     version: PEBBLE_VERSION,
     recipe: RECIPE,

@@ -172,36 +172,28 @@ function makeWritable(target) {
 function provisionTemporalServer(toolsDir, env, log) {
   checkGoVersion(env);
   const home = path.join(toolsDir, `temporal-server-${TEMPORAL_SERVER_VERSION}`);
-  const stage = fs.mkdtempSync(path.join(toolsDir, '.stage-server-'));
-  try {
-    log(
-      `building the Temporal server ${TEMPORAL_SERVER_VERSION} and temporal-sql-tool with go install ` +
-        '(about 10 minutes the first time on 2 busy cores)…',
-    );
-    fs.mkdirSync(path.join(stage, 'bin'));
-    const goEnv = { ...env, GOBIN: path.join(stage, 'bin'), CGO_ENABLED: '0', GOFLAGS: '-buildvcs=false' };
-    run(
-      'go',
-      [
-        'install',
-        '-trimpath',
-        `-ldflags=${SERVER_LDFLAGS}`,
-        `${TEMPORAL_SERVER_MODULE}/cmd/server@v${TEMPORAL_SERVER_VERSION}`,
-        `${TEMPORAL_SERVER_MODULE}/cmd/tools/sql@v${TEMPORAL_SERVER_VERSION}`,
-      ],
-      { env: goEnv, cwd: toolsDir, hint: GO_HINT },
-    );
-    fs.renameSync(path.join(stage, 'bin', 'server'), path.join(stage, 'bin', 'temporal-server'));
-    fs.renameSync(path.join(stage, 'bin', 'sql'), path.join(stage, 'bin', 'temporal-sql-tool'));
-    const modCache = run('go', ['env', 'GOMODCACHE'], { env, hint: GO_HINT }).trim();
-    const schemaSource = path.join(modCache, `${TEMPORAL_SERVER_MODULE}@v${TEMPORAL_SERVER_VERSION}`);
-    fs.cpSync(path.join(schemaSource, POSTGRES_SCHEMA_DIR), path.join(stage, POSTGRES_SCHEMA_DIR), { recursive: true });
-    makeWritable(path.join(stage, 'schema'));
-    fs.rmSync(home, { recursive: true, force: true });
-    fs.renameSync(stage, home);
-  } finally {
-    fs.rmSync(stage, { recursive: true, force: true });
-  }
+  log(
+    `building the Temporal server ${TEMPORAL_SERVER_VERSION} and temporal-sql-tool with go install ` +
+      '(about 10 minutes the first time on 2 busy cores)…',
+  );
+  installGoModule({
+    toolsDir,
+    home,
+    env,
+    hint: GO_HINT,
+    module: TEMPORAL_SERVER_MODULE,
+    version: TEMPORAL_SERVER_VERSION,
+    ldflags: SERVER_LDFLAGS,
+    commands: ['cmd/server', 'cmd/tools/sql'],
+    finish: (stage, moduleSource) => {
+      fs.renameSync(path.join(stage, 'bin', 'server'), path.join(stage, 'bin', 'temporal-server'));
+      fs.renameSync(path.join(stage, 'bin', 'sql'), path.join(stage, 'bin', 'temporal-sql-tool'));
+      fs.cpSync(path.join(moduleSource, POSTGRES_SCHEMA_DIR), path.join(stage, POSTGRES_SCHEMA_DIR), {
+        recursive: true,
+      });
+      makeWritable(path.join(stage, 'schema'));
+    },
+  });
   return {
     version: TEMPORAL_SERVER_VERSION,
     recipe: SERVER_RECIPE,
@@ -209,6 +201,29 @@ function provisionTemporalServer(toolsDir, env, log) {
     sqlTool: path.join(home, 'bin', 'temporal-sql-tool'),
     schemaDir: path.join(home, POSTGRES_SCHEMA_DIR),
   };
+}
+
+/**
+ * Builds a Go module's commands with `go install` into a stage's `bin/`, lets `finish` rename them and copy what it
+ * needs from the module's source in the Go module cache, then puts the stage in place of `home` in one rename, so a
+ * failed build leaves the last good one.
+ * @param {{ toolsDir: string, home: string, env: NodeJS.ProcessEnv, hint: string, module: string, version: string,
+ *   ldflags: string, commands: string[], finish: (stage: string, moduleSource: string) => void }} build
+ */
+function installGoModule({ toolsDir, home, env, hint, module, version, ldflags, commands, finish }) {
+  const stage = fs.mkdtempSync(path.join(toolsDir, `.stage-${path.basename(home)}-`));
+  try {
+    fs.mkdirSync(path.join(stage, 'bin'));
+    const goEnv = { ...env, GOBIN: path.join(stage, 'bin'), CGO_ENABLED: '0', GOFLAGS: '-buildvcs=false' };
+    const packages = commands.map((command) => `${module}/${command}@v${version}`);
+    run('go', ['install', '-trimpath', `-ldflags=${ldflags}`, ...packages], { env: goEnv, cwd: toolsDir, hint });
+    const modCache = run('go', ['env', 'GOMODCACHE'], { env, hint }).trim();
+    finish(stage, path.join(modCache, `${module}@v${version}`));
+    fs.rmSync(home, { recursive: true, force: true });
+    fs.renameSync(stage, home);
+  } finally {
+    fs.rmSync(stage, { recursive: true, force: true });
+  }
 }
 
 function testServerPom() {
@@ -394,6 +409,7 @@ function main(argv) {
 module.exports = {
   provision,
   run,
+  installGoModule,
   recipeOf,
   isExecutable,
   makeWritable,
