@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { EXIT, main } from '../../src/cli/main';
+import { EXIT } from '../../src/cli/main';
 import { LoopbackServers, tlsServer } from '../adapters/network/loopback-servers';
 import {
   createIntermediateCa,
@@ -12,6 +12,7 @@ import {
   type IssuedCertificate,
 } from '../support/certificate-factory';
 import { freePort } from '../support/ports';
+import { runCli } from '../support/run-cli';
 
 const DAY = 86_400_000;
 let dir: string;
@@ -22,12 +23,7 @@ let port: number;
 let deadPort: number;
 const servers = new LoopbackServers();
 
-async function run(...argv: string[]) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const code = await main(argv, { out: (line) => out.push(line), err: (line) => err.push(line), env, cwd: dir });
-  return { code, out: out.join('\n'), err: err.join('\n') };
-}
+const run = (...argv: string[]) => runCli(argv, { env, cwd: dir });
 
 beforeAll(async () => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'certflow-discover-'));

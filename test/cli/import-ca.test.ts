@@ -2,9 +2,10 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { EXIT, main } from '../../src/cli/main';
+import { EXIT } from '../../src/cli/main';
 import { freePort } from '../support/ports';
 import { makeOpensslCa, type OpensslCa } from '../support/openssl-ca';
+import { runCli } from '../support/run-cli';
 
 let ca: OpensslCa;
 let env: NodeJS.ProcessEnv;
@@ -12,12 +13,7 @@ let env: NodeJS.ProcessEnv;
 /** A file of the CA's folder: the CLI reads paths relative to the process's folder, which is not the CA's. */
 const inCa = (name: string) => path.join(ca.folder, name);
 
-async function run(...argv: string[]) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const code = await main(argv, { out: (line) => out.push(line), err: (line) => err.push(line), env, cwd: ca.folder });
-  return { code, out: out.join('\n'), err: err.join('\n') };
-}
+const run = (...argv: string[]) => runCli(argv, { env, cwd: ca.folder });
 
 beforeAll(async () => {
   ca = makeOpensslCa();

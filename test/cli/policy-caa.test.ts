@@ -7,10 +7,11 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { EXIT, main } from '../../src/cli/main';
+import { EXIT } from '../../src/cli/main';
 import { createIntermediateCa, createLeaf, createRootCa } from '../support/certificate-factory';
 import { type DnsServer, startDnsServer } from '../support/dns-server';
 import { freePort } from '../support/ports';
+import { runCli } from '../support/run-cli';
 
 const NOW = new Date('2026-11-23T12:00:00Z');
 const DAY = 86_400_000;
@@ -18,18 +19,8 @@ let dir: string;
 let env: NodeJS.ProcessEnv;
 let server: DnsServer;
 
-async function run(extraEnv: NodeJS.ProcessEnv, ...argv: string[]) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const code = await main(argv, {
-    out: (line) => out.push(line),
-    err: (line) => err.push(line),
-    env: { ...env, ...extraEnv },
-    cwd: dir,
-    now: () => NOW,
-  });
-  return { code, out: out.join('\n'), err: err.join('\n') };
-}
+const run = (extraEnv: NodeJS.ProcessEnv, ...argv: string[]) =>
+  runCli(argv, { env: { ...env, ...extraEnv }, cwd: dir, now: () => NOW });
 
 beforeAll(async () => {
   server = await startDnsServer();

@@ -9,12 +9,13 @@ import os from 'node:os';
 import path from 'node:path';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { COMMANDS, EXIT, main } from '../../src/cli/main';
+import { COMMANDS, EXIT } from '../../src/cli/main';
 import { openInventoryStore } from '../../src/adapters/database/database';
 import { createLeaf, createRootCa } from '../support/certificate-factory';
 import { freePort } from '../support/ports';
 import { fuzzParameters, hasStackTrace } from './fuzz-runs';
 import { nastyString } from './mutations';
+import { runCli } from '../support/run-cli';
 
 const NOW = new Date('2026-11-23T12:00:00Z');
 const root = createRootCa({ subject: 'CN=CLI Fuzz Root' });
@@ -161,18 +162,7 @@ describe('issue 17 fuzzing: the command line', () => {
       await store.close();
     }
   };
-  const run = async (args: string[]) => {
-    const out: string[] = [];
-    const err: string[] = [];
-    const code = await main(args, {
-      out: (line) => out.push(line),
-      err: (line) => err.push(line),
-      env,
-      cwd: dir,
-      now: () => NOW,
-    });
-    return { code, out: out.join('\n'), err: err.join('\n') };
-  };
+  const run = (args: string[]) => runCli(args, { env, cwd: dir, now: () => NOW });
   let before: Awaited<ReturnType<typeof snapshot>>;
 
   beforeAll(async () => {

@@ -8,9 +8,10 @@ import { openInventoryDatabase } from '../../../src/adapters/database/database';
 import type { InventoryDatabase } from '../../../src/adapters/database/kysely-inventory-store';
 import { SqlApiTokenStore } from '../../../src/adapters/database/sql-api-token-store';
 import { startHttpServer, type RunningHttpServer } from '../../../src/adapters/shared/http';
-import { EXIT, main } from '../../../src/cli/main';
+import { EXIT } from '../../../src/cli/main';
 import type { InventoryStore } from '../../../src/core/ports/inventory-store';
 import { createIntermediateCa, createLeaf, createRootCa, toPem } from '../../support/certificate-factory';
+import { runCli, type CliRun } from '../../support/run-cli';
 
 const DAY = 86_400_000;
 const CERTIFICATES = 23;
@@ -24,17 +25,8 @@ let clock = new Date('2026-12-01T00:00:00Z');
 const logged: string[] = [];
 
 /** Runs one certflow command line against the test's inventory. */
-async function cli(argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const code = await main(argv, {
-    out: (line) => out.push(line),
-    err: (line) => err.push(line),
-    env,
-    cwd: dir,
-    now: () => clock,
-  });
-  return { code, out: out.join('\n'), err: err.join('\n') };
+function cli(argv: string[]): Promise<CliRun> {
+  return runCli(argv, { env, cwd: dir, now: () => clock });
 }
 
 /** Creates a token through the CLI and returns its secret. */
