@@ -15,15 +15,11 @@ import type { CampaignProgress } from '../../src/core/domain/campaigns/model';
 import { SqlCampaignStore } from '../../src/adapters/database/sql-campaign-store';
 import { DEMO_JIRA_PROJECT, startDemoJira, type DemoJira } from '../../src/adapters/jira/stand-in/demo-jira';
 import { openInventoryDatabase } from '../../src/adapters/database/database';
-import {
-  DEMO_CHANNEL,
-  ensureDemoOwnerGroup,
-  startDemoSlack,
-  type DemoSlack,
-} from '../../src/adapters/slack/stand-in/demo-workspace';
+import { ensureDemoOwnerGroup, startDemoSlack, type DemoSlack } from '../../src/adapters/slack/stand-in/demo-workspace';
 import { campaignWorkflowId } from '../../src/core/workflows/definitions';
 import { compromisedCertificateFiles, importAndStartCompromiseCampaign } from '../support/compromised-certificates';
 import { freePort } from '../support/ports';
+import { standInWorkerEnv } from '../support/stand-in-env';
 import { buildDist, runCertflow, type CertflowProcess } from '../support/processes';
 import { createDevServerEnv, uniqueTaskQueue } from '../support/temporal';
 
@@ -99,20 +95,7 @@ describe('a campaign survives its worker being killed with SIGKILL (issue 14 ite
     }
     slack ??= await startDemoSlack({ port: 0, appUrl: 'http://127.0.0.1:1/slack/events' });
     jira ??= await startDemoJira({ port: 0 });
-    return {
-      ...base,
-      SLACK_BOT_TOKEN: slack.botToken,
-      SLACK_SIGNING_SECRET: slack.signingSecret,
-      SLACK_API_URL: slack.standIn.apiUrl,
-      CERTFLOW_CAMPAIGN_CHANNEL: DEMO_CHANNEL.id,
-      JIRA_URL: jira.standIn.url,
-      JIRA_FLAVOUR: 'cloud',
-      JIRA_EMAIL: jira.email,
-      JIRA_API_TOKEN: jira.apiToken,
-      JIRA_PROJECT: DEMO_JIRA_PROJECT.key,
-      JIRA_ISSUE_TYPE: 'Task',
-      CERTFLOW_JIRA_POLL_SECONDS: '0',
-    };
+    return { ...base, ...standInWorkerEnv(slack, jira) };
   }
 
   async function startWorker(mode: Mode, workerEnv: NodeJS.ProcessEnv): Promise<CertflowProcess> {
