@@ -33,6 +33,7 @@ import {
   ProblemSchema,
   RejectBodySchema,
   RenewBodySchema,
+  WhoAmISchema,
 } from './api-schemas';
 
 /** Where the API is mounted on certflow's HTTP server. */
@@ -129,6 +130,14 @@ function certificateFilter(query: z.infer<typeof CertificateQuerySchema>): Certi
   return filter;
 }
 
+const whoAmI = createRoute({
+  method: 'get',
+  path: '/me',
+  summary: 'The principal the bearer token acts as (what `certflow login` and `certflow whoami` check)',
+  security: [{ bearer: [] }],
+  responses: { 200: jsonResponse('the token and its principal', WhoAmISchema), ...ERRORS },
+});
+
 const listCertificates = createRoute({
   method: 'get',
   path: '/certificates',
@@ -211,7 +220,15 @@ const rejectRequest = lifecycleAction(
 );
 
 /** Route templates by path, for telling 405 from 404. */
-const ROUTES = [listCertificates, showCertificate, lifecycleStatus, renewLifecycle, approveRequest, rejectRequest];
+const ROUTES = [
+  whoAmI,
+  listCertificates,
+  showCertificate,
+  lifecycleStatus,
+  renewLifecycle,
+  approveRequest,
+  rejectRequest,
+];
 const ROUTE_PATTERNS = ROUTES.map((route) => ({
   method: route.method.toUpperCase(),
   pattern: new RegExp(`^${API_PREFIX}${route.path.replace(/\{[^}]+\}/g, '[^/]+')}$`),
@@ -333,6 +350,11 @@ export function createApiApp(deps: ApiDependencies): OpenAPIHono<ApiEnv> {
     }
     return client;
   };
+
+  app.openapi(whoAmI, (c) => {
+    const { actor, name, createdAt, expiresAt } = c.get('token');
+    return c.json({ actor, token: name, createdAt, expiresAt }, 200);
+  });
 
   app.openapi(listCertificates, async (c) => {
     const query = c.req.valid('query');

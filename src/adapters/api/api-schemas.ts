@@ -119,3 +119,13 @@ export const RejectBodySchema = z.object({
   requestId: z.string().max(100).openapi({ example: '3f2a9c1e0b7d4a65.1.2' }),
   reason: z.string().trim().min(1).max(2000),
 });
+
+/** `GET /me`: who the bearer token acts as; what that principal may do is decided per request by the server. */
+export const WhoAmISchema = z
+  .object({
+    actor: z.string().openapi({ example: 'email:alice@example.com' }),
+    token: z.string().openapi({ description: "the token's name, as the audit log records it" }),
+    createdAt: z.string(),
+    expiresAt: z.string().nullable(),
+  })
+  .openapi('WhoAmI');

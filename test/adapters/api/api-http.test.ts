@@ -115,7 +115,12 @@ describe('the HTTP API (R-API-1): tokens, problems, certificates', () => {
     const document = (await response.json()) as { openapi: string; paths: Record<string, unknown> };
     expect(document.openapi).toBe('3.1.0');
     expect(Object.keys(document.paths)).toEqual(
-      expect.arrayContaining(['/api/v1/certificates', '/api/v1/certificates/{fingerprint}', '/api/v1/lifecycles/{id}']),
+      expect.arrayContaining([
+        '/api/v1/me',
+        '/api/v1/certificates',
+        '/api/v1/certificates/{fingerprint}',
+        '/api/v1/lifecycles/{id}',
+      ]),
     );
     // The validator is an ES module; this test file is compiled as CommonJS.
     const { Validator } = await import('@seriousme/openapi-schema-validator');
@@ -123,6 +128,14 @@ describe('the HTTP API (R-API-1): tokens, problems, certificates', () => {
     const result = await validator.validate(document);
     expect(result.errors ?? []).toEqual([]);
     expect(result.valid).toBe(true);
+  });
+
+  it('R-API-1: GET /me names the principal and the token a bearer token acts as', async () => {
+    const secret = await createToken('whoami', 'ivy@example.com');
+    const response = await get('/api/v1/me', secret);
+    expect(response.status).toBe(200);
+    expect(await response.json()).toMatchObject({ actor: 'email:ivy@example.com', token: 'whoami', expiresAt: null });
+    expect((await get('/api/v1/me')).status).toBe(401);
   });
 
   it('R-API-1: refuses a missing, malformed, unknown, revoked or expired token with a 401 problem, and logs no secret', async () => {
