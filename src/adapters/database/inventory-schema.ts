@@ -95,6 +95,8 @@ export interface OwnerGroupsTable {
   jira: string;
   reminder_days: string | null;
   auto_renew: number;
+  /** The issuer that renews the group's certificates, or null (migration 021). */
+  issuer: string | null;
 }
 
 /** Row of `policy_results`. */

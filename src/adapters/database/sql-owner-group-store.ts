@@ -78,6 +78,7 @@ function ownerGroupRow(group: OwnerGroup): OwnerGroupsTable {
     reminder_days: jsonOrNull(reminderDays),
     // Groups written before auto-renew existed (and JSON from older clients) lack the field: off.
     auto_renew: group.autoRenew === undefined ? 0 : Number(checkBoolean(group.autoRenew, 'group.autoRenew')),
+    issuer: group.issuer === undefined || group.issuer === null ? null : requireText(group.issuer, 'group.issuer', 80),
   };
 }
 
@@ -104,6 +105,8 @@ function ownerGroupFromRow(row: Selectable<OwnerGroupsTable>): OwnerGroup {
     jira: JSON.parse(row.jira) as OwnerGroup['jira'],
     reminderDays: row.reminder_days === null ? null : (JSON.parse(row.reminder_days) as number[]),
     autoRenew: Number(row.auto_renew) === 1,
+    // Groups without one read as before the setting existed.
+    ...(row.issuer === null ? {} : { issuer: row.issuer }),
   };
 }
 

@@ -19,6 +19,7 @@ import { endpointDiscoveryMigration } from './014-endpoint-discovery';
 import { acmeStateMigration } from './016-acme-state';
 import { apiTokensMigration } from './017-api-tokens';
 import { metricsIndexesMigration } from './019-metrics-indexes';
+import { ownerGroupIssuerMigration } from './021-owner-group-issuer';
 
 /** The two databases the inventory runs on. */
 export type InventoryDialect = 'sqlite' | 'postgres';
@@ -42,5 +43,6 @@ export function inventoryMigrations(dialect: InventoryDialect): Record<string, M
     '016-acme-state': acmeStateMigration(),
     '017-api-tokens': apiTokensMigration(),
     '019-metrics-indexes': metricsIndexesMigration(),
+    '021-owner-group-issuer': ownerGroupIssuerMigration(),
   };
 }

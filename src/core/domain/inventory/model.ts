@@ -75,6 +75,11 @@ export interface OwnerGroup {
   readonly reminderDays: readonly number[] | null;
   /** The schedule requests renewal at the ticket instant by itself, pre-approved by this setting (audited). */
   readonly autoRenew: boolean;
+  /**
+   * The issuer that renews the group's certificates (issue 19), e.g. `acme:pebble`; absent or null: the policy's,
+   * else the issuer of the current version, else the default.
+   */
+  readonly issuer?: string | null;
 }
 
 /** Severity of a policy violation, most severe first. */

@@ -20,6 +20,9 @@ export interface IssuerChoiceInput {
   readonly configured: readonly string[];
 }
 
+/** What a lifecycle gathers for {@link chooseIssuer}: everything but the campaign's target, which the workflow holds. */
+export type IssuerSettings = Omit<IssuerChoiceInput, 'campaignIssuer'>;
+
 /** The decision: an issuer and why, or a setting naming an issuer that is not configured, with the fix. */
 export type IssuerChoice =
   | { readonly kind: 'chosen'; readonly issuer: string; readonly source: IssuerChoiceSource }
@@ -29,6 +32,9 @@ export type IssuerChoice =
       readonly source: IssuerChoiceSource;
       readonly fix: string;
     };
+
+/** An issuer's configured name: `internal` or `acme:<name>` (lower-case letters, digits and dashes). */
+export const ISSUER_NAME = /^(internal|acme:[a-z0-9][a-z0-9-]{0,62})$/;
 
 const SETTING_NAMES: Readonly<Record<IssuerChoiceSource, string>> = {
   campaign: "the campaign's --issuer",
@@ -60,4 +66,21 @@ export function chooseIssuer(input: IssuerChoiceInput): IssuerChoice {
     };
   }
   return { kind: 'chosen', issuer: input.defaultIssuer, source: 'default' };
+}
+
+const SOURCE_TEXT: Readonly<Record<IssuerChoiceSource, string>> = {
+  campaign: "the campaign's target issuer",
+  'owner-group': "the owner group's setting",
+  policy: "the policy's setting",
+  'current-issuer': 'issued the current certificate',
+  default: 'the default issuer',
+};
+
+/**
+ * The issuer a renewal will use, for people (the approval request, the ticket, the preview):
+ * `acme:pebble (the owner group's setting)`, or the setting that names an unconfigured issuer and the fix.
+ */
+export function describeIssuerChoice(choice: IssuerChoice): string {
+  if (choice.kind === 'unknown-issuer') return `${choice.issuer}, which is not configured: ${choice.fix}`;
+  return `${choice.issuer} (${SOURCE_TEXT[choice.source]})`;
 }

@@ -6,6 +6,7 @@ import { z } from 'zod';
 import type { KeyAlgorithm, SignatureHash } from '../certificates/certificate-facts';
 import { normalizeHex } from '../certificates/hex';
 import type { ViolationSeverity } from '../inventory/model';
+import { ISSUER_NAME } from '../issuers/choose-issuer';
 
 /** A CA allowed to issue certificates (R-POL-1). Every identifier given must match; give at least one. */
 export interface ApprovedCa {
@@ -169,6 +170,11 @@ export interface RenewalSettings {
   readonly validityDays: number | null;
   /** Deploy only once the cycle's change ticket is approved in the ticketing system, and not before its window. */
   readonly requireChangeApproval: boolean;
+  /**
+   * The issuer that renews certificates no owner group or campaign assigns (issue 19), e.g. `acme:letsencrypt`;
+   * absent or null: the issuer of the current version, else the issuers file's default.
+   */
+  readonly issuer?: string | null;
 }
 
 /** A complete, validated certflow policy: every key present. */
@@ -426,6 +432,11 @@ export const renewalSchema = mapping({
   keyType: z.enum(RENEWAL_KEY_TYPES, { error: `expected one of ${RENEWAL_KEY_TYPES.join(', ')}` }).default('same'),
   validityDays: wholeNumber(1, 36_500).nullable().default(null),
   requireChangeApproval: flag().default(false),
+  issuer: z
+    .string()
+    .regex(ISSUER_NAME, { error: 'expected internal or acme:<name> as named in CERTFLOW_ISSUERS_FILE' })
+    .nullable()
+    .default(null),
 });
 
 /**
