@@ -1,4 +1,6 @@
+import { saveOwnerGroup } from '../../core/application/owner-groups';
 import { OWNER_GROUP_ID } from '../../core/domain/inventory/metadata-row';
+import { ownerGroupProblem } from '../../core/domain/inventory/owner-group-check';
 import type { OwnerGroup, Person } from '../../core/domain/inventory/model';
 import { formatPerson, InvalidPersonError, parsePerson } from '../../core/domain/inventory/person';
 import { UsageError } from '../errors';
@@ -119,12 +121,8 @@ export function applyGroupOptions(id: string, existing: OwnerGroup | null, value
     reminderDays: values['reminder-days'] ? reminderDays(values['reminder-days']) : base.reminderDays,
     autoRenew: values['auto-renew'] !== undefined ? onOff('auto-renew', values['auto-renew']) : base.autoRenew,
   };
-  if (!group.name) throw new UsageError(`group ${id} needs a display name: --name "Payments web team"`);
-  if (group.approvers.length === 0 && group.slack.approverUserGroupId === undefined) {
-    throw new UsageError(
-      `group ${id} needs at least one approver (--approver alice@example.com, or --slack-approver-usergroup S0123ABCD) to approve renewals`,
-    );
-  }
+  const problem = ownerGroupProblem(group);
+  if (problem !== null) throw new UsageError(problem);
   return group;
 }
 
@@ -197,30 +195,19 @@ export async function runGroups(
   }
   if (action === 'update' && !existing) throw new UsageError(`no owner group "${id}"; create it with groups create`);
   const group = applyGroupOptions(id, existing, values);
-  const outcome = await context.store.upsertOwnerGroup(group);
-  await context.store.appendAudit([
-    {
-      at: new Date().toISOString(),
-      actor: context.actor,
-      action: `group.${outcome}`,
-      subject: id,
-      where: context.where,
-      details: { group },
-    },
-  ]);
-  // The group's lifecycles re-read it and re-plan (reminder days, auto-renew, contacts); a new group has none yet.
-  const told =
-    outcome === 'updated'
-      ? await whenLifecyclesReachable(context, ({ lifecycles }) =>
-          lifecycles.notifyInputsChanged({ ownerGroup: id }, { reason: 'owner-group', by: context.actor }),
-        )
-      : null;
+  const saved = await saveOwnerGroup(id, 'upsert', () => group, {
+    store: context.store,
+    actor: context.actor,
+    where: context.where,
+    tellLifecycles: (work) => whenLifecyclesReachable(context, ({ lifecycles }) => work(lifecycles)),
+  });
+  const told = saved.lifecycles;
   if (values.json) {
     io.out(JSON.stringify(group, null, 2));
     return;
   }
   describeGroup(group).forEach((line) => io.out(line));
-  if (told && 'done' in told) io.out(`  lifecycles         ${told.done.signalled} told to re-plan`);
+  if (told && 'signalled' in told) io.out(`  lifecycles         ${told.signalled} told to re-plan`);
   else if (told)
     io.out(`lifecycles not told to re-plan: ${told.unavailable}; run this update again once certflow runs`);
 }

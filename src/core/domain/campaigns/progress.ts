@@ -3,7 +3,7 @@
  * view built from them. Pure, so the campaign workflow, the client and tests share one definition of "done".
  */
 import type { Actor } from '../lifecycle/model';
-import { buildRoster, rolesOf } from '../lifecycle/roles';
+import { securityRoleRefusal } from '../lifecycle/roles';
 import {
   CAMPAIGN_MEMBER_STATES,
   FINISHED_MEMBER_STATES,
@@ -163,16 +163,5 @@ export function campaignRoleRefusal(
   roles: { readonly securityLeads: readonly string[]; readonly admins: readonly string[] },
   action: string,
 ): string | null {
-  const roster = buildRoster({
-    group: null,
-    metadata: { contacts: [], approvers: [], ownerGroup: null },
-    securityLeads: roles.securityLeads,
-    admins: roles.admins,
-  });
-  const held = rolesOf(actor, roster);
-  if (held.includes('security-lead') || held.includes('admin')) return null;
-  return (
-    `${actor.displayName ?? actor.id} is not a security lead and cannot ${action} campaigns; security leads are set in ` +
-    "CERTFLOW_SECURITY_LEADS of the certflow worker's configuration"
-  );
+  return securityRoleRefusal(actor, roles, `${action} campaigns`);
 }

@@ -112,6 +112,29 @@ export function rolesOf(actor: Actor, roster: LifecycleRoster): Role[] {
   return roles;
 }
 
+/**
+ * Only security leads and admins may `what` (start campaigns, change owner groups: R-SEC-2): a refusal sentence, or
+ * null when `actor` holds one of those roles under any of its principals.
+ */
+export function securityRoleRefusal(
+  actor: Actor,
+  roles: { readonly securityLeads: readonly string[]; readonly admins: readonly string[] },
+  what: string,
+): string | null {
+  const roster = buildRoster({
+    group: null,
+    metadata: { contacts: [], approvers: [], ownerGroup: null },
+    securityLeads: roles.securityLeads,
+    admins: roles.admins,
+  });
+  const held = rolesOf(actor, roster);
+  if (held.includes('security-lead') || held.includes('admin')) return null;
+  return (
+    `${actor.displayName ?? actor.id} is not a security lead and cannot ${what}; security leads are set in ` +
+    "CERTFLOW_SECURITY_LEADS of the certflow worker's configuration"
+  );
+}
+
 /** Why an action is refused: a stable code for programs and a sentence for people. */
 export interface Refusal {
   readonly code:
