@@ -194,6 +194,72 @@ export function readDigestWindowMs(env: NodeJS.ProcessEnv): number {
   return Math.round(seconds * 1000);
 }
 
+/** How much one worker takes on at once; each unset field is derived by the worker from its memory. */
+export interface WorkerCapacitySettings {
+  /** Workflows kept in the worker's cache between their tasks (0: none, every task replays its history). */
+  readonly cachedWorkflows?: number;
+  /** Workflow tasks run at once. */
+  readonly workflowTasks?: number;
+  /** Activities run at once. */
+  readonly activities?: number;
+}
+
+/** A whole number from `min` to `max`, or undefined when the variable is unset. */
+function readCount(
+  env: NodeJS.ProcessEnv,
+  name: string,
+  min: number,
+  max: number,
+  meaning: string,
+): number | undefined {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return undefined;
+  const value = Number(raw);
+  if (!/^\d{1,7}$/.test(raw) || value < min || value > max) {
+    throw new ConfigError(
+      name,
+      `"${raw}" is not a whole number from ${min} to ${max} (${meaning}); unset it for the default`,
+    );
+  }
+  return value;
+}
+
+/** CERTFLOW_WORKER_CACHED_WORKFLOWS, CERTFLOW_WORKER_WORKFLOW_TASKS and CERTFLOW_WORKER_ACTIVITIES. */
+export function readWorkerCapacity(env: NodeJS.ProcessEnv): WorkerCapacitySettings {
+  const cachedWorkflows = readCount(
+    env,
+    'CERTFLOW_WORKER_CACHED_WORKFLOWS',
+    0,
+    1_000_000,
+    'workflows cached, 0 for none',
+  );
+  if (cachedWorkflows === 1) {
+    throw new ConfigError(
+      'CERTFLOW_WORKER_CACHED_WORKFLOWS',
+      '"1" is too small: a cache holds at least 2 workflows, so write 0 (no cache) or 2 and more',
+    );
+  }
+  const workflowTasks = readCount(env, 'CERTFLOW_WORKER_WORKFLOW_TASKS', 2, 10_000, 'workflow tasks at once');
+  if (
+    workflowTasks !== undefined &&
+    cachedWorkflows !== undefined &&
+    cachedWorkflows > 0 &&
+    workflowTasks > cachedWorkflows
+  ) {
+    throw new ConfigError(
+      'CERTFLOW_WORKER_WORKFLOW_TASKS',
+      `${workflowTasks} workflow tasks at once need as many cached workflows, but CERTFLOW_WORKER_CACHED_WORKFLOWS is ` +
+        `${cachedWorkflows}: lower the one or raise the other`,
+    );
+  }
+  const activities = readCount(env, 'CERTFLOW_WORKER_ACTIVITIES', 1, 10_000, 'activities at once');
+  return {
+    ...(cachedWorkflows === undefined ? {} : { cachedWorkflows }),
+    ...(workflowTasks === undefined ? {} : { workflowTasks }),
+    ...(activities === undefined ? {} : { activities }),
+  };
+}
+
 /** A Temporal name (namespace, task queue), or `fallback` when the variable is unset. */
 export function readName(env: NodeJS.ProcessEnv, name: string, fallback: string): string {
   const raw = env[name];

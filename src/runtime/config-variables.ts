@@ -159,6 +159,22 @@ export const CONFIG_VARIABLES: readonly ConfigVariable[] = [
     description: 'seconds Slack notifications due together are collected into one digest per person or channel',
   },
   {
+    name: 'CERTFLOW_WORKER_CACHED_WORKFLOWS',
+    default: '(unset: a quarter of the heap, at most 1000)',
+    description:
+      'workflows the worker keeps in memory between their tasks (0: none); parked lifecycles beyond it cost no memory',
+  },
+  {
+    name: 'CERTFLOW_WORKER_WORKFLOW_TASKS',
+    default: '40',
+    description: 'workflow tasks one worker runs at once (at most CERTFLOW_WORKER_CACHED_WORKFLOWS)',
+  },
+  {
+    name: 'CERTFLOW_WORKER_ACTIVITIES',
+    default: '100',
+    description: 'activities one worker runs at once',
+  },
+  {
     name: 'CERTFLOW_CAMPAIGN_CHANNEL',
     default: '(unset: none)',
     description: 'Slack channel id (C…) of campaign progress messages when a launch names no channel',

@@ -31,6 +31,8 @@ import {
   readCaaIdentity,
   readDnsServers,
   readDnsUpdateZones,
+  readWorkerCapacity,
+  type WorkerCapacitySettings,
 } from './config-readers';
 import { LOG_LEVELS, type LogLevel } from './config-variables';
 import type { PayloadKey } from './payload-codec';
@@ -107,6 +109,8 @@ export interface CertflowConfig {
   dnsUpdateZones: DnsUpdateZone[];
   /** The issuers besides `internal` (ACME servers) and the default one, from CERTFLOW_ISSUERS_FILE. */
   issuers: IssuersConfig;
+  /** The worker's cache and slots (CERTFLOW_WORKER_*); what is unset the worker derives from its memory. */
+  workerCapacity: WorkerCapacitySettings;
 }
 
 /** Where a TLS endpoint certflow runs listens. */
@@ -176,6 +180,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, cwd: string): CertflowConfig 
     caaIdentity: readCaaIdentity(env),
     dnsUpdateZones: readDnsUpdateZones(env),
     issuers: readIssuers(env, cwd, readDnsUpdateZones(env)),
+    workerCapacity: readWorkerCapacity(env),
   };
 }
 

@@ -1,5 +1,6 @@
 import os from 'node:os';
 import path from 'node:path';
+import v8 from 'node:v8';
 import {
   bundleWorkflowCode,
   DefaultLogger,
@@ -12,6 +13,7 @@ import type { CampaignActivityDeps } from '../core/activities/campaign';
 import type { DiscoveryActivityDeps } from '../core/activities/discovery';
 import type { LifecycleActivityDeps } from '../core/activities/lifecycle';
 import type { MonthlyReportActivityDeps } from '../core/activities/monthly-report';
+import type { WorkerCapacitySettings } from './config-readers';
 import { FAILURE_CONVERTER_PATH, payloadDataConverter, type PayloadKey } from './payload-codec';
 
 /** Options of {@link createCertflowWorker}. */
@@ -32,6 +34,47 @@ export interface CertflowWorkerOptions {
   monthlyReport?: MonthlyReportActivityDeps;
   /** Keys sealing payloads (CERTFLOW_PAYLOAD_KEYS), newest first; none: payloads in clear. */
   payloadKeys?: readonly PayloadKey[];
+  /** Cache and slots (CERTFLOW_WORKER_*); unset ones are derived from this process's heap. */
+  capacity?: WorkerCapacitySettings;
+}
+
+/** The worker's cache and slots as Temporal's worker options name them. */
+export interface WorkerCapacity {
+  readonly maxCachedWorkflows: number;
+  readonly maxConcurrentWorkflowTaskExecutions: number;
+  readonly maxConcurrentActivityTaskExecutions: number;
+}
+
+/**
+ * What one cached lifecycle holds, rounded up: 5,000 parked lifecycles took the worker from 290 MB to 993 MB with the
+ * SDK's cache of 2,311 (about 300 KB each).
+ */
+const CACHED_WORKFLOW_BYTES = 320 * 1024;
+/**
+ * The default cache's ceiling: parked lifecycles wake days apart and replay a history of a few dozen events when
+ * they do, so a larger cache buys little; a campaign's lifecycles in flight (its parallelism) fit many times over.
+ */
+const MAX_DEFAULT_CACHED_WORKFLOWS = 1000;
+/** Temporal's own defaults for the slots. */
+const DEFAULT_WORKFLOW_TASKS = 40;
+const DEFAULT_ACTIVITIES = 100;
+
+/**
+ * The worker's capacity: the configured values, and for the cache by default a quarter of the V8 heap at
+ * {@link CACHED_WORKFLOW_BYTES} a workflow, at most {@link MAX_DEFAULT_CACHED_WORKFLOWS}. The SDK's default (about
+ * 60% of the heap) lets 50,000 parked lifecycles grow the worker past 1 GB.
+ */
+export function workerCapacity(settings: WorkerCapacitySettings, heapLimitBytes: number): WorkerCapacity {
+  const fromHeap = Math.floor(heapLimitBytes / 4 / CACHED_WORKFLOW_BYTES);
+  const maxCachedWorkflows = settings.cachedWorkflows ?? Math.max(2, Math.min(MAX_DEFAULT_CACHED_WORKFLOWS, fromHeap));
+  const workflowTasks = settings.workflowTasks ?? DEFAULT_WORKFLOW_TASKS;
+  return {
+    maxCachedWorkflows,
+    // A workflow task runs on a cached workflow: never more at once than the cache holds (none: no such bound).
+    maxConcurrentWorkflowTaskExecutions:
+      maxCachedWorkflows === 0 ? workflowTasks : Math.max(2, Math.min(workflowTasks, maxCachedWorkflows)),
+    maxConcurrentActivityTaskExecutions: settings.activities ?? DEFAULT_ACTIVITIES,
+  };
 }
 
 /** The folder the worker bundles workflows from: workflows/ next to this module, in source and in dist/. */
@@ -49,6 +92,11 @@ export async function bundleWorkflows(): ReturnType<typeof bundleWorkflowCode> {
   });
 }
 
+/** {@link workerCapacity} for this process's heap: what a worker created here runs with. */
+export function processWorkerCapacity(settings: WorkerCapacitySettings): WorkerCapacity {
+  return workerCapacity(settings, v8.getHeapStatistics().heap_size_limit);
+}
+
 /** Creates certflow's worker: every workflow in workflows/ and every activity, wired with their dependencies. */
 export async function createCertflowWorker(options: CertflowWorkerOptions): Promise<Worker> {
   const identity = options.identity ?? `certflow-worker@${os.hostname()}:${process.pid}`;
@@ -59,6 +107,7 @@ export async function createCertflowWorker(options: CertflowWorkerOptions): Prom
     identity,
     dataConverter: payloadDataConverter(options.payloadKeys ?? []),
     workflowBundle: options.workflowBundle ?? (await bundleWorkflows()),
+    ...processWorkerCapacity(options.capacity ?? {}),
     activities: createActivities({
       workerIdentity: identity,
       lifecycle: options.lifecycle,

@@ -49,6 +49,7 @@ describe('loadConfig', () => {
       caaIdentity: undefined,
       dnsUpdateZones: [],
       issuers: { defaultIssuer: 'internal', acme: [] },
+      workerCapacity: {},
     });
   });
 
@@ -102,6 +103,9 @@ describe('loadConfig', () => {
         CERTFLOW_PAYLOAD_KEY: Buffer.alloc(32, 1).toString('base64'),
         CERTFLOW_CODEC_TOKEN: 'codec-token-0123456789',
         CERTFLOW_CODEC_CORS_ORIGINS: 'https://temporal-ui.example.com',
+        CERTFLOW_WORKER_CACHED_WORKFLOWS: '500',
+        CERTFLOW_WORKER_WORKFLOW_TASKS: '60',
+        CERTFLOW_WORKER_ACTIVITIES: '200',
       },
       CWD,
     );
@@ -162,6 +166,7 @@ describe('loadConfig', () => {
       caaIdentity: undefined,
       dnsUpdateZones: [],
       issuers: { defaultIssuer: 'internal', acme: [] },
+      workerCapacity: { cachedWorkflows: 500, workflowTasks: 60, activities: 200 },
     });
   });
 
@@ -212,6 +217,15 @@ describe('loadConfig', () => {
     [{ CERTFLOW_SLACK_DIGEST_SECONDS: '-1' }, 'CERTFLOW_SLACK_DIGEST_SECONDS', /from 0 \(every notification alone\)/],
     [{ CERTFLOW_SLACK_DIGEST_SECONDS: '601' }, 'CERTFLOW_SLACK_DIGEST_SECONDS', /not a number of seconds/],
     [{ CERTFLOW_SLACK_DIGEST_SECONDS: '5s' }, 'CERTFLOW_SLACK_DIGEST_SECONDS', /not a number of seconds/],
+    [{ CERTFLOW_WORKER_CACHED_WORKFLOWS: '1' }, 'CERTFLOW_WORKER_CACHED_WORKFLOWS', /write 0 \(no cache\) or 2/],
+    [{ CERTFLOW_WORKER_CACHED_WORKFLOWS: 'lots' }, 'CERTFLOW_WORKER_CACHED_WORKFLOWS', /not a whole number from 0/],
+    [{ CERTFLOW_WORKER_WORKFLOW_TASKS: '1' }, 'CERTFLOW_WORKER_WORKFLOW_TASKS', /from 2 to 10000/],
+    [{ CERTFLOW_WORKER_ACTIVITIES: '0' }, 'CERTFLOW_WORKER_ACTIVITIES', /from 1 to 10000 \(activities at once\)/],
+    [
+      { CERTFLOW_WORKER_CACHED_WORKFLOWS: '10', CERTFLOW_WORKER_WORKFLOW_TASKS: '20' },
+      'CERTFLOW_WORKER_WORKFLOW_TASKS',
+      /20 workflow tasks at once need as many cached workflows.*lower the one or raise the other/,
+    ],
     [
       { CERTFLOW_CAMPAIGN_CHANNEL: '#security' },
       'CERTFLOW_CAMPAIGN_CHANNEL',

@@ -32,7 +32,7 @@ import { payloadDataConverter } from '../../runtime/payload-codec';
 import { ensureSearchAttributes, SearchAttributeConflictError } from '../../runtime/search-attributes';
 import { repoRoot, resolveTemporalServer, TemporalToolsMissingError } from '../../runtime/temporal-tools';
 import { bootstrapEndpointCertificates, openCertflowServices, type CertflowServices } from '../../runtime/services';
-import { createCertflowWorker } from '../../runtime/worker';
+import { createCertflowWorker, processWorkerCapacity } from '../../runtime/worker';
 import { createDiscoveryScans } from '../../runtime/discovery-scans';
 import { TemporalUnreachableError } from '../errors';
 
@@ -428,6 +428,7 @@ export async function runStart({ config, workerOnly, out, stop }: StartOptions):
         namespace: config.namespace,
         taskQueue: config.taskQueue,
         payloadKeys: config.payloadKeys,
+        capacity: config.workerCapacity,
         lifecycle: services.lifecycle,
         campaign: {
           store: opened.store,
@@ -475,6 +476,11 @@ export async function runStart({ config, workerOnly, out, stop }: StartOptions):
       });
       if (stopping.signal.aborted) return;
       out(banner(config, address, devServer, services, demoSlack, demoJira).join('\n'));
+      const capacity = processWorkerCapacity(config.workerCapacity);
+      out(
+        `worker: ${capacity.maxCachedWorkflows} workflows cached, ${capacity.maxConcurrentWorkflowTaskExecutions} ` +
+          `workflow tasks and ${capacity.maxConcurrentActivityTaskExecutions} activities at once (CERTFLOW_WORKER_*)`,
+      );
       running = true;
       const run = worker.run();
       const campaigns = createCampaignClient({
