@@ -20,6 +20,7 @@ import { acmeStateMigration } from './016-acme-state';
 import { apiTokensMigration } from './017-api-tokens';
 import { metricsIndexesMigration } from './019-metrics-indexes';
 import { ownerGroupIssuerMigration } from './021-owner-group-issuer';
+import { webSessionsMigration } from './025-web-sessions';
 
 /** The two databases the inventory runs on. */
 export type InventoryDialect = 'sqlite' | 'postgres';
@@ -44,5 +45,6 @@ export function inventoryMigrations(dialect: InventoryDialect): Record<string, M
     '017-api-tokens': apiTokensMigration(),
     '019-metrics-indexes': metricsIndexesMigration(),
     '021-owner-group-issuer': ownerGroupIssuerMigration(),
+    '025-web-sessions': webSessionsMigration(),
   };
 }
