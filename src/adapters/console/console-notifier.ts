@@ -13,14 +13,25 @@ import type {
   LifecycleNotification,
   NotificationPort,
   NotificationReceipt,
+  ReminderNotification,
 } from '../../core/ports/notification-port';
 import { SqlConsoleDeliveryStore } from './sql-console-delivery-store';
+
+/** Why a reminder comes early: the CA asked (R-REN-3), with its explanation when it gave one. */
+function earlyRenewalNote({ earlyRenewal }: ReminderNotification): string {
+  if (earlyRenewal === undefined) return '';
+  const why = earlyRenewal.explanationUrl === null ? '' : ` (${earlyRenewal.explanationUrl})`;
+  return ` — ${earlyRenewal.issuer} asked for early renewal${why}`;
+}
 
 function describe(notification: LifecycleNotification): string {
   const name = notification.certificate.commonName ?? notification.certificate.id;
   switch (notification.kind) {
     case 'reminder':
-      return `reminder: ${name} expires in ${notification.daysLeft} days; renew by ${notification.renewalDeadline}`;
+      return (
+        `reminder: ${name} expires in ${notification.daysLeft} days; renew by ${notification.renewalDeadline}` +
+        earlyRenewalNote(notification)
+      );
     case 'approval-request':
       return `approval ${notification.reminder > 0 ? `re-sent (${notification.reminder})` : 'requested'}: ${notification.request.kind} ${notification.request.id} of ${name} by ${notification.request.requestedBy.id} — run: certflow approve ${notification.request.id}`;
     case 'decision':

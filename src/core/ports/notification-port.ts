@@ -47,6 +47,8 @@ export interface ReminderNotification extends NotificationBase {
   /** Whole days left before notAfter at `dueAt`. */
   readonly daysLeft: number;
   readonly renewalDeadline: string;
+  /** The CA asked for this renewal early (ACME renewal information, R-REN-3): which issuer, and its explanation. */
+  readonly earlyRenewal?: { readonly issuer: string; readonly explanationUrl: string | null };
 }
 
 /** Asks the approvers to vet a request (R-RA-1); `reminder` > 0 for re-sends (R-RA-3). */

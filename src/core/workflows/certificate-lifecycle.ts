@@ -9,6 +9,7 @@ import {
 } from './definitions';
 import { acts } from './lifecycle/activity-proxies';
 import { auditNewRequest, discloseDecision, followUpApproval, sendApprovalRequest } from './lifecycle/approval-steps';
+import { setRenewalWindowHandler, weighRenewalWindow } from './lifecycle/ca-renewal-window';
 import { setDecisionHandler, setRenewalRequestHandler, setRevocationRequestHandler } from './lifecycle/approvals';
 import { auditCampaignJoin, auditCampaignWithdrawal, setCampaignWithdrawalHandler } from './lifecycle/campaign-link';
 import { auditChange, changeGateApplies, holdForChange, setChangeTicketHandler } from './lifecycle/change-gate';
@@ -55,6 +56,7 @@ export async function certificateLifecycleWorkflow(
   setCampaignWithdrawalHandler(run);
   setRevocationRequestHandler(run);
   setDecisionHandler(run);
+  setRenewalWindowHandler(run);
 
   run.ctx = await acts.loadLifecycleContext({
     managedCertificateId: managedId,
@@ -175,6 +177,12 @@ async function doHandlerWork(run: LifecycleRun): Promise<boolean> {
   if (run.replacedBy !== null && run.replacedBy.fingerprintSha256 === st.fingerprintSha256) run.replacedBy = null;
   if (run.replacedBy !== null) {
     await adoptOutsideReplacement(run, run.replacedBy);
+    return true;
+  }
+  if (run.suggestedWindow !== null) {
+    const offered = run.suggestedWindow;
+    run.suggestedWindow = null;
+    await weighRenewalWindow(run, offered);
     return true;
   }
   if (run.pendingRequestAudit !== null) {

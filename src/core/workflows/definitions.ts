@@ -11,6 +11,7 @@ import type {
   CampaignStateCounts,
   CampaignStatus,
 } from '../domain/campaigns/model';
+import type { CaRenewalDeadline, SuggestedRenewalWindow } from '../domain/lifecycle/ca-renewal-window';
 import type { LifecycleView, PendingRevocation } from '../domain/lifecycle/lifecycle-view';
 import type { RequestRenewalInput, WithdrawCampaignRequestInput } from '../ports/lifecycle-port';
 import type { NotificationReceipt } from '../ports/notification-port';
@@ -95,6 +96,8 @@ export interface LifecycleCarryOver {
   changeGate?: ChangeGateState | null;
   /** The campaign this lifecycle is replacing its certificate for, until the member is finished (absent before campaigns). */
   campaign?: LifecycleCampaignLink | null;
+  /** The renewal deadline a CA's renewal information set for this version (absent before R-REN-3). */
+  caRenewal?: CaRenewalDeadline | null;
 }
 
 /** What a campaign asked a lifecycle to replace, and the member state the lifecycle last reported to it. */
@@ -179,6 +182,12 @@ export const requestRenewalUpdate = defineUpdate<LifecycleRequest, [RequestRenew
 export const requestRevocationUpdate = defineUpdate<LifecycleRequest, [RequestRevocationInput]>('requestRevocation');
 /** Update: approve or reject the open request (R-RA-2); the validator refuses anyone but another approver. */
 export const decideRequestUpdate = defineUpdate<LifecycleRequest, [DecideRequestInput]>('decideRequest');
+
+/**
+ * Signal: the certificate's CA suggests a renewal window (ACME renewal information, R-REN-3); a window ending before
+ * the renewal deadline moves the deadline into it, and the owners are told why.
+ */
+export const renewalWindowSuggestedSignal = defineSignal<[SuggestedRenewalWindow]>('renewalWindowSuggested');
 
 /** Signal: a campaign was cancelled; a renewal it asked for that still waits for an approver is withdrawn. */
 export const withdrawCampaignRequestSignal = defineSignal<[WithdrawCampaignRequestInput]>('withdrawCampaignRequest');

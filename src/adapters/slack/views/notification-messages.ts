@@ -28,7 +28,7 @@ import {
   ticketText,
   validityDays,
 } from './certificate-text';
-import { actorMrkdwn, actorPlain, daysFrom, escapeMrkdwn, slackDate, userText } from './mrkdwn';
+import { actorMrkdwn, actorPlain, daysFrom, escapeMrkdwn, link, slackDate, userText } from './mrkdwn';
 
 /** How many names an approval request lists one by one before saying "and N more". */
 const MAX_VETTED_NAMES = 20;
@@ -84,6 +84,13 @@ function requestVerb(request: LifecycleRequest): string {
   return request.kind === 'revocation' ? 'revocation' : 'renewal';
 }
 
+/** Why the deadline came early: the CA asked (R-REN-3), linking its explanation when it gave one. */
+function earlyRenewalSentence({ earlyRenewal }: ReminderNotification): string {
+  if (earlyRenewal === undefined) return '';
+  const asked = `${escapeMrkdwn(earlyRenewal.issuer)} asked for this certificate to be renewed early`;
+  return ` ${asked}${earlyRenewal.explanationUrl === null ? '' : ` (${link(earlyRenewal.explanationUrl, 'why')})`}.`;
+}
+
 /** R-MON-1: "N days left", with what the owners need to act and *Request renewal* / *View details*. */
 export function reminderMessage(notification: ReminderNotification): SlackMessage {
   const { certificate } = notification;
@@ -95,7 +102,8 @@ export function reminderMessage(notification: ReminderNotification): SlackMessag
       header(`⏳ ${name} expires in ${days}`, BLOCK_IDS.header),
       section(
         `*${userText(name, 500)}* expires ${slackDate(certificate.notAfter)}: *${days} left*. ` +
-          `Renewal must be complete by ${slackDate(notification.renewalDeadline)}.`,
+          `Renewal must be complete by ${slackDate(notification.renewalDeadline)}.` +
+          earlyRenewalSentence(notification),
         BLOCK_IDS.summary,
         { fields: certificateFields(certificate, notification.group, notification.ticket) },
       ),

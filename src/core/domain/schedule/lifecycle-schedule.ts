@@ -82,6 +82,8 @@ export interface LifecycleScheduleInput {
   readonly groupReminderDays?: readonly number[] | null;
   /** Events at or before this instant were already acted on and are not due again (e.g. after a policy change). */
   readonly handledUntil?: string | null;
+  /** A CA asked for renewal by this instant (RFC 9773): the renewal deadline moves to it when that is earlier. */
+  readonly renewBy?: string | null;
 }
 
 /** The dated plan of one certificate and its position at `now`. */
@@ -268,6 +270,13 @@ export function computeLifecycleSchedule(input: LifecycleScheduleInput): Lifecyc
   for (const days of reminderDays) plan('reminder', days, false);
   plan('ticket', settings.ticketDaysBefore, true);
   plan('renewal-deadline', settings.renewalDeadlineDaysBefore, true);
+  const renewBy = input.renewBy === undefined || input.renewBy === null ? null : readInstant('renewBy', input.renewBy);
+  const plannedDeadline = planned[planned.length - 1] as PlannedEvent;
+  if (renewBy !== null && renewBy < plannedDeadline.ms) {
+    const ms = Math.max(renewBy, notBefore);
+    const daysBeforeExpiry = Math.round(((notAfter - ms) / DAY_MS) * 1000) / 1000;
+    planned[planned.length - 1] = { ...plannedDeadline, at: new Date(ms).toISOString(), daysBeforeExpiry, ms };
+  }
   plan('escalation', settings.escalationDaysBefore, true);
   plan('expiry', 0, true);
   planned.sort((a, b) => a.ms - b.ms || RANK[a.kind] - RANK[b.kind] || b.offsetDays - a.offsetDays);

@@ -1,6 +1,7 @@
 import { ActivityFailure, ApplicationFailure, workflowInfo } from '@temporalio/workflow';
 import type { LifecycleContext } from '../../activities/lifecycle';
 import type { CampaignMemberState } from '../../domain/campaigns/model';
+import type { SuggestedRenewalWindow } from '../../domain/lifecycle/ca-renewal-window';
 import type {
   Actor,
   LifecyclePhase,
@@ -109,6 +110,8 @@ export class LifecycleRun {
   campaignJoined = false;
   /** A cancelled campaign withdrew the request it asked for: the main loop reports the member skipped. */
   campaignWithdrawn: { reason: string; by: string } | null = null;
+  /** The latest renewal window a CA suggested (R-REN-3), until the loop has weighed it. */
+  suggestedWindow: SuggestedRenewalWindow | null = null;
   /**
    * This run's certificate has been replaced and the run is handing over to the next cycle: a request now would be
    * about a certificate that is no longer in service, so it is refused before it is accepted, never accepted and lost.
@@ -134,6 +137,7 @@ export class LifecycleRun {
       this.pendingRequestAudit !== null ||
       this.campaignJoined ||
       this.campaignWithdrawn !== null ||
+      this.suggestedWindow !== null ||
       this.undisclosedDecision !== null ||
       this.undisclosedChangeRejection !== null ||
       this.unauditedChanges.length > 0
@@ -181,6 +185,8 @@ export class LifecycleRun {
       settings: this.ctx.schedule,
       groupReminderDays: this.ctx.groupReminderDays,
       handledUntil: this.st.handledUntil,
+      renewBy:
+        this.st.caRenewal?.window.fingerprintSha256 === this.st.fingerprintSha256 ? this.st.caRenewal.deadline : null,
     });
   }
 

@@ -121,6 +121,19 @@ describe('notification messages', () => {
     ]);
   });
 
+  it('R-REN-3: a reminder the CA asked for early says which issuer asked and links its explanation', () => {
+    const message = reminderMessage({
+      ...REMINDER,
+      earlyRenewal: { issuer: 'acme:pebble', explanationUrl: 'https://ca.example/incident' },
+    });
+    const json = JSON.stringify(message.blocks);
+    expect(json).toContain(
+      'acme:pebble asked for this certificate to be renewed early (<https://ca.example/incident|why>)',
+    );
+    expect(checkMessage(message)).toEqual([]);
+    expect(JSON.stringify(reminderMessage(REMINDER).blocks)).not.toContain('renewed early');
+  });
+
   it('R-RA-1: an approval request shows what an RA vets and has Approve (primary) and Reject (danger) carrying the request id', () => {
     const message = approvalRequestMessage(APPROVAL);
     const json = JSON.stringify(message.blocks);
