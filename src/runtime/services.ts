@@ -271,7 +271,7 @@ export async function openCertflowServices(options: OpenServicesOptions): Promis
       store,
       loadPolicy,
       keyStore,
-      ca,
+      issuers,
       deployers: [
         new TlsEndpointDeployer({ keyStore, registry }),
         new FileDeployer({ keyStore, reloadCommand: config.reloadCommand }),

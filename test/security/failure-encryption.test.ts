@@ -14,6 +14,7 @@ import { approvedRenewal, encryptedLifecycles, seedPayrollCertificate } from '..
 import { openTestServices, type TestServices } from '../support/services';
 import { until } from '../support/until';
 import { createDevServerEnv } from '../support/temporal';
+import { certificateAuthorities } from '../../src/core/ports/certificate-authorities';
 
 const OWNER_EMAIL = 'failure-owner@example.com';
 const APPROVER_EMAIL = 'failure-approver@example.com';
@@ -59,7 +60,7 @@ describe('R-KEY-1: encrypted Temporal failures', () => {
     async () => {
       const { worker, client, lifecycles } = await encryptedLifecycles(env, services, {
         ...services.lifecycle,
-        ca: rejectingCa(services.lifecycle.ca),
+        issuers: certificateAuthorities([rejectingCa(services.lifecycle.issuers.get('internal'))]),
       });
 
       const failed = await worker.runUntil(async () => {

@@ -147,7 +147,8 @@ describe('the key store and the CA keep their modes', () => {
     await expectPrivate(path.join(services.folder, 'ca'));
 
     // A renewal's steps: a new key for cycle 2, its CSR, the CA's signature, and the old certificate's revocation.
-    const { keyStore, ca } = services.lifecycle;
+    const { keyStore, issuers } = services.lifecycle;
+    const ca = issuers.get('internal');
     const ref = 'security-test/cycle-2';
     await keyStore.ensureKeyPair(ref, { algorithm: 'EC', curve: 'P-256' });
     const request = { subject: 'CN=renewed.example.com', dnsNames: ['renewed.example.com'], ipAddresses: [] };

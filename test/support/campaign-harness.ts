@@ -40,6 +40,7 @@ import { RecordingTicketing } from './fakes/recording-ticketing';
 import { campaignProgressQuery, campaignWorkflowId, type CampaignTimings } from '../../src/core/workflows/definitions';
 import { createTimeSkippingEnv, uniqueTaskQueue, workflowBundle } from './temporal';
 import { waitForQuietQuery } from './wait-for-lifecycle';
+import { certificateAuthorities } from '../../src/core/ports/certificate-authorities';
 
 export { DAY_MS } from '../../src/core/domain/duration';
 
@@ -225,7 +226,7 @@ export async function createCampaignHarness(options: CampaignHarnessOptions = {}
       store,
       loadPolicy: () => Promise.resolve(harness.policy),
       keyStore,
-      ca,
+      issuers: certificateAuthorities([ca]),
       deployers: harness.deployers,
       notifications: notifier,
       ticketing,

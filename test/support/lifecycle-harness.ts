@@ -43,6 +43,7 @@ import type { LifecycleView } from '../../src/core/domain/lifecycle/lifecycle-vi
 import { createTimeSkippingEnv, uniqueTaskQueue, workflowBundle } from './temporal';
 import { waitForLifecycle } from './wait-for-lifecycle';
 import { DAY_MS } from '../../src/core/domain/duration';
+import { certificateAuthorities } from '../../src/core/ports/certificate-authorities';
 
 /** The activities a lifecycle test worker runs. */
 export type Activities = ReturnType<typeof createActivities>;
@@ -235,12 +236,14 @@ export async function createLifecycleHarness(): Promise<LifecycleHarness> {
         store,
         loadPolicy: () => Promise.resolve(harness.policy),
         keyStore,
-        ca: {
-          name: 'internal',
-          issue: (request) => harness.deps.ca.issue(request),
-          revoke: (request) => harness.deps.ca.revoke(request),
-          issues: (issuer) => harness.deps.ca.issues(issuer),
-        },
+        issuers: certificateAuthorities([
+          {
+            name: 'internal',
+            issue: (request) => harness.deps.ca.issue(request),
+            revoke: (request) => harness.deps.ca.revoke(request),
+            issues: (issuer) => harness.deps.ca.issues(issuer),
+          },
+        ]),
         deployers: harness.deps.deployers,
         notifications: harness.deps.notifications,
         ticketing: harness.deps.ticketing,

@@ -20,6 +20,7 @@ import { RecordingTicketing } from './fakes/recording-ticketing';
 import type { LifecycleView } from '../../src/core/domain/lifecycle/lifecycle-view';
 import { workflowBundle } from './temporal';
 import { waitForLifecycle } from './wait-for-lifecycle';
+import { certificateAuthorities } from '../../src/core/ports/certificate-authorities';
 
 const IDENTITY = 'lifecycle-test-worker';
 
@@ -86,7 +87,7 @@ export async function startLifecycleTestWorker(
           store,
           loadPolicy: () => Promise.resolve(DEFAULT_POLICY),
           keyStore,
-          ca,
+          issuers: certificateAuthorities([ca]),
           deployers: options.installFiles ? [new FileDeployer({ keyStore })] : [],
           notifications: notifier,
           ticketing,

@@ -9,7 +9,10 @@ import type { CertificateSummary, KeySpec, RevocationReason } from '../domain/li
 import { summarizeCertificate } from '../domain/lifecycle/renewal-plan';
 import { evaluateCertificatePolicy } from '../domain/policy/evaluate-policy';
 import type { Policy } from '../domain/policy/policy';
-import { CaRejectedError, type CertificateAuthorityPort, type IssuedCertificate } from '../ports/certificate-authority';
+import { chooseIssuer, type IssuerChoice, type IssuerSettings } from '../domain/issuers/choose-issuer';
+import type { OwnerGroup } from '../domain/inventory/model';
+import type { CertificateAuthorities } from '../ports/certificate-authorities';
+import { CaRejectedError, type IssuedCertificate } from '../ports/certificate-authority';
 import { DeployRejectedError, type Deployer, type InstallResult, type VerificationResult } from '../ports/deployer';
 import type { InventoryStore } from '../ports/inventory-store';
 import type { KeyRef, KeyStore } from '../ports/key-store';
@@ -17,13 +20,31 @@ import { selectDeployer } from '../ports/select-deployer';
 import type { LifecycleAudit } from './lifecycle-audit';
 import { permanentOnRejection } from './lifecycle-failures';
 
-/** What the certificate activities need: the inventory, the policy in force, the key store, the CA and deployers. */
+/** What the certificate activities need: the inventory, the policy in force, the key store, the issuers, deployers. */
 export interface LifecycleRenewalDeps {
   readonly store: InventoryStore;
   readonly loadPolicy: () => Promise<Policy>;
   readonly keyStore: KeyStore;
-  readonly ca: CertificateAuthorityPort;
+  /** Every configured issuer by name (issue 19): renewals issue through the chosen one, revocations go to the issuer. */
+  readonly issuers: CertificateAuthorities;
   readonly deployers: readonly Deployer[];
+}
+
+/**
+ * Gathers what {@link chooseIssuer} decides with (issue 19): the owner group's and the policy's settings, the
+ * configured issuer that issued the current version (by its issuer DN) and the registry's names.
+ */
+export async function gatherIssuerSettings(
+  issuers: CertificateAuthorities,
+  input: { group: OwnerGroup | null; policy: Pick<Policy, 'renewal'>; certificateIssuerDn: string },
+): Promise<IssuerSettings> {
+  return {
+    groupIssuer: input.group?.issuer ?? null,
+    policyIssuer: input.policy.renewal.issuer ?? null,
+    currentIssuer: await issuers.issuerOf(input.certificateIssuerDn),
+    defaultIssuer: issuers.defaultIssuer,
+    configured: issuers.names(),
+  };
 }
 
 /** The new certificate of a renewal; the private key stays in the key store under `keyRef`. */
@@ -45,10 +66,21 @@ export interface RevocationOutcome {
 /** Creates the certificate activities of the lifecycle. */
 export function createLifecycleRenewalActivities(deps: LifecycleRenewalDeps, audit: LifecycleAudit) {
   const { store } = deps;
+  /** The choice of a renewal scheduled before the workflow chose its issuer: no campaign target. */
+  const chooseHere = async (replacing: CertificateSummary): Promise<IssuerChoice> => {
+    const group = replacing.ownerGroup === null ? null : await store.getOwnerGroup(replacing.ownerGroup);
+    const settings = await gatherIssuerSettings(deps.issuers, {
+      group,
+      policy: await deps.loadPolicy(),
+      certificateIssuerDn: replacing.issuer,
+    });
+    return chooseIssuer({ ...settings, campaignIssuer: null });
+  };
   return {
     /**
-     * Generates a new key pair in the key store (R-REN-1, R-KEY-1), has the CA issue a certificate for it and records
-     * it in the inventory with the replaced version's metadata. A retry reuses the key and gets the same certificate.
+     * Generates a new key pair in the key store (R-REN-1, R-KEY-1), has the chosen issuer issue a certificate for it
+     * and records it in the inventory with the replaced version's metadata. A retry reuses the key and gets the same
+     * certificate. A setting naming an unconfigured issuer fails for good with the fix.
      */
     issueReplacementCertificate: async (input: {
       idempotencyKey: string;
@@ -58,9 +90,14 @@ export function createLifecycleRenewalActivities(deps: LifecycleRenewalDeps, aud
       keySpec: KeySpec;
       validityDays: number;
       actor: string;
+      /** The workflow's choice (issue 19); absent in histories recorded before issuers: chosen here, no campaign. */
+      issuer?: IssuerChoice;
     }): Promise<ReplacementCertificate> => {
       return await permanentOnRejection(async () => {
         const { replacing } = input;
+        const choice = input.issuer ?? (await chooseHere(replacing));
+        if (choice.kind === 'unknown-issuer') throw new CaRejectedError(`cannot renew: ${choice.fix}`);
+        const ca = deps.issuers.get(choice.issuer);
         const key = await deps.keyStore.ensureKeyPair(input.keyRef, input.keySpec);
         if (key.created) {
           await audit({
@@ -76,7 +113,7 @@ export function createLifecycleRenewalActivities(deps: LifecycleRenewalDeps, aud
           dnsNames: replacing.dnsNames,
           ipAddresses: replacing.ipAddresses,
         });
-        const issued: IssuedCertificate = await deps.ca.issue({
+        const issued: IssuedCertificate = await ca.issue({
           idempotencyKey: input.idempotencyKey,
           csrPem,
           subject: replacing.subject,
@@ -86,7 +123,7 @@ export function createLifecycleRenewalActivities(deps: LifecycleRenewalDeps, aud
         });
         const decoded = decodeCertificates(new TextEncoder().encode(issued.certificatePem), 'issued certificate');
         const parsed = decoded.certificates[0];
-        if (parsed === undefined) throw new CaRejectedError(`${deps.ca.name} CA returned no readable certificate`);
+        if (parsed === undefined) throw new CaRejectedError(`${ca.name} returned no readable certificate`);
         const previous = await store.getCertificate(replacing.fingerprintSha256);
         const metadata: CertificateMetadataPatch = previous?.metadata ?? { locations: replacing.locations };
         const now = new Date().toISOString();
@@ -99,7 +136,8 @@ export function createLifecycleRenewalActivities(deps: LifecycleRenewalDeps, aud
           action: 'certificate.issued',
           subject: issued.fingerprintSha256,
           details: {
-            ca: deps.ca.name,
+            ca: ca.name,
+            issuerChosenBy: choice.source,
             replaces: replacing.fingerprintSha256,
             serialNumber: issued.serialNumber,
             notAfter: issued.notAfter,
@@ -224,8 +262,8 @@ export function createLifecycleRenewalActivities(deps: LifecycleRenewalDeps, aud
     },
 
     /**
-     * Revokes a certificate through the CA that issued it (R-REV-1) and deletes its key; a certificate of a CA certflow
-     * does not run is reported for revocation by hand.
+     * Revokes a certificate through the configured issuer that issued it (R-REV-1; an ACME CA with the reason code)
+     * and deletes its key; a certificate of a CA no issuer here knows is reported for revocation by hand.
      */
     revokeCertificate: async (input: {
       idempotencyKey: string;
@@ -237,7 +275,8 @@ export function createLifecycleRenewalActivities(deps: LifecycleRenewalDeps, aud
       actor: string;
     }): Promise<RevocationOutcome> => {
       return await permanentOnRejection(async () => {
-        if (!(await deps.ca.issues(input.issuer))) {
+        const issuerName = await deps.issuers.issuerOf(input.issuer);
+        if (issuerName === null) {
           const detail = `issued by ${input.issuer}, which certflow does not run: revoke serial ${input.serialNumber} at that CA by hand`;
           await audit({
             idempotencyKey: input.idempotencyKey,
@@ -248,7 +287,8 @@ export function createLifecycleRenewalActivities(deps: LifecycleRenewalDeps, aud
           });
           return { outcome: 'not-issued-by-certflow', detail };
         }
-        const record = await deps.ca.revoke({
+        const ca = deps.issuers.get(issuerName);
+        const record = await ca.revoke({
           idempotencyKey: input.idempotencyKey,
           serialNumber: input.serialNumber,
           issuer: input.issuer,
@@ -262,7 +302,7 @@ export function createLifecycleRenewalActivities(deps: LifecycleRenewalDeps, aud
           action: 'certificate.revoked',
           subject: input.fingerprintSha256,
           details: {
-            ca: deps.ca.name,
+            ca: ca.name,
             serialNumber: record.serialNumber,
             reason: record.reason,
             revokedAt: record.revokedAt,
@@ -271,7 +311,7 @@ export function createLifecycleRenewalActivities(deps: LifecycleRenewalDeps, aud
         });
         return {
           outcome: record.newlyRevoked ? 'revoked' : 'already-revoked',
-          detail: record.publishedAt ? `published on ${record.publishedAt}` : `revoked at ${deps.ca.name}`,
+          detail: record.publishedAt ? `published on ${record.publishedAt}` : `revoked at ${ca.name}`,
         };
       });
     },

@@ -9,7 +9,8 @@ import type { CertificateSummary, LifecyclePhase } from '../domain/lifecycle/mod
 import { summarizeCertificate } from '../domain/lifecycle/renewal-plan';
 import { buildRoster, type LifecycleRoster } from '../domain/lifecycle/roles';
 import { groupReminderDays, type LifecycleSettings, type Policy, type RenewalSettings } from '../domain/policy/policy';
-import type { CertificateAuthorityPort } from '../ports/certificate-authority';
+import type { IssuerSettings } from '../domain/issuers/choose-issuer';
+import type { CertificateAuthorities } from '../ports/certificate-authorities';
 import type { Deployer } from '../ports/deployer';
 import type { InventoryStore } from '../ports/inventory-store';
 import type { CampaignStore, MemberStateChange } from '../ports/campaign-store';
@@ -18,7 +19,7 @@ import type { NotificationPort } from '../ports/notification-port';
 import type { TicketingPort } from '../ports/ticketing-port';
 import { createLifecycleAudit } from './lifecycle-audit';
 import { createLifecycleNotificationActivities } from './lifecycle-notifications';
-import { createLifecycleRenewalActivities } from './lifecycle-renewal';
+import { createLifecycleRenewalActivities, gatherIssuerSettings } from './lifecycle-renewal';
 import { createLifecycleTicketActivities } from './lifecycle-tickets';
 
 /** Everything the lifecycle activities need from the outside world. */
@@ -27,7 +28,8 @@ export interface LifecycleActivityDeps {
   /** Reads the policy in force (re-read on every lifecycle reload, so a policy change re-plans). */
   readonly loadPolicy: () => Promise<Policy>;
   readonly keyStore: KeyStore;
-  readonly ca: CertificateAuthorityPort;
+  /** Every configured issuer by name (`internal`, `acme:<name>`): the renewal's is chosen per certificate. */
+  readonly issuers: CertificateAuthorities;
   readonly deployers: readonly Deployer[];
   readonly notifications: NotificationPort;
   readonly ticketing: TicketingPort;
@@ -54,6 +56,8 @@ export interface LifecycleContext {
   readonly policy: Pick<Policy, 'renewal' | 'rules'>;
   readonly violations: readonly PolicyViolation[];
   readonly link: string | null;
+  /** What decides the renewal's issuer but the campaign's target (issue 19); absent in contexts gathered before. */
+  readonly issuerSettings?: IssuerSettings;
 }
 
 /** Creates the lifecycle activities over their ports. */
@@ -102,6 +106,11 @@ export function createLifecycleActivities(deps: LifecycleActivityDeps) {
         policy: { renewal: policy.renewal, rules: policy.rules },
         violations: certificate.policy?.violations ?? [],
         link: deps.publicUrl === null ? null : `${deps.publicUrl}/certificates/${managed.id}`,
+        issuerSettings: await gatherIssuerSettings(deps.issuers, {
+          group,
+          policy,
+          certificateIssuerDn: certificate.facts.issuer.text,
+        }),
       };
     },
 

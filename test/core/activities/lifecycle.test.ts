@@ -16,6 +16,7 @@ import { FileKeyStore } from '../../../src/adapters/keys/file-key-store';
 import { RecordingNotifier } from '../../support/fakes/recording-notifier';
 import { RecordingTicketing } from '../../support/fakes/recording-ticketing';
 import { TicketRejectedError } from '../../../src/core/ports/ticketing-port';
+import { certificateAuthorities } from '../../../src/core/ports/certificate-authorities';
 
 const WORKFLOW_ID = 'certflow-lifecycle-test';
 const GROUP: OwnerGroup = {
@@ -57,7 +58,7 @@ describe('lifecycle activities (MockActivityEnvironment, real store, CA and key 
       store,
       loadPolicy: () => Promise.resolve(DEFAULT_POLICY),
       keyStore,
-      ca,
+      issuers: certificateAuthorities([ca]),
       deployers: [],
       notifications: notifier,
       ticketing: new RecordingTicketing(),
