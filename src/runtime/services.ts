@@ -6,6 +6,8 @@ import type { LifecycleActivityDeps } from '../core/activities/lifecycle';
 import { decodeCertificates } from '../core/domain/certificates/decode-certificates';
 import type { CertificateLocation } from '../core/domain/inventory/model';
 import { AcmeAuthority } from '../adapters/acme/acme-authority';
+import { unconfiguredIssuer } from '../adapters/acme/acme-issuers-config';
+import { ConfigError } from './config-error';
 import { type AcmeState, sqlAcmeState } from '../adapters/acme/acme-state';
 import { createHttp01Handler, HTTP01_PREFIX } from '../adapters/acme/http01-handler';
 import { NodeCaaResolver } from '../adapters/dns/node-caa-resolver';
@@ -223,6 +225,9 @@ export async function openCertflowServices(options: OpenServicesOptions): Promis
     // The worker orders and `certflow start` may serve HTTP-01: they share the answers in the inventory database.
     const acmeState = sqlAcmeState(db);
     const issuers = openIssuers(config, { keyStore, state: acmeState, internal: ca });
+    // A policy naming an unconfigured issuer would fail every renewal it decides: refuse to start instead.
+    const policyIssuer = unconfiguredIssuer('renewal.issuer', (await loadPolicy()).renewal.issuer, config.issuers);
+    if (policyIssuer !== null) throw new ConfigError('CERTFLOW_POLICY_FILE', policyIssuer);
     const registry = new TlsEndpointRegistry();
     opened.push({ close: () => registry.closeAll() });
     for (const { host, port } of options.tlsEndpoints ?? []) {

@@ -40,6 +40,28 @@ export interface IssuersConfig {
   readonly acme: readonly AcmeIssuerSettings[];
 }
 
+/** Every issuer name the configuration knows, `internal` first: what owner groups, policies and campaigns may name. */
+export function configuredIssuerNames(config: IssuersConfig): string[] {
+  return ['internal', ...config.acme.map((issuer) => issuer.name)];
+}
+
+/**
+ * Why `setting` names an issuer that is not configured, with the configured ones and the fix; null when it names a
+ * configured one or none. The worker checks the policy's at startup, the CLI an owner group's and a campaign's.
+ */
+export function unconfiguredIssuer(
+  setting: string,
+  issuer: string | null | undefined,
+  config: IssuersConfig,
+): string | null {
+  const configured = configuredIssuerNames(config);
+  if (issuer === null || issuer === undefined || configured.includes(issuer)) return null;
+  return (
+    `${setting} names ${issuer}, which is not a configured issuer; configured: ${configured.join(', ')}. Name one ` +
+    'of these, or add the ACME issuer to CERTFLOW_ISSUERS_FILE'
+  );
+}
+
 /** The issuers file does not say what certflow needs; each problem names the field and the fix. */
 export class IssuersConfigError extends Error {
   override readonly name = 'IssuersConfigError';

@@ -1,4 +1,5 @@
 import { saveOwnerGroup } from '../../core/application/owner-groups';
+import { type IssuersConfig, unconfiguredIssuer } from '../../adapters/acme/acme-issuers-config';
 import { OWNER_GROUP_ID } from '../../core/domain/inventory/metadata-row';
 import { ownerGroupProblem } from '../../core/domain/inventory/owner-group-check';
 import type { OwnerGroup, Person } from '../../core/domain/inventory/model';
@@ -21,6 +22,7 @@ export const GROUP_OPTIONS = {
   'jira-project': { type: 'string' },
   'reminder-days': { type: 'string' },
   'auto-renew': { type: 'string' },
+  issuer: { type: 'string' },
   'if-missing': { type: 'boolean', default: false },
   json: { type: 'boolean', default: false },
 } as const;
@@ -71,10 +73,28 @@ function onOff(flag: string, raw: string): boolean {
 }
 
 /**
+ * The issuer `--issuer` names, checked against the configured ones (CERTFLOW_ISSUERS_FILE); an empty value clears the
+ * setting (null), so the policy's issuer, the current one's or the default decides again.
+ */
+function issuerSetting(raw: string, issuers: IssuersConfig): string | null {
+  const value = raw.trim();
+  if (value === '') return null;
+  const problem = unconfiguredIssuer('--issuer', value, issuers);
+  if (problem !== null) throw new UsageError(`${problem} (--issuer "" clears the setting)`);
+  return value;
+}
+
+/**
  * Applies `certflow groups create|update` options to a group (R-OWN-1). Options given replace the group's field;
  * fields not given are kept. A created group needs a name and at least one approver, so renewals can be approved.
+ * `issuers` are what `--issuer` may name.
  */
-export function applyGroupOptions(id: string, existing: OwnerGroup | null, values: GroupValues): OwnerGroup {
+export function applyGroupOptions(
+  id: string,
+  existing: OwnerGroup | null,
+  values: GroupValues,
+  issuers: IssuersConfig,
+): OwnerGroup {
   if (!OWNER_GROUP_ID.test(id)) {
     throw new UsageError(
       `"${id}" is not a group id; use lowercase letters, digits, '.', '_' or '-' (e.g. payments-web)`,
@@ -120,6 +140,7 @@ export function applyGroupOptions(id: string, existing: OwnerGroup | null, value
     jira,
     reminderDays: values['reminder-days'] ? reminderDays(values['reminder-days']) : base.reminderDays,
     autoRenew: values['auto-renew'] !== undefined ? onOff('auto-renew', values['auto-renew']) : base.autoRenew,
+    ...(values.issuer === undefined ? {} : { issuer: issuerSetting(values.issuer, issuers) }),
   };
   const problem = ownerGroupProblem(group);
   if (problem !== null) throw new UsageError(problem);
@@ -139,6 +160,7 @@ function describeGroup(group: OwnerGroup): string[] {
     `  Jira               group ${group.jira.group ?? '—'}, project ${group.jira.projectKey ?? '—'}`,
     `  reminder days      ${group.reminderDays ? group.reminderDays.join(', ') : 'policy default'}`,
     `  auto-renew         ${group.autoRenew ? 'on: the schedule requests renewals, pre-approved' : 'off: owners request, approvers decide'}`,
+    `  issuer             ${group.issuer ?? "policy's, else the current certificate's issuer, else the default"}`,
   ];
 }
 
@@ -185,7 +207,7 @@ export async function runGroups(
     }
     // Like mkdir -p: scripts and the README's demo run it again. The options are still checked, so a typo is no
     // silent success.
-    applyGroupOptions(id, null, values);
+    applyGroupOptions(id, null, values, context.config.issuers);
     if (values.json) io.out(JSON.stringify(existing, null, 2));
     else {
       io.out(`group ${id} exists already; left as it is (change it with certflow groups update ${id})`);
@@ -194,7 +216,7 @@ export async function runGroups(
     return;
   }
   if (action === 'update' && !existing) throw new UsageError(`no owner group "${id}"; create it with groups create`);
-  const group = applyGroupOptions(id, existing, values);
+  const group = applyGroupOptions(id, existing, values, context.config.issuers);
   const saved = await saveOwnerGroup(id, 'upsert', () => group, {
     store: context.store,
     actor: context.actor,

@@ -1,3 +1,4 @@
+import { unconfiguredIssuer } from '../../adapters/acme/acme-issuers-config';
 import { CaaLookupCache } from '../../adapters/dns/caa-lookup-cache';
 import { NodeCaaResolver } from '../../adapters/dns/node-caa-resolver';
 import { type CaaCheckSummary, checkCaa } from '../../core/application/check-caa';
@@ -31,6 +32,12 @@ export async function runPolicy(
     return true;
   }
   if (action !== 'check') throw new UsageError(`unknown policy action "${action}"; use check or show`);
+  const issuerProblem = unconfiguredIssuer(
+    `${context.policySource ?? 'the policy'}: renewal.issuer`,
+    context.policy.renewal.issuer,
+    context.config.issuers,
+  );
+  if (issuerProblem !== null) throw new UsageError(issuerProblem);
   const summary = await reevaluatePolicy(context.store, context.policy, context);
   const caa = await checkManagedCaa(context);
   const compliant = summary.nonCompliant === 0 && (caa === null || caa.findings.length === 0);
