@@ -13,6 +13,7 @@ import type { CampaignActivityDeps } from '../core/activities/campaign';
 import type { DiscoveryActivityDeps } from '../core/activities/discovery';
 import type { LifecycleActivityDeps } from '../core/activities/lifecycle';
 import type { MonthlyReportActivityDeps } from '../core/activities/monthly-report';
+import type { RenewalInfoActivityDeps } from '../core/activities/renewal-info';
 import type { WorkerCapacitySettings } from './config-readers';
 import { FAILURE_CONVERTER_PATH, payloadDataConverter, type PayloadKey } from './payload-codec';
 
@@ -32,6 +33,8 @@ export interface CertflowWorkerOptions {
   discovery?: DiscoveryActivityDeps;
   /** Ports of the monthly report's activities; without them the worker sends no monthly reports. */
   monthlyReport?: MonthlyReportActivityDeps;
+  /** Ports of the daily renewal-information check (R-REN-3); without them the worker runs no check. */
+  renewalInfo?: RenewalInfoActivityDeps;
   /** Keys sealing payloads (CERTFLOW_PAYLOAD_KEYS), newest first; none: payloads in clear. */
   payloadKeys?: readonly PayloadKey[];
   /** Cache and slots (CERTFLOW_WORKER_*); unset ones are derived from this process's heap. */
@@ -114,6 +117,7 @@ export async function createCertflowWorker(options: CertflowWorkerOptions): Prom
       ...(options.campaign === undefined ? {} : { campaign: options.campaign }),
       ...(options.discovery === undefined ? {} : { discovery: options.discovery }),
       ...(options.monthlyReport === undefined ? {} : { monthlyReport: options.monthlyReport }),
+      ...(options.renewalInfo === undefined ? {} : { renewalInfo: options.renewalInfo }),
     }),
   });
 }

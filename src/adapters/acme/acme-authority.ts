@@ -19,6 +19,7 @@ import {
   type CertificateAuthorityPort,
   type IssuedCertificate,
   type IssueRequest,
+  type RenewalInfo,
   type RevocationRecord,
   type RevokeRequest,
 } from '../../core/ports/certificate-authority';
@@ -26,7 +27,7 @@ import type { CaaResolver, DnsChallengeUpdater } from '../../core/ports/dns';
 import type { KeyStore } from '../../core/ports/key-store';
 import type { AcmeIssuerSettings } from './acme-issuers-config';
 import type { AcmeOrderRecord, AcmeState } from './acme-state';
-import { parseRenewalInfo, type RenewalInfo, renewalInfoId } from './acme-renewal-info';
+import { parseRenewalInfo, renewalInfoId } from './acme-renewal-info';
 import {
   type AcmeHttpClient,
   type GuardedTransport,
@@ -128,8 +129,8 @@ export class AcmeAuthority implements CertificateAuthorityPort {
    * The CA's suggested renewal window for a certificate it issued (RFC 9773), or null when the CA offers no renewal
    * information. Unauthenticated: any certflow process may ask.
    */
-  async renewalInfo(certificatePem: string): Promise<RenewalInfo | null> {
-    const id = renewalInfoId(new X509Certificate(certificatePem).raw);
+  async renewalInfo(certificateDer: Uint8Array): Promise<RenewalInfo | null> {
+    const id = renewalInfoId(certificateDer);
     return await this.acme(async (client) => {
       const http = (
         client as unknown as { http: AcmeHttpClient & { getDirectory(): Promise<{ renewalInfo?: string }> } }

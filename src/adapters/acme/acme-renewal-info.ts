@@ -4,17 +4,7 @@
  * lifecycle's renewal deadline belongs to the core.
  */
 import { parseCertificateDer } from '../../core/domain/certificates/parse-certificate';
-import { CaRejectedError } from '../../core/ports/certificate-authority';
-
-/** The CA's renewal suggestion for one certificate. */
-export interface RenewalInfo {
-  /** ISO 8601 UTC: renew at a random time inside this window. */
-  readonly suggestedWindow: { readonly start: string; readonly end: string };
-  /** Why the window moved, for people (e.g. the CA's incident report), or null. */
-  readonly explanationUrl: string | null;
-  /** When to ask again (the CA's Retry-After), in seconds, or null when it did not say. */
-  readonly retryAfterSeconds: number | null;
-}
+import { CaRejectedError, type RenewalInfo } from '../../core/ports/certificate-authority';
 
 function base64url(bytes: Uint8Array): string {
   return Buffer.from(bytes).toString('base64url');

@@ -19,6 +19,7 @@ import type { InventoryStore } from '../ports/inventory-store';
 import { LifecycleNotFoundError, LifecycleRefusedError, type LifecyclePort } from '../ports/lifecycle-port';
 import type { CampaignNotifier, NotificationReceipt } from '../ports/notification-port';
 import type { CampaignTicketing } from '../ports/ticketing-port';
+import { mapBounded } from './map-bounded';
 
 /** Everything the campaign activities need from the outside world. */
 export interface CampaignActivityDeps {
@@ -66,20 +67,6 @@ const NOTHING_TO_REPLACE = new Set(['already-replaced', 'in-other-campaign', 'no
 
 /** Updates in flight at once within one dispatch batch. */
 const DISPATCH_CONCURRENCY = 16;
-
-/** Maps over items with at most `limit` calls in flight. */
-async function mapBounded<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
-  const results = new Array<R>(items.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const index = next++;
-      results[index] = await fn(items[index] as T);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return results;
-}
 
 /** The campaign activities: thin, idempotent I/O for the campaign workflow (src/core/workflows/campaign.ts). */
 export function createCampaignActivities(deps: CampaignActivityDeps) {

@@ -58,6 +58,16 @@ export interface RevocationRecord {
   readonly publishedAt: string | null;
 }
 
+/** A CA's renewal suggestion for one certificate (ACME Renewal Information, RFC 9773). */
+export interface RenewalInfo {
+  /** ISO 8601 UTC: renew at a random time inside this window. */
+  readonly suggestedWindow: { readonly start: string; readonly end: string };
+  /** Why the window moved, for people (e.g. the CA's incident report), or null. */
+  readonly explanationUrl: string | null;
+  /** When to ask again (the CA's Retry-After), in seconds, or null when it did not say. */
+  readonly retryAfterSeconds: number | null;
+}
+
 /** A certificate authority certflow can issue from. */
 export interface CertificateAuthorityPort {
   /** Stable name used in configuration and audit entries, e.g. `internal`. */
@@ -67,6 +77,11 @@ export interface CertificateAuthorityPort {
   revoke(request: RevokeRequest): Promise<RevocationRecord>;
   /** Whether this CA issued certificates with this issuer DN, so revocation can go through it. */
   issues(issuerDn: string): Promise<boolean>;
+  /**
+   * The CA's suggested renewal window for a certificate it issued (R-REN-3), or null when it offers none; absent on
+   * CAs that have no renewal information at all.
+   */
+  renewalInfo?(certificateDer: Uint8Array): Promise<RenewalInfo | null>;
 }
 
 /** The CA refused the request for good (bad CSR, name not allowed, unknown certificate): retrying cannot help. */

@@ -4,3 +4,4 @@ export { timerCanaryWorkflow } from './timer-canary';
 export { campaignWorkflow } from './campaign';
 export { discoveryScanWorkflow } from './discovery-scan';
 export { monthlyReportWorkflow } from './monthly-report';
+export { renewalInfoCheckWorkflow } from './renewal-info-check';

@@ -132,7 +132,7 @@ describe('the ACME adapter against Pebble (R-REN-1)', () => {
   it("R-REN-3: fetches the CA's renewal information (RFC 9773) for a certificate it issued", async () => {
     const ca = authority();
     const issued = await ca.issue(await request('renewal-info', ['ari.shop.test']));
-    const info = await ca.renewalInfo(issued.certificatePem);
+    const info = await ca.renewalInfo(new X509Certificate(issued.certificatePem).raw);
     expect(info).not.toBeNull();
     const { start, end } = info!.suggestedWindow;
     expect(Date.parse(start)).toBeGreaterThan(Date.parse(issued.notBefore));
