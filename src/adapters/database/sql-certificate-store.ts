@@ -16,6 +16,7 @@ import {
   prepareMetadata,
   prepareUpserts,
   VALUE_COLUMNS,
+  type PreparedUpsert,
   type ScalarColumn,
   type ValueRow,
 } from './certificate-rows';
@@ -23,6 +24,7 @@ import { AmbiguousIdError, InventoryInputError, UnknownCertificateError } from '
 import {
   checkBatchSize,
   checkPage,
+  checkString,
   fullFingerprint,
   hexPrefix,
   isoOf,
@@ -36,6 +38,7 @@ import type { InventoryDialect } from './migrations';
 import type {
   CertificateFilter,
   CertificateGrouping,
+  CertificateKeyset,
   CertificateSort,
   CertificateStore,
   CertificateUpsert,
@@ -58,6 +61,12 @@ const GROUPINGS: Record<Exclude<CertificateGrouping, 'folder'>, string> = {
 
 /** Certificates, their values and their issuer links, on the tables `certificates` and `certificate_values`. */
 export class SqlCertificateStore implements CertificateStore {
+  /**
+   * On a transaction's view: the certificates it inserted with their issuer link already decided (see
+   * {@link decideIssuers}), and whether each is a CA, until {@link linkIssuers} reports them.
+   */
+  private readonly linkedAtInsert = new Map<string, { issuer: string | null; isCa: boolean }>();
+
   constructor(private readonly inventory: InventorySql) {}
 
   async upsertCertificates(items: readonly CertificateUpsert[], seenAt: string): Promise<UpsertOutcome> {
@@ -69,6 +78,8 @@ export class SqlCertificateStore implements CertificateStore {
       const known = await this.inventory.selectKnown(db, fingerprints);
       // In key order, consecutive inserts land on the same B-tree leaf while it is in the page cache.
       const fresh = prepared.filter((item) => !known.has(item.fingerprint)).sort(byFingerprint);
+      // Within a transaction the link is written with the row: linking afterwards rewrote every new row once more.
+      if (this.inventory.within) await this.decideIssuers(db, fresh);
       const created = new Set<string>();
       const inserted = await this.inventory.insertRows<{ fingerprint: string }>(
         db,
@@ -79,6 +90,12 @@ export class SqlCertificateStore implements CertificateStore {
       );
       for (const row of inserted) created.add(row.fingerprint);
       this.inventory.recordCreated(fresh.filter((item) => created.has(item.fingerprint)));
+      if (this.inventory.within) {
+        for (const { fingerprint, row } of fresh) {
+          if (created.has(fingerprint))
+            this.linkedAtInsert.set(fingerprint, { issuer: row.issuer_fingerprint ?? null, isCa: row.is_ca === 1 });
+        }
+      }
       const existing = prepared.filter((item) => !created.has(item.fingerprint));
       for (const chunk of this.inventory.chunks(
         existing.map((item) => item.fingerprint),
@@ -165,10 +182,11 @@ export class SqlCertificateStore implements CertificateStore {
       throw new InventoryInputError('page.sort', `"${sort}" is not one of ${Object.keys(SORTS).join(', ')}`);
     const conditions = filterConditions(filter);
     const total = await this.countMatching(conditions);
+    const after = page.after === undefined ? [] : [keysetCondition(sort, page.after)];
     const rows =
       total <= offset
         ? []
-        : await conditions
+        : await [...conditions, ...after]
             .reduce((query, condition) => query.where(condition), this.selectCertificates(this.inventory.db))
             .orderBy(SORTS[sort])
             .orderBy('c.fingerprint')
@@ -223,14 +241,82 @@ export class SqlCertificateStore implements CertificateStore {
   async linkIssuers(fingerprints: readonly string[]): Promise<readonly string[]> {
     const touched = [...new Set(fingerprints.map((fp, index) => fullFingerprint(fp, `fingerprints[${index}]`)))];
     const changed = new Set<string>();
-    // Two parameters per fingerprint: each chunk is bound twice, once per direction.
-    for (const chunk of this.inventory.chunks(touched, 2)) {
+    // Those this transaction inserted are linked already, and were unlinked before: each counts once, as linked now.
+    // Of them only a CA can be the better issuer of certificates already stored.
+    const pending: string[] = [];
+    const newCas: string[] = [];
+    for (const fingerprint of touched) {
+      const decided = this.linkedAtInsert.get(fingerprint);
+      if (decided === undefined) {
+        pending.push(fingerprint);
+        continue;
+      }
+      this.linkedAtInsert.delete(fingerprint);
+      if (decided.issuer !== null) changed.add(fingerprint);
+      if (decided.isCa) newCas.push(fingerprint);
+    }
+    const statements = [
+      // Two parameters per fingerprint: each chunk is bound twice, once per direction.
+      ...this.inventory.chunks(pending, 2).map((chunk) => ({ forward: chunk, reverse: chunk })),
+      ...this.inventory.chunks(newCas, 1).map((chunk) => ({ forward: [], reverse: chunk })),
+    ];
+    for (const { forward, reverse } of statements) {
       const result = await this.inventory.write(
-        async (db) => await linkStatement(chunk, this.inventory.dialect).execute(db),
+        async (db) => await linkStatement(forward, reverse, this.inventory.dialect).execute(db),
       );
       for (const row of result.rows) changed.add(row.fingerprint);
     }
     return [...changed];
+  }
+
+  /**
+   * Sets the issuer link of certificates about to be inserted, as {@link linkStatement} would choose it: among the CA
+   * certificates stored or in the same batch, read by the subject hashes the batch's issuers have (a handful).
+   */
+  private async decideIssuers(db: InventoryDb, fresh: readonly PreparedUpsert[]): Promise<void> {
+    const issuerHashes = [
+      ...new Set(fresh.filter((item) => item.row.self_signed !== 1).map((item) => item.row.issuer_hash)),
+    ];
+    if (issuerHashes.length === 0) return;
+    const bySubjectHash = new Map<string, IssuerCandidate[]>();
+    const add = (candidate: IssuerCandidate & { subject_hash: string | null }) => {
+      if (candidate.subject_hash === null) return;
+      const same = bySubjectHash.get(candidate.subject_hash);
+      if (same === undefined) bySubjectHash.set(candidate.subject_hash, [candidate]);
+      else same.push(candidate);
+    };
+    for (const chunk of this.inventory.chunks(issuerHashes, 1)) {
+      const stored = await db
+        .selectFrom('certificates')
+        .select(['fingerprint', 'subject', 'subject_hash', 'subject_key_id', 'not_before', 'not_after'])
+        .where('subject_hash', 'in', chunk)
+        .where('is_ca', '=', 1)
+        .execute();
+      for (const row of stored) add({ ...row, not_before: Number(row.not_before), not_after: Number(row.not_after) });
+    }
+    for (const { row } of fresh) {
+      if (row.is_ca !== 1) continue;
+      add({
+        fingerprint: row.fingerprint,
+        subject: row.subject,
+        subject_hash: row.subject_hash ?? null,
+        subject_key_id: row.subject_key_id ?? null,
+        not_before: row.not_before,
+        not_after: row.not_after,
+      });
+    }
+    for (const { row } of fresh) {
+      if (row.self_signed === 1) continue;
+      row.issuer_fingerprint = bestIssuer(
+        {
+          fingerprint: row.fingerprint,
+          issuer: row.issuer,
+          authority_key_id: row.authority_key_id ?? null,
+          not_before: row.not_before,
+        },
+        bySubjectHash.get(row.issuer_hash) ?? [],
+      );
+    }
   }
 
   async *eachCertificate(
@@ -450,8 +536,18 @@ type CertificateReadRow = Pick<
  * (re-issued or cross-signed CAs) the one whose key identifier matches, then whose validity covers the child's
  * notBefore, then the longest-lived wins. Self-signed certificates end a chain: they are not linked to themselves.
  */
-function linkStatement(touched: readonly string[], dialect: InventoryDialect) {
-  const list = sql.join(touched);
+function linkStatement(forward: readonly string[], reverse: readonly string[], dialect: InventoryDialect) {
+  const conditions = [
+    ...(forward.length > 0 ? [sql<SqlBool>`c.fingerprint in (${sql.join(forward)})`] : []),
+    ...(reverse.length > 0
+      ? [
+          sql<SqlBool>`c.issuer_hash in (
+            select ca.subject_hash from certificates ca
+            where ca.fingerprint in (${sql.join(reverse)}) and ca.subject_hash is not null
+          )`,
+        ]
+      : []),
+  ];
   // SQLite would otherwise inline the candidates into the UPDATE and run the candidate search twice per row (once for
   // the new value, once to skip unchanged rows); PostgreSQL computes it once, and before 12 has no MATERIALIZED.
   const materialized = dialect === 'sqlite' ? sql`materialized` : sql``;
@@ -469,16 +565,48 @@ function linkStatement(touched: readonly string[], dialect: InventoryDialect) {
         limit 1
       ) end as candidate
       from certificates c
-      where c.fingerprint in (${list})
-        or c.issuer_hash in (
-          select ca.subject_hash from certificates ca where ca.fingerprint in (${list}) and ca.subject_hash is not null
-        )
+      where ${sql.join(conditions, sql` or `)}
     )
     update certificates set issuer_fingerprint = links.candidate
     from links
     where certificates.fingerprint = links.fingerprint
       and certificates.issuer_fingerprint is distinct from links.candidate
     returning certificates.fingerprint`;
+}
+
+/** What {@link bestIssuer} compares of a CA certificate. */
+interface IssuerCandidate {
+  fingerprint: string;
+  subject: string;
+  subject_key_id: string | null;
+  not_before: number;
+  not_after: number;
+}
+
+/** {@link linkStatement}'s choice of issuer for one certificate among CA certificates of its issuer's subject hash. */
+function bestIssuer(
+  child: { fingerprint: string; issuer: string; authority_key_id: string | null; not_before: number },
+  candidates: readonly IssuerCandidate[],
+): string | null {
+  const aki = child.authority_key_id;
+  const rank = (candidate: IssuerCandidate) =>
+    (aki !== null && candidate.subject_key_id === aki ? 0 : 2) +
+    (candidate.not_before <= child.not_before && child.not_before <= candidate.not_after ? 0 : 1);
+  let best: IssuerCandidate | null = null;
+  for (const candidate of candidates) {
+    if (candidate.subject !== child.issuer || candidate.fingerprint === child.fingerprint) continue;
+    if (aki !== null && candidate.subject_key_id !== null && candidate.subject_key_id !== aki) continue;
+    if (
+      best === null ||
+      rank(candidate) < rank(best) ||
+      (rank(candidate) === rank(best) &&
+        (candidate.not_after > best.not_after ||
+          (candidate.not_after === best.not_after && candidate.fingerprint < best.fingerprint)))
+    ) {
+      best = candidate;
+    }
+  }
+  return best?.fingerprint ?? null;
 }
 
 function byFingerprint(a: { fingerprint: string }, b: { fingerprint: string }): number {
@@ -490,4 +618,16 @@ function compareNullLast(a: string | null, b: string | null): number {
   if (a === null) return 1;
   if (b === null) return -1;
   return a < b ? -1 : 1;
+}
+
+/** Rows after `after` in the order of `sort` (then fingerprint): the keyset of a page that follows another. */
+function keysetCondition(sort: CertificateSort, after: CertificateKeyset): RawBuilder<SqlBool> {
+  if (after === null || typeof after !== 'object') throw new InventoryInputError('page.after', 'must be a keyset');
+  const column = sql.ref(SORTS[sort]);
+  const key =
+    sort === 'subject'
+      ? checkString(after.sortKey, 'page.after.sortKey')
+      : parseInstant(after.sortKey, 'page.after.sortKey');
+  const fingerprint = fullFingerprint(after.fingerprint, 'page.after.fingerprint');
+  return sql<SqlBool>`(${column} > ${key} or (${column} = ${key} and c.fingerprint > ${fingerprint}))`;
 }

@@ -447,117 +447,146 @@ describe.each(backends)('inventory store on $name', (backend) => {
       await expect(store.getCertificate('not-hex!')).rejects.toThrow(/not a certificate id/);
     });
 
-    it('R-INV-1: links issuers by DN and AKI/SKI, preferring the CA whose validity covers the child', async () => {
-      const root = certificate({
-        cn: 'Example Root',
-        issuer: 'CN=Example Root, O=Example, C=US',
-        isCa: true,
-        selfSigned: true,
-        role: 'root',
-        ski: 'aa01',
-        notBefore: '2015-01-01T00:00:00Z',
-        notAfter: '2040-01-01T00:00:00Z',
-      });
-      const intermediateSubject = 'CN=Example Issuing CA, O=Example, C=US';
-      const oldIntermediate = certificate({
-        cn: 'Example Issuing CA',
-        issuer: root.facts.subject.text,
-        isCa: true,
-        role: 'intermediate',
-        aki: 'aa01',
-        ski: 'bb02',
-        notBefore: '2018-01-01T00:00:00Z',
-        notAfter: '2024-01-01T00:00:00Z',
-      });
-      const newIntermediate = certificate({
-        cn: 'Example Issuing CA',
-        serial: '02',
-        issuer: root.facts.subject.text,
-        isCa: true,
-        role: 'intermediate',
-        aki: 'aa01',
-        ski: 'bb02',
-        notBefore: '2023-06-01T00:00:00Z',
-        notAfter: '2030-01-01T00:00:00Z',
-      });
-      const leaf = certificate({ cn: 'leaf.example', issuer: intermediateSubject, aki: 'bb02' });
-      const strangerLeaf = certificate({ cn: 'stranger.example', issuer: intermediateSubject, aki: 'ff99' });
-      const noAkiLeaf = certificate({ cn: 'noaki.example', issuer: root.facts.subject.text });
-      const items = [leaf, strangerLeaf, noAkiLeaf, oldIntermediate, newIntermediate, root];
-      await store.upsertCertificates(items, NOW);
-      const relinked = await store.linkIssuers(items.map((item) => item.facts.fingerprintSha256));
-      expect([...relinked].sort()).toEqual(
-        [leaf, noAkiLeaf, oldIntermediate, newIntermediate].map((item) => item.facts.fingerprintSha256).sort(),
-      );
-      expect(await store.linkIssuers(items.map((item) => item.facts.fingerprintSha256))).toEqual([]);
-      const issuerOf = async (item: CertificateUpsert) =>
-        (await store.getCertificate(item.facts.fingerprintSha256))?.issuerFingerprint;
-      expect(await issuerOf(leaf)).toBe(newIntermediate.facts.fingerprintSha256);
-      expect(await issuerOf(newIntermediate)).toBe(root.facts.fingerprintSha256);
-      expect(await issuerOf(oldIntermediate)).toBe(root.facts.fingerprintSha256);
-      expect(await issuerOf(noAkiLeaf)).toBe(root.facts.fingerprintSha256);
-      expect(await issuerOf(strangerLeaf)).toBeNull();
-      expect(await issuerOf(root)).toBeNull();
-      const children = await store.searchCertificates(
-        { issuerFingerprint: root.facts.fingerprintSha256.toUpperCase() },
-        { limit: 10 },
-      );
-      expect(children.total).toBe(3);
-    });
-
-    it('R-INV-1: links what each import touched, in either order, to the same issuers as linking everything at once', async () => {
-      const root = certificate({
-        cn: 'Order Root',
-        issuer: 'CN=Order Root, O=Example, C=US',
-        isCa: true,
-        selfSigned: true,
-        role: 'root',
-        ski: 'cc01',
-      });
-      const oldCa = certificate({
-        cn: 'Order CA',
-        serial: '01',
-        issuer: root.facts.subject.text,
-        isCa: true,
-        role: 'intermediate',
-        aki: 'cc01',
-        ski: 'dd02',
-        notBefore: '2018-01-01T00:00:00Z',
-        notAfter: '2024-01-01T00:00:00Z',
-      });
-      const newCa = certificate({
-        cn: 'Order CA',
-        serial: '02',
-        issuer: root.facts.subject.text,
-        isCa: true,
-        role: 'intermediate',
-        aki: 'cc01',
-        ski: 'dd02',
-        notBefore: '2023-06-01T00:00:00Z',
-        notAfter: '2030-01-01T00:00:00Z',
-      });
-      const leaf = certificate({ cn: 'order.example', issuer: 'CN=Order CA, O=Example, C=US', aki: 'dd02' });
-      const issuerOf = async (item: CertificateUpsert) =>
-        (await store.getCertificate(item.facts.fingerprintSha256))?.issuerFingerprint;
-      const importOf = async (items: CertificateUpsert[]) => {
-        await store.upsertCertificates(items, NOW);
-        const relinked = await store.linkIssuers(items.map((item) => item.facts.fingerprintSha256));
-        return [...relinked].sort();
+    /**
+     * Upserts `items` and links what they touched, as separate calls or in one transaction as an import does (which
+     * writes the links of the rows it inserts with them); returns what linking changed, sorted.
+     */
+    const upsertAndLink = async (items: readonly CertificateUpsert[], within: boolean) => {
+      const run = async (target: InventoryStore) => {
+        await target.upsertCertificates(items, NOW);
+        return [...(await target.linkIssuers(items.map((item) => item.facts.fingerprintSha256)))].sort();
       };
-      const fingerprints = (...items: CertificateUpsert[]) => items.map((item) => item.facts.fingerprintSha256).sort();
-      // Children before their issuers: each later CA relinks the certificates it issued.
-      expect(await importOf([leaf])).toEqual([]);
-      expect(await importOf([oldCa])).toEqual(fingerprints(leaf));
-      expect(await issuerOf(leaf)).toBe(oldCa.facts.fingerprintSha256);
-      expect(await importOf([newCa])).toEqual(fingerprints(leaf));
-      expect(await issuerOf(leaf)).toBe(newCa.facts.fingerprintSha256);
-      expect(await importOf([root])).toEqual(fingerprints(oldCa, newCa));
-      expect(await issuerOf(oldCa)).toBe(root.facts.fingerprintSha256);
-      expect(await issuerOf(newCa)).toBe(root.facts.fingerprintSha256);
-      // A re-import of everything changes nothing: the links are already those of one import of all.
-      expect(await importOf([leaf, oldCa, newCa, root])).toEqual([]);
-      expect(await issuerOf(root)).toBeNull();
-    });
+      return within ? await store.transaction(run) : await run(store);
+    };
+
+    it.each([
+      ['separate calls', false],
+      ['one transaction', true],
+    ])(
+      'R-INV-1: links issuers by DN and AKI/SKI, preferring the CA whose validity covers the child (%s)',
+      async (_, within) => {
+        const root = certificate({
+          cn: 'Example Root',
+          issuer: 'CN=Example Root, O=Example, C=US',
+          isCa: true,
+          selfSigned: true,
+          role: 'root',
+          ski: 'aa01',
+          notBefore: '2015-01-01T00:00:00Z',
+          notAfter: '2040-01-01T00:00:00Z',
+        });
+        const intermediateSubject = 'CN=Example Issuing CA, O=Example, C=US';
+        const oldIntermediate = certificate({
+          cn: 'Example Issuing CA',
+          issuer: root.facts.subject.text,
+          isCa: true,
+          role: 'intermediate',
+          aki: 'aa01',
+          ski: 'bb02',
+          notBefore: '2018-01-01T00:00:00Z',
+          notAfter: '2024-01-01T00:00:00Z',
+        });
+        const newIntermediate = certificate({
+          cn: 'Example Issuing CA',
+          serial: '02',
+          issuer: root.facts.subject.text,
+          isCa: true,
+          role: 'intermediate',
+          aki: 'aa01',
+          ski: 'bb02',
+          notBefore: '2023-06-01T00:00:00Z',
+          notAfter: '2030-01-01T00:00:00Z',
+        });
+        const leaf = certificate({ cn: 'leaf.example', issuer: intermediateSubject, aki: 'bb02' });
+        const strangerLeaf = certificate({ cn: 'stranger.example', issuer: intermediateSubject, aki: 'ff99' });
+        const noAkiLeaf = certificate({ cn: 'noaki.example', issuer: root.facts.subject.text });
+        const items = [leaf, strangerLeaf, noAkiLeaf, oldIntermediate, newIntermediate, root];
+        expect(await upsertAndLink(items, within)).toEqual(
+          [leaf, noAkiLeaf, oldIntermediate, newIntermediate].map((item) => item.facts.fingerprintSha256).sort(),
+        );
+        expect(await store.linkIssuers(items.map((item) => item.facts.fingerprintSha256))).toEqual([]);
+        const issuerOf = async (item: CertificateUpsert) =>
+          (await store.getCertificate(item.facts.fingerprintSha256))?.issuerFingerprint;
+        expect(await issuerOf(leaf)).toBe(newIntermediate.facts.fingerprintSha256);
+        expect(await issuerOf(newIntermediate)).toBe(root.facts.fingerprintSha256);
+        expect(await issuerOf(oldIntermediate)).toBe(root.facts.fingerprintSha256);
+        expect(await issuerOf(noAkiLeaf)).toBe(root.facts.fingerprintSha256);
+        expect(await issuerOf(strangerLeaf)).toBeNull();
+        expect(await issuerOf(root)).toBeNull();
+        const children = await store.searchCertificates(
+          { issuerFingerprint: root.facts.fingerprintSha256.toUpperCase() },
+          { limit: 10 },
+        );
+        expect(children.total).toBe(3);
+      },
+    );
+
+    it.each([
+      ['separate calls', false],
+      ['one transaction', true],
+    ])(
+      'R-INV-1: links what each import touched, in either order, to the same issuers as linking everything at once (%s)',
+      async (_, within) => {
+        const root = certificate({
+          cn: 'Order Root',
+          issuer: 'CN=Order Root, O=Example, C=US',
+          isCa: true,
+          selfSigned: true,
+          role: 'root',
+          ski: 'cc01',
+        });
+        const oldCa = certificate({
+          cn: 'Order CA',
+          serial: '01',
+          issuer: root.facts.subject.text,
+          isCa: true,
+          role: 'intermediate',
+          aki: 'cc01',
+          ski: 'dd02',
+          notBefore: '2018-01-01T00:00:00Z',
+          notAfter: '2024-01-01T00:00:00Z',
+        });
+        const newCa = certificate({
+          cn: 'Order CA',
+          serial: '02',
+          issuer: root.facts.subject.text,
+          isCa: true,
+          role: 'intermediate',
+          aki: 'cc01',
+          ski: 'dd02',
+          notBefore: '2023-06-01T00:00:00Z',
+          notAfter: '2030-01-01T00:00:00Z',
+        });
+        const leaf = certificate({ cn: 'order.example', issuer: 'CN=Order CA, O=Example, C=US', aki: 'dd02' });
+        const issuerOf = async (item: CertificateUpsert) =>
+          (await store.getCertificate(item.facts.fingerprintSha256))?.issuerFingerprint;
+        const importOf = async (items: CertificateUpsert[]) => await upsertAndLink(items, within);
+        const fingerprints = (...items: CertificateUpsert[]) =>
+          items.map((item) => item.facts.fingerprintSha256).sort();
+        // Children before their issuers: each later CA relinks the certificates it issued.
+        expect(await importOf([leaf])).toEqual([]);
+        expect(await importOf([oldCa])).toEqual(fingerprints(leaf));
+        expect(await issuerOf(leaf)).toBe(oldCa.facts.fingerprintSha256);
+        expect(await importOf([newCa])).toEqual(fingerprints(leaf));
+        expect(await issuerOf(leaf)).toBe(newCa.facts.fingerprintSha256);
+        expect(await importOf([root])).toEqual(fingerprints(oldCa, newCa));
+        expect(await issuerOf(oldCa)).toBe(root.facts.fingerprintSha256);
+        expect(await issuerOf(newCa)).toBe(root.facts.fingerprintSha256);
+        // A re-import of everything changes nothing: the links are already those of one import of all.
+        expect(await importOf([leaf, oldCa, newCa, root])).toEqual([]);
+        expect(await issuerOf(root)).toBeNull();
+        // Certificates whose issuers are stored already: linked to the best of them, and only those that have one.
+        const laterLeaf = certificate({ cn: 'later.example', issuer: 'CN=Order CA, O=Example, C=US', aki: 'dd02' });
+        const strangerLeaf = certificate({
+          cn: 'stranger.example',
+          issuer: 'CN=Order CA, O=Example, C=US',
+          aki: 'ff99',
+        });
+        expect(await importOf([laterLeaf, strangerLeaf])).toEqual(fingerprints(laterLeaf));
+        expect(await issuerOf(laterLeaf)).toBe(newCa.facts.fingerprintSha256);
+        expect(await issuerOf(strangerLeaf)).toBeNull();
+      },
+    );
 
     it('R-OWN-1: owner groups keep contacts, approvers, management and incident-response contacts, Slack and Jira', async () => {
       expect(await store.upsertOwnerGroup(group('payments'))).toBe('created');
