@@ -39,8 +39,29 @@ import { DISCOVER_OPTIONS, readDiscoverCommand, runDiscover } from './commands/d
 import { readDiscoverScheduleCommand, runDiscoverSchedule } from './commands/discover-schedule';
 import { DiscoveryScheduleExistsError, DiscoveryScheduleNotFoundError } from '../core/application/discovery-schedules';
 import { IMPORT_OPTIONS, readImportCommand, runImport } from './commands/import';
+import { ApiLoginRefusedError, ApiRequestError, ApiUnreachableError } from './api-client';
+import {
+  apiCertificates,
+  apiClientFor,
+  apiLifecycleActions,
+  apiServesFilter,
+  NoApiRouteError,
+  operatorModeLine,
+  searchThroughApi,
+} from './api-mode';
+import { CredentialsFileError } from './credentials';
+import {
+  askSecretOnTerminal,
+  LOGIN_OPTIONS,
+  readProcessStdin,
+  runLogin,
+  runLogout,
+  runWhoami,
+  SESSION_OPTIONS,
+} from './commands/login';
 import {
   APPROVE_OPTIONS,
+  directLifecycleActions,
   LIFECYCLE_STATUS_OPTIONS,
   LIFECYCLE_SYNC_OPTIONS,
   REJECT_OPTIONS,
@@ -51,16 +72,17 @@ import {
   runLifecycleSync,
   runRenew,
   runRevoke,
+  type LifecycleActions,
   type LifecycleCommandContext,
 } from './commands/lifecycle';
-import { LIST_OPTIONS, readListRequest, runList } from './commands/list';
+import { LIST_OPTIONS, printCertificatePage, readListRequest, runList } from './commands/list';
 import { POLICY_OPTIONS, runPolicy } from './commands/policy';
 import { CertificateNotFoundError, runShow, SHOW_OPTIONS } from './commands/show';
 import { runStart } from './commands/start';
 import { runTokens, TOKENS_OPTIONS, TOKENS_USAGE } from './commands/tokens';
 import { ApiTokenExistsError } from '../core/ports/api-token-store';
 import { TemporalUnreachableError, UsageError } from './errors';
-import { openInventoryContext } from './inventory-context';
+import { cliActor, openInventoryContext } from './inventory-context';
 import { connectLifecycles, type LifecycleConnector } from './lifecycle-connection';
 import { parseCommandLine } from './options';
 import { processOutput, READER_GONE_EXIT, ReaderGoneError } from './process-output';
@@ -124,7 +146,15 @@ Inventory:
   tokens create --actor <principal> --name <name> [--expires 90d] | list | revoke <name>
                                HTTP API bearer tokens: the secret is shown once; roles come from the server
 
-Lifecycles (need certflow running; you act as CERTFLOW_ACTOR, default user:<login>):
+Logging in (act through a certflow server's HTTP API as a token's principal; the server decides what you may do):
+  login <url> [--token-stdin]  check an API token (typed when asked, or piped in) and keep it for the commands below
+                               (in $XDG_CONFIG_HOME/certflow/credentials.json, mode 0600); list, show, lifecycle
+                               status, renew, approve and reject then go through the API, the rest runs directly
+  logout                       forget the login (the token stays valid until certflow tokens revoke)
+  whoami                       who you act as: the token's principal, or CERTFLOW_ACTOR in operator mode
+
+Lifecycles (need certflow running; logged in, you act as the token's principal, else directly on Temporal as
+CERTFLOW_ACTOR, default user:<login>: operator mode, for the worker's machine):
   lifecycle sync               start the lifecycle of every managed certificate that has none (--concurrency 32)
   lifecycle status <id>        state, dated plan, open request, ticket and last records of one lifecycle
   renew <id> [--reason <text>] ask for a renewal; an approver of the owner group decides
@@ -177,6 +207,9 @@ export const COMMANDS = [
   'policy',
   'audit',
   'tokens',
+  'login',
+  'logout',
+  'whoami',
   'lifecycle',
   'renew',
   'approve',
@@ -198,6 +231,10 @@ export interface CliIo {
   now?: () => Date;
   /** How lifecycle commands reach Temporal; tests inject their own. */
   connectLifecycles?: LifecycleConnector;
+  /** Reads all of stdin (`login --token-stdin`). */
+  readStdin?: () => Promise<string>;
+  /** Asks on the terminal without echo (login's token); absent when stdin is not a terminal. */
+  askSecret?: (question: string) => Promise<string>;
   /** Asks on the terminal (campaign start's confirmation); absent when stdin is not a terminal. */
   ask?: (question: string) => Promise<string>;
   /** Waits between `campaign status --watch` polls; false once interrupted. Default: a timer and Ctrl-C. */
@@ -220,6 +257,25 @@ async function withInventory<T>(
   }
 }
 
+/** Acts directly on Temporal and the inventory as the configured actor (operator mode), saying so on stderr. */
+async function withOperatorInventory<T>(io: CliIo, work: (context: LifecycleCommandContext) => Promise<T>): Promise<T> {
+  return await withInventory(io, undefined, async (context) => {
+    io.err(operatorModeLine(io.env, context.actor));
+    return await work(context);
+  });
+}
+
+/** Runs a lifecycle command through the login's API when it serves the command (`served`), else directly. */
+async function withLifecycleActions<T>(
+  io: CliIo,
+  served: boolean,
+  work: (actions: LifecycleActions) => Promise<T>,
+): Promise<T> {
+  const api = apiClientFor(io, served);
+  if (api !== null) return await work(apiLifecycleActions(api));
+  return await withOperatorInventory(io, (context) => work(directLifecycleActions(context)));
+}
+
 /** Runs `lifecycle`, `renew`, `approve`, `reject` and `revoke`; returns false when some items failed. */
 async function runLifecycleCommand(command: string, rest: string[], io: CliIo): Promise<boolean> {
   const now = io.now?.() ?? new Date();
@@ -228,7 +284,7 @@ async function runLifecycleCommand(command: string, rest: string[], io: CliIo): 
       const action = rest[0];
       if (action === 'sync') {
         const { values } = parseCommandLine(rest.slice(1), LIFECYCLE_SYNC_OPTIONS);
-        return withInventory(io, undefined, (context) => runLifecycleSync(values, context, io));
+        return withOperatorInventory(io, (context) => runLifecycleSync(values, context, io));
       }
       if (action === 'status') {
         const { values, positionals } = parseCommandLine(rest.slice(1), LIFECYCLE_STATUS_OPTIONS, {
@@ -236,8 +292,8 @@ async function runLifecycleCommand(command: string, rest: string[], io: CliIo): 
           max: 1,
           usage: 'certflow lifecycle status <id> [--json]',
         });
-        await withInventory(io, undefined, (context) =>
-          runLifecycleStatus(positionals[0] ?? '', values, context, io, now),
+        await withLifecycleActions(io, true, (actions) =>
+          runLifecycleStatus(positionals[0] ?? '', values, actions, io, now),
         );
         return true;
       }
@@ -252,7 +308,7 @@ async function runLifecycleCommand(command: string, rest: string[], io: CliIo): 
         max: 1,
         usage: 'certflow renew <id> [--reason <text>] [--json]',
       });
-      await withInventory(io, undefined, (context) => runRenew(positionals[0] ?? '', values, context, io));
+      await withLifecycleActions(io, true, (actions) => runRenew(positionals[0] ?? '', values, actions, io));
       return true;
     }
     case 'approve': {
@@ -261,8 +317,8 @@ async function runLifecycleCommand(command: string, rest: string[], io: CliIo): 
         max: 1,
         usage: 'certflow approve <request id> [--note <text>] [--json]',
       });
-      await withInventory(io, undefined, (context) =>
-        runDecision('approve', positionals[0] ?? '', values, context, io),
+      await withLifecycleActions(io, true, (actions) =>
+        runDecision('approve', positionals[0] ?? '', values, actions, io),
       );
       return true;
     }
@@ -272,7 +328,9 @@ async function runLifecycleCommand(command: string, rest: string[], io: CliIo): 
         max: 1,
         usage: 'certflow reject <request id> --reason <text> [--json]',
       });
-      await withInventory(io, undefined, (context) => runDecision('reject', positionals[0] ?? '', values, context, io));
+      await withLifecycleActions(io, true, (actions) =>
+        runDecision('reject', positionals[0] ?? '', values, actions, io),
+      );
       return true;
     }
     default: {
@@ -281,7 +339,7 @@ async function runLifecycleCommand(command: string, rest: string[], io: CliIo): 
         max: 1,
         usage: 'certflow revoke <id> --reason <text> --revocation-reason <reason> [--no-replace] [--json]',
       });
-      await withInventory(io, undefined, (context) => runRevoke(positionals[0] ?? '', values, context, io));
+      await withLifecycleActions(io, false, (actions) => runRevoke(positionals[0] ?? '', values, actions, io));
       return true;
     }
   }
@@ -321,6 +379,11 @@ async function runInventoryCommand(command: string, rest: string[], io: CliIo): 
     }
     case 'list': {
       const request = readListRequest(parseCommandLine(rest, LIST_OPTIONS).values, now);
+      const api = apiClientFor(io, !request.groupBy && !request.findings && apiServesFilter(request.filter));
+      if (api !== null) {
+        printCertificatePage(await searchThroughApi(api, request.filter, request.page), request, io, now);
+        return true;
+      }
       await withInventory(io, undefined, (context) => runList(request, context, io, now));
       return true;
     }
@@ -330,7 +393,12 @@ async function runInventoryCommand(command: string, rest: string[], io: CliIo): 
         max: 1,
         usage: 'certflow show <id or fingerprint> [--json] [--pem]',
       });
-      await withInventory(io, undefined, (context) => runShow(positionals[0] ?? '', values, context, io, now));
+      const api = apiClientFor(io, !values.pem);
+      if (api !== null) {
+        await runShow(positionals[0] ?? '', values, apiCertificates(api), io, now);
+        return true;
+      }
+      await withInventory(io, undefined, (context) => runShow(positionals[0] ?? '', values, context.store, io, now));
       return true;
     }
     case 'groups': {
@@ -368,6 +436,22 @@ async function runInventoryCommand(command: string, rest: string[], io: CliIo): 
   }
 }
 
+/** Runs `login`, `logout` and `whoami`. */
+async function runSessionCommand(command: 'login' | 'logout' | 'whoami', rest: string[], io: CliIo): Promise<void> {
+  if (command === 'login') {
+    const { values, positionals } = parseCommandLine(rest, LOGIN_OPTIONS, {
+      min: 1,
+      max: 2,
+      usage: 'certflow login <url> [--token-stdin] [--json]',
+    });
+    await runLogin(positionals[0] ?? '', positionals.slice(1), values, io);
+    return;
+  }
+  const { values } = parseCommandLine(rest, SESSION_OPTIONS);
+  if (command === 'logout') runLogout(values, io);
+  else await runWhoami(values, io, () => cliActor(io.env, loadConfig(io.env, io.cwd).actor).actor);
+}
+
 /** Runs one certflow command line and returns the process exit code; errors are printed, never thrown. */
 export async function main(argv: string[], io: CliIo): Promise<number> {
   const [command = 'help', ...rest] = argv;
@@ -402,11 +486,13 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
       });
       return EXIT.ok;
     }
+    if (command === 'login' || command === 'logout' || command === 'whoami') {
+      await runSessionCommand(command, rest, io);
+      return EXIT.ok;
+    }
     if (command === 'campaign') {
       const parsed = readCampaignCommand(rest, io.now?.() ?? new Date());
-      return (await withInventory(io, undefined, (context) => runCampaign(parsed, context, io)))
-        ? EXIT.ok
-        : EXIT.failure;
+      return (await withOperatorInventory(io, (context) => runCampaign(parsed, context, io))) ? EXIT.ok : EXIT.failure;
     }
     const lifecycleCommand = ['lifecycle', 'renew', 'approve', 'reject', 'revoke'].includes(command);
     const succeeded = lifecycleCommand
@@ -423,7 +509,8 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
       error instanceof PolicyFileError ||
       error instanceof MetadataHeaderError ||
       error instanceof InventoryInputError ||
-      error instanceof InvalidRequestIdError;
+      error instanceof InvalidRequestIdError ||
+      (error instanceof ApiRequestError && error.status === 400);
     if (usage) {
       io.err(`certflow: ${error.message}`);
       return EXIT.usage;
@@ -452,6 +539,11 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
       error instanceof DiscoveryScheduleNotFoundError ||
       error instanceof DiscoveryScheduleExistsError ||
       error instanceof ApiTokenExistsError ||
+      error instanceof ApiRequestError ||
+      error instanceof ApiLoginRefusedError ||
+      error instanceof ApiUnreachableError ||
+      error instanceof NoApiRouteError ||
+      error instanceof CredentialsFileError ||
       error instanceof UnknownPayloadKeyError ||
       error instanceof PayloadAuthenticationError;
     io.err(`certflow: ${known ? (error as Error).message : String((error as Error).stack ?? error)}`);
@@ -479,6 +571,8 @@ if (require.main === module) {
     progress: process.stderr.isTTY ? (text) => process.stderr.write(text) : undefined,
     columns: process.stderr.columns,
     ask: process.stdin.isTTY ? askOnTerminal : undefined,
+    askSecret: process.stdin.isTTY ? askSecretOnTerminal : undefined,
+    readStdin: readProcessStdin,
     stop: readerGone.signal,
   }).then((code) => {
     process.exitCode = output.readerGone ? EXIT.readerGone : code;

@@ -12,6 +12,7 @@ import type { LifecycleClient } from '../../src/core/application/lifecycle-clien
 import { readDeadline, selectorText } from '../../src/cli/commands/campaign-command-line';
 import type { LifecycleConnector } from '../../src/cli/lifecycle-connection';
 import { EXIT, main } from '../../src/cli/main';
+import { takeOperatorModeLine } from '../support/run-cli';
 import { CAMPAIGN_REPORT_CSV_COLUMNS } from '../../src/core/domain/campaigns/campaign-report';
 import type {
   CampaignDefinition,
@@ -272,7 +273,9 @@ async function run(argv: string[], options: RunOptions = {}) {
       return ticks.shift() ?? false;
     },
   });
-  return { code, out: out.join('\n'), err: err.join('\n'), asked, waits };
+  // Every command line that reaches Temporal directly says so first; the tests read what follows.
+  const operatorMode = takeOperatorModeLine(err);
+  return { code, out: out.join('\n'), err: err.join('\n'), operatorMode, asked, waits };
 }
 
 function write(name: string, text: string): string {
@@ -299,6 +302,9 @@ describe('certflow campaign preview', () => {
   it('R-CAM-1: shows how many certificates and owner groups the selector hits, by group, issuer and expiry', async () => {
     const result = await run(['campaign', 'preview', ...SELECTOR_TEXT]);
     expect(result.err).toBe('');
+    expect(result.operatorMode).toBe(
+      `certflow: acting directly on Temporal as ${LEAD} (operator mode): log in to act through the API (certflow login <url>)`,
+    );
     expect(result.code).toBe(EXIT.ok);
     expect(fake.calls).toEqual([{ operation: 'preview', args: [parseCampaignSelectorText(SELECTOR), { id: LEAD }] }]);
     expect(result.out).toMatch(/^Campaign preview: /);

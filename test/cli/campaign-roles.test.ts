@@ -11,6 +11,7 @@ import { Client } from '@temporalio/client';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openLifecycleSession, type LifecycleConnector } from '../../src/cli/lifecycle-connection';
 import { EXIT, main } from '../../src/cli/main';
+import { takeOperatorModeLine } from '../support/run-cli';
 import { openInventoryDatabase } from '../../src/adapters/database/database';
 import { SqlPublishedRoles } from '../../src/adapters/database/sql-published-roles';
 
@@ -68,6 +69,7 @@ async function run(argv: string[], env: NodeJS.ProcessEnv) {
     cwd: dir,
     connectLifecycles: connector,
   });
+  takeOperatorModeLine(err);
   return { code, out: out.join('\n'), err };
 }
 

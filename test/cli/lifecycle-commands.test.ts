@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createCampaignClient } from '../../src/core/application/campaign-client';
 import { createLifecycleClient } from '../../src/core/application/lifecycle-client';
 import { EXIT, main } from '../../src/cli/main';
+import { takeOperatorModeLine } from '../support/run-cli';
 import type { LifecycleConnector } from '../../src/cli/lifecycle-connection';
 import { SqlCampaignStore } from '../../src/adapters/database/sql-campaign-store';
 import { openInventoryStore } from '../../src/adapters/database/database';
@@ -117,7 +118,8 @@ async function run(
     progress: options.progress ? (text) => options.progress?.push(text) : undefined,
     columns: 100,
   });
-  return { code, out: out.join('\n'), err: err.join('\n') };
+  const operatorMode = takeOperatorModeLine(err);
+  return { code, out: out.join('\n'), err: err.join('\n'), operatorMode };
 }
 
 function write(name: string, certificate: IssuedCertificate): string {
@@ -359,6 +361,9 @@ describe('certflow lifecycle commands', () => {
       new RegExp(`^certflow: cannot reach Temporal at ${deadAddress.replace(/\./g, '\\.')}: `),
     );
     expect(result.err).toMatch(/Start certflow with `npm start`/);
+    expect(result.operatorMode).toBe(
+      `certflow: acting directly on Temporal as ${ALICE} (operator mode): log in to act through the API (certflow login <url>)`,
+    );
   });
 
   it('names the fix for certificates without a running lifecycle, unknown ids and CA certificates (exit 1)', async () => {

@@ -29,7 +29,7 @@ describe('certflow command line', () => {
   it.each([
     [
       ['renew-everything'],
-      /unknown command "renew-everything"; commands are start, worker, canary, import, discover, report, list, show, groups, policy, audit, tokens, lifecycle, renew, approve, reject, revoke, campaign and help/,
+      /unknown command "renew-everything"; commands are start, worker, canary, import, discover, report, list, show, groups, policy, audit, tokens, login, logout, whoami, lifecycle, renew, approve, reject, revoke, campaign and help/,
     ],
     [['canary', '--sleep'], /Option '--sleep <value>' argument missing \(see `certflow help`\)/],
     [['canary', '--slep', '5s'], /Unknown option '--slep'.*\(see `certflow help`\)/],

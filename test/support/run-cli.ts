@@ -14,3 +14,8 @@ export async function runCli(argv: string[], io: Omit<CliIo, 'out' | 'err'>): Pr
   const code = await main(argv, { ...io, out: (line) => out.push(line), err: (line) => err.push(line) });
   return { code, out: out.join('\n'), err: err.join('\n') };
 }
+
+/** Takes off the line a command acting directly on Temporal begins stderr with (operator mode); returns that line. */
+export function takeOperatorModeLine(err: string[]): string | undefined {
+  return err[0]?.startsWith('certflow: acting directly on Temporal as ') ? err.shift() : undefined;
+}

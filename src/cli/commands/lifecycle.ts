@@ -222,22 +222,70 @@ function describeStatus(view: LifecycleView, managed: ManagedCertificate, subjec
   return lines;
 }
 
+/** What the lifecycle commands ask of certflow: of Temporal and the inventory directly, or of certflow's HTTP API. */
+export interface LifecycleActions {
+  /** The lifecycle of a managed certificate id, or of the id, fingerprint or an 8+ digit prefix of a version. */
+  status(idOrPrefix: string): Promise<{ readonly managed: ManagedCertificate; readonly lifecycle: LifecycleView }>;
+  /** The subject of an inventory certificate; null when the inventory has none. */
+  subjectOf(fingerprint: string): Promise<string | null>;
+  /** Asks for a renewal; `namesKey` is the managed certificate's names when known. */
+  renew(
+    idOrPrefix: string,
+    reason: string,
+  ): Promise<{ readonly request: LifecycleRequest; readonly namesKey?: string }>;
+  decide(requestId: string, decision: 'approve' | 'reject', reason: string | undefined): Promise<LifecycleRequest>;
+  revoke(
+    idOrPrefix: string,
+    input: { readonly reason: string; readonly revocationReason: RevocationReason; readonly replace: boolean },
+  ): Promise<{ readonly request: LifecycleRequest; readonly namesKey?: string }>;
+}
+
+/** The lifecycle commands acting directly on Temporal and the inventory as the CLI's configured actor. */
+export function directLifecycleActions(context: LifecycleCommandContext): LifecycleActions {
+  const requestedBy = actorOf(context);
+  return {
+    status: async (idOrPrefix) => {
+      const managed = await resolveManagedCertificate(context.store, idOrPrefix);
+      const lifecycle = await withSession(context, ({ lifecycles }) => lifecycles.status(managed.id));
+      return { managed, lifecycle };
+    },
+    subjectOf: async (fingerprint) => (await context.store.getCertificate(fingerprint))?.facts.subject.text ?? null,
+    renew: async (idOrPrefix, reason) => {
+      const managed = await resolveManagedCertificate(context.store, idOrPrefix);
+      const request = await withSession(context, ({ lifecycles }) =>
+        lifecycles.requestRenewal(managed.id, { requestedBy, reason, source: 'owner' }),
+      );
+      return { request, namesKey: managed.namesKey };
+    },
+    decide: async (requestId, decision, reason) =>
+      await withSession(context, ({ lifecycles }) =>
+        lifecycles.decide({ requestId, decision, decidedBy: requestedBy, reason }),
+      ),
+    revoke: async (idOrPrefix, input) => {
+      const managed = await resolveManagedCertificate(context.store, idOrPrefix);
+      const request = await withSession(context, ({ lifecycles }) =>
+        lifecycles.requestRevocation(managed.id, { requestedBy, ...input }),
+      );
+      return { request, namesKey: managed.namesKey };
+    },
+  };
+}
+
 /** `certflow lifecycle status <id>`: state, dated plan, open request, ticket and last records of one lifecycle. */
 export async function runLifecycleStatus(
   idOrPrefix: string,
   values: { json?: boolean },
-  context: LifecycleCommandContext,
+  actions: LifecycleActions,
   io: LifecycleIo,
   now: Date,
 ): Promise<void> {
-  const managed = await resolveManagedCertificate(context.store, idOrPrefix);
-  const view = await withSession(context, ({ lifecycles }) => lifecycles.status(managed.id));
+  const { managed, lifecycle: view } = await actions.status(idOrPrefix);
   if (values.json) {
     io.out(JSON.stringify({ managed, lifecycle: view }, null, 2));
     return;
   }
-  const current = view.certificate ? null : await context.store.getCertificate(managed.currentFingerprint);
-  describeStatus(view, managed, current?.facts.subject.text ?? null, now).forEach((line) => io.out(line));
+  const subject = view.certificate ? null : await actions.subjectOf(managed.currentFingerprint);
+  describeStatus(view, managed, subject, now).forEach((line) => io.out(line));
 }
 
 function printRequest(request: LifecycleRequest, headline: string, values: { json?: boolean }, io: LifecycleIo) {
@@ -255,28 +303,31 @@ function requireText(flag: string, value: string | undefined, why: string): stri
   return value.trim();
 }
 
-/** `certflow renew <id>`: asks the lifecycle for a renewal as the configured user (R-RA-1). */
+/** The lifecycle a request belongs to, and its names when known: `3f2a9c1e0b7d4a65 (www.example.com)`. */
+function lifecycleOf(request: LifecycleRequest, namesKey: string | undefined): string {
+  const managedId = parseRequestId(request.id)?.managedCertificateId ?? request.id;
+  return namesKey === undefined ? managedId : `${managedId} (${namesKey})`;
+}
+
+/** `certflow renew <id>`: asks the lifecycle for a renewal as the acting user (R-RA-1). */
 export async function runRenew(
   idOrPrefix: string,
   values: { reason?: string; json?: boolean },
-  context: LifecycleCommandContext,
+  actions: LifecycleActions,
   io: LifecycleIo,
 ): Promise<void> {
   const reason = values.reason === undefined ? 'renewal requested with certflow renew' : values.reason.trim();
   if (reason === '') throw new UsageError('--reason must not be empty; leave it out for the default');
-  const managed = await resolveManagedCertificate(context.store, idOrPrefix);
-  const request = await withSession(context, ({ lifecycles }) =>
-    lifecycles.requestRenewal(managed.id, { requestedBy: actorOf(context), reason, source: 'owner' }),
-  );
-  printRequest(request, `Renewal of ${managed.id} (${managed.namesKey}): request ${request.id}`, values, io);
+  const { request, namesKey } = await actions.renew(idOrPrefix, reason);
+  printRequest(request, `Renewal of ${lifecycleOf(request, namesKey)}: request ${request.id}`, values, io);
 }
 
-/** `certflow approve|reject <request id>`: decides an open request as the configured user (R-RA-2). */
+/** `certflow approve|reject <request id>`: decides an open request as the acting user (R-RA-2). */
 export async function runDecision(
   decision: 'approve' | 'reject',
   requestId: string,
   values: { note?: string; reason?: string; json?: boolean },
-  context: LifecycleCommandContext,
+  actions: LifecycleActions,
   io: LifecycleIo,
 ): Promise<void> {
   if (parseRequestId(requestId) === null) throw new InvalidRequestIdError(requestId);
@@ -284,9 +335,7 @@ export async function runDecision(
     decision === 'reject'
       ? requireText('reason', values.reason, 'a rejection tells the requester what to fix')
       : values.note?.trim() || undefined;
-  const request = await withSession(context, ({ lifecycles }) =>
-    lifecycles.decide({ requestId, decision, decidedBy: actorOf(context), reason }),
-  );
+  const request = await actions.decide(requestId, decision, reason);
   printRequest(request, `${decision === 'approve' ? 'Approved' : 'Rejected'} request ${request.id}`, values, io);
 }
 
@@ -294,7 +343,7 @@ export async function runDecision(
 export async function runRevoke(
   idOrPrefix: string,
   values: { reason?: string; 'revocation-reason'?: string; 'no-replace'?: boolean; json?: boolean },
-  context: LifecycleCommandContext,
+  actions: LifecycleActions,
   io: LifecycleIo,
 ): Promise<void> {
   const reason = requireText('reason', values.reason, 'say why the certificate is revoked');
@@ -304,21 +353,12 @@ export async function runRevoke(
       `--revocation-reason ${raw === undefined ? 'is required' : `"${raw}" is not a reason`}: use one of ${REVOCATION_REASONS.join(', ')}`,
     );
   }
-  const managed = await resolveManagedCertificate(context.store, idOrPrefix);
   const replace = !values['no-replace'];
-  const request = await withSession(context, ({ lifecycles }) =>
-    lifecycles.requestRevocation(managed.id, {
-      requestedBy: actorOf(context),
-      reason,
-      revocationReason: raw as RevocationReason,
-      replace,
-    }),
-  );
+  const { request, namesKey } = await actions.revoke(idOrPrefix, {
+    reason,
+    revocationReason: raw as RevocationReason,
+    replace,
+  });
   const what = replace ? 'a replacement is issued and installed first' : 'no replacement: the certificate is retired';
-  printRequest(
-    request,
-    `Revocation of ${managed.id} (${managed.namesKey}), ${what}: request ${request.id}`,
-    values,
-    io,
-  );
+  printRequest(request, `Revocation of ${lifecycleOf(request, namesKey)}, ${what}: request ${request.id}`, values, io);
 }

@@ -5,6 +5,7 @@ import type {
   CertificateFilter,
   CertificateGrouping,
   CertificateSort,
+  Page,
   PageRequest,
 } from '../../core/ports/inventory-store';
 import { UsageError } from '../errors';
@@ -217,7 +218,16 @@ export async function runList(
     );
     return;
   }
-  const page = await context.store.searchCertificates(request.filter, request.page);
+  printCertificatePage(await context.store.searchCertificates(request.filter, request.page), request, io, now);
+}
+
+/** Prints one page of `certflow list` (a table, or the page as JSON), wherever it was read. */
+export function printCertificatePage(
+  page: Page<InventoryCertificate>,
+  request: Pick<ListRequest, 'json'>,
+  io: { out: (line: string) => void },
+  now: Date,
+): void {
   if (request.json) {
     io.out(JSON.stringify(page, null, 2));
     return;

@@ -4,7 +4,7 @@ import { formatLocation } from '../../core/domain/inventory/location';
 import type { InventoryCertificate } from '../../core/domain/inventory/model';
 import { printable } from '../format/printable';
 import { UsageError } from '../errors';
-import type { InventoryContext } from '../inventory-context';
+import type { CertificateStore } from '../../core/ports/inventory-store';
 import { describeCompliance, describeKey } from './list';
 
 /** Options of `certflow show`. */
@@ -110,7 +110,7 @@ function describe(certificate: InventoryCertificate, now: Date, issuerName: stri
 export async function runShow(
   idOrPrefix: string,
   options: { json: boolean; pem: boolean },
-  context: InventoryContext,
+  certificates: Pick<CertificateStore, 'getCertificate' | 'getCertificateDer'>,
   io: { out: (line: string) => void },
   now: Date,
 ): Promise<void> {
@@ -120,10 +120,10 @@ export async function runShow(
       `"${idOrPrefix}" is not a certificate id; give its id or at least 8 hex digits of its SHA-256`,
     );
   }
-  const certificate = await context.store.getCertificate(hex);
+  const certificate = await certificates.getCertificate(hex);
   if (!certificate) throw new CertificateNotFoundError(`no certificate in the inventory has id or fingerprint ${hex}`);
   if (options.pem) {
-    const der = await context.store.getCertificateDer(certificate.facts.fingerprintSha256);
+    const der = await certificates.getCertificateDer(certificate.facts.fingerprintSha256);
     if (der) io.out(toPem(der));
     return;
   }
@@ -132,7 +132,7 @@ export async function runShow(
     return;
   }
   const issuer = certificate.issuerFingerprint
-    ? await context.store.getCertificate(certificate.issuerFingerprint)
+    ? await certificates.getCertificate(certificate.issuerFingerprint)
     : null;
   const issuerName = issuer ? `${issuer.id} in the inventory` : null;
   // Names, paths and metadata come from files and CSVs: a newline or escape in them must not forge a line.
