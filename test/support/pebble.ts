@@ -49,6 +49,11 @@ export interface Pebble {
   issuingRootPem(): Promise<string>;
   /** Whether Pebble's management interface reports the certificate with this serial (hex) as revoked, and why. */
   revocationReason(serialHex: string): Promise<number | null>;
+  /**
+   * Makes Pebble answer this certificate's renewal information (RFC 9773) with `response` (its management
+   * interface's set-renewal-info), as a CA announcing a revocation would.
+   */
+  setRenewalInfo(certificatePem: string, response: unknown): Promise<void>;
   /** Both servers' output so far, for a failing test's message. */
   log(): string;
   stop(): Promise<void>;
@@ -92,6 +97,25 @@ async function get(url: string, agent: Agent): Promise<{ status: number; body: s
     });
     req.on('error', () => resolve(undefined));
     req.end();
+  });
+}
+
+/** POST of a JSON body over https trusting only `ca`. */
+async function post(url: string, body: string, agent: Agent): Promise<{ status: number; body: string }> {
+  return await new Promise((resolve, reject) => {
+    const req = request(
+      url,
+      { method: 'POST', agent, headers: { 'User-Agent': 'certflow-tests', 'Content-Type': 'application/json' } },
+      (response) => {
+        const chunks: Buffer[] = [];
+        response.on('data', (chunk: Buffer) => chunks.push(chunk));
+        response.on('end', () =>
+          resolve({ status: response.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }),
+        );
+      },
+    );
+    req.on('error', reject);
+    req.end(body);
   });
 }
 
@@ -195,6 +219,11 @@ export async function startPebble(options: PebbleOptions): Promise<Pebble> {
       if (answer?.status !== 200) return null;
       const status = JSON.parse(answer.body) as { Status?: string; Reason?: number };
       return status.Status === 'Revoked' ? (status.Reason ?? 0) : null;
+    },
+    async setRenewalInfo(certificatePem, response) {
+      const body = JSON.stringify({ Certificate: certificatePem, ARIResponse: JSON.stringify(response) });
+      const answer = await post(`${managementUrl}/set-renewal-info/`, body, agent);
+      if (answer.status !== 200) throw new Error(`Pebble refused set-renewal-info: ${answer.status} ${answer.body}`);
     },
     log: () => output.join(''),
     stop,

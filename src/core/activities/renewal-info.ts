@@ -88,7 +88,7 @@ export function createRenewalInfoActivities(deps: RenewalInfoActivityDeps) {
      * Checks every active managed certificate after `after` (the heartbeat of an earlier attempt resumes there),
      * heartbeating the last one finished; see the module comment.
      */
-    async checkRenewalInfo(input: { after: string | null }): Promise<RenewalInfoCheckResult> {
+    checkRenewalInfo: async (input: { after: string | null }): Promise<RenewalInfoCheckResult> => {
       const context = Context.current();
       const resumed = (context.info.heartbeatDetails as string | undefined) ?? input.after;
       const policy = await deps.loadPolicy();
