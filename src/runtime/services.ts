@@ -20,6 +20,7 @@ import { FileDeployer } from '../adapters/deploy/file-deployer';
 import { selectDeployer } from '../core/ports/select-deployer';
 import { connectHostOf, startManagedTlsEndpoint, TlsEndpointRegistry } from '../adapters/deploy/tls-endpoint';
 import { TlsEndpointDeployer } from '../adapters/deploy/tls-endpoint-deployer';
+import { WebrootChallengeFiles } from '../adapters/deploy/webroot-challenges';
 import { CERTIFICATE_PAGE_PREFIX, createCertificatePageHandler } from '../adapters/web/certificate-page';
 import { createMetricsEndpoint } from '../adapters/metrics/metrics-endpoint';
 import { startHttpServer, type HttpMount, type RunningHttpServer } from '../adapters/shared/http';
@@ -105,8 +106,10 @@ function openIssuers(
   const caa = new NodeCaaResolver({ servers: config.dnsServers });
   const dnsChallenges =
     config.dnsUpdateZones.length === 0 ? null : new Rfc2136ChallengeUpdater({ zones: config.dnsUpdateZones });
+  const webroots = new WebrootChallengeFiles();
   const acme = config.issuers.acme.map(
-    (settings) => new AcmeAuthority({ settings, keyStore: parts.keyStore, state: parts.state, caa, dnsChallenges }),
+    (settings) =>
+      new AcmeAuthority({ settings, keyStore: parts.keyStore, state: parts.state, caa, dnsChallenges, webroots }),
   );
   return certificateAuthorities([parts.internal, ...acme], config.issuers.defaultIssuer);
 }

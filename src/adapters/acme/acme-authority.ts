@@ -25,6 +25,7 @@ import {
 } from '../../core/ports/certificate-authority';
 import type { CaaResolver, DnsChallengeUpdater } from '../../core/ports/dns';
 import type { KeyStore } from '../../core/ports/key-store';
+import type { WebrootChallengeWriter } from '../../core/ports/webroot-challenges';
 import type { AcmeIssuerSettings } from './acme-issuers-config';
 import type { AcmeOrderRecord, AcmeState } from './acme-state';
 import { parseRenewalInfo, renewalInfoId } from './acme-renewal-info';
@@ -58,6 +59,8 @@ export interface AcmeAuthorityOptions {
   readonly caa: CaaResolver | null;
   /** Writes DNS-01 TXT records; needed when the issuer's challenge is dns-01. */
   readonly dnsChallenges: DnsChallengeUpdater | null;
+  /** Writes HTTP-01 answers into web roots; needed for the names the issuer's `webroots` maps. */
+  readonly webroots?: WebrootChallengeWriter | null;
 }
 
 type AcmeOrder = acme.Order;
@@ -236,8 +239,10 @@ export class AcmeAuthority implements CertificateAuthorityPort {
     keyAuthorization: string,
     idempotencyKey: string,
   ): Promise<{ cleanUp: () => Promise<void> }> {
-    const { state, dnsChallenges } = this.options;
+    const { state, dnsChallenges, settings } = this.options;
     if (challenge.type === 'http-01') {
+      const webroot = settings.webroots?.[authorization.identifier.value.toLowerCase()];
+      if (webroot !== undefined) return await this.presentInWebroot(webroot, challenge.token, keyAuthorization);
       await state.putHttp01(challenge.token, keyAuthorization);
       return { cleanUp: () => state.removeHttp01(challenge.token) };
     }
@@ -252,6 +257,24 @@ export class AcmeAuthority implements CertificateAuthorityPort {
     const record = { name, value: keyAuthorization, idempotencyKey: `${idempotencyKey}/dns-01/${name}` };
     await dnsChallenges.present(record);
     return { cleanUp: () => dnsChallenges.cleanUp(record) };
+  }
+
+  /** Writes the HTTP-01 answer into the name's web root, where its own web server serves it to the CA. */
+  private async presentInWebroot(
+    webroot: string,
+    token: string,
+    keyAuthorization: string,
+  ): Promise<{ cleanUp: () => Promise<void> }> {
+    const writer = this.options.webroots ?? null;
+    if (writer === null) {
+      throw new CaRejectedError(
+        `${this.name} maps a name to the web root ${webroot}, but this certflow process writes no web roots: run ` +
+          'the worker on the machine that has the folder',
+      );
+    }
+    const answer = { webroot, token, keyAuthorization };
+    await writer.present(answer);
+    return { cleanUp: () => writer.cleanUp(answer) };
   }
 
   /** Refuses before any order when a name's CAA records do not let this CA issue (R-CAA-1, RFC 8659). */
@@ -285,7 +308,8 @@ export class AcmeAuthority implements CertificateAuthorityPort {
       reasons.length > 0 ? reasons.join('; ') : (orderDetail ?? transport.lastProblem?.detail ?? 'no reason given');
     const fix =
       this.options.settings.challenge === 'http-01'
-        ? `make http://<name>/.well-known/acme-challenge/ reach certflow's HTTP server on port 80 for every name`
+        ? `make http://<name>/.well-known/acme-challenge/ reach certflow's HTTP server on port 80 for every name ` +
+          "(or, for a name in the issuer's webroots, the web server serving that folder)"
         : "make the zone's DNS server accept certflow's updates for _acme-challenge.<name>";
     return new CaRejectedError(`${this.name} refused the order: ${what}; ${fix}, then renew again`);
   }

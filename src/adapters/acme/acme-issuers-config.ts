@@ -10,6 +10,8 @@
  *     contact: pki-team@example.com
  *     challenge: http-01
  *     caaIdentity: letsencrypt.org
+ *     webroots:                      # HTTP-01 from these names' web roots instead of certflow's HTTP server
+ *       shop.example.com: /srv/www/shop
  * ```
  */
 import { z } from 'zod';
@@ -32,6 +34,11 @@ export interface AcmeIssuerSettings {
   readonly caaIdentity: string;
   /** How long one ACME request may take before the CA counts as unavailable, in seconds. */
   readonly requestTimeoutSeconds: number;
+  /**
+   * HTTP-01 by web root: a name (lower case) → the absolute folder its web server serves it from; the answer is
+   * written there instead of served by certflow's HTTP server. Absent or empty: every name from certflow's server.
+   */
+  readonly webroots?: Readonly<Record<string, string>>;
 }
 
 /** The whole issuers file. */
@@ -96,6 +103,15 @@ const acmeIssuerSchema = z.strictObject({
     .string({ error: "expected the CA's CAA domain, e.g. letsencrypt.org (see the CA's documentation)" })
     .regex(DOMAIN, { error: "expected the CA's CAA domain, e.g. letsencrypt.org" }),
   requestTimeoutSeconds: z.number().int().min(1).max(300, { error: 'expected 1 to 300 seconds' }).default(30),
+  webroots: z
+    .record(
+      z.string().regex(DOMAIN, { error: 'expected a DNS name, e.g. shop.example.com' }),
+      z.string({ error: "expected the folder the name's web server serves, e.g. /srv/www/shop" }).min(1, {
+        error: "expected the folder the name's web server serves, e.g. /srv/www/shop",
+      }),
+      { error: 'expected DNS names mapped to web root folders, e.g. shop.example.com: /srv/www/shop' },
+    )
+    .optional(),
 });
 
 const schema = z
@@ -108,6 +124,14 @@ const schema = z
     for (const [index, name] of names.entries()) {
       if (names.indexOf(name) !== index) {
         context.addIssue({ code: 'custom', path: ['issuers', index, 'name'], message: `${name} is named twice` });
+      }
+      const issuer = value.issuers[index]!;
+      if (issuer.webroots !== undefined && issuer.challenge !== 'http-01') {
+        context.addIssue({
+          code: 'custom',
+          path: ['issuers', index, 'webroots'],
+          message: 'web roots answer HTTP-01 only: remove webroots or set challenge: http-01',
+        });
       }
     }
     if (value.default !== undefined && value.default !== 'internal' && !names.includes(value.default)) {
@@ -136,10 +160,13 @@ export function parseIssuersConfig(input: unknown, resolvePath: (file: string) =
   if (!result.success) throw new IssuersConfigError(result.error.issues.map(describe));
   return {
     defaultIssuer: result.data.default ?? 'internal',
-    acme: result.data.issuers.map(({ eab, caBundle, ...issuer }) => ({
+    acme: result.data.issuers.map(({ eab, caBundle, webroots, ...issuer }) => ({
       ...issuer,
       eab: eab ?? null,
       caBundlePath: caBundle === undefined ? null : resolvePath(caBundle),
+      webroots: Object.fromEntries(
+        Object.entries(webroots ?? {}).map(([name, folder]) => [name.toLowerCase(), resolvePath(folder)]),
+      ),
     })),
   };
 }
