@@ -112,6 +112,21 @@ issuers:${LETSENCRYPT}
       /acme:letsencrypt proves names with dns-01, but CERTFLOW_DNS_UPDATE_ZONES names no zone/,
     ],
     [
+      'web roots with dns-01',
+      `${LETSENCRYPT}\n    challenge: dns-01\n    webroots: { shop.example.com: /srv/www/shop }`,
+      /issuers\.0\.webroots: web roots answer HTTP-01 only: remove webroots or set challenge: http-01/,
+    ],
+    [
+      'a web root for something that is no DNS name',
+      `${LETSENCRYPT}\n    webroots: { "not a name": /srv/www/shop }`,
+      /issuers\.0\.webroots\.not a name: expected DNS names mapped to web root folders, e\.g\. shop\.example\.com: \/srv\/www\/shop/,
+    ],
+    [
+      'an empty web root',
+      `${LETSENCRYPT}\n    webroots: { shop.example.com: "" }`,
+      /issuers\.0\.webroots\.shop\.example\.com: expected the folder the name's web server serves/,
+    ],
+    [
       'a caBundle that is not there',
       `${LETSENCRYPT}\n    caBundle: missing.pem`,
       /caBundle of acme:letsencrypt: cannot read .*missing\.pem/,
@@ -121,6 +136,16 @@ issuers:${LETSENCRYPT}
     expect(load).toThrow(ConfigError);
     expect(load).toThrow(message);
     expect(load).toThrow(/^CERTFLOW_ISSUERS_FILE: /);
+  });
+
+  it('R-REN-1: web roots answer HTTP-01 for their names, a relative folder from the file, names in lower case', () => {
+    const config = withFile(
+      `issuers:${LETSENCRYPT}\n    webroots: { Shop.Example.com: www/shop, api.example.com: /srv/api }\n`,
+    );
+    expect(config.issuers.acme[0]?.webroots).toEqual({
+      'shop.example.com': path.join(folder, 'www', 'shop'),
+      'api.example.com': '/srv/api',
+    });
   });
 
   it('R-REN-1: a default that is no configured issuer is refused with the names there are', () => {

@@ -105,7 +105,7 @@ const acmeIssuerSchema = z.strictObject({
   requestTimeoutSeconds: z.number().int().min(1).max(300, { error: 'expected 1 to 300 seconds' }).default(30),
   webroots: z
     .record(
-      z.string().regex(DOMAIN, { error: 'expected a DNS name, e.g. shop.example.com' }),
+      z.string().regex(DOMAIN),
       z.string({ error: "expected the folder the name's web server serves, e.g. /srv/www/shop" }).min(1, {
         error: "expected the folder the name's web server serves, e.g. /srv/www/shop",
       }),
@@ -164,9 +164,13 @@ export function parseIssuersConfig(input: unknown, resolvePath: (file: string) =
       ...issuer,
       eab: eab ?? null,
       caBundlePath: caBundle === undefined ? null : resolvePath(caBundle),
-      webroots: Object.fromEntries(
-        Object.entries(webroots ?? {}).map(([name, folder]) => [name.toLowerCase(), resolvePath(folder)]),
-      ),
+      ...(webroots === undefined
+        ? {}
+        : {
+            webroots: Object.fromEntries(
+              Object.entries(webroots).map(([name, folder]) => [name.toLowerCase(), resolvePath(folder)]),
+            ),
+          }),
     })),
   };
 }
