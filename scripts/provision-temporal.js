@@ -16,9 +16,19 @@ const crypto = require('node:crypto');
 const fs = require('node:fs');
 const path = require('node:path');
 
-/** Pinned Temporal CLI release: the last one whose go.mod has no `replace` directive, so `go install` works. */
+/**
+ * Pinned Temporal CLI release: the last one the Go module proxy can build (later ones replace a nested module,
+ * github.com/temporalio/cli/cliext, that the proxy does not serve).
+ */
 const TEMPORAL_CLI_VERSION = '1.5.1';
 const TEMPORAL_CLI_MODULE = 'github.com/temporalio/cli';
+/**
+ * The SQLite driver the dev server is built with. The CLI's own, modernc.org/sqlite 1.34.1, can leave the dev
+ * server's database failing every query with "interrupted (9)" after a query was interrupted under load, until the
+ * server restarts (cznic/sqlite issue 241, fixed in 1.44; Temporal's server moved to 1.44.3 for it): the chaos run
+ * hit it on two busy cores, and every workflow stopped. The build raises only this module.
+ */
+const DEV_SERVER_SQLITE = 'modernc.org/sqlite@v1.44.3';
 /** Pinned Java SDK release whose `temporal-test-server` artifact provides the time-skipping server. */
 const TEST_SERVER_VERSION = '1.38.0';
 const MAVEN_DEPENDENCY_PLUGIN = 'org.apache.maven.plugins:maven-dependency-plugin:3.8.1';
@@ -127,27 +137,35 @@ function checkGoVersion(env) {
 }
 
 const CLI_LDFLAGS = `-s -w -X ${TEMPORAL_CLI_MODULE}/temporalcli.Version=${TEMPORAL_CLI_VERSION}`;
-const CLI_RECIPE = recipeOf('go install', TEMPORAL_CLI_MODULE, TEMPORAL_CLI_VERSION, CLI_LDFLAGS);
+const CLI_RECIPE = recipeOf('go build', TEMPORAL_CLI_MODULE, TEMPORAL_CLI_VERSION, CLI_LDFLAGS, DEV_SERVER_SQLITE);
 
+/**
+ * Builds the pinned CLI from its module source with DEV_SERVER_SQLITE in place of its own SQLite driver: `go mod
+ * download` fetches the source from the module proxy, `go get` raises the driver in a writable copy, `go build`
+ * builds it; the binary replaces the last good one in one rename.
+ */
 function provisionTemporalCli(toolsDir, env, log) {
   checkGoVersion(env);
   const binDir = path.join(toolsDir, 'bin');
   const target = path.join(binDir, 'temporal');
   const stage = fs.mkdtempSync(path.join(toolsDir, '.stage-cli-'));
   try {
-    log(`building the Temporal CLI ${TEMPORAL_CLI_VERSION} with go install (a few minutes the first time)…`);
-    run(
-      'go',
-      [
-        'install',
-        '-trimpath',
-        `-ldflags=${CLI_LDFLAGS}`,
-        `${TEMPORAL_CLI_MODULE}/cmd/temporal@v${TEMPORAL_CLI_VERSION}`,
-      ],
-      { env: { ...env, GOBIN: stage, CGO_ENABLED: '0', GOFLAGS: '-buildvcs=false' }, hint: GO_HINT },
-    );
+    log(`building the Temporal CLI ${TEMPORAL_CLI_VERSION} from the Go module proxy (a few minutes the first time)…`);
+    const goEnv = { ...env, CGO_ENABLED: '0', GOFLAGS: '-buildvcs=false' };
+    const module = `${TEMPORAL_CLI_MODULE}@v${TEMPORAL_CLI_VERSION}`;
+    const downloaded = run('go', ['mod', 'download', '-json', module], { env: goEnv, cwd: stage, hint: GO_HINT });
+    const source = path.join(stage, 'source');
+    fs.cpSync(JSON.parse(downloaded).Dir, source, { recursive: true });
+    makeWritable(source);
+    run('go', ['get', DEV_SERVER_SQLITE], { env: goEnv, cwd: source, hint: GO_HINT });
+    const built = path.join(stage, 'temporal');
+    run('go', ['build', '-trimpath', `-ldflags=${CLI_LDFLAGS}`, '-o', built, './cmd/temporal'], {
+      env: goEnv,
+      cwd: source,
+      hint: GO_HINT,
+    });
     fs.mkdirSync(binDir, { recursive: true });
-    fs.renameSync(path.join(stage, 'temporal'), target);
+    fs.renameSync(built, target);
   } finally {
     fs.rmSync(stage, { recursive: true, force: true });
   }

@@ -44,12 +44,28 @@ describe('scripts/provision-temporal.js', () => {
     return { code: result.status, stdout: result.stdout, stderr: result.stderr };
   }
 
-  /** Fake go that "installs" a temporal binary into GOBIN, and fake java + mvn that "resolve" the jars. */
+  /** The CLI's module source that the fake `go mod download` names, read-only as in the Go module cache. */
+  function fakeModuleSource(): string {
+    const source = path.join(sandbox, 'gomodcache', 'github.com', 'temporalio', 'cli@v1.5.1');
+    fs.mkdirSync(path.join(source, 'cmd', 'temporal'), { recursive: true });
+    fs.writeFileSync(path.join(source, 'go.mod'), 'module github.com/temporalio/cli\n', { mode: 0o444 });
+    return source;
+  }
+
+  /**
+   * Fake go that "downloads" the CLI's source, "raises" a module in it and "builds" a temporal binary where `-o`
+   * says, and fake java + mvn that "resolve" the jars.
+   */
   function fakeToolchain(goVersion = 'go1.26.8'): void {
+    const source = fakeModuleSource();
     fakeTool(
       'go',
-      `if [ "$1" = version ]; then echo "go version ${goVersion} linux/amd64"; exit 0; fi
-printf '#!/bin/sh\\necho temporal\\n' > "$GOBIN/temporal"; chmod +x "$GOBIN/temporal"`,
+      `case "$1" in
+  version) echo "go version ${goVersion} linux/amd64";;
+  mod) echo '{"Path": "github.com/temporalio/cli", "Dir": "${source}"}';;
+  get) [ -w go.mod ] || { echo "go.mod is read-only" >&2; exit 1; };;
+  build) while [ "$1" != -o ]; do shift; done; printf '#!/bin/sh\\necho temporal\\n' > "$2"; chmod +x "$2";;
+esac`,
     );
     fakeTool('java', 'exit 0');
     fakeTool(
@@ -88,8 +104,13 @@ printf '#!/bin/sh\\necho temporal\\n' > "$GOBIN/temporal"; chmod +x "$GOBIN/temp
   it('builds the pinned CLI and resolves the test server, then does nothing on the next run', () => {
     fakeToolchain();
     expect(provision(['--quiet']).code).toBe(0);
-    expect(calls().filter((call) => call.startsWith('go install'))).toEqual([
-      expect.stringContaining('github.com/temporalio/cli/cmd/temporal@v1.5.1'),
+    // The CLI is built from its source with the SQLite driver raised (the dev server's "interrupted (9)" fix).
+    expect(calls().filter((call) => call.startsWith('go ') && !call.startsWith('go version'))).toEqual([
+      'go mod download -json github.com/temporalio/cli@v1.5.1',
+      'go get modernc.org/sqlite@v1.44.3',
+      expect.stringMatching(
+        /^go build -trimpath -ldflags=.*temporalcli\.Version=1\.5\.1 -o .*\/temporal \.\/cmd\/temporal$/,
+      ),
     ]);
     expect(calls().filter((call) => call.startsWith('mvn'))).toHaveLength(1);
     const manifest = JSON.parse(fs.readFileSync(path.join(toolsDir, 'temporal-tools.json'), 'utf8')) as Record<
@@ -116,7 +137,7 @@ printf '#!/bin/sh\\necho temporal\\n' > "$GOBIN/temporal"; chmod +x "$GOBIN/temp
     expect(provision(['--check']).code).toBe(1);
     fs.rmSync(path.join(sandbox, 'calls.log'));
     expect(provision(['--quiet']).code).toBe(0);
-    expect(calls().filter((call) => call.startsWith('go install'))).toHaveLength(1);
+    expect(calls().filter((call) => call.startsWith('go build'))).toHaveLength(1);
     expect(calls().filter((call) => call.startsWith('mvn'))).toEqual([]);
   });
 
@@ -128,7 +149,7 @@ printf '#!/bin/sh\\necho temporal\\n' > "$GOBIN/temporal"; chmod +x "$GOBIN/temp
     );
     const result = provision();
     expect(result.code).toBe(1);
-    expect(result.stderr).toMatch(/go install .* exited with 1:\nproxy said 404/);
+    expect(result.stderr).toMatch(/go mod download .* exited with 1:\nproxy said 404/);
     expect(fs.existsSync(path.join(toolsDir, 'temporal-tools.json'))).toBe(false);
   });
 
@@ -151,7 +172,9 @@ printf '#!/bin/sh\\necho temporal\\n' > "$GOBIN/temporal"; chmod +x "$GOBIN/temp
       `case "$1" in
   version) echo "go version go1.26.8 linux/amd64";;
   env) echo "${modCache}";;
-  install) for tool in temporal server sql; do printf '#!/bin/sh\\n' > "$GOBIN/$tool"; chmod +x "$GOBIN/$tool"; done;;
+  mod) echo '{"Dir": "${fakeModuleSource()}"}';;
+  build) while [ "$1" != -o ]; do shift; done; printf '#!/bin/sh\\n' > "$2"; chmod +x "$2";;
+  install) for tool in server sql; do printf '#!/bin/sh\\n' > "$GOBIN/$tool"; chmod +x "$GOBIN/$tool"; done;;
 esac`,
     );
     expect(provision(['--quiet']).code).toBe(0);
