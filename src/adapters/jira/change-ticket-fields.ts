@@ -4,6 +4,7 @@
  * marker that makes them idempotent, and the escalation comment. Texts are plain for REST API v2 and Atlassian
  * Document Format (ADF) for v3.
  */
+import { describeIssuerChoice } from '../../core/domain/issuers/choose-issuer';
 import { createHash } from 'node:crypto';
 import type { CertificateLocation, OwnerGroup, Person } from '../../core/domain/inventory/model';
 import type { ChangeTicketRequest, TicketEscalationLevel } from '../../core/ports/ticketing-port';
@@ -142,6 +143,9 @@ export function ticketDescriptionSections(request: ChangeTicketRequest): TextSec
         ...(certificate.ipAddresses.length > 0 ? [`IP addresses: ${certificate.ipAddresses.join(', ')}`] : []),
         `Subject: ${certificate.subject}`,
         `Issuer (CA): ${certificate.issuer}`,
+        ...(request.renewalIssuer === undefined
+          ? []
+          : [`Renewed through: ${describeIssuerChoice(request.renewalIssuer)}`]),
         `Serial number: ${certificate.serialNumber}`,
         `SHA-256 fingerprint: ${certificate.fingerprintSha256}`,
         `Key: ${keyDescription(request)}`,

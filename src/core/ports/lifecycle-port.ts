@@ -17,7 +17,13 @@ export interface RequestRenewalInput {
    * `already-replaced` when its certificate is no longer that version, reports each step of the member to the
    * campaign, and revokes the replaced certificate as soon as the new one is verified.
    */
-  campaignMember?: { fingerprintSha256: string; ownerGroup: string; revocationReason: RevocationReason };
+  campaignMember?: {
+    fingerprintSha256: string;
+    ownerGroup: string;
+    revocationReason: RevocationReason;
+    /** The issuer the campaign moves the certificate to (issue 19: away from a compromised CA); absent: as usual. */
+    issuer?: string;
+  };
   /**
    * An approval given in advance (a campaign's approving security lead under an emergency policy, or the group's
    * auto-renew setting); recorded on the request and in the audit log.

@@ -8,6 +8,7 @@
  * the first receipt instead of sending again, so a retried activity never notifies twice. Notifications carry their
  * recipients and the instant they fell due, so an adapter may fold several due together into one digest (R-MON-5).
  */
+import type { IssuerChoice } from '../domain/issuers/choose-issuer';
 import type { CampaignGroupProgress, CampaignMember, CampaignProgress } from '../domain/campaigns/model';
 import type { EndpointFinding } from '../domain/discovery/endpoint-findings';
 import type { OwnerGroup, Person } from '../domain/inventory/model';
@@ -57,6 +58,8 @@ export interface ApprovalRequestNotification extends NotificationBase {
   readonly request: LifecycleRequest;
   /** 0 for the first message, 1 for the first re-send, … */
   readonly reminder: number;
+  /** The issuer the renewal will use and why (issue 19); absent for a revocation without replacement. */
+  readonly renewalIssuer?: IssuerChoice;
 }
 
 /** Tells the requester and owners that a request was approved or rejected. */

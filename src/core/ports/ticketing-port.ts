@@ -9,6 +9,7 @@
  * it opened for that key before opening one, so one cycle never gets two open tickets, under retries and restarts.
  * Comments, transitions and escalations carry their own keys and are applied once.
  */
+import type { IssuerChoice } from '../domain/issuers/choose-issuer';
 import type { CampaignDefinition, CampaignGroupProgress } from '../domain/campaigns/model';
 import type { OwnerGroup, PolicyViolation } from '../domain/inventory/model';
 import type { Actor, CertificateSummary, TicketRef } from '../domain/lifecycle/model';
@@ -24,6 +25,8 @@ export interface ChangeTicketRequest {
   readonly violations: readonly PolicyViolation[];
   /** Link back to certflow, when configured. */
   readonly link: string | null;
+  /** The issuer the renewal will use and why (issue 19); absent in cycles opened before issuers existed. */
+  readonly renewalIssuer?: IssuerChoice;
 }
 
 /** Steps commented on a ticket. */

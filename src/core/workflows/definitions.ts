@@ -110,6 +110,8 @@ export interface LifecycleCampaignLink {
   state: CampaignMemberState;
   /** Reason the replaced certificate is revoked with (the campaign's kind decides it). */
   revocationReason: RevocationReason;
+  /** The issuer the campaign moves the certificate to (its `--issuer`); absent or null: the usual choice. */
+  issuer?: string | null;
 }
 
 /** Input of {@link certificateLifecycleWorkflow}. */

@@ -2,6 +2,7 @@
  * Block Kit messages for every lifecycle notification (R-MON-1 reminders, R-RA-1 approval requests and their
  * decisions, R-MON-3 escalations and incidents, renewal progress). Pure: the Slack adapter posts what they return.
  */
+import { describeIssuerChoice } from '../../../core/domain/issuers/choose-issuer';
 import type { Button, KnownBlock } from '@slack/types';
 import type { OwnerGroup } from '../../../core/domain/inventory/model';
 import type { CertificateSummary, LifecycleRequest, TicketRef } from '../../../core/domain/lifecycle/model';
@@ -173,6 +174,9 @@ export function approvalRequestMessage(
     `*Installed at*\n${locationsText(certificate)}`,
     `*Ticket*\n${ticketText(notification.ticket)}`,
   ];
+  if (notification.renewalIssuer !== undefined) {
+    requestFields.push(`*Renews through*\n${escapeMrkdwn(describeIssuerChoice(notification.renewalIssuer))}`);
+  }
   if (request.kind === 'revocation') {
     requestFields.push(
       `*Revocation*\n${escapeMrkdwn(request.revocationReason ?? 'unspecified')}${request.replace ? ', after a replacement is installed' : ', without replacement'}`,

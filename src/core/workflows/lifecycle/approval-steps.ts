@@ -1,6 +1,7 @@
 import type { Actor, LifecycleRequest } from '../../domain/lifecycle/model';
 import { acts } from './activity-proxies';
 import { requestCampaignState } from './campaign-link';
+import { renewalIssuer } from './issuer';
 import { setPhase } from './phase';
 import { daysLeft, type LifecycleRun } from './state';
 import { commentTicket, ensureTicket, transitionInProgress } from './tickets';
@@ -32,11 +33,14 @@ export async function auditNewRequest(run: LifecycleRun, request: LifecycleReque
 /** Asks the approvers (again, for a reminder); the first time, says so on the ticket. */
 export async function sendApprovalRequest(run: LifecycleRun, request: LifecycleRequest): Promise<void> {
   const reminder = request.approvalReminders;
+  // A revocation without replacement issues nothing: no issuer to show.
+  const issuer = request.kind === 'renewal' || request.replace ? renewalIssuer(run) : null;
   run.st.approvalReceipt = await acts.sendLifecycleNotification({
     ...run.notificationBase(run.key(`approval/${request.id}/${reminder}`)),
     kind: 'approval-request',
     request,
     reminder,
+    ...(issuer === null ? {} : { renewalIssuer: issuer }),
     audienceRole: 'approvers',
     actor: run.self,
   });

@@ -106,6 +106,7 @@ export function setRenewalRequestHandler(run: LifecycleRun): void {
           ownerGroup: member.ownerGroup,
           state: 'pending',
           revocationReason: member.revocationReason,
+          ...(member.issuer === undefined ? {} : { issuer: member.issuer }),
         };
         if (run.requestOpen()) return joinOpenRequest(run, request);
       }

@@ -6,6 +6,7 @@ import type { PendingRevocation } from '../../domain/lifecycle/lifecycle-view';
 import { acts, deploying, issuing } from './activity-proxies';
 import { nextCycle } from './handover';
 import { setPhase } from './phase';
+import { renewalIssuer } from './issuer';
 import { revokeNow, revokePrevious } from './revocation';
 import { DAY_MS } from '../../domain/duration';
 import { daysLeft, failureMessage, nowIso, replacedRefusal, type LifecycleRun } from './state';
@@ -97,6 +98,7 @@ export async function renew(run: LifecycleRun, request: LifecycleRequest): Promi
   await ensureTicket(run, actor);
   await setPhase(run, 'issuing', 'renewal.started', actor, { requestId: request.id });
   let issued: ReplacementCertificate;
+  const issuer = renewalIssuer(run);
   try {
     issued = await issuing.issueReplacementCertificate({
       idempotencyKey: run.key(`issue/${request.id}`),
@@ -106,9 +108,11 @@ export async function renew(run: LifecycleRun, request: LifecycleRequest): Promi
       keySpec: chooseRenewalKeySpec(ctx.renewal.keyType, replacing, ctx.keySizeRule),
       validityDays: renewalValidityDays(ctx.policy, replacing),
       actor,
+      ...(issuer === null ? {} : { issuer }),
     });
   } catch (error) {
-    await failRequest(run, request, `the CA did not issue a certificate: ${failureMessage(error)}`, 'issue');
+    const from = issuer?.kind === 'chosen' ? issuer.issuer : 'the CA';
+    await failRequest(run, request, `${from} did not issue a certificate: ${failureMessage(error)}`, 'issue');
     return;
   }
   const fresh = issued.certificate;

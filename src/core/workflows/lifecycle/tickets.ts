@@ -2,12 +2,14 @@ import type { LifecycleRequest, TicketRef } from '../../domain/lifecycle/model';
 import type { TicketStep } from '../../ports/ticketing-port';
 import { acts } from './activity-proxies';
 import type { LifecycleRun } from './state';
+import { renewalIssuer } from './issuer';
 
 /** The cycle's change ticket, opened on first need. */
 export async function ensureTicket(run: LifecycleRun, actor: string): Promise<TicketRef> {
   const { st, ctx } = run;
   if (st.ticket) return st.ticket;
   const plan = run.schedule();
+  const issuer = renewalIssuer(run);
   st.ticket = await acts.ensureChangeTicket({
     idempotencyKey: run.key('ticket'),
     certificate: ctx.certificate,
@@ -16,6 +18,7 @@ export async function ensureTicket(run: LifecycleRun, actor: string): Promise<Ti
     violations: [...ctx.violations],
     link: ctx.link,
     actor,
+    ...(issuer === null ? {} : { renewalIssuer: issuer }),
   });
   run.record('ticket.opened', `${st.ticket.key} ${st.ticket.url}`);
   return st.ticket;
