@@ -7,6 +7,7 @@ import { createCampaignClient } from '../../core/application/campaign-client';
 import type { CampaignOperations } from '../../core/application/campaign-operations';
 import { createLifecycleClient, type LifecycleClient } from '../../core/application/lifecycle-client';
 import { createMonthlyReports } from '../../core/application/monthly-reports';
+import { ensureRenewalInfoSchedule, renewalWindowSignals } from '../../core/application/renewal-info-checks';
 import { SqlExpiringCertificates } from '../../adapters/database/sql-expiring-certificates';
 import type { HttpHandler, HttpMount } from '../../adapters/shared/http';
 import { redactDatabaseUrl } from '../../adapters/database/database';
@@ -297,6 +298,23 @@ async function ensureMonthlyReport(options: { client: Client; config: CertflowCo
   }
 }
 
+/** Creates or updates the daily renewal-information check's schedule (R-REN-3); a refusing server earns a warning. */
+async function ensureRenewalInfoCheck(options: {
+  client: Client;
+  config: CertflowConfig;
+  out: (line: string) => void;
+}) {
+  try {
+    const outcome = await ensureRenewalInfoSchedule({ client: options.client, taskQueue: options.config.taskQueue });
+    if (outcome === 'created') options.out('ACME renewal information: checked daily (schedule renewal-info-check)');
+  } catch (error) {
+    options.out(
+      `warning: cannot create the renewal-information check's schedule (${(error as Error).message}); CAs' ` +
+        'suggested renewal windows are not checked until a worker starts against a server that allows Temporal Schedules',
+    );
+  }
+}
+
 /** Registers certflow's search attributes on a standalone server; a server that forbids it only earns a warning. */
 async function registerSearchAttributes(connection: NativeConnection, namespace: string, out: (line: string) => void) {
   try {
@@ -461,6 +479,12 @@ export async function runStart({ config, workerOnly, out, stop }: StartOptions):
           },
           publicUrl: opened.lifecycle.publicUrl,
         },
+        renewalInfo: {
+          store: opened.store,
+          issuers: opened.issuers,
+          loadPolicy: opened.lifecycle.loadPolicy,
+          lifecycles: () => renewalWindowSignals(client),
+        },
         monthlyReport: {
           expiring: new SqlExpiringCertificates({ db: opened.db }),
           groups: opened.store,
@@ -497,6 +521,7 @@ export async function runStart({ config, workerOnly, out, stop }: StartOptions):
       attachJiraWebhook({ config, lifecycles, webhook: jiraWebhook, out });
       jiraPoller = startJiraPolling({ config, services, lifecycles, out });
       await ensureMonthlyReport({ client, config, out });
+      await ensureRenewalInfoCheck({ client, config, out });
       await startLifecycles({ services, lifecycles, out });
       await run;
     } finally {
