@@ -374,17 +374,20 @@ export class SqlCertificateStore implements CertificateStore {
   }
 
   private async insertValues(db: InventoryDb, values: readonly ValueRow[]): Promise<void> {
-    const unique = new Map(values.map((row) => [`${row.fingerprint}\u0000${row.kind}\u0000${row.value}`, row]));
-    // Primary-key order: see upsertCertificates.
-    const keys = [...unique.keys()].sort();
+    // Primary-key order (see upsertCertificates), which puts repeats of one value side by side to be dropped.
+    const sorted = [...values].sort(byValueKey);
+    const rows: string[][] = [];
+    let previous: ValueRow | undefined;
+    for (const row of sorted) {
+      if (previous !== undefined && byValueKey(previous, row) === 0) continue;
+      rows.push([row.fingerprint, row.kind, row.value, row.folded]);
+      previous = row;
+    }
     await this.inventory.insertRows(
       db,
       'certificate_values',
       VALUE_COLUMNS,
-      keys.map((key) => {
-        const row = unique.get(key)!;
-        return [row.fingerprint, row.kind, row.value, row.folded];
-      }),
+      rows,
       'on conflict (fingerprint, kind, value) do nothing',
     );
   }
@@ -609,8 +612,17 @@ function bestIssuer(
   return best?.fingerprint ?? null;
 }
 
+/** Orders value rows by the primary key of `certificate_values`. */
+function byValueKey(a: ValueRow, b: ValueRow): number {
+  return byFingerprint(a, b) || compareText(a.kind, b.kind) || compareText(a.value, b.value);
+}
+
+function compareText(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
 function byFingerprint(a: { fingerprint: string }, b: { fingerprint: string }): number {
-  return a.fingerprint < b.fingerprint ? -1 : a.fingerprint > b.fingerprint ? 1 : 0;
+  return compareText(a.fingerprint, b.fingerprint);
 }
 
 function compareNullLast(a: string | null, b: string | null): number {

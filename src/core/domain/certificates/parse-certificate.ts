@@ -6,6 +6,7 @@ import { sha1 } from '@noble/hashes/legacy';
 import { sha256 } from '@noble/hashes/sha2';
 import type {
   CertificateFacts,
+  DistinguishedName,
   KeyAlgorithm,
   KeyUsageName,
   MalformedExtension,
@@ -541,6 +542,29 @@ function sameBytes(bytes: Uint8Array, a: DerElement, b: DerElement): boolean {
   return true;
 }
 
+/** How many issuer names {@link decodeIssuer} remembers: an import's certificates mostly share a handful of issuers. */
+const RECENT_ISSUERS = 8;
+/** Issuer names decoded lately, by their DER, oldest first. */
+const recentIssuers: { der: Uint8Array; name: DistinguishedName }[] = [];
+
+/**
+ * The issuer name, decoded once for all certificates whose issuer is the same DER: the facts of those certificates
+ * share one name object, which (like all facts) nothing changes. Decoding a name allocated more than any other step.
+ */
+function decodeIssuer(der: Uint8Array, element: DerElement): DistinguishedName {
+  const length = element.end - element.start;
+  for (const recent of recentIssuers) {
+    if (recent.der.length !== length) continue;
+    let same = true;
+    for (let i = 0; i < length && same; i++) same = recent.der[i] === der[element.start + i];
+    if (same) return recent.name;
+  }
+  const name = decodeName(der, element);
+  if (recentIssuers.length >= RECENT_ISSUERS) recentIssuers.shift();
+  recentIssuers.push({ der: der.slice(element.start, element.end), name });
+  return name;
+}
+
 function readFacts(der: Uint8Array): CertificateFacts {
   const certificate = expectElement(der, 0, der.length, Tag.sequence, 'certificate');
   if (certificate.end !== der.length) {
@@ -573,7 +597,7 @@ function readFacts(der: Uint8Array): CertificateFacts {
   const notBefore = decodeTime(der, notBeforeElement);
   const notAfter = decodeTime(der, notAfterElement);
   const subject = decodeName(der, subjectElement);
-  const issuer = decodeName(der, issuerElement);
+  const issuer = decodeIssuer(der, issuerElement);
   const extensions = readExtensions(
     der,
     optional.find((field) => isContextTag(field.tag, 3)),
