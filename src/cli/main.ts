@@ -138,6 +138,7 @@ Inventory:
       --incident-response <person> --slack-channel <id> --slack-usergroup <id (owners)>
       --slack-approver-usergroup <id (approvers)> --jira-group <name> --jira-project <key>
       --reminder-days 90,60,30 --auto-renew on|off
+      --issuer <internal|acme:name>   the issuer that renews the group's certificates ("" clears it)
       --if-missing             (create) a group that exists already is left as it is, exit 0
       (a person: alice@example.com, "Alice <alice@example.com>", slack:U024BE7LH, jira:<account id>)
   policy check | show          re-evaluate every certificate against the policy (--policy <file>); exit 1 on violations
@@ -170,6 +171,7 @@ Crypto-agility campaigns (need certflow running; security leads and admins only,
       --kind ca-compromise|algorithm-deprecation|weak-key|key-generation-bug|other (default other)
       --title <text>  --deadline <2d|48h|ISO instant> (default 2d)  --no-emergency (owner groups approve)
       --parallel <n> (default 50)  --max-attempts <n> (default 3)  --channel <Slack channel id>
+      --issuer <internal|acme:name>   renew every member there (away from a compromised CA); preview takes it too
       --yes                    start without typing the count (needed when not on a terminal)
       (<selector>: key=value as in Slack, e.g. issuer="CN=Old Issuing CA" sig=sha1 'key-size<2048' group=payments,web,
        or --selector-file <file.json> with the selector as JSON)

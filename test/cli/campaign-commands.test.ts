@@ -398,6 +398,39 @@ describe('certflow campaign start', () => {
     expect(result.out).toContain(`Follow it with: certflow campaign status ${ID} --watch`);
   });
 
+  it('R-REN-1, R-CAM-2: --issuer moves every member to that issuer: shown in the preview (text and --json), carried into the start; an unconfigured one is refused naming the configured ones', async () => {
+    const preview = await run(['campaign', 'preview', ...SELECTOR_TEXT, '--issuer', 'internal']);
+    expect(preview.code, preview.err).toBe(EXIT.ok);
+    expect(preview.out).toContain(
+      "Renewed through: internal for every selected certificate (the campaign's target issuer)",
+    );
+    const json = await run(['campaign', 'preview', ...SELECTOR_TEXT, '--issuer', 'internal', '--json']);
+    expect(JSON.parse(json.out)).toMatchObject({ total: 12, issuer: 'internal' });
+    const usual = await run(['campaign', 'preview', ...SELECTOR_TEXT, '--json']);
+    expect(JSON.parse(usual.out)).toMatchObject({
+      issuer: null,
+      renewedThrough:
+        "Renewed through: each certificate's usual issuer (its owner group's, the policy's, else the one that issued it)",
+    });
+
+    const started = await run([...start, '--yes', '--issuer', 'internal']);
+    expect(started.code, started.err).toBe(EXIT.ok);
+    expect(fake.calls.at(-1)?.args[0]).toMatchObject({ issuer: 'internal' });
+
+    const before = fake.calls.length;
+    const refused = await run([...start, '--yes', '--issuer', 'acme:pebble']);
+    expect(refused.code).toBe(EXIT.usage);
+    expect(refused.err).toBe(
+      'certflow: --issuer names acme:pebble, which is not a configured issuer; configured: internal. Name one of ' +
+        'these, or add the ACME issuer to CERTFLOW_ISSUERS_FILE',
+    );
+    const misspelt = await run(['campaign', 'preview', ...SELECTOR_TEXT, '--issuer', 'pebble']);
+    expect(misspelt.err).toBe(
+      'certflow: --issuer "pebble" is not an issuer name: give internal or acme:<name> as CERTFLOW_ISSUERS_FILE names it',
+    );
+    expect(fake.calls.length).toBe(before);
+  });
+
   it('R-CAM-2: defaults: kind other, emergency on, the client’s deadline, parallelism and attempts', async () => {
     const result = await run([...start, '--yes', '--json']);
     expect(result.code).toBe(EXIT.ok);
@@ -508,7 +541,7 @@ describe('certflow campaign selectors (bad input)', () => {
     const none = await run(['campaign', 'preview']);
     expect(none.code).toBe(EXIT.usage);
     expect(none.err).toBe(
-      'certflow: usage: certflow campaign preview <selector…> | --selector-file <file.json> [--json]',
+      'certflow: usage: certflow campaign preview <selector…> | --selector-file <file.json> [--issuer <name>] [--json]',
     );
     const both = await run(['campaign', 'preview', ...SELECTOR_TEXT, '--selector-file', 'x.json']);
     expect(both.code).toBe(EXIT.usage);

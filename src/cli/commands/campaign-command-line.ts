@@ -8,11 +8,12 @@ import {
   validateCampaignSelector,
 } from '../../core/domain/campaigns/selector';
 import { InvalidDurationError, parseDuration } from '../../core/domain/duration';
+import { ISSUER_NAME } from '../../core/domain/issuers/choose-issuer';
 import { UsageError } from '../errors';
 import { parseCommandLine, readInteger } from '../options';
 
 const JSON_OPTION = { json: { type: 'boolean', default: false } } as const;
-const SELECTOR_OPTIONS = { 'selector-file': { type: 'string' }, ...JSON_OPTION } as const;
+const SELECTOR_OPTIONS = { 'selector-file': { type: 'string' }, issuer: { type: 'string' }, ...JSON_OPTION } as const;
 const START_OPTIONS = {
   ...SELECTOR_OPTIONS,
   reason: { type: 'string' },
@@ -38,7 +39,13 @@ type SelectorSource = { readonly selector: CampaignSelector } | { readonly file:
 
 /** A parsed `certflow campaign` command line. */
 export type CampaignCommand =
-  | { readonly action: 'preview'; readonly source: SelectorSource; readonly json: boolean }
+  | {
+      readonly action: 'preview';
+      readonly source: SelectorSource;
+      /** The issuer `--issuer` names, to show where the members would be renewed. */
+      readonly issuer?: string;
+      readonly json: boolean;
+    }
   | {
       readonly action: 'start';
       readonly source: SelectorSource;
@@ -163,9 +170,15 @@ export function readCampaignCommand(argv: string[], now: Date): CampaignCommand 
   const [action, ...rest] = argv;
   switch (action) {
     case 'preview': {
-      const usage = `certflow campaign preview ${SELECTOR_USAGE} [--json]`;
+      const usage = `certflow campaign preview ${SELECTOR_USAGE} [--issuer <name>] [--json]`;
       const { values, positionals } = parseCommandLine(rest, SELECTOR_OPTIONS, { min: 0, max: Infinity, usage });
-      return { action, source: selectorSource(positionals, values['selector-file'], usage), json: values.json };
+      const issuer = readIssuer(values.issuer);
+      return {
+        action,
+        source: selectorSource(positionals, values['selector-file'], usage),
+        ...(issuer === undefined ? {} : { issuer }),
+        json: values.json,
+      };
     }
     case 'start': {
       const usage = `certflow campaign start ${SELECTOR_USAGE} --reason <text> [options]`;
@@ -181,6 +194,7 @@ export function readCampaignCommand(argv: string[], now: Date): CampaignCommand 
           ? undefined
           : readInteger('max-attempts', values['max-attempts'], 0, 1, MAX_ATTEMPTS);
       const channelId = readChannel(values.channel);
+      const issuer = readIssuer(values.issuer);
       return {
         action,
         source,
@@ -193,6 +207,7 @@ export function readCampaignCommand(argv: string[], now: Date): CampaignCommand 
           ...(parallelism === undefined ? {} : { parallelism }),
           ...(maxAttempts === undefined ? {} : { maxAttempts }),
           ...(channelId === undefined ? {} : { channelId }),
+          ...(issuer === undefined ? {} : { issuer }),
         },
         yes: values.yes,
         json: values.json,
@@ -249,4 +264,16 @@ export function readCampaignCommand(argv: string[], now: Date): CampaignCommand 
           `use certflow campaign ${CAMPAIGN_ACTIONS.join(' | ')}`,
       );
   }
+}
+
+/** `--issuer <name>`: an issuer's configured name (checked against the configuration when the command runs). */
+function readIssuer(raw: string | undefined): string | undefined {
+  if (raw === undefined) return undefined;
+  const value = raw.trim();
+  if (!ISSUER_NAME.test(value)) {
+    throw new UsageError(
+      `--issuer "${raw}" is not an issuer name: give internal or acme:<name> as CERTFLOW_ISSUERS_FILE names it`,
+    );
+  }
+  return value;
 }

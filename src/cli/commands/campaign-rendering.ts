@@ -38,8 +38,8 @@ function countsTable(rows: readonly { key: string; count: number }[], header: st
 }
 
 /** What a selector would select, by owner group, issuer and expiry, with examples. */
-export function describePreview(preview: CampaignPreview): string[] {
-  const lines = [`Campaign preview: ${describeCampaignSelector(preview.selector)}`];
+export function describePreview(preview: CampaignPreview, issuer: string | null = null): string[] {
+  const lines = [`Campaign preview: ${describeCampaignSelector(preview.selector)}`, campaignIssuerLine(issuer)];
   if (preview.total === 0) {
     lines.push('Selects no certificate: nothing would start. Widen the selector.');
     return lines;
@@ -147,6 +147,14 @@ export function describeLaunch(definition: CampaignDefinition, selected: number)
     `  renewals     ${count(definition.parallelism)} at once, ${plural(definition.maxAttempts, 'attempt')} each, ` +
       `${definition.emergency ? 'pre-approved by you (emergency)' : 'approved by each owner group'}`,
     `  Slack        ${definition.channelId ?? 'no progress channel'}`,
+    `  ${campaignIssuerLine(definition.issuer ?? null)}`,
     `Follow it with: certflow campaign status ${definition.id} --watch`,
   ];
+}
+
+/** Where a campaign renews its members (issue 19): its `--issuer` for every one, or each certificate's usual issuer. */
+export function campaignIssuerLine(issuer: string | null): string {
+  return issuer === null
+    ? "Renewed through: each certificate's usual issuer (its owner group's, the policy's, else the one that issued it)"
+    : `Renewed through: ${issuer} for every selected certificate (the campaign's target issuer)`;
 }

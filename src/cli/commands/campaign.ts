@@ -5,6 +5,7 @@
  */
 import fs from 'node:fs/promises';
 import readline from 'node:readline';
+import { unconfiguredIssuer } from '../../adapters/acme/acme-issuers-config';
 import { CampaignRefusedError, type CampaignOperations } from '../../core/application/campaign-operations';
 import {
   renderCampaignReportCsv,
@@ -20,6 +21,7 @@ import { type CampaignCommand, readSelector } from './campaign-command-line';
 import {
   count,
   describeLaunch,
+  campaignIssuerLine,
   describePreview,
   describeProgress,
   plural,
@@ -63,17 +65,25 @@ async function confirmStart(preview: CampaignPreview, json: boolean, io: Campaig
   return false;
 }
 
+/** The campaign's `--issuer`, refused unless configured (naming the configured ones); null when none is given. */
+function configuredCampaignIssuer(issuer: string | undefined, context: LifecycleCommandContext): string | null {
+  const problem = unconfiguredIssuer('--issuer', issuer, context.config.issuers);
+  if (problem !== null) throw new UsageError(problem);
+  return issuer ?? null;
+}
+
 async function start(
   command: Extract<CampaignCommand, { action: 'start' }>,
   campaigns: CampaignOperations,
   context: LifecycleCommandContext,
   io: CampaignIo,
 ): Promise<boolean> {
+  const issuer = configuredCampaignIssuer(command.launch.issuer, context);
   const selector = await readSelector(command.source);
   const launchedBy = actorOf(context);
   const preview = await campaigns.preview(selector, launchedBy);
   if (command.json && preview.total === 0) io.out(JSON.stringify({ campaign: null, selected: 0, preview }, null, 2));
-  else if (!command.json) describePreview(preview).forEach((line) => io.out(line));
+  else if (!command.json) describePreview(preview, issuer).forEach((line) => io.out(line));
   if (preview.total === 0) return false;
   if (!command.yes && !(await confirmStart(preview, command.json, io))) return false;
   const definition = await campaigns.start({
@@ -286,9 +296,11 @@ export async function runCampaign(
     const { campaigns } = session;
     switch (command.action) {
       case 'preview': {
+        const issuer = configuredCampaignIssuer(command.issuer, context);
         const preview = await campaigns.preview(await readSelector(command.source), actorOf(context));
-        if (command.json) io.out(JSON.stringify(preview, null, 2));
-        else describePreview(preview).forEach((line) => io.out(line));
+        if (command.json)
+          io.out(JSON.stringify({ ...preview, issuer, renewedThrough: campaignIssuerLine(issuer) }, null, 2));
+        else describePreview(preview, issuer).forEach((line) => io.out(line));
         return true;
       }
       case 'start':

@@ -44,6 +44,8 @@ export interface DispatchCampaign {
   readonly reason: string;
   readonly launchedBy: Actor;
   readonly emergency: boolean;
+  /** The issuer the campaign moves its members to (absent in campaigns started before issue 19, or without one). */
+  readonly issuer?: string;
 }
 
 /** What asking one member's lifecycle did. */
@@ -95,6 +97,7 @@ export function createCampaignActivities(deps: CampaignActivityDeps) {
           fingerprintSha256: member.fingerprintSha256,
           ownerGroup: member.ownerGroup,
           revocationReason: campaignRevocationReason(campaign.kind),
+          ...(campaign.issuer === undefined ? {} : { issuer: campaign.issuer }),
         },
         ...(campaign.emergency ? { preApprovedBy: campaign.launchedBy } : {}),
       });

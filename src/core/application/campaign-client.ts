@@ -248,6 +248,7 @@ export function createCampaignClient(options: CampaignClientOptions): CampaignOp
         parallelism,
         maxAttempts,
         channelId: input.channelId ?? options.defaultChannelId ?? null,
+        ...(input.issuer === undefined ? {} : { issuer: input.issuer }),
       };
       await campaigns.createCampaign(definition, launchedAt.toISOString());
       const workflowInput: CampaignWorkflowInput = {

@@ -35,6 +35,8 @@ export interface StartCampaignInput {
   readonly maxAttempts?: number;
   /** Slack channel of the progress message; default the configured campaign channel. */
   readonly channelId?: string | null;
+  /** The issuer every member is renewed through (a configured issuer's name); default each one's usual issuer. */
+  readonly issuer?: string;
   readonly launchedBy: Actor;
   /**
    * The count the person confirmed: the start is refused when the selector now selects a different number, so

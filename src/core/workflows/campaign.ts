@@ -286,6 +286,7 @@ export async function campaignWorkflow(input: CampaignWorkflowInput): Promise<Ca
         reason: campaign.reason,
         launchedBy: campaign.launchedBy,
         emergency: campaign.emergency,
+        ...(campaign.issuer ? { issuer: campaign.issuer } : {}),
       },
       members: [...claimed.members],
       at: nowIso(),

@@ -126,6 +126,11 @@ export interface CampaignDefinition {
   readonly maxAttempts: number;
   /** Slack channel of the progress message, when the campaign reports to Slack. */
   readonly channelId: string | null;
+  /**
+   * The issuer every member is renewed through (issue 19: moving certificates away from a compromised CA), e.g.
+   * `acme:pebble`; absent or null: each certificate's usual issuer (owner group, policy, current issuer, default).
+   */
+  readonly issuer?: string | null;
 }
 
 /** One owner group's share of a campaign. */
