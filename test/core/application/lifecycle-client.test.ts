@@ -384,6 +384,56 @@ describe('the lifecycle client on the time-skipping server', () => {
     }
   });
 
+  it('R-CAM-4: a sync stopped part-way resumes: the next one starts only the rest, each lifecycle once', async () => {
+    const set = generateLeafSet({
+      count: 30,
+      seed: 'lifecycle-resume',
+      issuedFrom: new Date(NOW.getTime() - 20 * DAY),
+    });
+    const bulk = await openInventoryStore({ url: ':memory:' });
+    try {
+      await importCertificates(
+        decodeCertificateFiles(set.leaves.map((der, index) => ({ name: `leaf-${index}.der`, bytes: der }))),
+        { store: bulk, policy: DEFAULT_POLICY, actor: 'user:tester', where: 'test', now: () => NOW },
+      );
+      const queue = uniqueTaskQueue('lifecycle-resume');
+      const resumeWorker = await startLifecycleTestWorker(env, queue, bulk);
+      try {
+        const client = createLifecycleClient({
+          client: env.client,
+          taskQueue: queue,
+          store: bulk,
+          searchAttributes: false,
+          now: () => NOW,
+        });
+        // Ctrl-C after the seventh start: one lane, so nothing starts after the interruption.
+        const interrupted = client.syncLifecycles({
+          concurrency: 1,
+          onProgress: ({ done }) => {
+            if (done === 7) throw new Error('interrupted');
+          },
+        });
+        await expect(interrupted).rejects.toThrow('interrupted');
+        const resumed = await client.syncLifecycles();
+        expect(resumed.alreadyRunning).toBe(7);
+        expect(resumed.started).toBe(resumed.total - 7);
+        expect(resumed.failed).toEqual([]);
+        const runs: string[] = [];
+        for await (const batch of bulk.eachManagedCertificate({ notAfterFrom: NOW.toISOString() }, 100)) {
+          for (const item of batch) {
+            runs.push((await env.client.workflow.getHandle(lifecycleWorkflowId(item.managed.id)).describe()).runId);
+          }
+        }
+        expect(runs).toHaveLength(resumed.total);
+        expect(new Set(runs).size).toBe(resumed.total);
+      } finally {
+        await resumeWorker.stop();
+      }
+    } finally {
+      await bulk.close();
+    }
+  });
+
   it('R-MON-1: sync gives certificates recorded before lifecycles existed their managed certificate and lifecycle', async () => {
     const set = generateLeafSet({ count: 5, seed: 'lifecycle-backfill', issuedFrom: NOW });
     const legacy = await openInventoryStore({ url: ':memory:' });
