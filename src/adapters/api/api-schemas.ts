@@ -55,6 +55,7 @@ export const CertificateQuerySchema = z.object({
   hasViolations: booleanText.optional(),
   violatesRule: text.optional(),
   weak: booleanText.optional(),
+  revoked: booleanText.optional(),
   sort: z.enum(['notAfter', 'subject', 'firstSeen']).optional(),
   limit: z
     .string()

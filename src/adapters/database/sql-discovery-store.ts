@@ -6,7 +6,7 @@
  * - `endpoint_findings`: one row per finding (location, kind, fingerprint), open or resolved, with first and last seen.
  * Instants are epoch milliseconds in a bigint.
  */
-import { sql, type Kysely } from 'kysely';
+import { sql, type Kysely, type SqlBool } from 'kysely';
 import {
   findingKey,
   locationKey,
@@ -167,6 +167,12 @@ export class SqlDiscoveryStore implements DiscoveryStore {
     if (filter.host !== undefined) query = query.where('host', '=', filter.host.toLowerCase());
     if (filter.kind !== undefined) query = query.where('kind', '=', filter.kind);
     if (filter.fingerprint !== undefined) query = query.where('fingerprint', '=', filter.fingerprint.toLowerCase());
+    if (filter.ownerGroup !== undefined) {
+      const group = filter.ownerGroup;
+      query = query.where(
+        sql<SqlBool>`fingerprint in (select fingerprint from certificates where owner_group = ${group})`,
+      );
+    }
     const total = await query.select((eb) => eb.fn.countAll<number>().as('count')).executeTakeFirst();
     const offset = page.offset ?? 0;
     const severity = sql<number>`case severity ${sql.join(

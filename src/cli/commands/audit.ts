@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import { once } from 'node:events';
 import { parseDuration } from '../../core/domain/duration';
-import type { AuditEntry } from '../../core/domain/inventory/model';
+import { AUDIT_CSV_HEADER, auditCsvRow } from '../../core/domain/reports/audit-csv';
 import type { AuditFilter } from '../../core/ports/inventory-store';
 import { UsageError } from '../errors';
 import { readInteger } from '../options';
@@ -47,19 +47,6 @@ export function readAuditFilter(
   if (values.since) filter.from = instant('since', values.since, now);
   if (values.until) filter.to = instant('until', values.until, now);
   return filter;
-}
-
-const CSV_COLUMNS = ['seq', 'at', 'actor', 'action', 'subject', 'where', 'details'] as const;
-
-function csvCell(value: string): string {
-  return /[",\r\n]/.test(value) ? `"${value.replace(/"/g, '""')}"` : value;
-}
-
-/** One audit entry as a CSV line (details as JSON in the last column). */
-export function auditCsvLine(entry: AuditEntry): string {
-  return CSV_COLUMNS.map((column) =>
-    csvCell(column === 'details' ? JSON.stringify(entry.details) : String(entry[column])),
-  ).join(',');
 }
 
 /** Runs `certflow audit list|export` (R-LOG-1: the audit log can be queried and exported). */
@@ -108,9 +95,9 @@ export async function runAudit(
     else if (!stream.write(`${line}\n`)) await once(stream, 'drain');
   };
   let count = 0;
-  if (format === 'csv') await write(CSV_COLUMNS.join(','));
+  if (format === 'csv') await write(AUDIT_CSV_HEADER);
   for await (const batch of context.store.eachAuditEntry(filter, 1000)) {
-    for (const entry of batch) await write(format === 'csv' ? auditCsvLine(entry) : JSON.stringify(entry));
+    for (const entry of batch) await write(format === 'csv' ? auditCsvRow(entry) : JSON.stringify(entry));
     count += batch.length;
   }
   if (stream) {

@@ -68,6 +68,8 @@ export interface FindingFilter {
   readonly kind?: FindingKind;
   /** Findings about this certificate (full fingerprint). */
   readonly fingerprint?: string;
+  /** Findings about certificates of this owner group. */
+  readonly ownerGroup?: string;
 }
 
 /** Observations and findings of network discovery, in the inventory database. */

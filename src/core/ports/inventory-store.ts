@@ -80,11 +80,22 @@ export interface CertificateFilter {
 /** Sort orders for certificate search. */
 export type CertificateSort = 'notAfter' | 'subject' | 'firstSeen';
 
-/** Paging by offset; `limit` at most 1000. */
+/**
+ * Where a keyset page starts: after the row with this sort key (the ISO 8601 instant of `notAfter` or `firstSeen`,
+ * the subject DN's text) and fingerprint, which breaks ties.
+ */
+export interface CertificateKeyset {
+  readonly sortKey: string;
+  readonly fingerprint: string;
+}
+
+/** Paging by offset or, with `after`, by keyset (stable while certificates are added); `limit` at most 1000. */
 export interface PageRequest {
   readonly limit: number;
   readonly offset?: number;
   readonly sort?: CertificateSort;
+  /** Start after this row of the same sort; `offset` then counts from there. */
+  readonly after?: CertificateKeyset;
 }
 
 /** One page of results and the total matching count. */
