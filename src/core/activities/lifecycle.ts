@@ -18,7 +18,7 @@ import type { KeyStore } from '../ports/key-store';
 import type { NotificationPort } from '../ports/notification-port';
 import type { TicketingPort } from '../ports/ticketing-port';
 import { createLifecycleAudit } from './lifecycle-audit';
-import { createLifecycleNotificationActivities } from './lifecycle-notifications';
+import { createLifecycleNotificationActivities, type LifecycleNotificationInput } from './lifecycle-notifications';
 import { createLifecycleRenewalActivities, gatherIssuerSettings } from './lifecycle-renewal';
 import { createLifecycleTicketActivities } from './lifecycle-tickets';
 
@@ -60,10 +60,32 @@ export interface LifecycleContext {
   readonly issuerSettings?: IssuerSettings;
 }
 
+type TicketActivities = ReturnType<typeof createLifecycleTicketActivities>;
+type CertificateActivities = ReturnType<typeof createLifecycleRenewalActivities>;
+
+/**
+ * Bookkeeping a step's audit activity does before the step's own row (issue 21): the ticket comment, transition,
+ * notification or version switch that goes with the step, each idempotent per its own key as its own activity is.
+ */
+export type StepBookkeeping =
+  | { readonly comment: Parameters<TicketActivities['commentOnTicket']>[0] }
+  | { readonly transition: Parameters<TicketActivities['transitionTicket']>[0] }
+  | { readonly notification: LifecycleNotificationInput }
+  | { readonly activate: Parameters<CertificateActivities['activateCertificateVersion']>[0] };
+
 /** Creates the lifecycle activities over their ports. */
 export function createLifecycleActivities(deps: LifecycleActivityDeps) {
   const { store } = deps;
   const audit = createLifecycleAudit(store);
+  const notifications = createLifecycleNotificationActivities(deps, audit);
+  const tickets = createLifecycleTicketActivities(deps, audit);
+  const certificates = createLifecycleRenewalActivities(deps, audit);
+  const keep = async (item: StepBookkeeping): Promise<unknown> => {
+    if ('comment' in item) return await tickets.commentOnTicket(item.comment);
+    if ('transition' in item) return await tickets.transitionTicket(item.transition);
+    if ('notification' in item) return await notifications.sendLifecycleNotification(item.notification);
+    return await certificates.activateCertificateVersion(item.activate);
+  };
   return {
     /** Gathers what the lifecycle plans with: the version, its owner group, the roster and the policy in force. */
     loadLifecycleContext: async (input: {
@@ -114,7 +136,10 @@ export function createLifecycleActivities(deps: LifecycleActivityDeps) {
       };
     },
 
-    /** Appends one lifecycle step to the audit log and mirrors the phase into the inventory. */
+    /**
+     * Appends one lifecycle step to the audit log and mirrors the phase into the inventory, after the bookkeeping that
+     * goes with the step (`along`, in order): a retry repeats none of it, each part being idempotent per its key.
+     */
     recordLifecycleStep: async (input: {
       managedCertificateId: string;
       idempotencyKey: string;
@@ -125,17 +150,19 @@ export function createLifecycleActivities(deps: LifecycleActivityDeps) {
       phase?: { phase: LifecyclePhase; detail: string | null; ticketKey?: string | null; retired?: boolean };
       /** The campaign member's new state, when the step moves one on (R-CAM-3). */
       campaignMember?: MemberStateChange;
+      along?: readonly StepBookkeeping[];
     }): Promise<void> => {
-      const { campaignMember, ...step } = input;
+      const { campaignMember, along = [], ...step } = input;
+      for (const item of along) await keep(item);
       await audit(campaignMember ? { ...step, details: { ...step.details, campaign: campaignMember } } : step);
       if (input.phase) {
         await store.updateManagedLifecycle(input.managedCertificateId, input.phase, new Date().toISOString());
       }
       if (campaignMember && deps.campaigns) await deps.campaigns.updateMemberState(campaignMember);
     },
-    ...createLifecycleNotificationActivities(deps, audit),
-    ...createLifecycleTicketActivities(deps, audit),
-    ...createLifecycleRenewalActivities(deps, audit),
+    ...notifications,
+    ...tickets,
+    ...certificates,
   };
 }
 

@@ -329,6 +329,83 @@ describe('lifecycle activities (MockActivityEnvironment, real store, CA and key 
     ]);
   });
 
+  it('R-LOG-1, R-CAM-4: a step’s audit activity first does the bookkeeping that goes with the step, in order; a retry repeats none of it', async () => {
+    const id = await recordCertificate();
+    const context = await env.run(activities.loadLifecycleContext, { managedCertificateId: id, fingerprint: null });
+    const actor = 'email:ann@example.com';
+    const subject = context.certificate.fingerprintSha256;
+    const ticket = await env.run(activities.ensureChangeTicket, {
+      idempotencyKey: `${WORKFLOW_ID}/c1/ticket`,
+      certificate: context.certificate,
+      group: context.group,
+      renewalDeadline: context.certificate.notAfter,
+      violations: [],
+      link: null,
+      actor,
+    });
+    const step = {
+      managedCertificateId: id,
+      idempotencyKey: `${WORKFLOW_ID}/c1/renewal.completed/r1`,
+      actor,
+      action: 'renewal.completed',
+      subject,
+      details: { requestId: 'r1' },
+      phase: { phase: 'revocation-pending' as const, detail: null },
+      along: [
+        { activate: { managedCertificateId: id, fingerprintSha256: subject } },
+        {
+          comment: {
+            ticket,
+            idempotencyKey: `${WORKFLOW_ID}/c1/comment/verified/r1`,
+            step: 'verified' as const,
+            body: 'Verified',
+            actor,
+            subject,
+          },
+        },
+        {
+          transition: {
+            ticket,
+            idempotencyKey: `${WORKFLOW_ID}/c1/transition/done/r1`,
+            to: 'done' as const,
+            actor,
+            subject,
+          },
+        },
+        {
+          notification: {
+            idempotencyKey: `${WORKFLOW_ID}/c1/renewed/r1`,
+            dueAt: new Date().toISOString(),
+            certificate: context.certificate,
+            group: context.group,
+            ticket,
+            link: null,
+            kind: 'renewal-progress' as const,
+            step: 'installed-and-verified' as const,
+            detail: 'installed and verified',
+            replacement: context.certificate,
+            audienceRole: 'owners' as const,
+            actor,
+          },
+        },
+      ],
+    };
+    await env.run(activities.recordLifecycleStep, step);
+    await env.run(activities.recordLifecycleStep, step);
+    const recorded = (deps.ticketing as RecordingTicketing).tickets;
+    expect(recorded.map((t) => [t.comments.map((c) => c.step), t.transitions])).toEqual([[['verified'], ['done']]]);
+    expect(notifier.ofKind('renewal-progress')).toHaveLength(1);
+    const audit = await store.queryAudit({}, { limit: 20 });
+    expect(audit.items.map((entry) => entry.action)).toEqual([
+      'ticket.opened',
+      'ticket.commented',
+      'ticket.transitioned',
+      'notification.renewal-progress',
+      'renewal.completed',
+    ]);
+    expect((await store.getManagedCertificate(id))?.phase).toBe('revocation-pending');
+  });
+
   it('R-REN-1, R-KEY-1: a retried issuance reuses the key and the certificate; the answer holds no key material', async () => {
     const id = await recordCertificate();
     const context = await env.run(activities.loadLifecycleContext, { managedCertificateId: id, fingerprint: null });
