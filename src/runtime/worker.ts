@@ -49,10 +49,13 @@ export interface WorkerCapacity {
 }
 
 /**
- * What one cached lifecycle holds, rounded up: 5,000 parked lifecycles took the worker from 290 MB to 993 MB with the
- * SDK's cache of 2,311 (about 300 KB each).
+ * What one cached lifecycle holds, rounded up, as measured by `npm run bench -- parked-lifecycles`: 500 parked
+ * lifecycles left the `certflow worker` process at 1,197 MiB with all of them cached and at 569 MiB with a cache of
+ * 50, about 1.4 MiB per cached workflow.
  */
-const CACHED_WORKFLOW_BYTES = 320 * 1024;
+const CACHED_WORKFLOW_BYTES = 1.5 * 2 ** 20;
+/** The share of the V8 heap the default cache may fill: the rest is the worker's own (activities, the inventory). */
+const CACHE_HEAP_SHARE = 1 / 16;
 /**
  * The default cache's ceiling: parked lifecycles wake days apart and replay a history of a few dozen events when
  * they do, so a larger cache buys little; a campaign's lifecycles in flight (its parallelism) fit many times over.
@@ -63,12 +66,12 @@ const DEFAULT_WORKFLOW_TASKS = 40;
 const DEFAULT_ACTIVITIES = 100;
 
 /**
- * The worker's capacity: the configured values, and for the cache by default a quarter of the V8 heap at
- * {@link CACHED_WORKFLOW_BYTES} a workflow, at most {@link MAX_DEFAULT_CACHED_WORKFLOWS}. The SDK's default (about
- * 60% of the heap) lets 50,000 parked lifecycles grow the worker past 1 GB.
+ * The worker's capacity: the configured values, and for the cache by default a sixteenth of the V8 heap at
+ * {@link CACHED_WORKFLOW_BYTES} a workflow (172 with Node's 4 GiB heap), at most {@link MAX_DEFAULT_CACHED_WORKFLOWS}.
+ * The SDK's default (about 60% of the heap: 2,311 workflows) grows the worker past 1 GB with 1,000 parked lifecycles.
  */
 export function workerCapacity(settings: WorkerCapacitySettings, heapLimitBytes: number): WorkerCapacity {
-  const fromHeap = Math.floor(heapLimitBytes / 4 / CACHED_WORKFLOW_BYTES);
+  const fromHeap = Math.floor((heapLimitBytes * CACHE_HEAP_SHARE) / CACHED_WORKFLOW_BYTES);
   const maxCachedWorkflows = settings.cachedWorkflows ?? Math.max(2, Math.min(MAX_DEFAULT_CACHED_WORKFLOWS, fromHeap));
   const workflowTasks = settings.workflowTasks ?? DEFAULT_WORKFLOW_TASKS;
   return {

@@ -11,9 +11,10 @@ const MiB = 2 ** 20;
 
 describe('workerCapacity', () => {
   it.each([
-    ['a 4 GiB heap: the ceiling of 1000', {}, 4096 * MiB, [1000, 40, 100]],
-    ['a 512 MiB heap: a quarter of it at 320 KiB each', {}, 512 * MiB, [409, 40, 100]],
-    ['a tiny heap: workflow tasks no more than the cache', {}, 8 * MiB, [6, 6, 100]],
+    ['a 4 GiB heap: a sixteenth of it at 1.5 MiB each', {}, 4096 * MiB, [170, 40, 100]],
+    ['a 32 GiB heap: the ceiling of 1000', {}, 32_768 * MiB, [1000, 40, 100]],
+    ['a 512 MiB heap: workflow tasks no more than the cache', {}, 512 * MiB, [21, 21, 100]],
+    ['a tiny heap: a cache of 2 at least', {}, 8 * MiB, [2, 2, 100]],
     ['configured values win', { cachedWorkflows: 50, workflowTasks: 20, activities: 300 }, 4096 * MiB, [50, 20, 300]],
     ['no cache: workflow tasks not bound by it', { cachedWorkflows: 0 }, 4096 * MiB, [0, 40, 100]],
     ['a small configured cache bounds the default workflow tasks', { cachedWorkflows: 10 }, 4096 * MiB, [10, 10, 100]],
