@@ -92,6 +92,11 @@ function violationsHtml(certificate: InventoryCertificate): string {
   return `<h2>Policy violations (${result.violations.length})</h2><ul>${items.join('')}</ul>`;
 }
 
+/** The certificate's facts and its policy verdict, as the read-only page shows them; the dashboard shows them too. */
+export function certificateDetailsHtml(certificate: InventoryCertificate, now: string): string {
+  return factsHtml(certificate, now) + violationsHtml(certificate);
+}
+
 /** The page of one managed certificate. Pure. */
 export function certificatePageHtml(input: CertificatePageInput): string {
   const { managed, certificate, group } = input;
@@ -119,7 +124,7 @@ export function certificatePageHtml(input: CertificatePageInput): string {
     (certificate === null
       ? `<h2>Certificate</h2><p class="bad">The inventory has no certificate ${escapeHtml(managed.currentFingerprint)}: ` +
         `import it again, then run <code>certflow lifecycle sync</code>.</p>`
-      : factsHtml(certificate, input.now) + violationsHtml(certificate));
+      : certificateDetailsHtml(certificate, input.now));
   return page(name, body);
 }
 

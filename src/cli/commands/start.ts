@@ -35,6 +35,7 @@ import { repoRoot, resolveTemporalServer, TemporalToolsMissingError } from '../.
 import { bootstrapEndpointCertificates, openCertflowServices, type CertflowServices } from '../../runtime/services';
 import { createCertflowWorker, processWorkerCapacity } from '../../runtime/worker';
 import { createDiscoveryScans } from '../../runtime/discovery-scans';
+import { createDashboard, DASHBOARD_PREFIXES } from '../../runtime/dashboard';
 import { TemporalUnreachableError } from '../errors';
 
 const STOP_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
@@ -245,6 +246,7 @@ function banner(
     ['Task queue', config.taskQueue],
     ['Inventory', redactDatabaseUrl(config.databaseUrl)],
     ['CA and CRL', `${config.publicUrl}/ca/internal/crl (${boundTo(services.http.boundTo)})`],
+    ['Dashboard', `${config.publicUrl}/ (sign in with a token from \`certflow tokens create\`)`],
     ...services.registry.list().map(({ address: endpoint }): [string, string] => ['TLS endpoint', endpoint]),
     ...(demoSlack ? [slackStandInRow(demoSlack)] : []),
     ...(demoJira
@@ -411,11 +413,13 @@ export async function runStart({ config, workerOnly, out, stop }: StartOptions):
       const slack = lateMount(SLACK_EVENTS_PATH);
       const jiraWebhook = lateMount(JIRA_WEBHOOK_PATH);
       const api = lateMount(API_PREFIX);
+      // The web dashboard acts through the lifecycle and campaign clients, made below.
+      const dashboard = DASHBOARD_PREFIXES.map(lateMount);
       services = await openCertflowServices({
         config,
         log: out,
         tlsEndpoints: config.tlsEndpoints,
-        httpMounts: [slack.mount, jiraWebhook.mount, api.mount],
+        httpMounts: [slack.mount, jiraWebhook.mount, api.mount, ...dashboard.map(({ mount }) => mount)],
       });
       if (demoSlack !== undefined && (await ensureDemoOwnerGroup(services.store))) {
         out(`created owner group demo for the Slack stand-in's demo users and channel`);
@@ -517,6 +521,9 @@ export async function runStart({ config, workerOnly, out, stop }: StartOptions):
         defaultChannelId: config.campaignChannelId ?? (demoSlack === undefined ? null : DEMO_CHANNEL.id),
         where: 'slack',
       });
+      createDashboard({ config, services, lifecycles, campaigns }).forEach((mount, index) =>
+        dashboard[index]?.attach(mount.handler),
+      );
       slackApp = await startSlack({ config, lifecycles, campaigns, store: services.store, slack, out });
       attachJiraWebhook({ config, lifecycles, webhook: jiraWebhook, out });
       jiraPoller = startJiraPolling({ config, services, lifecycles, out });

@@ -28,10 +28,7 @@ beforeAll(async () => {
   sessions = new WebSessions({
     sessions: sessionStore,
     tokens,
-    authenticateToken: async (secret, now) => {
-      const result = await authenticateBearer(tokens, `Bearer ${secret}`, now);
-      return 'refused' in result ? { refused: result.refused } : { token: result.token };
-    },
+    authenticateToken: (secret, now) => authenticateBearer(tokens, `Bearer ${secret}`, now),
     secure: false,
   });
 });
