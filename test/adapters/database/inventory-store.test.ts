@@ -447,6 +447,12 @@ describe.each(backends)('inventory store on $name', (backend) => {
       await expect(store.getCertificate('not-hex!')).rejects.toThrow(/not a certificate id/);
     });
 
+    /** How the link tests store and link: as separate calls, or in one transaction as an import does. */
+    const LINK_MODES: [string, boolean][] = [
+      ['separate calls', false],
+      ['one transaction', true],
+    ];
+
     /**
      * Upserts `items` and links what they touched, as separate calls or in one transaction as an import does (which
      * writes the links of the rows it inserts with them); returns what linking changed, sorted.
@@ -459,10 +465,7 @@ describe.each(backends)('inventory store on $name', (backend) => {
       return within ? await store.transaction(run) : await run(store);
     };
 
-    it.each([
-      ['separate calls', false],
-      ['one transaction', true],
-    ])(
+    it.each(LINK_MODES)(
       'R-INV-1: links issuers by DN and AKI/SKI, preferring the CA whose validity covers the child (%s)',
       async (_, within) => {
         const root = certificate({
@@ -521,10 +524,7 @@ describe.each(backends)('inventory store on $name', (backend) => {
       },
     );
 
-    it.each([
-      ['separate calls', false],
-      ['one transaction', true],
-    ])(
+    it.each(LINK_MODES)(
       'R-INV-1: links what each import touched, in either order, to the same issuers as linking everything at once (%s)',
       async (_, within) => {
         const root = certificate({
