@@ -10,6 +10,7 @@ import type { LifecycleView } from '../core/domain/lifecycle/lifecycle-view';
 import type { ManagedCertificate } from '../core/ports/inventory-store';
 import { API_PREFIX } from '../adapters/api/api-app';
 import { PROBLEM_MEDIA_TYPE, type Problem } from '../adapters/api/problem';
+import { UsageError } from './errors';
 
 /** Who a token acts as (`GET /me`). */
 export interface ApiPrincipal {
@@ -71,15 +72,13 @@ export function normaliseServerUrl(raw: string): string {
   try {
     url = new URL(withScheme);
   } catch {
-    throw new ApiUnreachableError(`"${raw}" is not a URL; give the server's, e.g. https://certflow.example.com`);
+    throw new UsageError(`"${raw}" is not a URL; give the server's, e.g. https://certflow.example.com`);
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-    throw new ApiUnreachableError(
-      `"${raw}" is not an http(s) URL; give the server's, e.g. https://certflow.example.com`,
-    );
+    throw new UsageError(`"${raw}" is not an http(s) URL; give the server's, e.g. https://certflow.example.com`);
   }
   if (url.username !== '' || url.password !== '' || url.search !== '' || url.hash !== '') {
-    throw new ApiUnreachableError(`give the server's URL alone, without a user, query or fragment: "${raw}"`);
+    throw new UsageError(`give the server's URL alone, without a user, query or fragment: "${raw}"`);
   }
   const pathname = url.pathname.replace(/\/+$/, '').replace(new RegExp(`${API_PREFIX}$`), '');
   return `${url.origin}${pathname}`;

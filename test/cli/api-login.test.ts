@@ -112,6 +112,15 @@ describe('certflow login: the CLI as a client of the HTTP API', () => {
     const loggedOut = await cli('owner', ['logout']);
     expect(loggedOut.out).toContain(`Logged out of ${server.url}`);
     expect(fs.existsSync(credentials)).toBe(false);
+    const notHttp = await cli('owner', ['login', 'ftp://certflow.example.com', '--token-stdin'], secrets.owner);
+    expect(notHttp.code).toBe(EXIT.usage);
+    expect(notHttp.err).toContain('is not an http(s) URL');
+    fs.writeFileSync(credentials, '{"url":', { mode: 0o600 });
+    const damaged = await cli('owner', ['list']);
+    expect(damaged.code).toBe(EXIT.failure);
+    expect(damaged.err).toContain('is not a certflow login; run certflow logout, then certflow login <url>');
+    expect((await cli('owner', ['logout'])).out).toContain('Removed a damaged login');
+    expect(fs.existsSync(credentials)).toBe(false);
     const operator = await cli('owner', ['whoami']);
     expect(operator.out).toContain(`${PEOPLE.ann.id}, acting directly on Temporal (operator mode)`);
   });
@@ -153,17 +162,29 @@ describe('certflow login: the CLI as a client of the HTTP API', () => {
     },
   );
 
-  it('R-API-1: list and show through the API print what the server has, in the direct mode JSON shape', async () => {
-    const seeded = await h.seed({ daysLeft: 90, lifetimeDays: 365, names: ['shop.payments.example.com'] });
+  it('R-API-1: list and show through the API print what the server has, in the same JSON as the direct mode on the server', async () => {
+    await h.seed({ daysLeft: 90, lifetimeDays: 365, names: ['shop.payments.example.com'] });
     expect((await login('stranger')).code).toBe(EXIT.ok);
-    const listed = await cli('stranger', ['list', '--search', 'shop.payments', '--json']);
-    expect(listed.code, listed.err).toBe(EXIT.ok);
-    const page = JSON.parse(listed.out) as { items: { id: string }[]; total: number; offset: number };
-    expect(page).toMatchObject({ total: 1, offset: 0 });
-    const shown = await cli('stranger', ['show', page.items[0]!.id]);
+    // The operator on the server's machine, not logged in, reading the same inventory directly.
+    const direct = (argv: string[]) =>
+      runCli(argv, { env: { CERTFLOW_DATABASE_URL: `sqlite:${path.join(h.folder, 'inventory.sqlite')}` }, cwd: home });
+    for (const argv of [
+      ['list', '--search', 'shop.payments', '--json'],
+      ['list', '--limit', '2', '--offset', '1', '--sort', 'subject', '--json'],
+    ]) {
+      const listed = await cli('stranger', argv);
+      expect(listed.code, listed.err).toBe(EXIT.ok);
+      expect(JSON.parse(listed.out)).toEqual(JSON.parse((await direct(argv)).out));
+    }
+    const page = JSON.parse((await cli('stranger', ['list', '--search', 'shop.payments', '--json'])).out) as {
+      items: { id: string }[];
+      total: number;
+    };
+    expect(page.total).toBe(1);
+    const shown = await cli('stranger', ['show', page.items[0]!.id, '--json']);
     expect(shown.code, shown.err).toBe(EXIT.ok);
-    expect(shown.out).toContain('shop.payments.example.com');
-    expect(seeded.managedCertificateId).toMatch(/^[0-9a-f]+$/);
+    expect(JSON.parse(shown.out)).toEqual(JSON.parse((await direct(['show', page.items[0]!.id, '--json'])).out));
+    expect((await cli('stranger', ['show', page.items[0]!.id])).out).toContain('shop.payments.example.com');
     const missing = await cli('stranger', ['show', '0123456789abcdef']);
     expect(missing.code).toBe(EXIT.failure);
     expect(missing.err).toContain('no certificate in the inventory has id or fingerprint 0123456789abcdef');

@@ -4,7 +4,14 @@
  * checked with `GET /api/v1/me`, and kept in the user's credentials file (0600).
  */
 import { CertflowApiClient, normaliseServerUrl } from '../api-client';
-import { credentialsPath, deleteCredentials, readCredentials, writeCredentials } from '../credentials';
+import {
+  credentialsPath,
+  CredentialsFileError,
+  deleteCredentials,
+  readCredentials,
+  writeCredentials,
+  type ApiCredentials,
+} from '../credentials';
 import { UsageError } from '../errors';
 
 /** Options of `certflow login`. */
@@ -86,14 +93,24 @@ export async function runLogin(
 
 /** `certflow logout`: forgets the login; the token itself stays valid until an operator revokes it. */
 export function runLogout(values: { json?: boolean }, io: LoginIo): void {
-  const credentials = readCredentials(io.env);
+  let credentials: ApiCredentials | null = null;
+  try {
+    credentials = readCredentials(io.env);
+  } catch (error) {
+    // A damaged file is what logout is for: it goes all the same.
+    if (!(error instanceof CredentialsFileError)) throw error;
+  }
   const removed = deleteCredentials(io.env);
   if (values.json) {
     io.out(JSON.stringify({ loggedOut: removed, url: credentials?.url ?? null }, null, 2));
     return;
   }
-  if (!removed || credentials === null) {
+  if (!removed) {
     io.out('Not logged in; nothing to forget.');
+    return;
+  }
+  if (credentials === null) {
+    io.out('Removed a damaged login; commands act directly on Temporal again (operator mode).');
     return;
   }
   io.out(`Logged out of ${credentials.url}; commands act directly on Temporal again (operator mode).`);
