@@ -160,7 +160,7 @@ export const CONFIG_VARIABLES: readonly ConfigVariable[] = [
   },
   {
     name: 'CERTFLOW_WORKER_CACHED_WORKFLOWS',
-    default: '(unset: a quarter of the heap, at most 1000)',
+    default: '(unset: 1/16 of the heap at 1.5 MiB each)',
     description:
       'workflows the worker keeps in memory between their tasks (0: none); parked lifecycles beyond it cost no memory',
   },
