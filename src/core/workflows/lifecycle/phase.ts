@@ -3,10 +3,12 @@ import type { LifecyclePhase } from '../../domain/lifecycle/model';
 import { campaignMemberProgressSignal, campaignWorkflowId, type LifecycleCampaignLink } from '../definitions';
 import { acts } from './activity-proxies';
 import { failureMessage, nowIso, type CampaignStep, type LifecycleRun } from './state';
+import type { StepBookkeeper } from './step-bookkeeping';
 
 /**
- * Moves the run to its next phase and audits the step; a campaign member's step is reported twice, in this order: to
- * the store in the same activity, then to the campaign.
+ * Moves the run to its next phase and audits the step, after the bookkeeping gathered `along` with it, in the same
+ * activity; a campaign member's step is reported twice, in this order: to the store in the same activity, then to the
+ * campaign.
  */
 export async function setPhase(
   run: LifecycleRun,
@@ -15,8 +17,10 @@ export async function setPhase(
   actor: string,
   details: Record<string, unknown>,
   campaignStep?: CampaignStep,
+  along?: StepBookkeeper,
 ): Promise<void> {
   const { st } = run;
+  const bookkeeping = along?.take() ?? [];
   run.phase = next;
   const link = st.campaign ?? null;
   const step = campaignStep && link && link.state !== campaignStep.state ? campaignStep : null;
@@ -32,6 +36,7 @@ export async function setPhase(
             at: nowIso(),
           }
         : undefined,
+    ...(bookkeeping.length > 0 ? { along: bookkeeping } : {}),
     managedCertificateId: run.managedId,
     idempotencyKey: run.key(`${action}/${st.request?.id ?? 'schedule'}`),
     actor,

@@ -10,7 +10,8 @@ import { renewalIssuer } from './issuer';
 import { revokeNow, revokePrevious } from './revocation';
 import { DAY_MS } from '../../domain/duration';
 import { daysLeft, failureMessage, nowIso, replacedRefusal, type LifecycleRun } from './state';
-import { commentTicket, ensureTicket } from './tickets';
+import { StepBookkeeper } from './step-bookkeeping';
+import { commentTicket, ensureTicket, ticketComment } from './tickets';
 
 /** Ends a renewal that failed: audited, reported to its campaign, escalated to people and on the ticket. */
 async function failRequest(run: LifecycleRun, request: LifecycleRequest, problem: string, stepKey: string) {
@@ -117,12 +118,17 @@ export async function renew(run: LifecycleRun, request: LifecycleRequest): Promi
   }
   const fresh = issued.certificate;
   run.record('certificate.issued', `${fresh.id} valid until ${fresh.notAfter}`);
-  await commentTicket(
-    run,
-    'issued',
-    `issued/${request.id}`,
-    `Issued ${fresh.id} (serial ${fresh.serialNumber}), valid until ${fresh.notAfter}.`,
-    actor,
+  // Each step's comment, and after verification the version switch, the ticket's transition and the owners' news, go
+  // with the step's audit row in one activity (issue 21).
+  const afterIssue = new StepBookkeeper();
+  await afterIssue.add(
+    ticketComment(
+      run,
+      'issued',
+      `issued/${request.id}`,
+      `Issued ${fresh.id} (serial ${fresh.serialNumber}), valid until ${fresh.notAfter}.`,
+      actor,
+    ),
   );
 
   const locations = [...replacing.locations];
@@ -133,6 +139,7 @@ export async function renew(run: LifecycleRun, request: LifecycleRequest): Promi
     actor,
     { requestId: request.id, certificate: fresh.fingerprintSha256 },
     { state: 'issued', detail: `issued ${fresh.id}` },
+    afterIssue,
   );
   try {
     await deploying.installCertificate({
@@ -149,12 +156,15 @@ export async function renew(run: LifecycleRun, request: LifecycleRequest): Promi
     await failRequest(run, request, `installation failed, ${inService}: ${failureMessage(error)}`, 'install');
     return;
   }
-  await commentTicket(
-    run,
-    'installed',
-    `installed/${request.id}`,
-    `Installed ${fresh.id} at ${locations.length} location(s).`,
-    actor,
+  const afterInstall = new StepBookkeeper();
+  await afterInstall.add(
+    ticketComment(
+      run,
+      'installed',
+      `installed/${request.id}`,
+      `Installed ${fresh.id} at ${locations.length} location(s).`,
+      actor,
+    ),
   );
 
   await setPhase(
@@ -164,6 +174,7 @@ export async function renew(run: LifecycleRun, request: LifecycleRequest): Promi
     actor,
     { requestId: request.id },
     { state: 'installed', detail: `installed at ${locations.length} location(s)` },
+    afterInstall,
   );
   const results = await deploying.verifyInstallation({
     idempotencyKey: run.key(`verify/${request.id}`),
@@ -187,25 +198,29 @@ export async function renew(run: LifecycleRun, request: LifecycleRequest): Promi
     return;
   }
 
-  await acts.activateCertificateVersion({
-    managedCertificateId: managedId,
-    fingerprintSha256: fresh.fingerprintSha256,
+  const afterVerify = new StepBookkeeper();
+  await afterVerify.add({
+    activate: { managedCertificateId: managedId, fingerprintSha256: fresh.fingerprintSha256 },
   });
-  await commentTicket(
-    run,
-    'verified',
-    `verified/${request.id}`,
-    `Verified: every location serves ${fresh.id} with a complete chain.`,
-    actor,
+  await afterVerify.add(
+    ticketComment(
+      run,
+      'verified',
+      `verified/${request.id}`,
+      `Verified: every location serves ${fresh.id} with a complete chain.`,
+      actor,
+    ),
   );
   const ticket = st.ticket;
   if (ticket) {
-    await acts.transitionTicket({
-      ticket,
-      idempotencyKey: run.key(`transition/done/${request.id}`),
-      to: 'done',
-      actor,
-      subject: ctx.certificate.fingerprintSha256,
+    await afterVerify.add({
+      transition: {
+        ticket,
+        idempotencyKey: run.key(`transition/done/${request.id}`),
+        to: 'done',
+        actor,
+        subject: ctx.certificate.fingerprintSha256,
+      },
     });
   }
   // A campaign replaces certificates that must not stay trusted (a compromised CA, a weak key): revoked at once.
@@ -221,21 +236,26 @@ export async function renew(run: LifecycleRun, request: LifecycleRequest): Promi
     keyRef: st.keyRef,
     ticket,
   };
-  await acts.sendLifecycleNotification({
-    ...run.notificationBase(run.key(`renewed/${request.id}`)),
-    kind: 'renewal-progress',
-    step: 'installed-and-verified',
-    detail: `${fresh.id} installed and verified; the old certificate is revoked at ${revocation.dueAt}`,
-    replacement: fresh,
-    audienceRole: 'owners',
-    actor,
+  await afterVerify.add({
+    notification: {
+      ...run.notificationBase(run.key(`renewed/${request.id}`)),
+      kind: 'renewal-progress',
+      step: 'installed-and-verified',
+      detail: `${fresh.id} installed and verified; the old certificate is revoked at ${revocation.dueAt}`,
+      replacement: fresh,
+      audienceRole: 'owners',
+      actor,
+    },
   });
   run.updateRequest({ status: 'completed' });
   run.closing = replacedRefusal(fresh.fingerprintSha256, `renewed (request ${request.id})`);
   run.record('renewal.completed', `${fresh.id} replaces ${replacing.id}`);
   // A version replaced earlier and still waiting for its revocation is superseded twice now: revoke it before the
   // next cycle carries only the version just replaced.
-  if (st.pendingRevocation) await revokePrevious(run, st.pendingRevocation);
+  if (st.pendingRevocation) {
+    await afterVerify.flush();
+    await revokePrevious(run, st.pendingRevocation);
+  }
   await setPhase(
     run,
     'revocation-pending',
@@ -243,6 +263,7 @@ export async function renew(run: LifecycleRun, request: LifecycleRequest): Promi
     actor,
     { requestId: request.id, replacement: fresh.fingerprintSha256, revokeOldAt: revocation.dueAt },
     { state: 'verified', detail: `${fresh.id} verified` },
+    afterVerify,
   );
   await nextCycle(run, fresh.fingerprintSha256, issued.keyRef, revocation);
 }

@@ -5,7 +5,8 @@ import type { PendingRevocation } from '../../domain/lifecycle/lifecycle-view';
 import { acts, issuing } from './activity-proxies';
 import { setPhase } from './phase';
 import { nowIso, type LifecycleRun } from './state';
-import { commentTicket, ensureTicket } from './tickets';
+import { StepBookkeeper } from './step-bookkeeping';
+import { commentTicket, ensureTicket, ticketComment } from './tickets';
 
 /** Revokes a certificate at its CA, once per fingerprint; returns what the CA said. */
 export async function revokeNow(run: LifecycleRun, revocation: PendingRevocation, actor: string): Promise<string> {
@@ -25,13 +26,16 @@ export async function revokeNow(run: LifecycleRun, revocation: PendingRevocation
 /** Revokes the version a renewal replaced, says so on its ticket and reports it to its campaign. */
 export async function revokePrevious(run: LifecycleRun, revocation: PendingRevocation): Promise<void> {
   const detail = await revokeNow(run, revocation, run.self);
-  await commentTicket(
-    run,
-    'revoked',
-    `revoked/${revocation.fingerprintSha256}`,
-    `The replaced certificate (serial ${revocation.serialNumber}) is revoked: ${detail}`,
-    run.self,
-    revocation.ticket,
+  const along = new StepBookkeeper();
+  await along.add(
+    ticketComment(
+      run,
+      'revoked',
+      `revoked/${revocation.fingerprintSha256}`,
+      `The replaced certificate (serial ${revocation.serialNumber}) is revoked: ${detail}`,
+      run.self,
+      revocation.ticket,
+    ),
   );
   run.st.pendingRevocation = null;
   await setPhase(
@@ -43,6 +47,7 @@ export async function revokePrevious(run: LifecycleRun, revocation: PendingRevoc
     run.st.campaign?.fingerprintSha256 === revocation.fingerprintSha256
       ? { state: 'old-revoked', detail: `old certificate revoked (${revocation.reason})` }
       : undefined,
+    along,
   );
 }
 

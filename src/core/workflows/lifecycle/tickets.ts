@@ -1,3 +1,4 @@
+import type { StepBookkeeping } from '../../activities/lifecycle';
 import type { LifecycleRequest, TicketRef } from '../../domain/lifecycle/model';
 import type { TicketStep } from '../../ports/ticketing-port';
 import { acts } from './activity-proxies';
@@ -24,24 +25,32 @@ export async function ensureTicket(run: LifecycleRun, actor: string): Promise<Ti
   return st.ticket;
 }
 
-/** Comments on the cycle's ticket (or the given one), if there is one. */
-export async function commentTicket(
+/** A step's comment on the cycle's ticket (or the given one), as a step's bookkeeping; null without a ticket. */
+export function ticketComment(
   run: LifecycleRun,
   step: TicketStep,
   stepKey: string,
   body: string,
   actor: string,
   ticket = run.st.ticket,
-): Promise<void> {
-  if (!ticket) return;
-  await acts.commentOnTicket({
-    ticket,
-    idempotencyKey: run.key(`comment/${stepKey}`),
-    step,
-    body,
-    actor,
-    subject: run.ctx.certificate.fingerprintSha256,
-  });
+): Extract<StepBookkeeping, { comment: unknown }> | null {
+  if (!ticket) return null;
+  return {
+    comment: {
+      ticket,
+      idempotencyKey: run.key(`comment/${stepKey}`),
+      step,
+      body,
+      actor,
+      subject: run.ctx.certificate.fingerprintSha256,
+    },
+  };
+}
+
+/** Comments on the cycle's ticket (or the given one), if there is one. */
+export async function commentTicket(...args: Parameters<typeof ticketComment>): Promise<void> {
+  const part = ticketComment(...args);
+  if (part !== null) await acts.commentOnTicket(part.comment);
 }
 
 /** Moves the cycle's ticket to In Progress for the request. */
