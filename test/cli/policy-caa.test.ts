@@ -19,6 +19,12 @@ let dir: string;
 let env: NodeJS.ProcessEnv;
 let server: DnsServer;
 
+/** The subject DNs of `certflow list --json`'s certificates. */
+const subjectsOf = (out: string) =>
+  (JSON.parse(out) as { items: Array<{ facts: { subject: { text: string } } }> }).items.map(
+    (item) => item.facts.subject.text,
+  );
+
 const run = (extraEnv: NodeJS.ProcessEnv, ...argv: string[]) =>
   runCli(argv, { env: { ...env, ...extraEnv }, cwd: dir, now: () => NOW });
 
@@ -122,13 +128,63 @@ describe('R-CAA-1: certflow policy check', () => {
       'policy',
       'check',
     );
-    expect(result.out).toContain('CAA (R-CAA-1) for issuer other-ca.example: 4 names of 3 managed certificates');
+    expect(result.out).toContain(
+      "CAA (R-CAA-1) against each certificate's renewing issuer (acme:other: 3): 4 names of 3 managed certificates",
+    );
   });
 
-  it('says how to turn the check on when the default issuer is the internal CA', async () => {
+  it("R-CAA-1: each certificate is checked against the issuer chooseIssuer picks (here the policy's, not the default); the findings are stored for list --violations and --rule R-CAA-1", async () => {
+    const issuersFile = path.join(dir, 'issuers-two.yaml');
+    fs.writeFileSync(
+      issuersFile,
+      [
+        'default: acme:other',
+        'issuers:',
+        '  - name: acme:other',
+        '    directoryUrl: https://127.0.0.1:1/dir',
+        '    contact: pki@example.test',
+        '    caaIdentity: other-ca.example',
+        '  - name: acme:net',
+        '    directoryUrl: https://127.0.0.1:1/dir',
+        '    contact: pki@example.test',
+        '    caaIdentity: ca.example.net',
+        '',
+      ].join('\n'),
+    );
+    const policyFile = path.join(dir, 'policy-net.yaml');
+    fs.writeFileSync(policyFile, 'renewal:\n  issuer: acme:net\n');
+    const issuers = { CERTFLOW_ISSUERS_FILE: issuersFile, CERTFLOW_DNS_SERVERS: server.address };
+    const result = await run(issuers, 'policy', 'check', '--policy', policyFile);
+    expect(result.code).toBe(EXIT.failure);
+    expect(result.out).toContain(
+      "CAA (R-CAA-1) against each certificate's renewing issuer (acme:net: 3): 4 names of 3 managed certificates, 1 forbidden, 1 not looked up",
+    );
+    expect(result.out).toMatch(
+      /R-CAA-1 caa-forbids-issuer {2}shop\.example\.test {2}\(managed certificate \w+, issuer acme:net\)/,
+    );
+    expect(result.out).toContain('See them with: certflow list --rule R-CAA-1');
+
+    const listed = await run(issuers, 'list', '--rule', 'R-CAA-1', '--json');
+    expect(listed.code, listed.err).toBe(EXIT.ok);
+    const subjects = subjectsOf(listed.out);
+    expect(subjects.sort()).toEqual(['CN=shop.example.test', 'CN=www.broken.test']);
+    const violating = await run(issuers, 'list', '--violations', '--json');
+    expect(violating.out).toContain('CN=shop.example.test');
+
+    // The next check replaces what the last one stored: against the default issuer, other names are forbidden.
+    await run(issuers, 'policy', 'check');
+    const relisted = await run(issuers, 'list', '--rule', 'R-CAA-1', '--json');
+    expect(subjectsOf(relisted.out).sort()).toEqual([
+      'CN=a.deep.example.test',
+      'CN=shop.example.test',
+      'CN=www.broken.test',
+    ]);
+  });
+
+  it('says how to turn the check on when no configured issuer has a CAA identity', async () => {
     const result = await run({}, 'policy', 'check');
     expect(result.out).toContain(
-      'CAA (R-CAA-1) not checked: the default issuer has no CAA identity (the internal CA reads no CAA)',
+      'CAA (R-CAA-1) not checked: no configured issuer has a CAA identity (the internal CA reads no CAA)',
     );
   });
 

@@ -138,12 +138,13 @@ function filterCondition(key: keyof CertificateFilter, value: unknown, field: st
       return columnContains('c.application');
     case 'systemType':
       return columnContains('c.system_type');
+    // A name whose CAA forbids the renewing issuer (caa_results, R-CAA-1) is a violation of the certificate too.
     case 'hasViolations':
-      return sql<SqlBool>`c.fingerprint in (select fingerprint from policy_results where compliant = ${
-        checkBoolean(value, field) ? 0 : 1
-      })`;
+      return checkBoolean(value, field)
+        ? sql<SqlBool>`(c.fingerprint in (select fingerprint from policy_results where compliant = 0) or c.fingerprint in (select fingerprint from caa_results))`
+        : sql<SqlBool>`(c.fingerprint in (select fingerprint from policy_results where compliant = 1) and c.fingerprint not in (select fingerprint from caa_results))`;
     case 'violatesRule':
-      return sql<SqlBool>`c.fingerprint in (select fingerprint from policy_rule_violations where rule_id = ${text().toUpperCase()})`;
+      return sql<SqlBool>`(c.fingerprint in (select fingerprint from policy_rule_violations where rule_id = ${text().toUpperCase()}) or c.fingerprint in (select fingerprint from caa_results where rule_id = ${text().toUpperCase()}))`;
     case 'weak':
       return checkBoolean(value, field)
         ? sql<SqlBool>`c.fingerprint in (${weakCertificates()})`

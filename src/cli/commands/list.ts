@@ -125,8 +125,8 @@ export function readListRequest(values: ListValues, now: Date): ListRequest {
   if (values.violations) filter.hasViolations = true;
   if (values.compliant) filter.hasViolations = false;
   if (values.rule !== undefined) {
-    if (!/^(R-POL-\d+|RFC-5280)$/.test(values.rule)) {
-      throw new UsageError(`--rule "${values.rule}" is not a rule id like R-POL-4 or RFC-5280`);
+    if (!/^(R-POL-\d+|R-CAA-\d+|RFC-5280)$/.test(values.rule)) {
+      throw new UsageError(`--rule "${values.rule}" is not a rule id like R-POL-4, R-CAA-1 or RFC-5280`);
     }
     filter.violatesRule = values.rule;
   }

@@ -1,7 +1,10 @@
 import { unconfiguredIssuer } from '../../adapters/acme/acme-issuers-config';
 import { CaaLookupCache } from '../../adapters/dns/caa-lookup-cache';
 import { NodeCaaResolver } from '../../adapters/dns/node-caa-resolver';
-import { type CaaCheckSummary, checkCaa } from '../../core/application/check-caa';
+import { sqlAcmeState } from '../../adapters/acme/acme-state';
+import { SqlCaaResultStore } from '../../adapters/database/sql-caa-result-store';
+import { type CaaCheckSummary, type CaaIssuers, checkCaa } from '../../core/application/check-caa';
+import { INTERNAL_ISSUER } from '../../core/ports/certificate-authorities';
 import { reevaluatePolicy } from '../../core/application/reevaluate-policy';
 import { UsageError } from '../errors';
 import { renderTable } from '../format/table';
@@ -53,7 +56,9 @@ export async function runPolicy(
       told && 'done' in told
         ? { signalled: told.done.signalled }
         : { unavailable: told?.unavailable ?? 'not the policy in force' };
-    const caaJson = caa ?? { unchecked: 'the default issuer has no CAA identity and CERTFLOW_CAA_IDENTITY is not set' };
+    const caaJson = caa ?? {
+      unchecked: 'no configured issuer has a CAA identity and CERTFLOW_CAA_IDENTITY is not set',
+    };
     io.out(JSON.stringify({ policySource: context.policySource, ...summary, caa: caaJson, lifecycles }, null, 2));
     return compliant;
   }
@@ -79,39 +84,66 @@ export async function runPolicy(
   return compliant;
 }
 
+/** A CAA check's result, with the identity CERTFLOW_CAA_IDENTITY imposed on every certificate, if it did. */
+type CaaCheck = CaaCheckSummary & { readonly identity?: string };
+
 /**
- * R-CAA-1 for every managed certificate, against CERTFLOW_CAA_IDENTITY, else the default issuer's CAA identity when
- * it is an ACME CA (per certificate's own issuer once owner groups and policies name issuers); null when neither
- * gives one, as with the internal CA, which reads no CAA. One lookup cache per run.
+ * R-CAA-1 for every managed certificate, against the CAA identity of the issuer that will renew it (its owner group's
+ * issuer, the policy's, the one that issued it, the default: chooseIssuer), or against CERTFLOW_CAA_IDENTITY for
+ * every certificate when it is set (a trial of a CA before moving to it). Null when no issuer has a CAA identity, as
+ * with the internal CA alone, which reads no CAA. One lookup cache per run; the findings replace the stored ones.
  */
-async function checkManagedCaa(
-  context: LifecycleCommandContext,
-): Promise<(CaaCheckSummary & { identity: string }) | null> {
-  const { caaIdentity, issuers } = context.config;
-  const identity = caaIdentity ?? issuers.acme.find((issuer) => issuer.name === issuers.defaultIssuer)?.caaIdentity;
-  if (identity === undefined) return null;
+async function checkManagedCaa(context: LifecycleCommandContext): Promise<CaaCheck | null> {
+  const { caaIdentity, issuers: configured } = context.config;
+  if (caaIdentity === undefined && configured.acme.length === 0) return null;
+  const acme = sqlAcmeState(context.db);
+  const issuers: CaaIssuers = {
+    settings: {
+      policyIssuer: context.policy.renewal.issuer ?? null,
+      defaultIssuer: configured.defaultIssuer,
+      configured: [INTERNAL_ISSUER, ...configured.acme.map((issuer) => issuer.name)],
+    },
+    async issuerOf(issuerDn) {
+      for (const issuer of configured.acme) if (await acme.issuedUnder(issuer.name, issuerDn)) return issuer.name;
+      return null;
+    },
+    identityOf: (name) => caaIdentity ?? configured.acme.find((issuer) => issuer.name === name)?.caaIdentity ?? null,
+  };
   const resolver = new CaaLookupCache(new NodeCaaResolver({ servers: context.config.dnsServers }), CAA_CONCURRENCY);
-  return { identity, ...(await checkCaa(context.store, resolver, () => identity)) };
+  const summary = await checkCaa(context.store, resolver, issuers, new SqlCaaResultStore(context.db));
+  return caaIdentity === undefined ? summary : { ...summary, identity: caaIdentity };
 }
 
-function printCaa(caa: (CaaCheckSummary & { identity: string }) | null, io: { out: (line: string) => void }): void {
+function printCaa(caa: CaaCheck | null, io: { out: (line: string) => void }): void {
   if (caa === null) {
     io.out(
-      'CAA (R-CAA-1) not checked: the default issuer has no CAA identity (the internal CA reads no CAA); make an ACME ' +
-        "issuer the default in CERTFLOW_ISSUERS_FILE or set CERTFLOW_CAA_IDENTITY to the renewing CA's CAA domain",
+      'CAA (R-CAA-1) not checked: no configured issuer has a CAA identity (the internal CA reads no CAA); name an ACME ' +
+        "issuer in CERTFLOW_ISSUERS_FILE or set CERTFLOW_CAA_IDENTITY to the renewing CA's CAA domain",
     );
     return;
   }
   const failed = caa.findings.filter((finding) => finding.violation.rule === 'caa-lookup-failed').length;
+  const against =
+    caa.identity === undefined
+      ? `against each certificate's renewing issuer (${
+          Object.entries(caa.byIssuer)
+            .map(([issuer, count]) => `${issuer}: ${count.toLocaleString('en-US')}`)
+            .join(', ') || 'none'
+        })`
+      : `for issuer ${caa.identity}`;
   io.out(
-    `CAA (R-CAA-1) for issuer ${caa.identity}: ${caa.names.toLocaleString('en-US')} names of ` +
+    `CAA (R-CAA-1) ${against}: ${caa.names.toLocaleString('en-US')} names of ` +
       `${caa.certificates.toLocaleString('en-US')} managed certificates, ` +
-      `${(caa.findings.length - failed).toLocaleString('en-US')} forbidden, ${failed.toLocaleString('en-US')} not looked up`,
+      `${(caa.findings.length - failed).toLocaleString('en-US')} forbidden, ${failed.toLocaleString('en-US')} not looked up` +
+      (caa.skipped > 0 ? `; ${caa.skipped.toLocaleString('en-US')} renewed by an issuer that reads no CAA` : ''),
   );
   for (const finding of caa.findings) {
     const { ruleId, rule, message, remedy } = finding.violation;
-    io.out(`${ruleId} ${rule}  ${finding.name}  (managed certificate ${finding.managedCertificateId})`);
+    io.out(
+      `${ruleId} ${rule}  ${finding.name}  (managed certificate ${finding.managedCertificateId}, issuer ${finding.issuer})`,
+    );
     io.out(`  ${message}`);
     io.out(`  Fix: ${remedy}`);
   }
+  if (caa.findings.length > 0) io.out('See them with: certflow list --rule R-CAA-1');
 }

@@ -1,23 +1,17 @@
 /**
  * R-CAA-1 over the inventory: for every active managed certificate, each of its DNS names' relevant CAA set
- * (RFC 8659) judged for the CAA identity of the issuer that would renew it. The resolver is the caller's (a run's
- * cache with bounded concurrency); a name whose lookup fails is a `caa-lookup-failed` finding, never a crash.
+ * (RFC 8659) judged for the CAA identity of the issuer that will renew it (chooseIssuer, per certificate: its owner
+ * group's, the policy's, the one that issued it, the default). The resolver is the caller's (a run's cache with
+ * bounded concurrency); a name whose lookup fails is a `caa-lookup-failed` finding, never a crash. The findings
+ * replace the last check's in the store, so the inventory's searches (`list --violations`) show them.
  */
 import { caaPermits, type CaaVerdict } from '../domain/caa/caa-permits';
 import { findRelevantCaaSet } from '../domain/caa/relevant-caa-set';
-import type { PolicyViolation } from '../domain/inventory/model';
 import { caaNames, caaViolation } from '../domain/policy/caa-rule';
+import { chooseIssuer, type IssuerSettings } from '../domain/issuers/choose-issuer';
+import type { CaaFinding, CaaResultStore } from '../ports/caa-results';
 import type { CaaResolver } from '../ports/dns';
-import type { ManagedCertificate, ManagedCertificateStore } from '../ports/inventory-store';
-
-/** One managed certificate's name whose CAA set does not let its issuer issue. */
-export interface CaaFinding {
-  readonly managedCertificateId: string;
-  readonly name: string;
-  /** The CAA identity checked, e.g. `letsencrypt.org`. */
-  readonly identity: string;
-  readonly violation: PolicyViolation;
-}
+import type { CertificateStore, ManagedCertificateStore, OwnerGroupStore } from '../ports/inventory-store';
 
 /** What a CAA check found. */
 export interface CaaCheckSummary {
@@ -26,6 +20,8 @@ export interface CaaCheckSummary {
   readonly names: number;
   /** Managed certificates skipped because their issuer has no CAA identity (a private CA). */
   readonly skipped: number;
+  /** Checked certificates by the issuer that will renew them. */
+  readonly byIssuer: Readonly<Record<string, number>>;
   readonly findings: readonly CaaFinding[];
 }
 
@@ -47,40 +43,77 @@ export function judgeCaaNames(
   );
 }
 
+/** Which issuer renews a certificate and its CAA identity: what the check asks per managed certificate. */
+export interface CaaIssuers {
+  /** Everything chooseIssuer needs but the owner group's setting and the current issuer. */
+  readonly settings: Pick<IssuerSettings, 'policyIssuer' | 'defaultIssuer' | 'configured'>;
+  /** The configured issuer whose chain has this issuer DN, or null. */
+  issuerOf(issuerDn: string): Promise<string | null>;
+  /** The issuer's CAA identity, or null when it checks no CAA (the internal CA). */
+  identityOf(issuer: string): string | null;
+}
+
 /**
- * Checks every active managed certificate's DNS names against the CAA identity `identityFor` gives for it (null:
- * its issuer checks no CAA, as a private CA), asking `resolver` for the lookups.
+ * Checks every active managed certificate's DNS names against the CAA identity of the issuer that will renew it,
+ * asking `resolver` for the lookups, and replaces the stored findings with what it found.
  */
 export async function checkCaa(
-  store: Pick<ManagedCertificateStore, 'eachManagedCertificate'>,
+  store: Pick<ManagedCertificateStore, 'eachManagedCertificate'> &
+    Pick<CertificateStore, 'getCertificate'> &
+    Pick<OwnerGroupStore, 'getOwnerGroup'>,
   resolver: CaaResolver,
-  identityFor: (certificate: ManagedCertificate) => string | null,
+  issuers: CaaIssuers,
+  results: CaaResultStore,
+  now: () => Date = () => new Date(),
 ): Promise<CaaCheckSummary> {
   let certificates = 0;
   let names = 0;
   let skipped = 0;
+  const byIssuer: Record<string, number> = {};
   const findings: CaaFinding[] = [];
+  const groupIssuers = new Map<string, string | null>();
+  const groupIssuer = async (id: string | null): Promise<string | null> => {
+    if (id === null) return null;
+    if (!groupIssuers.has(id)) groupIssuers.set(id, (await store.getOwnerGroup(id))?.issuer ?? null);
+    return groupIssuers.get(id) ?? null;
+  };
   for await (const batch of store.eachManagedCertificate({}, BATCH)) {
     const checks: Array<Promise<CaaFinding[]>> = [];
     for (const { managed } of batch) {
-      const identity = identityFor(managed);
-      if (identity === null) {
+      const certificate = await store.getCertificate(managed.currentFingerprint);
+      const choice =
+        certificate === null
+          ? null
+          : chooseIssuer({
+              ...issuers.settings,
+              campaignIssuer: null,
+              groupIssuer: await groupIssuer(certificate.metadata.ownerGroup ?? null),
+              currentIssuer: await issuers.issuerOf(certificate.facts.issuer.text),
+            });
+      const issuer = choice?.issuer ?? null;
+      const identity = issuer === null ? null : issuers.identityOf(issuer);
+      if (issuer === null || identity === null) {
         skipped += 1;
         continue;
       }
       certificates += 1;
+      byIssuer[issuer] = (byIssuer[issuer] ?? 0) + 1;
       const dnsNames = caaNames(managed.namesKey);
       names += dnsNames.length;
       checks.push(
         judgeCaaNames(dnsNames, resolver, identity).then((verdicts) =>
           verdicts.flatMap((verdict, index) => {
             const violation = caaViolation(verdict);
-            return violation ? [{ managedCertificateId: managed.id, name: dnsNames[index]!, identity, violation }] : [];
+            if (violation === null) return [];
+            const name = dnsNames[index]!;
+            const { id: managedCertificateId, currentFingerprint: fingerprintSha256 } = managed;
+            return [{ managedCertificateId, fingerprintSha256, name, issuer, identity, violation }];
           }),
         ),
       );
     }
     findings.push(...(await Promise.all(checks)).flat());
   }
-  return { certificates, names, skipped, findings };
+  await results.replaceCaaResults(findings, now().toISOString());
+  return { certificates, names, skipped, byIssuer, findings };
 }

@@ -20,6 +20,7 @@ import { acmeStateMigration } from './016-acme-state';
 import { apiTokensMigration } from './017-api-tokens';
 import { metricsIndexesMigration } from './019-metrics-indexes';
 import { ownerGroupIssuerMigration } from './021-owner-group-issuer';
+import { caaResultsMigration } from './022-caa-results';
 import { webSessionsMigration } from './025-web-sessions';
 
 /** The two databases the inventory runs on. */
@@ -45,6 +46,7 @@ export function inventoryMigrations(dialect: InventoryDialect): Record<string, M
     '017-api-tokens': apiTokensMigration(),
     '019-metrics-indexes': metricsIndexesMigration(),
     '021-owner-group-issuer': ownerGroupIssuerMigration(),
+    '022-caa-results': caaResultsMigration(),
     '025-web-sessions': webSessionsMigration(),
   };
 }
