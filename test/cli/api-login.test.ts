@@ -2,22 +2,18 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createApiMount } from '../../src/adapters/api/api-app';
-import { issueApiToken } from '../../src/adapters/api/api-token-secrets';
-import { openInventoryDatabase } from '../../src/adapters/database/database';
-import { SqlApiTokenStore } from '../../src/adapters/database/sql-api-token-store';
-import { startHttpServer, type RunningHttpServer } from '../../src/adapters/shared/http';
+import type { RunningHttpServer } from '../../src/adapters/shared/http';
 import { EXIT } from '../../src/cli/main';
-import { createLifecycleClient } from '../../src/core/application/lifecycle-client';
 import type { LifecycleRequest } from '../../src/core/domain/lifecycle/model';
 import { createLifecycleHarness, PEOPLE, type LifecycleHarness } from '../support/lifecycle-harness';
+import { serveApiOnHarness, type HarnessApi } from '../support/harness-api';
 import { runCli, type CliRun } from '../support/run-cli';
 
 let h: LifecycleHarness;
+let api: HarnessApi;
 let server: RunningHttpServer;
-let closeDb: () => Promise<void>;
+let secrets: Readonly<Record<string, string>>;
 let home: string;
-const secrets: Record<string, string> = {};
 
 /**
  * The environment of a person on their own machine: a config folder of their own, an inventory that is not the
@@ -48,28 +44,12 @@ async function login(person: string): Promise<CliRun> {
 beforeAll(async () => {
   home = fs.mkdtempSync(path.join(os.tmpdir(), 'certflow-cli-login-'));
   h = await createLifecycleHarness();
-  const { db } = await openInventoryDatabase({ url: `sqlite:${path.join(h.folder, 'inventory.sqlite')}` });
-  closeDb = () => db.destroy();
-  const tokens = new SqlApiTokenStore({ db });
-  for (const [name, person] of Object.entries({ owner: PEOPLE.owner, ann: PEOPLE.ann, stranger: PEOPLE.stranger })) {
-    secrets[name] = (await issueApiToken(tokens, { name, actor: person.id, expiresAt: null, now: new Date() })).secret;
-  }
-  const lifecycles = createLifecycleClient({
-    client: h.env.client,
-    taskQueue: h.taskQueue,
-    store: h.store,
-    searchAttributes: false,
-  });
-  server = await startHttpServer({
-    host: '127.0.0.1',
-    port: 0,
-    handlers: [createApiMount({ store: h.store, tokens, lifecycles: () => lifecycles, log: () => undefined })],
-  });
+  api = await serveApiOnHarness(h, { owner: PEOPLE.owner, ann: PEOPLE.ann, stranger: PEOPLE.stranger });
+  ({ server, secrets } = api);
 }, 120_000);
 
 afterAll(async () => {
-  await server?.close();
-  await closeDb?.();
+  await api?.close();
   await h?.close();
   fs.rmSync(home, { recursive: true, force: true });
 });

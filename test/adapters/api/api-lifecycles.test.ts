@@ -1,18 +1,13 @@
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createApiMount } from '../../../src/adapters/api/api-app';
-import { issueApiToken } from '../../../src/adapters/api/api-token-secrets';
-import { openInventoryDatabase } from '../../../src/adapters/database/database';
-import { SqlApiTokenStore } from '../../../src/adapters/database/sql-api-token-store';
-import { startHttpServer, type RunningHttpServer } from '../../../src/adapters/shared/http';
-import { createLifecycleClient } from '../../../src/core/application/lifecycle-client';
+import type { RunningHttpServer } from '../../../src/adapters/shared/http';
 import type { LifecycleRequest } from '../../../src/core/domain/lifecycle/model';
+import { serveApiOnHarness, type HarnessApi } from '../../support/harness-api';
 import { createLifecycleHarness, PEOPLE, type LifecycleHarness } from '../../support/lifecycle-harness';
 
 let h: LifecycleHarness;
+let api: HarnessApi;
 let server: RunningHttpServer;
-let closeDb: () => Promise<void>;
-const secrets: Record<string, string> = {};
+let secrets: Readonly<Record<string, string>>;
 
 async function post(route: string, token: string, body?: unknown): Promise<Response> {
   return await fetch(`${server.url}/api/v1${route}`, {
@@ -24,29 +19,12 @@ async function post(route: string, token: string, body?: unknown): Promise<Respo
 
 beforeAll(async () => {
   h = await createLifecycleHarness();
-  // The API's own handle on the harness's SQLite file, as certflow start opens the inventory beside the worker.
-  const { db } = await openInventoryDatabase({ url: `sqlite:${path.join(h.folder, 'inventory.sqlite')}` });
-  closeDb = () => db.destroy();
-  const tokens = new SqlApiTokenStore({ db });
-  for (const [name, person] of Object.entries({ owner: PEOPLE.owner, stranger: PEOPLE.stranger, ann: PEOPLE.ann })) {
-    secrets[name] = (await issueApiToken(tokens, { name, actor: person.id, expiresAt: null, now: new Date() })).secret;
-  }
-  const lifecycles = createLifecycleClient({
-    client: h.env.client,
-    taskQueue: h.taskQueue,
-    store: h.store,
-    searchAttributes: false,
-  });
-  server = await startHttpServer({
-    host: '127.0.0.1',
-    port: 0,
-    handlers: [createApiMount({ store: h.store, tokens, lifecycles: () => lifecycles, log: () => undefined })],
-  });
+  api = await serveApiOnHarness(h, { owner: PEOPLE.owner, stranger: PEOPLE.stranger, ann: PEOPLE.ann });
+  ({ server, secrets } = api);
 }, 120_000);
 
 afterAll(async () => {
-  await server?.close();
-  await closeDb?.();
+  await api?.close();
   await h?.close();
 });
 
