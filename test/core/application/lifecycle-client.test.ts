@@ -155,6 +155,41 @@ describe('the lifecycle client on the time-skipping server', () => {
     await env?.teardown();
   });
 
+  /** An in-memory inventory of `count` generated leaves, a lifecycle worker on it and a client, handed to `work`. */
+  async function withLeafInventory(
+    leaves: { seed: string; count: number; issuedFrom: Date },
+    work: (inventory: {
+      bulk: InventoryStore;
+      client: LifecycleClient;
+      bulkWorker: LifecycleTestWorker;
+    }) => Promise<void>,
+  ): Promise<void> {
+    const set = generateLeafSet(leaves);
+    const bulk = await openInventoryStore({ url: ':memory:' });
+    try {
+      await importCertificates(
+        decodeCertificateFiles(set.leaves.map((der, index) => ({ name: `leaf-${index}.der`, bytes: der }))),
+        { store: bulk, policy: DEFAULT_POLICY, actor: 'user:tester', where: 'test', now: () => NOW },
+      );
+      const bulkQueue = uniqueTaskQueue(leaves.seed);
+      const bulkWorker = await startLifecycleTestWorker(env, bulkQueue, bulk);
+      try {
+        const client = createLifecycleClient({
+          client: env.client,
+          taskQueue: bulkQueue,
+          store: bulk,
+          searchAttributes: false,
+          now: () => NOW,
+        });
+        await work({ bulk, client, bulkWorker });
+      } finally {
+        await bulkWorker.stop();
+      }
+    } finally {
+      await bulk.close();
+    }
+  }
+
   it('R-MON-1: starts one lifecycle per managed certificate; starting again is a no-op; expired, retired and unknown ones are reported', async () => {
     const [pay1, pay2, expired, mail] = ids as [string, string, string, string];
     const first = await lifecycles.ensureLifecycles([pay1, pay2], { concurrency: 2 });
@@ -340,98 +375,50 @@ describe('the lifecycle client on the time-skipping server', () => {
   });
 
   it('R-MON-1: sync starts the lifecycle of every active managed certificate that has not expired, in bounded parallel', async () => {
-    const set = generateLeafSet({
-      count: 120,
-      seed: 'lifecycle-sync',
-      issuedFrom: new Date(NOW.getTime() - 273 * DAY),
-    });
-    const bulk = await openInventoryStore({ url: ':memory:' });
-    try {
-      await importCertificates(
-        decodeCertificateFiles(set.leaves.map((der, index) => ({ name: `leaf-${index}.der`, bytes: der }))),
-        { store: bulk, policy: DEFAULT_POLICY, actor: 'user:tester', where: 'test', now: () => NOW },
-      );
+    const leaves = { count: 120, seed: 'lifecycle-sync', issuedFrom: new Date(NOW.getTime() - 273 * DAY) };
+    await withLeafInventory(leaves, async ({ bulk, client, bulkWorker }) => {
       const current: ManagedCertificate[] = [];
       for await (const batch of bulk.eachManagedCertificate({ notAfterFrom: NOW.toISOString() }, 1000)) {
         current.push(...batch.map((item) => item.managed));
       }
-      const bulkQueue = uniqueTaskQueue('lifecycle-sync');
-      const bulkWorker = await startLifecycleTestWorker(env, bulkQueue, bulk);
-      try {
-        const client = createLifecycleClient({
-          client: env.client,
-          taskQueue: bulkQueue,
-          store: bulk,
-          searchAttributes: false,
-          now: () => NOW,
-        });
-        const seen: number[] = [];
-        const first = await client.syncLifecycles({ concurrency: 8, onProgress: ({ done }) => seen.push(done) });
-        const count = current.length;
-        expect(count).toBeGreaterThan(20);
-        expect(first).toEqual({ total: count, started: count, alreadyRunning: 0, skipped: [], failed: [] });
-        expect(seen).toHaveLength(count);
-        expect(await client.syncLifecycles()).toMatchObject({ started: 0, alreadyRunning: count, failed: [] });
-        // The real lifecycles run: one loaded its certificate from the inventory.
-        const sample = current[count - 1]!;
-        const view = await bulkWorker.waitFor(sample.id, (state) => state.certificate !== null, 'a lifecycle to load');
-        expect(view.certificate?.fingerprintSha256).toBe(sample.currentFingerprint);
-      } finally {
-        await bulkWorker.stop();
-      }
-    } finally {
-      await bulk.close();
-    }
+      const seen: number[] = [];
+      const first = await client.syncLifecycles({ concurrency: 8, onProgress: ({ done }) => seen.push(done) });
+      const count = current.length;
+      expect(count).toBeGreaterThan(20);
+      expect(first).toEqual({ total: count, started: count, alreadyRunning: 0, skipped: [], failed: [] });
+      expect(seen).toHaveLength(count);
+      expect(await client.syncLifecycles()).toMatchObject({ started: 0, alreadyRunning: count, failed: [] });
+      // The real lifecycles run: one loaded its certificate from the inventory.
+      const sample = current[count - 1]!;
+      const view = await bulkWorker.waitFor(sample.id, (state) => state.certificate !== null, 'a lifecycle to load');
+      expect(view.certificate?.fingerprintSha256).toBe(sample.currentFingerprint);
+    });
   });
 
   it('R-CAM-4: a sync stopped part-way resumes: the next one starts only the rest, each lifecycle once', async () => {
-    const set = generateLeafSet({
-      count: 30,
-      seed: 'lifecycle-resume',
-      issuedFrom: new Date(NOW.getTime() - 20 * DAY),
-    });
-    const bulk = await openInventoryStore({ url: ':memory:' });
-    try {
-      await importCertificates(
-        decodeCertificateFiles(set.leaves.map((der, index) => ({ name: `leaf-${index}.der`, bytes: der }))),
-        { store: bulk, policy: DEFAULT_POLICY, actor: 'user:tester', where: 'test', now: () => NOW },
-      );
-      const queue = uniqueTaskQueue('lifecycle-resume');
-      const resumeWorker = await startLifecycleTestWorker(env, queue, bulk);
-      try {
-        const client = createLifecycleClient({
-          client: env.client,
-          taskQueue: queue,
-          store: bulk,
-          searchAttributes: false,
-          now: () => NOW,
-        });
-        // Ctrl-C after the seventh start: one lane, so nothing starts after the interruption.
-        const interrupted = client.syncLifecycles({
-          concurrency: 1,
-          onProgress: ({ done }) => {
-            if (done === 7) throw new Error('interrupted');
-          },
-        });
-        await expect(interrupted).rejects.toThrow('interrupted');
-        const resumed = await client.syncLifecycles();
-        expect(resumed.alreadyRunning).toBe(7);
-        expect(resumed.started).toBe(resumed.total - 7);
-        expect(resumed.failed).toEqual([]);
-        const runs: string[] = [];
-        for await (const batch of bulk.eachManagedCertificate({ notAfterFrom: NOW.toISOString() }, 100)) {
-          for (const item of batch) {
-            runs.push((await env.client.workflow.getHandle(lifecycleWorkflowId(item.managed.id)).describe()).runId);
-          }
+    const leaves = { count: 30, seed: 'lifecycle-resume', issuedFrom: new Date(NOW.getTime() - 20 * DAY) };
+    await withLeafInventory(leaves, async ({ bulk, client }) => {
+      // Ctrl-C after the seventh start: one lane, so nothing starts after the interruption.
+      const interrupted = client.syncLifecycles({
+        concurrency: 1,
+        onProgress: ({ done }) => {
+          if (done === 7) throw new Error('interrupted');
+        },
+      });
+      await expect(interrupted).rejects.toThrow('interrupted');
+      const resumed = await client.syncLifecycles();
+      expect(resumed.alreadyRunning).toBe(7);
+      expect(resumed.started).toBe(resumed.total - 7);
+      expect(resumed.failed).toEqual([]);
+      const runs: string[] = [];
+      for await (const batch of bulk.eachManagedCertificate({ notAfterFrom: NOW.toISOString() }, 100)) {
+        for (const item of batch) {
+          runs.push((await env.client.workflow.getHandle(lifecycleWorkflowId(item.managed.id)).describe()).runId);
         }
-        expect(runs).toHaveLength(resumed.total);
-        expect(new Set(runs).size).toBe(resumed.total);
-      } finally {
-        await resumeWorker.stop();
       }
-    } finally {
-      await bulk.close();
-    }
+      expect(runs).toHaveLength(resumed.total);
+      expect(new Set(runs).size).toBe(resumed.total);
+    });
   });
 
   it('R-MON-1: sync gives certificates recorded before lifecycles existed their managed certificate and lifecycle', async () => {
