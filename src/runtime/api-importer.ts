@@ -1,0 +1,9 @@
+/** The HTTP API's uploads decoded as `certflow import` decodes files, and judged by the policy file in force. */
+import type { ApiImporter } from '../adapters/api/api-dependencies';
+import { decodeCertificateFile } from '../adapters/certificate-files/decode-certificate-file';
+import type { Policy } from '../core/domain/policy/policy';
+
+/** The importer of `POST /api/v1/certificates/import`. */
+export function createApiImporter(loadPolicy: () => Promise<Policy>): ApiImporter {
+  return { decode: (file, passwords) => decodeCertificateFile(file, passwords), loadPolicy };
+}
