@@ -4,7 +4,7 @@ import { openInternalCa } from '../../src/adapters/ca/internal-ca';
 import { FileKeyStore } from '../../src/adapters/keys/file-key-store';
 import { decodeCertificates } from '../../src/core/domain/certificates/decode-certificates';
 import { DEMO_GROUP_ID } from '../../src/adapters/slack/stand-in/demo-workspace';
-import { runCertflowToEnd } from './processes';
+import { runCertflow, runCertflowToEnd } from './processes';
 
 /**
  * `count` certificates (`<hostPrefix>-<n>.example.com`) of a compromised CA (by default "Old Corp"; another
@@ -50,18 +50,20 @@ export async function compromisedCertificateFiles(
 
 /**
  * Imports `files` for the demo owner group and starts a CA-compromise campaign over their issuer with the CLI, as a
- * security lead would; returns the campaign's id. Fails with the CLI's output when either command does.
+ * security lead would, `parallel` renewals at a time (4 by default); returns the campaign's id. Fails with the CLI's
+ * output when either command does.
  */
 export async function importAndStartCompromiseCampaign(
   files: string[],
   issuerDn: string,
   cliEnv: NodeJS.ProcessEnv,
+  { parallel = 4 }: { parallel?: number } = {},
 ): Promise<string> {
   const imported = await runCertflowToEnd(['import', ...files, '--owner', DEMO_GROUP_ID], cliEnv);
   if (imported.code !== 0 || !imported.out.includes(`${files.length} started`)) {
     throw new Error(`certflow import did not start ${files.length} lifecycles:\n${imported.out}`);
   }
-  const started = await runCertflowToEnd(
+  const started = runCertflow(
     [
       'campaign',
       'start',
@@ -71,12 +73,20 @@ export async function importAndStartCompromiseCampaign(
       '--kind',
       'ca-compromise',
       '--parallel',
-      '4',
+      String(parallel),
       '--yes',
       '--json',
     ],
     cliEnv,
   );
-  if (started.code !== 0) throw new Error(`certflow campaign start failed:\n${started.out}`);
-  return (JSON.parse(started.out.slice(started.out.indexOf('{'))) as { campaign: { id: string } }).campaign.id;
+  const code = await started.exited;
+  // The JSON is stdout; notes such as the CLI's operator-mode line go to stderr.
+  const json = started.stdout.join('\n');
+  const out = [...started.stdout, ...started.stderr].join('\n');
+  if (code !== 0) throw new Error(`certflow campaign start failed:\n${out}`);
+  try {
+    return (JSON.parse(json.slice(json.indexOf('{'))) as { campaign: { id: string } }).campaign.id;
+  } catch (error) {
+    throw new Error(`certflow campaign start --json printed what is not JSON:\n${out}`, { cause: error });
+  }
 }
