@@ -1,5 +1,7 @@
 import { API_PREFIX, createApiMount } from '../../adapters/api/api-app';
 import { SqlApiTokenStore } from '../../adapters/database/sql-api-token-store';
+import { SqlDiscoveryStore } from '../../adapters/database/sql-discovery-store';
+import { createApiImporter } from '../../runtime/api-importer';
 import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime, type Worker } from '@temporalio/worker';
 import { createSlackApp, SLACK_EVENTS_PATH, type SlackApp, SlackStartError } from '../../adapters/slack/app';
@@ -437,11 +439,17 @@ export async function runStart({ config, workerOnly, out, stop }: StartOptions):
         where: 'certflow start',
       });
       const opened = services;
+      // The campaign client is made once the worker runs; until then campaign routes answer 503.
+      let apiCampaigns: CampaignOperations | null = null;
       api.attach(
         createApiMount({
           store: services.store,
           tokens: new SqlApiTokenStore({ db: services.db }),
+          roles: services.roles.readerFor(config.taskQueue),
           lifecycles: () => lifecycles,
+          campaigns: () => apiCampaigns,
+          findings: new SqlDiscoveryStore({ db: services.db }),
+          importer: createApiImporter(services.lifecycle.loadPolicy),
           log: out,
         }).handler,
       );
@@ -521,6 +529,7 @@ export async function runStart({ config, workerOnly, out, stop }: StartOptions):
         defaultChannelId: config.campaignChannelId ?? (demoSlack === undefined ? null : DEMO_CHANNEL.id),
         where: 'slack',
       });
+      apiCampaigns = campaigns;
       createDashboard({ config, services, lifecycles, campaigns }).forEach((mount, index) =>
         dashboard[index]?.attach(mount.handler),
       );
