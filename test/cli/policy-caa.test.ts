@@ -19,6 +19,17 @@ let dir: string;
 let env: NodeJS.ProcessEnv;
 let server: DnsServer;
 
+/** Writes an issuers file of ACME issuers (name → CAA identity), the first one the default; returns its path. */
+function writeIssuers(name: string, identities: Record<string, string>): string {
+  const file = path.join(dir, name);
+  const issuers = Object.entries(identities).map(
+    ([issuer, identity]) =>
+      `  - name: ${issuer}\n    directoryUrl: https://127.0.0.1:1/dir\n    contact: pki@example.test\n    caaIdentity: ${identity}\n`,
+  );
+  fs.writeFileSync(file, `default: ${Object.keys(identities)[0]}\nissuers:\n${issuers.join('')}`);
+  return file;
+}
+
 /** The subject DNs of `certflow list --json`'s certificates. */
 const subjectsOf = (out: string) =>
   (JSON.parse(out) as { items: Array<{ facts: { subject: { text: string } } }> }).items.map(
@@ -110,19 +121,7 @@ describe('R-CAA-1: certflow policy check', () => {
   });
 
   it('R-CAA-1: without CERTFLOW_CAA_IDENTITY, the default issuer of CERTFLOW_ISSUERS_FILE gives the identity', async () => {
-    const issuersFile = path.join(dir, 'issuers.yaml');
-    fs.writeFileSync(
-      issuersFile,
-      [
-        'default: acme:other',
-        'issuers:',
-        '  - name: acme:other',
-        '    directoryUrl: https://127.0.0.1:1/dir',
-        '    contact: pki@example.test',
-        '    caaIdentity: other-ca.example',
-        '',
-      ].join('\n'),
-    );
+    const issuersFile = writeIssuers('issuers.yaml', { 'acme:other': 'other-ca.example' });
     const result = await run(
       { CERTFLOW_ISSUERS_FILE: issuersFile, CERTFLOW_DNS_SERVERS: server.address },
       'policy',
@@ -134,23 +133,10 @@ describe('R-CAA-1: certflow policy check', () => {
   });
 
   it("R-CAA-1: each certificate is checked against the issuer chooseIssuer picks (here the policy's, not the default); the findings are stored for list --violations and --rule R-CAA-1", async () => {
-    const issuersFile = path.join(dir, 'issuers-two.yaml');
-    fs.writeFileSync(
-      issuersFile,
-      [
-        'default: acme:other',
-        'issuers:',
-        '  - name: acme:other',
-        '    directoryUrl: https://127.0.0.1:1/dir',
-        '    contact: pki@example.test',
-        '    caaIdentity: other-ca.example',
-        '  - name: acme:net',
-        '    directoryUrl: https://127.0.0.1:1/dir',
-        '    contact: pki@example.test',
-        '    caaIdentity: ca.example.net',
-        '',
-      ].join('\n'),
-    );
+    const issuersFile = writeIssuers('issuers-two.yaml', {
+      'acme:other': 'other-ca.example',
+      'acme:net': 'ca.example.net',
+    });
     const policyFile = path.join(dir, 'policy-net.yaml');
     fs.writeFileSync(policyFile, 'renewal:\n  issuer: acme:net\n');
     const issuers = { CERTFLOW_ISSUERS_FILE: issuersFile, CERTFLOW_DNS_SERVERS: server.address };

@@ -5,9 +5,10 @@
  * once, updated to the configuration in force at every worker start); `sendNow` runs the month's report at once, still
  * delivered at most once per audience and month.
  */
-import { ScheduleAlreadyRunning, ScheduleOverlapPolicy, type Client } from '@temporalio/client';
+import type { Client } from '@temporalio/client';
 import type { WorkingCalendar } from '../domain/reports/working-day';
 import type { MonthlyReportInput, MonthlyReportResult } from '../workflows/monthly-report';
+import { ensureDailySchedule } from './daily-schedule';
 
 /** The schedule's id. */
 export const MONTHLY_REPORT_SCHEDULE_ID = 'monthly-report';
@@ -35,34 +36,16 @@ export function createMonthlyReports(options: {
 }): MonthlyReports {
   const { client, taskQueue } = options;
   const now = options.now ?? (() => new Date());
-  const scheduleOf = (timing: MonthlyReportTiming) => {
-    const input: MonthlyReportInput = { calendar: timing.calendar };
-    return {
-      spec: { calendars: [{ hour: timing.hour, minute: 0, second: 0 }], timezone: timing.calendar.timeZone },
-      action: {
-        type: 'startWorkflow' as const,
-        workflowType: 'monthlyReportWorkflow',
-        // The schedule appends the scheduled time: monthly-report-<time>, one id per day.
-        workflowId: MONTHLY_REPORT_SCHEDULE_ID,
-        taskQueue,
-        args: [input],
-      },
-      // A worker down at the hour still reports when it is back the same day.
-      policies: { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: '1 day' as const },
-    };
-  };
   return {
     async ensureSchedule(timing) {
-      try {
-        await client.schedule.create({ scheduleId: MONTHLY_REPORT_SCHEDULE_ID, ...scheduleOf(timing) });
-        return 'created';
-      } catch (error) {
-        if (!(error instanceof ScheduleAlreadyRunning)) throw error;
-      }
-      await client.schedule
-        .getHandle(MONTHLY_REPORT_SCHEDULE_ID)
-        .update((previous) => ({ ...previous, ...scheduleOf(timing) }));
-      return 'updated';
+      const input: MonthlyReportInput = { calendar: timing.calendar };
+      return await ensureDailySchedule(client, {
+        scheduleId: MONTHLY_REPORT_SCHEDULE_ID,
+        spec: { calendars: [{ hour: timing.hour, minute: 0, second: 0 }], timezone: timing.calendar.timeZone },
+        workflowType: 'monthlyReportWorkflow',
+        taskQueue,
+        input,
+      });
     },
 
     async sendNow(input) {

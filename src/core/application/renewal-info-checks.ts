@@ -3,10 +3,11 @@
  * starts renewalInfoCheckWorkflow once a day, ensured at every worker start (created once, updated to the
  * configuration in force), and the signal through which the check tells a lifecycle its CA's suggested window.
  */
-import { ScheduleAlreadyRunning, ScheduleOverlapPolicy, WorkflowNotFoundError, type Client } from '@temporalio/client';
+import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { lifecycleWorkflowId, renewalWindowSuggestedSignal } from '../workflows/definitions';
 import type { RenewalInfoCheckInput } from '../workflows/renewal-info-check';
 import type { RenewalWindowSignals } from '../ports/renewal-window-signals';
+import { ensureDailySchedule } from './daily-schedule';
 
 /** The schedule's id. */
 export const RENEWAL_INFO_SCHEDULE_ID = 'renewal-info-check';
@@ -16,29 +17,14 @@ export async function ensureRenewalInfoSchedule(options: {
   readonly client: Client;
   readonly taskQueue: string;
 }): Promise<'created' | 'updated'> {
-  const { client, taskQueue } = options;
   const input: RenewalInfoCheckInput = {};
-  const schedule = {
-    spec: { intervals: [{ every: '1 day' as const }] },
-    action: {
-      type: 'startWorkflow' as const,
-      workflowType: 'renewalInfoCheckWorkflow',
-      // The schedule appends the scheduled time: one id per day.
-      workflowId: RENEWAL_INFO_SCHEDULE_ID,
-      taskQueue,
-      args: [input],
-    },
-    // A worker down when the day's check falls due still checks when it is back the same day.
-    policies: { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: '1 day' as const },
-  };
-  try {
-    await client.schedule.create({ scheduleId: RENEWAL_INFO_SCHEDULE_ID, ...schedule });
-    return 'created';
-  } catch (error) {
-    if (!(error instanceof ScheduleAlreadyRunning)) throw error;
-  }
-  await client.schedule.getHandle(RENEWAL_INFO_SCHEDULE_ID).update((previous) => ({ ...previous, ...schedule }));
-  return 'updated';
+  return await ensureDailySchedule(options.client, {
+    scheduleId: RENEWAL_INFO_SCHEDULE_ID,
+    spec: { intervals: [{ every: '1 day' }] },
+    workflowType: 'renewalInfoCheckWorkflow',
+    taskQueue: options.taskQueue,
+    input,
+  });
 }
 
 /** Tells lifecycles their CAs' suggested windows over Temporal. */

@@ -16,6 +16,7 @@ import { FileKeyStore } from '../../../src/adapters/keys/file-key-store';
 import { type RunningHttpServer, startHttpServer } from '../../../src/adapters/shared/http';
 import { CaRejectedError, CaUnavailableError, type IssueRequest } from '../../../src/core/ports/certificate-authority';
 import { acmeIssueRequest, type Pebble, startPebble } from '../../support/pebble';
+import { pebbleIssuer } from '../../support/pebble-issuer';
 import { freePort } from '../../support/ports';
 
 const EAB = { keyId: 'kid-certflow', hmacKey: 'zWNDZM6eQGHWpSRTPal5eIUYFTu7EajVIoguysqZ9wG44nMEtx3MUAsUDkMTQ12W' };
@@ -27,24 +28,10 @@ let http: RunningHttpServer;
 let pebble: Pebble;
 let pebbleWithEab: Pebble;
 
-function settings(overrides: Partial<AcmeIssuerSettings> = {}): AcmeIssuerSettings {
-  return {
-    name: 'acme:pebble',
-    directoryUrl: pebble.directoryUrl,
-    contact: 'pki-team@example.com',
-    eab: null,
-    caBundlePath: pebble.caBundlePath,
-    challenge: 'http-01',
-    caaIdentity: 'pebble.example',
-    requestTimeoutSeconds: 10,
-    ...overrides,
-  };
-}
-
 /** The adapter for Pebble with `overrides` to its settings; no CAA or DNS-01 here (acme-dns.test.ts has them). */
 function authority(overrides: Partial<AcmeIssuerSettings> = {}, acmeState: AcmeState = state): AcmeAuthority {
   return new AcmeAuthority({
-    settings: settings(overrides),
+    settings: pebbleIssuer(pebble, overrides),
     keyStore,
     state: acmeState,
     caa: null,

@@ -14,6 +14,7 @@ import { DeployFileError } from '../../../src/adapters/deploy/atomic-file';
 import { WebrootChallengeFiles } from '../../../src/adapters/deploy/webroot-challenges';
 import { FileKeyStore } from '../../../src/adapters/keys/file-key-store';
 import { acmeIssueRequest, type Pebble, startPebble } from '../../support/pebble';
+import { pebbleIssuer } from '../../support/pebble-issuer';
 
 let folder: string;
 let webroot: string;
@@ -39,17 +40,7 @@ function staticServer(root: string): Server {
 
 function authority(webroots: Record<string, string>): AcmeAuthority {
   return new AcmeAuthority({
-    settings: {
-      name: 'acme:pebble',
-      directoryUrl: pebble.directoryUrl,
-      contact: 'pki-team@example.com',
-      eab: null,
-      caBundlePath: pebble.caBundlePath,
-      challenge: 'http-01',
-      caaIdentity: 'pebble.example',
-      requestTimeoutSeconds: 10,
-      webroots,
-    },
+    settings: pebbleIssuer(pebble, { webroots }),
     keyStore,
     state: inMemoryAcmeState(),
     caa: null,

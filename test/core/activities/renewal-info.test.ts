@@ -24,6 +24,7 @@ import { certificateAuthorities } from '../../../src/core/ports/certificate-auth
 import type { IssuedCertificate } from '../../../src/core/ports/certificate-authority';
 import type { InventoryStore } from '../../../src/core/ports/inventory-store';
 import { acmeIssueRequest, type Pebble, startPebble } from '../../support/pebble';
+import { pebbleIssuer } from '../../support/pebble-issuer';
 
 let folder: string;
 let http: RunningHttpServer;
@@ -55,16 +56,7 @@ beforeAll(async () => {
   pebble = await startPebble({ httpPort: http.port });
   store = await openInventoryStore({ url: `sqlite:${path.join(folder, 'inventory.sqlite')}` });
   acme = new AcmeAuthority({
-    settings: {
-      name: 'acme:pebble',
-      directoryUrl: pebble.directoryUrl,
-      contact: 'pki-team@example.com',
-      eab: null,
-      caBundlePath: pebble.caBundlePath,
-      challenge: 'http-01',
-      caaIdentity: 'pebble.example',
-      requestTimeoutSeconds: 10,
-    },
+    settings: pebbleIssuer(pebble),
     keyStore,
     state,
     caa: null,
