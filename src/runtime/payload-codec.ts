@@ -125,7 +125,7 @@ function seal(payload: Payload, { id, key }: PayloadKey): Payload {
 
 /**
  * The module exporting certflow's failure converter, which moves failure messages and stack traces into payloads so
- * the codec encrypts them too; workflow bundles are built with it (see `bundleWorkflows`).
+ * the codec encrypts them too; workflow bundles are built with it (see `bundleWorkflows` in workflow-bundle.ts).
  */
 export const FAILURE_CONVERTER_PATH = path.join(__dirname, 'encoded-failure-converter.js');
 

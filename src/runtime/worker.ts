@@ -1,13 +1,6 @@
 import os from 'node:os';
-import path from 'node:path';
 import v8 from 'node:v8';
-import {
-  bundleWorkflowCode,
-  DefaultLogger,
-  type NativeConnection,
-  Worker,
-  type WorkflowBundleOption,
-} from '@temporalio/worker';
+import { type NativeConnection, Worker, type WorkflowBundleOption } from '@temporalio/worker';
 import { createActivities } from '../core/activities';
 import type { CampaignActivityDeps } from '../core/activities/campaign';
 import type { DiscoveryActivityDeps } from '../core/activities/discovery';
@@ -15,14 +8,15 @@ import type { LifecycleActivityDeps } from '../core/activities/lifecycle';
 import type { MonthlyReportActivityDeps } from '../core/activities/monthly-report';
 import type { RenewalInfoActivityDeps } from '../core/activities/renewal-info';
 import type { WorkerCapacitySettings } from './config-readers';
-import { FAILURE_CONVERTER_PATH, payloadDataConverter, type PayloadKey } from './payload-codec';
+import { payloadDataConverter, type PayloadKey } from './payload-codec';
+import { workerWorkflowBundle } from './workflow-bundle';
 
 /** Options of {@link createCertflowWorker}. */
 export interface CertflowWorkerOptions {
   connection: NativeConnection;
   namespace: string;
   taskQueue: string;
-  /** Prebuilt workflow bundle (tests build it once); by default the worker bundles workflows/ itself. */
+  /** Prebuilt workflow bundle (tests build it once); by default dist/'s prebuilt one, or one bundled now. */
   workflowBundle?: WorkflowBundleOption;
   identity?: string;
   /** Ports and stores of the lifecycle activities (see src/runtime/services.ts). */
@@ -83,21 +77,6 @@ export function workerCapacity(settings: WorkerCapacitySettings, heapLimitBytes:
   };
 }
 
-/** The folder the worker bundles workflows from: workflows/ next to this module, in source and in dist/. */
-export const WORKFLOWS_PATH = path.join(__dirname, '..', 'core', 'workflows');
-
-/**
- * Bundles workflows/ for the sandbox with certflow's failure converter (workflow failures are converted inside the
- * bundle), keeping webpack's report out of the worker's log unless it fails.
- */
-export async function bundleWorkflows(): ReturnType<typeof bundleWorkflowCode> {
-  return await bundleWorkflowCode({
-    workflowsPath: WORKFLOWS_PATH,
-    failureConverterPath: FAILURE_CONVERTER_PATH,
-    logger: new DefaultLogger('WARN'),
-  });
-}
-
 /** {@link workerCapacity} for this process's heap: what a worker created here runs with. */
 export function processWorkerCapacity(settings: WorkerCapacitySettings): WorkerCapacity {
   return workerCapacity(settings, v8.getHeapStatistics().heap_size_limit);
@@ -112,7 +91,7 @@ export async function createCertflowWorker(options: CertflowWorkerOptions): Prom
     taskQueue: options.taskQueue,
     identity,
     dataConverter: payloadDataConverter(options.payloadKeys ?? []),
-    workflowBundle: options.workflowBundle ?? (await bundleWorkflows()),
+    workflowBundle: options.workflowBundle ?? (await workerWorkflowBundle()),
     ...processWorkerCapacity(options.capacity ?? {}),
     activities: createActivities({
       workerIdentity: identity,

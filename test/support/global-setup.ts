@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { TestProject } from 'vitest/node' with { 'resolution-mode': 'import' };
 import { provision } from '../../scripts/provision-temporal';
-import { bundleWorkflows } from '../../src/runtime/worker';
+import { bundleWorkflows } from '../../src/runtime/workflow-bundle';
 
 declare module 'vitest' {
   export interface ProvidedContext {

@@ -16,11 +16,17 @@ export interface CertflowProcess {
   exited: Promise<number | string>;
 }
 
-/** Compiles the project into dist/ (incremental), as `npm start` does, so child processes run the current code. */
+/** Compiles the project into dist/ and bundles its workflows, as `npm start` does, so child processes run the current code. */
 export function buildDist(): void {
   const tsc = path.join(REPO_ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
   const result = spawnSync(process.execPath, [tsc, '-p', 'tsconfig.build.json'], { cwd: REPO_ROOT, encoding: 'utf8' });
   if (result.status !== 0) throw new Error(`tsc failed:\n${result.stdout}${result.stderr}`);
+  // As `npm run build` does: workers started from dist/ load this bundle instead of bundling at every start.
+  const bundle = spawnSync(process.execPath, [path.join(REPO_ROOT, 'dist', 'runtime', 'workflow-bundle.js')], {
+    cwd: REPO_ROOT,
+    encoding: 'utf8',
+  });
+  if (bundle.status !== 0) throw new Error(`bundling the workflows failed:\n${bundle.stdout}${bundle.stderr}`);
 }
 
 /** Runs `node dist/cli/main.js <args>` with `env` added to this process's environment. */
