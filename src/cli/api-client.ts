@@ -4,8 +4,8 @@
  * the fix). The answers are the application layer's own types, the ones the direct mode prints, so `--json` output
  * is the same either way.
  */
-import type { InventoryCertificate } from '../core/domain/inventory/model';
-import type { LifecycleRequest } from '../core/domain/lifecycle/model';
+import type { InventoryCertificate, OwnerGroup } from '../core/domain/inventory/model';
+import type { LifecycleRequest, RevocationReason } from '../core/domain/lifecycle/model';
 import type { LifecycleView } from '../core/domain/lifecycle/lifecycle-view';
 import type { ManagedCertificate } from '../core/ports/inventory-store';
 import { API_PREFIX } from '../adapters/api/api-app';
@@ -121,12 +121,7 @@ export class CertflowApiClient {
 
   /** A certificate by id, fingerprint or an 8+ digit prefix; null when there is none. */
   async certificate(idOrPrefix: string): Promise<InventoryCertificate | null> {
-    try {
-      return await this.call<InventoryCertificate>('GET', `/certificates/${encodeURIComponent(idOrPrefix)}`);
-    } catch (error) {
-      if (error instanceof ApiRequestError && error.status === 404) return null;
-      throw error;
-    }
+    return await this.orNull(this.call<InventoryCertificate>('GET', `/certificates/${encodeURIComponent(idOrPrefix)}`));
   }
 
   /** A lifecycle's state, plan and records. */
@@ -139,6 +134,28 @@ export class CertflowApiClient {
     return await this.call<LifecycleRequest>('POST', `/lifecycles/${encodeURIComponent(idOrPrefix)}/renew`, { reason });
   }
 
+  /** Asks for a revocation as the token's principal (an owner or a security lead; an approver decides). */
+  async revoke(
+    idOrPrefix: string,
+    input: { readonly reason: string; readonly revocationReason: RevocationReason; readonly replace: boolean },
+  ): Promise<LifecycleRequest> {
+    return await this.call<LifecycleRequest>('POST', `/lifecycles/${encodeURIComponent(idOrPrefix)}/revoke`, {
+      reason: input.reason,
+      reasonCode: input.revocationReason,
+      replace: input.replace,
+    });
+  }
+
+  /** Every owner group. */
+  async ownerGroups(): Promise<readonly OwnerGroup[]> {
+    return (await this.call<{ items: readonly OwnerGroup[] }>('GET', '/owner-groups')).items;
+  }
+
+  /** One owner group; null when there is none. */
+  async ownerGroup(id: string): Promise<OwnerGroup | null> {
+    return await this.orNull(this.call<OwnerGroup>('GET', `/owner-groups/${encodeURIComponent(id)}`));
+  }
+
   /** Approves or rejects a request of the lifecycle `managedId` as the token's principal. */
   async decide(
     managedId: string,
@@ -149,6 +166,16 @@ export class CertflowApiClient {
     const body =
       decision === 'approve' ? { requestId, ...(reason === undefined ? {} : { note: reason }) } : { requestId, reason };
     return await this.call<LifecycleRequest>('POST', `/lifecycles/${encodeURIComponent(managedId)}/${decision}`, body);
+  }
+
+  /** What `answer` gives, or null for a 404 problem. */
+  private async orNull<T>(answer: Promise<T>): Promise<T | null> {
+    try {
+      return await answer;
+    } catch (error) {
+      if (error instanceof ApiRequestError && error.status === 404) return null;
+      throw error;
+    }
   }
 
   private async call<T>(method: 'GET' | 'POST', route: string, body?: unknown): Promise<T> {

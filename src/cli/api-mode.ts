@@ -8,7 +8,13 @@
 import { CertificateQuerySchema } from '../adapters/api/api-schemas';
 import type { InventoryCertificate } from '../core/domain/inventory/model';
 import { parseRequestId } from '../core/domain/lifecycle/request-id';
-import type { CertificateFilter, CertificateStore, Page, PageRequest } from '../core/ports/inventory-store';
+import type {
+  CertificateFilter,
+  CertificateStore,
+  OwnerGroupStore,
+  Page,
+  PageRequest,
+} from '../core/ports/inventory-store';
 import { CertflowApiClient, type ApiCertificatePage } from './api-client';
 import type { LifecycleActions } from './commands/lifecycle';
 import { readCredentials } from './credentials';
@@ -63,8 +69,13 @@ export function apiLifecycleActions(client: CertflowApiClient): LifecycleActions
     decide: async (requestId, decision, reason) =>
       // runDecision has checked the id's form; the API wants the lifecycle it belongs to in its path.
       await client.decide(parseRequestId(requestId)?.managedCertificateId ?? '', decision, requestId, reason),
-    revoke: () => Promise.reject(new NoApiRouteError('revoke')),
+    revoke: async (idOrPrefix, input) => ({ request: await client.revoke(idOrPrefix, input) }),
   };
+}
+
+/** Owner groups through the API (`certflow groups list | show`). */
+export function apiOwnerGroups(client: CertflowApiClient): Pick<OwnerGroupStore, 'listOwnerGroups' | 'getOwnerGroup'> {
+  return { listOwnerGroups: () => client.ownerGroups(), getOwnerGroup: (id) => client.ownerGroup(id) };
 }
 
 /** The inventory's certificates through the API (`certflow show`); PEM is not served yet. */

@@ -34,7 +34,7 @@ import { AUDIT_OPTIONS, runAudit } from './commands/audit';
 import { askOnTerminal, runCampaign } from './commands/campaign';
 import { readCampaignCommand } from './commands/campaign-command-line';
 import { runCanary } from './commands/canary';
-import { GROUP_OPTIONS, runGroups } from './commands/groups';
+import { GROUP_OPTIONS, runGroups, runGroupsRead } from './commands/groups';
 import { DISCOVER_OPTIONS, readDiscoverCommand, runDiscover } from './commands/discover';
 import { readDiscoverScheduleCommand, runDiscoverSchedule } from './commands/discover-schedule';
 import { DiscoveryScheduleExistsError, DiscoveryScheduleNotFoundError } from '../core/application/discovery-schedules';
@@ -44,6 +44,7 @@ import {
   apiCertificates,
   apiClientFor,
   apiLifecycleActions,
+  apiOwnerGroups,
   apiServesFilter,
   NoApiRouteError,
   operatorModeLine,
@@ -150,7 +151,8 @@ Inventory:
 Logging in (act through a certflow server's HTTP API as a token's principal; the server decides what you may do):
   login <url> [--token-stdin]  check an API token (typed when asked, or piped in) and keep it for the commands below
                                (in $XDG_CONFIG_HOME/certflow/credentials.json, mode 0600); list, show, lifecycle
-                               status, renew, approve and reject then go through the API, the rest runs directly
+                               status, renew, approve, reject, revoke and groups list|show then go through the
+                               API; the rest runs directly
   logout                       forget the login (the token stays valid until certflow tokens revoke)
   whoami                       who you act as: the token's principal, or CERTFLOW_ACTOR in operator mode
 
@@ -341,7 +343,7 @@ async function runLifecycleCommand(command: string, rest: string[], io: CliIo): 
         max: 1,
         usage: 'certflow revoke <id> --reason <text> --revocation-reason <reason> [--no-replace] [--json]',
       });
-      await withLifecycleActions(io, false, (actions) => runRevoke(positionals[0] ?? '', values, actions, io));
+      await withLifecycleActions(io, true, (actions) => runRevoke(positionals[0] ?? '', values, actions, io));
       return true;
     }
   }
@@ -410,6 +412,11 @@ async function runInventoryCommand(command: string, rest: string[], io: CliIo): 
         usage: 'certflow groups list | show <id> | create <id> [options] | update <id> [options]',
       });
       const [action = 'list', id] = positionals;
+      const api = apiClientFor(io, action === 'list' || action === 'show');
+      if (api !== null && (action === 'list' || action === 'show')) {
+        await runGroupsRead(action, id, values, apiOwnerGroups(api), io);
+        return true;
+      }
       await withInventory(io, undefined, (context) => runGroups(action, id, values, context, io));
       return true;
     }

@@ -128,6 +128,18 @@ describe('certflow login: the CLI as a client of the HTTP API', () => {
           expect(refused.err).toContain("the server's configuration and the owner group decide who may do this");
         }
 
+        const revoke = [
+          'revoke',
+          seeded.managedCertificateId,
+          '--reason',
+          'leaked',
+          '--revocation-reason',
+          'keyCompromise',
+        ];
+        const notOwner = await cli('stranger', revoke);
+        expect(notOwner.code).toBe(EXIT.failure);
+        expect(notOwner.err).toContain('(HTTP 403 Refused)');
+
         const status = await cli('stranger', ['lifecycle', 'status', seeded.managedCertificateId]);
         expect(status.code, status.err).toBe(EXIT.ok);
         expect(status.out).toContain(`${request.id}: renewal, awaiting-approval, requested by ${PEOPLE.owner.id}`);
@@ -142,7 +154,7 @@ describe('certflow login: the CLI as a client of the HTTP API', () => {
     },
   );
 
-  it('R-API-1: list and show through the API print what the server has, in the same JSON as the direct mode on the server', async () => {
+  it('R-API-1: list, show and groups through the API print what the server has, in the same JSON as the direct mode on the server', async () => {
     await h.seed({ daysLeft: 90, lifetimeDays: 365, names: ['shop.payments.example.com'] });
     expect((await login('stranger')).code).toBe(EXIT.ok);
     // The operator on the server's machine, not logged in, reading the same inventory directly.
@@ -165,6 +177,17 @@ describe('certflow login: the CLI as a client of the HTTP API', () => {
     expect(shown.code, shown.err).toBe(EXIT.ok);
     expect(JSON.parse(shown.out)).toEqual(JSON.parse((await direct(['show', page.items[0]!.id, '--json'])).out));
     expect((await cli('stranger', ['show', page.items[0]!.id])).out).toContain('shop.payments.example.com');
+    for (const argv of [
+      ['groups', 'list', '--json'],
+      ['groups', 'show', 'payments-web', '--json'],
+    ]) {
+      const groups = await cli('stranger', argv);
+      expect(groups.code, groups.err).toBe(EXIT.ok);
+      expect(JSON.parse(groups.out)).toEqual(JSON.parse((await direct(argv)).out));
+    }
+    const noGroup = await cli('stranger', ['groups', 'show', 'nobody']);
+    expect(noGroup.code).toBe(EXIT.usage);
+    expect(noGroup.err).toContain('no owner group "nobody"');
     const missing = await cli('stranger', ['show', '0123456789abcdef']);
     expect(missing.code).toBe(EXIT.failure);
     expect(missing.err).toContain('no certificate in the inventory has id or fingerprint 0123456789abcdef');

@@ -3,6 +3,7 @@ import { type IssuersConfig, unconfiguredIssuer } from '../../adapters/acme/acme
 import { OWNER_GROUP_ID } from '../../core/domain/inventory/metadata-row';
 import { ownerGroupProblem } from '../../core/domain/inventory/owner-group-check';
 import type { OwnerGroup, Person } from '../../core/domain/inventory/model';
+import type { OwnerGroupStore } from '../../core/ports/inventory-store';
 import { formatPerson, InvalidPersonError, parsePerson } from '../../core/domain/inventory/person';
 import { UsageError } from '../errors';
 import { renderTable } from '../format/table';
@@ -164,21 +165,21 @@ function describeGroup(group: OwnerGroup): string[] {
   ];
 }
 
-/** Runs `certflow groups list|show|create|update`. */
-export async function runGroups(
-  action: string,
+/** Runs `certflow groups list | show <id>` on the owner groups `groups` reads (the inventory, or the HTTP API). */
+export async function runGroupsRead(
+  action: 'list' | 'show',
   id: string | undefined,
   values: GroupValues,
-  context: LifecycleCommandContext,
+  groups: Pick<OwnerGroupStore, 'listOwnerGroups' | 'getOwnerGroup'>,
   io: { out: (line: string) => void },
 ): Promise<void> {
   if (action === 'list') {
-    const groups = await context.store.listOwnerGroups();
-    if (values.json) io.out(JSON.stringify(groups, null, 2));
-    else if (groups.length === 0) io.out('No owner groups yet: certflow groups create <id> --name … --approver …');
+    const listed = await groups.listOwnerGroups();
+    if (values.json) io.out(JSON.stringify(listed, null, 2));
+    else if (listed.length === 0) io.out('No owner groups yet: certflow groups create <id> --name … --approver …');
     else
       io.out(
-        renderTable(groups, [
+        renderTable(listed, [
           { header: 'ID', cell: (group) => group.id },
           { header: 'NAME', cell: (group) => group.name, maxWidth: 40 },
           { header: 'APPROVERS', cell: (group) => group.approvers.map(formatPerson).join(', '), maxWidth: 50 },
@@ -188,17 +189,30 @@ export async function runGroups(
       );
     return;
   }
-  if (!['show', 'create', 'update'].includes(action)) {
-    throw new UsageError(`unknown groups action "${action}"; use list, show, create or update`);
-  }
-  if (!id) throw new UsageError(`usage: certflow groups ${action} <group id>${action === 'show' ? '' : ' [options]'}`);
-  const existing = await context.store.getOwnerGroup(id);
-  if (action === 'show') {
-    if (!existing) throw new UsageError(`no owner group "${id}"; see certflow groups list`);
-    if (values.json) io.out(JSON.stringify(existing, null, 2));
-    else describeGroup(existing).forEach((line) => io.out(line));
+  if (!id) throw new UsageError('usage: certflow groups show <group id>');
+  const existing = await groups.getOwnerGroup(id);
+  if (!existing) throw new UsageError(`no owner group "${id}"; see certflow groups list`);
+  if (values.json) io.out(JSON.stringify(existing, null, 2));
+  else describeGroup(existing).forEach((line) => io.out(line));
+}
+
+/** Runs `certflow groups list|show|create|update`. */
+export async function runGroups(
+  action: string,
+  id: string | undefined,
+  values: GroupValues,
+  context: LifecycleCommandContext,
+  io: { out: (line: string) => void },
+): Promise<void> {
+  if (action === 'list' || action === 'show') {
+    await runGroupsRead(action, id, values, context.store, io);
     return;
   }
+  if (!['create', 'update'].includes(action)) {
+    throw new UsageError(`unknown groups action "${action}"; use list, show, create or update`);
+  }
+  if (!id) throw new UsageError(`usage: certflow groups ${action} <group id> [options]`);
+  const existing = await context.store.getOwnerGroup(id);
   if (action === 'create' && existing) {
     if (!values['if-missing']) {
       throw new UsageError(
