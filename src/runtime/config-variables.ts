@@ -212,8 +212,9 @@ export const CONFIG_VARIABLES: readonly ConfigVariable[] = [
   },
   {
     name: 'CERTFLOW_CAA_IDENTITY',
-    default: "(unset: the default ACME issuer's)",
-    description: "CAA issuer domain `certflow policy check` checks managed names' CAA against, e.g. `letsencrypt.org`",
+    default: "(unset: each certificate's renewing issuer's)",
+    description:
+      "CAA issuer domain `certflow policy check` checks every managed name's CAA against, e.g. `letsencrypt.org`",
   },
   {
     name: 'CERTFLOW_ISSUERS_FILE',
