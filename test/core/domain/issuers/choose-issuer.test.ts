@@ -1,6 +1,10 @@
 /** Which issuer renews a certificate (issue 19, R-REN-1): a table over the settings that decide it. */
 import { describe, expect, it } from 'vitest';
-import { chooseIssuer, type IssuerChoiceInput } from '../../../../src/core/domain/issuers/choose-issuer';
+import {
+  chooseIssuer,
+  describeIssuerChoice,
+  type IssuerChoiceInput,
+} from '../../../../src/core/domain/issuers/choose-issuer';
 
 const CONFIGURED = ['internal', 'acme:pebble', 'acme:letsencrypt'];
 
@@ -74,4 +78,19 @@ describe('chooseIssuer (R-REN-1)', () => {
       expect(choice.fix).toContain('internal, acme:pebble, acme:letsencrypt');
     },
   );
+});
+
+describe('describeIssuerChoice (R-REN-1)', () => {
+  it.each([
+    [{ kind: 'chosen', issuer: 'acme:pebble', source: 'owner-group' }, "acme:pebble (the owner group's setting)"],
+    [{ kind: 'chosen', issuer: 'acme:pebble', source: 'campaign' }, "acme:pebble (the campaign's target issuer)"],
+    [{ kind: 'chosen', issuer: 'internal', source: 'current-issuer' }, 'internal (issued the current certificate)'],
+    [{ kind: 'chosen', issuer: 'internal', source: 'default' }, 'internal (the default issuer)'],
+    [
+      { kind: 'unknown-issuer', issuer: 'acme:gone', source: 'policy', fix: 'add it or change the setting' },
+      'acme:gone, which is not configured: add it or change the setting',
+    ],
+  ] as const)('%j reads %s', (choice, text) => {
+    expect(describeIssuerChoice(choice)).toBe(text);
+  });
 });
