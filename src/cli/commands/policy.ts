@@ -122,14 +122,20 @@ function printCaa(caa: CaaCheck | null, io: { out: (line: string) => void }): vo
     );
     return;
   }
+  if (caa.identity === undefined && caa.certificates === 0) {
+    io.out(
+      `CAA (R-CAA-1): none of the ${caa.skipped.toLocaleString('en-US')} managed certificates is renewed by an issuer ` +
+        "with a CAA identity (the internal CA reads no CAA); an owner group's --issuer, the policy's renewal.issuer or " +
+        'the default in CERTFLOW_ISSUERS_FILE names the ACME issuer that renews them',
+    );
+    return;
+  }
   const failed = caa.findings.filter((finding) => finding.violation.rule === 'caa-lookup-failed').length;
   const against =
     caa.identity === undefined
-      ? `against each certificate's renewing issuer (${
-          Object.entries(caa.byIssuer)
-            .map(([issuer, count]) => `${issuer}: ${count.toLocaleString('en-US')}`)
-            .join(', ') || 'none'
-        })`
+      ? `against each certificate's renewing issuer (${Object.entries(caa.byIssuer)
+          .map(([issuer, count]) => `${issuer}: ${count.toLocaleString('en-US')}`)
+          .join(', ')})`
       : `for issuer ${caa.identity}`;
   io.out(
     `CAA (R-CAA-1) ${against}: ${caa.names.toLocaleString('en-US')} names of ` +
