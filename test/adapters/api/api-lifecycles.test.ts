@@ -81,4 +81,37 @@ describe('lifecycles through the HTTP API (time-skipping server, SQLite inventor
       });
     },
   );
+  it(
+    "R-SEC-2, R-API-1: a revocation asked with the owner's token carries its reason code and waits for an approver; a stranger's token is refused",
+    { timeout: 120_000 },
+    async () => {
+      const seeded = await h.seed({ daysLeft: 150, lifetimeDays: 365, names: ['shop.payments.example.com'] });
+      await h.withWorker(async () => {
+        await h.start(seeded.managedCertificateId);
+        await h.waitFor(seeded.managedCertificateId, (view) => view.plan.length > 0, 'the first plan');
+        const route = `/lifecycles/${seeded.managedCertificateId}/revoke`;
+
+        const badCode = await post(route, secrets.owner!, { reason: 'leaked', reasonCode: 'stolen' });
+        expect(badCode.status).toBe(400);
+        expect(((await badCode.json()) as { errors: { parameter: string }[] }).errors[0]!.parameter).toBe(
+          'json.reasonCode',
+        );
+        const refused = await post(route, secrets.stranger!, { reason: 'leaked', reasonCode: 'keyCompromise' });
+        expect(refused.status).toBe(403);
+        expect(((await refused.json()) as { detail: string }).detail).toContain('cannot request a revocation');
+
+        const asked = await post(route, secrets.owner!, {
+          reason: 'key in a public repo',
+          reasonCode: 'keyCompromise',
+        });
+        expect(asked.status).toBe(200);
+        expect(await asked.json()).toMatchObject({
+          kind: 'revocation',
+          status: 'awaiting-approval',
+          revocationReason: 'keyCompromise',
+          requestedBy: { id: PEOPLE.owner.id },
+        });
+      });
+    },
+  );
 });
