@@ -84,6 +84,16 @@ describe('ticketSummary', () => {
 });
 
 describe('the description', () => {
+  it('R-REN-1: names the issuer the renewal will use and why', () => {
+    const text = plainText(
+      ticketDescriptionSections(
+        request({ renewalIssuer: { kind: 'chosen', issuer: 'acme:pebble', source: 'campaign' } }),
+      ),
+    );
+    expect(text).toContain("- Renewed through: acme:pebble (the campaign's target issuer)");
+    expect(plainText(ticketDescriptionSections(request()))).not.toContain('Renewed through');
+  });
+
   it('holds everything a change manager needs, as plain text for REST API v2', () => {
     const text = plainText(ticketDescriptionSections(request()));
     for (const expected of [

@@ -154,6 +154,16 @@ describe('notification messages', () => {
     expect(json).not.toContain('Reminder');
   });
 
+  it('R-REN-1: an approval request says which issuer the renewal will use and why', () => {
+    const message = approvalRequestMessage({
+      ...APPROVAL,
+      renewalIssuer: { kind: 'chosen', issuer: 'acme:pebble', source: 'owner-group' },
+    });
+    expect(JSON.stringify(message.blocks)).toContain("*Renews through*\\nacme:pebble (the owner group's setting)");
+    expect(checkMessage(message)).toEqual([]);
+    expect(JSON.stringify(approvalRequestMessage(APPROVAL).blocks)).not.toContain('Renews through');
+  });
+
   it("R-RA-1: names are checked against the application's known addresses", () => {
     const message = approvalRequestMessage(
       {
