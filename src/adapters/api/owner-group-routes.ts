@@ -10,6 +10,7 @@ import { saveOwnerGroup, type OwnerGroupSaveMode } from '../../core/application/
 import { requireSecurityRole } from '../../core/application/security-roles';
 import { OWNER_GROUP_ID } from '../../core/domain/inventory/metadata-row';
 import type { OwnerGroup, Person } from '../../core/domain/inventory/model';
+import { emptyOwnerGroup } from '../../core/domain/inventory/owner-group-check';
 import { InvalidPersonError, parsePerson } from '../../core/domain/inventory/person';
 import type { ApiRouteDependencies } from './api-dependencies';
 import {
@@ -158,18 +159,7 @@ function readPerson(field: string, text: string): Person {
 
 /** The group `fields` make of `existing` (a new, empty one when null). */
 function applyFields(id: string, existing: OwnerGroup | null, fields: GroupFields): OwnerGroup {
-  const base: OwnerGroup = existing ?? {
-    id,
-    name: '',
-    contacts: [],
-    approvers: [],
-    managementContact: null,
-    incidentResponseContact: null,
-    slack: {},
-    jira: {},
-    reminderDays: null,
-    autoRenew: false,
-  };
+  const base: OwnerGroup = existing ?? emptyOwnerGroup(id);
   const people = (field: 'contacts' | 'approvers') =>
     fields[field] === undefined
       ? base[field]

@@ -1,7 +1,7 @@
 import { saveOwnerGroup } from '../../core/application/owner-groups';
 import { type IssuersConfig, unconfiguredIssuer } from '../../adapters/acme/acme-issuers-config';
 import { OWNER_GROUP_ID } from '../../core/domain/inventory/metadata-row';
-import { ownerGroupProblem } from '../../core/domain/inventory/owner-group-check';
+import { emptyOwnerGroup, ownerGroupProblem } from '../../core/domain/inventory/owner-group-check';
 import type { OwnerGroup, Person } from '../../core/domain/inventory/model';
 import type { OwnerGroupStore } from '../../core/ports/inventory-store';
 import { formatPerson, InvalidPersonError, parsePerson } from '../../core/domain/inventory/person';
@@ -101,18 +101,7 @@ export function applyGroupOptions(
       `"${id}" is not a group id; use lowercase letters, digits, '.', '_' or '-' (e.g. payments-web)`,
     );
   }
-  const base: OwnerGroup = existing ?? {
-    id,
-    name: '',
-    contacts: [],
-    approvers: [],
-    managementContact: null,
-    incidentResponseContact: null,
-    slack: {},
-    jira: {},
-    reminderDays: null,
-    autoRenew: false,
-  };
+  const base: OwnerGroup = existing ?? emptyOwnerGroup(id);
   const slack = { ...base.slack };
   if (values['slack-channel'] !== undefined) slack.channelId = values['slack-channel'];
   for (const [flag, field] of [

@@ -1,4 +1,7 @@
-/** What makes an owner group complete enough to store (R-OWN-1): a display name and someone to approve renewals. */
+/**
+ * What makes an owner group complete enough to store (R-OWN-1): a display name and someone to approve renewals; and
+ * the empty group a create starts from.
+ */
 import type { OwnerGroup } from './model';
 
 /** Why `group` cannot be stored, with the fix; null when it can. */
@@ -11,4 +14,20 @@ export function ownerGroupProblem(group: OwnerGroup): string | null {
     );
   }
   return null;
+}
+
+/** A group with nothing set yet: what `certflow groups create` and the API's create fill in. */
+export function emptyOwnerGroup(id: string): OwnerGroup {
+  return {
+    id,
+    name: '',
+    contacts: [],
+    approvers: [],
+    managementContact: null,
+    incidentResponseContact: null,
+    slack: {},
+    jira: {},
+    reminderDays: null,
+    autoRenew: false,
+  };
 }
