@@ -95,9 +95,16 @@ export function createRenewalInfoActivities(deps: RenewalInfoActivityDeps) {
       const now = new Date().toISOString();
       const counts = { asked: 0, signalled: 0, notRunning: 0, failed: 0 };
       const failures: string[] = [];
+      // Where a retry resumes: the end of the last batch finished. Heartbeats repeat it after every certificate, so
+      // a slow CA keeps the attempt alive while a stuck one is noticed.
+      let finishedUpTo = resumed;
       for await (const batch of deps.store.eachManagedCertificate({ notAfterFrom: now }, BATCH)) {
         const todo = batch.filter(({ managed }) => resumed === null || managed.id > resumed);
-        const outcomes = await mapBounded(todo, concurrency, ({ managed }) => checkOne(managed, policy, now));
+        const outcomes = await mapBounded(todo, concurrency, async ({ managed }) => {
+          const outcome = await checkOne(managed, policy, now);
+          context.heartbeat(finishedUpTo);
+          return outcome;
+        });
         for (const outcome of outcomes) {
           if (outcome === 'skipped') continue;
           counts.asked += 1;
@@ -111,8 +118,8 @@ export function createRenewalInfoActivities(deps: RenewalInfoActivityDeps) {
             if (failures.length < MAX_REPORTED_FAILURES) failures.push(outcome.failed);
           }
         }
-        const last = batch[batch.length - 1];
-        if (last !== undefined) context.heartbeat(last.managed.id);
+        finishedUpTo = batch[batch.length - 1]?.managed.id ?? finishedUpTo;
+        context.heartbeat(finishedUpTo);
       }
       return { ...counts, failures };
     },
