@@ -5,5 +5,15 @@ import type { Policy } from '../core/domain/policy/policy';
 
 /** The importer of `POST /api/v1/certificates/import`. */
 export function createApiImporter(loadPolicy: () => Promise<Policy>): ApiImporter {
-  return { decode: (file, passwords) => decodeCertificateFile(file, passwords), loadPolicy };
+  return {
+    decode: (file, passwords) => {
+      const found = decodeCertificateFile(file, passwords);
+      // The decoder words its fix for the command line; an upload gives the passphrase in a form field.
+      const errors = found.errors.map((error) =>
+        error.replace('with --password', 'in the passphrase field (or the Certflow-Passphrase header)'),
+      );
+      return { ...found, errors };
+    },
+    loadPolicy,
+  };
 }

@@ -293,7 +293,7 @@ describe('the HTTP API beyond lifecycles (R-API-1, R-SEC-2)', () => {
       ((await locked.json()) as { certificates: { created: number; errors: unknown[] } }).certificates,
     ).toMatchObject({
       created: 0,
-      errors: [expect.objectContaining({ message: expect.stringContaining('password') })],
+      errors: [expect.objectContaining({ message: expect.stringContaining('in the passphrase field') })],
     });
     const opened = new FormData();
     opened.append('file', new Blob([pkcs12]), 'upload4.p12');
