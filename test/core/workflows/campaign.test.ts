@@ -15,7 +15,8 @@ import {
   type CampaignStateCounts,
 } from '../../../src/core/domain/campaigns/model';
 import { DeployRejectedError, type Deployer } from '../../../src/core/ports/deployer';
-import { campaignWorkflowId } from '../../../src/core/workflows/definitions';
+import type { AuditEntry } from '../../../src/core/domain/inventory/model';
+import { campaignWorkflowId, lifecycleWorkflowId } from '../../../src/core/workflows/definitions';
 import {
   CAMPAIGN_PEOPLE,
   createCampaignHarness,
@@ -129,6 +130,42 @@ async function expectReplacedOnce(h: CampaignHarness, seeds: readonly CampaignSe
   }
   const issuedByNew = await h.store.countCertificates({ issuer: 'O=certflow' });
   expect(issuedByNew).toBeGreaterThanOrEqual(seeds.length);
+}
+
+/** The steps every member's replacement audits, once each (R-LOG-1), whatever else its trail holds. */
+const MEMBER_STEPS = [
+  'renewal.requested',
+  'request.approved',
+  'ticket.opened',
+  'renewal.started',
+  'certificate.issued',
+  'renewal.installing',
+  'certificate.installed',
+  'renewal.verifying',
+  'certificate.verified',
+  'renewal.completed',
+  'certificate.revoked',
+  'lifecycle.old-certificate-revoked',
+];
+
+/**
+ * R-CAM-4: every member's lifecycle left the same audit trail (a retried or repeated step would show twice, a lost
+ * one not at all), with each replacement step once and in order, its ticket comments and notifications included.
+ */
+async function expectCompleteAuditTrails(h: CampaignHarness, seeds: readonly CampaignSeed[]): Promise<void> {
+  const rows: AuditEntry[] = [];
+  for (;;) {
+    const page = await h.store.queryAudit({}, { limit: 1000, offset: rows.length });
+    rows.push(...page.items);
+    if (page.items.length < 1000) break;
+  }
+  const trails = seeds.map((seed) =>
+    rows.filter((row) => row.where === lifecycleWorkflowId(seed.managedCertificateId)).map((row) => row.action),
+  );
+  const [first] = trails;
+  expect(first?.filter((action) => MEMBER_STEPS.includes(action))).toEqual(MEMBER_STEPS);
+  expect(first?.filter((action) => action === 'ticket.commented')).toHaveLength(5);
+  for (const trail of trails) expect(trail).toEqual(first);
 }
 
 describe('campaign workflow', () => {
@@ -342,6 +379,7 @@ describe('campaign workflow', () => {
     );
     const all = [...seeds, ...late];
     await expectReplacedOnce(h, all);
+    await expectCompleteAuditTrails(h, all);
     // No duplicate certificate, ticket or message: one issuance, one change ticket per certificate, one Slack post.
     const issued = await h.store.searchCertificates({ issuer: 'O=certflow' }, { limit: 1000 });
     const subjects = issued.items.map((certificate) => certificate.facts.subject);
