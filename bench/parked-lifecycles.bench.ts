@@ -164,11 +164,7 @@ async function seed(bench: Bench, count: number, label: string, notBefore: Date,
   return { created, replaced };
 }
 
-const state: {
-  bench?: Bench;
-  lines: string[];
-  done: boolean;
-} = { lines: [], done: false };
+const state: { bench?: Bench; done: boolean } = { done: false };
 
 async function setUp(): Promise<Bench> {
   if (state.bench) return state.bench;
@@ -283,13 +279,15 @@ async function workerIdle(bench: Bench): Promise<void> {
 
 async function run(): Promise<void> {
   const bench = await setUp();
-  const out = (line: string) => state.lines.push(line);
+  // Each line as it comes: a large run takes long, and a run cut short still says how far it got.
+  const out = (line: string) => process.stdout.write(`${line}\n`);
   const load = () =>
     os
       .loadavg()
       .map((value) => value.toFixed(1))
       .join(', ');
   out(`parked lifecycles: ${LIFECYCLES} managed certificates in ${GROUPS.length} owner groups, load ${load()}`);
+  out(`  ${bench.worker.stdout.find((line) => line.startsWith('worker: ')) ?? 'worker: (capacity not printed)'}`);
 
   const now = Date.now();
   let started = performance.now();
@@ -421,7 +419,6 @@ describe(`parked lifecycles: ${LIFECYCLES} on the dev server`, () => {
       try {
         await run();
       } finally {
-        process.stdout.write(`${state.lines.join('\n')}\n`);
         await tearDown();
       }
     },

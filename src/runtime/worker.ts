@@ -43,9 +43,9 @@ export interface WorkerCapacity {
 }
 
 /**
- * What one cached lifecycle holds, rounded up, as measured by `npm run bench -- parked-lifecycles`: 500 parked
- * lifecycles left the `certflow worker` process at 1,197 MiB with all of them cached and at 569 MiB with a cache of
- * 50, about 1.4 MiB per cached workflow.
+ * What one cached lifecycle holds, rounded up: the SDK's own default assumes one cached workflow per 1.7 MiB of heap,
+ * and `npm run bench -- parked-lifecycles` once measured 1.4 MiB (500 parked: 1,197 MiB all cached, 569 MiB with a
+ * cache of 50), though a run with 172 cached also stayed at 1.2 GiB: the replays' garbage weighs as much.
  */
 const CACHED_WORKFLOW_BYTES = 1.5 * 2 ** 20;
 /** The share of the V8 heap the default cache may fill: the rest is the worker's own (activities, the inventory). */
