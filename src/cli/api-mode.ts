@@ -27,21 +27,24 @@ export class NoApiRouteError extends Error {
   override readonly name = 'NoApiRouteError';
   constructor(what: string) {
     super(
-      `${what} is not served by certflow's API yet: run it on the worker's machine after certflow logout (operator mode)`,
+      `${what} is not served through certflow's API yet: run it on the worker's machine after certflow logout ` +
+        '(operator mode)',
     );
   }
 }
 
 /**
- * The login's API client when there is a login and the API serves this command line (`served`); null to act
- * directly. Going through the API, says once on stderr that the role variables set here are ignored.
+ * The login's API client, or null without a login (to act directly). Logged in, a command line the API does not
+ * serve (`unserved` names it) is refused: run here, it would read this machine's inventory instead of the server's.
+ * Going through the API, says once on stderr that the role variables set here are ignored.
  */
 export function apiClientFor(
   io: { readonly env: NodeJS.ProcessEnv; readonly err: (line: string) => void },
-  served: boolean,
+  unserved?: string,
 ): CertflowApiClient | null {
   const credentials = readCredentials(io.env);
-  if (credentials === null || !served) return null;
+  if (credentials === null) return null;
+  if (unserved !== undefined) throw new NoApiRouteError(unserved);
   const ignored = ROLE_VARIABLES.filter((name) => io.env[name] !== undefined && io.env[name] !== '');
   if (ignored.length > 0) {
     io.err(

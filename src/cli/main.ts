@@ -269,13 +269,9 @@ async function withOperatorInventory<T>(io: CliIo, work: (context: LifecycleComm
   });
 }
 
-/** Runs a lifecycle command through the login's API when it serves the command (`served`), else directly. */
-async function withLifecycleActions<T>(
-  io: CliIo,
-  served: boolean,
-  work: (actions: LifecycleActions) => Promise<T>,
-): Promise<T> {
-  const api = apiClientFor(io, served);
+/** Runs a lifecycle command through the login's API when logged in, else directly. */
+async function withLifecycleActions<T>(io: CliIo, work: (actions: LifecycleActions) => Promise<T>): Promise<T> {
+  const api = apiClientFor(io);
   if (api !== null) return await work(apiLifecycleActions(api));
   return await withOperatorInventory(io, (context) => work(directLifecycleActions(context)));
 }
@@ -296,9 +292,7 @@ async function runLifecycleCommand(command: string, rest: string[], io: CliIo): 
           max: 1,
           usage: 'certflow lifecycle status <id> [--json]',
         });
-        await withLifecycleActions(io, true, (actions) =>
-          runLifecycleStatus(positionals[0] ?? '', values, actions, io, now),
-        );
+        await withLifecycleActions(io, (actions) => runLifecycleStatus(positionals[0] ?? '', values, actions, io, now));
         return true;
       }
       throw new UsageError(
@@ -312,7 +306,7 @@ async function runLifecycleCommand(command: string, rest: string[], io: CliIo): 
         max: 1,
         usage: 'certflow renew <id> [--reason <text>] [--json]',
       });
-      await withLifecycleActions(io, true, (actions) => runRenew(positionals[0] ?? '', values, actions, io));
+      await withLifecycleActions(io, (actions) => runRenew(positionals[0] ?? '', values, actions, io));
       return true;
     }
     case 'approve': {
@@ -321,9 +315,7 @@ async function runLifecycleCommand(command: string, rest: string[], io: CliIo): 
         max: 1,
         usage: 'certflow approve <request id> [--note <text>] [--json]',
       });
-      await withLifecycleActions(io, true, (actions) =>
-        runDecision('approve', positionals[0] ?? '', values, actions, io),
-      );
+      await withLifecycleActions(io, (actions) => runDecision('approve', positionals[0] ?? '', values, actions, io));
       return true;
     }
     case 'reject': {
@@ -332,9 +324,7 @@ async function runLifecycleCommand(command: string, rest: string[], io: CliIo): 
         max: 1,
         usage: 'certflow reject <request id> --reason <text> [--json]',
       });
-      await withLifecycleActions(io, true, (actions) =>
-        runDecision('reject', positionals[0] ?? '', values, actions, io),
-      );
+      await withLifecycleActions(io, (actions) => runDecision('reject', positionals[0] ?? '', values, actions, io));
       return true;
     }
     default: {
@@ -343,7 +333,7 @@ async function runLifecycleCommand(command: string, rest: string[], io: CliIo): 
         max: 1,
         usage: 'certflow revoke <id> --reason <text> --revocation-reason <reason> [--no-replace] [--json]',
       });
-      await withLifecycleActions(io, true, (actions) => runRevoke(positionals[0] ?? '', values, actions, io));
+      await withLifecycleActions(io, (actions) => runRevoke(positionals[0] ?? '', values, actions, io));
       return true;
     }
   }
@@ -383,7 +373,16 @@ async function runInventoryCommand(command: string, rest: string[], io: CliIo): 
     }
     case 'list': {
       const request = readListRequest(parseCommandLine(rest, LIST_OPTIONS).values, now);
-      const api = apiClientFor(io, !request.groupBy && !request.findings && apiServesFilter(request.filter));
+      const api = apiClientFor(
+        io,
+        request.groupBy
+          ? 'list --group-by'
+          : request.findings
+            ? 'list --findings'
+            : apiServesFilter(request.filter)
+              ? undefined
+              : 'this filter of certflow list',
+      );
       if (api !== null) {
         printCertificatePage(await searchThroughApi(api, request.filter, request.page), request, io, now);
         return true;
@@ -397,7 +396,7 @@ async function runInventoryCommand(command: string, rest: string[], io: CliIo): 
         max: 1,
         usage: 'certflow show <id or fingerprint> [--json] [--pem]',
       });
-      const api = apiClientFor(io, !values.pem);
+      const api = apiClientFor(io, values.pem ? 'show --pem' : undefined);
       if (api !== null) {
         await runShow(positionals[0] ?? '', values, apiCertificates(api), io, now);
         return true;
@@ -412,7 +411,7 @@ async function runInventoryCommand(command: string, rest: string[], io: CliIo): 
         usage: 'certflow groups list | show <id> | create <id> [options] | update <id> [options]',
       });
       const [action = 'list', id] = positionals;
-      const api = apiClientFor(io, action === 'list' || action === 'show');
+      const api = apiClientFor(io, action === 'create' || action === 'update' ? `groups ${action}` : undefined);
       if (api !== null && (action === 'list' || action === 'show')) {
         await runGroupsRead(action, id, values, apiOwnerGroups(api), io);
         return true;
