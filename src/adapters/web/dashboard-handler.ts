@@ -24,6 +24,7 @@ import {
 } from '../../core/application/resolve-managed-certificate';
 import { CAMPAIGN_KINDS, type CampaignKind } from '../../core/domain/campaigns/model';
 import { CampaignSelectorError, parseCampaignSelectorText } from '../../core/domain/campaigns/selector';
+import type { AuditEntry } from '../../core/domain/inventory/model';
 import type { LifecycleView } from '../../core/domain/lifecycle/lifecycle-view';
 import { parseRequestId } from '../../core/domain/lifecycle/request-id';
 import {
@@ -297,14 +298,26 @@ export function createDashboardMounts(deps: DashboardDependencies): HttpMount[] 
     const actor = { id: signedIn.session.actor };
     const request = lifecycle?.request ?? null;
     const open = request !== null && request.status === 'awaiting-approval';
-    const audited = await store.queryAudit({ subject: managed.currentFingerprint }, { limit: AUDIT_ENTRIES });
+    // Steps are audited under the version they acted on: the first and the current version tell the story.
+    const first = await store.getCertificate(managed.id);
+    const subjects = new Set([
+      managed.currentFingerprint,
+      first?.facts.fingerprintSha256 ?? managed.currentFingerprint,
+    ]);
+    const audited: AuditEntry[] = [];
+    for (const subject of subjects) {
+      // The log reads oldest first: its total says where the newest entries begin.
+      const { total } = await store.queryAudit({ subject }, { limit: 1 });
+      const offset = Math.max(0, total - AUDIT_ENTRIES);
+      audited.push(...(await store.queryAudit({ subject }, { limit: AUDIT_ENTRIES, offset })).items);
+    }
     return certificatePage(
       {
         managed,
         certificate,
         lifecycle,
         lifecycleProblem,
-        audit: [...audited.items].sort((a, b) => b.seq - a.seq),
+        audit: audited.sort((a, b) => b.seq - a.seq).slice(0, AUDIT_ENTRIES),
         mayRenew:
           lifecycle !== null &&
           !open &&

@@ -5,7 +5,7 @@
  * appears only when the viewer's role allows it; the server refuses it anyway when it does not.
  */
 import { describeCampaignSelector } from '../../core/domain/campaigns/selector';
-import { CAMPAIGN_KINDS, type CampaignMemberState } from '../../core/domain/campaigns/model';
+import { CAMPAIGN_KINDS, CAMPAIGN_MEMBER_STATES } from '../../core/domain/campaigns/model';
 import type { CampaignPreview } from '../../core/domain/campaigns/model';
 import type { AuditEntry, InventoryCertificate } from '../../core/domain/inventory/model';
 import type { LifecycleView } from '../../core/domain/lifecycle/lifecycle-view';
@@ -421,18 +421,6 @@ export function certificatePage(view: CertificatePageView, viewer: Viewer, notic
   });
 }
 
-const STATE_ORDER: readonly CampaignMemberState[] = [
-  'pending',
-  'awaiting-approval',
-  'approved',
-  'issued',
-  'installed',
-  'verified',
-  'old-revoked',
-  'skipped',
-  'failed',
-];
-
 /** The burndown as the page embeds it and its refresh replaces it: the chart and a sentence for screen readers. */
 export function burndownFragment(data: CampaignPageData, now: Date): string {
   const { burndown } = data;
@@ -446,7 +434,7 @@ export function burndownFragment(data: CampaignPageData, now: Date): string {
 /** A campaign's page: what it is, members by state and the live burndown. */
 export function campaignPage(data: CampaignPageData, viewer: Viewer, now: Date, notice: Notice | null = null): string {
   const { definition } = data.campaign;
-  const states = STATE_ORDER.filter((state) => (data.states[state] ?? 0) > 0)
+  const states = CAMPAIGN_MEMBER_STATES.filter((state) => (data.states[state] ?? 0) > 0)
     .map((state) => `<tr><td>${e(state)}</td><td>${data.states[state]}</td></tr>`)
     .join('');
   return layout({
