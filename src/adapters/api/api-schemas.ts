@@ -19,6 +19,16 @@ export const ProblemSchema = z
 const booleanText = z.enum(['true', 'false']);
 const text = z.string().min(1).max(512);
 
+/** The page size and the previous page's cursor, in the query of every list route. */
+export const PAGE_QUERY = {
+  limit: z
+    .string()
+    .regex(/^\d{1,3}$/)
+    .optional()
+    .openapi({ description: 'page size, 1 to 500 (default 100)' }),
+  cursor: z.string().max(512).optional().openapi({ description: "the previous page's `next` cursor" }),
+};
+
 /** `GET /certificates`' query: the CLI list's filter fields, a page size and the cursor of the previous page. */
 export const CertificateQuerySchema = z.object({
   fingerprint: text.optional().openapi({ description: 'fingerprint or id prefix (hex)' }),
@@ -57,12 +67,7 @@ export const CertificateQuerySchema = z.object({
   weak: booleanText.optional(),
   revoked: booleanText.optional(),
   sort: z.enum(['notAfter', 'subject', 'firstSeen']).optional(),
-  limit: z
-    .string()
-    .regex(/^\d{1,3}$/)
-    .optional()
-    .openapi({ description: 'page size, 1 to 500 (default 100)' }),
-  cursor: z.string().max(512).optional().openapi({ description: "the previous page's `next` cursor" }),
+  ...PAGE_QUERY,
 });
 
 /** A certificate as the inventory keeps it (facts, metadata, policy result); fields are those of `certflow show --json`. */

@@ -26,6 +26,7 @@ import {
   type ApiEnv,
   type ApiRouteSignature,
 } from './api-kit';
+import { PAGE_QUERY } from './api-schemas';
 
 const instant = z.iso.datetime({ offset: true }).optional();
 const AuditFilterSchema = z.object({
@@ -41,12 +42,7 @@ const AuditFilterSchema = z.object({
   to: instant.openapi({ description: 'ISO 8601 instant, exclusive' }),
 });
 const AuditQuerySchema = AuditFilterSchema.extend({
-  limit: z
-    .string()
-    .regex(/^\d{1,3}$/)
-    .optional()
-    .openapi({ description: 'page size, 1 to 500 (default 100)' }),
-  cursor: z.string().max(512).optional().openapi({ description: "the previous page's `next` cursor" }),
+  ...PAGE_QUERY,
 });
 const ExportQuerySchema = AuditFilterSchema.extend({
   format: z

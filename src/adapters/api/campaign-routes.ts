@@ -48,14 +48,9 @@ const StartBodySchema = z
     parallelism: z.number().int().min(1).max(CAMPAIGN_LIMITS.maxParallelism).optional(),
     maxAttempts: z.number().int().min(1).max(CAMPAIGN_LIMITS.maxAttempts).optional(),
     channelId: z.string().max(50).nullable().optional(),
-    confirmedCount: z
-      .number()
-      .int()
-      .min(0)
-      .optional()
-      .openapi({
-        description: "the preview's total: the start is refused when the selector now selects another number",
-      }),
+    confirmedCount: z.number().int().min(0).optional().openapi({
+      description: "the preview's total: the start is refused when the selector now selects another number",
+    }),
   })
   .openapi('CampaignStartRequest');
 const ReasonBodySchema = z.object({ reason: z.string().trim().min(1).max(2000) });

@@ -64,12 +64,10 @@ export const MetadataPatchSchema = z
     application: z.string().trim().min(1).max(200).optional(),
     regulations: list.optional(),
     tags: list.optional(),
-    locations: list
-      .optional()
-      .openapi({
-        description: 'added: host:port, /absolute/path or host:/absolute/path',
-        example: ['www.example.com:443'],
-      }),
+    locations: list.optional().openapi({
+      description: 'added: host:port, /absolute/path or host:/absolute/path',
+      example: ['www.example.com:443'],
+    }),
   })
   .strict()
   .openapi('MetadataPatch');

@@ -16,6 +16,7 @@ import {
   type ApiApp,
   type ApiRouteSignature,
 } from './api-kit';
+import { PAGE_QUERY } from './api-schemas';
 
 const FindingQuerySchema = z.object({
   kind: z.enum(FINDING_KINDS as [FindingKind, ...FindingKind[]]).optional(),
@@ -31,12 +32,7 @@ const FindingQuerySchema = z.object({
     .regex(/^[0-9a-fA-F]{64}$/)
     .optional(),
   status: z.enum(['open', 'resolved', 'all']).optional().openapi({ description: 'open (default), resolved, or all' }),
-  limit: z
-    .string()
-    .regex(/^\d{1,3}$/)
-    .optional()
-    .openapi({ description: 'page size, 1 to 500 (default 100)' }),
-  cursor: z.string().max(512).optional().openapi({ description: "the previous page's `next` cursor" }),
+  ...PAGE_QUERY,
 });
 
 const listFindings = createRoute({
