@@ -4,11 +4,15 @@ import path from 'node:path';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEMO_USERS } from '../../src/adapters/slack/stand-in/demo-workspace';
-import { freePort } from '../support/ports';
-import { buildDist, type CertflowProcess, ownStartEnv, runCertflow, runCertflowToEnd } from '../support/processes';
-
-/** Debian's chromium, which `npm test` installs (scripts/bootstrap.js) when it runs as root with apt. */
-const CHROMIUM = '/usr/bin/chromium';
+import {
+  browserStartEnv,
+  certflowJson,
+  CHROMIUM,
+  explainWith,
+  requireChromium,
+  stopBrowserRun,
+} from '../support/browser-start';
+import { buildDist, type CertflowProcess, runCertflow, runCertflowToEnd } from '../support/processes';
 
 describe('npm start without Slack credentials: a renewal requested and approved in a browser on the Slack stand-in', () => {
   let certflow: CertflowProcess;
@@ -19,23 +23,10 @@ describe('npm start without Slack credentials: a renewal requested and approved 
   let page: Page;
 
   beforeAll(async () => {
-    if (!fs.existsSync(CHROMIUM)) {
-      throw new Error(
-        `the browser test needs ${CHROMIUM}: install it with \`sudo apt-get install -y chromium\` (Debian, Ubuntu); ` +
-          '`npm test` installs it by itself when it runs as root on a machine with apt',
-      );
-    }
+    requireChromium();
     buildDist();
     dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'certflow-browser-'));
-    env = {
-      ...(await ownStartEnv(dataDir)),
-      CERTFLOW_TLS_ENDPOINTS: `127.0.0.1:${await freePort()}`,
-      // No Slack credential, so the default stand-in runs (on a free port, from ownStartEnv).
-      SLACK_BOT_TOKEN: '',
-      SLACK_SIGNING_SECRET: '',
-      SLACK_APP_TOKEN: '',
-      CERTFLOW_SLACK: '',
-    };
+    env = await browserStartEnv(dataDir);
     certflow = runCertflow(['start'], env);
     const row = await certflow.waitForLine(/^ {2}Slack stand-in {4}http:\/\//);
     pageUrl = /(http:\/\/\S+\/)/.exec(row)?.[1] ?? '';
@@ -44,19 +35,10 @@ describe('npm start without Slack credentials: a renewal requested and approved 
     page = await browser.newPage();
   });
 
-  afterAll(async () => {
-    await browser?.close();
-    if (certflow?.child.exitCode === null) {
-      certflow.child.kill('SIGINT');
-      await certflow.exited;
-    }
-    if (dataDir) fs.rmSync(dataDir, { recursive: true, force: true });
-  });
+  afterAll(() => stopBrowserRun({ browser, certflow, dataDir }));
 
   /** Adds what certflow printed to a failure, so a broken step says where it broke. */
-  function explain(error: Error): never {
-    throw new Error(`${error.message}\ncertflow said:\n${[...certflow.stdout, ...certflow.stderr].join('\n')}`);
-  }
+  const explain = (error: Error): never => explainWith(certflow)(error);
 
   async function actAs(userId: string): Promise<void> {
     await page.goto(pageUrl);
@@ -89,11 +71,9 @@ describe('npm start without Slack credentials: a renewal requested and approved 
     await page.waitForSelector('section.dm article .edited', { timeout: 30_000 }).catch(explain);
     expect(await page.locator('section.dm button[data-action-id="approve_request"]').count()).toBe(0);
 
-    const listed = await runCertflowToEnd(['list', '--json'], env);
-    const id = (JSON.parse(listed.out) as { items: { id: string }[] }).items[0]!.id;
+    const id = (await certflowJson<{ items: { id: string }[] }>(['list', '--json'], env)).items[0]!.id;
     const renewed = await until(async () => {
-      const result = await runCertflowToEnd(['lifecycle', 'status', id, '--json'], env);
-      const view = JSON.parse(result.out) as { lifecycle: { cycle: number } };
+      const view = await certflowJson<{ lifecycle: { cycle: number } }>(['lifecycle', 'status', id, '--json'], env);
       return view.lifecycle.cycle === 2 ? view : undefined;
     }, 'the renewal').catch(explain);
     expect(renewed.lifecycle.cycle).toBe(2);
@@ -123,8 +103,10 @@ describe('npm start without Slack credentials: a renewal requested and approved 
     await page.click('form.modal button[type="submit"]');
     await page.waitForSelector('form.modal', { state: 'detached', timeout: 30_000 }).catch(explain);
     const rejected = await until(async () => {
-      const result = await runCertflowToEnd(['lifecycle', 'status', id, '--json'], env);
-      const view = JSON.parse(result.out) as { lifecycle: { request: { status: string; decision?: unknown } | null } };
+      const view = await certflowJson<{ lifecycle: { request: { status: string; decision?: unknown } | null } }>(
+        ['lifecycle', 'status', id, '--json'],
+        env,
+      );
       return view.lifecycle.request?.status === 'rejected' ? view.lifecycle.request : undefined;
     }, 'the rejection').catch(explain);
     expect(JSON.stringify(rejected)).toContain('wrong SANs');
