@@ -63,6 +63,16 @@ export interface RevocationOutcome {
   readonly detail: string;
 }
 
+/**
+ * The subject a renewal asks for: the replaced certificate's, or, where it has none (ACME CAs issue certificates
+ * with an empty subject and the names in the SANs alone), CN= its first name, which a CSR needs.
+ */
+function csrSubject(replacing: CertificateSummary): string {
+  if (replacing.subject.trim() !== '') return replacing.subject;
+  const first = replacing.dnsNames[0] ?? replacing.ipAddresses[0];
+  return first === undefined ? replacing.subject : `CN=${first}`;
+}
+
 /** Creates the certificate activities of the lifecycle. */
 export function createLifecycleRenewalActivities(deps: LifecycleRenewalDeps, audit: LifecycleAudit) {
   const { store } = deps;
@@ -109,14 +119,14 @@ export function createLifecycleRenewalActivities(deps: LifecycleRenewalDeps, aud
           });
         }
         const csrPem = await deps.keyStore.createCsr(input.keyRef, {
-          subject: replacing.subject,
+          subject: csrSubject(replacing),
           dnsNames: replacing.dnsNames,
           ipAddresses: replacing.ipAddresses,
         });
         const issued: IssuedCertificate = await ca.issue({
           idempotencyKey: input.idempotencyKey,
           csrPem,
-          subject: replacing.subject,
+          subject: csrSubject(replacing),
           dnsNames: replacing.dnsNames,
           ipAddresses: replacing.ipAddresses,
           validityDays: input.validityDays,
