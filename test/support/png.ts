@@ -29,7 +29,7 @@ export function summarizePng(png: Buffer): PngSummary {
   let height = 0;
   let channels = 0;
   const data: Buffer[] = [];
-  for (let offset = 8; offset < png.length; ) {
+  for (let offset = 8; offset < png.length;) {
     const length = png.readUInt32BE(offset);
     const type = png.toString('latin1', offset + 4, offset + 8);
     const body = png.subarray(offset + 8, offset + 8 + length);
