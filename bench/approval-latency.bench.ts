@@ -149,7 +149,7 @@ describe(`approval latency, ${DECISIONS} decisions by Slack click and ${DECISION
         const token = async (name: string, actor: string) => {
           const created = await runCertflowToEnd(['tokens', 'create', '--actor', actor, '--name', name, '--json'], env);
           if (created.code !== 0) throw new Error(`tokens create ${name}: ${created.out}`);
-          return (JSON.parse(created.out.slice(created.out.indexOf('{'))) as { token: string }).token;
+          return (JSON.parse(created.stdout) as { token: string }).token;
         };
         const owner = await token('bench-owner', 'email:owner@example.com');
         const bob = await token('bench-bob', 'email:bob@example.com');

@@ -256,7 +256,7 @@ export async function runChaos(settings: ChaosSettings): Promise<ChaosReport> {
     const cliJson = async (args: string[], actor: string) => {
       for (let attempt = 1; ; attempt += 1) {
         const run = await runCertflowToEnd([...args, '--json'], cliEnv(actor));
-        if (run.code === 0) return JSON.parse(run.out.slice(run.out.indexOf('{'))) as { id: string };
+        if (run.code === 0) return JSON.parse(run.stdout) as { id: string };
         if (attempt === 5) throw new Error(`certflow ${args.join(' ')} failed:\n${run.out}`);
         log(`certflow ${args[0]} did not succeed (attempt ${attempt}); again`);
       }
@@ -287,9 +287,7 @@ export async function runChaos(settings: ChaosSettings): Promise<ChaosReport> {
       cliEnv(LEAD),
     );
     if (campaignStart.code !== 0) throw new Error(`certflow campaign start failed:\n${campaignStart.out}`);
-    const campaignId = (
-      JSON.parse(campaignStart.out.slice(campaignStart.out.indexOf('{'))) as { campaign: { id: string } }
-    ).campaign.id;
+    const campaignId = (JSON.parse(campaignStart.stdout) as { campaign: { id: string } }).campaign.id;
 
     // The chaos: kills at seeded intervals, server restarts at even shares of the campaign's progress.
     const finished = async () =>

@@ -121,7 +121,7 @@ describe.skipIf(missing !== null)('the real Temporal cluster of npm run cluster 
           CERTFLOW_ACTOR: OWNER,
         });
         expect(asked.code, asked.out).toBe(0);
-        const request = JSON.parse(asked.out.slice(asked.out.indexOf('{'))) as { id: string };
+        const request = JSON.parse(asked.stdout) as { id: string };
         const approved = await runCertflowToEnd(['approve', request.id, '--json'], {
           ...cliEnv,
           CERTFLOW_ACTOR: APPROVER,

@@ -67,14 +67,15 @@ export function runCertflow(args: string[], env: NodeJS.ProcessEnv): CertflowPro
   return { child, stdout, stderr, waitForLine, exited };
 }
 
-/** Runs a certflow command to its end: its exit code (or signal) and everything it printed. */
+/** Runs a certflow command to its end: its exit code (or signal), everything it printed, and its stdout alone. */
 export async function runCertflowToEnd(
   args: string[],
   env: NodeJS.ProcessEnv,
-): Promise<{ code: number | string; out: string }> {
+): Promise<{ code: number | string; out: string; stdout: string }> {
   const child = runCertflow(args, env);
   const code = await child.exited;
-  return { code, out: [...child.stdout, ...child.stderr].join('\n') };
+  // `--json` goes to stdout alone: notes on stderr (such as the operator-mode line) must not break its parse.
+  return { code, out: [...child.stdout, ...child.stderr].join('\n'), stdout: child.stdout.join('\n') };
 }
 
 /**
