@@ -470,7 +470,7 @@ describe('certificateLifecycleWorkflow on the time-skipping server', () => {
           (v) => v.request?.status === 'failed',
           'the failed renewal',
         );
-        expect(view.request?.failure).toMatch(/^the CA did not issue a certificate: the CA answered 503/);
+        expect(view.request?.failure).toMatch(/^the CA \(internal\) did not issue a certificate: the CA answered 503/);
         expect(view.lastProblem).toBe(view.request?.failure);
         await h.env.client.workflow.getHandle(lifecycleWorkflowId(seeded.managedCertificateId)).terminate('test done');
       });
@@ -484,7 +484,7 @@ describe('certificateLifecycleWorkflow on the time-skipping server', () => {
       // Each renewal cycle has its own change ticket; the failed one is escalated.
       expect(h.ticketing.tickets).toHaveLength(2);
       expect(h.ticketing.tickets[1]?.escalations.map((e) => e.reason)).toEqual([
-        expect.stringMatching(/^the CA did not issue a certificate/),
+        expect.stringMatching(/^the CA \(internal\) did not issue a certificate/),
       ]);
     },
   );

@@ -112,7 +112,7 @@ export async function renew(run: LifecycleRun, request: LifecycleRequest): Promi
       ...(issuer === null ? {} : { issuer }),
     });
   } catch (error) {
-    const from = issuer?.kind === 'chosen' ? issuer.issuer : 'the CA';
+    const from = issuer?.kind === 'chosen' ? `the CA (${issuer.issuer})` : 'the CA';
     await failRequest(run, request, `${from} did not issue a certificate: ${failureMessage(error)}`, 'issue');
     return;
   }
