@@ -94,7 +94,7 @@ describe('certflow ends quietly when the reader of its output goes away (issue 1
     expect(result).toEqual({ code: 141, signal: null, stderr: '' });
     const shown = await runCertflowToEnd(['groups', 'show', 'piped', '--json'], env);
     expect(shown.code).toBe(0);
-    expect(JSON.parse(shown.out)).toMatchObject({ id: 'piped', name: 'Piped group' });
+    expect(JSON.parse(shown.stdout)).toMatchObject({ id: 'piped', name: 'Piped group' });
   });
 
   it.each([[['help']], [['audit', 'export', '--format', 'jsonl']], [['audit', 'list', '--json']], [['list']]])(

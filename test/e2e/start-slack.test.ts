@@ -43,7 +43,7 @@ describe('certflow start with Slack (the stand-in): a renewal approved with a bu
   it("R-RA-1, R-RA-2, R-REN-2, R-MON-2, R-SEC-1: the approver gets the request in Slack, View details opens certflow's page, a stranger is refused, Approve renews the endpoint and its replay is refused, the channel shows the decision once and the Jira stand-in's change ticket is done", async () => {
     expect(certflow.stdout).toContain(`Slack app listening at http://127.0.0.1:${env.CERTFLOW_HTTP_PORT}/slack/events`);
     const listed = await runCertflowToEnd(['list', '--json'], env);
-    const id = (JSON.parse(listed.out) as { items: { id: string }[] }).items[0]!.id;
+    const id = (JSON.parse(listed.stdout) as { items: { id: string }[] }).items[0]!.id;
     const renew = await runCertflowToEnd(['renew', id, '--reason', 'e2e', '--json'], {
       ...env,
       CERTFLOW_ACTOR: 'email:owner@example.com',
@@ -93,7 +93,7 @@ describe('certflow start with Slack (the stand-in): a renewal approved with a bu
     ).catch(explain);
     const status = await until(async () => {
       const result = await runCertflowToEnd(['lifecycle', 'status', id, '--json'], env);
-      const view = JSON.parse(result.out) as { lifecycle: { cycle: number } };
+      const view = JSON.parse(result.stdout) as { lifecycle: { cycle: number } };
       return view.lifecycle.cycle === 2 ? view : undefined;
     }, 'the renewal');
     expect(status.lifecycle.cycle).toBe(2);

@@ -61,7 +61,7 @@ describe('R-KEY-1, R-SEC-1: no private key, passphrase or token in anything a ru
       const printed: string[] = [];
       const listed = await runCertflowToEnd(['list', '--json'], env);
       printed.push(listed.out);
-      const id = (JSON.parse(listed.out) as { items: { id: string }[] }).items[0]!.id;
+      const id = (JSON.parse(listed.stdout) as { items: { id: string }[] }).items[0]!.id;
       const renew = await runCertflowToEnd(['renew', id, '--reason', 'secret scan', '--json'], {
         ...env,
         CERTFLOW_ACTOR: 'email:owner@example.com',
@@ -80,7 +80,7 @@ describe('R-KEY-1, R-SEC-1: no private key, passphrase or token in anything a ru
       const status = await until(
         async () => {
           const result = await runCertflowToEnd(['lifecycle', 'status', id, '--json'], env);
-          const view = JSON.parse(result.out) as { lifecycle: { cycle: number; workflowId: string } };
+          const view = JSON.parse(result.stdout) as { lifecycle: { cycle: number; workflowId: string } };
           return view.lifecycle.cycle === 2 ? { view, out: result.out } : undefined;
         },
         'the renewal',
