@@ -277,7 +277,9 @@ describe('renewal through an ACME CA (Pebble), end to end', () => {
       'the failed renewal',
       180_000,
     ).catch(explain);
-    expect(failed.detail).toMatch(/the CA \(acme:pebble\) did not issue a certificate: .*may not issue for locked\.example\.test/);
+    expect(failed.detail).toMatch(
+      /the CA \(acme:pebble\) did not issue a certificate: .*may not issue for locked\.example\.test/,
+    );
     expect(ordersPlaced()).toBe(orders);
     // The owners' escalation names the CAA problem.
     await until(
