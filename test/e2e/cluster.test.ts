@@ -102,7 +102,6 @@ describe.skipIf(missing !== null)('the real Temporal cluster of npm run cluster 
         await ensureDemoOwnerGroup(store);
         const campaigns = new SqlCampaignStore({ db });
         const { files, issuerDn } = await compromisedCertificateFiles(folder, CERTIFICATES);
-        const campaignId = await importAndStartCompromiseCampaign(files, issuerDn, cliEnv);
 
         // The renewal: a certificate of another CA, outside the campaign, renewed by its owner and approved.
         const [ownFile = ''] = (
@@ -128,6 +127,9 @@ describe.skipIf(missing !== null)('the real Temporal cluster of npm run cluster 
         });
         expect(approved.code, approved.out).toBe(0);
 
+        // The campaign starts once the owner's renewal is approved: started earlier, it could finish before the kill
+        // while the CLI steps above ran.
+        const campaignId = await importAndStartCompromiseCampaign(files, issuerDn, cliEnv);
         const along = await until(
           async () => {
             const members = await campaigns.listMembers(campaignId);
