@@ -14,7 +14,6 @@ import { openInternalCa, type InternalCa } from '../../../src/adapters/ca/intern
 import { openInventoryStore } from '../../../src/adapters/database/database';
 import { FileKeyStore } from '../../../src/adapters/keys/file-key-store';
 import { createLifecycleActivities } from '../../../src/core/activities/lifecycle';
-import { decodeCertificates } from '../../../src/core/domain/certificates/decode-certificates';
 import type { OwnerGroup } from '../../../src/core/domain/inventory/model';
 import { summarizeCertificate } from '../../../src/core/domain/lifecycle/renewal-plan';
 import { DEFAULT_POLICY } from '../../../src/core/domain/policy/load-policy';
@@ -28,6 +27,7 @@ import {
 import type { InventoryStore } from '../../../src/core/ports/inventory-store';
 import { RecordingNotifier } from '../../support/fakes/recording-notifier';
 import { RecordingTicketing } from '../../support/fakes/recording-ticketing';
+import { recordManagedInternalCertificate } from '../../support/managed-internal-certificate';
 
 const GROUP: OwnerGroup = {
   id: 'web',
@@ -106,20 +106,7 @@ describe('lifecycle activities over the issuer registry (R-REN-1)', () => {
 
   /** A certificate of group web from the internal CA, as a managed certificate. */
   async function recordCertificate(): Promise<string> {
-    await keyStore.ensureKeyPair('seed', { algorithm: 'EC', curve: 'P-256' });
-    const subject = 'CN=www.example.com';
-    const issued = await ca.issue({
-      idempotencyKey: 'seed',
-      csrPem: await keyStore.createCsr('seed', { subject, dnsNames: ['www.example.com'], ipAddresses: [] }),
-      subject,
-      dnsNames: ['www.example.com'],
-      ipAddresses: [],
-      validityDays: 90,
-    });
-    const parsed = decodeCertificates(new TextEncoder().encode(issued.certificatePem), 'seed').certificates[0]!;
-    const at = new Date().toISOString();
-    await store.upsertCertificates([{ facts: parsed.facts, der: parsed.der, metadata: { ownerGroup: 'web' } }], at);
-    return (await store.assignManagedCertificates([parsed.facts.fingerprintSha256], at)).created[0]!.id;
+    return await recordManagedInternalCertificate({ ca, keyStore, store }, { ownerGroup: 'web' });
   }
 
   async function replacing(id: string) {

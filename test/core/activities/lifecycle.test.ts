@@ -5,7 +5,6 @@ import { ApplicationFailure } from '@temporalio/common';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createLifecycleActivities, type LifecycleActivityDeps } from '../../../src/core/activities/lifecycle';
-import { decodeCertificates } from '../../../src/core/domain/certificates/decode-certificates';
 import type { OwnerGroup } from '../../../src/core/domain/inventory/model';
 import { summarizeCertificate } from '../../../src/core/domain/lifecycle/renewal-plan';
 import { DEFAULT_POLICY } from '../../../src/core/domain/policy/load-policy';
@@ -17,6 +16,7 @@ import { RecordingNotifier } from '../../support/fakes/recording-notifier';
 import { RecordingTicketing } from '../../support/fakes/recording-ticketing';
 import { TicketRejectedError } from '../../../src/core/ports/ticketing-port';
 import { certificateAuthorities } from '../../../src/core/ports/certificate-authorities';
+import { recordManagedInternalCertificate } from '../../support/managed-internal-certificate';
 
 const WORKFLOW_ID = 'certflow-lifecycle-test';
 const GROUP: OwnerGroup = {
@@ -76,23 +76,10 @@ describe('lifecycle activities (MockActivityEnvironment, real store, CA and key 
 
   /** Issues a certificate from the test CA and records it as a managed certificate of group web. */
   async function recordCertificate(): Promise<string> {
-    await keyStore.ensureKeyPair('seed', { algorithm: 'EC', curve: 'P-256' });
-    const subject = 'CN=www.example.com';
-    const issued = await ca.issue({
-      idempotencyKey: 'seed',
-      csrPem: await keyStore.createCsr('seed', { subject, dnsNames: ['www.example.com'], ipAddresses: [] }),
-      subject,
-      dnsNames: ['www.example.com'],
-      ipAddresses: [],
-      validityDays: 90,
-    });
-    const parsed = decodeCertificates(new TextEncoder().encode(issued.certificatePem), 'seed').certificates[0]!;
-    const at = new Date().toISOString();
-    await store.upsertCertificates(
-      [{ facts: parsed.facts, der: parsed.der, metadata: { ownerGroup: 'web', contacts: ['U0CONTACT'] } }],
-      at,
+    return await recordManagedInternalCertificate(
+      { ca, keyStore, store },
+      { ownerGroup: 'web', contacts: ['U0CONTACT'] },
     );
-    return (await store.assignManagedCertificates([parsed.facts.fingerprintSha256], at)).created[0]!.id;
   }
 
   async function failureOf(promise: Promise<unknown>): Promise<ApplicationFailure> {
