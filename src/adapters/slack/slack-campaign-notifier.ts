@@ -25,18 +25,30 @@ export type SlackCampaignNotifierOptions = SlackOnceSenderOptions;
 
 /** Sends a campaign's progress, escalation and report through Slack's Web API, once per idempotency key. */
 export class SlackCampaignNotifier extends SlackOnceSender implements CampaignNotifier {
-  /** Posts the progress message, or updates the receipt's messages in place (posting anew if they were deleted). */
+  /**
+   * Posts the progress message, or updates the receipt's messages in place (posting anew if they were deleted). Until
+   * a publication has a receipt, every one posts under the campaign's one progress-message key: a post whose answer
+   * was lost is found and brought up to date by the next publication instead of showing a second, stale progress.
+   */
   publishProgress(input: Parameters<CampaignNotifier['publishProgress']>[0]): Promise<NotificationReceipt> {
     return this.once(input.idempotencyKey, async () => {
       const message = checked(campaignProgressMessage(input.progress), 'a campaign progress message');
       const channel = input.progress.campaign.channelId;
+      const targets = channel === null ? [] : [{ key: `channel:${channel}`, recipient: null, message }];
       if (input.receipt !== null && input.receipt.messages.length > 0) {
         const updated = await this.update(input.idempotencyKey, input.receipt.messages, message);
         if (updated.length > 0)
           return this.finish({ idempotencyKey: input.idempotencyKey, messages: updated, digest: null });
+        // Deleted by someone: a new one is posted for this publication.
+        return this.deliver(input.idempotencyKey, targets);
       }
-      const targets = channel === null ? [] : [{ key: `channel:${channel}`, recipient: null, message }];
-      return this.deliver(input.idempotencyKey, targets);
+      const messageKey = `campaign/${input.progress.campaign.id}/progress-message`;
+      const before = await this.deliveries.load(messageKey);
+      const first = await this.deliver(messageKey, targets);
+      // An earlier publication's message (found in Slack or recorded) still shows what it knew then.
+      const messages = before === undefined ? first.messages : await this.update(messageKey, first.messages, message);
+      if (messages.length === 0 && first.messages.length > 0) return this.deliver(input.idempotencyKey, targets);
+      return this.finish({ idempotencyKey: input.idempotencyKey, messages, digest: null });
     });
   }
 

@@ -18,6 +18,8 @@ export interface SlackDelivery {
   readonly certificate: CertificateSummary | null;
   /** When the key's first post was begun or recorded: a message of an earlier attempt is not older. */
   readonly startedAt: Date;
+  /** When the key's latest post was begun (or later): a post Slack never answered may appear until a while after. */
+  readonly lastPostBegunAt: Date;
 }
 
 /** A key a posted message carries, with the certificate it is about (null for a campaign's messages). */
@@ -63,8 +65,9 @@ export interface SlackDeliveryStore {
   /** What was delivered for a key so far; undefined when no post of it was ever begun. */
   load(idempotencyKey: string): Promise<SlackDelivery | undefined>;
   /**
-   * Records that a post for these keys begins, before it is sent: if its answer is lost, the key's next attempt
-   * knows to look for the message in Slack instead of posting it again.
+   * Records that a post for these keys begins, before it is sent (its first instant kept, its latest updated): if its
+   * answer is lost, the key's next attempt knows to look for the message in Slack instead of posting it again, once
+   * the post can no longer appear.
    */
   beginPosting(idempotencyKeys: readonly string[]): Promise<void>;
   /** Records one message Slack accepted for every key it carries, at once, before the next one is posted. */
@@ -88,6 +91,7 @@ interface MutableCertificateMessage extends CertificateMessage {
 
 interface MutableDelivery {
   readonly startedAt: Date;
+  lastPostBegunAt: Date;
   readonly delivered: Map<string, DeliveredMessage>;
   digest: string | null;
   receipt: NotificationReceipt | null;
@@ -107,9 +111,9 @@ export class InMemorySlackDeliveryStore implements SlackDeliveryStore {
     return Promise.resolve({ ...delivery, delivered: new Map(delivery.delivered) });
   }
 
-  /** Creates the keys' entries. */
+  /** Creates the keys' entries, or marks their latest post begun now. */
   beginPosting(idempotencyKeys: readonly string[]): Promise<void> {
-    for (const key of idempotencyKeys) this.entry(key);
+    for (const key of idempotencyKeys) this.entry(key).lastPostBegunAt = new Date();
     return Promise.resolve();
   }
 
@@ -181,7 +185,15 @@ export class InMemorySlackDeliveryStore implements SlackDeliveryStore {
   private entry(idempotencyKey: string): MutableDelivery {
     let delivery = this.deliveries.get(idempotencyKey);
     if (delivery === undefined) {
-      delivery = { startedAt: new Date(), delivered: new Map(), digest: null, receipt: null, certificate: null };
+      const now = new Date();
+      delivery = {
+        startedAt: now,
+        lastPostBegunAt: now,
+        delivered: new Map(),
+        digest: null,
+        receipt: null,
+        certificate: null,
+      };
       this.deliveries.set(idempotencyKey, delivery);
     }
     return delivery;

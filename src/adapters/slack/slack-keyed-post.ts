@@ -6,12 +6,40 @@
  */
 import type { WebClient } from '@slack/web-api';
 import type { SlackMessage } from './views/blocks';
+import { NotificationInDoubtError } from '../../core/ports/notification-port';
+import { SLACK_CALL_TIMEOUT_MS } from './slack-web-client';
 
 /** The metadata event type of certflow's messages. */
 export const DELIVERY_EVENT_TYPE = 'certflow_delivery';
 
 /** How far before the first recorded attempt a look-up reaches: certflow's clock and Slack's may differ. */
 export const LOOKUP_MARGIN_MS = 5 * 60_000;
+
+/**
+ * How long after a post was sent Slack may still show it when certflow never heard back: the client's timeout, then
+ * a margin for a request Slack had queued. A look-up before then could miss the message and post it twice.
+ */
+export const POST_LANDING_MS = SLACK_CALL_TIMEOUT_MS + 15_000;
+
+/** When an earlier attempt of a key began posting: its first post, and its latest (which may still appear). */
+export interface EarlierPosts {
+  readonly firstBegunAt: Date;
+  readonly lastBegunAt: Date;
+}
+
+/**
+ * Throws {@link NotificationInDoubtError} while an earlier attempt's post may still appear in Slack, with how long
+ * the next attempt waits; returns once a look-up can tell whether it did.
+ */
+export function ensureLanded(earlier: EarlierPosts, landingMs: number, what: string, nowMs = Date.now()): void {
+  const waitMs = earlier.lastBegunAt.getTime() + landingMs - nowMs;
+  if (waitMs <= 0) return;
+  throw new NotificationInDoubtError(
+    `${what}: an earlier attempt's post got no answer and may still appear in Slack, so certflow looks for it in ` +
+      `${Math.ceil(waitMs / 1000)} s instead of posting it twice`,
+    waitMs,
+  );
+}
 
 /** Messages per conversations.history page: Slack recommends at most 200. */
 const HISTORY_PAGE_SIZE = 200;
@@ -101,18 +129,28 @@ export async function findMarked(
 }
 
 /**
- * Delivers one key's message to a channel once: when `lookUpSince` is set (an earlier attempt may have posted it),
- * adopts the message carrying the key if the channel has one, else posts.
+ * Delivers one key's message to a channel once: when `earlier` is set (an earlier attempt may have posted it), waits
+ * until its posts can have appeared ({@link ensureLanded}), then adopts the message carrying the key if the channel
+ * has one, else records the post's begin (`beforePost`) and posts.
  */
 export async function postOnce(
   client: WebClient,
-  input: { channel: string; message: SlackMessage; key: string; lookUpSince: Date | null },
+  input: {
+    channel: string;
+    message: SlackMessage;
+    key: string;
+    earlier: EarlierPosts | null;
+    landingMs: number;
+    beforePost: () => Promise<void>;
+  },
 ): Promise<PostedRef> {
-  const { channel, key } = input;
-  if (input.lookUpSince !== null) {
-    const [earlier] = await findMarked(client, channel, new Set([key]), input.lookUpSince);
-    if (earlier !== undefined) return { channel, ts: earlier.ts };
+  const { channel, key, earlier } = input;
+  if (earlier !== null) {
+    ensureLanded(earlier, input.landingMs, `posting ${key} to ${channel}`);
+    const [found] = await findMarked(client, channel, new Set([key]), earlier.firstBegunAt);
+    if (found !== undefined) return { channel, ts: found.ts };
   }
+  await input.beforePost();
   return postMarked(client, channel, input.message, { key });
 }
 

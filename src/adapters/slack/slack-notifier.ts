@@ -30,13 +30,14 @@ import {
   type LifecycleNotification,
   type NotificationPort,
   type NotificationReceipt,
+  NotificationInDoubtError,
   NotificationRejectedError,
   type RenewalProgressNotification,
 } from '../../core/ports/notification-port';
 import { InMemorySlackDeliveryStore, type PostedMember, type SlackDeliveryStore } from './slack-delivery-store';
 import { SlackPeopleDirectory, unreachableReason } from './slack-people';
 import { deliveryFailure, slackErrorName, stopsWholeSend } from './slack-web-client';
-import { findMarked, keysOf, postMarked } from './slack-keyed-post';
+import { type EarlierPosts, ensureLanded, findMarked, keysOf, POST_LANDING_MS, postMarked } from './slack-keyed-post';
 
 /** Something the notifier could not do but did not fail for: worth a log line. */
 export type SlackNotifierEvent =
@@ -79,6 +80,8 @@ export interface SlackNotifierOptions {
   readonly schedule?: DigestScheduler;
   /** The clock digests count days left from; the wall clock by default. */
   readonly now?: () => Date;
+  /** How long an unanswered post may still appear in Slack; {@link POST_LANDING_MS} by default. */
+  readonly postLandingMs?: number;
 }
 
 /** Calls `send` after `delayMs` and returns what cancels it. */
@@ -133,10 +136,8 @@ interface OpenSend extends PendingSend {
   readonly delivered: Map<string, DeliveredMessage>;
   digest: string | null;
   readonly rejections: NotificationRejectedError[];
-  /** When a post of the key was first begun, by this send or an earlier one whose outcome may be unknown. */
-  readonly lookUpSince: Date | null;
-  /** Whether the store knows a post of the key was begun. */
-  begun: boolean;
+  /** When an earlier attempt of the key began posting, whose messages may be in Slack unrecorded; null if none did. */
+  readonly earlier: EarlierPosts | null;
 }
 
 /** The UTC day a notification fell due on, e.g. `2025-06-01`; digests never mix days. */
@@ -155,6 +156,7 @@ export class SlackNotifier implements NotificationPort {
   private readonly schedule: DigestScheduler;
   private readonly now: () => Date;
   private readonly people: SlackPeopleDirectory;
+  private readonly postLandingMs: number;
   /** Sends under way, so two concurrent sends of one key post once. */
   private readonly inFlight = new Map<string, Promise<NotificationReceipt>>();
   /** Open collections by due day. */
@@ -171,6 +173,7 @@ export class SlackNotifier implements NotificationPort {
     this.digestMaxBatch = options.digestMaxBatch ?? DIGEST_MAX_ITEMS;
     this.schedule = options.schedule ?? timerScheduler;
     this.now = options.now ?? (() => new Date());
+    this.postLandingMs = options.postLandingMs ?? POST_LANDING_MS;
     if (!Number.isFinite(this.digestWindowMs) || this.digestWindowMs < 0) {
       throw new InvalidDigestSettingsError(
         `digestWindowMs must be a number of milliseconds ≥ 0 (0 sends every notification alone), not ${this.digestWindowMs}`,
@@ -403,8 +406,8 @@ export class SlackNotifier implements NotificationPort {
       delivered: new Map(progress?.delivered ?? []),
       digest: progress?.digest ?? null,
       rejections: [],
-      lookUpSince: progress?.startedAt ?? null,
-      begun: progress !== undefined,
+      earlier:
+        progress === undefined ? null : { firstBegunAt: progress.startedAt, lastBegunAt: progress.lastPostBegunAt },
     };
   }
 
@@ -461,22 +464,33 @@ export class SlackNotifier implements NotificationPort {
         ? `posting the ${only.notification.kind} message to ${channel}`
         : `posting the digest of ${sends.length} notifications to ${channel}`;
     try {
-      const missing = await this.adoptEarlier(target, channel, sends);
+      const missing = await this.adoptEarlier(target, channel, sends, what);
       if (missing.length > 0) await this.postNew(target, channel, missing, digestId);
     } catch (error) {
-      if (error instanceof NotificationRejectedError) throw error;
+      if (error instanceof NotificationRejectedError || error instanceof NotificationInDoubtError) throw error;
       const failure = deliveryFailure(error, channel, what);
       if (!(failure instanceof NotificationRejectedError) || stopsWholeSend(error)) throw failure;
       for (const send of sends) send.rejections.push(failure);
     }
   }
 
-  /** Records the messages an earlier attempt posted in the channel for these sends; returns the sends still missing one. */
-  private async adoptEarlier(target: Target, channel: string, sends: readonly OpenSend[]): Promise<OpenSend[]> {
-    const starts = sends.flatMap((send) => (send.lookUpSince === null ? [] : [send.lookUpSince.getTime()]));
-    if (starts.length === 0) return [...sends];
+  /**
+   * Records the messages an earlier attempt posted in the channel for these sends, once its posts can have appeared;
+   * returns the sends still missing one.
+   */
+  private async adoptEarlier(
+    target: Target,
+    channel: string,
+    sends: readonly OpenSend[],
+    what: string,
+  ): Promise<OpenSend[]> {
+    const earlier = sends.flatMap((send) => (send.earlier === null ? [] : [send.earlier]));
+    if (earlier.length === 0) return [...sends];
+    const since = Math.min(...earlier.map((posts) => posts.firstBegunAt.getTime()));
+    const latest = Math.max(...earlier.map((posts) => posts.lastBegunAt.getTime()));
+    ensureLanded({ firstBegunAt: new Date(since), lastBegunAt: new Date(latest) }, this.postLandingMs, what);
     const byKey = new Map(sends.map((send) => [send.notification.idempotencyKey, send]));
-    const found = await findMarked(this.client, channel, new Set(byKey.keys()), new Date(Math.min(...starts)));
+    const found = await findMarked(this.client, channel, new Set(byKey.keys()), new Date(since));
     const adopted = new Set<OpenSend>();
     for (const earlier of found) {
       const members = keysOf(earlier.mark).flatMap((key) => {
@@ -496,10 +510,8 @@ export class SlackNotifier implements NotificationPort {
     const [only] = sends;
     const alone = sends.length === 1 && only !== undefined;
     const message = alone ? notificationMessage(only.notification) : this.digestFor(target, sends);
-    const fresh = sends.filter((send) => !send.begun);
-    await this.deliveries.beginPosting(fresh.map((send) => send.notification.idempotencyKey));
-    for (const send of fresh) send.begun = true;
     const keys = sends.map((send) => send.notification.idempotencyKey);
+    await this.deliveries.beginPosting(keys);
     const mark = alone ? { key: only.notification.idempotencyKey } : { key: digestId, members: keys };
     const posted = await postMarked(this.client, channel, message, mark);
     await this.record(target, posted, alone ? null : digestId, sends);

@@ -9,6 +9,7 @@ import { checkMessage } from './views/block-kit-check';
 import type { Person } from '../../core/domain/inventory/model';
 import {
   type DeliveredMessage,
+  NotificationInDoubtError,
   type NotificationReceipt,
   NotificationRejectedError,
 } from '../../core/ports/notification-port';
@@ -16,7 +17,7 @@ import { InMemorySlackDeliveryStore, type SlackDeliveryStore } from './slack-del
 import type { SlackNotifierEvent } from './slack-notifier';
 import { SlackPeopleDirectory, unreachableReason } from './slack-people';
 import { deliveryFailure, stopsWholeSend } from './slack-web-client';
-import { postOnce } from './slack-keyed-post';
+import { POST_LANDING_MS, postOnce, type EarlierPosts } from './slack-keyed-post';
 
 /** What a Slack sender needs; the same client and delivery store as the lifecycle's SlackNotifier. */
 export interface SlackOnceSenderOptions {
@@ -26,6 +27,8 @@ export interface SlackOnceSenderOptions {
   readonly deliveries?: SlackDeliveryStore;
   /** Told about skipped people and messages that are gone; ignored by default. */
   readonly log?: (event: SlackNotifierEvent) => void;
+  /** How long an unanswered post may still appear in Slack; {@link POST_LANDING_MS} by default. */
+  readonly postLandingMs?: number;
 }
 
 /** One message to deliver once per key: to a channel, or to a person by direct message. */
@@ -54,6 +57,7 @@ export class SlackOnceSender {
   protected readonly deliveries: SlackDeliveryStore;
   protected readonly log: (event: SlackNotifierEvent) => void;
   protected readonly people: SlackPeopleDirectory;
+  protected readonly postLandingMs: number;
   /** Calls under way, so two concurrent calls with one key post once. */
   protected readonly inFlight = new Map<string, Promise<NotificationReceipt>>();
 
@@ -62,6 +66,7 @@ export class SlackOnceSender {
     this.deliveries = options.deliveries ?? new InMemorySlackDeliveryStore();
     this.log = options.log ?? (() => undefined);
     this.people = new SlackPeopleDirectory({ client: this.client, log: this.log });
+    this.postLandingMs = options.postLandingMs ?? POST_LANDING_MS;
   }
 
   protected once(key: string, work: () => Promise<NotificationReceipt>): Promise<NotificationReceipt> {
@@ -81,8 +86,8 @@ export class SlackOnceSender {
     const progress = await this.deliveries.load(idempotencyKey);
     const delivered = new Map(progress?.delivered ?? []);
     // Only a key whose post was begun before can have a message Slack posted but certflow never heard of.
-    const lookUpSince = progress?.startedAt ?? null;
-    let begun = progress !== undefined;
+    const earlier: EarlierPosts | null =
+      progress === undefined ? null : { firstBegunAt: progress.startedAt, lastBegunAt: progress.lastPostBegunAt };
     const rejections: NotificationRejectedError[] = [];
     for (const target of targets) {
       if (delivered.has(target.key)) continue;
@@ -92,13 +97,13 @@ export class SlackOnceSender {
           : await this.directChannel(target.recipient, idempotencyKey);
       if (channel === null) continue;
       try {
-        if (!begun) await this.deliveries.beginPosting([idempotencyKey]);
-        begun = true;
         const posted = await postOnce(this.client, {
           channel,
           message: target.message,
           key: idempotencyKey,
-          lookUpSince,
+          earlier,
+          landingMs: this.postLandingMs,
+          beforePost: () => this.deliveries.beginPosting([idempotencyKey]),
         });
         const record: DeliveredMessage = { channel: posted.channel, ts: posted.ts, recipient: target.recipient };
         await this.deliveries.saveMessage({
@@ -109,6 +114,7 @@ export class SlackOnceSender {
         });
         delivered.set(target.key, record);
       } catch (error) {
+        if (error instanceof NotificationInDoubtError) throw error;
         const failure =
           error instanceof NotificationRejectedError
             ? error

@@ -28,6 +28,9 @@ export interface SlackWebClientOptions {
   readonly timeoutMs?: number;
 }
 
+/** Milliseconds one HTTP call to Slack may take unless configured otherwise. */
+export const SLACK_CALL_TIMEOUT_MS = 30_000;
+
 /** How many 429s in a row one chat.postMessage waits out before it fails (and the activity retries later). */
 const POST_RATE_LIMIT_WAITS = 5;
 
@@ -40,7 +43,7 @@ const POST_RATE_LIMIT_WAITS = 5;
 export function createSlackWebClient(options: SlackWebClientOptions): WebClient {
   const common = {
     slackApiUrl: options.slackApiUrl,
-    timeout: options.timeoutMs ?? 30_000,
+    timeout: options.timeoutMs ?? SLACK_CALL_TIMEOUT_MS,
     logLevel: LogLevel.ERROR,
   };
   const posting = new WebClient(options.botToken, {

@@ -128,10 +128,12 @@ export class SqlSlackDeliveryStore implements SlackDeliveryStore {
       receipt: row.receipt === null ? null : readReceipt(idempotencyKey, row.receipt),
       certificate: readCertificate(idempotencyKey, row.certificate),
       startedAt: new Date(Number(row.created_at)),
+      // Every write of the row comes at or after the latest post's begin: a late bound, never an early one.
+      lastPostBegunAt: new Date(Number(row.updated_at)),
     };
   }
 
-  /** Inserts the keys' rows unless they exist (a row never loses its first instant). */
+  /** Inserts the keys' rows, or marks their latest post begun now (a row never loses its first instant). */
   async beginPosting(idempotencyKeys: readonly string[]): Promise<void> {
     if (idempotencyKeys.length === 0) return;
     const at = this.nowMs();
@@ -147,7 +149,9 @@ export class SqlSlackDeliveryStore implements SlackDeliveryStore {
           updated_at: at,
         })),
       )
-      .onConflict((conflict) => conflict.column('idempotency_key').doNothing())
+      .onConflict((conflict) =>
+        conflict.column('idempotency_key').doUpdateSet({ updated_at: (eb) => eb.ref('excluded.updated_at') }),
+      )
       .execute();
   }
 

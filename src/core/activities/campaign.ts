@@ -19,6 +19,7 @@ import type { InventoryStore } from '../ports/inventory-store';
 import { LifecycleNotFoundError, LifecycleRefusedError, type LifecyclePort } from '../ports/lifecycle-port';
 import type { CampaignNotifier, NotificationReceipt } from '../ports/notification-port';
 import type { CampaignTicketing } from '../ports/ticketing-port';
+import { retriedWhenInDoubt } from './lifecycle-failures';
 import { mapBounded } from './map-bounded';
 
 /** Everything the campaign activities need from the outside world. */
@@ -255,7 +256,7 @@ export function createCampaignActivities(deps: CampaignActivityDeps) {
       progress: CampaignProgress;
       receipt: NotificationReceipt | null;
     }): Promise<NotificationReceipt> {
-      return await deps.notifier.publishProgress(input);
+      return await retriedWhenInDoubt(() => deps.notifier.publishProgress(input));
     },
 
     /** Opens the epic and the tasks of new groups, and brings the changed groups' tasks up to date. */
@@ -313,7 +314,9 @@ export function createCampaignActivities(deps: CampaignActivityDeps) {
           })),
         );
       }
-      await deps.notifier.escalateLaggards({ idempotencyKey: input.idempotencyKey, progress, groups, examples });
+      await retriedWhenInDoubt(() =>
+        deps.notifier.escalateLaggards({ idempotencyKey: input.idempotencyKey, progress, groups, examples }),
+      );
       for (const { progress: laggard, group } of groups) {
         const task = input.groupTasks[laggard.group];
         if (!task) continue;
@@ -342,7 +345,9 @@ export function createCampaignActivities(deps: CampaignActivityDeps) {
       const members: CampaignMember[] = [];
       for await (const batch of deps.campaigns.eachMember(input.progress.campaign.id, 1000)) members.push(...batch);
       const markdown = renderCampaignReportMarkdown({ progress: input.progress, members });
-      await deps.notifier.postReport({ idempotencyKey: input.idempotencyKey, progress: input.progress, markdown });
+      await retriedWhenInDoubt(() =>
+        deps.notifier.postReport({ idempotencyKey: input.idempotencyKey, progress: input.progress, markdown }),
+      );
       await audit({
         idempotencyKey: input.idempotencyKey,
         actor: `campaign:${input.progress.campaign.id}`,

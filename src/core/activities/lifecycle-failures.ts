@@ -3,7 +3,7 @@ import { ApplicationFailure } from '@temporalio/activity';
 import { CaRejectedError, CaUnavailableError } from '../ports/certificate-authority';
 import { DeployRejectedError } from '../ports/deployer';
 import { KeyNotFoundError } from '../ports/key-store';
-import { NotificationRejectedError } from '../ports/notification-port';
+import { NotificationInDoubtError, NotificationRejectedError } from '../ports/notification-port';
 import { TicketRejectedError } from '../ports/ticketing-port';
 
 /** Port errors that retrying cannot cure: they become non-retryable failures of the same type name. */
@@ -17,7 +17,7 @@ const PERMANENT_CLASSES = [
 
 /**
  * Runs `fn`, turning the ports' permanent errors into non-retryable failures of the same type name, and a CA's
- * Retry-After into the delay before the next attempt.
+ * Retry-After or a notification in doubt into the delay before the next attempt.
  */
 export async function permanentOnRejection<T>(fn: () => Promise<T>): Promise<T> {
   try {
@@ -35,6 +35,25 @@ export async function permanentOnRejection<T>(fn: () => Promise<T>): Promise<T> 
         nextRetryDelay: `${Math.max(1, error.retryAfterSeconds)}s`,
       });
     }
-    throw error;
+    throw inDoubtFailure(error);
   }
+}
+
+/** Runs `fn`, retrying a notification in doubt once its earlier message can have appeared. */
+export async function retriedWhenInDoubt<T>(fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (error) {
+    throw inDoubtFailure(error);
+  }
+}
+
+/** A message an earlier attempt posted may still appear: the retry looks for it once it can have. */
+function inDoubtFailure(error: unknown): unknown {
+  if (!(error instanceof NotificationInDoubtError)) return error;
+  return ApplicationFailure.create({
+    message: error.message,
+    type: error.name,
+    nextRetryDelay: `${Math.max(1, Math.ceil(error.retryAfterMs / 1000))}s`,
+  });
 }

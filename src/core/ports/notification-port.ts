@@ -227,3 +227,18 @@ export interface ReportNotifier {
 export class NotificationRejectedError extends Error {
   override readonly name = 'NotificationRejectedError';
 }
+
+/**
+ * An earlier attempt's message may still appear (its post was sent and never answered): the send waits until it has
+ * landed or cannot any more, then looks for it instead of posting a second one.
+ */
+export class NotificationInDoubtError extends Error {
+  override readonly name = 'NotificationInDoubtError';
+  constructor(
+    message: string,
+    /** When the look-up can tell: the next attempt should not start before this many milliseconds. */
+    readonly retryAfterMs: number,
+  ) {
+    super(message);
+  }
+}

@@ -68,11 +68,12 @@ const telling = proxyActivities<CampaignActivities>({
 });
 
 /**
- * Slack and Jira, best effort: shown to people, never allowed to hold the campaign, so each call is short and tried
- * twice at most; a failure is audited and the next publication (after a backoff) carries the latest state anyway.
+ * Slack and Jira, best effort: shown to people, never allowed to hold the campaign, so each call is tried twice at
+ * most; a failure is audited and the next publication (after a backoff) carries the latest state anyway. An attempt
+ * outlasts one Slack or Jira call's 30 s timeout: one cut off earlier could still post after its retry looked.
  */
 const showing = proxyActivities<CampaignActivities>({
-  startToCloseTimeout: '20 seconds',
+  startToCloseTimeout: '1 minute',
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '5 seconds', maximumAttempts: 2 },
 });
 

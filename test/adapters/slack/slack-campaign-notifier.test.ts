@@ -71,6 +71,28 @@ describe('SlackCampaignNotifier progress', () => {
     expect(messages[0]?.edits.length).toBeGreaterThan(0);
   });
 
+  it('R-CAM-3, R-CAM-4: a first progress post whose answer was lost is found and updated by the next publication, never shown twice', async () => {
+    const deliveries = new SqlSlackDeliveryStore({ db: database.db });
+    const notifier = () => new SlackCampaignNotifier({ client: client(), deliveries, postLandingMs: 0 });
+    const before = standIn.messages(CHANNEL).length;
+    standIn.faults.next('chat.postMessage', { status: 500, afterProcessing: true });
+    await expect(
+      notifier().publishProgress({ idempotencyKey: 'p5/1', progress: progressOf('cmp-p5', 1), receipt: null }),
+    ).rejects.toThrow(/Slack may be down or slow/);
+
+    // The campaign gave that publication up; its next one knows no receipt.
+    const next = await notifier().publishProgress({
+      idempotencyKey: 'p5/2',
+      progress: progressOf('cmp-p5', 3),
+      receipt: null,
+    });
+
+    const messages = standIn.messages(CHANNEL).slice(before);
+    expect(messages).toHaveLength(1);
+    expect(next.messages.map((message) => message.ts)).toEqual([messages[0]?.ts]);
+    expect(messages[0]?.text).toContain('(3/4)');
+  });
+
   it('a retried call (same key) posts or updates nothing more, also after a restart with the SQL delivery store', async () => {
     const deliveries = new SqlSlackDeliveryStore({ db: database.db });
     const notifier = new SlackCampaignNotifier({ client: client(), deliveries });
@@ -158,7 +180,7 @@ describe('SlackCampaignNotifier escalation and report', () => {
 
   it('a retry after a failure half-way posts only the messages still missing, and a finished key nothing', async () => {
     const deliveries = new InMemorySlackDeliveryStore();
-    const notifier = new SlackCampaignNotifier({ client: client(), deliveries });
+    const notifier = new SlackCampaignNotifier({ client: client(), deliveries, postLandingMs: 0 });
     const input = escalation('cmp-e2');
     const posts = calls('chat.postMessage');
     standIn.faults.next('conversations.open', { status: 500 });

@@ -2,6 +2,7 @@ import { LogLevel, WebClient } from '@slack/web-api';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openInventoryDatabase, type InventoryDatabaseHandle } from '../../../src/adapters/database/database';
 import { DELIVERY_EVENT_TYPE } from '../../../src/adapters/slack/slack-keyed-post';
+import { NotificationInDoubtError } from '../../../src/core/ports/notification-port';
 import { SlackDiscoveryNotifier } from '../../../src/adapters/slack/slack-discovery-notifier';
 import { SlackNotifier } from '../../../src/adapters/slack/slack-notifier';
 import { createSlackWebClient, SlackDeliveryError } from '../../../src/adapters/slack/slack-web-client';
@@ -44,6 +45,8 @@ function lifecycleNotifier() {
     client: client(),
     deliveries: new SqlSlackDeliveryStore({ db: database.db }),
     schedule: closeOnYield,
+    // The stand-in answers every post it processed: nothing lands late, so a retry may look at once.
+    postLandingMs: 0,
   });
 }
 
@@ -108,6 +111,41 @@ describe('posting once per delivery key (issue 17, R-CAM-4)', () => {
     expect(standIn.messages(CHANNEL)).toHaveLength(1);
   });
 
+  it('R-CAM-4 exactly-once: a post the client gave up on, which Slack shows later, is not posted again: the retry waits until it can have appeared, then adopts it', async () => {
+    // Slack holds the post past the client's timeout, then processes it: certflow never hears of it.
+    standIn.faults.next('chat.postMessage', { delayMs: 1_500 });
+    const notifier = () =>
+      new SlackNotifier({
+        client: createSlackWebClient({ botToken: BOT_TOKEN, slackApiUrl: standIn.apiUrl, timeoutMs: 300 }),
+        deliveries: new SqlSlackDeliveryStore({ db: database.db }),
+        schedule: closeOnYield,
+        postLandingMs: 4_000,
+      });
+    const key = 'k/held';
+    await expect(notifier().send(reminder(key))).rejects.toBeInstanceOf(SlackDeliveryError);
+
+    // At once, the held post may still appear: the send is in doubt and names how long to wait, posting nothing.
+    const inDoubt = await notifier()
+      .send(reminder(key))
+      .then(
+        () => undefined,
+        (error: unknown) => error,
+      );
+    expect(inDoubt).toBeInstanceOf(NotificationInDoubtError);
+    const waitMs = (inDoubt as NotificationInDoubtError).retryAfterMs;
+    expect(waitMs).toBeGreaterThan(0);
+    expect(waitMs).toBeLessThanOrEqual(4_000);
+    // Not shown yet: a look-up now would miss it, and a post would make two.
+    expect(standIn.messages(CHANNEL)).toHaveLength(0);
+
+    // After the wait the activity's retry policy gives it, the retry finds the held message.
+    await new Promise((resolve) => setTimeout(resolve, waitMs));
+    const receipt = await notifier().send(reminder(key));
+    expect(standIn.messages(CHANNEL)).toHaveLength(1);
+    expect(receipt.messages[0]).toEqual({ channel: CHANNEL, ts: standIn.messages(CHANNEL)[0]?.ts, recipient: null });
+    expect(standIn.messages(BOB)).toHaveLength(1);
+  });
+
   it('R-CAM-4 exactly-once: a first post does not look (no earlier attempt), and a 500 Slack did not process is posted on the retry', async () => {
     standIn.faults.next('chat.postMessage', { status: 500 });
     const { failures } = await retried(() => lifecycleNotifier().send(reminder('k/first')), 2);
@@ -148,7 +186,11 @@ describe('posting once per delivery key (issue 17, R-CAM-4)', () => {
   it('R-CAM-4 exactly-once: a discovery digest (the campaign and discovery senders) answered "processed, then 500" reaches the channel and the DM once', async () => {
     standIn.faults.next('chat.postMessage', LOST, 2);
     const notifier = () =>
-      new SlackDiscoveryNotifier({ client: client(), deliveries: new SqlSlackDeliveryStore({ db: database.db }) });
+      new SlackDiscoveryNotifier({
+        client: client(),
+        deliveries: new SqlSlackDeliveryStore({ db: database.db }),
+        postLandingMs: 0,
+      });
     const digest = {
       idempotencyKey: 'discovery:dmz-1/digest/payments-web',
       scan: 'dmz',

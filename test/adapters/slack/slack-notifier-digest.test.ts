@@ -115,6 +115,7 @@ function notifier(options: Partial<SlackNotifierOptions> & { retryConfig?: Retry
     deliveries: new InMemorySlackDeliveryStore(),
     schedule: closeOnYield,
     now: () => new Date(FIXTURE_NOW),
+    postLandingMs: 0,
     ...rest,
   });
 }

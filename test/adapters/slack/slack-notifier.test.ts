@@ -84,7 +84,13 @@ let events: SlackNotifierEvent[];
 function notifier(retryConfig: RetryOptions = FAST_RETRIES, botToken = BOT_TOKEN) {
   const deliveries = new InMemorySlackDeliveryStore();
   const client = createSlackWebClient({ botToken, slackApiUrl: standIn.apiUrl, retryConfig });
-  return new SlackNotifier({ client, deliveries, log: (event) => events.push(event), schedule: closeOnYield });
+  return new SlackNotifier({
+    client,
+    deliveries,
+    log: (event) => events.push(event),
+    schedule: closeOnYield,
+    postLandingMs: 0,
+  });
 }
 
 function calls(method: string) {

@@ -114,6 +114,7 @@ describe.each(backends)('Slack delivery store on $name', (backend) => {
         receipt: nobody,
         certificate: certificate(3),
         startedAt: expect.any(Date),
+        lastPostBegunAt: expect.any(Date),
       });
     }));
 
