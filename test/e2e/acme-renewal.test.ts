@@ -20,7 +20,7 @@ import { ACTION_IDS } from '../../src/adapters/slack/views/block-ids';
 import { createRootCa, issueCertificate } from '../support/certificate-factory';
 import { type DnsServer, startDnsServer } from '../support/dns-server';
 import { acmeIssueRequest, type Pebble, startPebble } from '../support/pebble';
-import { pebbleIssuer } from '../support/pebble-issuer';
+import { pebbleIssuer, writePebbleIssuersFile } from '../support/pebble-issuer';
 import { freePort } from '../support/ports';
 import { runCertflowToEnd } from '../support/processes';
 import { type SlackStart, startCertflowWithSlack } from '../support/slack-start';
@@ -60,21 +60,7 @@ beforeAll(async () => {
     caaIdentities: ['ca.example.net'],
   });
   const issuersFile = path.join(work, 'issuers.yaml');
-  fs.writeFileSync(
-    issuersFile,
-    JSON.stringify({
-      issuers: [
-        {
-          name: 'acme:pebble',
-          directoryUrl: pebble.directoryUrl,
-          contact: 'pki-team@example.com',
-          caBundle: pebble.caBundlePath,
-          caaIdentity: 'ca.example.net',
-          requestTimeoutSeconds: 20,
-        },
-      ],
-    }),
-  );
+  writePebbleIssuersFile(issuersFile, pebble, 'ca.example.net');
   // The replaced certificate is revoked about 9 s after its successor is verified.
   const policyFile = path.join(work, 'policy.yaml');
   fs.writeFileSync(policyFile, JSON.stringify({ renewal: { revocationDelayDays: 0.0001 } }));

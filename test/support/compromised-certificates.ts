@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { openInternalCa } from '../../src/adapters/ca/internal-ca';
+import type { InternalCaOptions } from '../../src/adapters/ca/internal-ca-settings';
 import { FileKeyStore } from '../../src/adapters/keys/file-key-store';
 import { decodeCertificates } from '../../src/core/domain/certificates/decode-certificates';
 import { DEMO_GROUP_ID } from '../../src/adapters/slack/stand-in/demo-workspace';
@@ -9,19 +10,26 @@ import { runCertflow, runCertflowToEnd } from './processes';
 /**
  * `count` certificates (`<hostPrefix>-<n>.example.com`) of a compromised CA (by default "Old Corp"; another
  * `organization` makes a CA of another name) as PEM files, the way they sit on servers before `certflow import`.
+ * `ca` issues them from that CA instead, such as certflow's own internal CA in a data folder before it starts.
  */
 export async function compromisedCertificateFiles(
   folder: string,
   count: number,
-  { organization = 'Old Corp', hostPrefix = 'svc' }: { organization?: string; hostPrefix?: string } = {},
+  {
+    organization = 'Old Corp',
+    hostPrefix = 'svc',
+    ca,
+  }: { organization?: string; hostPrefix?: string; ca?: InternalCaOptions } = {},
 ): Promise<{ files: string[]; issuerDn: string }> {
-  const oldCa = await openInternalCa({
-    folder: path.join(folder, 'old-ca'),
-    passphrase: 'e2e passphrase',
-    publicBaseUrl: 'http://127.0.0.1:1',
-    name: 'old',
-    organization,
-  });
+  const oldCa = await openInternalCa(
+    ca ?? {
+      folder: path.join(folder, 'old-ca'),
+      passphrase: 'e2e passphrase',
+      publicBaseUrl: 'http://127.0.0.1:1',
+      name: 'old',
+      organization,
+    },
+  );
   const keys = new FileKeyStore(path.join(folder, 'old-keys'));
   const files: string[] = [];
   for (let n = 1; n <= count; n += 1) {
@@ -50,14 +58,15 @@ export async function compromisedCertificateFiles(
 
 /**
  * Imports `files` for the demo owner group and starts a CA-compromise campaign over their issuer with the CLI, as a
- * security lead would, `parallel` renewals at a time (4 by default); returns the campaign's id. Fails with the CLI's
- * output when either command does.
+ * security lead would, `parallel` renewals at a time (4 by default), renewing through `issuer` when given (each
+ * certificate's own issuer otherwise); returns the campaign's id. Fails with the CLI's output when either command
+ * does.
  */
 export async function importAndStartCompromiseCampaign(
   files: string[],
   issuerDn: string,
   cliEnv: NodeJS.ProcessEnv,
-  { parallel = 4 }: { parallel?: number } = {},
+  { parallel = 4, issuer }: { parallel?: number; issuer?: string } = {},
 ): Promise<string> {
   const imported = await runCertflowToEnd(['import', ...files, '--owner', DEMO_GROUP_ID], cliEnv);
   if (imported.code !== 0 || !imported.out.includes(`${files.length} started`)) {
@@ -74,6 +83,7 @@ export async function importAndStartCompromiseCampaign(
       'ca-compromise',
       '--parallel',
       String(parallel),
+      ...(issuer === undefined ? [] : ['--issuer', issuer]),
       '--yes',
       '--json',
     ],

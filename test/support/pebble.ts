@@ -45,6 +45,11 @@ export interface Pebble {
   readonly directoryUrl: string;
   /** PEM file of the root that signs Pebble's directory TLS certificate: the issuer's caBundle. */
   readonly caBundlePath: string;
+  /**
+   * The DNS server Pebble resolves with (`host:port`, as CERTFLOW_DNS_SERVERS takes it): challtestsrv, which answers
+   * every name with 127.0.0.1 and no CAA record, or the `dnsServer` it was given.
+   */
+  readonly dnsAddress: string;
   /** The roots and intermediates Pebble issues under, PEM, from its management interface. */
   issuingRootPem(): Promise<string>;
   /** Whether Pebble's management interface reports the certificate with this serial (hex) as revoked, and why. */
@@ -174,9 +179,10 @@ export async function startPebble(options: PebbleOptions): Promise<Pebble> {
           {},
           output,
         );
+  const dnsAddress = options.dnsServer ?? `127.0.0.1:${dnsPort}`;
   const pebble = startProcess(
     tools.path,
-    ['-config', path.join(dir, 'pebble-config.json'), '-dnsserver', options.dnsServer ?? `127.0.0.1:${dnsPort}`],
+    ['-config', path.join(dir, 'pebble-config.json'), '-dnsserver', dnsAddress],
     {
       PEBBLE_VA_NOSLEEP: '1',
       PEBBLE_WFE_NONCEREJECT: String(options.nonceRejectPercent ?? 0),
@@ -209,6 +215,7 @@ export async function startPebble(options: PebbleOptions): Promise<Pebble> {
   return {
     directoryUrl,
     caBundlePath: tools.rootPem,
+    dnsAddress,
     async issuingRootPem() {
       const answer = await get(`${managementUrl}/roots/0`, agent);
       if (answer?.status !== 200) throw new Error(`Pebble's management interface gave no root: ${answer?.status}`);
