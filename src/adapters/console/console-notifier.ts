@@ -2,6 +2,7 @@ import type { Kysely } from 'kysely';
 import type { CampaignProgress } from '../../core/domain/campaigns/model';
 import { progressBar } from '../../core/domain/campaigns/progress-bar';
 import { formatPerson } from '../../core/domain/inventory/person';
+import { describeIssuerChoice, type IssuerChoice } from '../../core/domain/issuers/choose-issuer';
 import type { InventoryDatabase } from '../database/kysely-inventory-store';
 import { describeLocation } from '../../core/domain/discovery/endpoint-findings';
 import type {
@@ -24,16 +25,22 @@ function earlyRenewalNote({ earlyRenewal }: ReminderNotification): string {
   return ` — ${earlyRenewal.issuer} asked for early renewal${why}`;
 }
 
+/** The issuer a renewal would go through and why (issue 19), when the lifecycle chose one. */
+function issuerNote(choice: IssuerChoice | undefined): string {
+  return choice === undefined ? '' : `; renews through ${describeIssuerChoice(choice)}`;
+}
+
 function describe(notification: LifecycleNotification): string {
   const name = notification.certificate.commonName ?? notification.certificate.id;
   switch (notification.kind) {
     case 'reminder':
       return (
         `reminder: ${name} expires in ${notification.daysLeft} days; renew by ${notification.renewalDeadline}` +
+        issuerNote(notification.renewalIssuer) +
         earlyRenewalNote(notification)
       );
     case 'approval-request':
-      return `approval ${notification.reminder > 0 ? `re-sent (${notification.reminder})` : 'requested'}: ${notification.request.kind} ${notification.request.id} of ${name} by ${notification.request.requestedBy.id} — run: certflow approve ${notification.request.id}`;
+      return `approval ${notification.reminder > 0 ? `re-sent (${notification.reminder})` : 'requested'}: ${notification.request.kind} ${notification.request.id} of ${name} by ${notification.request.requestedBy.id}${issuerNote(notification.renewalIssuer)} — run: certflow approve ${notification.request.id}`;
     case 'decision':
       return `decision: ${notification.request.id} ${notification.request.status} by ${notification.request.decidedBy?.id ?? '?'}`;
     case 'escalation':

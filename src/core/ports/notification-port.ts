@@ -50,6 +50,8 @@ export interface ReminderNotification extends NotificationBase {
   readonly renewalDeadline: string;
   /** The CA asked for this renewal early (ACME renewal information, R-REN-3): which issuer, and its explanation. */
   readonly earlyRenewal?: { readonly issuer: string; readonly explanationUrl: string | null };
+  /** The issuer a renewal would use and why (issue 19); absent when the lifecycle's context predates issuers. */
+  readonly renewalIssuer?: IssuerChoice;
 }
 
 /** Asks the approvers to vet a request (R-RA-1); `reminder` > 0 for re-sends (R-RA-3). */

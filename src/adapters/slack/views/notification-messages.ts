@@ -106,7 +106,14 @@ export function reminderMessage(notification: ReminderNotification): SlackMessag
           `Renewal must be complete by ${slackDate(notification.renewalDeadline)}.` +
           earlyRenewalSentence(notification),
         BLOCK_IDS.summary,
-        { fields: certificateFields(certificate, notification.group, notification.ticket) },
+        {
+          fields: [
+            ...certificateFields(certificate, notification.group, notification.ticket),
+            ...(notification.renewalIssuer === undefined
+              ? []
+              : [`*Renews through*\n${escapeMrkdwn(describeIssuerChoice(notification.renewalIssuer))}`]),
+          ],
+        },
       ),
       actions(
         [requestRenewalButton(certificate), viewDetailsButton(certificate, notification.link)],

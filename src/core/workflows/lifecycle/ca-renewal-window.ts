@@ -6,6 +6,7 @@ import {
 } from '../../domain/lifecycle/ca-renewal-window';
 import { renewalWindowSuggestedSignal } from '../definitions';
 import { acts } from './activity-proxies';
+import { renewalIssuer } from './issuer';
 import { daysLeft, nowIso, type LifecycleRun } from './state';
 
 /** Accepts a CA's suggested window (R-REN-3); the loop weighs the latest one. */
@@ -57,12 +58,14 @@ export async function weighRenewalWindow(run: LifecycleRun, offered: SuggestedRe
   });
   // A request under way already renews: the owners are told by its own messages.
   if (run.requestOpen()) return;
+  const issuer = renewalIssuer(run);
   await acts.sendLifecycleNotification({
     ...run.notificationBase(run.key(`${stepKey}/owners`)),
     kind: 'reminder',
     daysLeft: daysLeft(run.ctx.certificate.notAfter),
     renewalDeadline: deadline,
     earlyRenewal: { issuer: offered.issuer, explanationUrl: offered.explanationUrl },
+    ...(issuer === null ? {} : { renewalIssuer: issuer }),
     audienceRole: 'owners',
     actor: self,
   });

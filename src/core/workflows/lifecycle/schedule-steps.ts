@@ -1,5 +1,6 @@
 import type { LifecycleStep } from '../../domain/schedule/lifecycle-schedule';
 import { acts } from './activity-proxies';
+import { renewalIssuer } from './issuer';
 import { setPhase } from './phase';
 import { daysLeft, type LifecycleRun } from './state';
 import { commentTicket, ensureTicket } from './tickets';
@@ -31,11 +32,13 @@ export async function actOnScheduleStep(run: LifecycleRun, step: LifecycleStep):
     case 'renewal-deadline': {
       if (run.requestOpen()) return;
       const plan = run.schedule();
+      const issuer = renewalIssuer(run);
       await acts.sendLifecycleNotification({
         ...run.notificationBase(run.key(stepKey)),
         kind: 'reminder',
         daysLeft: left,
         renewalDeadline: plan.renewalDeadline,
+        ...(issuer === null ? {} : { renewalIssuer: issuer }),
         audienceRole: 'owners',
         actor: self,
       });

@@ -5,6 +5,7 @@ import type {
   LifecycleNotification,
   ReminderNotification,
 } from '../../../../src/core/ports/notification-port';
+import type { IssuerChoice } from '../../../../src/core/domain/issuers/choose-issuer';
 import { ACTION_IDS, BLOCK_IDS } from '../../../../src/adapters/slack/views/block-ids';
 import { checkMessage } from '../../../../src/adapters/slack/views/block-kit-check';
 import {
@@ -154,14 +155,21 @@ describe('notification messages', () => {
     expect(json).not.toContain('Reminder');
   });
 
-  it('R-REN-1: an approval request says which issuer the renewal will use and why', () => {
-    const message = approvalRequestMessage({
-      ...APPROVAL,
-      renewalIssuer: { kind: 'chosen', issuer: 'acme:pebble', source: 'owner-group' },
-    });
+  it.each([
+    {
+      kind: 'approval request',
+      render: (issuer?: IssuerChoice) =>
+        approvalRequestMessage({ ...APPROVAL, ...(issuer && { renewalIssuer: issuer }) }),
+    },
+    {
+      kind: 'reminder',
+      render: (issuer?: IssuerChoice) => reminderMessage({ ...REMINDER, ...(issuer && { renewalIssuer: issuer }) }),
+    },
+  ])('R-REN-1: a $kind says which issuer the renewal will use and why', ({ render }) => {
+    const message = render({ kind: 'chosen', issuer: 'acme:pebble', source: 'owner-group' });
     expect(JSON.stringify(message.blocks)).toContain("*Renews through*\\nacme:pebble (the owner group's setting)");
     expect(checkMessage(message)).toEqual([]);
-    expect(JSON.stringify(approvalRequestMessage(APPROVAL).blocks)).not.toContain('Renews through');
+    expect(JSON.stringify(render().blocks)).not.toContain('Renews through');
   });
 
   it("R-RA-1: names are checked against the application's known addresses", () => {
