@@ -191,7 +191,7 @@ export class AcmeAuthority implements CertificateAuthorityPort {
     if (error instanceof CaRejectedError || error instanceof CaUnavailableError) return error;
     const problem = transport.lastProblem;
     if (problem === null) {
-      return new CaUnavailableError(`${this.name} failed: ${(error as Error).message}; certflow retries later`);
+      return new CaUnavailableError(`${this.name} failed: ${(error as Error).message}`);
     }
     const name = problemName(problem);
     const fixes: Readonly<Record<string, string>> = {

@@ -114,9 +114,10 @@ export function guardTransport(client: Client, options: TransportOptions): Guard
     if (response.status === 429 || response.status >= 500) {
       const retryAfter = retryAfterSeconds(response.headers['retry-after'], Date.now());
       const what = problem === null ? `HTTP ${response.status}` : `${problemName(problem)}: ${problem.detail}`;
+      // No promise of a retry here: this message is also the final one once the lifecycle's retries are spent.
       throw new CaUnavailableError(
         `${options.issuer} answered ${method.toUpperCase()} ${url} with ${what}` +
-          (retryAfter === null ? '; certflow retries later' : `; certflow retries after ${retryAfter} s`),
+          (retryAfter === null ? '' : ` (it asked to be asked again after ${retryAfter} s)`),
         retryAfter,
       );
     }
@@ -136,8 +137,8 @@ function transportError(options: TransportOptions, url: string, error: unknown):
   }
   if (code === 'ECONNABORTED' || code === 'ETIMEDOUT') {
     return new CaUnavailableError(
-      `${options.issuer} did not answer ${url} within ${options.timeoutMs / 1000} s; certflow retries later ` +
-        '(requestTimeoutSeconds in CERTFLOW_ISSUERS_FILE sets the limit)',
+      `${options.issuer} did not answer ${url} within ${options.timeoutMs / 1000} s; check that the CA is up, or ` +
+        'raise requestTimeoutSeconds for it in CERTFLOW_ISSUERS_FILE',
     );
   }
   return new CaUnavailableError(

@@ -20,6 +20,8 @@ import { CaUnavailableError } from '../../../src/core/ports/certificate-authorit
 
 let folder: string;
 let server: RunningHttpServer;
+/** Requests the silent directory holds unanswered until the server closes. */
+const held: ServerResponse[] = [];
 
 function problem(response: ServerResponse, status: number, type: string, headers: Record<string, string>): void {
   const body = JSON.stringify({ type: `urn:ietf:params:acme:error:${type}`, detail: `stand-in ${type}`, status });
@@ -38,7 +40,9 @@ beforeAll(async () => {
         handler: (request, response) => {
           const { pathname } = requestUrl(request);
           const base = `http://127.0.0.1:${server.port}`;
-          if (pathname === '/busy/dir') {
+          if (pathname === '/silent/dir') {
+            held.push(response);
+          } else if (pathname === '/busy/dir') {
             problem(response, 503, 'serverInternal', { 'Retry-After': '120' });
           } else if (pathname === '/limited/dir') {
             response.writeHead(200, { 'Content-Type': 'application/json' });
@@ -57,11 +61,12 @@ beforeAll(async () => {
 }, 30_000);
 
 afterAll(async () => {
+  for (const response of held) response.end();
   await server?.close();
   fs.rmSync(folder, { recursive: true, force: true });
 });
 
-function authority(directory: string): AcmeAuthority {
+function authority(directory: string, requestTimeoutSeconds = 10): AcmeAuthority {
   return new AcmeAuthority({
     settings: {
       name: 'acme:stand-in',
@@ -71,7 +76,7 @@ function authority(directory: string): AcmeAuthority {
       caBundlePath: null,
       challenge: 'http-01',
       caaIdentity: 'stand-in.example',
-      requestTimeoutSeconds: 10,
+      requestTimeoutSeconds,
     },
     keyStore: new FileKeyStore(path.join(folder, 'keys')),
     caa: null,
@@ -91,8 +96,18 @@ const request = {
 
 describe('rate limits and server errors (R-REN-1)', () => {
   it.each([
-    ['rateLimited on the account', 'limited', 3600, /rateLimited: stand-in rateLimited; certflow retries after 3600 s/],
-    ['a 503 from the directory', 'busy', 120, /serverInternal: stand-in serverInternal; certflow retries after 120 s/],
+    [
+      'rateLimited on the account',
+      'limited',
+      3600,
+      /rateLimited: stand-in rateLimited \(it asked to be asked again after 3600 s\)$/,
+    ],
+    [
+      'a 503 from the directory',
+      'busy',
+      120,
+      /serverInternal: stand-in serverInternal \(it asked to be asked again after 120 s\)$/,
+    ],
   ])('R-REN-1: %s is a retryable error carrying Retry-After, at once', async (_case, directory, seconds, message) => {
     const error = await authority(directory)
       .issue(request)
@@ -103,6 +118,20 @@ describe('rate limits and server errors (R-REN-1)', () => {
     expect(error).toBeInstanceOf(CaUnavailableError);
     expect((error as CaUnavailableError).retryAfterSeconds).toBe(seconds);
     expect((error as Error).message).toMatch(message);
+  });
+
+  it('R-REN-1: a CA that does not answer within requestTimeoutSeconds is retryable, and its message names the limit and promises no retry (it is also the last message once retries are spent)', async () => {
+    const error = await authority('silent', 1)
+      .issue(request)
+      .then(
+        () => null,
+        (caught: unknown) => caught,
+      );
+    expect(error).toBeInstanceOf(CaUnavailableError);
+    expect((error as Error).message).toMatch(
+      /^acme:stand-in did not answer http:\/\/127\.0\.0\.1:\d+\/silent\/dir within 1 s; check that the CA is up, or raise requestTimeoutSeconds for it in CERTFLOW_ISSUERS_FILE$/,
+    );
+    expect((error as Error).message).not.toMatch(/retries/);
   });
 
   it("R-REN-1: the lifecycle's activity failure waits the CA's Retry-After before the next attempt", async () => {
