@@ -72,6 +72,7 @@ export function createApiApp(dependencies: ApiDependencies): OpenAPIHono<ApiEnv>
     ...dependencies,
     roles: dependencies.roles ?? (async () => null),
     campaigns: dependencies.campaigns ?? (() => null),
+    issuers: dependencies.issuers ?? ['internal'],
   };
   const now = deps.now ?? (() => new Date());
   const limiter = new TokenRateLimiter(deps.rateLimit ?? { perMinute: 600, burst: 100 });

@@ -36,6 +36,11 @@ export interface ApiDependencies {
   readonly lifecycles: () => LifecycleClient | null;
   /** The campaign client; absent or null until it is connected (campaign routes answer 503). */
   readonly campaigns?: () => CampaignOperations | null;
+  /**
+   * Names of the configured issuers (`internal`, `acme:<name>`) a campaign or an owner group may renew through;
+   * absent: internal alone.
+   */
+  readonly issuers?: readonly string[];
   /** Discovery's findings; absent where discovery is not wired (the findings route answers 503). */
   readonly findings?: Pick<DiscoveryStore, 'listFindings'>;
   /** Imports of uploaded files; absent where uploads are not wired (the import route answers 503). */
@@ -50,5 +55,5 @@ export interface ApiDependencies {
 }
 
 /** The dependencies with their defaults filled in, as the route groups use them. */
-export type ApiRouteDependencies = Required<Pick<ApiDependencies, 'roles' | 'campaigns'>> &
-  Omit<ApiDependencies, 'roles' | 'campaigns'>;
+export type ApiRouteDependencies = Required<Pick<ApiDependencies, 'roles' | 'campaigns' | 'issuers'>> &
+  Omit<ApiDependencies, 'roles' | 'campaigns' | 'issuers'>;

@@ -92,6 +92,21 @@ export function invalidParameters(errors: readonly { parameter: string; message:
   );
 }
 
+/** Refuses an issuer the server has not configured (a 400 naming the configured ones and the fix). */
+export function requireConfiguredIssuer(parameter: string, issuer: string, configured: readonly string[]): void {
+  if (configured.includes(issuer)) return;
+  throw new ApiProblemError(
+    invalidParameters([
+      {
+        parameter,
+        message:
+          `${issuer} is not a configured issuer; configured: ${configured.join(', ')}. Name one of these, or add ` +
+          "the ACME issuer to the server's CERTFLOW_ISSUERS_FILE",
+      },
+    ]),
+  );
+}
+
 /** A 404 that says where to look. */
 export function notFound(detail: string, fix: string): ApiProblemError {
   return new ApiProblemError(problem(404, 'not-found', 'Not found', detail, fix));

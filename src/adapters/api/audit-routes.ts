@@ -16,6 +16,7 @@ import {
   decodeCursor,
   encodeCursor,
   ERRORS,
+  invalidParameters,
   jsonResponse,
   nextLink,
   pageLimit,
@@ -27,6 +28,7 @@ import {
   type ApiRouteSignature,
 } from './api-kit';
 import { PAGE_QUERY } from './api-schemas';
+import { ApiProblemError } from './problem';
 
 const instant = z.iso.datetime({ offset: true }).optional();
 const AuditFilterSchema = z.object({
@@ -43,6 +45,9 @@ const AuditFilterSchema = z.object({
 });
 const AuditQuerySchema = AuditFilterSchema.extend({
   ...PAGE_QUERY,
+  newest: z.coerce.number().int().min(1).max(1000).optional().openapi({
+    description: 'the newest this many entries (oldest first) instead of a page from the oldest; takes no cursor',
+  }),
 });
 const ExportQuerySchema = AuditFilterSchema.extend({
   format: z
@@ -150,7 +155,7 @@ function exportStream(entries: AsyncIterable<readonly AuditEntry[]>, csv: boolea
 export function registerAuditRoutes(app: ApiApp, deps: ApiRouteDependencies): ApiRouteSignature[] {
   app.openapi(queryAudit, async (c) => {
     const query = c.req.valid('query');
-    const { limit: rawLimit, cursor, ...fields } = query;
+    const { limit: rawLimit, cursor, newest, ...fields } = query;
     if (fields.subject === undefined) {
       await requireSecurityRole(
         tokenActor(c),
@@ -158,9 +163,22 @@ export function registerAuditRoutes(app: ApiApp, deps: ApiRouteDependencies): Ap
         'read the whole audit log (name a subject to read its trail)',
       );
     }
+    const filter = auditFilter(fields);
+    if (newest !== undefined) {
+      if (cursor !== undefined) {
+        throw new ApiProblemError(
+          invalidParameters([
+            { parameter: 'query.cursor', message: 'newest reads the newest entries: give no cursor' },
+          ]),
+        );
+      }
+      // `certflow audit list` shows the newest entries: one count, then one page at that offset.
+      const { total } = await deps.store.queryAudit(filter, { limit: 1 });
+      const page = await deps.store.queryAudit(filter, { limit: newest, offset: Math.max(0, total - newest) });
+      return c.json({ ...page, next: null } as never, 200);
+    }
     const limit = pageLimit(rawLimit);
     const digest = queryDigest(query);
-    const filter = auditFilter(fields);
     const afterSeq = cursor === undefined ? undefined : decodeCursor(cursor, digest, readSeq);
     const page = await deps.store.queryAudit(afterSeq === undefined ? filter : { ...filter, afterSeq }, {
       limit: limit + 1,

@@ -12,6 +12,7 @@ import {
   parseCampaignSelectorText,
   validateCampaignSelector,
 } from '../../core/domain/campaigns/selector';
+import { ISSUER_NAME } from '../../core/domain/issuers/choose-issuer';
 import type { ApiRouteDependencies } from './api-dependencies';
 import {
   BEARER,
@@ -20,6 +21,7 @@ import {
   jsonBody,
   jsonResponse,
   problemResponse,
+  requireConfiguredIssuer,
   tokenActor,
   unavailable,
   WRITE_ERRORS,
@@ -33,7 +35,14 @@ const SelectorSchema = z.union([z.string().min(1).max(4000), z.object({}).loose(
     'the Slack command\'s selector text (`issuer="CN=Old CA" sig=SHA-1`) or its JSON form (issuerDn, signatureHashes, names, ownerGroups …)',
   example: 'sig=SHA-1 group=payments-web',
 });
-const PreviewBodySchema = z.object({ selector: SelectorSchema }).openapi('CampaignPreviewRequest');
+const IssuerSchema = z
+  .string()
+  .regex(ISSUER_NAME)
+  .optional()
+  .openapi({ description: 'renew every member through this configured issuer (internal or acme:<name>)' });
+const PreviewBodySchema = z
+  .object({ selector: SelectorSchema, issuer: IssuerSchema })
+  .openapi('CampaignPreviewRequest');
 const StartBodySchema = z
   .object({
     selector: SelectorSchema,
@@ -48,6 +57,7 @@ const StartBodySchema = z
     parallelism: z.number().int().min(1).max(CAMPAIGN_LIMITS.maxParallelism).optional(),
     maxAttempts: z.number().int().min(1).max(CAMPAIGN_LIMITS.maxAttempts).optional(),
     channelId: z.string().max(50).nullable().optional(),
+    issuer: IssuerSchema,
     confirmedCount: z.number().int().min(0).optional().openapi({
       description: "the preview's total: the start is refused when the selector now selects another number",
     }),
@@ -77,6 +87,11 @@ const listCampaigns = createRoute({
   path: '/campaigns',
   summary: 'Campaigns, newest first',
   security: BEARER,
+  request: {
+    query: z.object({
+      limit: z.coerce.number().int().min(1).max(1000).optional().openapi({ description: 'how many (default 100)' }),
+    }),
+  },
   responses: { 200: jsonResponse('the campaigns', z.object({ items: z.array(Loose('StoredCampaign')) })), ...ERRORS },
 });
 const previewCampaign = createRoute({
@@ -171,13 +186,19 @@ export function registerCampaignRoutes(app: ApiApp, deps: ApiRouteDependencies):
     return client;
   };
 
-  app.openapi(listCampaigns, async (c) => c.json({ items: await campaigns().list() } as never, 200));
+  app.openapi(listCampaigns, async (c) => {
+    const { limit } = c.req.valid('query');
+    return c.json({ items: await campaigns().list(limit === undefined ? {} : { limit }) } as never, 200);
+  });
   app.openapi(previewCampaign, async (c) => {
-    const selector = readSelector(c.req.valid('json').selector);
+    const { selector: raw, issuer } = c.req.valid('json');
+    if (issuer !== undefined) requireConfiguredIssuer('json.issuer', issuer, deps.issuers);
+    const selector = readSelector(raw);
     return c.json((await campaigns().preview(selector, tokenActor(c))) as never, 200);
   });
   app.openapi(startCampaign, async (c) => {
     const { selector, channelId, ...launch } = c.req.valid('json');
+    if (launch.issuer !== undefined) requireConfiguredIssuer('json.issuer', launch.issuer, deps.issuers);
     const definition = await campaigns().start({
       ...launch,
       selector: readSelector(selector),

@@ -12,6 +12,7 @@ import { OWNER_GROUP_ID } from '../../core/domain/inventory/metadata-row';
 import type { OwnerGroup, Person } from '../../core/domain/inventory/model';
 import { emptyOwnerGroup } from '../../core/domain/inventory/owner-group-check';
 import { InvalidPersonError, parsePerson } from '../../core/domain/inventory/person';
+import { ISSUER_NAME } from '../../core/domain/issuers/choose-issuer';
 import type { ApiRouteDependencies } from './api-dependencies';
 import {
   BEARER,
@@ -21,6 +22,7 @@ import {
   jsonResponse,
   notFound,
   problemResponse,
+  requireConfiguredIssuer,
   tokenActor,
   tokenWhere,
   WRITE_ERRORS,
@@ -79,6 +81,9 @@ const OwnerGroupFieldsSchema = z
       .strict(),
     reminderDays: z.array(z.number().int().min(0).max(3650)).min(1).max(20).nullable(),
     autoRenew: z.boolean(),
+    issuer: z.string().regex(ISSUER_NAME).nullable().openapi({
+      description: "the configured issuer that renews the group's certificates; null: the policy's, or the current one",
+    }),
   })
   .partial()
   .strict();
@@ -182,6 +187,7 @@ function applyFields(id: string, existing: OwnerGroup | null, fields: GroupField
         ? base.reminderDays
         : fields.reminderDays && [...new Set(fields.reminderDays)].sort((a, b) => b - a),
     autoRenew: fields.autoRenew ?? base.autoRenew,
+    ...(fields.issuer === undefined ? {} : { issuer: fields.issuer }),
   };
 }
 
@@ -203,6 +209,7 @@ export function registerOwnerGroupRoutes(
   const save = async (c: Context<ApiEnv>, id: string, mode: OwnerGroupSaveMode, fields: GroupFields) => {
     const actor = tokenActor(c);
     await requireSecurityRole(actor, deps.roles, 'change owner groups');
+    if (typeof fields.issuer === 'string') requireConfiguredIssuer('json.issuer', fields.issuer, deps.issuers);
     return await saveOwnerGroup(id, mode, (existing) => applyFields(id, existing, fields), {
       store: deps.store,
       actor: actor.id,

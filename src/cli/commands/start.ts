@@ -1,3 +1,4 @@
+import { configuredIssuerNames } from '../../adapters/acme/acme-issuers-config';
 import { API_PREFIX, createApiMount } from '../../adapters/api/api-app';
 import { SqlApiTokenStore } from '../../adapters/database/sql-api-token-store';
 import { SqlDiscoveryStore } from '../../adapters/database/sql-discovery-store';
@@ -450,6 +451,7 @@ export async function runStart({ config, workerOnly, out, stop }: StartOptions):
           campaigns: () => apiCampaigns,
           findings: new SqlDiscoveryStore({ db: services.db }),
           importer: createApiImporter(services.lifecycle.loadPolicy),
+          issuers: configuredIssuerNames(config.issuers),
           log: out,
         }).handler,
       );
