@@ -6,8 +6,10 @@
  * worker's machine) and says so on stderr.
  */
 import { CertificateQuerySchema } from '../adapters/api/api-schemas';
-import type { InventoryCertificate } from '../core/domain/inventory/model';
+import type { InventoryCertificate, OwnerGroup, Person } from '../core/domain/inventory/model';
+import { formatPerson } from '../core/domain/inventory/person';
 import { parseRequestId } from '../core/domain/lifecycle/request-id';
+import type { FindingFilter, StoredFinding } from '../core/ports/discovery-store';
 import type {
   CertificateFilter,
   CertificateStore,
@@ -15,8 +17,11 @@ import type {
   Page,
   PageRequest,
 } from '../core/ports/inventory-store';
-import { CertflowApiClient, type ApiCertificatePage } from './api-client';
+import { CertflowApiClient, type ApiOwnerGroupFields, type ApiPage } from './api-client';
 import type { LifecycleActions } from './commands/lifecycle';
+import type { AuditLogReader } from './commands/audit';
+import type { CampaignTarget } from './commands/campaign';
+import type { OwnerGroupWriter } from './commands/groups';
 import { readCredentials } from './credentials';
 
 /** Variables that claim an identity or a role in operator mode and mean nothing through the API. */
@@ -63,6 +68,20 @@ export function operatorModeLine(env: NodeJS.ProcessEnv, actor: string): string 
     : `certflow: certflow's API does not serve this yet: acting directly on Temporal as ${actor} (operator mode), not as ${credentials.actor} through ${credentials.url}`;
 }
 
+/**
+ * The stderr line of an operator's command (discover, report, policy, tokens) run while logged in: it acts on this
+ * machine's inventory, not the server's; null when not logged in.
+ */
+export function operatorCommandLine(env: NodeJS.ProcessEnv, command: string, actor: string): string | null {
+  const credentials = readCredentials(env);
+  if (credentials === null) return null;
+  return (
+    `certflow: ${command} is an operator's command, not served through certflow's API: it acts on this machine's ` +
+    `inventory as ${actor}, not on ${credentials.url} as ${credentials.actor}; run it on the worker's machine ` +
+    '(certflow logout there if logged in)'
+  );
+}
+
 /** The lifecycle commands through the API, as the token's principal. */
 export function apiLifecycleActions(client: CertflowApiClient): LifecycleActions {
   return {
@@ -101,26 +120,111 @@ export function apiServesFilter(filter: CertificateFilter): boolean {
 }
 
 /**
- * One page of `certflow list` through the API: the API pages by cursor, so the CLI's offset is reached by walking
- * pages of up to 500 from the first. The page has the shape the inventory's search gives, for `--json`.
+ * One page at the CLI's offset of a route the API pages by cursor: reached by walking pages of up to 500 from the
+ * first, which `first` asks for with the `limit` it is given. The page has the shape the inventory's gives, for
+ * `--json`.
  */
+async function pageThroughApi<T>(
+  client: CertflowApiClient,
+  page: Pick<PageRequest, 'limit' | 'offset'>,
+  first: (limit: string) => Promise<ApiPage<T>>,
+): Promise<Page<T>> {
+  const offset = page.offset ?? 0;
+  const items: T[] = [];
+  let seen = 0;
+  let current = await first(String(Math.min(API_PAGE_SIZE, offset + page.limit)));
+  for (;;) {
+    items.push(...current.items.slice(Math.max(0, offset - seen), Math.max(0, offset + page.limit - seen)));
+    seen += current.items.length;
+    if (current.next === null || seen >= offset + page.limit || current.items.length === 0) break;
+    current = await client.nextPage<T>(current.next);
+  }
+  return { items, total: current.total, offset };
+}
+
+/** One page of `certflow list` through the API. */
 export async function searchThroughApi(
   client: CertflowApiClient,
   filter: CertificateFilter,
   page: PageRequest,
 ): Promise<Page<InventoryCertificate>> {
-  const offset = page.offset ?? 0;
-  const query: Record<string, string> = { limit: String(Math.min(API_PAGE_SIZE, offset + page.limit)) };
+  const query: Record<string, string> = {};
   for (const [field, value] of Object.entries(filter)) if (value !== undefined) query[field] = String(value);
   if (page.sort !== undefined) query.sort = page.sort;
-  const items: InventoryCertificate[] = [];
-  let seen = 0;
-  let current: ApiCertificatePage = await client.searchCertificates(query);
-  for (;;) {
-    items.push(...current.items.slice(Math.max(0, offset - seen), Math.max(0, offset + page.limit - seen)));
-    seen += current.items.length;
-    if (current.next === null || seen >= offset + page.limit || current.items.length === 0) break;
-    current = await client.nextCertificates(current.next);
-  }
-  return { items, total: current.total, offset };
+  return await pageThroughApi(client, page, (limit) => client.searchCertificates({ ...query, limit }));
+}
+
+/** One page of `certflow list --findings` through the API. */
+export async function findingsThroughApi(
+  client: CertflowApiClient,
+  filter: FindingFilter,
+  page: PageRequest,
+): Promise<Page<StoredFinding>> {
+  const query: Record<string, string> = {};
+  for (const [field, value] of Object.entries(filter)) if (value !== undefined) query[field] = String(value);
+  return await pageThroughApi(client, page, (limit) => client.findings({ ...query, limit }));
+}
+
+/** The campaign commands through the API, as the token's principal `actor`; the server checks `--issuer`. */
+export function apiCampaignTarget(client: CertflowApiClient, actor: string): CampaignTarget {
+  return {
+    campaigns: {
+      preview: (selector, _actor, issuer) => client.previewCampaign(selector, issuer),
+      start: ({ launchedBy: _principal, ...input }) => client.startCampaign(input),
+      list: (options) => client.campaigns(options?.limit ?? 100),
+      progress: (id) => client.campaignProgress(id),
+      pause: (id, _actor, reason) => client.controlCampaign(id, 'pause', reason),
+      resume: (id) => client.controlCampaign(id, 'resume'),
+      cancel: (id, _actor, reason) => client.controlCampaign(id, 'cancel', reason),
+      report: (id) => client.campaignReport(id),
+    },
+    actor: { id: actor },
+    configuredIssuer: (issuer) => issuer ?? null,
+    // The server's problem says who may and what to do already.
+    inWords: (error) => error,
+  };
+}
+
+/** The audit log through the API: the newest entries, and the export (security leads and admins). */
+export function apiAuditLog(client: CertflowApiClient): AuditLogReader {
+  return {
+    newest: (filter, limit) => client.lastAuditEntries(filter, limit),
+    each: (filter) => client.exportAudit(filter),
+  };
+}
+
+/** Owner groups saved through the API (security leads and admins); the server checks `--issuer`. */
+export function apiOwnerGroupWriter(client: CertflowApiClient): OwnerGroupWriter {
+  return {
+    getOwnerGroup: (id) => client.ownerGroup(id),
+    save: (group, existing) => {
+      const fields = ownerGroupFields(group);
+      if (existing === null) return client.createOwnerGroup({ id: group.id, ...fields });
+      const before = ownerGroupFields(existing);
+      const changed = Object.fromEntries(
+        Object.entries(fields).filter(
+          ([field, value]) => JSON.stringify(value) !== JSON.stringify(before[field as keyof ApiOwnerGroupFields]),
+        ),
+      );
+      return client.updateOwnerGroup(group.id, changed);
+    },
+    issuers: null,
+  };
+}
+
+/** An owner group's fields as the API takes them: people written as on the command line. */
+function ownerGroupFields(group: OwnerGroup): ApiOwnerGroupFields {
+  const person = (one: Person | null) => (one === null ? null : formatPerson(one));
+  return {
+    name: group.name,
+    contacts: group.contacts.map(formatPerson),
+    approvers: group.approvers.map(formatPerson),
+    managementContact: person(group.managementContact),
+    incidentResponseContact: person(group.incidentResponseContact),
+    slack: group.slack,
+    jira: group.jira,
+    reminderDays: group.reminderDays,
+    autoRenew: group.autoRenew,
+    ...(group.issuer === undefined ? {} : { issuer: group.issuer }),
+  };
 }

@@ -30,27 +30,33 @@ import { ConfigError } from '../runtime/config-error';
 import { DataDirInUseError, DevServerStartError } from '../runtime/dev-server';
 import { SearchAttributeConflictError } from '../runtime/search-attributes';
 import { TemporalToolsMissingError } from '../runtime/temporal-tools';
-import { AUDIT_OPTIONS, runAudit } from './commands/audit';
-import { askOnTerminal, runCampaign } from './commands/campaign';
+import { AUDIT_OPTIONS, inventoryAuditLog, runAudit } from './commands/audit';
+import { askOnTerminal, runCampaign, runCampaignOn } from './commands/campaign';
 import { readCampaignCommand } from './commands/campaign-command-line';
 import { runCanary } from './commands/canary';
-import { GROUP_OPTIONS, runGroups, runGroupsRead } from './commands/groups';
+import { GROUP_OPTIONS, runGroups, runGroupsRead, runGroupsWrite } from './commands/groups';
 import { DISCOVER_OPTIONS, readDiscoverCommand, runDiscover } from './commands/discover';
 import { readDiscoverScheduleCommand, runDiscoverSchedule } from './commands/discover-schedule';
 import { DiscoveryScheduleExistsError, DiscoveryScheduleNotFoundError } from '../core/application/discovery-schedules';
 import { IMPORT_OPTIONS, readImportCommand, runImport } from './commands/import';
 import { ApiLoginRefusedError, ApiRequestError, ApiUnreachableError } from './api-client';
+import { runImportThroughApi } from './api-import';
 import {
+  apiAuditLog,
+  apiCampaignTarget,
   apiCertificates,
   apiClientFor,
   apiLifecycleActions,
   apiOwnerGroups,
+  apiOwnerGroupWriter,
   apiServesFilter,
+  findingsThroughApi,
   NoApiRouteError,
+  operatorCommandLine,
   operatorModeLine,
   searchThroughApi,
 } from './api-mode';
-import { CredentialsFileError } from './credentials';
+import { CredentialsFileError, readCredentials } from './credentials';
 import {
   askSecretOnTerminal,
   LOGIN_OPTIONS,
@@ -76,7 +82,7 @@ import {
   type LifecycleActions,
   type LifecycleCommandContext,
 } from './commands/lifecycle';
-import { LIST_OPTIONS, printCertificatePage, readListRequest, runList } from './commands/list';
+import { LIST_OPTIONS, printCertificatePage, printFindingsPage, readListRequest, runList } from './commands/list';
 import { POLICY_OPTIONS, runPolicy } from './commands/policy';
 import { CertificateNotFoundError, runShow, SHOW_OPTIONS } from './commands/show';
 import { runStart } from './commands/start';
@@ -150,9 +156,11 @@ Inventory:
 
 Logging in (act through a certflow server's HTTP API as a token's principal; the server decides what you may do):
   login <url> [--token-stdin]  check an API token (typed when asked, or piped in) and keep it for the commands below
-                               (in $XDG_CONFIG_HOME/certflow/credentials.json, mode 0600); list, show, lifecycle
-                               status, renew, approve, reject, revoke and groups list|show then go through the
-                               API; the rest runs directly
+                               (in $XDG_CONFIG_HOME/certflow/credentials.json, mode 0600); import, list, show,
+                               groups, audit, campaign and the lifecycle commands then go through the API; a few
+                               options are refused (show --pem, list --group-by, import --metadata|--host|--policy|
+                               --openssl-ca|--internal-ca); the operator's commands (start, worker, discover, report,
+                               policy, tokens, lifecycle sync, canary) act on this machine and say so
   logout                       forget the login (the token stays valid until certflow tokens revoke)
   whoami                       who you act as: the token's principal, or CERTFLOW_ACTOR in operator mode
 
@@ -269,6 +277,20 @@ async function withOperatorInventory<T>(io: CliIo, work: (context: LifecycleComm
   });
 }
 
+/** Runs an operator's command on this machine's inventory, saying so on stderr when logged in to a server. */
+async function withOperatorCommand<T>(
+  io: CliIo,
+  command: string,
+  policyFile: string | undefined,
+  work: (context: LifecycleCommandContext) => Promise<T>,
+): Promise<T> {
+  return await withInventory(io, policyFile, async (context) => {
+    const note = operatorCommandLine(io.env, command, context.actor);
+    if (note !== null) io.err(note);
+    return await work(context);
+  });
+}
+
 /** Runs a lifecycle command through the login's API when logged in, else directly. */
 async function withLifecycleActions<T>(io: CliIo, work: (actions: LifecycleActions) => Promise<T>): Promise<T> {
   const api = apiClientFor(io);
@@ -350,12 +372,17 @@ async function runInventoryCommand(command: string, rest: string[], io: CliIo): 
         usage: 'certflow import <file or folder>...',
       });
       const parsed = readImportCommand(positionals, values, io.env);
+      // The server judges uploads by its own policy file.
+      const api = apiClientFor(io, values.policy === undefined ? undefined : 'import --policy');
+      if (api !== null) return await runImportThroughApi(parsed, api, io);
       return withInventory(io, values.policy, (context) => runImport(parsed, context, io));
     }
     case 'discover': {
       if (rest[0] === 'schedule') {
         const parsed = readDiscoverScheduleCommand(io.cwd, rest.slice(1));
-        await withInventory(io, undefined, (context) => runDiscoverSchedule(parsed, context, io));
+        await withOperatorCommand(io, 'discover schedule', undefined, (context) =>
+          runDiscoverSchedule(parsed, context, io),
+        );
         return true;
       }
       const { values, positionals } = parseCommandLine(rest, DISCOVER_OPTIONS, {
@@ -364,11 +391,11 @@ async function runInventoryCommand(command: string, rest: string[], io: CliIo): 
         usage: 'certflow discover <host:ports>... [--targets-file <file>]',
       });
       const parsed = readDiscoverCommand(io.cwd, positionals, values);
-      return withInventory(io, undefined, (context) => runDiscover(parsed, context, io));
+      return withOperatorCommand(io, 'discover', undefined, (context) => runDiscover(parsed, context, io));
     }
     case 'report': {
       const parsed = readReportCommand(io.cwd, rest);
-      await withInventory(io, undefined, (context) => runReport(parsed, context, io));
+      await withOperatorCommand(io, 'report', undefined, (context) => runReport(parsed, context, io));
       return true;
     }
     case 'list': {
@@ -377,12 +404,15 @@ async function runInventoryCommand(command: string, rest: string[], io: CliIo): 
         io,
         request.groupBy
           ? 'list --group-by'
-          : request.findings
-            ? 'list --findings'
-            : apiServesFilter(request.filter)
-              ? undefined
-              : 'this filter of certflow list',
+          : request.findings || apiServesFilter(request.filter)
+            ? undefined
+            : 'this filter of certflow list',
       );
+      if (api !== null && request.findings) {
+        const page = await findingsThroughApi(api, request.findings, request.page);
+        printFindingsPage(page, request.findings, request, io);
+        return true;
+      }
       if (api !== null) {
         printCertificatePage(await searchThroughApi(api, request.filter, request.page), request, io, now);
         return true;
@@ -411,9 +441,13 @@ async function runInventoryCommand(command: string, rest: string[], io: CliIo): 
         usage: 'certflow groups list | show <id> | create <id> [options] | update <id> [options]',
       });
       const [action = 'list', id] = positionals;
-      const api = apiClientFor(io, action === 'create' || action === 'update' ? `groups ${action}` : undefined);
+      const api = apiClientFor(io);
       if (api !== null && (action === 'list' || action === 'show')) {
         await runGroupsRead(action, id, values, apiOwnerGroups(api), io);
+        return true;
+      }
+      if (api !== null) {
+        await runGroupsWrite(action, id, values, apiOwnerGroupWriter(api), io);
         return true;
       }
       await withInventory(io, undefined, (context) => runGroups(action, id, values, context, io));
@@ -425,12 +459,16 @@ async function runInventoryCommand(command: string, rest: string[], io: CliIo): 
         max: 1,
         usage: 'certflow policy check | show [--policy <file>] [--json]',
       });
-      return withInventory(io, values.policy, (context) => runPolicy(positionals[0] ?? '', values, context, io));
+      return withOperatorCommand(io, 'policy', values.policy, (context) =>
+        runPolicy(positionals[0] ?? '', values, context, io),
+      );
     }
     case 'tokens': {
       const { values, positionals } = parseCommandLine(rest, TOKENS_OPTIONS, { min: 1, max: 2, usage: TOKENS_USAGE });
       const [action = '', name] = positionals;
-      return withInventory(io, undefined, (context) => runTokens(action, name, values, context, io, now));
+      return withOperatorCommand(io, 'tokens', undefined, (context) =>
+        runTokens(action, name, values, context, io, now),
+      );
     }
     default: {
       const { values, positionals } = parseCommandLine(rest, AUDIT_OPTIONS, {
@@ -438,7 +476,14 @@ async function runInventoryCommand(command: string, rest: string[], io: CliIo): 
         max: 1,
         usage: 'certflow audit list | export [--format jsonl|csv] [--output <file>] [filters]',
       });
-      await withInventory(io, undefined, (context) => runAudit(positionals[0] ?? '', values, context, io, now));
+      const api = apiClientFor(io);
+      if (api !== null) {
+        await runAudit(positionals[0] ?? '', values, apiAuditLog(api), io, now);
+        return true;
+      }
+      await withInventory(io, undefined, (context) =>
+        runAudit(positionals[0] ?? '', values, inventoryAuditLog(context.store), io, now),
+      );
       return true;
     }
   }
@@ -500,7 +545,12 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
     }
     if (command === 'campaign') {
       const parsed = readCampaignCommand(rest, io.now?.() ?? new Date());
-      return (await withOperatorInventory(io, (context) => runCampaign(parsed, context, io))) ? EXIT.ok : EXIT.failure;
+      const api = apiClientFor(io);
+      const succeeded =
+        api !== null
+          ? await runCampaignOn(parsed, apiCampaignTarget(api, readCredentials(io.env)?.actor ?? ''), io)
+          : await withOperatorInventory(io, (context) => runCampaign(parsed, context, io));
+      return succeeded ? EXIT.ok : EXIT.failure;
     }
     const lifecycleCommand = ['lifecycle', 'renew', 'approve', 'reject', 'revoke'].includes(command);
     const succeeded = lifecycleCommand

@@ -2,11 +2,30 @@ import fs from 'node:fs';
 import { once } from 'node:events';
 import { parseDuration } from '../../core/domain/duration';
 import { AUDIT_CSV_HEADER, auditCsvRow } from '../../core/domain/reports/audit-csv';
-import type { AuditFilter } from '../../core/ports/inventory-store';
+import type { AuditEntry } from '../../core/domain/inventory/model';
+import type { AuditFilter, AuditLog, Page } from '../../core/ports/inventory-store';
 import { UsageError } from '../errors';
 import { readInteger } from '../options';
 import { renderTable } from '../format/table';
-import type { InventoryContext } from '../inventory-context';
+
+/** Where `certflow audit` reads the log: the inventory, or the HTTP API. */
+export interface AuditLogReader {
+  /** The newest `limit` entries of `filter`, oldest first. */
+  newest(filter: AuditFilter, limit: number): Promise<Page<AuditEntry>>;
+  /** Every entry of `filter`, oldest first, in batches. */
+  each(filter: AuditFilter): AsyncIterable<readonly AuditEntry[]>;
+}
+
+/** The audit log of the inventory `store`. */
+export function inventoryAuditLog(store: Pick<AuditLog, 'queryAudit' | 'eachAuditEntry'>): AuditLogReader {
+  return {
+    async newest(filter, limit) {
+      const { total } = await store.queryAudit(filter, { limit: 1 });
+      return await store.queryAudit(filter, { limit, offset: Math.max(0, total - limit) });
+    },
+    each: (filter) => store.eachAuditEntry(filter, 1000),
+  };
+}
 
 /** Options of `certflow audit list|export`. */
 export const AUDIT_OPTIONS = {
@@ -53,16 +72,14 @@ export function readAuditFilter(
 export async function runAudit(
   action: string,
   values: { format?: string; output?: string; limit?: string; json?: boolean } & Parameters<typeof readAuditFilter>[0],
-  context: InventoryContext,
+  log: AuditLogReader,
   io: { out: (line: string) => void },
   now: Date,
 ): Promise<void> {
   const filter = readAuditFilter(values, now);
   if (action === 'list') {
     const limit = readInteger('limit', values.limit, 20, 1, 1000);
-    const total = await context.store.queryAudit(filter, { limit: 1 });
-    const offset = Math.max(0, total.total - limit);
-    const page = await context.store.queryAudit(filter, { limit, offset });
+    const page = await log.newest(filter, limit);
     if (values.json) {
       io.out(JSON.stringify(page, null, 2));
       return;
@@ -83,11 +100,16 @@ export async function runAudit(
   if (action !== 'export') throw new UsageError(`unknown audit action "${action}"; use list or export`);
   const format = values.format ?? 'jsonl';
   if (format !== 'jsonl' && format !== 'csv') throw new UsageError(`--format "${format}" must be jsonl or csv`);
-  const stream = values.output ? fs.createWriteStream(values.output, { flags: 'wx' }) : null;
+  // The first batch comes before the file is made: a refusal (through the API, a 403) leaves no empty file behind.
+  const batches = log.each(filter)[Symbol.asyncIterator]();
+  let batch = await batches.next();
+  const output = values.output;
+  const stream = output ? fs.createWriteStream(output, { flags: 'wx' }) : null;
   if (stream) {
     // once() rejects with the stream's error, e.g. EEXIST from the `wx` flag.
-    await once(stream, 'open').catch((error: Error) => {
-      throw new UsageError(`--output ${values.output}: ${error.message} (the file must not exist yet)`);
+    await once(stream, 'open').catch(async (error: Error) => {
+      await batches.return?.();
+      throw new UsageError(`--output ${output}: ${error.message} (the file must not exist yet)`);
     });
   }
   const write = async (line: string) => {
@@ -95,10 +117,19 @@ export async function runAudit(
     else if (!stream.write(`${line}\n`)) await once(stream, 'drain');
   };
   let count = 0;
-  if (format === 'csv') await write(AUDIT_CSV_HEADER);
-  for await (const batch of context.store.eachAuditEntry(filter, 1000)) {
-    for (const entry of batch) await write(format === 'csv' ? auditCsvRow(entry) : JSON.stringify(entry));
-    count += batch.length;
+  try {
+    if (format === 'csv') await write(AUDIT_CSV_HEADER);
+    for (; !batch.done; batch = await batches.next()) {
+      for (const entry of batch.value) await write(format === 'csv' ? auditCsvRow(entry) : JSON.stringify(entry));
+      count += batch.value.length;
+    }
+  } catch (error) {
+    // A file cut short reads as a whole log of fewer entries: the one this command made goes.
+    if (stream && output) {
+      stream.destroy();
+      await fs.promises.rm(output, { force: true });
+    }
+    throw error;
   }
   if (stream) {
     stream.end();

@@ -12,7 +12,12 @@ import {
   renderCampaignReportMarkdown,
   summarizeCampaign,
 } from '../../core/domain/campaigns/campaign-report';
-import { campaignEnded, type CampaignPreview, type CampaignProgress } from '../../core/domain/campaigns/model';
+import {
+  campaignEnded,
+  type CampaignPreview,
+  type CampaignProgress,
+  type CampaignSelector,
+} from '../../core/domain/campaigns/model';
 import type { Actor } from '../../core/domain/lifecycle/model';
 import { ignoredRoleVariablesWarning } from '../../core/domain/lifecycle/roles';
 import { UsageError } from '../errors';
@@ -47,8 +52,39 @@ export interface CampaignIo {
   tick?: (ms: number) => Promise<boolean>;
 }
 
-function actorOf(context: LifecycleCommandContext): Actor {
-  return { id: context.actor };
+/** The campaign operations the commands use; a preview is given the `--issuer` checked already, to check again. */
+export type CampaignCommandOperations = Pick<
+  CampaignOperations,
+  'start' | 'list' | 'progress' | 'pause' | 'resume' | 'cancel' | 'report'
+> & {
+  preview(selector: CampaignSelector, actor: Actor, issuer: string | null): Promise<CampaignPreview>;
+};
+
+/**
+ * What the campaign commands act on, and as whom: the campaign client on Temporal as the configured actor (operator
+ * mode), or the HTTP API as a token's principal, where the server decides.
+ */
+export interface CampaignTarget {
+  readonly campaigns: CampaignCommandOperations;
+  readonly actor: Actor;
+  /** `--issuer` checked against the configured issuers (a UsageError naming them); null when none is given. */
+  readonly configuredIssuer: (issuer: string | undefined) => string | null;
+  /** A refusal in the words of this way of acting (who you are, where the role is given). */
+  readonly inWords: (error: unknown, action: string) => unknown;
+}
+
+/** The campaign client's operations as the commands use them; `--issuer` was checked against the configuration. */
+function directCampaigns(client: CampaignOperations): CampaignCommandOperations {
+  return {
+    preview: (selector, actor) => client.preview(selector, actor),
+    start: (input) => client.start(input),
+    list: (options) => client.list(options),
+    progress: (id) => client.progress(id),
+    pause: (id, actor, reason) => client.pause(id, actor, reason),
+    resume: (id, actor) => client.resume(id, actor),
+    cancel: (id, actor, reason) => client.cancel(id, actor, reason),
+    report: (id) => client.report(id),
+  };
 }
 
 async function confirmStart(preview: CampaignPreview, json: boolean, io: CampaignIo): Promise<boolean> {
@@ -65,23 +101,14 @@ async function confirmStart(preview: CampaignPreview, json: boolean, io: Campaig
   return false;
 }
 
-/** The campaign's `--issuer`, refused unless configured (naming the configured ones); null when none is given. */
-function configuredCampaignIssuer(issuer: string | undefined, context: LifecycleCommandContext): string | null {
-  const problem = unconfiguredIssuer('--issuer', issuer, context.config.issuers);
-  if (problem !== null) throw new UsageError(problem);
-  return issuer ?? null;
-}
-
 async function start(
   command: Extract<CampaignCommand, { action: 'start' }>,
-  campaigns: CampaignOperations,
-  context: LifecycleCommandContext,
+  { campaigns, actor: launchedBy, configuredIssuer }: CampaignTarget,
   io: CampaignIo,
 ): Promise<boolean> {
-  const issuer = configuredCampaignIssuer(command.launch.issuer, context);
+  const issuer = configuredIssuer(command.launch.issuer);
   const selector = await readSelector(command.source);
-  const launchedBy = actorOf(context);
-  const preview = await campaigns.preview(selector, launchedBy);
+  const preview = await campaigns.preview(selector, launchedBy, issuer);
   if (command.json && preview.total === 0) io.out(JSON.stringify({ campaign: null, selected: 0, preview }, null, 2));
   else if (!command.json) describePreview(preview, issuer).forEach((line) => io.out(line));
   if (preview.total === 0) return false;
@@ -128,7 +155,12 @@ export function askOnTerminal(question: string): Promise<string> {
   });
 }
 
-async function watch(id: string, json: boolean, campaigns: CampaignOperations, io: CampaignIo): Promise<boolean> {
+async function watch(
+  id: string,
+  json: boolean,
+  campaigns: CampaignCommandOperations,
+  io: CampaignIo,
+): Promise<boolean> {
   const tick = io.tick ?? waitOrInterrupt;
   const columns = io.columns ?? 80;
   let last = '';
@@ -157,7 +189,7 @@ async function watch(id: string, json: boolean, campaigns: CampaignOperations, i
 
 async function status(
   command: Extract<CampaignCommand, { action: 'status' }>,
-  campaigns: CampaignOperations,
+  campaigns: CampaignCommandOperations,
   io: CampaignIo,
 ): Promise<boolean> {
   if (command.id !== null) {
@@ -195,11 +227,9 @@ async function status(
 
 async function control(
   command: Extract<CampaignCommand, { action: 'pause' | 'resume' | 'cancel' }>,
-  campaigns: CampaignOperations,
-  context: LifecycleCommandContext,
+  { campaigns, actor }: CampaignTarget,
   io: CampaignIo,
 ): Promise<void> {
-  const actor = actorOf(context);
   let progress: CampaignProgress;
   let headline: string;
   if (command.action === 'pause') {
@@ -222,7 +252,7 @@ async function control(
 
 async function report(
   command: Extract<CampaignCommand, { action: 'report' }>,
-  campaigns: CampaignOperations,
+  campaigns: CampaignCommandOperations,
   io: CampaignIo,
 ): Promise<void> {
   const data = await campaigns.report(command.id);
@@ -246,7 +276,7 @@ async function report(
 
 async function list(
   command: Extract<CampaignCommand, { action: 'list' }>,
-  campaigns: CampaignOperations,
+  campaigns: CampaignCommandOperations,
   io: CampaignIo,
 ): Promise<void> {
   const stored = await campaigns.list({ limit: command.limit });
@@ -271,18 +301,54 @@ async function list(
   );
 }
 
-/** A role refusal in the CLI's words: who you are, and where the role is given. */
-function inCliWords(error: unknown, context: LifecycleCommandContext, action: string): unknown {
+/** A role refusal in operator mode's words: who you are, and where the role is given. */
+function inCliWords(error: unknown, actor: string, action: string): unknown {
   if (!(error instanceof CampaignRefusedError) || error.code !== 'not-security-lead') return error;
   return new CampaignRefusedError(
     error.code,
-    `you (${context.actor}) are not a security lead: only security leads and admins ${action} campaigns; ` +
+    `you (${actor}) are not a security lead: only security leads and admins ${action} campaigns; ` +
       "an admin adds you to CERTFLOW_SECURITY_LEADS of the certflow worker's configuration and restarts it " +
       "(this command's own environment does not decide roles)",
   );
 }
 
-/** Runs a parsed `certflow campaign` command; false when nothing started, the watch ended badly or it was aborted. */
+/** Runs a parsed `certflow campaign` command on `target`; false when nothing started, the watch ended badly or it was aborted. */
+export async function runCampaignOn(
+  command: CampaignCommand,
+  target: CampaignTarget,
+  io: CampaignIo,
+): Promise<boolean> {
+  const { campaigns } = target;
+  try {
+    switch (command.action) {
+      case 'preview': {
+        const issuer = target.configuredIssuer(command.issuer);
+        const preview = await campaigns.preview(await readSelector(command.source), target.actor, issuer);
+        if (command.json)
+          io.out(JSON.stringify({ ...preview, issuer, renewedThrough: campaignIssuerLine(issuer) }, null, 2));
+        else describePreview(preview, issuer).forEach((line) => io.out(line));
+        return true;
+      }
+      case 'start':
+        return await start(command, target, io);
+      case 'status':
+        return await status(command, campaigns, io);
+      case 'report':
+        await report(command, campaigns, io);
+        return true;
+      case 'list':
+        await list(command, campaigns, io);
+        return true;
+      default:
+        await control(command, target, io);
+        return true;
+    }
+  } catch (error) {
+    throw target.inWords(error, command.action);
+  }
+}
+
+/** Runs a parsed `certflow campaign` command directly on Temporal as the configured actor (operator mode). */
 export async function runCampaign(
   command: CampaignCommand,
   context: LifecycleCommandContext,
@@ -293,32 +359,20 @@ export async function runCampaign(
   if (warning !== null) io.err?.(`certflow: warning: ${warning}`);
   const session = await context.connect(context.config, context.store, context.where, context.db);
   try {
-    const { campaigns } = session;
-    switch (command.action) {
-      case 'preview': {
-        const issuer = configuredCampaignIssuer(command.issuer, context);
-        const preview = await campaigns.preview(await readSelector(command.source), actorOf(context));
-        if (command.json)
-          io.out(JSON.stringify({ ...preview, issuer, renewedThrough: campaignIssuerLine(issuer) }, null, 2));
-        else describePreview(preview, issuer).forEach((line) => io.out(line));
-        return true;
-      }
-      case 'start':
-        return await start(command, campaigns, context, io);
-      case 'status':
-        return await status(command, campaigns, io);
-      case 'report':
-        await report(command, campaigns, io);
-        return true;
-      case 'list':
-        await list(command, campaigns, io);
-        return true;
-      default:
-        await control(command, campaigns, context, io);
-        return true;
-    }
-  } catch (error) {
-    throw inCliWords(error, context, command.action);
+    return await runCampaignOn(
+      command,
+      {
+        campaigns: directCampaigns(session.campaigns),
+        actor: { id: context.actor },
+        configuredIssuer: (issuer) => {
+          const problem = unconfiguredIssuer('--issuer', issuer, context.config.issuers);
+          if (problem !== null) throw new UsageError(problem);
+          return issuer ?? null;
+        },
+        inWords: (error, action) => inCliWords(error, context.actor, action),
+      },
+      io,
+    );
   } finally {
     await session.close();
   }

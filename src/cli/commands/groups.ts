@@ -1,6 +1,7 @@
-import { saveOwnerGroup } from '../../core/application/owner-groups';
+import { saveOwnerGroup, type OwnerGroupSaved } from '../../core/application/owner-groups';
 import { type IssuersConfig, unconfiguredIssuer } from '../../adapters/acme/acme-issuers-config';
 import { OWNER_GROUP_ID } from '../../core/domain/inventory/metadata-row';
+import { ISSUER_NAME } from '../../core/domain/issuers/choose-issuer';
 import { emptyOwnerGroup, ownerGroupProblem } from '../../core/domain/inventory/owner-group-check';
 import type { OwnerGroup, Person } from '../../core/domain/inventory/model';
 import type { OwnerGroupStore } from '../../core/ports/inventory-store';
@@ -74,12 +75,17 @@ function onOff(flag: string, raw: string): boolean {
 }
 
 /**
- * The issuer `--issuer` names, checked against the configured ones (CERTFLOW_ISSUERS_FILE); an empty value clears the
- * setting (null), so the policy's issuer, the current one's or the default decides again.
+ * The issuer `--issuer` names, checked against the configured ones (CERTFLOW_ISSUERS_FILE), or only for its form
+ * when they are the server's (null: through the API, which checks them); an empty value clears the setting (null),
+ * so the policy's issuer, the current one's or the default decides again.
  */
-function issuerSetting(raw: string, issuers: IssuersConfig): string | null {
+function issuerSetting(raw: string, issuers: IssuersConfig | null): string | null {
   const value = raw.trim();
   if (value === '') return null;
+  if (issuers === null) {
+    if (ISSUER_NAME.test(value)) return value;
+    throw new UsageError(`--issuer "${raw}" is not an issuer name: give internal or acme:<name> ("" clears it)`);
+  }
   const problem = unconfiguredIssuer('--issuer', value, issuers);
   if (problem !== null) throw new UsageError(`${problem} (--issuer "" clears the setting)`);
   return value;
@@ -88,13 +94,13 @@ function issuerSetting(raw: string, issuers: IssuersConfig): string | null {
 /**
  * Applies `certflow groups create|update` options to a group (R-OWN-1). Options given replace the group's field;
  * fields not given are kept. A created group needs a name and at least one approver, so renewals can be approved.
- * `issuers` are what `--issuer` may name.
+ * `issuers` are what `--issuer` may name (null: the server's, which checks them).
  */
 export function applyGroupOptions(
   id: string,
   existing: OwnerGroup | null,
   values: GroupValues,
-  issuers: IssuersConfig,
+  issuers: IssuersConfig | null,
 ): OwnerGroup {
   if (!OWNER_GROUP_ID.test(id)) {
     throw new UsageError(
@@ -185,7 +191,58 @@ export async function runGroupsRead(
   else describeGroup(existing).forEach((line) => io.out(line));
 }
 
-/** Runs `certflow groups list|show|create|update`. */
+/** Where `certflow groups create|update` reads and saves groups: the inventory, or the HTTP API. */
+export interface OwnerGroupWriter {
+  getOwnerGroup(id: string): Promise<OwnerGroup | null>;
+  /** Saves `group`, built from `existing` (null for a new one). */
+  save(group: OwnerGroup, existing: OwnerGroup | null): Promise<OwnerGroupSaved>;
+  /** The issuers `--issuer` may name; null when the server checks them. */
+  readonly issuers: IssuersConfig | null;
+}
+
+/** Runs `certflow groups create|update` on `writer`. */
+export async function runGroupsWrite(
+  action: string,
+  id: string | undefined,
+  values: GroupValues,
+  writer: OwnerGroupWriter,
+  io: { out: (line: string) => void },
+): Promise<void> {
+  if (!['create', 'update'].includes(action)) {
+    throw new UsageError(`unknown groups action "${action}"; use list, show, create or update`);
+  }
+  if (!id) throw new UsageError(`usage: certflow groups ${action} <group id> [options]`);
+  const existing = await writer.getOwnerGroup(id);
+  if (action === 'create' && existing) {
+    if (!values['if-missing']) {
+      throw new UsageError(
+        `group ${id} exists already; change it with groups update, or add --if-missing to leave it as it is`,
+      );
+    }
+    // Like mkdir -p: scripts and the README's demo run it again. The options are still checked, so a typo is no
+    // silent success.
+    applyGroupOptions(id, null, values, writer.issuers);
+    if (values.json) io.out(JSON.stringify(existing, null, 2));
+    else {
+      io.out(`group ${id} exists already; left as it is (change it with certflow groups update ${id})`);
+      describeGroup(existing).forEach((line) => io.out(line));
+    }
+    return;
+  }
+  if (action === 'update' && !existing) throw new UsageError(`no owner group "${id}"; create it with groups create`);
+  const group = applyGroupOptions(id, existing, values, writer.issuers);
+  const { lifecycles: told } = await writer.save(group, existing);
+  if (values.json) {
+    io.out(JSON.stringify(group, null, 2));
+    return;
+  }
+  describeGroup(group).forEach((line) => io.out(line));
+  if (told && 'signalled' in told) io.out(`  lifecycles         ${told.signalled} told to re-plan`);
+  else if (told)
+    io.out(`lifecycles not told to re-plan: ${told.unavailable}; run this update again once certflow runs`);
+}
+
+/** Runs `certflow groups list|show|create|update` directly on the inventory. */
 export async function runGroups(
   action: string,
   id: string | undefined,
@@ -197,42 +254,16 @@ export async function runGroups(
     await runGroupsRead(action, id, values, context.store, io);
     return;
   }
-  if (!['create', 'update'].includes(action)) {
-    throw new UsageError(`unknown groups action "${action}"; use list, show, create or update`);
-  }
-  if (!id) throw new UsageError(`usage: certflow groups ${action} <group id> [options]`);
-  const existing = await context.store.getOwnerGroup(id);
-  if (action === 'create' && existing) {
-    if (!values['if-missing']) {
-      throw new UsageError(
-        `group ${id} exists already; change it with groups update, or add --if-missing to leave it as it is`,
-      );
-    }
-    // Like mkdir -p: scripts and the README's demo run it again. The options are still checked, so a typo is no
-    // silent success.
-    applyGroupOptions(id, null, values, context.config.issuers);
-    if (values.json) io.out(JSON.stringify(existing, null, 2));
-    else {
-      io.out(`group ${id} exists already; left as it is (change it with certflow groups update ${id})`);
-      describeGroup(existing).forEach((line) => io.out(line));
-    }
-    return;
-  }
-  if (action === 'update' && !existing) throw new UsageError(`no owner group "${id}"; create it with groups create`);
-  const group = applyGroupOptions(id, existing, values, context.config.issuers);
-  const saved = await saveOwnerGroup(id, 'upsert', () => group, {
-    store: context.store,
-    actor: context.actor,
-    where: context.where,
-    tellLifecycles: (work) => whenLifecyclesReachable(context, ({ lifecycles }) => work(lifecycles)),
-  });
-  const told = saved.lifecycles;
-  if (values.json) {
-    io.out(JSON.stringify(group, null, 2));
-    return;
-  }
-  describeGroup(group).forEach((line) => io.out(line));
-  if (told && 'signalled' in told) io.out(`  lifecycles         ${told.signalled} told to re-plan`);
-  else if (told)
-    io.out(`lifecycles not told to re-plan: ${told.unavailable}; run this update again once certflow runs`);
+  const writer: OwnerGroupWriter = {
+    getOwnerGroup: (groupId) => context.store.getOwnerGroup(groupId),
+    save: (group) =>
+      saveOwnerGroup(group.id, 'upsert', () => group, {
+        store: context.store,
+        actor: context.actor,
+        where: context.where,
+        tellLifecycles: (work) => whenLifecyclesReachable(context, ({ lifecycles }) => work(lifecycles)),
+      }),
+    issuers: context.config.issuers,
+  };
+  await runGroupsWrite(action, id, values, writer, io);
 }

@@ -138,7 +138,7 @@ function plural(count: number, noun: string, many = `${noun}s`): string {
 /** What an import read place by place: files, or the entries of a CA's record (index lines, issuance records). */
 type ImportPlace = readonly [one: string, many: string];
 
-function describeImport(report: ImportReport, seconds: number, place: ImportPlace): string[] {
+function describeImport(report: PrintedImportReport, seconds: number, place: ImportPlace): string[] {
   const rate = seconds > 0 ? ` (${Math.round(report.certificatesRead / seconds).toLocaleString('en-US')}/s)` : '';
   const lines = [
     `Read ${plural(report.certificatesRead, 'certificate')} from ${plural(report.sourcesWithCertificates, ...place)} ` +
@@ -158,9 +158,48 @@ function describeImport(report: ImportReport, seconds: number, place: ImportPlac
   return lines;
 }
 
-/** The import report as `--json` prints it: the fingerprints told to lifecycles are for them, and may be thousands. */
-function printedReport({ metadataMerged: _told, ...report }: ImportReport): Omit<ImportReport, 'metadataMerged'> {
+/** An import report as `--json` prints it: the fingerprints told to lifecycles are for them, and may be thousands. */
+export type PrintedImportReport = Omit<ImportReport, 'metadataMerged'> & Partial<Pick<CaImportReport, 'caRecord'>>;
+
+function printedReport({
+  metadataMerged: _told,
+  ...report
+}: PrintedImportReport & { readonly metadataMerged?: unknown }): PrintedImportReport {
   return report;
+}
+
+/** What an import did, to print: the certificates, their lifecycles, a metadata CSV's rows and what they told. */
+export interface ImportResult {
+  readonly certificates: PrintedImportReport | null;
+  readonly lifecycles: ImportLifecycles | null;
+  /** The metadata CSV's file and what its rows did. */
+  readonly metadata: { readonly source: string; readonly report: MetadataImportReport } | null;
+  readonly replanned: MetadataLifecycles | null;
+  readonly seconds: number;
+  readonly json: boolean;
+}
+
+/** Prints what an import did, directly or through the API, as a report for people or `--json`. */
+export function printImportResult(result: ImportResult, io: { out: (line: string) => void }): void {
+  const { certificates, lifecycles, metadata, replanned } = result;
+  if (result.json) {
+    io.out(
+      JSON.stringify(
+        { certificates: certificates && printedReport(certificates), metadata: metadata?.report ?? null, lifecycles },
+        null,
+        2,
+      ),
+    );
+    return;
+  }
+  if (certificates?.caRecord) io.out(describeCaRecord(certificates.caRecord));
+  const place: ImportPlace = certificates?.caRecord ? ['entry', 'entries'] : ['file', 'files'];
+  if (certificates) describeImport(certificates, result.seconds, place).forEach((line) => io.out(line));
+  if (lifecycles) describeLifecycles(lifecycles).forEach((line) => io.out(line));
+  if (metadata) describeMetadata(metadata.source, metadata.report).forEach((line) => io.out(line));
+  if (replanned && 'done' in replanned)
+    io.out(`  lifecycles     ${replanned.done} told to re-read owners and contacts`);
+  else if (replanned) io.out(`lifecycles not told of the new metadata: ${replanned.unavailable}`);
 }
 
 /** Lines telling what an import or a discovery did to lifecycles. */
@@ -295,20 +334,16 @@ export async function runImport(
     actor: context.actor,
   });
 
-  if (command.json) {
-    io.out(
-      JSON.stringify({ certificates: certificates && printedReport(certificates), metadata, lifecycles }, null, 2),
-    );
-  } else {
-    if (certificates && 'caRecord' in certificates) io.out(describeCaRecord(certificates.caRecord));
-    const place: ImportPlace = caRecord ? ['entry', 'entries'] : ['file', 'files'];
-    if (certificates) describeImport(certificates, seconds, place).forEach((line) => io.out(line));
-    if (lifecycles) describeLifecycles(lifecycles).forEach((line) => io.out(line));
-    if (metadata && command.metadataCsv)
-      describeMetadata(command.metadataCsv, metadata).forEach((line) => io.out(line));
-    if (replanned && 'done' in replanned)
-      io.out(`  lifecycles     ${replanned.done} told to re-read owners and contacts`);
-    else if (replanned) io.out(`lifecycles not told of the new metadata: ${replanned.unavailable}`);
-  }
+  printImportResult(
+    {
+      certificates,
+      lifecycles,
+      metadata: metadata && command.metadataCsv ? { source: command.metadataCsv, report: metadata } : null,
+      replanned,
+      seconds,
+      json: command.json,
+    },
+    io,
+  );
   return (certificates?.errors.length ?? 0) === 0 && (metadata?.errors.length ?? 0) === 0;
 }

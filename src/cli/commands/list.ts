@@ -15,7 +15,7 @@ import type { InventoryContext } from '../inventory-context';
 import { DAY_MS } from '../../core/domain/duration';
 import { SqlDiscoveryStore } from '../../adapters/database/sql-discovery-store';
 import { describeLocation, FINDING_KINDS, isFindingKind } from '../../core/domain/discovery/endpoint-findings';
-import type { FindingFilter } from '../../core/ports/discovery-store';
+import type { FindingFilter, StoredFinding } from '../../core/ports/discovery-store';
 import { printable } from '../format/printable';
 
 /** Options of `certflow list`. */
@@ -267,7 +267,21 @@ async function listFindings(
   context: InventoryContext,
   io: { out: (line: string) => void },
 ): Promise<void> {
-  const page = await new SqlDiscoveryStore({ db: context.db }).listFindings(filter, request.page);
+  printFindingsPage(
+    await new SqlDiscoveryStore({ db: context.db }).listFindings(filter, request.page),
+    filter,
+    request,
+    io,
+  );
+}
+
+/** Prints a page of discovery's findings (the inventory's or the HTTP API's), each with its fix. */
+export function printFindingsPage(
+  page: Page<StoredFinding>,
+  filter: FindingFilter,
+  request: Pick<ListRequest, 'json'>,
+  io: { out: (line: string) => void },
+): void {
   if (request.json) {
     io.out(JSON.stringify(page, null, 2));
     return;
