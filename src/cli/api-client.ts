@@ -324,16 +324,7 @@ export class CertflowApiClient {
     if (options.ownerGroup !== undefined) form.append('ownerGroup', options.ownerGroup);
     for (const tag of options.tags ?? []) form.append('tag', tag);
     if (options.application !== undefined) form.append('application', options.application);
-    const response = await this.send('POST', '/certificates/import', { body: form });
-    const text = await response.text();
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(text);
-    } catch {
-      parsed = undefined;
-    }
-    if (response.ok && parsed !== undefined) return parsed as ApiImportResult;
-    throw this.refusal(response, parsed);
+    return await this.answer<ApiImportResult>(await this.send('POST', '/certificates/import', { body: form }));
   }
 
   /** What `answer` gives, or null for a 404 problem. */
@@ -350,6 +341,11 @@ export class CertflowApiClient {
     const response = await this.send(method, route, {
       ...(body === undefined ? {} : { body: JSON.stringify(body), headers: { 'Content-Type': 'application/json' } }),
     });
+    return await this.answer<T>(response);
+  }
+
+  /** The JSON an answer holds, or the error its refusal stands for. */
+  private async answer<T>(response: Response): Promise<T> {
     const text = await response.text();
     let parsed: unknown;
     try {
@@ -402,13 +398,7 @@ export class CertflowApiClient {
   /** A streamed answer's body, after a refusal became its error. */
   private async stream(response: Response): Promise<ReadableStream<Uint8Array>> {
     if (response.ok && response.body !== null) return response.body;
-    const text = await response.text();
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(text);
-    } catch {
-      parsed = undefined;
-    }
-    throw this.refusal(response, parsed);
+    await this.answer(response);
+    throw new ApiUnreachableError(`${response.url || this.baseUrl} answered HTTP ${response.status} without a body`);
   }
 }
