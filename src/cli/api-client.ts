@@ -175,6 +175,15 @@ export class CertflowApiClient {
     return await this.orNull(this.call<InventoryCertificate>('GET', `/certificates/${encodeURIComponent(idOrPrefix)}`));
   }
 
+  /** A certificate's DER encoding (`show --pem`); null when there is none. */
+  async certificateDer(idOrPrefix: string): Promise<Uint8Array | null> {
+    const response = await this.send('GET', `/certificates/${encodeURIComponent(idOrPrefix)}`, {
+      headers: { Accept: `application/pkix-cert, ${PROBLEM_MEDIA_TYPE}` },
+    });
+    if (response.ok) return new Uint8Array(await response.arrayBuffer());
+    return await this.orNull(this.answer<never>(response));
+  }
+
   /** A lifecycle's state, plan and records. */
   async lifecycleStatus(idOrPrefix: string): Promise<ApiLifecycleStatus> {
     return await this.call<ApiLifecycleStatus>('GET', `/lifecycles/${encodeURIComponent(idOrPrefix)}`);

@@ -100,13 +100,13 @@ export function apiOwnerGroups(client: CertflowApiClient): Pick<OwnerGroupStore,
   return { listOwnerGroups: () => client.ownerGroups(), getOwnerGroup: (id) => client.ownerGroup(id) };
 }
 
-/** The inventory's certificates through the API (`certflow show`); PEM is not served yet. */
+/** The inventory's certificates through the API (`certflow show`, `--pem` included). */
 export function apiCertificates(
   client: CertflowApiClient,
 ): Pick<CertificateStore, 'getCertificate' | 'getCertificateDer'> {
   return {
     getCertificate: (idOrPrefix) => client.certificate(idOrPrefix),
-    getCertificateDer: () => Promise.reject(new NoApiRouteError('show --pem')),
+    getCertificateDer: (fingerprint) => client.certificateDer(fingerprint),
   };
 }
 

@@ -158,7 +158,7 @@ Logging in (act through a certflow server's HTTP API as a token's principal; the
   login <url> [--token-stdin]  check an API token (typed when asked, or piped in) and keep it for the commands below
                                (in $XDG_CONFIG_HOME/certflow/credentials.json, mode 0600); import, list, show,
                                groups, audit, campaign and the lifecycle commands then go through the API; a few
-                               options are refused (show --pem, list --group-by, import --metadata|--host|--policy|
+                               options are refused (list --group-by, import --metadata|--host|--policy|
                                --openssl-ca|--internal-ca); the operator's commands (start, worker, discover, report,
                                policy, tokens, lifecycle sync, canary) act on this machine and say so
   logout                       forget the login (the token stays valid until certflow tokens revoke)
@@ -426,7 +426,7 @@ async function runInventoryCommand(command: string, rest: string[], io: CliIo): 
         max: 1,
         usage: 'certflow show <id or fingerprint> [--json] [--pem]',
       });
-      const api = apiClientFor(io, values.pem ? 'show --pem' : undefined);
+      const api = apiClientFor(io);
       if (api !== null) {
         await runShow(positionals[0] ?? '', values, apiCertificates(api), io, now);
         return true;

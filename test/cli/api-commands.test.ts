@@ -231,6 +231,10 @@ describe('the CLI through the API: groups, imports, findings, the audit log and 
     expect(report.certificates.errors.map((issue) => issue.source)).toEqual([path.join(folder, 'broken.pem')]);
     const uploaded = await store.searchCertificates({ tag: 'uploaded' }, { limit: 10 });
     expect(uploaded.total).toBe(3);
+    const pem = ['show', uploaded.items[0]!.id, '--pem'];
+    const shown = await cli('stranger', pem);
+    expect(shown.out).toMatch(/^-----BEGIN CERTIFICATE-----\n/);
+    expect(shown.out).toBe((await direct(pem)).out);
     expect(uploaded.items.every((certificate) => certificate.metadata.ownerGroup === 'payments')).toBe(true);
 
     const good = path.join(folder, 'nested');

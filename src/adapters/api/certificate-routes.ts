@@ -91,14 +91,24 @@ const listCertificates = createRoute({
   responses: { 200: jsonResponse('one page', CertificatePageSchema), ...ERRORS },
 });
 
+/** The media type of one certificate's DER encoding (RFC 2585). */
+const DER_MEDIA_TYPE = 'application/pkix-cert';
+
 const showCertificate = createRoute({
   method: 'get',
   path: '/certificates/{fingerprint}',
-  summary: 'One certificate by id, fingerprint or an 8+ digit prefix',
+  summary:
+    'One certificate by id, fingerprint or an 8+ digit prefix; with Accept: application/pkix-cert, its DER encoding',
   security: BEARER,
   request: { params: FingerprintParamsSchema },
   responses: {
-    200: jsonResponse('the certificate (ETag set)', CertificateSchema),
+    200: {
+      description: 'the certificate (ETag set), or its DER encoding',
+      content: {
+        'application/json': { schema: CertificateSchema },
+        [DER_MEDIA_TYPE]: { schema: z.string().openapi({ type: 'string', format: 'binary' }) },
+      },
+    },
     304: { description: 'unchanged since the If-None-Match ETag' },
     404: problemResponse('no certificate with that id'),
     ...ERRORS,
@@ -122,7 +132,7 @@ const patchCertificate = createRoute({
 
 const UPLOAD_TYPES = [
   'application/x-pem-file',
-  'application/pkix-cert',
+  DER_MEDIA_TYPE,
   'application/pkcs7-mime',
   'application/x-pkcs12',
   'application/octet-stream',
@@ -306,6 +316,11 @@ export function registerCertificateRoutes(
     const certificate = await deps.store.getCertificate(id);
     if (certificate === null) {
       throw notFound(`no certificate has the id or fingerprint ${id}`, 'search with GET /api/v1/certificates');
+    }
+    if ((c.req.header('accept') ?? '').split(',')[0]?.trim().toLowerCase() === DER_MEDIA_TYPE) {
+      const der = await deps.store.getCertificateDer(certificate.facts.fingerprintSha256);
+      if (der === null) throw notFound(`the certificate ${id} has no stored encoding`, 'import it again');
+      return c.body(new Uint8Array(der), 200, { 'Content-Type': DER_MEDIA_TYPE, Vary: 'Accept' });
     }
     const { body, etag } = certificateBody(certificate);
     const ifNoneMatch = c.req.header('if-none-match');
