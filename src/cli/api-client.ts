@@ -21,7 +21,7 @@ import type {
 import type { AuditEntry } from '../core/domain/inventory/model';
 import type { StoredFinding } from '../core/ports/discovery-store';
 import type { StoredCampaign } from '../core/ports/campaign-store';
-import type { AuditFilter, Page } from '../core/ports/inventory-store';
+import type { AuditFilter, CertificateGrouping, Page } from '../core/ports/inventory-store';
 import { API_PREFIX } from '../adapters/api/api-app';
 import { PROBLEM_MEDIA_TYPE, type Problem } from '../adapters/api/problem';
 import { UsageError } from './errors';
@@ -168,6 +168,17 @@ export class CertflowApiClient {
       'GET',
       `/certificates?${new URLSearchParams(query).toString()}`,
     );
+  }
+
+  /** How many certificates `query` (the API's filter fields) selects per value of `by`. */
+  async certificateCounts(
+    by: CertificateGrouping,
+    query: Readonly<Record<string, string>>,
+  ): Promise<ReadonlyArray<{ key: string | null; count: number }>> {
+    const search = new URLSearchParams({ ...query, by }).toString();
+    return (
+      await this.call<{ items: Array<{ key: string | null; count: number }> }>('GET', `/certificates/counts?${search}`)
+    ).items;
   }
 
   /** A certificate by id, fingerprint or an 8+ digit prefix; null when there is none. */

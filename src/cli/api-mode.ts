@@ -12,6 +12,7 @@ import { parseRequestId } from '../core/domain/lifecycle/request-id';
 import type { FindingFilter, StoredFinding } from '../core/ports/discovery-store';
 import type {
   CertificateFilter,
+  CertificateGrouping,
   CertificateStore,
   OwnerGroupStore,
   Page,
@@ -142,14 +143,29 @@ async function pageThroughApi<T>(
   return { items, total: current.total, offset };
 }
 
+/** The query fields of a filter (certificates' or findings'). */
+function filterQuery(filter: CertificateFilter | FindingFilter): Record<string, string> {
+  const query: Record<string, string> = {};
+  for (const [field, value] of Object.entries(filter)) if (value !== undefined) query[field] = String(value);
+  return query;
+}
+
+/** `certflow list --group-by`'s counts through the API. */
+export async function countThroughApi(
+  client: CertflowApiClient,
+  by: CertificateGrouping,
+  filter: CertificateFilter,
+): Promise<ReadonlyArray<{ key: string | null; count: number }>> {
+  return await client.certificateCounts(by, filterQuery(filter));
+}
+
 /** One page of `certflow list` through the API. */
 export async function searchThroughApi(
   client: CertflowApiClient,
   filter: CertificateFilter,
   page: PageRequest,
 ): Promise<Page<InventoryCertificate>> {
-  const query: Record<string, string> = {};
-  for (const [field, value] of Object.entries(filter)) if (value !== undefined) query[field] = String(value);
+  const query = filterQuery(filter);
   if (page.sort !== undefined) query.sort = page.sort;
   return await pageThroughApi(client, page, (limit) => client.searchCertificates({ ...query, limit }));
 }
@@ -160,8 +176,7 @@ export async function findingsThroughApi(
   filter: FindingFilter,
   page: PageRequest,
 ): Promise<Page<StoredFinding>> {
-  const query: Record<string, string> = {};
-  for (const [field, value] of Object.entries(filter)) if (value !== undefined) query[field] = String(value);
+  const query = filterQuery(filter);
   return await pageThroughApi(client, page, (limit) => client.findings({ ...query, limit }));
 }
 

@@ -50,6 +50,7 @@ import {
   apiOwnerGroups,
   apiOwnerGroupWriter,
   apiServesFilter,
+  countThroughApi,
   findingsThroughApi,
   NoApiRouteError,
   operatorCommandLine,
@@ -82,7 +83,14 @@ import {
   type LifecycleActions,
   type LifecycleCommandContext,
 } from './commands/lifecycle';
-import { LIST_OPTIONS, printCertificatePage, printFindingsPage, readListRequest, runList } from './commands/list';
+import {
+  LIST_OPTIONS,
+  printCertificateCounts,
+  printCertificatePage,
+  printFindingsPage,
+  readListRequest,
+  runList,
+} from './commands/list';
 import { POLICY_OPTIONS, runPolicy } from './commands/policy';
 import { CertificateNotFoundError, runShow, SHOW_OPTIONS } from './commands/show';
 import { runStart } from './commands/start';
@@ -158,8 +166,8 @@ Logging in (act through a certflow server's HTTP API as a token's principal; the
   login <url> [--token-stdin]  check an API token (typed when asked, or piped in) and keep it for the commands below
                                (in $XDG_CONFIG_HOME/certflow/credentials.json, mode 0600); import, list, show,
                                groups, audit, campaign and the lifecycle commands then go through the API; a few
-                               options are refused (list --group-by, import --metadata|--host|--policy|
-                               --openssl-ca|--internal-ca); the operator's commands (start, worker, discover, report,
+                               options are refused (import --metadata|--host|--policy|--openssl-ca|
+                               --internal-ca); the operator's commands (start, worker, discover, report,
                                policy, tokens, lifecycle sync, canary) act on this machine and say so
   logout                       forget the login (the token stays valid until certflow tokens revoke)
   whoami                       who you act as: the token's principal, or CERTFLOW_ACTOR in operator mode
@@ -402,12 +410,12 @@ async function runInventoryCommand(command: string, rest: string[], io: CliIo): 
       const request = readListRequest(parseCommandLine(rest, LIST_OPTIONS).values, now);
       const api = apiClientFor(
         io,
-        request.groupBy
-          ? 'list --group-by'
-          : request.findings || apiServesFilter(request.filter)
-            ? undefined
-            : 'this filter of certflow list',
+        request.findings || apiServesFilter(request.filter) ? undefined : 'this filter of certflow list',
       );
+      if (api !== null && request.groupBy) {
+        printCertificateCounts(await countThroughApi(api, request.groupBy, request.filter), request, io);
+        return true;
+      }
       if (api !== null && request.findings) {
         const page = await findingsThroughApi(api, request.findings, request.page);
         printFindingsPage(page, request.findings, request, io);

@@ -231,6 +231,14 @@ describe('the CLI through the API: groups, imports, findings, the audit log and 
     expect(report.certificates.errors.map((issue) => issue.source)).toEqual([path.join(folder, 'broken.pem')]);
     const uploaded = await store.searchCertificates({ tag: 'uploaded' }, { limit: 10 });
     expect(uploaded.total).toBe(3);
+    for (const argv of [
+      ['list', '--group-by', 'owner', '--json'],
+      ['list', '--group-by', 'key-algorithm', '--tag', 'uploaded'],
+    ]) {
+      const counted = await cli('stranger', argv);
+      expect(counted.code, counted.err).toBe(EXIT.ok);
+      expect(counted.out).toBe((await direct(argv)).out);
+    }
     const pem = ['show', uploaded.items[0]!.id, '--pem'];
     const shown = await cli('stranger', pem);
     expect(shown.out).toMatch(/^-----BEGIN CERTIFICATE-----\n/);

@@ -187,11 +187,11 @@ describe('certflow login: the CLI as a client of the HTTP API', () => {
     }
     const pem = ['show', page.items[0]!.id, '--pem'];
     expect((await cli('stranger', pem)).out).toBe((await direct(pem)).out);
-    // What the API does not serve yet is refused, not read from this machine's own (empty) inventory.
-    const unserved = await cli('stranger', ['list', '--group-by', 'owner']);
+    // What the API does not serve yet is refused, not read from this machine's own CA or inventory.
+    const unserved = await cli('stranger', ['import', '--internal-ca']);
     expect(unserved.code).toBe(EXIT.failure);
     expect(unserved.err).toContain(
-      "list --group-by is not served through certflow's API yet: run it on the worker's machine",
+      "import --internal-ca is not served through certflow's API yet: run it on the worker's machine",
     );
     const noGroup = await cli('stranger', ['groups', 'show', 'nobody']);
     expect(noGroup.code).toBe(EXIT.usage);

@@ -15,7 +15,12 @@ import { OWNER_GROUP_ID } from '../../core/domain/inventory/metadata-row';
 import { InvalidLocationError, parseLocation } from '../../core/domain/inventory/location';
 import type { CertificateMetadataPatch, InventoryCertificate } from '../../core/domain/inventory/model';
 import type { FoundCertificates } from '../../core/ports/certificate-source';
-import type { CertificateFilter, CertificateKeyset, CertificateSort } from '../../core/ports/inventory-store';
+import type {
+  CertificateFilter,
+  CertificateGrouping,
+  CertificateKeyset,
+  CertificateSort,
+} from '../../core/ports/inventory-store';
 import type { ApiRouteDependencies, UploadedFile } from './api-dependencies';
 import {
   BEARER,
@@ -89,6 +94,35 @@ const listCertificates = createRoute({
   security: BEARER,
   request: { query: CertificateQuerySchema },
   responses: { 200: jsonResponse('one page', CertificatePageSchema), ...ERRORS },
+});
+
+const GROUPINGS = [
+  'ownerGroup',
+  'application',
+  'folder',
+  'issuer',
+  'keyAlgorithm',
+] as const satisfies readonly CertificateGrouping[];
+
+const countCertificates = createRoute({
+  method: 'get',
+  path: '/certificates/counts',
+  summary: 'How many certificates the search selects per owner group, application, folder, issuer or key algorithm',
+  security: BEARER,
+  request: {
+    query: CertificateQuerySchema.omit({ sort: true, limit: true, cursor: true }).extend({
+      by: z.enum(GROUPINGS).openapi({ description: 'what to count by' }),
+    }),
+  },
+  responses: {
+    200: jsonResponse(
+      'the counts, largest first; a null key counts the certificates without a value',
+      z
+        .object({ items: z.array(z.object({ key: z.string().nullable(), count: z.number().int() })) })
+        .openapi('CertificateCounts'),
+    ),
+    ...ERRORS,
+  },
 });
 
 /** The media type of one certificate's DER encoding (RFC 2585). */
@@ -311,6 +345,12 @@ export function registerCertificateRoutes(
     return c.json({ items, total: page.total, next } as never, 200);
   });
 
+  // Before the show route, whose path parameter would take "counts" as an id.
+  app.openapi(countCertificates, async (c) => {
+    const { by, ...query } = c.req.valid('query');
+    return c.json({ items: await deps.store.groupCertificates(by, certificateFilter(query)) } as never, 200);
+  });
+
   app.openapi(showCertificate, async (c) => {
     const id = c.req.valid('param').fingerprint;
     const certificate = await deps.store.getCertificate(id);
@@ -377,5 +417,5 @@ export function registerCertificateRoutes(
     return c.json({ certificates, lifecycles: imported.lifecycles, metadataLifecycles: imported.metadataLifecycles });
   });
 
-  return [listCertificates, showCertificate, patchCertificate, importCertificatesRoute];
+  return [listCertificates, countCertificates, showCertificate, patchCertificate, importCertificatesRoute];
 }

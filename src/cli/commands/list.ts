@@ -200,25 +200,33 @@ export async function runList(
     return;
   }
   if (request.groupBy) {
-    const groups = await context.store.groupCertificates(request.groupBy, request.filter);
-    if (request.json) {
-      io.out(JSON.stringify(groups, null, 2));
-      return;
-    }
-    io.out(
-      renderTable(groups, [
-        {
-          // Headed by the word the user typed (owner, key-algorithm), not the store's field name.
-          header: (Object.keys(GROUPINGS).find((word) => GROUPINGS[word] === request.groupBy) ?? '').toUpperCase(),
-          cell: (row) => row.key ?? '(none)',
-          maxWidth: 70,
-        },
-        { header: 'CERTIFICATES', cell: (row) => row.count.toLocaleString('en-US'), align: 'right' },
-      ]),
-    );
+    printCertificateCounts(await context.store.groupCertificates(request.groupBy, request.filter), request, io);
     return;
   }
   printCertificatePage(await context.store.searchCertificates(request.filter, request.page), request, io, now);
+}
+
+/** Prints `certflow list --group-by`'s counts (a table, or JSON), wherever they were counted. */
+export function printCertificateCounts(
+  groups: ReadonlyArray<{ key: string | null; count: number }>,
+  request: Pick<ListRequest, 'json' | 'groupBy'>,
+  io: { out: (line: string) => void },
+): void {
+  if (request.json) {
+    io.out(JSON.stringify(groups, null, 2));
+    return;
+  }
+  io.out(
+    renderTable(groups, [
+      {
+        // Headed by the word the user typed (owner, key-algorithm), not the store's field name.
+        header: (Object.keys(GROUPINGS).find((word) => GROUPINGS[word] === request.groupBy) ?? '').toUpperCase(),
+        cell: (row) => row.key ?? '(none)',
+        maxWidth: 70,
+      },
+      { header: 'CERTIFICATES', cell: (row) => row.count.toLocaleString('en-US'), align: 'right' },
+    ]),
+  );
 }
 
 /** Prints one page of `certflow list` (a table, or the page as JSON), wherever it was read. */
