@@ -336,6 +336,8 @@ export class CertflowApiClient {
       readonly ownerGroup?: string;
       readonly tags?: readonly string[];
       readonly application?: string;
+      /** The host the files are installed on: their paths there are recorded as their locations. */
+      readonly host?: string;
     },
   ): Promise<ApiImportResult> {
     const form = new FormData();
@@ -344,6 +346,7 @@ export class CertflowApiClient {
     if (options.ownerGroup !== undefined) form.append('ownerGroup', options.ownerGroup);
     for (const tag of options.tags ?? []) form.append('tag', tag);
     if (options.application !== undefined) form.append('application', options.application);
+    if (options.host !== undefined) form.append('host', options.host);
     return await this.answer<ApiImportResult>(await this.send('POST', '/certificates/import', { body: form }));
   }
 

@@ -142,6 +142,7 @@ async function upload(
         ...(command.patch?.ownerGroup ? { ownerGroup: command.patch.ownerGroup } : {}),
         ...(command.patch?.tags === undefined ? {} : { tags: command.patch.tags }),
         ...(command.patch?.application ? { application: command.patch.application } : {}),
+        ...(command.host === undefined ? {} : { host: command.host }),
       }),
     );
   } catch (error) {
@@ -152,8 +153,9 @@ async function upload(
 }
 
 /**
- * Runs `certflow import <paths>` through the API; true when every file went in. What reads this machine's CA
- * records, a metadata CSV or file locations is refused: the API has no route for it yet.
+ * Runs `certflow import <paths>` through the API; true when every file went in. With `--host`, each file's absolute
+ * path there is recorded as its location; without, uploads record none (a path on this machine says nothing of
+ * where the certificate is installed). CA records and a metadata CSV are refused: the API has no route for them yet.
  */
 export async function runImportThroughApi(
   command: ImportCommand,
@@ -164,8 +166,6 @@ export async function runImportThroughApi(
     throw new NoApiRouteError(command.caRecord.kind === 'openssl' ? 'import --openssl-ca' : 'import --internal-ca');
   }
   if (command.metadataCsv !== undefined) throw new NoApiRouteError('import --metadata');
-  // An upload records no installed location: --host would be dropped without a word.
-  if (command.host !== undefined) throw new NoApiRouteError('import --host');
   const progress =
     io.progress && !command.json
       ? createProgressBar({ label: 'uploading', write: io.progress, columns: io.columns ?? 80 })

@@ -166,7 +166,7 @@ Logging in (act through a certflow server's HTTP API as a token's principal; the
   login <url> [--token-stdin]  check an API token (typed when asked, or piped in) and keep it for the commands below
                                (in $XDG_CONFIG_HOME/certflow/credentials.json, mode 0600); import, list, show,
                                groups, audit, campaign and the lifecycle commands then go through the API; a few
-                               options are refused (import --metadata|--host|--policy|--openssl-ca|
+                               options are refused (import --metadata|--policy|--openssl-ca|
                                --internal-ca); the operator's commands (start, worker, discover, report,
                                policy, tokens, lifecycle sync, canary) act on this machine and say so
   logout                       forget the login (the token stays valid until certflow tokens revoke)

@@ -246,11 +246,14 @@ describe('the CLI through the API: groups, imports, findings, the audit log and 
     expect(uploaded.items.every((certificate) => certificate.metadata.ownerGroup === 'payments')).toBe(true);
 
     const good = path.join(folder, 'nested');
-    expect((await cli('lead', ['import', good])).code).toBe(EXIT.ok);
+    expect((await cli('lead', ['import', good, '--host', 'web1.example.com'])).code).toBe(EXIT.ok);
+    const installed = await store.searchCertificates({ host: 'web1.example.com' }, { limit: 2 });
+    expect(installed.items.map((certificate) => certificate.metadata.locations)).toEqual([
+      [{ kind: 'file', host: 'web1.example.com', path: path.join(good, 'three.der') }],
+    ]);
     for (const [argv, what] of [
       [['import', good, '--metadata', path.join(dir, 'rows.csv')], 'import --metadata'],
       [['import', '--internal-ca'], 'import --internal-ca'],
-      [['import', good, '--host', 'web1'], 'import --host'],
     ] as const) {
       const refused = await cli('lead', [...argv]);
       expect(refused.code).toBe(EXIT.failure);

@@ -1,6 +1,7 @@
 /** What the HTTP API works with: the inventory, tokens, roles, and the clients of lifecycles and campaigns. */
 import type { CampaignOperations } from '../../core/application/campaign-operations';
 import type { LifecycleClient } from '../../core/application/lifecycle-client';
+import type { CertificateLocation } from '../../core/domain/inventory/model';
 import type { Policy } from '../../core/domain/policy/policy';
 import type { ApiTokenStore } from '../../core/ports/api-token-store';
 import type { FoundCertificates } from '../../core/ports/certificate-source';
@@ -9,10 +10,11 @@ import type { InventoryStore } from '../../core/ports/inventory-store';
 import type { ReadPublishedRoles } from '../../core/ports/published-roles';
 import type { RateLimitOptions } from './rate-limit';
 
-/** One uploaded file: its name (for reports) and bytes. */
+/** One uploaded file: its name (for reports), bytes, and where it is installed when the upload says. */
 export interface UploadedFile {
   readonly name: string;
   readonly bytes: Uint8Array;
+  readonly location?: CertificateLocation;
 }
 
 /** How uploads become certificates: the runtime decodes with the certificate-files adapter and loads the policy. */

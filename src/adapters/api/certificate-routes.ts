@@ -184,6 +184,9 @@ const UploadQuerySchema = z.object({
   tag: z.string().max(200).optional(),
   application: z.string().max(200).optional(),
   name: z.string().max(200).optional().openapi({ description: "the file's name in the import report (raw body)" }),
+  host: z.string().max(253).optional().openapi({
+    description: 'the host the files are installed on: each file name, an absolute path, is recorded as its location',
+  }),
 });
 
 /** Documented with the registry: the route reads its body itself (a multipart form or raw bytes). */
@@ -244,6 +247,20 @@ function certificateBody(certificate: InventoryCertificate): { body: string; eta
   return { body, etag: etagOf(body) };
 }
 
+/** An uploaded file with where it is installed: its name, an absolute path, on `host` (`certflow import --host`). */
+function installedOn(host: string, file: UploadedFile): UploadedFile {
+  try {
+    return { ...file, location: parseLocation(`${host}:${file.name}`) };
+  } catch (error) {
+    if (!(error instanceof InvalidLocationError)) throw error;
+    throw new ApiProblemError(
+      invalidParameters([
+        { parameter: 'form.host', message: `${error.message}: with a host, name each file by its absolute path there` },
+      ]),
+    );
+  }
+}
+
 /** The files of a multipart form or a raw body, with the metadata and passphrase they come with. */
 async function readUpload(
   c: Context<ApiEnv>,
@@ -251,7 +268,7 @@ async function readUpload(
   const contentType = (c.req.header('content-type') ?? '').split(';')[0]!.trim().toLowerCase();
   const query = UploadQuerySchema.safeParse(c.req.query());
   if (!query.success) throw invalidBody(query.error.issues, 'query');
-  const fields: { ownerGroup?: string; tags: string[]; application?: string } = { tags: [] };
+  const fields: { ownerGroup?: string; tags: string[]; application?: string; host?: string } = { tags: [] };
   const files: UploadedFile[] = [];
   const passwords: string[] = [];
   if (contentType === 'multipart/form-data') {
@@ -273,6 +290,7 @@ async function readUpload(
     const parsed = UploadQuerySchema.safeParse({
       ownerGroup: text('ownerGroup')[0],
       application: text('application')[0],
+      host: text('host')[0],
     });
     if (!parsed.success) throw invalidBody(parsed.error.issues, 'form');
     Object.assign(fields, parsed.data);
@@ -298,6 +316,8 @@ async function readUpload(
   if (files.length === 0) {
     throw new ApiProblemError(invalidParameters([{ parameter: 'form.file', message: 'no file was uploaded' }]));
   }
+  const host = fields.host ?? query.data.host;
+  if (host !== undefined) files.splice(0, files.length, ...files.map((file) => installedOn(host, file)));
   const ownerGroup = fields.ownerGroup ?? query.data.ownerGroup;
   const application = fields.application ?? query.data.application;
   const tags = [...fields.tags, ...(query.data.tag === undefined ? [] : [query.data.tag])];
