@@ -12,7 +12,7 @@ import { SLACK_CALL_TIMEOUT_MS } from './slack-web-client';
 /** The metadata event type of certflow's messages. */
 export const DELIVERY_EVENT_TYPE = 'certflow_delivery';
 
-/** How far before the first recorded attempt a look-up reaches: certflow's clock and Slack's may differ. */
+/** How far beyond an attempt's recorded posts a look-up reaches, both ways: certflow's clock and Slack's may differ. */
 export const LOOKUP_MARGIN_MS = 5 * 60_000;
 
 /**
@@ -39,6 +39,11 @@ export function ensureLanded(earlier: EarlierPosts, landingMs: number, what: str
       `${Math.ceil(waitMs / 1000)} s instead of posting it twice`,
     waitMs,
   );
+}
+
+/** When an earlier attempt's posts could appear in Slack: from the first one's begin to the latest one's landing. */
+export function landingWindow(earlier: EarlierPosts, landingMs: number): { since: Date; until: Date } {
+  return { since: earlier.firstBegunAt, until: new Date(earlier.lastBegunAt.getTime() + landingMs) };
 }
 
 /** Messages per conversations.history page: Slack recommends at most 200. */
@@ -96,22 +101,27 @@ export async function postMarked(
 }
 
 /**
- * certflow's messages in `channel` posted since `since` (less {@link LOOKUP_MARGIN_MS}) that deliver any of `keys`,
- * oldest first; reads conversations.history with metadata, page by page.
+ * certflow's messages in `channel` that deliver any of `keys`, posted while the earlier posts could appear: from the
+ * first one's begin to the latest one's landing (each widened by {@link LOOKUP_MARGIN_MS}), oldest first; reads
+ * conversations.history with metadata, page by page. Bounded both ways, a look-up reads the minutes around the lost
+ * post, not everything a busy channel received since (a look-up over a campaign's hour outlasted every attempt).
  */
 export async function findMarked(
   client: WebClient,
   channel: string,
   keys: ReadonlySet<string>,
-  since: Date,
+  window: { since: Date; until: Date },
 ): Promise<MarkedMessage[]> {
-  const oldest = ((since.getTime() - LOOKUP_MARGIN_MS) / 1000).toFixed(6);
+  const oldest = ((window.since.getTime() - LOOKUP_MARGIN_MS) / 1000).toFixed(6);
+  const latest = ((window.until.getTime() + LOOKUP_MARGIN_MS) / 1000).toFixed(6);
   const found: MarkedMessage[] = [];
   let cursor: string | undefined;
   for (let page = 0; page < HISTORY_MAX_PAGES; page++) {
     const answer = await client.conversations.history({
       channel,
       oldest,
+      latest,
+      inclusive: true,
       limit: HISTORY_PAGE_SIZE,
       include_all_metadata: true,
       ...(cursor === undefined ? {} : { cursor }),
@@ -147,7 +157,7 @@ export async function postOnce(
   const { channel, key, earlier } = input;
   if (earlier !== null) {
     ensureLanded(earlier, input.landingMs, `posting ${key} to ${channel}`);
-    const [found] = await findMarked(client, channel, new Set([key]), earlier.firstBegunAt);
+    const [found] = await findMarked(client, channel, new Set([key]), landingWindow(earlier, input.landingMs));
     if (found !== undefined) return { channel, ts: found.ts };
   }
   await input.beforePost();

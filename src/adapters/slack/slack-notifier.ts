@@ -37,7 +37,15 @@ import {
 import { InMemorySlackDeliveryStore, type PostedMember, type SlackDeliveryStore } from './slack-delivery-store';
 import { SlackPeopleDirectory, unreachableReason } from './slack-people';
 import { deliveryFailure, slackErrorName, stopsWholeSend } from './slack-web-client';
-import { type EarlierPosts, ensureLanded, findMarked, keysOf, POST_LANDING_MS, postMarked } from './slack-keyed-post';
+import {
+  type EarlierPosts,
+  ensureLanded,
+  findMarked,
+  keysOf,
+  landingWindow,
+  POST_LANDING_MS,
+  postMarked,
+} from './slack-keyed-post';
 
 /** Something the notifier could not do but did not fail for: worth a log line. */
 export type SlackNotifierEvent =
@@ -488,9 +496,15 @@ export class SlackNotifier implements NotificationPort {
     if (earlier.length === 0) return [...sends];
     const since = Math.min(...earlier.map((posts) => posts.firstBegunAt.getTime()));
     const latest = Math.max(...earlier.map((posts) => posts.lastBegunAt.getTime()));
-    ensureLanded({ firstBegunAt: new Date(since), lastBegunAt: new Date(latest) }, this.postLandingMs, what);
+    const posts = { firstBegunAt: new Date(since), lastBegunAt: new Date(latest) };
+    ensureLanded(posts, this.postLandingMs, what);
     const byKey = new Map(sends.map((send) => [send.notification.idempotencyKey, send]));
-    const found = await findMarked(this.client, channel, new Set(byKey.keys()), new Date(since));
+    const found = await findMarked(
+      this.client,
+      channel,
+      new Set(byKey.keys()),
+      landingWindow(posts, this.postLandingMs),
+    );
     const adopted = new Set<OpenSend>();
     for (const earlier of found) {
       const members = keysOf(earlier.mark).flatMap((key) => {

@@ -1,7 +1,7 @@
 import { LogLevel, WebClient } from '@slack/web-api';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openInventoryDatabase, type InventoryDatabaseHandle } from '../../../src/adapters/database/database';
-import { DELIVERY_EVENT_TYPE } from '../../../src/adapters/slack/slack-keyed-post';
+import { DELIVERY_EVENT_TYPE, findMarked, postMarked } from '../../../src/adapters/slack/slack-keyed-post';
 import { NotificationInDoubtError } from '../../../src/core/ports/notification-port';
 import { SlackDiscoveryNotifier } from '../../../src/adapters/slack/slack-discovery-notifier';
 import { SlackNotifier } from '../../../src/adapters/slack/slack-notifier';
@@ -182,6 +182,20 @@ describe('posting once per delivery key (issue 17, R-CAM-4)', () => {
     // 451 messages at 200 a page: three pages in the channel, then one in Bob's DM before posting there.
     expect(calls('conversations.history')).toHaveLength(4);
   });
+
+  it.each([
+    ['the minutes of the lost post', -60_000, 60_000, 1],
+    ['a window that ended before it (less the clock margin)', -30 * 60_000, -10 * 60_000, 0],
+    ['a window that starts after it (plus the clock margin)', 10 * 60_000, 30 * 60_000, 0],
+  ])(
+    'R-CAM-4: a look-up reads only the time its earlier posts could appear: %s',
+    async (_window, fromMs, toMs, found) => {
+      await postMarked(client(), CHANNEL, { text: 'lost', blocks: [] }, { key: 'k/window' });
+      const now = Date.now();
+      const window = { since: new Date(now + fromMs), until: new Date(now + toMs) };
+      expect(await findMarked(client(), CHANNEL, new Set(['k/window']), window)).toHaveLength(found);
+    },
+  );
 
   it('R-CAM-4 exactly-once: a discovery digest (the campaign and discovery senders) answered "processed, then 500" reaches the channel and the DM once', async () => {
     standIn.faults.next('chat.postMessage', LOST, 2);
