@@ -156,6 +156,9 @@ describe('R-CAA-1: certflow policy check', () => {
     expect(subjects.sort()).toEqual(['CN=shop.example.test', 'CN=www.broken.test']);
     const violating = await run(issuers, 'list', '--violations', '--json');
     expect(violating.out).toContain('CN=shop.example.test');
+    // The POLICY column shows the CAA finding's rule id like any other violation's.
+    const table = await run(issuers, 'list', '--search', 'shop.example.test');
+    expect(table.out).toMatch(/shop\.example\.test.*violations? \([^)]*R-CAA-1[^)]*\)/);
 
     // The next check replaces what the last one stored: against the default issuer, other names are forbidden.
     await run(issuers, 'policy', 'check');
@@ -165,6 +168,50 @@ describe('R-CAA-1: certflow policy check', () => {
       'CN=shop.example.test',
       'CN=www.broken.test',
     ]);
+  });
+
+  it("R-CAA-1: a certificate certflow's internal CA issued and renews is private: CAA does not apply, even to an identity imposed on every certificate, and the check says so; once an ACME issuer will renew it, its names are checked", async () => {
+    const own = fs.mkdtempSync(path.join(dir, 'internal-'));
+    const internalEnv = { ...env, CERTFLOW_DATABASE_URL: `sqlite:${path.join(own, 'inventory.sqlite')}` };
+    const runHere = (extraEnv: NodeJS.ProcessEnv, ...argv: string[]) =>
+      runCli(argv, { env: { ...internalEnv, ...extraEnv }, cwd: dir, now: () => NOW });
+    // locked.example.test's CAA forbids every CA.
+    const internal = createIntermediateCa(createRootCa({ subject: 'CN=certflow Internal Root CA, O=certflow' }), {
+      subject: 'CN=certflow Internal Issuing CA, O=certflow',
+    });
+    const file = path.join(own, 'locked.pem');
+    fs.writeFileSync(
+      file,
+      createLeaf(internal, {
+        subject: 'CN=locked.example.test',
+        subjectAltNames: { dns: ['locked.example.test'] },
+        notBefore: new Date(NOW.getTime() - 10 * DAY),
+        notAfter: new Date(NOW.getTime() + 80 * DAY),
+      }).pem,
+    );
+    expect((await runHere({}, 'import', file)).code).toBe(EXIT.ok);
+    const identity = { CERTFLOW_CAA_IDENTITY: 'ca.example.net', CERTFLOW_DNS_SERVERS: server.address };
+
+    const checked = await runHere(identity, 'policy', 'check');
+    expect(checked.out).toContain(
+      "none of the 1 managed certificates is renewed by an issuer with a CAA identity; 1 issued and renewed by certflow's internal CA, a private CA, which CAA does not apply to",
+    );
+    expect(checked.out).not.toContain('caa-forbids-issuer');
+    const json = JSON.parse((await runHere(identity, 'policy', 'check', '--json')).out) as {
+      caa: { privateCa: number; findings: unknown[] };
+    };
+    expect(json.caa).toMatchObject({ privateCa: 1, findings: [] });
+
+    // Renewed through an ACME issuer from now on (the policy's), the same certificate's name is checked and refused.
+    const policyFile = path.join(own, 'policy.yaml');
+    fs.writeFileSync(policyFile, 'renewal:\n  issuer: acme:net\n');
+    const acme = {
+      CERTFLOW_ISSUERS_FILE: writeIssuers('issuers-internal.yaml', { 'acme:net': 'ca.example.net' }),
+      CERTFLOW_DNS_SERVERS: server.address,
+    };
+    const moved = await runHere(acme, 'policy', 'check', '--policy', policyFile);
+    expect(moved.code).toBe(EXIT.failure);
+    expect(moved.out).toContain('R-CAA-1 caa-forbids-issuer  locked.example.test');
   });
 
   it('says how to turn the check on when no configured issuer has a CAA identity', async () => {

@@ -6,6 +6,7 @@ import type {
   CertificateMetadataPatch,
   InventoryCertificate,
   PolicyViolation,
+  ViolationSeverity,
 } from '../../core/domain/inventory/model';
 import { filterConditions, prefixCondition, valueCondition } from './certificate-filter';
 import {
@@ -454,12 +455,29 @@ export class SqlCertificateStore implements CertificateStore {
 
   private async hydrate(rows: readonly CertificateReadRow[]): Promise<InventoryCertificate[]> {
     const lists = new Map<string, MetadataLists>();
+    const caaViolations = new Map<string, PolicyViolation[]>();
     for (const row of rows)
       lists.set(row.fingerprint, { location: [], contact: [], approver: [], regulation: [], tag: [] });
     for (const chunk of this.inventory.chunks(
       rows.map((row) => row.fingerprint),
       1,
     )) {
+      // What the last CAA check found (caa_results, R-CAA-1) is a violation of the certificate like the policy's.
+      const caa = await sql<CaaViolationRow>`select fingerprint, rule_id, rule, severity, message, remedy
+        from caa_results where fingerprint in (${sql.join(chunk)}) order by fingerprint, name`.execute(
+        this.inventory.db,
+      );
+      for (const row of caa.rows) {
+        const found = caaViolations.get(row.fingerprint) ?? [];
+        found.push({
+          ruleId: row.rule_id,
+          rule: row.rule,
+          severity: row.severity as ViolationSeverity,
+          message: row.message,
+          remedy: row.remedy,
+        });
+        caaViolations.set(row.fingerprint, found);
+      }
       const values = await this.inventory.db
         .selectFrom('certificate_values')
         .select(['fingerprint', 'kind', 'value'])
@@ -476,6 +494,7 @@ export class SqlCertificateStore implements CertificateStore {
     }
     return rows.map((row) => {
       const list = lists.get(row.fingerprint)!;
+      const caa = caaViolations.get(row.fingerprint) ?? [];
       return {
         id: row.fingerprint.slice(0, 16),
         facts: JSON.parse(row.facts) as CertificateFacts,
@@ -496,8 +515,8 @@ export class SqlCertificateStore implements CertificateStore {
             : {
                 fingerprintSha256: row.fingerprint,
                 policyVersion: row.policy_version,
-                compliant: Number(row.compliant) === 1,
-                violations: JSON.parse(row.violations ?? '[]') as PolicyViolation[],
+                compliant: Number(row.compliant) === 1 && caa.length === 0,
+                violations: [...(JSON.parse(row.violations ?? '[]') as PolicyViolation[]), ...caa],
                 evaluatedAt: isoOf(row.evaluated_at!),
               },
         firstSeenAt: isoOf(row.first_seen_at),
@@ -507,6 +526,16 @@ export class SqlCertificateStore implements CertificateStore {
       };
     });
   }
+}
+
+/** A row of `caa_results` (migration 022) as a certificate's violation. */
+interface CaaViolationRow {
+  fingerprint: string;
+  rule_id: string;
+  rule: string;
+  severity: string;
+  message: string;
+  remedy: string;
 }
 
 /** Metadata lists of one certificate by side-table kind. */

@@ -114,6 +114,12 @@ async function checkManagedCaa(context: LifecycleCommandContext): Promise<CaaChe
   return caaIdentity === undefined ? summary : { ...summary, identity: caaIdentity };
 }
 
+/** How many certificates the internal CA issued and renews, which CAA does not govern (a private CA). */
+function privateCaNote(caa: CaaCheck): string {
+  if (caa.privateCa === 0) return '';
+  return `; ${caa.privateCa.toLocaleString('en-US')} issued and renewed by certflow's internal CA, a private CA, which CAA does not apply to`;
+}
+
 function printCaa(caa: CaaCheck | null, io: { out: (line: string) => void }): void {
   if (caa === null) {
     io.out(
@@ -122,11 +128,14 @@ function printCaa(caa: CaaCheck | null, io: { out: (line: string) => void }): vo
     );
     return;
   }
-  if (caa.identity === undefined && caa.certificates === 0) {
+  if (caa.certificates === 0 && (caa.identity === undefined || caa.privateCa > 0)) {
     io.out(
-      `CAA (R-CAA-1): none of the ${caa.skipped.toLocaleString('en-US')} managed certificates is renewed by an issuer ` +
-        "with a CAA identity (the internal CA reads no CAA); an owner group's --issuer, the policy's renewal.issuer or " +
-        'the default in CERTFLOW_ISSUERS_FILE names the ACME issuer that renews them',
+      `CAA (R-CAA-1): none of the ${(caa.skipped + caa.privateCa).toLocaleString('en-US')} managed certificates is ` +
+        'renewed by an issuer with a CAA identity' +
+        (caa.skipped > 0 ? ' (the internal CA reads no CAA)' : '') +
+        privateCaNote(caa) +
+        "; an owner group's --issuer, the policy's renewal.issuer or the default in CERTFLOW_ISSUERS_FILE names the " +
+        'ACME issuer that renews them',
     );
     return;
   }
@@ -141,7 +150,8 @@ function printCaa(caa: CaaCheck | null, io: { out: (line: string) => void }): vo
     `CAA (R-CAA-1) ${against}: ${caa.names.toLocaleString('en-US')} names of ` +
       `${caa.certificates.toLocaleString('en-US')} managed certificates, ` +
       `${(caa.findings.length - failed).toLocaleString('en-US')} forbidden, ${failed.toLocaleString('en-US')} not looked up` +
-      (caa.skipped > 0 ? `; ${caa.skipped.toLocaleString('en-US')} renewed by an issuer that reads no CAA` : ''),
+      (caa.skipped > 0 ? `; ${caa.skipped.toLocaleString('en-US')} renewed by an issuer that reads no CAA` : '') +
+      privateCaNote(caa),
   );
   for (const finding of caa.findings) {
     const { ruleId, rule, message, remedy } = finding.violation;

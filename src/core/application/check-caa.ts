@@ -2,13 +2,17 @@
  * R-CAA-1 over the inventory: for every active managed certificate, each of its DNS names' relevant CAA set
  * (RFC 8659) judged for the CAA identity of the issuer that will renew it (chooseIssuer, per certificate: its owner
  * group's, the policy's, the one that issued it, the default). The resolver is the caller's (a run's cache with
- * bounded concurrency); a name whose lookup fails is a `caa-lookup-failed` finding, never a crash. The findings
- * replace the last check's in the store, so the inventory's searches (`list --violations`) show them.
+ * bounded concurrency); a name whose lookup fails is a `caa-lookup-failed` finding, never a crash. A certificate of
+ * certflow's internal CA that the internal CA renews is private: CAA governs public CAs only, so it is counted apart
+ * and never checked, even against an identity imposed on every certificate. The findings replace the last check's in
+ * the store, so the inventory's searches (`list --violations`) show them.
  */
 import { caaPermits, type CaaVerdict } from '../domain/caa/caa-permits';
 import { findRelevantCaaSet } from '../domain/caa/relevant-caa-set';
 import { caaNames, caaViolation } from '../domain/policy/caa-rule';
 import { chooseIssuer, type IssuerSettings } from '../domain/issuers/choose-issuer';
+import { issuedByInternalCa } from '../domain/issuers/internal-ca-issued';
+import { INTERNAL_ISSUER } from '../ports/certificate-authorities';
 import type { CaaFinding, CaaResultStore } from '../ports/caa-results';
 import type { CaaResolver } from '../ports/dns';
 import type { CertificateStore, ManagedCertificateStore, OwnerGroupStore } from '../ports/inventory-store';
@@ -18,8 +22,10 @@ export interface CaaCheckSummary {
   /** Managed certificates whose names were checked (those with an issuer that has a CAA identity). */
   readonly certificates: number;
   readonly names: number;
-  /** Managed certificates skipped because their issuer has no CAA identity (a private CA). */
+  /** Managed certificates skipped because their renewing issuer has no CAA identity. */
   readonly skipped: number;
+  /** Managed certificates issued and renewed by certflow's internal CA, a private CA: CAA does not apply to them. */
+  readonly privateCa: number;
   /** Checked certificates by the issuer that will renew them. */
   readonly byIssuer: Readonly<Record<string, number>>;
   readonly findings: readonly CaaFinding[];
@@ -69,6 +75,7 @@ export async function checkCaa(
   let certificates = 0;
   let names = 0;
   let skipped = 0;
+  let privateCa = 0;
   const byIssuer: Record<string, number> = {};
   const findings: CaaFinding[] = [];
   const groupIssuers = new Map<string, string | null>();
@@ -91,6 +98,10 @@ export async function checkCaa(
               currentIssuer: await issuers.issuerOf(certificate.facts.issuer.text),
             });
       const issuer = choice?.issuer ?? null;
+      if (issuer === INTERNAL_ISSUER && certificate !== null && issuedByInternalCa(certificate.facts)) {
+        privateCa += 1;
+        continue;
+      }
       const identity = issuer === null ? null : issuers.identityOf(issuer);
       if (issuer === null || identity === null) {
         skipped += 1;
@@ -115,5 +126,5 @@ export async function checkCaa(
     findings.push(...(await Promise.all(checks)).flat());
   }
   await results.replaceCaaResults(findings, now().toISOString());
-  return { certificates, names, skipped, byIssuer, findings };
+  return { certificates, names, skipped, privateCa, byIssuer, findings };
 }

@@ -5,6 +5,7 @@
 import { normalizeHex } from '../certificates/hex';
 import type { CertificateFacts } from '../certificates/certificate-facts';
 import type { PolicyResult, PolicyViolation, ViolationSeverity } from '../inventory/model';
+import { issuedByInternalCa } from '../issuers/internal-ca-issued';
 import { policyVersion } from './load-policy';
 import { exceedsValidity, publicTrustMaxValidity, validityPeriodText } from './public-trust';
 import {
@@ -160,21 +161,14 @@ function approvedCaCheck(rule: Policy['rules']['approvedCas']): Check | null {
   };
 }
 
-/**
- * The issuing-CA name certflow's internal CA gives itself (src/adapters/ca/internal-ca.ts: `certflow Internal Issuing
- * CA`, plus ` (<name>)` for a named one): its certificates are private without being listed.
- */
-const CERTFLOW_INTERNAL_ISSUER = /^certflow Internal Issuing CA( \(.+\))?$/;
-
 /** Private when self-signed, issued by certflow's internal CA or by a CA listed in `privateCas` (R-POL-2). */
 function isPrivatelyIssued(
   facts: CertificateFacts,
   context: PolicyEvaluationContext,
   privateCas: readonly CompiledCa[],
 ): boolean {
-  if (facts.selfSigned) return true;
-  const issuerCn = facts.issuer.attributes.find((attribute) => attribute.oid === '2.5.4.3')?.value ?? '';
-  if (CERTFLOW_INTERNAL_ISSUER.test(issuerCn)) return true;
+  // certflow's internal CA's certificates are private without being listed.
+  if (facts.selfSigned || issuedByInternalCa(facts)) return true;
   return anyCaMatches(
     privateCas,
     () => issuerDnKey(facts),
