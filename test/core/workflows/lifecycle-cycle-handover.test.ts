@@ -3,12 +3,8 @@ import { ApplicationFailure } from '@temporalio/common';
 import { afterEach, describe, expect, it } from 'vitest';
 import { decideRequestUpdate, LIFECYCLE_REFUSAL, requestRenewalUpdate } from '../../../src/core/workflows/definitions';
 import type { LifecycleView } from '../../../src/core/domain/lifecycle/lifecycle-view';
-import {
-  createLifecycleHarness,
-  PEOPLE,
-  type Activities,
-  type LifecycleHarness,
-} from '../../support/lifecycle-harness';
+import { createLifecycleHarness, PEOPLE, type LifecycleHarness } from '../../support/lifecycle-harness';
+import { holdAtStep } from '../../support/step-gate';
 
 let harness: LifecycleHarness | undefined;
 
@@ -16,25 +12,6 @@ afterEach(async () => {
   await harness?.close();
   harness = undefined;
 });
-
-/** A gate a test opens by hand: `reached` resolves when an activity arrives at it, which then waits for `open()`. */
-function holdAt(action: string) {
-  let arrived!: () => void;
-  let open!: () => void;
-  const reached = new Promise<void>((resolve) => (arrived = resolve));
-  const opened = new Promise<void>((resolve) => (open = resolve));
-  const wrap = (activities: Activities): Activities => ({
-    ...activities,
-    recordLifecycleStep: async (input) => {
-      if (input.action === action) {
-        arrived();
-        await opened;
-      }
-      return await activities.recordLifecycleStep(input);
-    },
-  });
-  return { reached, open, wrap };
-}
 
 describe('a lifecycle handing over to its next cycle (continue-as-new)', () => {
   it(
@@ -44,7 +21,7 @@ describe('a lifecycle handing over to its next cycle (continue-as-new)', () => {
       const h = (harness = await createLifecycleHarness());
       const seeded = await h.seed({ daysLeft: 85, lifetimeDays: 200 });
       // Hold the run between "renewal completed" and its continue-as-new: the ~80 ms window the user's click hit.
-      const gate = holdAt('renewal.completed');
+      const gate = holdAtStep('renewal.completed');
       const { refusal, next, first } = await h.withWorker(
         async () => {
           const handle = await h.start(seeded.managedCertificateId);

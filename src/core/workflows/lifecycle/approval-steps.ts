@@ -1,3 +1,4 @@
+import { patched } from '@temporalio/workflow';
 import type { Actor, LifecycleRequest } from '../../domain/lifecycle/model';
 import { acts } from './activity-proxies';
 import { requestCampaignState } from './campaign-link';
@@ -7,6 +8,12 @@ import { daysLeft, type LifecycleRun } from './state';
 import { commentTicket, ensureTicket, transitionInProgress } from './tickets';
 
 // What the loop does for the requests and decisions the handlers accepted.
+
+/**
+ * Runs from this patch on show a decision on the approval request in the same workflow task as its audit step;
+ * older runs replay the audit first and the message after it, as their histories recorded.
+ */
+export const DECISION_SHOWN_WITH_AUDIT_PATCH = 'decision-shown-with-audit';
 
 /** Audits a request an update handler opened (and reports it to its campaign). */
 export async function auditNewRequest(run: LifecycleRun, request: LifecycleRequest): Promise<void> {
@@ -93,21 +100,33 @@ export async function discloseDecision(
   // A change rejection can follow the approver's approval of the same request: its own keys, so it is not deduped.
   const step = via === 'approver' ? `decision/${request.id}` : `change-decision/${request.id}`;
   const action = approved ? 'request.approved' : via === 'approver' ? 'request.rejected' : 'change.rejected';
-  await setPhase(
-    run,
-    approved ? run.phase : 'monitoring',
-    action,
-    by.id,
-    { requestId: request.id, reason: request.decisionReason, ticketKey: st.ticket?.key ?? null },
-    approved
-      ? { state: 'approved', detail: `approved by ${by.id}` }
-      : { state: 'failed', detail: `rejected by ${by.id}: ${request.decisionReason ?? ''}`, final: true },
-  );
-  if (st.approvalReceipt) {
-    await acts.showApprovalDecision({
-      receipt: st.approvalReceipt,
-      update: { request, decidedBy: by, decidedAt: request.decidedAt as string },
-    });
+  const showDecision = async () => {
+    if (st.approvalReceipt) {
+      await acts.showApprovalDecision({
+        receipt: st.approvalReceipt,
+        update: { request, decidedBy: by, decidedAt: request.decidedAt as string },
+      });
+    }
+  };
+  const audit = () =>
+    setPhase(
+      run,
+      approved ? run.phase : 'monitoring',
+      action,
+      by.id,
+      { requestId: request.id, reason: request.decisionReason, ticketKey: st.ticket?.key ?? null },
+      approved
+        ? { state: 'approved', detail: `approved by ${by.id}` }
+        : { state: 'failed', detail: `rejected by ${by.id}: ${request.decisionReason ?? ''}`, final: true },
+    );
+  if (patched(DECISION_SHOWN_WITH_AUDIT_PATCH)) {
+    // The approval message shows the decision while the step is audited, not one activity and workflow task after
+    // it (issue 20: a click to the decision visible in Slack). Neither reads what the other writes, and each is
+    // idempotent by its own key, so a retry of one never repeats the other.
+    await Promise.all([audit(), showDecision()]);
+  } else {
+    await audit();
+    await showDecision();
   }
   await acts.sendLifecycleNotification({
     ...run.notificationBase(run.key(step)),
