@@ -1,7 +1,8 @@
 /**
  * End to end through a real ACME CA (issue 19, R-REN-1, R-CAA-1): `certflow start` with the Slack stand-in, Pebble
  * (its names resolved by a Knot server that also holds the CAA records) and an owner group that renews through
- * `acme:pebble`. A certificate Pebble issued through certflow is approved in Slack, renewed through Pebble
+ * `acme:pebble`. A certificate Pebble issued through certflow is reminded (the reminder names the issuer it renews
+ * through), approved in Slack, renewed through Pebble
  * (HTTP-01 answered by certflow's HTTP server), installed by the file deployer, served over TLS and its predecessor
  * revoked through ACME. A certificate whose name's CAA forbids the CA fails before any order is placed.
  */
@@ -54,16 +55,26 @@ beforeAll(async () => {
   dns = await startDnsServer();
   const httpPort = await freePort();
   // example.test's CAA lets ca.example.net issue; locked.example.test forbids every CA.
+  // Certificates of one hour, so the first is inside its reminder window a minute after it is issued.
   pebble = await startPebble({
     httpPort,
     dnsServer: dns.address,
     caaIdentities: ['ca.example.net'],
+    validitySeconds: 3600,
   });
   const issuersFile = path.join(work, 'issuers.yaml');
   writePebbleIssuersFile(issuersFile, pebble, 'ca.example.net');
-  // The replaced certificate is revoked about 9 s after its successor is verified.
+  // The replaced certificate is revoked about 9 s after its successor is verified. The first reminder of a one-hour
+  // certificate falls 36 s into its life (150 days, beyond any lifetime here, compressed to 99 % of it), so the
+  // lifecycle started a minute later reminds at once.
   const policyFile = path.join(work, 'policy.yaml');
-  fs.writeFileSync(policyFile, JSON.stringify({ renewal: { revocationDelayDays: 0.0001 } }));
+  fs.writeFileSync(
+    policyFile,
+    JSON.stringify({
+      renewal: { revocationDelayDays: 0.0001 },
+      schedule: { reminderDays: [150, 60, 30], maxLeadFraction: 0.99 },
+    }),
+  );
   started = await startCertflowWithSlack({
     botToken: TOKEN,
     signingSecret: SECRET,
@@ -159,18 +170,15 @@ async function served(): Promise<X509Certificate> {
   });
 }
 
+/** Imports `file` for group demo, so its lifecycle starts knowing its owners; returns its managed id. */
 async function importAndFind(file: string, subject: string): Promise<string> {
-  const imported = await runCertflowToEnd(['import', file], env);
+  const imported = await runCertflowToEnd(['import', file, '--owner', 'demo'], env);
   expect(imported.code, imported.out).toBe(0);
   const listed = jsonOf((await runCertflowToEnd(['list', '--search', subject, '--json'], env)).out) as {
-    items: { id: string; facts: { fingerprintSha256: string } }[];
+    items: { id: string }[];
   };
   const item = listed.items[0];
   if (item === undefined) throw new Error(`${subject} was not imported`);
-  const csv = path.join(work, `${subject}.csv`);
-  fs.writeFileSync(csv, `fingerprint,owner_group\n${item.facts.fingerprintSha256},demo\n`);
-  const owned = await runCertflowToEnd(['import', '--metadata', csv], env);
-  expect(owned.code, owned.out).toBe(0);
   return item.id;
 }
 
@@ -215,12 +223,25 @@ async function lifecycleView(id: string) {
 }
 
 describe('renewal through an ACME CA (Pebble), end to end', () => {
-  it('R-REN-1: a group on acme:pebble is approved in Slack, renewed through Pebble (HTTP-01 by certflow), installed, served over TLS, and the old certificate revoked through ACME', async () => {
+  it('R-REN-1, R-MON-1: a group on acme:pebble is reminded (naming the issuer), approved in Slack, renewed through Pebble (HTTP-01 by certflow), installed, served over TLS, and the old certificate revoked through ACME', async () => {
     const updated = await runCertflowToEnd(['groups', 'update', 'demo', '--issuer', 'acme:pebble'], env);
     expect(updated.code, updated.out).toBe(0);
     const old = new X509Certificate(fs.readFileSync(sitePem, 'utf8'));
     expect((await served()).fingerprint256).toBe(old.fingerprint256);
     const id = await importAndFind(sitePem, NAME);
+
+    // Inside its reminder window from the start: the owners' channel is reminded, with the issuer it renews through.
+    const { standIn } = started!;
+    const reminder = await until(
+      () =>
+        standIn
+          .messages('C0DEMO')
+          .map((message) => JSON.stringify(message))
+          .find((message) => message.includes(NAME) && message.includes('expires in')),
+      'the reminder in the owners channel',
+      120_000,
+    ).catch(explain);
+    expect(reminder).toContain("*Renews through*\\nacme:pebble (the owner group's setting)");
 
     const approval = await renewApproved(id);
     expect(approval).toContain("acme:pebble (the owner group's setting)");

@@ -38,6 +38,8 @@ export interface PebbleOptions {
   readonly dnsServer?: string;
   /** The CAA identities Pebble itself checks; Pebble's default is pebble.letsencrypt.org. */
   readonly caaIdentities?: readonly string[];
+  /** How long the certificates Pebble issues are valid (its default profile's validityPeriod); Pebble's own default otherwise. */
+  readonly validitySeconds?: number;
 }
 
 /** A running Pebble. */
@@ -149,6 +151,9 @@ export async function startPebble(options: PebbleOptions): Promise<Pebble> {
       externalAccountMACKeys: eabKeys,
       retryAfter: { authz: 1, order: 1 },
       ...(options.caaIdentities === undefined ? {} : { caaIdentities: options.caaIdentities }),
+      ...(options.validitySeconds === undefined
+        ? {}
+        : { profiles: { default: { description: 'certflow tests', validityPeriod: options.validitySeconds } } }),
     },
   };
   fs.writeFileSync(path.join(dir, 'pebble-config.json'), JSON.stringify(config, null, 2));
