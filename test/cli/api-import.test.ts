@@ -14,7 +14,10 @@ const started = (count: number, told: string[] = []): ImportLifecycles => ({
 describe('certflow import through the API: uploads and their reports added up (R-API-1)', () => {
   it.each([
     [[], []],
-    [[10, 20, 30], [['f0', 'f1'], ['f2']]],
+    [
+      [10, 20, 30],
+      [['f0', 'f1'], ['f2']],
+    ],
     [
       [60, 50, 10],
       [['f0'], ['f1', 'f2']],
