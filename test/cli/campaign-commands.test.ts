@@ -124,8 +124,8 @@ interface Call {
 class FakeCampaigns implements CampaignOperations {
   readonly calls: Call[] = [];
   preview_: CampaignPreview = PREVIEW;
-  /** Answers of progress(), one per call; the last repeats. */
-  progressAnswers: CampaignProgress[] = [RUNNING];
+  /** Answers of progress(), one per call (an Error is thrown); the last repeats. */
+  progressAnswers: (CampaignProgress | Error)[] = [RUNNING];
   stored: StoredCampaign[] = [{ definition: DEFINITION, status: 'running', updatedAt: NOW.toISOString() }];
   constructor(private readonly leads: readonly string[]) {}
 
@@ -173,6 +173,7 @@ class FakeCampaigns implements CampaignOperations {
     this.calls.push({ operation: 'progress', args: [campaignId] });
     this.known(campaignId);
     const answer = this.progressAnswers.length > 1 ? this.progressAnswers.shift() : this.progressAnswers[0];
+    if (answer instanceof Error) throw answer;
     return answer as CampaignProgress;
   }
 
@@ -652,6 +653,24 @@ describe('certflow campaign status', () => {
       'running',
       'completed',
     ]);
+  });
+
+  it('R-CAM-3: --watch rides out failed reads of a campaign it has read (a busy server), and gives up after five in a row', async () => {
+    const busy = new Error('Temporal did not answer the query in time');
+    const done = progressOf('completed', { payments: { 'old-revoked': 4 } });
+    fake.progressAnswers = [RUNNING, busy, busy, done];
+    const rode = await run(['campaign', 'status', ID, '--watch'], { ticks: [true, true, true] });
+    expect(rode.code).toBe(EXIT.ok);
+    expect(rode.err.split('\n')).toEqual([
+      'certflow: could not read the progress (Temporal did not answer the query in time); asking again',
+      'certflow: could not read the progress (Temporal did not answer the query in time); asking again',
+    ]);
+    expect(rode.out).toMatch(/status +completed/);
+
+    fake.progressAnswers = [RUNNING, busy, busy, busy, busy, busy, busy];
+    const gaveUp = await run(['campaign', 'status', ID, '--watch'], { ticks: [true, true, true, true, true, true] });
+    expect(gaveUp.code).toBe(EXIT.failure);
+    expect(gaveUp.err).toContain('Temporal did not answer the query in time');
   });
 
   it('refuses --watch without an id, and more than one id', async () => {

@@ -19,6 +19,7 @@ import {
   type CampaignSelector,
 } from '../../core/domain/campaigns/model';
 import type { Actor } from '../../core/domain/lifecycle/model';
+import { messageOf } from '../../core/application/lifecycle-errors';
 import { ignoredRoleVariablesWarning } from '../../core/domain/lifecycle/roles';
 import { UsageError } from '../errors';
 import { renderTable } from '../format/table';
@@ -37,6 +38,9 @@ import type { LifecycleCommandContext } from './lifecycle';
 
 /** How often `status --watch` asks for the progress. */
 export const WATCH_INTERVAL_MS = 2000;
+
+/** Failed reads in a row `status --watch` rides out (a busy or restarting server) before it gives up. */
+export const WATCH_READ_RETRIES = 5;
 
 /** Output and input of the campaign commands; tests inject the prompt and the watch ticker. */
 export interface CampaignIo {
@@ -164,10 +168,23 @@ async function watch(
   const tick = io.tick ?? waitOrInterrupt;
   const columns = io.columns ?? 80;
   let last = '';
-  let progress: CampaignProgress;
+  let progress: CampaignProgress | undefined;
   let interrupted = false;
+  let failedReads = 0;
   for (;;) {
-    progress = await campaigns.progress(id);
+    try {
+      progress = await campaigns.progress(id);
+      failedReads = 0;
+    } catch (error) {
+      // A campaign read once exists: a failed read after that is the server busy or restarting, not the campaign gone.
+      if (progress === undefined || ++failedReads > WATCH_READ_RETRIES) throw error;
+      io.err?.(`certflow: could not read the progress (${messageOf(error)}); asking again`);
+      if (!(await tick(WATCH_INTERVAL_MS))) {
+        interrupted = true;
+        break;
+      }
+      continue;
+    }
     const line = progressLine(progress);
     if (json) io.out(JSON.stringify(progress));
     else if (io.progress) io.progress(`\r${line.slice(0, columns - 1).padEnd(columns - 1)}`);
