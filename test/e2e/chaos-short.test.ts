@@ -10,11 +10,13 @@ import { summaryTable } from '../../chaos/checks';
 import { runChaos } from '../../chaos/scenario';
 
 /**
- * Checks the chaos fails today on a finding not fixed yet, shown in the table but not failing `npm test`. None is
- * open: the Slack row (a post answered "processed, then 500" posted twice) is fixed by the delivery key in every
- * post's metadata and the history look-up before a retry posts (src/adapters/slack/slack-keyed-post.ts).
+ * Checks the chaos fails today on a finding not fixed yet, shown in the table but not failing `npm test`. Open: the
+ * Slack row, rarely (seed 117863673: 131 of 132, one channel message no key had, posted near the campaign's end).
+ * Posts answered "processed, then 500", held past the client's timeout or cut off by a kill are adopted by the retry
+ * (src/adapters/slack/slack-keyed-post.ts; the 1,000-certificate run passed the row), so the suspect is a campaign
+ * publication given up while its post was still in flight when the campaign completed. Issue 17 stays open for it.
  */
-const OPEN_FINDINGS = new Set<string>([]);
+const OPEN_FINDINGS = new Set<string>(['one Slack message per notification key']);
 
 const seed = Number(process.env.CERTFLOW_CHAOS_SEED ?? Math.floor(Math.random() * 2 ** 31));
 
