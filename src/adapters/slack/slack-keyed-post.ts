@@ -6,6 +6,7 @@
  */
 import type { WebClient } from '@slack/web-api';
 import type { SlackMessage } from './views/blocks';
+import type { SlackDelivery } from './slack-delivery-store';
 import { NotificationInDoubtError } from '../../core/ports/notification-port';
 import { SLACK_CALL_TIMEOUT_MS } from './slack-web-client';
 
@@ -41,9 +42,25 @@ export function ensureLanded(earlier: EarlierPosts, landingMs: number, what: str
   );
 }
 
-/** When an earlier attempt's posts could appear in Slack: from the first one's begin to the latest one's landing. */
-export function landingWindow(earlier: EarlierPosts, landingMs: number): { since: Date; until: Date } {
-  return { since: earlier.firstBegunAt, until: new Date(earlier.lastBegunAt.getTime() + landingMs) };
+/** The earlier posts a key's recorded delivery tells of; null when no post of it was ever begun. */
+export function earlierPostsOf(delivery: SlackDelivery | undefined): EarlierPosts | null {
+  return delivery === undefined ? null : { firstBegunAt: delivery.startedAt, lastBegunAt: delivery.lastPostBegunAt };
+}
+
+/**
+ * certflow's messages in `channel` carrying any of `keys` that earlier posts left, once they can have appeared
+ * ({@link ensureLanded}), read from the minutes in which they could: the first one's begin to the latest one's landing.
+ */
+export async function findLanded(
+  client: WebClient,
+  channel: string,
+  keys: ReadonlySet<string>,
+  earlier: EarlierPosts,
+  input: { landingMs: number; what: string },
+): Promise<MarkedMessage[]> {
+  ensureLanded(earlier, input.landingMs, input.what);
+  const until = new Date(earlier.lastBegunAt.getTime() + input.landingMs);
+  return await findMarked(client, channel, keys, { since: earlier.firstBegunAt, until });
 }
 
 /** Messages per conversations.history page: Slack recommends at most 200. */
@@ -140,7 +157,7 @@ export async function findMarked(
 
 /**
  * Delivers one key's message to a channel once: when `earlier` is set (an earlier attempt may have posted it), waits
- * until its posts can have appeared ({@link ensureLanded}), then adopts the message carrying the key if the channel
+ * until its posts can have appeared ({@link findLanded}), then adopts the message carrying the key if the channel
  * has one, else records the post's begin (`beforePost`) and posts.
  */
 export async function postOnce(
@@ -156,8 +173,8 @@ export async function postOnce(
 ): Promise<PostedRef> {
   const { channel, key, earlier } = input;
   if (earlier !== null) {
-    ensureLanded(earlier, input.landingMs, `posting ${key} to ${channel}`);
-    const [found] = await findMarked(client, channel, new Set([key]), landingWindow(earlier, input.landingMs));
+    const what = `posting ${key} to ${channel}`;
+    const [found] = await findLanded(client, channel, new Set([key]), earlier, { landingMs: input.landingMs, what });
     if (found !== undefined) return { channel, ts: found.ts };
   }
   await input.beforePost();

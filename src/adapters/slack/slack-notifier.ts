@@ -37,15 +37,7 @@ import {
 import { InMemorySlackDeliveryStore, type PostedMember, type SlackDeliveryStore } from './slack-delivery-store';
 import { SlackPeopleDirectory, unreachableReason } from './slack-people';
 import { deliveryFailure, slackErrorName, stopsWholeSend } from './slack-web-client';
-import {
-  type EarlierPosts,
-  ensureLanded,
-  findMarked,
-  keysOf,
-  landingWindow,
-  POST_LANDING_MS,
-  postMarked,
-} from './slack-keyed-post';
+import { type EarlierPosts, earlierPostsOf, findLanded, keysOf, POST_LANDING_MS, postMarked } from './slack-keyed-post';
 
 /** Something the notifier could not do but did not fail for: worth a log line. */
 export type SlackNotifierEvent =
@@ -414,8 +406,7 @@ export class SlackNotifier implements NotificationPort {
       delivered: new Map(progress?.delivered ?? []),
       digest: progress?.digest ?? null,
       rejections: [],
-      earlier:
-        progress === undefined ? null : { firstBegunAt: progress.startedAt, lastBegunAt: progress.lastPostBegunAt },
+      earlier: earlierPostsOf(progress),
     };
   }
 
@@ -497,14 +488,11 @@ export class SlackNotifier implements NotificationPort {
     const since = Math.min(...earlier.map((posts) => posts.firstBegunAt.getTime()));
     const latest = Math.max(...earlier.map((posts) => posts.lastBegunAt.getTime()));
     const posts = { firstBegunAt: new Date(since), lastBegunAt: new Date(latest) };
-    ensureLanded(posts, this.postLandingMs, what);
     const byKey = new Map(sends.map((send) => [send.notification.idempotencyKey, send]));
-    const found = await findMarked(
-      this.client,
-      channel,
-      new Set(byKey.keys()),
-      landingWindow(posts, this.postLandingMs),
-    );
+    const found = await findLanded(this.client, channel, new Set(byKey.keys()), posts, {
+      landingMs: this.postLandingMs,
+      what,
+    });
     const adopted = new Set<OpenSend>();
     for (const earlier of found) {
       const members = keysOf(earlier.mark).flatMap((key) => {

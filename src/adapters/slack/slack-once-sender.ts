@@ -17,7 +17,7 @@ import { InMemorySlackDeliveryStore, type SlackDeliveryStore } from './slack-del
 import type { SlackNotifierEvent } from './slack-notifier';
 import { SlackPeopleDirectory, unreachableReason } from './slack-people';
 import { deliveryFailure, stopsWholeSend } from './slack-web-client';
-import { POST_LANDING_MS, postOnce, type EarlierPosts } from './slack-keyed-post';
+import { earlierPostsOf, POST_LANDING_MS, postOnce } from './slack-keyed-post';
 
 /** What a Slack sender needs; the same client and delivery store as the lifecycle's SlackNotifier. */
 export interface SlackOnceSenderOptions {
@@ -86,8 +86,7 @@ export class SlackOnceSender {
     const progress = await this.deliveries.load(idempotencyKey);
     const delivered = new Map(progress?.delivered ?? []);
     // Only a key whose post was begun before can have a message Slack posted but certflow never heard of.
-    const earlier: EarlierPosts | null =
-      progress === undefined ? null : { firstBegunAt: progress.startedAt, lastBegunAt: progress.lastPostBegunAt };
+    const earlier = earlierPostsOf(progress);
     const rejections: NotificationRejectedError[] = [];
     for (const target of targets) {
       if (delivered.has(target.key)) continue;
