@@ -9,6 +9,7 @@ import { sql, type Kysely } from 'kysely';
 import type { InventoryDatabase } from '../src/adapters/database/kysely-inventory-store';
 import type { DemoJira } from '../src/adapters/jira/stand-in/demo-jira';
 import { DEMO_CHANNEL, DEMO_USERS, type DemoSlack } from '../src/adapters/slack/stand-in/demo-workspace';
+import type { RecordedMessage } from '../src/adapters/slack/stand-in/stand-in-state';
 import type { CampaignProgress } from '../src/core/domain/campaigns/model';
 import { decodeCertificates } from '../src/core/domain/certificates/decode-certificates';
 import type { AuditEntry } from '../src/core/domain/inventory/model';
@@ -259,16 +260,17 @@ export async function chaosChecks(inputs: CheckInputs): Promise<ChaosCheck[]> {
     DEMO_CHANNEL.id,
     ...Object.values(DEMO_USERS).flatMap((user) => inputs.slack.standIn.dmChannel(user.id) ?? []),
   ];
-  const posted = channels.flatMap((channel) =>
-    inputs.slack.standIn
-      .messages(channel)
-      .filter((message) => !message.deleted)
-      .map((message) => `${channel}/${message.ts}`),
+  const messages = channels.flatMap((channel) =>
+    inputs.slack.standIn.messages(channel).filter((message) => !message.deleted),
   );
+  const posted = messages.map((message) => `${message.channel}/${message.ts}`);
   const recorded = await sql<{ channel: string; ts: string; idempotency_key: string }>`
     select channel, ts, idempotency_key from slack_delivered_messages`.execute(inputs.db);
   const recordedRefs = new Set(recorded.rows.map((row) => `${row.channel}/${row.ts}`));
-  const slackBad = posted.filter((ref) => !recordedRefs.has(ref)).map((ref) => `${ref} posted but no key has it`);
+  // A stray message is told by the key it was posted under and its text, so a finding says which post went astray.
+  const slackBad = messages
+    .filter((message) => !recordedRefs.has(`${message.channel}/${message.ts}`))
+    .map((message) => `${message.channel}/${message.ts} posted but no key has it: ${describePost(message)}`);
   slackBad.push(
     ...[...recordedRefs].filter((ref) => !posted.includes(ref)).map((ref) => `${ref} recorded but not in Slack`),
   );
@@ -290,6 +292,14 @@ export async function chaosChecks(inputs: CheckInputs): Promise<ChaosCheck[]> {
     detail: `${inputs.ownExits} worker(s) exited on their own`,
   });
   return checks;
+}
+
+/** A Slack message as a finding shows it: the delivery key in its metadata (if any), its text's start, its files. */
+function describePost(message: RecordedMessage): string {
+  const payload = message.metadata?.event_payload as { key?: unknown } | undefined;
+  const key = typeof payload?.key === 'string' ? `key ${payload.key}` : 'no key';
+  const files = message.files?.length ? `, ${message.files.length} file(s)` : '';
+  return `${key}${files}, "${message.text.slice(0, 80)}"`;
 }
 
 /** The summary table: one row per check, PASS or FAIL with its counts. */
