@@ -61,7 +61,10 @@ const dispatching = proxyActivities<CampaignActivities>({
   retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 30 },
 });
 
-/** Slack and Jira in runs from before best-effort publication (patched): retried for up to about 4 minutes. */
+/**
+ * Slack and Jira retried for up to about 4 minutes: every publication in runs from before best-effort publication
+ * (patched), and a campaign's last words, the final progress and the report (see PATIENT_LAST_WORDS_PATCH).
+ */
 const telling = proxyActivities<CampaignActivities>({
   startToCloseTimeout: '1 minute',
   retry: { initialInterval: '5 seconds', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 4 },
@@ -87,6 +90,12 @@ export const BEST_EFFORT_PUBLICATION_PATCH = 'campaign-best-effort-publication';
  * cancelled condition timeouts.
  */
 export const UNCANCELLED_WAKE_TIMERS_PATCH = 'campaign-uncancelled-wake-timers';
+/**
+ * The final progress and the report are retried patiently: a post given up while still in flight (held past the
+ * client's timeout, or its worker killed) lands later, and after the last publication nothing adopts it, so it would
+ * stay in the channel under no delivery key. Runs completed before this patch replay their best-effort last words.
+ */
+export const PATIENT_LAST_WORDS_PATCH = 'campaign-patient-last-words';
 /** After a failed publication the next one waits this long, doubled per failure in a row up to the maximum. */
 const PUBLICATION_BACKOFF_MS = 30_000;
 const MAX_PUBLICATION_BACKOFF_MS = 10 * 60_000;
@@ -321,8 +330,7 @@ export async function campaignWorkflow(input: CampaignWorkflowInput): Promise<Ca
   }
 
   /** Publishes the progress to Slack and the changed groups to Jira; true when both went through. */
-  async function publish(): Promise<boolean> {
-    const people = bestEffort ? showing : telling;
+  async function publish(people = bestEffort ? showing : telling): Promise<boolean> {
     dirty = false;
     lastPublishedAt = Date.now();
     st.publications += 1;
@@ -512,11 +520,13 @@ export async function campaignWorkflow(input: CampaignWorkflowInput): Promise<Ca
           reason: null,
         });
       }
-      // The final state is published once more, best effort: a failing Slack or Jira never keeps a campaign open.
+      // The final state is published once more, retried for minutes, not forever: a failing Slack or Jira never
+      // keeps a campaign open.
+      const lastWords = !bestEffort || patched(PATIENT_LAST_WORDS_PATCH) ? telling : showing;
       await publicationSettled();
-      await publish();
+      await publish(lastWords);
       const view = progress();
-      await (bestEffort ? showing : telling)
+      await lastWords
         .postCampaignReport({ idempotencyKey: key('report'), progress: view })
         .catch((error: unknown) => recordProblem('report', messageOf(error)));
       await condition(allHandlersFinished);
