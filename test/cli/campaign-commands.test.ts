@@ -419,6 +419,7 @@ describe('certflow campaign start', () => {
     expect(fake.calls.at(-1)?.args[0]).toMatchObject({ issuer: 'internal' });
 
     const before = fake.calls.length;
+    const connectionsBefore = connections;
     const refused = await run([...start, '--yes', '--issuer', 'acme:pebble']);
     expect(refused.code).toBe(EXIT.usage);
     expect(refused.err).toBe(
@@ -429,7 +430,11 @@ describe('certflow campaign start', () => {
     expect(misspelt.err).toBe(
       'certflow: --issuer "pebble" is not an issuer name: give internal or acme:<name> as CERTFLOW_ISSUERS_FILE names it',
     );
+    const unknown = await run(['campaign', 'preview', ...SELECTOR_TEXT, '--issuer', 'acme:nope']);
+    expect(unknown.err).toMatch(/^certflow: --issuer names acme:nope, which is not a configured issuer/);
     expect(fake.calls.length).toBe(before);
+    // Refused before Temporal is reached, so a server that is down cannot hide the bad input behind "cannot connect".
+    expect(connections).toBe(connectionsBefore);
   });
 
   it('R-CAM-2: defaults: kind other, emergency on, the client’s deadline, parallelism and attempts', async () => {

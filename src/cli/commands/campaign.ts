@@ -365,6 +365,12 @@ export async function runCampaignOn(
   }
 }
 
+/** The issuer a command's `--issuer` names, if it takes one. */
+function issuerNamed(command: CampaignCommand): string | undefined {
+  if (command.action === 'preview') return command.issuer;
+  return command.action === 'start' ? command.launch.issuer : undefined;
+}
+
 /** Runs a parsed `certflow campaign` command directly on Temporal as the configured actor (operator mode). */
 export async function runCampaign(
   command: CampaignCommand,
@@ -374,6 +380,13 @@ export async function runCampaign(
   // Roles come from the worker alone: a role variable set for this command would mislead whoever set it.
   const warning = ignoredRoleVariablesWarning(context.config);
   if (warning !== null) io.err?.(`certflow: warning: ${warning}`);
+  const configuredIssuer = (issuer: string | undefined): string | null => {
+    const problem = unconfiguredIssuer('--issuer', issuer, context.config.issuers);
+    if (problem !== null) throw new UsageError(problem);
+    return issuer ?? null;
+  };
+  // Bad input is told before Temporal is reached: with Temporal down, a wrong --issuer would hide behind "cannot connect".
+  configuredIssuer(issuerNamed(command));
   const session = await context.connect(context.config, context.store, context.where, context.db);
   try {
     return await runCampaignOn(
@@ -381,11 +394,7 @@ export async function runCampaign(
       {
         campaigns: directCampaigns(session.campaigns),
         actor: { id: context.actor },
-        configuredIssuer: (issuer) => {
-          const problem = unconfiguredIssuer('--issuer', issuer, context.config.issuers);
-          if (problem !== null) throw new UsageError(problem);
-          return issuer ?? null;
-        },
+        configuredIssuer,
         inWords: (error, action) => inCliWords(error, context.actor, action),
       },
       io,
