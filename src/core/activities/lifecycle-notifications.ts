@@ -4,7 +4,8 @@
  */
 import { parsePerson } from '../domain/inventory/person';
 import type { OwnerGroup, Person } from '../domain/inventory/model';
-import { groupReminderDays, type Policy } from '../domain/policy/policy';
+import { groupReminderDays } from '../domain/policy/group-reminder-days';
+import type { Policy } from '../domain/policy/policy';
 import { computeLifecycleSchedule, reminderWithEscalation } from '../domain/schedule/lifecycle-schedule';
 import type { InventoryStore } from '../ports/inventory-store';
 import type {

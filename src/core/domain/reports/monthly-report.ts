@@ -9,7 +9,8 @@
 import { DAY_MS } from '../duration';
 import { computeLifecycleSchedule } from '../schedule/lifecycle-schedule';
 import type { OwnerGroup } from '../inventory/model';
-import { groupReminderDays, type LifecycleSettings, type Policy } from '../policy/policy';
+import { groupReminderDays } from '../policy/group-reminder-days';
+import type { LifecycleSettings, Policy } from '../policy/policy';
 import { toCsv } from './csv';
 import { firstWorkingDay, type ReportMonth } from './working-day';
 

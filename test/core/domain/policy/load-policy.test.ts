@@ -8,7 +8,7 @@ import {
   policyVersion,
   validatePolicy,
 } from '../../../../src/core/domain/policy/load-policy';
-import { groupReminderDays } from '../../../../src/core/domain/policy/policy';
+import { groupReminderDays } from '../../../../src/core/domain/policy/group-reminder-days';
 
 const EXAMPLE_FILE = path.join(__dirname, '../../../../examples/certflow-policy.yaml');
 

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_POLICY, parsePolicy } from '../../../../src/core/domain/policy/load-policy';
-import { groupReminderDays, type LifecycleSettings } from '../../../../src/core/domain/policy/policy';
+import { groupReminderDays } from '../../../../src/core/domain/policy/group-reminder-days';
+import type { LifecycleSettings } from '../../../../src/core/domain/policy/policy';
 import {
   computeLifecycleSchedule,
   type LifecycleEventKind,
