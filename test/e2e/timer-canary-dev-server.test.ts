@@ -12,7 +12,7 @@ import { startDevServer, type DevServer } from '../../src/runtime/dev-server';
 import { resolveTemporalServer } from '../../src/runtime/temporal-tools';
 import { createCertflowWorker } from '../../src/runtime/worker';
 import { freePort } from '../support/ports';
-import { buildDist, runCertflow } from '../support/processes';
+import { buildDist, processesMentioning, runCertflow } from '../support/processes';
 import { openTestServices } from '../support/services';
 import { createDevServerEnv, REPO_ROOT, uniqueTaskQueue, workflowBundle } from '../support/temporal';
 
@@ -89,6 +89,15 @@ describe('the embedded dev server as certflow start runs it, with the production
 
   it("registers certflow's search attributes with their types", async () => {
     expect(await registeredTypes(connection, 'default')).toEqual(WANTED_TYPES);
+  });
+
+  it('keeps the history in write-ahead-log mode with every commit synced', () => {
+    // Bytes 18 and 19 of a SQLite file's header are its read and write versions: 2 in WAL mode, 1 in journal mode.
+    const header = fs.readFileSync(path.join(dataDir, 'temporal.sqlite')).subarray(18, 20);
+    expect([...header]).toEqual([2, 2]);
+    // The sync level lives in the connection, not the file: the server is told it on its command line.
+    const [server] = processesMentioning(path.join(dataDir, 'temporal.sqlite'));
+    expect(server).toContain('--sqlite-pragma synchronous=full');
   });
 });
 
