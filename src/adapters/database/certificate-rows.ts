@@ -17,8 +17,8 @@ import { checkList, parseInstant, requirePort, requireText } from './inventory-i
 import type { CertificateUpsert } from '../../core/ports/inventory-store';
 import type { CertificatesTable, CertificateValuesTable } from './inventory-schema';
 
-/** A `certificate_values` row to insert. */
-export type ValueRow = Insertable<CertificateValuesTable>;
+/** A `certificate_values` row to insert, but for its certificate's `first_seen_at`, which the writer adds. */
+export type ValueRow = Omit<Insertable<CertificateValuesTable>, 'first_seen_at'>;
 
 /** The metadata scalars kept as `certificates` columns. */
 export type ScalarColumn = 'owner_group' | 'application' | 'system_type';
@@ -60,7 +60,13 @@ export const CERTIFICATE_COLUMNS: readonly (keyof CertificatesTable)[] = [
 ];
 
 /** Columns of `certificate_values` in insert order. */
-export const VALUE_COLUMNS: readonly (keyof CertificateValuesTable)[] = ['fingerprint', 'kind', 'value', 'folded'];
+export const VALUE_COLUMNS: readonly (keyof CertificateValuesTable)[] = [
+  'first_seen_at',
+  'fingerprint',
+  'kind',
+  'value',
+  'folded',
+];
 
 /** Kinds of `certificate_values` rows. */
 export const KIND = {

@@ -11,9 +11,11 @@
  *   `linkIssuers` without putting long DNs into a B-tree or an end-entity certificate into that index.
  *   `subject_folded` and `issuer_folded` are the DNs lower-cased by JavaScript (Unicode aware, unlike SQLite's
  *   `lower`) for substring search. The metadata scalars (`owner_group`, `application`, `system_type`) are columns.
- * - `certificate_values(fingerprint, kind, value, folded)`: every multi-valued or free-text field, so each one is
- *   searchable. `folded` is the value lower-cased by JavaScript (Unicode aware). Kinds: `san:dns|ip|email|uri|other`
- *   (from the certificate); `location` (canonical JSON), `host`, `endpoint` (`host:port`), `folder` (directory of a
+ * - `certificate_values(first_seen_at, fingerprint, kind, value, folded)`: every multi-valued or free-text field, so
+ *   each one is searchable. `first_seen_at` is the certificate's, which never changes: it leads the key (migration
+ *   026) so an import's new values append to the B-tree instead of landing at random fingerprints, and readers join
+ *   on `(first_seen_at, fingerprint)`. `folded` is the value lower-cased by JavaScript (Unicode aware). Kinds:
+ *   `san:dns|ip|email|uri|other` (from the certificate); `location` (canonical JSON), `host`, `endpoint` (`host:port`), `folder` (directory of a
  *   file location), `contact`, `approver`, `regulation`, `tag` (metadata). The metadata kinds are indexed on
  *   `(kind, folded)` (migration 011); SAN rows, found by substring, are not. Each metadata row costs two B-tree
  *   writes and a SAN row one, so derived kinds are kept to what a filter needs. The
@@ -77,6 +79,8 @@ export interface CertificatesTable {
 
 /** Row of `certificate_values`: one value of a multi-valued or free-text field. */
 export interface CertificateValuesTable {
+  /** The certificate's `first_seen_at`, which leads the key. */
+  first_seen_at: number;
   fingerprint: string;
   kind: string;
   value: string;

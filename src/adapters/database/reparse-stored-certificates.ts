@@ -20,7 +20,7 @@ export interface ReparseSummary {
 
 /** Certificates read per query: bounds memory on an inventory of any size. */
 const BATCH = 500;
-/** `certificate_values` rows per insert: 4 parameters each, far below SQLite's and PostgreSQL's limits. */
+/** `certificate_values` rows per insert: 5 parameters each, far below SQLite's and PostgreSQL's limits. */
 const VALUE_ROWS_PER_INSERT = 1000;
 
 /**
@@ -37,11 +37,15 @@ export async function reparseStoredCertificates(
   let examined = 0;
   let rewritten = 0;
   const unparseable: string[] = [];
+  // Migration 012 runs this before 026 keys the values by first_seen_at, on an inventory older than both.
+  const keyed = (await db.introspection.getTables())
+    .find((table) => table.name === 'certificate_values')
+    ?.columns.some((column) => column.name === 'first_seen_at');
   let after = '';
   for (;;) {
     const rows = await db
       .selectFrom('certificates')
-      .select(['fingerprint', 'der', 'facts'])
+      .select(['fingerprint', 'der', 'facts', 'first_seen_at'])
       .where('fingerprint', '>', after)
       .orderBy('fingerprint')
       .limit(batchSize)
@@ -50,6 +54,7 @@ export async function reparseStoredCertificates(
     after = rows[rows.length - 1]!.fingerprint;
     examined += rows.length;
     const changed: string[] = [];
+    const firstSeen = new Map<string, number>();
     const values: ValueRow[] = [];
     for (const row of rows) {
       const facts = reparse(row.der, row.fingerprint);
@@ -61,21 +66,33 @@ export async function reparseStoredCertificates(
       if (columns.facts === row.facts) continue;
       await db.updateTable('certificates').set(columns).where('fingerprint', '=', row.fingerprint).execute();
       changed.push(row.fingerprint);
+      firstSeen.set(row.fingerprint, Number(row.first_seen_at));
       values.push(...factValues(facts));
     }
     if (changed.length === 0) continue;
     rewritten += changed.length;
+    // The first_seen_at terms let the delete find the rows by their key, which the fingerprint alone does not lead.
+    const firstSeenTimes = keyed ? [...new Set(firstSeen.values())] : [];
     await db
       .deleteFrom('certificate_values')
       .where('fingerprint', 'in', changed)
       .where('kind', 'in', [...FACT_VALUE_KINDS])
+      .$if(keyed === true, (query) => query.where('first_seen_at', 'in', firstSeenTimes))
       .execute();
     for (let start = 0; start < values.length; start += VALUE_ROWS_PER_INSERT) {
+      const rows = values.slice(start, start + VALUE_ROWS_PER_INSERT);
       await db
         .insertInto('certificate_values')
-        .values(values.slice(start, start + VALUE_ROWS_PER_INSERT))
+        // Before migration 026 the table has no first_seen_at column to write.
+        .values(
+          keyed ? rows.map((row) => ({ ...row, first_seen_at: firstSeen.get(row.fingerprint)! })) : (rows as never),
+        )
         // A certificate may name one SAN twice; it is one row, as an import stores it.
-        .onConflict((conflict) => conflict.columns(['fingerprint', 'kind', 'value']).doNothing())
+        .onConflict((conflict) =>
+          conflict
+            .columns(keyed ? ['first_seen_at', 'fingerprint', 'kind', 'value'] : ['fingerprint', 'kind', 'value'])
+            .doNothing(),
+        )
         .execute();
     }
   }

@@ -103,13 +103,13 @@ function selectionConditions(selector: CampaignSelector): RawBuilder<SqlBool>[] 
       sql` or `,
     );
     conditions.push(
-      sql`((${cn}) or exists (select 1 from certificate_values v where v.fingerprint = c.fingerprint and v.kind = 'san:dns' and (${dns})))`,
+      sql`((${cn}) or exists (select 1 from certificate_values v where v.first_seen_at = c.first_seen_at and v.fingerprint = c.fingerprint and v.kind = 'san:dns' and (${dns})))`,
     );
   }
   if (s.ownerGroups !== undefined) conditions.push(sql`c.owner_group in (${list(s.ownerGroups)})`);
   if (s.tags !== undefined)
     conditions.push(
-      sql`exists (select 1 from certificate_values t where t.fingerprint = c.fingerprint and t.kind = 'tag' and t.folded in (${list(s.tags.map((tag) => tag.toLowerCase()))}))`,
+      sql`exists (select 1 from certificate_values t where t.first_seen_at = c.first_seen_at and t.fingerprint = c.fingerprint and t.kind = 'tag' and t.folded in (${list(s.tags.map((tag) => tag.toLowerCase()))}))`,
     );
   if (s.violations !== undefined)
     conditions.push(

@@ -109,11 +109,18 @@ export class SqlCertificateStore implements CertificateStore {
           .where('last_seen_at', '<', seenAtMs)
           .execute();
       }
+      // A known certificate's values are keyed by the first_seen_at it has; a new one's by this import's.
+      const firstSeen = await this.firstSeenOf(
+        db,
+        existing.filter((item) => item.metadata.values.length > 0).map((item) => item.fingerprint),
+      );
+      for (const fingerprint of created) firstSeen.set(fingerprint, seenAtMs);
       await this.insertValues(
         db,
         prepared.flatMap((item) =>
           created.has(item.fingerprint) ? [...item.factValues, ...item.metadata.values] : item.metadata.values,
         ),
+        firstSeen,
       );
       await this.updateScalars(
         db,
@@ -158,8 +165,9 @@ export class SqlCertificateStore implements CertificateStore {
     const fp = fullFingerprint(fingerprint, 'fingerprint');
     const metadata = prepareMetadata(fp, patch, 'patch');
     const found = await this.inventory.write(async (db) => {
-      if ((await this.inventory.selectKnown(db, [fp])).size === 0) return false;
-      await this.insertValues(db, metadata.values);
+      const firstSeen = await this.firstSeenOf(db, [fp]);
+      if (firstSeen.size === 0) return false;
+      await this.insertValues(db, metadata.values, firstSeen);
       await this.updateScalars(db, [{ fingerprint: fp, scalars: metadata.scalars }]);
       return true;
     });
@@ -214,7 +222,10 @@ export class SqlCertificateStore implements CertificateStore {
           this.inventory.db
             .selectFrom('certificates as c')
             .leftJoin('certificate_values as v', (join) =>
-              join.onRef('v.fingerprint', '=', 'c.fingerprint').on('v.kind', '=', KIND.folder),
+              join
+                .onRef('v.first_seen_at', '=', 'c.first_seen_at')
+                .onRef('v.fingerprint', '=', 'c.fingerprint')
+                .on('v.kind', '=', KIND.folder),
             ),
         )
         .select((eb) => [eb.ref('v.value').as('group_key'), eb.fn.countAll<number>().as('n')])
@@ -374,14 +385,35 @@ export class SqlCertificateStore implements CertificateStore {
     return false;
   }
 
-  private async insertValues(db: InventoryDb, values: readonly ValueRow[]): Promise<void> {
+  /** The `first_seen_at` of those of `fingerprints` that are recorded, which keys their `certificate_values`. */
+  private async firstSeenOf(db: InventoryDb, fingerprints: readonly string[]): Promise<Map<string, number>> {
+    const firstSeen = new Map<string, number>();
+    for (const chunk of this.inventory.chunks(fingerprints, 1)) {
+      const rows = await db
+        .selectFrom('certificates')
+        .select(['fingerprint', 'first_seen_at'])
+        .where('fingerprint', 'in', chunk)
+        .execute();
+      for (const row of rows) firstSeen.set(row.fingerprint, Number(row.first_seen_at));
+    }
+    return firstSeen;
+  }
+
+  /** Inserts `values` of recorded certificates, each keyed by its certificate's entry in `firstSeen`. */
+  private async insertValues(
+    db: InventoryDb,
+    values: readonly ValueRow[],
+    firstSeen: ReadonlyMap<string, number>,
+  ): Promise<void> {
     // Primary-key order (see upsertCertificates), which puts repeats of one value side by side to be dropped.
-    const sorted = [...values].sort(byValueKey);
-    const rows: string[][] = [];
-    let previous: ValueRow | undefined;
-    for (const row of sorted) {
-      if (previous !== undefined && byValueKey(previous, row) === 0) continue;
-      rows.push([row.fingerprint, row.kind, row.value, row.folded]);
+    const keyed = values.map((row) => ({ ...row, first_seen_at: firstSeen.get(row.fingerprint)! }));
+    keyed.sort((a, b) => a.first_seen_at - b.first_seen_at || byValueKey(a, b));
+    const rows: (string | number)[][] = [];
+    let previous: (typeof keyed)[number] | undefined;
+    for (const row of keyed) {
+      if (previous !== undefined && previous.first_seen_at === row.first_seen_at && byValueKey(previous, row) === 0)
+        continue;
+      rows.push([row.first_seen_at, row.fingerprint, row.kind, row.value, row.folded]);
       previous = row;
     }
     await this.inventory.insertRows(
@@ -389,7 +421,7 @@ export class SqlCertificateStore implements CertificateStore {
       'certificate_values',
       VALUE_COLUMNS,
       rows,
-      'on conflict (fingerprint, kind, value) do nothing',
+      'on conflict (first_seen_at, fingerprint, kind, value) do nothing',
     );
   }
 
@@ -478,14 +510,18 @@ export class SqlCertificateStore implements CertificateStore {
         });
         caaViolations.set(row.fingerprint, found);
       }
+      // Through the certificate's first_seen_at, which leads the values' key.
       const values = await this.inventory.db
-        .selectFrom('certificate_values')
-        .select(['fingerprint', 'kind', 'value'])
-        .where('fingerprint', 'in', chunk)
-        .where('kind', 'in', METADATA_LIST_KINDS)
-        .orderBy('fingerprint')
-        .orderBy('kind')
-        .orderBy('value')
+        .selectFrom('certificates as c')
+        .innerJoin('certificate_values as v', (join) =>
+          join.onRef('v.first_seen_at', '=', 'c.first_seen_at').onRef('v.fingerprint', '=', 'c.fingerprint'),
+        )
+        .select(['v.fingerprint', 'v.kind', 'v.value'])
+        .where('c.fingerprint', 'in', chunk)
+        .where('v.kind', 'in', METADATA_LIST_KINDS)
+        .orderBy('v.fingerprint')
+        .orderBy('v.kind')
+        .orderBy('v.value')
         .execute();
       for (const value of values)
         (lists.get(value.fingerprint) as Partial<Record<string, string[]>> | undefined)?.[value.kind]?.push(

@@ -34,6 +34,7 @@ import type { CertificateFilter, CertificateUpsert, InventoryStore } from '../..
 import { KyselyInventoryStore, type InventoryDatabase } from '../../../src/adapters/database/kysely-inventory-store';
 import { inventoryMigrations } from '../../../src/adapters/database/migrations';
 import { valueCondition } from '../../../src/adapters/database/certificate-filter';
+import { upsertBefore026 } from '../../support/old-inventory';
 import { startTestPostgres, type TestPostgres } from '../../support/postgres';
 import { freePort } from '../../support/ports';
 
@@ -1413,7 +1414,7 @@ describe('opening the inventory database', () => {
     }
   });
 
-  it('upgrades an inventory written before issue 4: certificates, groups and the audit log are kept and stay append-only', async () => {
+  it('upgrades an inventory written before issue 4: certificates, their values (re-keyed by 026), groups and the audit log are kept and stay append-only', async () => {
     const file = path.join(dir, 'issue-3', 'inventory.sqlite');
     fs.mkdirSync(path.dirname(file), { recursive: true });
     const database = new SqliteDatabase(file);
@@ -1425,9 +1426,11 @@ describe('opening the inventory database', () => {
       migrationLockTableName: 'inventory_migrations_lock',
     });
     expect((await migrator.migrateTo('001-inventory-schema')).error).toBeUndefined();
-    const issue3Store = new KyselyInventoryStore(db, 'sqlite');
-    const item = certificate({ cn: 'old.example', dns: ['old.example'] });
-    await issue3Store.upsertCertificates([item], NOW);
+    const item = {
+      ...certificate({ cn: 'old.example', dns: ['old.example'] }),
+      metadata: { tags: ['kept'], locations: [{ kind: 'file' as const, path: '/etc/ssl/old.pem' }] },
+    };
+    await upsertBefore026(db, 'sqlite', [item], NOW);
     await db
       .insertInto('audit_log')
       .values({
@@ -1447,6 +1450,16 @@ describe('opening the inventory database', () => {
     const upgraded = await openInventoryStore({ url: `sqlite:${file}` });
     expect((await upgraded.getOwnerGroup('payments'))?.autoRenew).toBe(false);
     expect((await upgraded.queryAudit({}, { limit: 10 })).items.map((entry) => entry.actor)).toEqual(['user:old']);
+    // Migration 026 re-keyed the values by first_seen_at: the SAN, tag and location are found and read back.
+    const kept = await upgraded.searchCertificates(
+      { san: 'old.example', tag: 'kept', folder: '/etc/ssl' },
+      { limit: 10 },
+    );
+    expect(kept.items.map((found) => found.metadata)).toEqual([
+      expect.objectContaining({ tags: ['kept'], locations: [{ kind: 'file', path: '/etc/ssl/old.pem' }] }),
+    ]);
+    await upgraded.mergeMetadata(item.facts.fingerprintSha256, { tags: ['added'] });
+    expect((await upgraded.getCertificate(item.facts.fingerprintSha256))?.metadata.tags).toEqual(['added', 'kept']);
     const { created } = await upgraded.assignManagedCertificates([item.facts.fingerprintSha256], NOW);
     expect(created.map((managed) => managed.namesKey)).toEqual(['old.example']);
     await upgraded.close();

@@ -12,12 +12,13 @@ import { Kysely, Migrator, PostgresDialect, SqliteDialect, type Dialect } from '
 import pg from 'pg';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { openInventoryStore } from '../../../src/adapters/database/database';
-import { KyselyInventoryStore, type InventoryDatabase } from '../../../src/adapters/database/kysely-inventory-store';
+import type { InventoryDatabase } from '../../../src/adapters/database/kysely-inventory-store';
 import { inventoryMigrations, type InventoryDialect } from '../../../src/adapters/database/migrations';
 import type { CertificateFacts } from '../../../src/core/domain/certificates/certificate-facts';
 import { parseCertificateDer } from '../../../src/core/domain/certificates/parse-certificate';
 import type { CertificateUpsert } from '../../../src/core/ports/inventory-store';
 import { createLeaf, createRootCa } from '../../support/certificate-factory';
+import { upsertBefore026 } from '../../support/old-inventory';
 import { startTestPostgres, type TestPostgres } from '../../support/postgres';
 import { X509_CORPUS_DIR } from '../../support/x509-corpus/x509-corpus';
 
@@ -125,7 +126,7 @@ describe.each(backends)('migration 012 on $name', (backend) => {
       migrationLockTableName: 'inventory_migrations_lock',
     });
     expect((await migrator.migrateTo(BEFORE_REPARSE)).error).toBeUndefined();
-    await new KyselyInventoryStore(db, backend.dialect).upsertCertificates(items, NOW);
+    await upsertBefore026(db, backend.dialect, items, NOW);
     await db.destroy();
     return url;
   }

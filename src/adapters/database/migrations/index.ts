@@ -22,6 +22,7 @@ import { metricsIndexesMigration } from './019-metrics-indexes';
 import { ownerGroupIssuerMigration } from './021-owner-group-issuer';
 import { caaResultsMigration } from './022-caa-results';
 import { webSessionsMigration } from './025-web-sessions';
+import { valuesByFirstSeenMigration } from './026-values-by-first-seen';
 
 /** The two databases the inventory runs on. */
 export type InventoryDialect = 'sqlite' | 'postgres';
@@ -48,5 +49,6 @@ export function inventoryMigrations(dialect: InventoryDialect): Record<string, M
     '021-owner-group-issuer': ownerGroupIssuerMigration(),
     '022-caa-results': caaResultsMigration(),
     '025-web-sessions': webSessionsMigration(),
+    '026-values-by-first-seen': valuesByFirstSeenMigration(dialect),
   };
 }
