@@ -10,6 +10,7 @@ import type { LifecycleView } from '../core/domain/lifecycle/lifecycle-view';
 import type { ManagedCertificate } from '../core/ports/inventory-store';
 import type { CampaignReportData, StartCampaignInput } from '../core/application/campaign-operations';
 import type { ImportReport } from '../core/application/import-certificates';
+import type { MetadataImportReport } from '../core/application/import-metadata';
 import type { OwnerGroupSaved } from '../core/application/owner-groups';
 import type { ImportLifecycles, MetadataLifecycles } from '../core/application/imported-lifecycles';
 import type {
@@ -67,6 +68,12 @@ export interface ApiImportResult {
   readonly certificates: Omit<ImportReport, 'metadataMerged'>;
   readonly lifecycles: ImportLifecycles | null;
   readonly metadataLifecycles: MetadataLifecycles | null;
+}
+
+/** What `POST /certificates/metadata` answers: the CSV's report and what its lifecycles were told. */
+export interface ApiMetadataResult {
+  readonly metadata: MetadataImportReport & { readonly source: string };
+  readonly lifecycles: MetadataLifecycles | null;
 }
 
 /** The query fields of an audit filter. */
@@ -348,6 +355,13 @@ export class CertflowApiClient {
     if (options.application !== undefined) form.append('application', options.application);
     if (options.host !== undefined) form.append('host', options.host);
     return await this.answer<ApiImportResult>(await this.send('POST', '/certificates/import', { body: form }));
+  }
+
+  /** Merges a metadata CSV as `certflow import --metadata` does; `name` names it in the report's lines. */
+  async importMetadata(csv: string, name: string): Promise<ApiMetadataResult> {
+    const route = `/certificates/metadata?${new URLSearchParams({ name }).toString()}`;
+    const response = await this.send('POST', route, { body: csv, headers: { 'Content-Type': 'text/csv' } });
+    return await this.answer<ApiMetadataResult>(response);
   }
 
   /** What `answer` gives, or null for a 404 problem. */

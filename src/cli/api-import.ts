@@ -8,10 +8,15 @@ import { findCertificateFiles, type FoundFile } from '../adapters/certificate-fi
 import type { ImportIssue } from '../core/application/import-certificates';
 import type { ImportLifecycles, MetadataLifecycles } from '../core/application/imported-lifecycles';
 import { UPLOAD_PASSPHRASE_FIX } from '../runtime/api-importer';
-import { ApiRequestError, type ApiImportResult, type CertflowApiClient } from './api-client';
+import { ApiRequestError, type ApiImportResult, type ApiMetadataResult, type CertflowApiClient } from './api-client';
 import { NoApiRouteError } from './api-mode';
 import { createProgressBar, SILENT_PROGRESS } from './format/progress';
-import { printImportResult, type ImportCommand, type PrintedImportReport } from './commands/import';
+import {
+  printImportResult,
+  readMetadataCsvFile,
+  type ImportCommand,
+  type PrintedImportReport,
+} from './commands/import';
 
 /**
  * Bytes of files per upload: below the server's default body limit of 1 MiB with room for the form's framing. A
@@ -155,7 +160,9 @@ async function upload(
 /**
  * Runs `certflow import <paths>` through the API; true when every file went in. With `--host`, each file's absolute
  * path there is recorded as its location; without, uploads record none (a path on this machine says nothing of
- * where the certificate is installed). CA records and a metadata CSV are refused: the API has no route for them yet.
+ * where the certificate is installed). A metadata CSV (`--metadata`) is read here first, so an unreadable file or
+ * header changes nothing, and merged after the uploads by `POST /certificates/metadata` with the token's roles. CA
+ * records are refused: they are read on the CA's machine, by an operator.
  */
 export async function runImportThroughApi(
   command: ImportCommand,
@@ -165,7 +172,10 @@ export async function runImportThroughApi(
   if (command.caRecord !== undefined) {
     throw new NoApiRouteError(command.caRecord.kind === 'openssl' ? 'import --openssl-ca' : 'import --internal-ca');
   }
-  if (command.metadataCsv !== undefined) throw new NoApiRouteError('import --metadata');
+  const csv =
+    command.metadataCsv === undefined
+      ? null
+      : { source: command.metadataCsv, text: (await readMetadataCsvFile(command.metadataCsv)).text };
   const progress =
     io.progress && !command.json
       ? createProgressBar({ label: 'uploading', write: io.progress, columns: io.columns ?? 80 })
@@ -191,7 +201,23 @@ export async function runImportThroughApi(
     progress.update(uploaded);
   }
   progress.finish();
+  let metadata: ApiMetadataResult['metadata'] | null = null;
+  if (csv !== null) {
+    const merged = await client.importMetadata(csv.text, csv.source);
+    metadata = merged.metadata;
+    replanned = addMetadataLifecycles(replanned, merged.lifecycles);
+  }
   const seconds = (performance.now() - started) / 1000;
-  printImportResult({ certificates, lifecycles, metadata: null, replanned, seconds, json: command.json }, io);
-  return certificates.errors.length === 0;
+  printImportResult(
+    {
+      certificates: command.paths.length === 0 ? null : certificates,
+      lifecycles,
+      metadata: metadata && { source: metadata.source, report: metadata },
+      replanned,
+      seconds,
+      json: command.json,
+    },
+    io,
+  );
+  return certificates.errors.length === 0 && (metadata?.errors.length ?? 0) === 0;
 }

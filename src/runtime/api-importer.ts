@@ -1,6 +1,7 @@
 /** The HTTP API's uploads decoded as `certflow import` decodes files, and judged by the policy file in force. */
 import type { ApiImporter } from '../adapters/api/api-dependencies';
 import { decodeCertificateFile } from '../adapters/certificate-files/decode-certificate-file';
+import { readMetadataCsv } from '../adapters/certificate-files/read-metadata-csv';
 import type { Policy } from '../core/domain/policy/policy';
 
 /** Where an upload gives a PKCS#12 passphrase, in the words of a fix. */
@@ -16,5 +17,6 @@ export function createApiImporter(loadPolicy: () => Promise<Policy>): ApiImporte
       return { ...found, errors };
     },
     loadPolicy,
+    readMetadataCsv,
   };
 }

@@ -198,7 +198,7 @@ describe('the CLI through the API: groups, imports, findings, the audit log and 
     }
   });
 
-  it('R-API-1, R-SEC-2: certflow import uploads PEM bundles, DER and PKCS#12 with --password, reporting each file as the direct import does; owners import only into their group', async () => {
+  it('R-API-1, R-SEC-2: certflow import uploads PEM bundles, DER and PKCS#12 with --password, and merges --metadata rows, reporting each file and row as the direct import does; owners import only into their group', async () => {
     const folder = path.join(dir, 'upload');
     fs.mkdirSync(path.join(folder, 'nested'), { recursive: true });
     const [one, two, three, four] = [91, 92, 93, 94].map((days) => leaf(`upload${days}.example.com`, days));
@@ -251,14 +251,35 @@ describe('the CLI through the API: groups, imports, findings, the audit log and 
     expect(installed.items.map((certificate) => certificate.metadata.locations)).toEqual([
       [{ kind: 'file', host: 'web1.example.com', path: path.join(good, 'three.der') }],
     ]);
-    for (const [argv, what] of [
-      [['import', good, '--metadata', path.join(dir, 'rows.csv')], 'import --metadata'],
-      [['import', '--internal-ca'], 'import --internal-ca'],
-    ] as const) {
-      const refused = await cli('lead', [...argv]);
-      expect(refused.code).toBe(EXIT.failure);
-      expect(refused.err).toContain(`${what} is not served through certflow's API yet: run it on the worker's machine`);
-    }
+    const rows = path.join(dir, 'rows.csv');
+    const threeId = installed.items[0]!.facts.fingerprintSha256;
+    fs.writeFileSync(
+      rows,
+      `fingerprint,tags,application\n${threeId},csv-tagged,billing\n${'cd'.repeat(32)},csv-tagged,\n`,
+    );
+    const merged = await cli('alice', ['import', '--metadata', rows]);
+    expect(merged.code).toBe(EXIT.failure);
+    // three.der went into payments, alice's group: her row applies; the unknown one is told by its line.
+    expect(merged.out).toContain(`Metadata from ${rows}: 2 rows, 1 certificate updated`);
+    expect(merged.out).toMatch(/line 3: no certificate in the inventory matches fingerprint cdcd/);
+    const byLead = await cli('lead', ['import', good, '--metadata', rows, '--json']);
+    expect(JSON.parse(byLead.out)).toMatchObject({
+      certificates: { updated: 1 },
+      metadata: { rows: 2, certificatesUpdated: 1, updatedFingerprints: [threeId], errors: [{ line: 3 }] },
+    });
+    expect((await store.getCertificate(threeId))?.metadata).toMatchObject({
+      tags: expect.arrayContaining(['csv-tagged']),
+      application: 'billing',
+    });
+    fs.writeFileSync(path.join(dir, 'bad-header.csv'), 'serial,owner\n01,ops\n');
+    const badHeader = await cli('lead', ['import', good, '--metadata', path.join(dir, 'bad-header.csv')]);
+    expect(badHeader.code).toBe(EXIT.usage);
+    expect(badHeader.err).toContain('bad-header.csv line 1');
+    const refused = await cli('lead', ['import', '--internal-ca']);
+    expect(refused.code).toBe(EXIT.failure);
+    expect(refused.err).toContain(
+      "import --internal-ca is not served through certflow's API yet: run it on the worker's machine",
+    );
     const nothing = await cli('lead', ['import', path.join(dir, 'no-such-folder')]);
     expect(nothing.code).toBe(EXIT.failure);
     expect(nothing.out).toContain('no such file or directory');

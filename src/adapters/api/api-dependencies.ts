@@ -1,6 +1,7 @@
 /** What the HTTP API works with: the inventory, tokens, roles, and the clients of lifecycles and campaigns. */
 import type { CampaignOperations } from '../../core/application/campaign-operations';
 import type { LifecycleClient } from '../../core/application/lifecycle-client';
+import type { MetadataCsv } from '../../core/domain/inventory/metadata-row';
 import type { CertificateLocation } from '../../core/domain/inventory/model';
 import type { Policy } from '../../core/domain/policy/policy';
 import type { ApiTokenStore } from '../../core/ports/api-token-store';
@@ -19,6 +20,8 @@ export interface UploadedFile {
 
 /** How uploads become certificates: the runtime decodes with the certificate-files adapter and loads the policy. */
 export interface ApiImporter {
+  /** Reads a metadata CSV as `certflow import --metadata` does; throws MetadataHeaderError for an unusable header. */
+  readMetadataCsv(text: string, source: string): MetadataCsv;
   /** Decodes one file (PEM, DER, PKCS#7, PKCS#12 opened with `passwords`) as `certflow import` does. */
   decode(file: UploadedFile, passwords: readonly string[]): FoundCertificates;
   /** The policy imported certificates are judged by. */

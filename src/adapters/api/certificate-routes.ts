@@ -1,17 +1,18 @@
 /**
  * Certificate routes (R-API-1): search on every inventory field a page at a time (keyset cursor: stable while
  * certificates are added), one certificate with its ETag, a metadata change guarded by If-Match, and import uploads
- * (PEM, DER, PKCS#7, PKCS#12 with its passphrase, bundles) as a multipart form or a raw body.
+ * (PEM, DER, PKCS#7, PKCS#12 with its passphrase, bundles) as a multipart form or a raw body, and a metadata CSV.
  */
 import { createRoute, z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import {
   changeCertificateMetadata,
+  changeMetadataByRows,
   importUploadedCertificates,
   type CertificateChangeOptions,
 } from '../../core/application/certificate-changes';
 import type { WhenLifecyclesReachable } from '../../core/application/imported-lifecycles';
-import { OWNER_GROUP_ID } from '../../core/domain/inventory/metadata-row';
+import { MetadataHeaderError, OWNER_GROUP_ID, type MetadataCsv } from '../../core/domain/inventory/metadata-row';
 import { InvalidLocationError, parseLocation } from '../../core/domain/inventory/location';
 import type { CertificateMetadataPatch, InventoryCertificate } from '../../core/domain/inventory/model';
 import type { FoundCertificates } from '../../core/ports/certificate-source';
@@ -211,6 +212,38 @@ const importCertificatesRoute = createRoute({
     200: jsonResponse('what was imported; per-file problems are listed, the rest went in', ImportResultSchema),
     415: problemResponse('the body is neither a multipart form nor a certificate file type'),
     503: problemResponse('uploads are not wired in this server'),
+    ...WRITE_ERRORS,
+  },
+});
+
+const MetadataResultSchema = z
+  .object({
+    metadata: z.object({
+      source: z.string(),
+      rows: z.number().int(),
+      certificatesUpdated: z.number().int(),
+      updatedFingerprints: z.array(z.string()),
+      errors: z.array(z.object({ line: z.number().int(), message: z.string() })),
+    }),
+    lifecycles: z.object({}).loose().nullable(),
+  })
+  .openapi('MetadataResult');
+
+/** Documented with the registry: the route reads its body itself (CSV text). */
+const importMetadataRoute = createRoute({
+  method: 'post',
+  path: '/certificates/metadata',
+  summary:
+    'Merge a metadata CSV as `certflow import --metadata` does (a row per certificate, by fingerprint or host:port): rows the token may not change, or that name nothing known, are refused with their line; the others apply',
+  security: BEARER,
+  request: {
+    query: z.object({ name: z.string().max(200).optional().openapi({ description: "the CSV's name in the report" }) }),
+    body: { required: true, content: { 'text/csv': { schema: z.string() } } },
+  },
+  responses: {
+    200: jsonResponse('what the rows changed; per-row problems are listed, the rest applied', MetadataResultSchema),
+    415: problemResponse('the body is not text/csv'),
+    503: problemResponse('metadata imports are not wired in this server'),
     ...WRITE_ERRORS,
   },
 });
@@ -437,5 +470,47 @@ export function registerCertificateRoutes(
     return c.json({ certificates, lifecycles: imported.lifecycles, metadataLifecycles: imported.metadataLifecycles });
   });
 
-  return [listCertificates, countCertificates, showCertificate, patchCertificate, importCertificatesRoute];
+  app.openAPIRegistry.registerPath(importMetadataRoute);
+  app.post(importMetadataRoute.path, async (c) => {
+    const importer = deps.importer;
+    if (importer === undefined) {
+      throw unavailable('imports-unavailable', 'Imports unavailable', 'this certflow server takes no metadata CSV');
+    }
+    const contentType = (c.req.header('content-type') ?? '').split(';')[0]!.trim().toLowerCase();
+    if (contentType !== 'text/csv') {
+      throw new ApiProblemError(
+        problem(
+          415,
+          'unsupported-media-type',
+          'Unsupported media type',
+          `a ${contentType || 'body without a content type'} is no metadata CSV`,
+          'send the CSV itself as text/csv',
+        ),
+      );
+    }
+    const name = c.req.query('name')?.slice(0, 200) || 'metadata.csv';
+    let csv: MetadataCsv;
+    try {
+      csv = importer.readMetadataCsv(await c.req.text(), name);
+    } catch (error) {
+      if (!(error instanceof MetadataHeaderError)) throw error;
+      throw new ApiProblemError(invalidParameters([{ parameter: 'body', message: error.message }]));
+    }
+    const changed = await changeMetadataByRows(csv.rows, name, changeOptions(c));
+    const { report } = changed;
+    const errors = [...csv.errors, ...report.errors].sort((a, b) => a.line - b.line);
+    return c.json({
+      metadata: { source: name, ...report, rows: csv.rows.length + csv.errors.length, errors },
+      lifecycles: changed.lifecycles,
+    });
+  });
+
+  return [
+    listCertificates,
+    countCertificates,
+    showCertificate,
+    patchCertificate,
+    importCertificatesRoute,
+    importMetadataRoute,
+  ];
 }

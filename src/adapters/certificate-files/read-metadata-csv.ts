@@ -3,15 +3,10 @@ import {
   MetadataHeaderError,
   parseMetadataRow,
   readMetadataHeader,
+  type MetadataCsv,
   type MetadataRow,
   type MetadataRowError,
 } from '../../core/domain/inventory/metadata-row';
-
-/** The valid rows of a metadata CSV and a per-row error for each refused one. */
-export interface MetadataCsv {
-  readonly rows: readonly MetadataRow[];
-  readonly errors: readonly MetadataRowError[];
-}
 
 /**
  * Reads a metadata CSV (R-INV-2 bulk metadata): a header row naming the columns, then one row per certificate.

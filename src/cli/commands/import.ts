@@ -1,10 +1,10 @@
 import fs from 'node:fs/promises';
 import { NoInternalCaError, readInternalCaRecord } from '../../adapters/ca/internal-ca-record';
-import { OWNER_GROUP_ID } from '../../core/domain/inventory/metadata-row';
+import { OWNER_GROUP_ID, type MetadataCsv } from '../../core/domain/inventory/metadata-row';
 import type { CertificateMetadataPatch } from '../../core/domain/inventory/model';
 import { certificateFileSource } from '../../adapters/certificate-files/certificate-file-source';
 import { NotAnOpensslIndexError, openOpensslCaDatabase } from '../../adapters/certificate-files/openssl-ca-source';
-import { readMetadataCsv, type MetadataCsv } from '../../adapters/certificate-files/read-metadata-csv';
+import { readMetadataCsv } from '../../adapters/certificate-files/read-metadata-csv';
 import { type CaImportReport, importCaRecord } from '../../core/application/import-ca-record';
 import type { CaRecordSource } from '../../core/ports/ca-record-source';
 import { internalCaFolder } from '../../runtime/services';
@@ -179,6 +179,20 @@ export interface ImportResult {
   readonly json: boolean;
 }
 
+/**
+ * Reads `--metadata`'s CSV, before anything is imported, so that an unreadable file or header stops the command
+ * with nothing changed; its text goes to the API as it is.
+ */
+export async function readMetadataCsvFile(file: string): Promise<{ readonly text: string; readonly csv: MetadataCsv }> {
+  let text: string;
+  try {
+    text = await fs.readFile(file, 'utf8');
+  } catch (error) {
+    throw new UsageError(`--metadata: cannot read ${file}: ${(error as Error).message}`);
+  }
+  return { text, csv: readMetadataCsv(text, file) };
+}
+
 /** Prints what an import did, directly or through the API, as a report for people or `--json`. */
 export function printImportResult(result: ImportResult, io: { out: (line: string) => void }): void {
   const { certificates, lifecycles, metadata, replanned } = result;
@@ -271,17 +285,7 @@ export async function runImport(
       `--owner: owner group "${owner}" does not exist; create it with \`certflow groups create ${owner} --name …\``,
     );
   }
-  // Read the CSV before importing anything, so an unreadable file or header stops the command with nothing changed.
-  let csv: MetadataCsv | null = null;
-  if (command.metadataCsv) {
-    let text: string;
-    try {
-      text = await fs.readFile(command.metadataCsv, 'utf8');
-    } catch (error) {
-      throw new UsageError(`--metadata: cannot read ${command.metadataCsv}: ${(error as Error).message}`);
-    }
-    csv = readMetadataCsv(text, command.metadataCsv);
-  }
+  const csv = command.metadataCsv ? (await readMetadataCsvFile(command.metadataCsv)).csv : null;
   // Open the CA's record before importing anything too: a file that is no index changes nothing.
   const caRecord = command.caRecord && (await openCaRecord(command.caRecord, context));
   const started = performance.now();

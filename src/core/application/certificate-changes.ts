@@ -5,6 +5,7 @@
  * moves a certificate to another group. Roles come from the worker's published configuration and the owner group.
  */
 import type { CertificateMetadataPatch, InventoryCertificate } from '../domain/inventory/model';
+import type { MetadataRow } from '../domain/inventory/metadata-row';
 import type { Actor } from '../domain/lifecycle/model';
 import { buildRoster, rolesOf } from '../domain/lifecycle/roles';
 import type { CertificateSource } from '../ports/certificate-source';
@@ -12,7 +13,7 @@ import { UnknownCertificateError } from '../ports/inventory-errors';
 import type { InventoryStore } from '../ports/inventory-store';
 import type { ReadPublishedRoles } from '../ports/published-roles';
 import { importCertificates, type ImportOptions, type ImportReport } from './import-certificates';
-import { applyMetadataRows } from './import-metadata';
+import { applyMetadataRows, type MetadataImportReport } from './import-metadata';
 import {
   startImportedLifecycles,
   tellLifecyclesOfMetadata,
@@ -117,6 +118,55 @@ export async function changeCertificateMetadata(
   });
   const updated = await options.store.getCertificate(fingerprint);
   return { certificate: updated ?? certificate, lifecycles };
+}
+
+/** What a metadata CSV did: rows applied, the per-row errors, and what followed for lifecycles. */
+export interface MetadataRowsChange {
+  readonly report: MetadataImportReport;
+  readonly lifecycles: MetadataLifecycles | null;
+}
+
+/**
+ * Merges metadata rows (a CSV's, as `certflow import --metadata` reads it) for a principal: a row whose certificates
+ * the actor may not change (see changeCertificateMetadata) is refused with its line and the reason, the others apply,
+ * audited; their lifecycles re-read owners and contacts.
+ */
+export async function changeMetadataByRows(
+  rows: readonly MetadataRow[],
+  source: string,
+  options: CertificateChangeOptions,
+): Promise<MetadataRowsChange> {
+  const report = await applyMetadataRows(rows, {
+    store: options.store,
+    actor: options.actor.id,
+    where: options.where,
+    source,
+    ...(options.now === undefined ? {} : { now: options.now }),
+    refusal: async (row, certificates) => {
+      try {
+        for (const certificate of certificates) {
+          const { metadata } = certificate;
+          await requireCertificateRole(
+            options,
+            metadata.ownerGroup,
+            row.patch.ownerGroup ?? null,
+            metadata,
+            'change its metadata',
+          );
+        }
+        return null;
+      } catch (error) {
+        if (error instanceof RoleRefusedError) return error.message;
+        throw error;
+      }
+    },
+  });
+  const lifecycles = await tellLifecyclesOfMetadata(report.updatedFingerprints, {
+    store: options.store,
+    whenReachable: options.whenReachable,
+    actor: options.actor.id,
+  });
+  return { report, lifecycles };
 }
 
 /** What an upload's import did: the import report and what followed for lifecycles. */

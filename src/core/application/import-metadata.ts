@@ -1,4 +1,5 @@
 import type { MetadataRow, MetadataRowError } from '../domain/inventory/metadata-row';
+import type { InventoryCertificate } from '../domain/inventory/model';
 import type { ImportActor } from './import-certificates';
 import { AmbiguousIdError } from '../ports/inventory-errors';
 import type { InventoryStore } from '../ports/inventory-store';
@@ -20,7 +21,13 @@ export interface MetadataImportReport {
  */
 export async function applyMetadataRows(
   rows: readonly MetadataRow[],
-  options: ImportActor & { store: InventoryStore; source: string; now?: () => Date },
+  options: ImportActor & {
+    store: InventoryStore;
+    source: string;
+    now?: () => Date;
+    /** Why the actor may not change a row's certificates (the row then changes nothing), or null when it may. */
+    refusal?: (row: MetadataRow, certificates: readonly InventoryCertificate[]) => Promise<string | null>;
+  },
 ): Promise<MetadataImportReport> {
   const { store } = options;
   const now = options.now ?? (() => new Date());
@@ -36,19 +43,25 @@ export async function applyMetadataRows(
       });
       continue;
     }
-    let fingerprints: string[];
+    let certificates: InventoryCertificate[];
     try {
-      fingerprints = await resolveRow(store, row);
+      certificates = await resolveRow(store, row);
     } catch (error) {
       if (!(error instanceof AmbiguousIdError)) throw error;
       errors.push({ line: row.line, message: error.message });
       continue;
     }
-    if (fingerprints.length === 0) {
+    if (certificates.length === 0) {
       const key = row.key.kind === 'fingerprint' ? `fingerprint ${row.key.value}` : `${row.key.host}:${row.key.port}`;
       errors.push({ line: row.line, message: `no certificate in the inventory matches ${key}; import it first` });
       continue;
     }
+    const refused = (await options.refusal?.(row, certificates)) ?? null;
+    if (refused !== null) {
+      errors.push({ line: row.line, message: refused });
+      continue;
+    }
+    const fingerprints = certificates.map((certificate) => certificate.facts.fingerprintSha256);
     const at = now().toISOString();
     for (const fingerprint of fingerprints) await store.mergeMetadata(fingerprint, row.patch);
     await store.appendAudit(
@@ -67,11 +80,10 @@ export async function applyMetadataRows(
   return { rows: rows.length, certificatesUpdated, updatedFingerprints: [...updated], errors };
 }
 
-async function resolveRow(store: InventoryStore, row: MetadataRow): Promise<string[]> {
+async function resolveRow(store: InventoryStore, row: MetadataRow): Promise<InventoryCertificate[]> {
   if (row.key.kind === 'fingerprint') {
     const found = await store.getCertificate(row.key.value);
-    return found ? [found.facts.fingerprintSha256] : [];
+    return found ? [found] : [];
   }
-  const found = await store.findByEndpoint(row.key.host, row.key.port);
-  return found.map((certificate) => certificate.facts.fingerprintSha256);
+  return [...(await store.findByEndpoint(row.key.host, row.key.port))];
 }

@@ -153,6 +153,7 @@ describe('the HTTP API beyond lifecycles (R-API-1, R-SEC-2)', () => {
     expect(Object.keys(document.paths)).toEqual(
       expect.arrayContaining([
         '/api/v1/certificates/import',
+        '/api/v1/certificates/metadata',
         '/api/v1/lifecycles/{id}/revoke',
         '/api/v1/owner-groups',
         '/api/v1/owner-groups/{id}',
@@ -472,5 +473,58 @@ describe('the HTTP API beyond lifecycles (R-API-1, R-SEC-2)', () => {
     expect(entries.length).toBeGreaterThan(3);
     expect(entries.every((entry) => entry.actor === PEOPLE.lead)).toBe(true);
     expect((await call('GET', '/audit?from=yesterday', 'lead')).status).toBe(400);
+  });
+
+  it('R-API-1, R-SEC-2: a metadata CSV merges row by row: rows the token may not change, or naming nothing known, are refused with their line', async () => {
+    const [web1, web2] = [await certificateOf('web1.example.com'), await certificateOf('web2.example.com')];
+    const moved = await call('PATCH', `/certificates/${web1.id}`, 'lead', { ownerGroup: 'payments' });
+    expect(moved.status).toBe(200);
+    const csv = [
+      'fingerprint,owner_group,tags,contacts',
+      `${web1.facts.fingerprintSha256},,from-csv,email:carol@example.com`,
+      `${web2.facts.fingerprintSha256},,from-csv,`,
+      `${'ab'.repeat(32)},,from-csv,`,
+      `${web1.facts.fingerprintSha256},ops,,`,
+      'not-hex,,,',
+    ].join('\n');
+    const post = (who: keyof typeof PEOPLE, body: string, type = 'text/csv') =>
+      call('POST', '/certificates/metadata?name=owners.csv', who, new TextEncoder().encode(body), {
+        'Content-Type': type,
+      });
+
+    const byOwner = await post('alice', csv);
+    expect(byOwner.status).toBe(200);
+    const report = (await byOwner.json()) as {
+      metadata: {
+        source: string;
+        rows: number;
+        certificatesUpdated: number;
+        errors: { line: number; message: string }[];
+      };
+    };
+    expect(report.metadata).toMatchObject({ source: 'owners.csv', rows: 5, certificatesUpdated: 1 });
+    // Line 3 is an unowned certificate, line 5 moves web1 out of alice's group: both refused; 4 and 6 name nothing.
+    expect(report.metadata.errors.map((error) => error.line)).toEqual([3, 4, 5, 6]);
+    expect(report.metadata.errors[0]!.message).toContain('nor a security lead');
+    expect(report.metadata.errors[2]!.message).toContain('only a security lead moves them');
+    expect((await certificateOf('web1.example.com')).metadata).toMatchObject({
+      ownerGroup: 'payments',
+      tags: expect.arrayContaining(['from-csv']),
+    });
+    expect((await certificateOf('web2.example.com')).metadata.tags ?? []).not.toContain('from-csv');
+    const audit = await store.queryAudit(
+      { action: 'certificate.metadata-updated', subject: web1.facts.fingerprintSha256 },
+      { limit: 10 },
+    );
+    expect(audit.items.at(-1)).toMatchObject({ actor: PEOPLE.alice, where: 'api:alice' });
+
+    const byLead = (await (await post('lead', csv)).json()) as { metadata: { errors: { line: number }[] } };
+    expect(byLead.metadata.errors.map((error) => error.line)).toEqual([4, 6]);
+    expect((await certificateOf('web1.example.com')).metadata.ownerGroup).toBe('ops');
+
+    const badHeader = await post('lead', 'serial,owner\n01,ops\n');
+    expect(badHeader.status).toBe(400);
+    expect(await badHeader.json()).toMatchObject({ detail: expect.stringContaining('owners.csv line 1') });
+    expect((await post('lead', csv, 'application/json')).status).toBe(415);
   });
 });

@@ -38,6 +38,12 @@ export interface MetadataRowError {
   readonly message: string;
 }
 
+/** The valid rows of a metadata CSV and a per-row error for each refused one. */
+export interface MetadataCsv {
+  readonly rows: readonly MetadataRow[];
+  readonly errors: readonly MetadataRowError[];
+}
+
 /** The header of a metadata CSV is unusable: nothing in the file applies. */
 export class MetadataHeaderError extends Error {
   override readonly name = 'MetadataHeaderError';
