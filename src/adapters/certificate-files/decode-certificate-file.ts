@@ -7,6 +7,7 @@ import { decodeCertificates } from '../../core/domain/certificates/decode-certif
 import { CertificateParseError } from '../../core/domain/certificates/errors';
 import type { CertificateLocation } from '../../core/domain/inventory/model';
 import type { FoundCertificates } from '../../core/ports/certificate-source';
+import { NATIVE_DIGESTS } from './native-digests';
 import type { PemPiece } from './pem-pieces';
 import { openPkcs12, Pkcs12PasswordError } from './pkcs12';
 
@@ -28,7 +29,7 @@ export const CERTIFICATE_FILE = /\.(pem|crt|cer|cert|der|p7b|p7c|p12|pfx|ca-bund
  */
 export function decodeCertificateFile(file: CertificateFile, passwords: readonly string[] = []): FoundCertificates {
   const found = { name: file.name, location: file.location };
-  const decoded = decodeCertificates(file.bytes, file.name);
+  const decoded = decodeCertificates(file.bytes, file.name, NATIVE_DIGESTS);
   if (decoded.pkcs12) {
     const errors: string[] = [];
     return { ...found, certificates: openWithPasswords(file, ['', ...passwords], errors), errors };
@@ -58,7 +59,7 @@ export interface DecodedPemPiece {
 
 /** Decodes one piece of a PEM file read in pieces, numbering blocks and lines as in the whole file. */
 export function decodePemPiece(piece: PemPiece, name: string): DecodedPemPiece {
-  const decoded = decodeCertificates(piece.bytes, name);
+  const decoded = decodeCertificates(piece.bytes, name, NATIVE_DIGESTS);
   const hadBlocks =
     decoded.certificates.length + decoded.skipped.length > 0 || decoded.errors.some((error) => error.block !== null);
   return {

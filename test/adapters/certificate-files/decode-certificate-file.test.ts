@@ -1,11 +1,26 @@
+import fs from 'node:fs';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { decodeCertificateFile } from '../../../src/adapters/certificate-files/decode-certificate-file';
+import { decodeCertificates } from '../../../src/core/domain/certificates/decode-certificates';
 import { createRootCa, toPkcs12 } from '../../support/certificate-factory';
+import { X509_CORPUS_DIR } from '../../support/x509-corpus/x509-corpus';
 
 const root = createRootCa();
 const text = (value: string) => new TextEncoder().encode(value);
 
 describe('decoding one certificate file', () => {
+  it("R-INV-1: the native fingerprints of every corpus certificate equal the domain parser's own", () => {
+    const names = fs.readdirSync(X509_CORPUS_DIR).filter((name) => name.endsWith('.der'));
+    expect(names.length).toBeGreaterThan(10);
+    for (const name of names) {
+      const bytes = new Uint8Array(fs.readFileSync(path.join(X509_CORPUS_DIR, name)));
+      const native = decodeCertificateFile({ name, bytes }).certificates.map(({ facts }) => facts);
+      const domain = decodeCertificates(bytes, name).certificates.map(({ facts }) => facts);
+      expect(native, name).toEqual(domain);
+    }
+  });
+
   it('R-INV-2: yields the certificates of a PEM file with where it is installed', () => {
     const location = { kind: 'file', path: '/etc/ssl/root.pem' } as const;
     const found = decodeCertificateFile({ name: '/etc/ssl/root.pem', bytes: text(root.pem), location });

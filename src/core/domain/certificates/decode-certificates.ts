@@ -6,7 +6,7 @@
 import type { ParsedCertificate } from './certificate-facts';
 import { childrenOf, DerError, type DerElement, decodeOid, decodeSmallInteger, readElement, Tag } from './der';
 import { CertificateParseError } from './errors';
-import { parseCertificateDer } from './parse-certificate';
+import { JS_DIGESTS, parseCertificateDer, type CertificateDigests } from './parse-certificate';
 import { splitPem } from './pem';
 
 /** A block deliberately not read, and why. Private keys land here, unread. */
@@ -71,7 +71,13 @@ function derShape(bytes: Uint8Array, top: DerElement): DerShape {
 }
 
 /** Certificates inside a PKCS#7/CMS SignedData; `block` labels errors (a PEM block number, or null for a file). */
-function readPkcs7(bytes: Uint8Array, source: string, block: number | null, result: DecodedCertificates): void {
+function readPkcs7(
+  bytes: Uint8Array,
+  source: string,
+  block: number | null,
+  result: DecodedCertificates,
+  digests: CertificateDigests,
+): void {
   const contentInfo = readElement(bytes, 0);
   const [contentType, wrapped] = childrenOf(bytes, contentInfo);
   if (contentType?.tag !== Tag.oid || decodeOid(bytes, contentType) !== SIGNED_DATA || wrapped?.tag !== 0xa0) {
@@ -86,7 +92,7 @@ function readPkcs7(bytes: Uint8Array, source: string, block: number | null, resu
       return;
     }
     try {
-      result.certificates.push(parseCertificateDer(bytes.slice(entry.start, entry.end), source, block));
+      result.certificates.push(parseCertificateDer(bytes.slice(entry.start, entry.end), source, block, digests));
     } catch (error) {
       if (!(error instanceof CertificateParseError)) throw error;
       result.errors.push(
@@ -99,19 +105,19 @@ function readPkcs7(bytes: Uint8Array, source: string, block: number | null, resu
   if (entries.length === 0) result.skipped.push({ block, reason: 'PKCS#7 structure holds no certificates' });
 }
 
-function decodePem(text: string, source: string, result: DecodedCertificates): void {
+function decodePem(text: string, source: string, result: DecodedCertificates, digests: CertificateDigests): void {
   const split = splitPem(text, source);
   result.errors.push(...split.errors);
   for (const skipped of split.skipped) result.skipped.push({ block: skipped.number, reason: skipped.reason });
   for (const block of split.blocks) {
     try {
       if (block.kind === 'pkcs7') {
-        readPkcs7(block.der, source, block.number, result);
+        readPkcs7(block.der, source, block.number, result, digests);
       } else {
         // TRUSTED CERTIFICATE blocks append OpenSSL trust settings after the certificate: read the first element.
         const certificate = readElement(block.der, 0);
         const der = certificate.end === block.der.length ? block.der : block.der.slice(0, certificate.end);
-        result.certificates.push(parseCertificateDer(der, source, block.number));
+        result.certificates.push(parseCertificateDer(der, source, block.number, digests));
       }
     } catch (error) {
       result.errors.push(asParseError(error, source, block.number));
@@ -128,14 +134,19 @@ function asParseError(error: unknown, source: string, block: number | null): Cer
   return new CertificateParseError(source, block, `the DER data is corrupt: ${messageOf(error)}`);
 }
 
-function decodeDer(bytes: Uint8Array, source: string, result: DecodedCertificates): { pkcs12: boolean } {
+function decodeDer(
+  bytes: Uint8Array,
+  source: string,
+  result: DecodedCertificates,
+  digests: CertificateDigests,
+): { pkcs12: boolean } {
   const top = readElement(bytes, 0);
   const shape = derShape(bytes, top);
   switch (shape) {
     case 'pkcs12':
       return { pkcs12: true };
     case 'pkcs7':
-      readPkcs7(bytes, source, null, result);
+      readPkcs7(bytes, source, null, result, digests);
       break;
     case 'private-key':
       result.skipped.push({ block: null, reason: 'a DER private key, skipped unread' });
@@ -163,7 +174,7 @@ function decodeDer(bytes: Uint8Array, source: string, result: DecodedCertificate
         const block = several ? index + 1 : null;
         const der = several || element.end !== bytes.length ? bytes.slice(element.start, element.end) : bytes;
         try {
-          result.certificates.push(parseCertificateDer(der, source, block));
+          result.certificates.push(parseCertificateDer(der, source, block, digests));
         } catch (error) {
           result.errors.push(asParseError(error, source, block));
         }
@@ -181,10 +192,14 @@ function decodeDer(bytes: Uint8Array, source: string, result: DecodedCertificate
 }
 
 /**
- * Decodes every certificate in one file's bytes; `source` names the file in errors. Pure and total: bad input
- * gives errors, never an exception.
+ * Decodes every certificate in one file's bytes; `source` names the file in errors, `digests` computes the
+ * fingerprints (adapters pass native ones). Pure and total: bad input gives errors, never an exception.
  */
-export function decodeCertificates(bytes: Uint8Array, source: string): DecodedCertificates {
+export function decodeCertificates(
+  bytes: Uint8Array,
+  source: string,
+  digests: CertificateDigests = JS_DIGESTS,
+): DecodedCertificates {
   const result: DecodedCertificates = { certificates: [], errors: [], skipped: [], pkcs12: false };
   if (bytes.every(isWhiteSpace)) {
     result.errors.push(
@@ -194,7 +209,7 @@ export function decodeCertificates(bytes: Uint8Array, source: string): DecodedCe
   }
   if (!looksLikeText(bytes) && bytes[0] === 0x30) {
     try {
-      const { pkcs12 } = decodeDer(bytes, source, result);
+      const { pkcs12 } = decodeDer(bytes, source, result, digests);
       return pkcs12 ? { ...result, pkcs12 } : result;
     } catch (error) {
       result.errors.push(
@@ -206,7 +221,7 @@ export function decodeCertificates(bytes: Uint8Array, source: string): DecodedCe
     }
   }
   const text = asText(bytes);
-  if (text.includes('-----BEGIN ')) decodePem(text, source, result);
+  if (text.includes('-----BEGIN ')) decodePem(text, source, result, digests);
   if (result.certificates.length + result.errors.length + result.skipped.length === 0) {
     const reason = looksLikeText(bytes)
       ? 'no PEM block ("-----BEGIN CERTIFICATE-----") in this text file'
