@@ -406,16 +406,15 @@ export class SqlCertificateStore implements CertificateStore {
     firstSeen: ReadonlyMap<string, number>,
   ): Promise<void> {
     // Primary-key order (see upsertCertificates), which puts repeats of one value side by side to be dropped.
-    const keyed = values.map((row) => ({ ...row, first_seen_at: firstSeen.get(row.fingerprint)! }));
-    keyed.sort((a, b) => a.first_seen_at - b.first_seen_at || byValueKey(a, b));
-    const rows: (string | number)[][] = [];
-    let previous: (typeof keyed)[number] | undefined;
-    for (const row of keyed) {
-      if (previous !== undefined && previous.first_seen_at === row.first_seen_at && byValueKey(previous, row) === 0)
-        continue;
-      rows.push([row.first_seen_at, row.fingerprint, row.kind, row.value, row.folded]);
-      previous = row;
-    }
+    const keyed: ValueTuple[] = values.map((row) => [
+      firstSeen.get(row.fingerprint)!,
+      row.fingerprint,
+      row.kind,
+      row.value,
+      row.folded,
+    ]);
+    keyed.sort(byValueTupleKey);
+    const rows = keyed.filter((row, index) => index === 0 || byValueTupleKey(keyed[index - 1]!, row) !== 0);
     await this.inventory.insertRows(
       db,
       'certificate_values',
@@ -677,9 +676,12 @@ function bestIssuer(
   return best?.fingerprint ?? null;
 }
 
-/** Orders value rows by the primary key of `certificate_values`. */
-function byValueKey(a: ValueRow, b: ValueRow): number {
-  return byFingerprint(a, b) || compareText(a.kind, b.kind) || compareText(a.value, b.value);
+/** A `certificate_values` row in VALUE_COLUMNS order: first_seen_at, fingerprint, kind, value, folded. */
+type ValueTuple = [number, string, string, string, string];
+
+/** Orders value rows by the primary key of `certificate_values`: (first_seen_at, fingerprint, kind, value). */
+function byValueTupleKey(a: ValueTuple, b: ValueTuple): number {
+  return a[0] - b[0] || compareText(a[1], b[1]) || compareText(a[2], b[2]) || compareText(a[3], b[3]);
 }
 
 function compareText(a: string, b: string): number {
