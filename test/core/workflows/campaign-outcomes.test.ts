@@ -38,6 +38,18 @@ async function result(h: CampaignHarness, campaignId: string): Promise<CampaignP
   return (await h.env.client.workflow.getHandle(campaignWorkflowId(campaignId)).result()) as CampaignProgress;
 }
 
+/** The security lead starts a CA-compromise campaign over the harness's old issuer, `parallelism` at once. */
+async function startCompromise(h: CampaignHarness, parallelism: number) {
+  return await h.campaigns.start({
+    selector: { issuerDn: h.oldIssuerDn },
+    kind: 'ca-compromise',
+    reason: 'Old Corp issuing CA key compromised',
+    launchedBy: securityLead,
+    emergency: true,
+    parallelism,
+  });
+}
+
 /** Polls the store (no query, no time skipping) until `predicate` holds for the members' states. */
 async function untilMembers(
   h: CampaignHarness,
@@ -166,14 +178,7 @@ describe('campaign outcomes (issue 14)', () => {
     };
     h.publishing = { notifier: slack, ticketing: jira };
     await h.withWorker(async () => {
-      const campaign = await h.campaigns.start({
-        selector: { issuerDn: h.oldIssuerDn },
-        kind: 'ca-compromise',
-        reason: 'Old Corp issuing CA key compromised',
-        launchedBy: securityLead,
-        emergency: true,
-        parallelism: 2,
-      });
+      const campaign = await startCompromise(h, 2);
       // Every member is replaced while the first Slack publication still hangs.
       await untilMembers(h, campaign.id, (states) => states.length === 6 && states.every((s) => s === 'old-revoked'));
       expect(h.campaignNotifier.ofMethod('publishProgress')).toHaveLength(0);
@@ -211,14 +216,7 @@ describe('campaign outcomes (issue 14)', () => {
     };
     h.publishing = { notifier: slack, ticketing: h.campaignTicketing };
     await h.withWorker(async () => {
-      const campaign = await h.campaigns.start({
-        selector: { issuerDn: h.oldIssuerDn },
-        kind: 'ca-compromise',
-        reason: 'Old Corp issuing CA key compromised',
-        launchedBy: securityLead,
-        emergency: true,
-        parallelism: 2,
-      });
+      const campaign = await startCompromise(h, 2);
       const end = await result(h, campaign.id);
       expect(end.status).toBe('completed');
       expect(attempts).toEqual({ finalProgress: 3, report: 3 });
@@ -254,14 +252,7 @@ describe('campaign outcomes (issue 14)', () => {
       },
     ];
     await h.withWorker(async () => {
-      const campaign = await h.campaigns.start({
-        selector: { issuerDn: h.oldIssuerDn },
-        kind: 'ca-compromise',
-        reason: 'Old Corp issuing CA key compromised',
-        launchedBy: securityLead,
-        emergency: true,
-        parallelism: 3,
-      });
+      const campaign = await startCompromise(h, 3);
       await untilMembers(h, campaign.id, (states) => states.filter((s) => s === 'issued').length === 3);
       open();
       const end = await result(h, campaign.id);
