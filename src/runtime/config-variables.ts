@@ -160,7 +160,7 @@ export const CONFIG_VARIABLES: readonly ConfigVariable[] = [
   },
   {
     name: 'CERTFLOW_WORKER_CACHED_WORKFLOWS',
-    default: '(unset: 1/16 of the heap at 1.5 MiB each)',
+    default: '(unset: 1/64 of the heap at 0.25 MiB each)',
     description:
       'workflows the worker keeps in memory between their tasks (0: none); parked lifecycles beyond it cost no memory',
   },

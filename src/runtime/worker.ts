@@ -43,13 +43,13 @@ export interface WorkerCapacity {
 }
 
 /**
- * What one cached lifecycle holds, rounded up: the SDK's own default assumes one cached workflow per 1.7 MiB of heap,
- * and `npm run bench -- parked-lifecycles` once measured 1.4 MiB (500 parked: 1,197 MiB all cached, 569 MiB with a
- * cache of 50), though a run with 172 cached also stayed at 1.2 GiB: the replays' garbage weighs as much.
+ * What one cached lifecycle holds, rounded up: `npm run bench -- parked-lifecycles` measured 248 KiB (1,200 parked
+ * with a cache of 1,000: 354 MiB at 300, 571 MiB at 1,200), most of it the SDK's own modules, which every cached
+ * workflow evaluates anew (the workflow bundle holds nothing else by value: test/runtime/workflow-bundle.test.ts).
  */
-const CACHED_WORKFLOW_BYTES = 1.5 * 2 ** 20;
+const CACHED_WORKFLOW_BYTES = 0.25 * 2 ** 20;
 /** The share of the V8 heap the default cache may fill: the rest is the worker's own (activities, the inventory). */
-const CACHE_HEAP_SHARE = 1 / 16;
+const CACHE_HEAP_SHARE = 1 / 64;
 /**
  * The default cache's ceiling: parked lifecycles wake days apart and replay a history of a few dozen events when
  * they do, so a larger cache buys little; a campaign's lifecycles in flight (its parallelism) fit many times over.
@@ -60,9 +60,10 @@ const DEFAULT_WORKFLOW_TASKS = 40;
 const DEFAULT_ACTIVITIES = 100;
 
 /**
- * The worker's capacity: the configured values, and for the cache by default a sixteenth of the V8 heap at
- * {@link CACHED_WORKFLOW_BYTES} a workflow (172 with Node's 4 GiB heap), at most {@link MAX_DEFAULT_CACHED_WORKFLOWS}.
- * The SDK's default (about 60% of the heap: 2,311 workflows) grows the worker past 1 GB with 1,000 parked lifecycles.
+ * The worker's capacity: the configured values, and for the cache by default a sixty-fourth of the V8 heap at
+ * {@link CACHED_WORKFLOW_BYTES} a workflow (256 with Node's 4 GiB heap: 64 MiB), at most
+ * {@link MAX_DEFAULT_CACHED_WORKFLOWS}. The SDK's default (about 60% of the heap at 1.7 MiB each: 2,311 workflows)
+ * would hold every parked lifecycle up to that many.
  */
 export function workerCapacity(settings: WorkerCapacitySettings, heapLimitBytes: number): WorkerCapacity {
   const fromHeap = Math.floor((heapLimitBytes * CACHE_HEAP_SHARE) / CACHED_WORKFLOW_BYTES);

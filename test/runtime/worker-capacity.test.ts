@@ -11,9 +11,9 @@ const MiB = 2 ** 20;
 
 describe('workerCapacity', () => {
   it.each([
-    ['a 4 GiB heap: a sixteenth of it at 1.5 MiB each', {}, 4096 * MiB, [170, 40, 100]],
+    ['a 4 GiB heap: a sixty-fourth of it at 0.25 MiB each', {}, 4096 * MiB, [256, 40, 100]],
     ['a 32 GiB heap: the ceiling of 1000', {}, 32_768 * MiB, [1000, 40, 100]],
-    ['a 512 MiB heap: workflow tasks no more than the cache', {}, 512 * MiB, [21, 21, 100]],
+    ['a 256 MiB heap: workflow tasks no more than the cache', {}, 256 * MiB, [16, 16, 100]],
     ['a tiny heap: a cache of 2 at least', {}, 8 * MiB, [2, 2, 100]],
     ['configured values win', { cachedWorkflows: 50, workflowTasks: 20, activities: 300 }, 4096 * MiB, [50, 20, 300]],
     ['no cache: workflow tasks not bound by it', { cachedWorkflows: 0 }, 4096 * MiB, [0, 40, 100]],
