@@ -67,6 +67,23 @@ function bytesWritten(): number | undefined {
   }
 }
 
+/** Runs `work` and gives its result with the wall and CPU seconds it took and the bytes it caused to be written. */
+async function timed<T>(
+  work: () => T | Promise<T>,
+): Promise<{ value: T; seconds: number; cpu: number; written?: number }> {
+  const started = performance.now();
+  const cpuStarted = process.cpuUsage();
+  const writtenBefore = bytesWritten();
+  const value = await work();
+  const writtenAfter = bytesWritten();
+  return {
+    value,
+    seconds: seconds(started),
+    cpu: cpuSeconds(cpuStarted),
+    written: writtenBefore === undefined || writtenAfter === undefined ? undefined : writtenAfter - writtenBefore,
+  };
+}
+
 function seconds(started: number): number {
   return (performance.now() - started) / 1000;
 }
@@ -143,52 +160,41 @@ async function measureGrowth(store: InventoryStore, database: string, rows: Row[
     const files = pemFiles(leaves, `bench-${size}`);
     const native = nativeParse(leaves);
     const label = `${size.toLocaleString('en-US')} in the store`;
-    let started = performance.now();
-    let cpuStarted = process.cpuUsage();
-    const parsed: ParsedCertificate[] = [];
-    for (const file of files) parsed.push(...decodeCertificates(file.bytes, file.name).certificates);
+    const parse = await timed(() => files.flatMap((file) => decodeCertificates(file.bytes, file.name).certificates));
     rows.push({
       stage: `decode PEM + parse (certflow), ${label}`,
-      certificates: parsed.length,
-      seconds: seconds(started),
+      certificates: parse.value.length,
+      seconds: parse.seconds,
       native: native.seconds,
-      cpu: cpuSeconds(cpuStarted),
+      cpu: parse.cpu,
     });
     // The import's policy step alone, so parse + policy + store minus these two rows is what storing costs.
-    started = performance.now();
-    cpuStarted = process.cpuUsage();
     const compiled = compilePolicy(DEFAULT_POLICY);
-    const results = parsed.map(({ facts }) => evaluateCertificatePolicy(facts, compiled, AT));
+    const policy = await timed(() => parse.value.map(({ facts }) => evaluateCertificatePolicy(facts, compiled, AT)));
     rows.push({
       stage: `policy (certflow), ${label}`,
-      certificates: results.length,
-      seconds: seconds(started),
+      certificates: policy.value.length,
+      seconds: policy.seconds,
       native: native.seconds,
-      cpu: cpuSeconds(cpuStarted),
+      cpu: policy.cpu,
     });
-    started = performance.now();
-    cpuStarted = process.cpuUsage();
-    const writtenBefore = bytesWritten();
-    const report = await importCertificates(decodeCertificateFiles(files), { ...actor, store });
-    const writtenAfter = bytesWritten();
+    const imported = await timed(() => importCertificates(decodeCertificateFiles(files), { ...actor, store }));
     rows.push({
       stage: `parse + policy + store, ${database}, ${label}`,
       store: { database, size },
-      certificates: report.created,
-      seconds: seconds(started),
+      certificates: imported.value.created,
+      seconds: imported.seconds,
       native: native.seconds,
-      cpu: cpuSeconds(cpuStarted),
-      written: writtenBefore === undefined || writtenAfter === undefined ? undefined : writtenAfter - writtenBefore,
+      cpu: imported.cpu,
+      written: imported.written,
     });
-    started = performance.now();
-    cpuStarted = process.cpuUsage();
-    await importCertificates(decodeCertificateFiles(files), { ...actor, store });
+    const reimported = await timed(() => importCertificates(decodeCertificateFiles(files), { ...actor, store }));
     rows.push({
       stage: `re-import (all known), ${database}, ${label}`,
       certificates: MEASURED,
-      seconds: seconds(started),
+      seconds: reimported.seconds,
       native: native.seconds,
-      cpu: cpuSeconds(cpuStarted),
+      cpu: reimported.cpu,
     });
     rows.push({
       stage: `node:crypto X509Certificate (native baseline), ${label}`,
