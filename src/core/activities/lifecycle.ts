@@ -74,6 +74,20 @@ export type StepBookkeeping =
   | { readonly notification: LifecycleNotificationInput }
   | { readonly activate: Parameters<CertificateActivities['activateCertificateVersion']>[0] };
 
+/** One lifecycle step to audit and mirror into the inventory, with the bookkeeping that goes before it. */
+export interface LifecycleStepInput {
+  managedCertificateId: string;
+  idempotencyKey: string;
+  actor: string;
+  action: string;
+  subject: string;
+  details: Record<string, unknown>;
+  phase?: { phase: LifecyclePhase; detail: string | null; ticketKey?: string | null; retired?: boolean };
+  /** The campaign member's new state, when the step moves one on (R-CAM-3). */
+  campaignMember?: MemberStateChange;
+  along?: readonly StepBookkeeping[];
+}
+
 /** Creates the lifecycle activities over their ports. */
 export function createLifecycleActivities(deps: LifecycleActivityDeps) {
   const { store } = deps;
@@ -86,6 +100,15 @@ export function createLifecycleActivities(deps: LifecycleActivityDeps) {
     if ('transition' in item) return await tickets.transitionTicket(item.transition);
     if ('notification' in item) return await notifications.sendLifecycleNotification(item.notification);
     return await certificates.activateCertificateVersion(item.activate);
+  };
+  const recordStep = async (input: LifecycleStepInput): Promise<void> => {
+    const { campaignMember, along = [], ...step } = input;
+    for (const item of along) await keep(item);
+    await audit(campaignMember ? { ...step, details: { ...step.details, campaign: campaignMember } } : step);
+    if (input.phase) {
+      await store.updateManagedLifecycle(input.managedCertificateId, input.phase, new Date().toISOString());
+    }
+    if (campaignMember && deps.campaigns) await deps.campaigns.updateMemberState(campaignMember);
   };
   return {
     /** Gathers what the lifecycle plans with: the version, its owner group, the roster and the policy in force. */
@@ -141,29 +164,21 @@ export function createLifecycleActivities(deps: LifecycleActivityDeps) {
      * Appends one lifecycle step to the audit log and mirrors the phase into the inventory, after the bookkeeping that
      * goes with the step (`along`, in order): a retry repeats none of it, each part being idempotent per its key.
      */
-    recordLifecycleStep: async (input: {
-      managedCertificateId: string;
-      idempotencyKey: string;
-      actor: string;
-      action: string;
-      subject: string;
-      details: Record<string, unknown>;
-      phase?: { phase: LifecyclePhase; detail: string | null; ticketKey?: string | null; retired?: boolean };
-      /** The campaign member's new state, when the step moves one on (R-CAM-3). */
-      campaignMember?: MemberStateChange;
-      along?: readonly StepBookkeeping[];
-    }): Promise<void> => {
-      const { campaignMember, along = [], ...step } = input;
-      for (const item of along) await keep(item);
-      await audit(campaignMember ? { ...step, details: { ...step.details, campaign: campaignMember } } : step);
-      if (input.phase) {
-        await store.updateManagedLifecycle(input.managedCertificateId, input.phase, new Date().toISOString());
-      }
-      if (campaignMember && deps.campaigns) await deps.campaigns.updateMemberState(campaignMember);
-    },
+    recordLifecycleStep: recordStep,
     ...notifications,
     ...tickets,
     ...certificates,
+    /**
+     * {@link createLifecycleRenewalActivities}' issuance, after recording the step that starts it (`startedBy`, issue
+     * 21: the renewal's start and its issuance in one activity); a retry records the step once, as its key says.
+     */
+    issueReplacementCertificate: async (
+      input: Parameters<CertificateActivities['issueReplacementCertificate']>[0] & { startedBy?: LifecycleStepInput },
+    ): ReturnType<CertificateActivities['issueReplacementCertificate']> => {
+      const { startedBy, ...issue } = input;
+      if (startedBy) await recordStep(startedBy);
+      return await certificates.issueReplacementCertificate(issue);
+    },
   };
 }
 

@@ -6,6 +6,7 @@ import { MockActivityEnvironment } from '@temporalio/testing';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createLifecycleActivities, type LifecycleActivityDeps } from '../../../src/core/activities/lifecycle';
 import type { OwnerGroup } from '../../../src/core/domain/inventory/model';
+import type { CertificateSummary } from '../../../src/core/domain/lifecycle/model';
 import { summarizeCertificate } from '../../../src/core/domain/lifecycle/renewal-plan';
 import { DEFAULT_POLICY } from '../../../src/core/domain/policy/load-policy';
 import { openInternalCa, type InternalCa } from '../../../src/adapters/ca/internal-ca';
@@ -31,6 +32,19 @@ const GROUP: OwnerGroup = {
   reminderDays: null,
   autoRenew: false,
 };
+
+/** The first renewal's issuance of managed certificate `id`, as the lifecycle asks for it. */
+function issuance(id: string, replacing: CertificateSummary) {
+  return {
+    idempotencyKey: `${WORKFLOW_ID}/c1/issue/${id}.1.1`,
+    managedCertificateId: id,
+    replacing,
+    keyRef: `${id}/c2-1`,
+    keySpec: { algorithm: 'EC' as const, curve: 'P-256' as const },
+    validityDays: 90,
+    actor: 'email:ann@example.com',
+  };
+}
 
 describe('lifecycle activities (MockActivityEnvironment, real store, CA and key store)', () => {
   let folder: string;
@@ -396,15 +410,7 @@ describe('lifecycle activities (MockActivityEnvironment, real store, CA and key 
   it('R-REN-1, R-KEY-1: a retried issuance reuses the key and the certificate; the answer holds no key material', async () => {
     const id = await recordCertificate();
     const context = await env.run(activities.loadLifecycleContext, { managedCertificateId: id, fingerprint: null });
-    const input = {
-      idempotencyKey: `${WORKFLOW_ID}/c1/issue/${id}.1.1`,
-      managedCertificateId: id,
-      replacing: context.certificate,
-      keyRef: `${id}/c2-1`,
-      keySpec: { algorithm: 'EC' as const, curve: 'P-256' as const },
-      validityDays: 90,
-      actor: 'email:ann@example.com',
-    };
+    const input = issuance(id, context.certificate);
     const first = await env.run(activities.issueReplacementCertificate, input);
     const second = await env.run(activities.issueReplacementCertificate, input);
     expect(second.certificate.fingerprintSha256).toBe(first.certificate.fingerprintSha256);
@@ -422,6 +428,32 @@ describe('lifecycle activities (MockActivityEnvironment, real store, CA and key 
     expect(recorded?.metadata.contacts).toEqual(['U0CONTACT']);
     expect(recorded?.policy?.compliant).toBe(true);
     expect(summarizeCertificate(id, recorded!)).toEqual(first.certificate);
+  });
+
+  it("R-CAM-4, R-LOG-1: an issuance that records the renewal's start does so first, once across a retry, with the phase", async () => {
+    const id = await recordCertificate();
+    const context = await env.run(activities.loadLifecycleContext, { managedCertificateId: id, fingerprint: null });
+    const input = {
+      ...issuance(id, context.certificate),
+      startedBy: {
+        managedCertificateId: id,
+        idempotencyKey: `${WORKFLOW_ID}/c1/renewal.started/${id}.1.1`,
+        actor: 'email:ann@example.com',
+        action: 'renewal.started',
+        subject: context.certificate.fingerprintSha256,
+        details: { phase: 'issuing' },
+        phase: { phase: 'issuing' as const, detail: null, ticketKey: null },
+      },
+    };
+    const first = await env.run(activities.issueReplacementCertificate, input);
+    const second = await env.run(activities.issueReplacementCertificate, input);
+    expect(second.certificate.fingerprintSha256).toBe(first.certificate.fingerprintSha256);
+    const actions = (await store.queryAudit({}, { limit: 50 })).items.map((entry) => entry.action);
+    const trail = actions.filter((action) =>
+      ['renewal.started', 'key.generated', 'certificate.issued'].includes(action),
+    );
+    expect(trail).toEqual(['renewal.started', 'key.generated', 'certificate.issued']);
+    expect((await store.getManagedCertificate(id))?.phase).toBe('issuing');
   });
 
   it('R-REN-2: installing a certificate that has no location is a permanent failure naming the fix', async () => {

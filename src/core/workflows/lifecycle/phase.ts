@@ -1,38 +1,32 @@
 import { getExternalWorkflowHandle } from '@temporalio/workflow';
+import type { LifecycleStepInput } from '../../activities/lifecycle';
 import type { LifecyclePhase } from '../../domain/lifecycle/model';
 import { campaignMemberProgressSignal, campaignWorkflowId, type LifecycleCampaignLink } from '../definitions';
 import { acts } from './activity-proxies';
 import { failureMessage, nowIso, type CampaignStep, type LifecycleRun } from './state';
 import type { StepBookkeeper } from './step-bookkeeping';
 
-/**
- * Moves the run to its next phase and audits the step, after the bookkeeping gathered `along` with it, in the same
- * activity; a campaign member's step is reported twice, in this order: to the store in the same activity, then to the
- * campaign.
- */
-export async function setPhase(
+/** The audit row of a step that moves the run to `next` and, when its state changes, its campaign member. */
+function stepRecord(
   run: LifecycleRun,
   next: LifecyclePhase,
   action: string,
   actor: string,
   details: Record<string, unknown>,
-  campaignStep?: CampaignStep,
-  along?: StepBookkeeper,
-): Promise<void> {
+  campaignStep: CampaignStep | null,
+  bookkeeping: LifecycleStepInput['along'] = [],
+): LifecycleStepInput {
   const { st } = run;
-  const bookkeeping = along?.take() ?? [];
-  run.phase = next;
   const link = st.campaign ?? null;
-  const step = campaignStep && link && link.state !== campaignStep.state ? campaignStep : null;
-  await acts.recordLifecycleStep({
+  return {
     campaignMember:
-      step && link
+      campaignStep && link
         ? {
             campaignId: link.campaignId,
             fingerprintSha256: link.fingerprintSha256,
-            state: step.state,
-            detail: step.detail,
-            final: step.final ?? false,
+            state: campaignStep.state,
+            detail: campaignStep.detail,
+            final: campaignStep.final ?? false,
             at: nowIso(),
           }
         : undefined,
@@ -49,8 +43,46 @@ export async function setPhase(
       ticketKey: st.ticket?.key ?? null,
       ...(next === 'retired' ? { retired: true } : {}),
     },
-  });
+  };
+}
+
+/**
+ * Moves the run to its next phase and audits the step, after the bookkeeping gathered `along` with it, in the same
+ * activity; a campaign member's step is reported twice, in this order: to the store in the same activity, then to the
+ * campaign.
+ */
+export async function setPhase(
+  run: LifecycleRun,
+  next: LifecyclePhase,
+  action: string,
+  actor: string,
+  details: Record<string, unknown>,
+  campaignStep?: CampaignStep,
+  along?: StepBookkeeper,
+): Promise<void> {
+  const link = run.st.campaign ?? null;
+  const step = campaignStep && link && link.state !== campaignStep.state ? campaignStep : null;
+  const record = stepRecord(run, next, action, actor, details, step, along?.take());
+  run.phase = next;
+  await acts.recordLifecycleStep(record);
   if (step && link) await reportToCampaign(run, link, step);
+}
+
+/**
+ * Moves the run to its next phase and returns the step's audit row for the activity that does the step's work to
+ * record first (issue 21: one activity and one workflow task fewer); only for steps no campaign member moves on with,
+ * since the campaign hears of a member's step only after the store has it.
+ */
+export function phaseRecordedBy(
+  run: LifecycleRun,
+  next: LifecyclePhase,
+  action: string,
+  actor: string,
+  details: Record<string, unknown>,
+): LifecycleStepInput {
+  const record = stepRecord(run, next, action, actor, details, null);
+  run.phase = next;
+  return record;
 }
 
 /**

@@ -1,3 +1,4 @@
+import { patched } from '@temporalio/workflow';
 import type { ReplacementCertificate } from '../../activities/lifecycle-renewal';
 import type { CertificateLocation } from '../../domain/inventory/model';
 import type { CertificateSummary, LifecycleRequest } from '../../domain/lifecycle/model';
@@ -5,13 +6,16 @@ import { certificateNames, chooseRenewalKeySpec, renewalValidityDays } from '../
 import type { PendingRevocation } from '../../domain/lifecycle/lifecycle-view';
 import { acts, deploying, issuing } from './activity-proxies';
 import { nextCycle } from './handover';
-import { setPhase } from './phase';
+import { phaseRecordedBy, setPhase } from './phase';
 import { renewalIssuer } from './issuer';
 import { revokeNow, revokePrevious } from './revocation';
 import { DAY_MS } from '../../domain/duration';
 import { daysLeft, failureMessage, nowIso, replacedRefusal, type LifecycleRun } from './state';
 import { StepBookkeeper } from './step-bookkeeping';
 import { commentTicket, ensureTicket, ticketComment } from './tickets';
+
+/** Runs from this patch on record the renewal's start in the issuance activity; older runs replay one activity each. */
+const START_WITH_ISSUANCE_PATCH = 'renewal-started-with-issuance';
 
 /** Ends a renewal that failed: audited, reported to its campaign, escalated to people and on the ticket. */
 async function failRequest(run: LifecycleRun, request: LifecycleRequest, problem: string, stepKey: string) {
@@ -97,7 +101,11 @@ export async function renew(run: LifecycleRun, request: LifecycleRequest): Promi
   const actor = request.decidedBy?.id ?? run.self;
   const replacing = ctx.certificate;
   await ensureTicket(run, actor);
-  await setPhase(run, 'issuing', 'renewal.started', actor, { requestId: request.id });
+  const started = { requestId: request.id };
+  const startedBy = patched(START_WITH_ISSUANCE_PATCH)
+    ? phaseRecordedBy(run, 'issuing', 'renewal.started', actor, started)
+    : null;
+  if (startedBy === null) await setPhase(run, 'issuing', 'renewal.started', actor, started);
   let issued: ReplacementCertificate;
   const issuer = renewalIssuer(run);
   try {
@@ -110,6 +118,7 @@ export async function renew(run: LifecycleRun, request: LifecycleRequest): Promi
       validityDays: renewalValidityDays(ctx.policy, replacing),
       actor,
       ...(issuer === null ? {} : { issuer }),
+      ...(startedBy === null ? {} : { startedBy }),
     });
   } catch (error) {
     const from = issuer?.kind === 'chosen' ? `the CA (${issuer.issuer})` : 'the CA';
