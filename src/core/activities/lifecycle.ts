@@ -110,61 +110,71 @@ export function createLifecycleActivities(deps: LifecycleActivityDeps) {
     }
     if (campaignMember && deps.campaigns) await deps.campaigns.updateMemberState(campaignMember);
   };
+  /** Gathers what the lifecycle plans with: the version, its owner group, the roster and the policy in force. */
+  const loadContext = async (input: {
+    managedCertificateId: string;
+    fingerprint: string | null;
+  }): Promise<LifecycleContext> => {
+    const managed = await store.getManagedCertificate(input.managedCertificateId);
+    if (managed === null) {
+      throw ApplicationFailure.nonRetryable(
+        `managed certificate ${input.managedCertificateId} is not in the inventory; import it, then run certflow lifecycle sync`,
+        'UnknownManagedCertificate',
+      );
+    }
+    const fingerprint = input.fingerprint ?? managed.currentFingerprint;
+    const certificate = await store.getCertificate(fingerprint);
+    if (certificate === null) {
+      throw ApplicationFailure.nonRetryable(
+        `certificate ${fingerprint} of managed certificate ${managed.id} is missing from the inventory`,
+        'UnknownManagedCertificate',
+      );
+    }
+    const policy = await deps.loadPolicy();
+    const groupId = certificate.metadata.ownerGroup;
+    const group = groupId === null ? null : await store.getOwnerGroup(groupId);
+    return {
+      certificate: summarizeCertificate(managed.id, certificate),
+      currentFingerprint: managed.currentFingerprint,
+      retired: managed.retired,
+      group,
+      roster: buildRoster({
+        group,
+        metadata: certificate.metadata,
+        securityLeads: deps.securityLeads,
+        admins: deps.admins,
+      }),
+      schedule: policy.schedule,
+      groupReminderDays: groupReminderDays(policy, group),
+      renewal: policy.renewal,
+      keySizeRule: { minRsaBits: policy.rules.keySize.minRsaBits, minEcBits: policy.rules.keySize.minEcBits },
+      policy: { renewal: policy.renewal, rules: policy.rules },
+      violations: certificate.policy?.violations ?? [],
+      link: deps.publicUrl === null ? null : `${deps.publicUrl}/certificates/${managed.id}`,
+      issuerSettings: await gatherIssuerSettings(deps.issuers, {
+        group,
+        policy,
+        certificateIssuerDn: certificate.facts.issuer.text,
+      }),
+    };
+  };
   return {
     /** Gathers what the lifecycle plans with: the version, its owner group, the roster and the policy in force. */
-    loadLifecycleContext: async (input: {
-      managedCertificateId: string;
-      fingerprint: string | null;
-    }): Promise<LifecycleContext> => {
-      const managed = await store.getManagedCertificate(input.managedCertificateId);
-      if (managed === null) {
-        throw ApplicationFailure.nonRetryable(
-          `managed certificate ${input.managedCertificateId} is not in the inventory; import it, then run certflow lifecycle sync`,
-          'UnknownManagedCertificate',
-        );
-      }
-      const fingerprint = input.fingerprint ?? managed.currentFingerprint;
-      const certificate = await store.getCertificate(fingerprint);
-      if (certificate === null) {
-        throw ApplicationFailure.nonRetryable(
-          `certificate ${fingerprint} of managed certificate ${managed.id} is missing from the inventory`,
-          'UnknownManagedCertificate',
-        );
-      }
-      const policy = await deps.loadPolicy();
-      const groupId = certificate.metadata.ownerGroup;
-      const group = groupId === null ? null : await store.getOwnerGroup(groupId);
-      return {
-        certificate: summarizeCertificate(managed.id, certificate),
-        currentFingerprint: managed.currentFingerprint,
-        retired: managed.retired,
-        group,
-        roster: buildRoster({
-          group,
-          metadata: certificate.metadata,
-          securityLeads: deps.securityLeads,
-          admins: deps.admins,
-        }),
-        schedule: policy.schedule,
-        groupReminderDays: groupReminderDays(policy, group),
-        renewal: policy.renewal,
-        keySizeRule: { minRsaBits: policy.rules.keySize.minRsaBits, minEcBits: policy.rules.keySize.minEcBits },
-        policy: { renewal: policy.renewal, rules: policy.rules },
-        violations: certificate.policy?.violations ?? [],
-        link: deps.publicUrl === null ? null : `${deps.publicUrl}/certificates/${managed.id}`,
-        issuerSettings: await gatherIssuerSettings(deps.issuers, {
-          group,
-          policy,
-          certificateIssuerDn: certificate.facts.issuer.text,
-        }),
-      };
-    },
+    loadLifecycleContext: loadContext,
 
     /**
      * Appends one lifecycle step to the audit log and mirrors the phase into the inventory, after the bookkeeping that
-     * goes with the step (`along`, in order): a retry repeats none of it, each part being idempotent per its key.
+     * goes with the step (`along`, in order): a retry repeats none of it, each part being idempotent per its key. With
+     * `contextAfter`, then gathers that version's context for the next run to start with (issue 21: a renewal's next
+     * run loads nothing), else answers null.
      */
-    recordLifecycleStep: recordStep,
+    recordLifecycleStep: async (
+      input: LifecycleStepInput & { contextAfter?: { managedCertificateId: string; fingerprint: string } },
+    ): Promise<LifecycleContext | null> => {
+      const { contextAfter, ...step } = input;
+      await recordStep(step);
+      return contextAfter === undefined ? null : await loadContext(contextAfter);
+    },
     ...notifications,
     ...tickets,
     ...certificates,

@@ -58,10 +58,13 @@ export async function certificateLifecycleWorkflow(
   setDecisionHandler(run);
   setRenewalWindowHandler(run);
 
-  run.ctx = await acts.loadLifecycleContext({
-    managedCertificateId: managedId,
-    fingerprint: input.carried?.fingerprintSha256 ?? null,
-  });
+  // A renewal hands its next run the new version's context, gathered with its last step (issue 21).
+  run.ctx =
+    input.context ??
+    (await acts.loadLifecycleContext({
+      managedCertificateId: managedId,
+      fingerprint: input.carried?.fingerprintSha256 ?? null,
+    }));
   run.st = input.carried ?? {
     cycle: 1,
     fingerprintSha256: run.ctx.certificate.fingerprintSha256,

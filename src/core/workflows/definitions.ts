@@ -16,6 +16,7 @@ import type { LifecycleView, PendingRevocation } from '../domain/lifecycle/lifec
 import type { RequestRenewalInput, WithdrawCampaignRequestInput } from '../ports/lifecycle-port';
 import type { NotificationReceipt } from '../ports/notification-port';
 import type { ChangeTicketUpdate } from '../ports/ticketing-port';
+import type { LifecycleContext } from '../activities/lifecycle';
 
 /** Input of {@link timerCanaryWorkflow}: how long the durable timer runs before the canary reports. */
 export interface TimerCanaryInput {
@@ -122,6 +123,8 @@ export interface CertificateLifecycleInput {
   carried?: LifecycleCarryOver;
   /** Continue as new once a run's history has this many events (default 2,000; kept across runs). */
   historyEventBudget?: number;
+  /** The carried version's context, gathered as the last run ended: the run starts with it instead of loading it. */
+  context?: LifecycleContext;
 }
 
 /** How a lifecycle ended. */

@@ -1,7 +1,13 @@
 import { WorkflowUpdateFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { afterEach, describe, expect, it } from 'vitest';
-import { decideRequestUpdate, LIFECYCLE_REFUSAL, requestRenewalUpdate } from '../../../src/core/workflows/definitions';
+import { temporal } from '@temporalio/proto';
+import {
+  decideRequestUpdate,
+  LIFECYCLE_REFUSAL,
+  lifecycleWorkflowId,
+  requestRenewalUpdate,
+} from '../../../src/core/workflows/definitions';
 import type { LifecycleView } from '../../../src/core/domain/lifecycle/lifecycle-view';
 import { createLifecycleHarness, PEOPLE, type LifecycleHarness } from '../../support/lifecycle-harness';
 import { holdAtStep } from '../../support/step-gate';
@@ -65,6 +71,41 @@ describe('a lifecycle handing over to its next cycle (continue-as-new)', () => {
       expect(h.notifier.ofKind('approval-request').filter((n) => n.request.id !== first.id)).toEqual([]);
       const requested = (await h.store.queryAudit({ action: 'renewal.requested' }, { limit: 10 })).items;
       expect(requested).toHaveLength(1);
+    },
+  );
+  it(
+    "R-CAM-4: a renewal's next run starts with the new version's context, gathered with the renewal's last step, and loads nothing (issue 21)",
+    { timeout: 120_000 },
+    async () => {
+      const h = (harness = await createLifecycleHarness());
+      const seeded = await h.seed({ daysLeft: 85, lifetimeDays: 200 });
+      const workflowId = lifecycleWorkflowId(seeded.managedCertificateId);
+      const { next, runId } = await h.withWorker(async () => {
+        const handle = await h.start(seeded.managedCertificateId);
+        await h.waitFor(seeded.managedCertificateId, (v) => v.certificate !== null, 'the first state');
+        const request = await handle.executeUpdate(requestRenewalUpdate, {
+          args: [{ requestedBy: PEOPLE.owner, reason: 'before the holidays' }],
+        });
+        await handle.executeUpdate(decideRequestUpdate, {
+          args: [{ requestId: request.id, decision: 'approve', decidedBy: PEOPLE.bob }],
+        });
+        const view = await h.waitFor(
+          seeded.managedCertificateId,
+          (v) => v.cycle === 2 && v.certificate !== null,
+          'the next cycle',
+        );
+        return { next: view, runId: (await handle.describe()).runId };
+      });
+      const managed = await h.store.getManagedCertificate(seeded.managedCertificateId);
+      expect(next.certificate?.fingerprintSha256).toBe(managed?.currentFingerprint);
+      expect(managed?.currentFingerprint).not.toBe(seeded.fingerprint);
+      const history = await h.env.client.workflow.getHandle(workflowId, runId).fetchHistory();
+      const scheduled = (history.events ?? []).flatMap((event) =>
+        event.eventType === temporal.api.enums.v1.EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED
+          ? [event.activityTaskScheduledEventAttributes?.activityType?.name]
+          : [],
+      );
+      expect(scheduled).not.toContain('loadLifecycleContext');
     },
   );
 });

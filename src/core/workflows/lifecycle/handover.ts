@@ -1,20 +1,26 @@
 import { allHandlersFinished, condition, continueAsNew } from '@temporalio/workflow';
 import type { certificateLifecycleWorkflow } from '../certificate-lifecycle';
 import type { CertificateReplacedInput, LifecycleCarryOver } from '../definitions';
+import type { LifecycleContext } from '../../activities/lifecycle';
 import type { PendingRevocation } from '../../domain/lifecycle/lifecycle-view';
 import { acts } from './activity-proxies';
 import { setPhase } from './phase';
 import { replacedRefusal, type LifecycleRun } from './state';
 import { commentTicket } from './tickets';
 
-/** Continues as new for the next version (cycle + 1), carrying the records, the revocation due and the campaign. */
+/**
+ * Continues as new for the next version (cycle + 1), carrying the records, the revocation due and the campaign, and
+ * the version's context when it was gathered and nothing has asked for a reload or told of a replacement since.
+ */
 export async function nextCycle(
   run: LifecycleRun,
   fingerprint: string,
   keyRef: string | null,
   revocation: PendingRevocation | null,
+  context: LifecycleContext | null = null,
 ): Promise<never> {
   await condition(allHandlersFinished);
+  const current = context !== null && run.reload === null && run.replacedBy === null;
   const carried: LifecycleCarryOver = {
     cycle: run.st.cycle + 1,
     fingerprintSha256: fingerprint,
@@ -34,6 +40,7 @@ export async function nextCycle(
     managedCertificateId: run.managedId,
     carried,
     historyEventBudget: run.input.historyEventBudget,
+    ...(current ? { context } : {}),
   });
 }
 

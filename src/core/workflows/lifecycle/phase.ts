@@ -1,5 +1,5 @@
 import { getExternalWorkflowHandle } from '@temporalio/workflow';
-import type { LifecycleStepInput } from '../../activities/lifecycle';
+import type { LifecycleContext, LifecycleStepInput } from '../../activities/lifecycle';
 import type { LifecyclePhase } from '../../domain/lifecycle/model';
 import { campaignMemberProgressSignal, campaignWorkflowId, type LifecycleCampaignLink } from '../definitions';
 import { acts } from './activity-proxies';
@@ -49,7 +49,8 @@ function stepRecord(
 /**
  * Moves the run to its next phase and audits the step, after the bookkeeping gathered `along` with it, in the same
  * activity; a campaign member's step is reported twice, in this order: to the store in the same activity, then to the
- * campaign.
+ * campaign. With `contextAfter` (a version's fingerprint), the same activity gathers that version's context after the
+ * step and it is returned; otherwise null.
  */
 export async function setPhase(
   run: LifecycleRun,
@@ -59,13 +60,20 @@ export async function setPhase(
   details: Record<string, unknown>,
   campaignStep?: CampaignStep,
   along?: StepBookkeeper,
-): Promise<void> {
+  contextAfter?: string,
+): Promise<LifecycleContext | null> {
   const link = run.st.campaign ?? null;
   const step = campaignStep && link && link.state !== campaignStep.state ? campaignStep : null;
   const record = stepRecord(run, next, action, actor, details, step, along?.take());
   run.phase = next;
-  await acts.recordLifecycleStep(record);
+  const context = await acts.recordLifecycleStep({
+    ...record,
+    ...(contextAfter === undefined
+      ? {}
+      : { contextAfter: { managedCertificateId: run.managedId, fingerprint: contextAfter } }),
+  });
   if (step && link) await reportToCampaign(run, link, step);
+  return context ?? null;
 }
 
 /**

@@ -16,6 +16,8 @@ import { commentTicket, ensureTicket, ticketComment } from './tickets';
 
 /** Runs from this patch on record the renewal's start in the issuance activity; older runs replay one activity each. */
 const START_WITH_ISSUANCE_PATCH = 'renewal-started-with-issuance';
+/** Runs from this patch on gather the new version's context with the renewal's last step and hand it to the next run. */
+const CONTEXT_WITH_COMPLETION_PATCH = 'renewal-context-with-completion';
 
 /** Ends a renewal that failed: audited, reported to its campaign, escalated to people and on the ticket. */
 async function failRequest(run: LifecycleRun, request: LifecycleRequest, problem: string, stepKey: string) {
@@ -265,7 +267,7 @@ export async function renew(run: LifecycleRun, request: LifecycleRequest): Promi
     await afterVerify.flush();
     await revokePrevious(run, st.pendingRevocation);
   }
-  await setPhase(
+  const nextContext = await setPhase(
     run,
     'revocation-pending',
     'renewal.completed',
@@ -273,6 +275,7 @@ export async function renew(run: LifecycleRun, request: LifecycleRequest): Promi
     { requestId: request.id, replacement: fresh.fingerprintSha256, revokeOldAt: revocation.dueAt },
     { state: 'verified', detail: `${fresh.id} verified` },
     afterVerify,
+    patched(CONTEXT_WITH_COMPLETION_PATCH) ? fresh.fingerprintSha256 : undefined,
   );
-  await nextCycle(run, fresh.fingerprintSha256, issued.keyRef, revocation);
+  await nextCycle(run, fresh.fingerprintSha256, issued.keyRef, revocation, nextContext);
 }
