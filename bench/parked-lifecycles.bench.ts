@@ -45,10 +45,20 @@ import { freePort } from '../test/support/ports';
 import { runCertflow, type CertflowProcess } from '../test/support/processes';
 import { REPO_ROOT } from '../test/support/temporal';
 
-const LIFECYCLES = Number(process.env.CERTFLOW_BENCH_LIFECYCLES ?? 5_000);
-const WAVE = Number(process.env.CERTFLOW_BENCH_WAVE ?? 5_000);
-const IDLE_SECONDS = Number(process.env.CERTFLOW_BENCH_IDLE_SECONDS ?? 60);
-const STEPS = Math.max(2, Number(process.env.CERTFLOW_BENCH_STEPS ?? 4));
+/** A whole number from the environment, at least `least`; anything else stops the benchmark naming the fix. */
+function wholeNumber(name: string, fallback: number, least: number): number {
+  const text = process.env[name];
+  if (text === undefined) return fallback;
+  const value = Number(text);
+  if (!Number.isInteger(value) || value < least)
+    throw new Error(`${name}=${text}: give a whole number of ${least} or more`);
+  return value;
+}
+
+const LIFECYCLES = wholeNumber('CERTFLOW_BENCH_LIFECYCLES', 5_000, 2);
+const WAVE = wholeNumber('CERTFLOW_BENCH_WAVE', 5_000, 1);
+const IDLE_SECONDS = wholeNumber('CERTFLOW_BENCH_IDLE_SECONDS', 60, 0);
+const STEPS = wholeNumber('CERTFLOW_BENCH_STEPS', 4, 2);
 /**
  * How long the worker's RSS is read after each step, the lowest reading kept: V8 gives a burst's garbage back only
  * once the worker is idle a while (a cache of 50 read 355 MiB when the queue emptied, 256 MiB 30 s later).

@@ -19,6 +19,19 @@ afterEach(async () => {
   harness = undefined;
 });
 
+/** Starts the lifecycle and, once it has its first state, has the owner request a renewal and Bob approve it. */
+async function startAndApprove(h: LifecycleHarness, managedCertificateId: string) {
+  const handle = await h.start(managedCertificateId);
+  await h.waitFor(managedCertificateId, (v) => v.certificate !== null, 'the first state');
+  const request = await handle.executeUpdate(requestRenewalUpdate, {
+    args: [{ requestedBy: PEOPLE.owner, reason: 'before the holidays' }],
+  });
+  await handle.executeUpdate(decideRequestUpdate, {
+    args: [{ requestId: request.id, decision: 'approve', decidedBy: PEOPLE.bob }],
+  });
+  return { handle, request };
+}
+
 describe('a lifecycle handing over to its next cycle (continue-as-new)', () => {
   it(
     'R-RA-1: a renewal requested while the renewal completes is refused with what happened, never accepted and lost (issue 14.1)',
@@ -30,14 +43,7 @@ describe('a lifecycle handing over to its next cycle (continue-as-new)', () => {
       const gate = holdAtStep('renewal.completed');
       const { refusal, next, first } = await h.withWorker(
         async () => {
-          const handle = await h.start(seeded.managedCertificateId);
-          await h.waitFor(seeded.managedCertificateId, (v) => v.certificate !== null, 'the first state');
-          const request = await handle.executeUpdate(requestRenewalUpdate, {
-            args: [{ requestedBy: PEOPLE.owner, reason: 'before the holidays' }],
-          });
-          await handle.executeUpdate(decideRequestUpdate, {
-            args: [{ requestId: request.id, decision: 'approve', decidedBy: PEOPLE.bob }],
-          });
+          const { handle, request } = await startAndApprove(h, seeded.managedCertificateId);
           await gate.reached;
 
           const late = handle.executeUpdate(requestRenewalUpdate, {
@@ -81,14 +87,7 @@ describe('a lifecycle handing over to its next cycle (continue-as-new)', () => {
       const seeded = await h.seed({ daysLeft: 85, lifetimeDays: 200 });
       const workflowId = lifecycleWorkflowId(seeded.managedCertificateId);
       const { next, runId } = await h.withWorker(async () => {
-        const handle = await h.start(seeded.managedCertificateId);
-        await h.waitFor(seeded.managedCertificateId, (v) => v.certificate !== null, 'the first state');
-        const request = await handle.executeUpdate(requestRenewalUpdate, {
-          args: [{ requestedBy: PEOPLE.owner, reason: 'before the holidays' }],
-        });
-        await handle.executeUpdate(decideRequestUpdate, {
-          args: [{ requestId: request.id, decision: 'approve', decidedBy: PEOPLE.bob }],
-        });
+        const { handle } = await startAndApprove(h, seeded.managedCertificateId);
         const view = await h.waitFor(
           seeded.managedCertificateId,
           (v) => v.cycle === 2 && v.certificate !== null,
