@@ -11,6 +11,7 @@ import {
   importUploadedCertificates,
   type CertificateChangeOptions,
 } from '../../core/application/certificate-changes';
+import { wholeCsvReport } from '../../core/application/import-metadata';
 import type { WhenLifecyclesReachable } from '../../core/application/imported-lifecycles';
 import { MetadataHeaderError, OWNER_GROUP_ID, type MetadataCsv } from '../../core/domain/inventory/metadata-row';
 import { InvalidLocationError, parseLocation } from '../../core/domain/inventory/location';
@@ -294,11 +295,16 @@ function installedOn(host: string, file: UploadedFile): UploadedFile {
   }
 }
 
+/** The request body's media type, lower case, without parameters ('' when none is given). */
+function mediaTypeOf(c: Context<ApiEnv>): string {
+  return (c.req.header('content-type') ?? '').split(';')[0]!.trim().toLowerCase();
+}
+
 /** The files of a multipart form or a raw body, with the metadata and passphrase they come with. */
 async function readUpload(
   c: Context<ApiEnv>,
 ): Promise<{ files: UploadedFile[]; passwords: string[]; metadata: CertificateMetadataPatch }> {
-  const contentType = (c.req.header('content-type') ?? '').split(';')[0]!.trim().toLowerCase();
+  const contentType = mediaTypeOf(c);
   const query = UploadQuerySchema.safeParse(c.req.query());
   if (!query.success) throw invalidBody(query.error.issues, 'query');
   const fields: { ownerGroup?: string; tags: string[]; application?: string; host?: string } = { tags: [] };
@@ -476,7 +482,7 @@ export function registerCertificateRoutes(
     if (importer === undefined) {
       throw unavailable('imports-unavailable', 'Imports unavailable', 'this certflow server takes no metadata CSV');
     }
-    const contentType = (c.req.header('content-type') ?? '').split(';')[0]!.trim().toLowerCase();
+    const contentType = mediaTypeOf(c);
     if (contentType !== 'text/csv') {
       throw new ApiProblemError(
         problem(
@@ -497,10 +503,8 @@ export function registerCertificateRoutes(
       throw new ApiProblemError(invalidParameters([{ parameter: 'body', message: error.message }]));
     }
     const changed = await changeMetadataByRows(csv.rows, name, changeOptions(c));
-    const { report } = changed;
-    const errors = [...csv.errors, ...report.errors].sort((a, b) => a.line - b.line);
     return c.json({
-      metadata: { source: name, ...report, rows: csv.rows.length + csv.errors.length, errors },
+      metadata: { source: name, ...wholeCsvReport(csv, changed.report) },
       lifecycles: changed.lifecycles,
     });
   });

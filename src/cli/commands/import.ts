@@ -9,7 +9,7 @@ import { type CaImportReport, importCaRecord } from '../../core/application/impo
 import type { CaRecordSource } from '../../core/ports/ca-record-source';
 import { internalCaFolder } from '../../runtime/services';
 import { importCertificates, type ImportReport } from '../../core/application/import-certificates';
-import { applyMetadataRows, type MetadataImportReport } from '../../core/application/import-metadata';
+import { applyMetadataRows, wholeCsvReport, type MetadataImportReport } from '../../core/application/import-metadata';
 import {
   startImportedLifecycles,
   tellLifecyclesOfMetadata,
@@ -328,8 +328,7 @@ export async function runImport(
   const metadataChanged = new Set(certificates?.metadataMerged ?? []);
   if (csv && command.metadataCsv) {
     const applied = await applyMetadataRows(csv.rows, { ...context, source: command.metadataCsv });
-    const errors = [...csv.errors, ...applied.errors].sort((a, b) => a.line - b.line);
-    metadata = { ...applied, rows: csv.rows.length + csv.errors.length, errors };
+    metadata = wholeCsvReport(csv, applied);
     for (const fingerprint of applied.updatedFingerprints) metadataChanged.add(fingerprint);
   }
   const replanned: MetadataLifecycles | null = await tellLifecyclesOfMetadata([...metadataChanged], {

@@ -1,4 +1,4 @@
-import type { MetadataRow, MetadataRowError } from '../domain/inventory/metadata-row';
+import type { MetadataCsv, MetadataRow, MetadataRowError } from '../domain/inventory/metadata-row';
 import type { InventoryCertificate } from '../domain/inventory/model';
 import type { ImportActor } from './import-certificates';
 import { AmbiguousIdError } from '../ports/inventory-errors';
@@ -86,4 +86,10 @@ async function resolveRow(store: InventoryStore, row: MetadataRow): Promise<Inve
     return found ? [found] : [];
   }
   return [...(await store.findByEndpoint(row.key.host, row.key.port))];
+}
+
+/** A CSV's report as a whole: its rows counted with those the reader refused, and every row's error in line order. */
+export function wholeCsvReport(csv: MetadataCsv, applied: MetadataImportReport): MetadataImportReport {
+  const errors = [...csv.errors, ...applied.errors].sort((a, b) => a.line - b.line);
+  return { ...applied, rows: csv.rows.length + csv.errors.length, errors };
 }
